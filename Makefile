@@ -1,0 +1,56 @@
+# The two commands: `make run` (dashboard on the demo database) and `make test` (everything CI checks).
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+PORT ?= 8501
+export CX_DB_PATH ?= $(ROOT)/data/cx.duckdb
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: run test lint demo setup setup-dev browser clean screenshot
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e "$(ROOT)"
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e "$(ROOT)[dev]"
+	@touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+## run: create the venv, build the demo database if there is none, serve on http://127.0.0.1:$(PORT)
+run: setup
+	$(VENV)/bin/cx demo --if-missing
+	cd $(ROOT) && $(VENV)/bin/streamlit run dashboard.py \
+		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+## demo: rebuild the demo database from scratch
+demo: setup
+	$(VENV)/bin/cx demo
+
+## browser: make sure headless Chromium is available for the browser tests
+browser:
+	@bash $(ROOT)/scripts/ensure-chromium.sh
+
+lint: setup-dev
+	cd $(ROOT) && $(VENV)/bin/ruff check .
+	cd $(ROOT) && $(VENV)/bin/mypy
+	cd $(ROOT) && $(VENV)/bin/lint-imports
+
+## test: venv + dev tools + Chromium, then lint, types, import contracts and every test
+test: setup-dev browser lint
+	cd $(ROOT) && $(VENV)/bin/python -m pytest
+
+## screenshot: refresh docs/overview.png from a real server on the demo database
+screenshot: setup-dev browser
+	$(VENV)/bin/cx demo --if-missing
+	$(PY) $(ROOT)/scripts/screenshot.py $(ROOT)/docs/overview.png
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,186 @@
+"""The ``cx`` command line: the same numbers as the dashboard, from the same functions."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from cx_metrics import db, demo
+from cx_metrics.config import ConfigError, Settings, load_settings
+from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics import base, complaints, overview
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from exc
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="database file (default: CX_DB_PATH or data/cx.duckdb)")
+
+
+def _add_view(p: argparse.ArgumentParser) -> None:
+    _add_db(p)
+    p.add_argument("--start", type=_date, help="first day, YYYY-MM-DD (default: 13 weeks before --end)")
+    p.add_argument("--end", type=_date, help="last day, inclusive (default: the last full week of data)")
+    p.add_argument("--plan", action="append", default=[], help="keep customers on this plan (repeatable)")
+    p.add_argument("--region", action="append", default=[], help="keep customers in this region")
+    p.add_argument("--segment", action="append", default=[], help="keep customers in this segment")
+    p.add_argument("--channel", action="append", default=[], help="keep tickets/responses from this channel")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cx", description="CX analytics: the dashboard's numbers, on the CLI.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the database file and apply schema migrations")
+    _add_db(p)
+
+    p = sub.add_parser("demo", help="(re)build the seeded demo dataset")
+    _add_db(p)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--customers", type=int, default=demo.DemoSize.customers)
+    p.add_argument("--tickets", type=int, default=demo.DemoSize.tickets)
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the database already has data")
+    p.add_argument("--force", action="store_true", help="replace data that came from real imports too")
+
+    p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
+    _add_db(p)
+
+    p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does")
+    p.add_argument("name", choices=["kpis", "complaint-trend"])
+    _add_view(p)
+    p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="complaint-trend bucket")
+
+    sub.add_parser("definitions", help="print every metric definition")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    return settings.with_db(args.db) if getattr(args, "db", None) else settings
+
+
+def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        records = frame.to_dict("records")
+        print(json.dumps(records, default=_json_default, indent=2))
+    else:
+        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
+            print(frame.to_string(index=False))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _period(conn: db.Connection, args: argparse.Namespace) -> Period:
+    default = base.default_period(conn)
+    end = args.end or default.end
+    start = args.start or (end - (default.end - default.start))
+    return Period(start, end)
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters.of(plans=args.plan, regions=args.region, segments=args.segment, channels=args.channel)
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    conn = db.connect(settings)
+    try:
+        if args.if_missing and demo.has_data(conn):
+            print(f"{settings.db_path} already has data; leaving it as it is.")
+            return 0
+        if demo.non_demo_imports(conn) and not args.force:
+            print(
+                f"{settings.db_path} holds {demo.non_demo_imports(conn)} real import(s); rebuilding the demo "
+                "would replace them. Use another --db, or --force to replace them.",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"Building the demo dataset (seed {args.seed}) in {settings.db_path} ...", flush=True)
+        counts = demo.build(conn, seed=args.seed, size=demo.DemoSize(args.customers, args.tickets))
+        print(", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "import_id"))
+        return 0
+    finally:
+        conn.close()
+
+
+def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
+    conn = db.connect(settings, read_only=True)
+    try:
+        period = _period(conn, args)
+        filters = _filters(args)
+        if args.name == "kpis":
+            frame = overview.kpis(conn, period=period, filters=filters, settings=settings)
+            if args.format == "table":
+                frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
+                               "significant"]]
+        else:
+            frame = complaints.complaint_trend(conn, period=period, grain=args.grain, filters=filters)
+        if args.format == "table":
+            print(f"# {period.label()} vs {period.previous().label()}; {filters.describe()}", file=sys.stderr)
+        _emit(frame, args.format)
+        return 0
+    finally:
+        conn.close()
+
+
+def _cmd_info(settings: Settings) -> int:
+    conn = db.connect(settings, read_only=True)
+    try:
+        print(f"database: {settings.db_path}")
+        print(f"schema version: {db.schema_version(conn)}")
+        span = base.data_range(conn)
+        print(f"data: {span[0]} to {span[1]}" if span else "data: none")
+        _emit(db.table_counts(conn), "table")
+        return 0
+    finally:
+        conn.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "definitions":
+            for name, text in DEFINITIONS.items():
+                print(f"{name}\n    {text}\n")
+            return 0
+        settings = _settings(args)
+        if args.command == "init":
+            conn = db.connect(settings)
+            print(f"{settings.db_path}: schema version {db.schema_version(conn)}")
+            conn.close()
+            return 0
+        if args.command == "demo":
+            return _cmd_demo(args, settings)
+        if args.command == "info":
+            return _cmd_info(settings)
+        return _cmd_metric(args, settings)
+    except (db.DatabaseError, ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

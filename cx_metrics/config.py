@@ -1,0 +1,144 @@
+"""Settings, read from environment variables and an optional TOML config file.
+
+Precedence (highest first): environment variables (``CX_*``), the config file, built-in defaults.
+The config file is ``$CX_CONFIG`` if set, else ``cx.toml`` in the project root when it exists.
+No path is ever resolved against the current working directory: relative paths in the config file are
+relative to that file, and the default database lives in the project's ``data/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message says which and how to fix it."""
+
+
+def _default_data_dir() -> Path:
+    # A source checkout (editable install) keeps its data next to the code, as the README says.
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "cx-dashboard"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = field(default_factory=lambda: _default_data_dir() / "cx.duckdb")
+    #: cells (a period, a cohort) with fewer observations than this are greyed/suppressed, never shown as real
+    min_cell_n: int = 30
+    #: two-sided significance level for "real move or noise" flags
+    alpha: float = 0.05
+    #: confidence level of every interval shown
+    confidence: float = 0.95
+    #: CSAT counts the top N boxes of a scale with at least 4 points as satisfied (top-2-box on 1-5)
+    csat_top_boxes: int = 2
+    #: DuckDB memory limit for the process, e.g. "2GB"; empty = DuckDB default
+    duckdb_memory_limit: str = ""
+    duckdb_threads: int = 0
+    config_file: Path | None = None
+
+    def with_db(self, path: Path | str) -> Settings:
+        return replace(self, db_path=Path(path).expanduser().resolve())
+
+
+_ENV_KEYS: dict[str, tuple[str, type]] = {
+    "CX_DB_PATH": ("db_path", Path),
+    "CX_MIN_CELL_N": ("min_cell_n", int),
+    "CX_ALPHA": ("alpha", float),
+    "CX_CONFIDENCE": ("confidence", float),
+    "CX_CSAT_TOP_BOXES": ("csat_top_boxes", int),
+    "CX_DUCKDB_MEMORY_LIMIT": ("duckdb_memory_limit", str),
+    "CX_DUCKDB_THREADS": ("duckdb_threads", int),
+}
+
+_FILE_KEYS: dict[str, tuple[str, type]] = {
+    "database.path": ("db_path", Path),
+    "database.memory_limit": ("duckdb_memory_limit", str),
+    "database.threads": ("duckdb_threads", int),
+    "metrics.min_cell_n": ("min_cell_n", int),
+    "metrics.alpha": ("alpha", float),
+    "metrics.confidence": ("confidence", float),
+    "metrics.csat_top_boxes": ("csat_top_boxes", int),
+}
+
+
+def _coerce(name: str, raw: Any, kind: type, base: Path | None) -> Any:
+    try:
+        if kind is Path:
+            path = Path(str(raw)).expanduser()
+            if not path.is_absolute():
+                if base is None:
+                    raise ConfigError(
+                        f"{name}={raw!r} is a relative path; give an absolute path so the database does not "
+                        "depend on the directory the command is started from"
+                    )
+                path = base / path
+            return path.resolve()
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from exc
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
+
+
+def _validate(s: Settings) -> Settings:
+    if s.min_cell_n < 1:
+        raise ConfigError(f"min_cell_n must be at least 1, got {s.min_cell_n}")
+    if not 0 < s.alpha < 0.5:
+        raise ConfigError(f"alpha must be between 0 and 0.5, got {s.alpha}")
+    if not 0.5 < s.confidence < 1:
+        raise ConfigError(f"confidence must be between 0.5 and 1, got {s.confidence}")
+    if s.csat_top_boxes < 1:
+        raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
+    return s
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from defaults, the config file and the environment (``env`` defaults to os.environ)."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    config_path: Path | None = None
+    if env.get("CX_CONFIG"):
+        config_path = Path(env["CX_CONFIG"]).expanduser()
+        if not config_path.is_absolute():
+            raise ConfigError(f"CX_CONFIG={env['CX_CONFIG']!r} must be an absolute path")
+        if not config_path.is_file():
+            raise ConfigError(f"CX_CONFIG points at {config_path}, which does not exist")
+    elif (PROJECT_ROOT / "cx.toml").is_file():
+        config_path = PROJECT_ROOT / "cx.toml"
+    if config_path is not None:
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+        for key, raw in _flatten(data).items():
+            if key in _FILE_KEYS:
+                attr, kind = _FILE_KEYS[key]
+                values[attr] = _coerce(key, raw, kind, config_path.parent)
+        values["config_file"] = config_path
+    for key, (attr, kind) in _ENV_KEYS.items():
+        if env.get(key, "") != "":
+            values[attr] = _coerce(key, env[key], kind, None)
+    return _validate(Settings(**values))

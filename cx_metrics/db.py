@@ -1,0 +1,211 @@
+"""The only module that opens DuckDB. One connection per process; a cursor per query.
+
+* :func:`connect` opens (creating if needed) the database file and applies pending migrations in one
+  transaction. A file held by another process raises :class:`DatabaseLockedError` with a message that says
+  which process and what to do.
+* :func:`query` runs one named ``.sql`` file from ``cx_metrics/sql`` with bound parameters on a fresh
+  cursor, so one connection can serve many threads (a shared DuckDB connection refuses concurrent calls).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cx_metrics.config import Settings
+
+Connection = duckdb.DuckDBPyConnection
+
+_MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_RE = re.compile(r"(PID \d+)|(Conflicting lock)|(Could not set lock)", re.IGNORECASE)
+
+
+class DatabaseError(RuntimeError):
+    """A database problem with a message a user can act on."""
+
+
+class DatabaseLockedError(DatabaseError):
+    """Another process holds the database file open for writing."""
+
+
+class MigrationError(DatabaseError):
+    """A migration failed; the database was left at its previous schema version."""
+
+
+_PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@cache
+def sql_params(name: str) -> frozenset[str]:
+    """Names of the ``$parameters`` a SQL file uses."""
+    return frozenset(_PARAM_RE.findall(sql_text(name)))
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of ``cx_metrics/sql/<name>.sql`` (one query per file)."""
+    path = resources.files("cx_metrics") / "sql" / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:  # pragma: no cover - programming error
+        raise KeyError(f"no SQL file named {name!r} in cx_metrics/sql") from exc
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in ``cx_metrics/migrations``, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("cx_metrics").joinpath("migrations").iterdir():
+        match = _MIGRATION_RE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise MigrationError(f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}")
+    return found
+
+
+def schema_version(conn: Connection) -> int:
+    cur = conn.cursor()
+    exists = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or exists[0] == 0:
+        return 0
+    row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply every pending migration in a single transaction; return the versions applied."""
+    pending = [m for m in migrations() if m[0] > schema_version(conn)]
+    if not pending:
+        return []
+    cur = conn.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        for version, name, sql in pending:
+            cur.execute(sql)
+            cur.execute(
+                "INSERT INTO schema_version VALUES (?, ?, current_timestamp::TIMESTAMP)", [version, name]
+            )
+        cur.execute("COMMIT")
+    except duckdb.Error as exc:
+        cur.execute("ROLLBACK")
+        raise MigrationError(
+            f"migration {pending[0][0]:04d}..{pending[-1][0]:04d} failed and was rolled back: {exc}"
+        ) from exc
+    return [v for v, _, _ in pending]
+
+
+def _explain_lock(path: Path, exc: duckdb.Error) -> DatabaseLockedError:
+    text = str(exc)
+    holder = ""
+    pid = re.search(r"PID (\d+)", text)
+    if pid:
+        holder = f" (process {pid.group(1)})"
+    return DatabaseLockedError(
+        f"The database {path} is open in another process{holder}, and only one process may write to it. "
+        "Stop that process (for example the running dashboard) before running this command, or point "
+        "CX_DB_PATH at another database file."
+    )
+
+
+def connect(
+    settings: Settings,
+    *,
+    read_only: bool = False,
+    apply_migrations: bool = True,
+) -> Connection:
+    """Open the settings' database file, creating its folder, and bring the schema up to date."""
+    path = settings.db_path
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise DatabaseError(f"The database {path} does not exist. Run `cx demo` or `cx init` to create it.")
+    config: dict[str, Any] = {}
+    if settings.duckdb_memory_limit:
+        config["memory_limit"] = settings.duckdb_memory_limit
+    if settings.duckdb_threads:
+        config["threads"] = settings.duckdb_threads
+    try:
+        conn = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if _LOCK_RE.search(str(exc)):
+            raise _explain_lock(path, exc) from exc
+        raise DatabaseError(f"Could not open the database {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise DatabaseError(
+            f"{path} could not be opened as a DuckDB database ({exc}). If it is not a database file, "
+            "point CX_DB_PATH at another path."
+        ) from exc
+    if apply_migrations and not read_only:
+        migrate(conn)
+    return conn
+
+
+def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Run the named SQL file with bound (named) parameters on a fresh cursor; return a DataFrame."""
+    wanted = sql_params(name)
+    given = dict(params or {})
+    missing = wanted - given.keys()
+    if missing:
+        raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
+    # Shared filter dicts carry more keys than one query uses; DuckDB rejects unused named parameters.
+    bound = {k: v for k, v in given.items() if k in wanted}
+    cur = conn.cursor()
+    try:
+        return cur.execute(sql_text(name), bound).df()
+    finally:
+        cur.close()
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside BEGIN/COMMIT; any exception rolls everything back and re-raises."""
+    cur = conn.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+    except BaseException:
+        cur.execute("ROLLBACK")
+        cur.close()
+        raise
+    cur.execute("COMMIT")
+    cur.close()
+
+
+_version_lock = threading.Lock()
+
+
+def data_version(conn: Connection) -> int:
+    """A counter bumped by every change to the data; the app keys its caches on it."""
+    row = conn.cursor().execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Call inside the transaction that changed the data."""
+    with _version_lock:
+        cur.execute(
+            "INSERT INTO meta VALUES ('data_version', '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
+        )
+
+
+def table_counts(conn: Connection) -> pd.DataFrame:
+    """Rows per canonical table (for status pages and the CLI)."""
+    return query(conn, "table_counts")

@@ -1,0 +1,67 @@
+-- grain: one row per period ('current', 'previous') for tickets created in the period.
+-- $metric = 'first_response' (created -> first agent reply) or 'resolution' (created -> last solved).
+-- Completed tickets give the median (with a distribution-free order-statistic CI, normal approximation
+-- of the binomial ranks, $z) and p90; tickets still waiting are counted as censored, never as zero.
+-- above_pooled feeds Mood's median test between the two periods.
+WITH base AS (
+    SELECT
+        CASE WHEN t.created_at >= $cur_start THEN 'current' ELSE 'previous' END AS period,
+        t.created_at,
+        CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at
+    FROM tickets AS t
+    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    WHERE t.created_at >= $prev_start AND t.created_at < $cur_end
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+      AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+),
+done AS (
+    SELECT period, date_diff('second', created_at, done_at) / 3600.0 AS hours
+    FROM base
+    WHERE done_at IS NOT NULL AND done_at >= created_at
+),
+pooled AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours FROM done
+),
+ranked AS (
+    SELECT
+        period,
+        hours,
+        row_number() OVER (PARTITION BY period ORDER BY hours) AS rn,
+        count(*) OVER (PARTITION BY period) AS n
+    FROM done
+),
+summary AS (
+    SELECT
+        period,
+        count(*) AS completed,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours,
+        min(hours) FILTER (WHERE rn >= floor(n / 2.0 - $z * sqrt(n) / 2.0)) AS median_ci_low,
+        max(hours) FILTER (WHERE rn <= ceil(1 + n / 2.0 + $z * sqrt(n) / 2.0)) AS median_ci_high,
+        count(*) FILTER (WHERE hours > (SELECT median_hours FROM pooled)) AS above_pooled
+    FROM ranked
+    GROUP BY period
+),
+waiting AS (
+    SELECT
+        period,
+        count(*) FILTER (WHERE done_at IS NULL) AS still_waiting,
+        count(*) FILTER (WHERE done_at < created_at) AS inconsistent
+    FROM base
+    GROUP BY period
+)
+SELECT
+    p.period,
+    coalesce(s.completed, 0) AS completed,
+    s.median_hours,
+    s.p90_hours,
+    s.median_ci_low,
+    s.median_ci_high,
+    coalesce(s.above_pooled, 0) AS above_pooled,
+    coalesce(w.still_waiting, 0) AS still_waiting,
+    coalesce(w.inconsistent, 0) AS inconsistent
+FROM (VALUES ('current'), ('previous')) AS p (period)
+LEFT JOIN summary AS s ON s.period = p.period
+LEFT JOIN waiting AS w ON w.period = p.period

@@ -1,0 +1,127 @@
+"""Confidence intervals and tests used by every metric (DESIGN.md "Metric definitions").
+
+Everything here works on counts or small summaries, so the heavy lifting stays in DuckDB.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scipy import stats as sps
+
+
+def z_for(confidence: float) -> float:
+    """Two-sided normal quantile: 1.959964 for 0.95."""
+    return float(sps.norm.ppf(0.5 + confidence / 2))
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+
+def wilson_ci(successes: int, n: int, confidence: float = 0.95) -> Interval:
+    """Wilson score interval for a proportion (in 0..1). NaN bounds when n == 0."""
+    if n <= 0:
+        return Interval(math.nan, math.nan)
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes={successes} must be between 0 and n={n}")
+    z = z_for(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+
+
+def nps_value(promoters: int, detractors: int, n: int) -> float:
+    return math.nan if n <= 0 else 100.0 * (promoters - detractors) / n
+
+
+def nps_se(promoters: int, detractors: int, n: int) -> float:
+    """Standard error of NPS in points: 100 * sqrt((p + d - (p - d)^2) / n)."""
+    if n <= 0:
+        return math.nan
+    p, d = promoters / n, detractors / n
+    return 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+
+
+def nps_ci(promoters: int, detractors: int, n: int, confidence: float = 0.95) -> Interval:
+    value = nps_value(promoters, detractors, n)
+    half = z_for(confidence) * nps_se(promoters, detractors, n)
+    return Interval(max(-100.0, value - half), min(100.0, value + half))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Current vs previous: the difference and whether it is distinguishable from noise."""
+
+    delta: float
+    p_value: float
+    test: str
+
+
+def nps_difference(
+    cur: tuple[int, int, int], prev: tuple[int, int, int]
+) -> Comparison:
+    """Two independent NPS (promoters, detractors, n): z-test with SE = sqrt(SE1^2 + SE2^2)."""
+    v1, v0 = nps_value(*cur), nps_value(*prev)
+    se = math.hypot(nps_se(*cur), nps_se(*prev))
+    if math.isnan(v1) or math.isnan(v0):
+        return Comparison(math.nan, math.nan, "NPS z-test")
+    if se == 0:
+        return Comparison(v1 - v0, 1.0 if v1 == v0 else 0.0, "NPS z-test")
+    z = (v1 - v0) / se
+    return Comparison(v1 - v0, float(2 * sps.norm.sf(abs(z))), "NPS z-test")
+
+
+def two_proportion_test(k1: int, n1: int, k0: int, n0: int) -> Comparison:
+    """Difference of two proportions (current - previous) with the pooled two-sided z-test."""
+    if n1 <= 0 or n0 <= 0:
+        return Comparison(math.nan, math.nan, "two-proportion z-test")
+    p1, p0 = k1 / n1, k0 / n0
+    pooled = (k1 + k0) / (n1 + n0)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return Comparison(p1 - p0, 1.0, "two-proportion z-test")
+    z = (p1 - p0) / se
+    return Comparison(p1 - p0, float(2 * sps.norm.sf(abs(z))), "two-proportion z-test")
+
+
+def poisson_rate_test(count1: int, exposure1: float, count0: int, exposure0: float) -> Comparison:
+    """Exact conditional test of two Poisson rates (count1/exposure1 vs count0/exposure0).
+
+    Given the total, count1 ~ Binomial(count1 + count0, exposure1 / (exposure1 + exposure0)) under equal
+    rates. ``delta`` is the relative change of the rate (rate1 / rate0 - 1).
+    """
+    if exposure1 <= 0 or exposure0 <= 0:
+        raise ValueError("exposures must be positive")
+    total = count1 + count0
+    if total == 0:
+        return Comparison(math.nan, 1.0, "exact Poisson rate test")
+    share = exposure1 / (exposure1 + exposure0)
+    p_value = float(sps.binomtest(count1, total, share).pvalue)
+    rate0 = count0 / exposure0
+    delta = math.inf if rate0 == 0 else (count1 / exposure1) / rate0 - 1
+    return Comparison(delta, p_value, "exact Poisson rate test")
+
+
+def poisson_ci(count: int, confidence: float = 0.95) -> Interval:
+    """Exact (Garwood) interval for a Poisson count."""
+    a = 1 - confidence
+    low = 0.0 if count == 0 else float(sps.chi2.ppf(a / 2, 2 * count) / 2)
+    high = float(sps.chi2.ppf(1 - a / 2, 2 * count + 2) / 2)
+    return Interval(low, high)
+
+
+def median_test(above1: int, n1: int, above0: int, n0: int) -> float:
+    """Mood's median test from counts above the pooled median in each group; returns the p-value."""
+    if n1 <= 0 or n0 <= 0:
+        return math.nan
+    table = [[above1, n1 - above1], [above0, n0 - above0]]
+    if min(above1 + above0, n1 + n0 - above1 - above0) == 0:
+        return 1.0
+    _, p_value, _, _ = sps.chi2_contingency(table, correction=True)
+    return float(p_value)

@@ -1,0 +1,143 @@
+"""App-layer glue: the process's DuckDB connection, shared sidebar filters, cached metric wrappers.
+
+Pages call these and only render. Caches are keyed on the database's data version, so an import or a demo
+rebuild invalidates them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import db
+from cx_metrics.config import Settings, load_settings
+from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics import base, complaints, overview
+
+FILTER_KEYS = {"plans": "flt_plans", "regions": "flt_regions", "segments": "flt_segments",
+               "channels": "flt_channels"}
+PERIOD_KEY = "flt_period"
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> db.Connection:
+    return db.connect(settings().with_db(path))
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def connection() -> db.Connection:
+    """The one connection of this process (one per database path). Stops the page with a clear message."""
+    s = settings()
+    try:
+        return _connection(str(s.db_path))
+    except db.DatabaseError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # unreachable; st.stop raises
+
+
+def data_version() -> int:
+    return db.data_version(connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _filter_options(path: str, version: int) -> dict[str, list[str]]:
+    return base.filter_options(connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _data_range(path: str, version: int) -> tuple[dt.date, dt.date] | None:
+    return base.data_range(connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _default_period(path: str, version: int) -> Period:
+    return base.default_period(connection())
+
+
+def key() -> tuple[str, int]:
+    """(database path, data version): the first arguments of every cached wrapper."""
+    return str(settings().db_path), data_version()
+
+
+def sidebar_filters() -> None:
+    """Render the shared filters; every page reads them through :func:`current_view`."""
+    path, version = key()
+    span = _data_range(path, version)
+    default = _default_period(path, version)
+    options = _filter_options(path, version)
+    with st.sidebar:
+        st.header("Filters")
+        lo = span[0] if span else default.start
+        hi = span[1] if span else default.end
+        if PERIOD_KEY not in st.session_state:
+            st.session_state[PERIOD_KEY] = (default.start, default.end)
+        st.date_input(
+            "Date range", key=PERIOD_KEY, min_value=lo - dt.timedelta(days=366), max_value=hi,
+            help="Compared with the period of equal length just before it.",
+        )
+        for name, widget_key in FILTER_KEYS.items():
+            st.multiselect(name.capitalize(), options.get(name, []), key=widget_key, placeholder="All")
+        st.caption("Plan, region and segment filter customers; channel filters tickets and surveyed "
+                   "interactions and does not apply to churn.")
+
+
+def current_view() -> tuple[Period, Filters]:
+    """The period and filters chosen in the sidebar (defaults when the sidebar has not run yet)."""
+    path, version = key()
+    chosen = st.session_state.get(PERIOD_KEY)
+    if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
+        period = Period(chosen[0], chosen[1])
+    elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
+        default = _default_period(path, version)
+        period = Period(chosen[0], max(chosen[0], default.end))
+    else:
+        period = _default_period(path, version)
+    filters = Filters.of(**{name: st.session_state.get(k) or () for name, k in FILTER_KEYS.items()})
+    return period, filters
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def kpis(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return overview.kpis(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def complaint_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
+    return complaints.complaint_trend(connection(), period=period, grain=grain, filters=filters)
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def table_counts(path: str, version: int) -> pd.DataFrame:
+    return db.table_counts(connection())
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def imports(path: str, version: int) -> pd.DataFrame:
+    return base.imports(connection())
+
+
+def has_data() -> bool:
+    counts = table_counts(*key())
+    data_rows = counts.loc[~counts["table_name"].isin(["imports", "import_rejects"]), "row_count"]
+    return bool(data_rows.sum())
+
+
+def fmt_value(row: pd.Series | dict[str, Any]) -> str:
+    value = float(row["value"])
+    if pd.isna(value):
+        return "no data"
+    unit = row["unit"]
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "hours":
+        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
