@@ -88,6 +88,8 @@ def _coerce(name: str, raw: Any, kind: type, base: Path | None) -> Any:
         if kind is float:
             return float(raw)
         return str(raw)
+    except ConfigError:
+        raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from exc
 

@@ -146,6 +146,11 @@ def connect(
     except duckdb.IOException as exc:
         if _LOCK_RE.search(str(exc)):
             raise _explain_lock(path, exc) from exc
+        if "not a valid DuckDB database" in str(exc):
+            raise DatabaseError(
+                f"{path} exists but is not a DuckDB database file, so it could not be opened. Point CX_DB_PATH "
+                "at another path (a new file is created there), or move this file away."
+            ) from exc
         raise DatabaseError(f"Could not open the database {path}: {exc}") from exc
     except duckdb.Error as exc:
         raise DatabaseError(

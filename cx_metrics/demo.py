@@ -11,7 +11,7 @@ Planted truths (what the analytics must find; tests check each one):
    overloaded, takes twice as long to resolve Billing tickets in those weeks.
 2. **Bad support drives churn**: after a customer's first complaint that was slow (> 72 h to resolve),
    handed off (more than one group) or unresolved for 14 days, their churn hazard is multiplied by
-   ``1 + 0.9 slow + 0.7 handed-off + 1.8 unresolved`` (so 1.7x to 4.4x).
+   ``1 + 1.2 slow + 0.8 handed-off + 2.0 unresolved`` (so 1.8x to 5x).
 3. **Millennials prefer chat and rate phone lower**: Millennials open ~50% of their tickets by chat, and
    their CSAT/CES after phone contacts is about one point lower than other generations'.
 4. **Weekly seasonality**: weekend volume is about 40-45% of a weekday's; business-hours peak.
@@ -182,6 +182,7 @@ def _tickets(
     t = np.concatenate([t, extra_t[keep]])
     spike = np.concatenate([spike, np.ones(int(keep.sum()), dtype=bool)])
     t = np.floor(t) + _hours_of_day(rng, len(t))
+    t = np.clip(t, a[cust] + 1 / 1440, b[cust] - 1 / 1440)  # the hour of day must not leave the exposure
     m = len(t)
 
     gen = c["gen"][cust]
@@ -235,7 +236,7 @@ def _apply_churn(c: dict[str, np.ndarray], k: dict[str, np.ndarray]) -> np.ndarr
     frame = pd.DataFrame({
         "cust": k["cust"][bad],
         "felt": felt[bad],
-        "mult": (1 + 0.9 * slow + 0.7 * handed + 1.8 * unresolved)[bad],
+        "mult": (1 + 1.2 * slow + 0.8 * handed + 2.0 * unresolved)[bad],
     }).sort_values(["cust", "felt"], kind="stable").drop_duplicates("cust")
     t_final = c["t0"].copy()
     first_bad = np.full(len(t_final), np.inf)

@@ -33,7 +33,10 @@ def wilson_ci(successes: int, n: int, confidence: float = 0.95) -> Interval:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    # The interval always contains p; at 0 and n it ends exactly at the scale's edge (no float crumbs).
+    low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if successes == n else max(p, min(1.0, centre + half))
+    return Interval(low, high)
 
 
 def nps_value(promoters: int, detractors: int, n: int) -> float:

@@ -17,9 +17,25 @@ from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, complaints, overview
 
+#: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
+#: value is also kept under a plain session-state key ("cx." + widget key) that widgets are restored from.
 FILTER_KEYS = {"plans": "flt_plans", "regions": "flt_regions", "segments": "flt_segments",
                "channels": "flt_channels"}
 PERIOD_KEY = "flt_period"
+
+
+def _restore(widget_key: str, default: Any) -> None:
+    """Give the widget its remembered value before it is drawn."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = st.session_state.get("cx." + widget_key, default)
+
+
+def _remember(widget_key: str) -> None:
+    st.session_state["cx." + widget_key] = st.session_state[widget_key]
+
+
+def _chosen(widget_key: str) -> Any:
+    return st.session_state.get(widget_key, st.session_state.get("cx." + widget_key))
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,14 +92,16 @@ def sidebar_filters() -> None:
         st.header("Filters")
         lo = span[0] if span else default.start
         hi = span[1] if span else default.end
-        if PERIOD_KEY not in st.session_state:
-            st.session_state[PERIOD_KEY] = (default.start, default.end)
+        _restore(PERIOD_KEY, (default.start, default.end))
         st.date_input(
             "Date range", key=PERIOD_KEY, min_value=lo - dt.timedelta(days=366), max_value=hi,
             help="Compared with the period of equal length just before it.",
         )
+        _remember(PERIOD_KEY)
         for name, widget_key in FILTER_KEYS.items():
+            _restore(widget_key, [])
             st.multiselect(name.capitalize(), options.get(name, []), key=widget_key, placeholder="All")
+            _remember(widget_key)
         st.caption("Plan, region and segment filter customers; channel filters tickets and surveyed "
                    "interactions and does not apply to churn.")
 
@@ -91,7 +109,7 @@ def sidebar_filters() -> None:
 def current_view() -> tuple[Period, Filters]:
     """The period and filters chosen in the sidebar (defaults when the sidebar has not run yet)."""
     path, version = key()
-    chosen = st.session_state.get(PERIOD_KEY)
+    chosen = _chosen(PERIOD_KEY)
     if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
         period = Period(chosen[0], chosen[1])
     elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
@@ -99,7 +117,7 @@ def current_view() -> tuple[Period, Filters]:
         period = Period(chosen[0], max(chosen[0], default.end))
     else:
         period = _default_period(path, version)
-    filters = Filters.of(**{name: st.session_state.get(k) or () for name, k in FILTER_KEYS.items()})
+    filters = Filters.of(**{name: _chosen(k) or () for name, k in FILTER_KEYS.items()})
     return period, filters
 
 

@@ -1,0 +1,101 @@
+"""Fixtures: databases are real DuckDB files in tmp_path; nothing depends on the working directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cx_metrics import db, demo
+from cx_metrics.config import Settings
+from cx_metrics.filters import Period
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+SMALL_DEMO = demo.DemoSize(customers=3_000, tickets=15_000)
+
+#: the hand-computed fixture's reporting period (Mon-Sun) and its previous week
+TINY_PERIOD = Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11))
+
+
+def _settings(path: Path) -> Settings:
+    return Settings().with_db(path)
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small seeded demo database file, built once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    conn = db.connect(_settings(path))
+    demo.build(conn, seed=7, size=SMALL_DEMO)
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_conn(demo_db_path: Path) -> Iterator[db.Connection]:
+    conn = db.connect(_settings(demo_db_path), read_only=True)
+    yield conn
+    conn.close()
+
+
+TINY_SQL = """
+INSERT INTO customers (customer_id, signup_at, birth_year, plan, segment, region, status, churned_at) VALUES
+ ('A', '2025-01-01', 1985, 'Pro',   'SMB',      'EMEA', 'active',  NULL),
+ ('B', '2025-06-01', 1960, 'Basic', 'Consumer', 'NA',   'churned', '2026-01-07 12:00'),
+ ('C', '2025-06-01', 1999, 'Pro',   'SMB',      'NA',   'churned', '2026-01-02 08:00'),
+ ('D', '2026-01-06', 1990, 'Basic', 'Consumer', 'NA',   'active',  NULL);
+INSERT INTO tickets (source, ticket_id, customer_id, created_at, first_response_at, solved_at, status, channel,
+                     category, is_complaint) VALUES
+ ('t', 't1', 'A', '2026-01-05 10:00', '2026-01-05 11:00', '2026-01-05 14:00', 'solved', 'email', 'Billing', true),
+ ('t', 't2', 'B', '2026-01-06 09:00', '2026-01-06 09:30', '2026-01-07 09:00', 'solved', 'chat',  'Billing', true),
+ ('t', 't3', 'A', '2026-01-07 12:00', '2026-01-07 14:00', NULL,               'open',   'email', 'Bug',     true),
+ ('t', 't4', 'D', '2026-01-08 08:00', NULL,               NULL,               'new',    'phone', 'How-to',  false),
+ ('t', 't5', 'C', '2025-12-30 10:00', '2025-12-30 13:00', '2025-12-31 10:00', 'solved', 'email', 'Bug',     true),
+ ('t', 't6', 'A', '2026-01-02 10:00', '2026-01-02 10:15', '2026-01-02 12:00', 'solved', 'chat',  'How-to',  false);
+INSERT INTO survey_responses (source, response_id, customer_id, responded_at, metric, score, scale_min, scale_max,
+                              channel) VALUES
+ ('s', 'n1', 'A', '2026-01-05 09:00', 'nps', 10, 0, 10, NULL),
+ ('s', 'n2', 'B', '2026-01-06 09:00', 'nps',  9, 0, 10, NULL),
+ ('s', 'n3', 'D', '2026-01-07 09:00', 'nps',  8, 0, 10, NULL),
+ ('s', 'n4', 'A', '2026-01-08 09:00', 'nps',  6, 0, 10, NULL),
+ ('s', 'n5', 'B', '2026-01-09 09:00', 'nps',  0, 0, 10, NULL),
+ ('s', 'p1', 'A', '2025-12-30 09:00', 'nps', 10, 0, 10, NULL),
+ ('s', 'p2', 'B', '2025-12-31 09:00', 'nps', 10, 0, 10, NULL),
+ ('s', 'p3', 'C', '2026-01-01 09:00', 'nps',  7, 0, 10, NULL),
+ ('s', 'c1', 'A', '2026-01-05 15:00', 'csat', 5, 1, 5, 'email'),
+ ('s', 'c2', 'B', '2026-01-07 10:00', 'csat', 4, 1, 5, 'chat'),
+ ('s', 'c3', 'A', '2026-01-08 10:00', 'csat', 4, 1, 5, 'email'),
+ ('s', 'c4', 'D', '2026-01-09 10:00', 'csat', 3, 1, 5, 'phone'),
+ ('s', 'c5', 'A', '2026-01-10 10:00', 'csat', 1, 1, 5, 'email'),
+ ('s', 'g1', 'B', '2026-01-10 11:00', 'csat', 1, 0, 1, 'chat'),
+ ('s', 'g2', 'D', '2026-01-11 11:00', 'csat', 0, 0, 1, 'phone');
+"""
+
+
+@pytest.fixture
+def tiny_conn(tmp_path: Path) -> Iterator[db.Connection]:
+    """A hand-built database whose KPIs are computed by hand in test_metrics.py."""
+    conn = db.connect(_settings(tmp_path / "tiny.duckdb"))
+    conn.execute(TINY_SQL)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def empty_db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.duckdb"
+    db.connect(_settings(path)).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_db_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the demo database for the app (DuckDB allows one configuration per file per process)."""
+    path = tmp_path_factory.mktemp("app") / "app.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    return path

@@ -1,0 +1,104 @@
+"""What a person sees: the real Streamlit server, opened in headless Chromium (Debian's /usr/bin/chromium)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_dashboard
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser_db(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "served.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(browser_db: Path) -> Iterator[str]:
+    with running_dashboard(browser_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}; `make test` installs it (scripts/ensure-chromium.sh)")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _open(browser: object, url: str) -> tuple[object, float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    started = time.monotonic()
+    page.goto(url)
+    page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=60_000)
+    return page, time.monotonic() - started
+
+
+def test_overview_renders_tiles_and_chart(
+    server: str, browser: object, tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
+    page, seconds = _open(browser, server)
+    record_property("overview_render_seconds", round(seconds, 2))
+    print(f"overview rendered in Chromium in {seconds:.2f} s")
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() == 6
+    labels = [metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text() for i in range(6)]
+    assert labels == ["Complaints", "NPS", "Median first response", "CSAT", "Median resolution", "Churn rate"]
+    for i in range(6):
+        value = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text()
+        assert re.search(r"\d", value), f"tile {labels[i]} shows {value!r}"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "Error" not in body
+    assert "95% CI" in body
+    assert page.locator(".js-plotly-plot .bars path").count() > 20  # stacked weekly bars drawn
+    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    page.close()
+
+
+def test_filter_changes_numbers_and_survives_page_switch(server: str, browser: object) -> None:
+    page, _ = _open(browser, server)
+    complaints = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
+    before = complaints.inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name="Enterprise").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
+        arg=['[data-testid="stMetric"] [data-testid="stMetricValue"]', before],
+        timeout=30_000,
+    )
+    after = complaints.inner_text()
+    assert after != before
+    assert int(after.split(" ")[0].replace(",", "")) < int(before.replace(",", ""))
+    sidebar.get_by_role("link", name="Data status").click()
+    page.get_by_role("heading", name="Data status").wait_for(timeout=30_000)
+    assert "Enterprise" in sidebar.inner_text()  # still selected on another page
+    sidebar.get_by_role("link", name="Overview").click()
+    page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert complaints.inner_text() == after
+    page.close()
+
+
+def test_server_binds_loopback_and_has_no_telemetry(server: str) -> None:
+    assert server.startswith("http://127.0.0.1:")
+    config = (Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text()
+    assert 'address = "127.0.0.1"' in config and "gatherUsageStats = false" in config

@@ -1,0 +1,101 @@
+"""The CLI gives the dashboard's numbers, from the same functions, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cx_metrics import cli, db, demo
+from cx_metrics.config import Settings
+from cx_metrics.metrics import base, overview
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cx_metrics.cli", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_metric_kpis_json_equals_the_function(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["metric", "kpis", "--db", str(demo_db_path), "--format", "json", "--plan", "Pro"]) == 0
+    printed = {r["metric"]: r for r in json.loads(capsys.readouterr().out)}
+    conn = db.connect(Settings().with_db(demo_db_path), read_only=True)
+    try:
+        from cx_metrics.filters import Filters
+
+        frame = overview.kpis(conn, period=base.default_period(conn), filters=Filters.of(plans=["Pro"]))
+    finally:
+        conn.close()
+    for row in frame.to_dict("records"):
+        assert printed[row["metric"]]["value"] == pytest.approx(row["value"])
+        assert printed[row["metric"]]["n"] == row["n"]
+
+
+def test_metric_complaint_trend_csv(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["metric", "complaint-trend", "--db", str(demo_db_path), "--format", "csv",
+                     "--start", "2026-09-07", "--end", "2026-09-27"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "period_start,category,complaints,partial,days_covered"
+    billing = [line for line in lines if ",Billing," in line]
+    assert len(billing) == 3  # three weeks, one row each
+    counts = [int(line.split(",")[2]) for line in billing]
+    assert counts[1] > 2 * counts[0]  # the planted spike starts on 14 Sep
+
+
+def test_bad_date_is_a_clear_error() -> None:
+    result = run("metric", "kpis", "--start", "14/09/2026")
+    assert result.returncode == 2
+    assert "not a date in YYYY-MM-DD form" in result.stderr
+
+
+def test_end_before_start(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["metric", "kpis", "--db", str(demo_db_path), "--start", "2026-09-10", "--end", "2026-09-01"])
+    assert code == 2
+    assert "before its start" in capsys.readouterr().err
+
+
+def test_info_and_missing_database(tmp_path: Path, demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["info", "--db", str(demo_db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "schema version: 1" in out and "tickets" in out
+    assert cli.main(["info", "--db", str(tmp_path / "nope.duckdb")]) == 2
+    assert "cx demo" in capsys.readouterr().err
+
+
+def test_demo_if_missing_and_refusal_to_replace_real_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "d.duckdb"
+    args = ["demo", "--db", str(path), "--customers", "200", "--tickets", "600"]
+    assert cli.main(args) == 0
+    assert cli.main([*args, "--if-missing"]) == 0
+    assert "already has data" in capsys.readouterr().out
+    conn = db.connect(Settings().with_db(path))
+    conn.execute("INSERT INTO imports (file_name, kind, started_at, status) VALUES ('z.csv', 'tickets', now(), 'loaded')")
+    conn.close()
+    assert cli.main(args) == 2
+    assert "real import" in capsys.readouterr().err
+    assert cli.main([*args, "--force"]) == 0
+
+
+def test_cli_reports_a_locked_database(tmp_path: Path) -> None:
+    path = tmp_path / "held.duckdb"
+    conn = db.connect(Settings().with_db(path))
+    demo.build(conn, seed=1, size=demo.DemoSize(customers=100, tickets=300))
+    try:
+        result = run("info", "--db", str(path))  # another process while this one holds the file
+    finally:
+        conn.close()
+    assert result.returncode == 2
+    assert "open in another process" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_definitions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["definitions"]) == 0
+    out = capsys.readouterr().out
+    assert "NPS = 100" in out and "Wilson" in out

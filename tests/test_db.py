@@ -1,0 +1,123 @@
+"""Database tier: migrations in one transaction, one writer per file, cursor-per-query concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+
+TABLES = {"customers", "customer_activity", "tickets", "ticket_events", "survey_responses", "imports",
+          "import_rejects", "meta", "schema_version"}
+
+
+def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
+    conn = db.connect(Settings().with_db(tmp_path / "sub" / "x.duckdb"))
+    assert db.schema_version(conn) == len(db.migrations())
+    names = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert TABLES <= names
+    assert db.migrate(conn) == []  # idempotent
+    conn.close()
+    again = db.connect(Settings().with_db(tmp_path / "sub" / "x.duckdb"))
+    assert db.schema_version(again) == len(db.migrations())
+    again.close()
+
+
+def test_failed_migration_rolls_back_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = (1, "good", "CREATE TABLE first_table (x INTEGER);")
+    bad = (2, "bad", "CREATE TABLE second_table (x INTEGER); SELECT * FROM no_such_table;")
+    monkeypatch.setattr(db, "migrations", lambda: [good, bad])
+    conn = duckdb.connect(str(tmp_path / "m.duckdb"))
+    with pytest.raises(db.MigrationError, match="rolled back"):
+        db.migrate(conn)
+    assert db.schema_version(conn) == 0
+    tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "first_table" not in tables and "second_table" not in tables
+    conn.close()
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    versions = [v for v, _, _ in db.migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+def test_second_process_gets_a_clear_lock_error(tmp_path: Path) -> None:
+    path = tmp_path / "locked.duckdb"
+    db.connect(Settings().with_db(path)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            c = duckdb.connect({str(path)!r})
+            print("ready", flush=True)
+            time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(db.DatabaseLockedError) as info:
+            db.connect(Settings().with_db(path))
+        message = str(info.value)
+        assert str(path) in message and "another process" in message and "CX_DB_PATH" in message
+        assert f"process {holder.pid}" in message
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_not_a_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("this is not a database\n" * 100)
+    with pytest.raises(db.DatabaseError, match="could not be opened|Could not open"):
+        db.connect(Settings().with_db(path))
+
+
+def test_read_only_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(db.DatabaseError, match="cx demo"):
+        db.connect(Settings().with_db(tmp_path / "missing.duckdb"), read_only=True)
+
+
+def test_query_binds_only_the_parameters_a_file_uses(tiny_conn: db.Connection) -> None:
+    assert db.sql_params("table_counts") == frozenset()
+    frame = db.query(tiny_conn, "table_counts", {"unused": 1})
+    assert dict(zip(frame["table_name"], frame["row_count"], strict=True))["tickets"] == 6
+    with pytest.raises(KeyError, match="needs parameters"):
+        db.query(tiny_conn, "complaint_trend", {})
+
+
+def test_sql_files_bind_parameters_not_strings() -> None:
+    sql_dir = Path(db.__file__).parent / "sql"
+    for path in sql_dir.glob("*.sql"):
+        text = path.read_text()
+        assert "{" not in text and "%s" not in text, f"{path.name} looks like string formatting"
+
+
+def test_one_connection_serves_many_threads(demo_conn: db.Connection) -> None:
+    """A cursor per query: 16 threads on one connection, no ResourceInUse errors, same answers."""
+    def work(_: int) -> int:
+        return int(db.table_counts(demo_conn)["row_count"].sum())
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(16)))
+    assert len(set(results)) == 1
+
+
+def test_transaction_rolls_back_on_error(tiny_conn: db.Connection) -> None:
+    before = db.data_version(tiny_conn)
+    with pytest.raises(RuntimeError), db.transaction(tiny_conn) as cur:
+        cur.execute("DELETE FROM tickets")
+        db.bump_data_version(cur)
+        raise RuntimeError("boom")
+    assert tiny_conn.execute("SELECT count(*) FROM tickets").fetchone() == (6,)
+    assert db.data_version(tiny_conn) == before
+    with db.transaction(tiny_conn) as cur:
+        db.bump_data_version(cur)
+    assert db.data_version(tiny_conn) == before + 1
+

@@ -1,0 +1,159 @@
+"""SQL tier: metric functions on a hand-built DuckDB file, checked against hand-computed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics import base, complaints, overview
+from tests.conftest import TINY_PERIOD
+
+
+def _tiles(conn: db.Connection, filters: Filters | None = None) -> dict[str, dict[str, object]]:
+    frame = overview.kpis(conn, period=TINY_PERIOD, filters=filters)
+    assert list(frame.columns) == overview.KPI_COLUMNS
+    return {str(r["metric"]): r for r in frame.to_dict("records")}
+
+
+def test_complaints_tile(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["complaints"]
+    assert (t["value"], t["prev_value"], t["n"]) == (3, 1, 3)
+    assert t["delta"] == pytest.approx(2.0)  # rate ratio 3/1 - 1
+    assert t["p_value"] == pytest.approx(0.625)  # exact: binomial(4, .5) two-sided
+    assert not t["significant"]
+    assert t["small_n"]  # 3 < default minimum of 30
+
+
+def test_first_response_tile_censors_waiting_tickets(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["first_response"]
+    assert t["value"] == pytest.approx(1.0)  # median of 1 h, 0.5 h, 2 h
+    assert t["n"] == 3
+    assert t["prev_value"] == pytest.approx((3 + 0.25) / 2)
+    assert "1 tickets awaiting a first reply are censored" in str(t["note"])
+    assert float(t["ci_low"]) <= 1.0 <= float(t["ci_high"])
+
+
+def test_resolution_tile(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["resolution"]
+    assert t["value"] == pytest.approx(14.0)  # median of 4 h and 24 h
+    assert t["prev_value"] == pytest.approx(13.0)  # median of 24 h and 2 h
+    assert t["delta"] == pytest.approx(1.0)
+    assert "2 tickets still open" in str(t["note"])
+
+
+def test_nps_tile(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["nps"]
+    # current: 10, 9, 8, 6, 0 -> 2 promoters, 2 detractors of 5; previous: 10, 10, 7 -> 2 of 3, none
+    assert t["value"] == pytest.approx(0.0)
+    assert t["prev_value"] == pytest.approx(200 / 3)
+    assert t["ci_high"] == pytest.approx(1.959964 * 40, abs=1e-3)
+    se0 = 100 * math.sqrt((2 / 3 - 4 / 9) / 3)
+    z = (200 / 3) / math.hypot(40, se0)
+    assert t["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-6)
+
+
+def test_csat_tile_counts_top_two_boxes_and_good(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["csat"]
+    # 5, 4, 4 satisfied; 3, 1 not; good/bad 1 = good, 0 = bad -> 4 of 7
+    assert t["value"] == pytest.approx(400 / 7)
+    assert t["n"] == 7
+    assert math.isnan(float(t["prev_value"]))
+    assert t["prev_n"] == 0
+
+
+def test_csat_top_box_is_configurable(tiny_conn: db.Connection) -> None:
+    frame = overview.kpis(tiny_conn, period=TINY_PERIOD, settings=Settings(csat_top_boxes=1))
+    csat = frame.set_index("metric").loc["csat"]
+    assert csat["value"] == pytest.approx(200 / 7)  # only the 5 and the "good"
+
+
+def test_churn_tile(tiny_conn: db.Connection) -> None:
+    t = _tiles(tiny_conn)["churn"]
+    # at 5 Jan: A and B active (C gone 2 Jan, D not yet signed up); B churns 7 Jan
+    assert (t["value"], t["n"]) == (pytest.approx(50.0), 2)
+    # at 29 Dec: A, B, C active; C churns 2 Jan
+    assert (t["prev_value"], t["prev_n"]) == (pytest.approx(100 / 3), 3)
+
+
+def test_filters_apply_to_every_tile(tiny_conn: db.Connection) -> None:
+    pro = _tiles(tiny_conn, Filters.of(plans=["Pro"]))
+    assert (pro["complaints"]["value"], pro["complaints"]["prev_value"]) == (2, 1)  # t1, t3 / t5
+    assert (pro["churn"]["value"], pro["churn"]["n"]) == (0.0, 1)  # only A at risk
+    assert pro["nps"]["n"] == 2  # A's two responses
+    email = _tiles(tiny_conn, Filters.of(channels=["email"]))
+    assert email["complaints"]["value"] == 2
+    assert email["csat"]["n"] == 3  # c1, c3, c5
+    assert email["nps"]["n"] == 0  # relationship NPS has no channel: excluded, not guessed
+    assert email["churn"]["n"] == 2  # channel does not apply to churn
+    nobody = _tiles(tiny_conn, Filters.of(regions=["Mars"]))
+    assert nobody["complaints"]["value"] == 0
+    assert math.isnan(float(nobody["nps"]["value"]))
+
+
+def test_describe_delta_and_test() -> None:
+    row = {"delta": 0.123, "delta_kind": "relative", "unit": "count", "p_value": 0.001, "test": "t"}
+    assert overview.describe_delta(row, 0.05) == "+12.3% · real change"
+    row = {"delta": -0.25, "delta_kind": "absolute", "unit": "hours", "p_value": 0.4, "test": "Mood"}
+    assert overview.describe_delta(row, 0.05) == "-15 min · within noise"
+    assert overview.describe_test(row, 0.05) == "Mood, p = 0.4 ≥ 0.05"
+    row = {"delta": float("nan"), "delta_kind": "absolute", "unit": "%", "p_value": float("nan"), "test": "x"}
+    assert overview.describe_delta(row, 0.05) == "no previous period to compare"
+
+
+def test_complaint_trend_zero_fills_and_marks_partial_weeks(tiny_conn: db.Connection) -> None:
+    period = Period(dt.date(2025, 12, 30), dt.date(2026, 1, 11))  # Tue .. Sun: first week is partial
+    frame = complaints.complaint_trend(tiny_conn, period=period)
+    assert list(frame.columns) == ["period_start", "category", "complaints", "partial", "days_covered"]
+    table = frame.pivot(index="period_start", columns="category", values="complaints")
+    assert table.loc[pd.Timestamp("2025-12-29"), "Bug"] == 1  # t5 on 30 Dec
+    assert table.loc[pd.Timestamp("2026-01-05")].to_dict() == {"Billing": 2, "Bug": 1}
+    assert table.loc[pd.Timestamp("2025-12-29"), "Billing"] == 0  # zero-filled, not missing
+    weeks = frame.drop_duplicates("period_start").set_index("period_start")
+    assert bool(weeks.loc[pd.Timestamp("2025-12-29"), "partial"])
+    assert weeks.loc[pd.Timestamp("2025-12-29"), "days_covered"] == 6
+    later = complaints.complaint_trend(tiny_conn, period=Period(dt.date(2025, 12, 31), dt.date(2026, 1, 11)))
+    assert later["complaints"].sum() == 3  # t5 falls before a range starting 31 Dec
+    assert not bool(weeks.loc[pd.Timestamp("2026-01-05"), "partial"])
+
+
+def test_complaint_trend_counts_only_in_range(tiny_conn: db.Connection) -> None:
+    frame = complaints.complaint_trend(tiny_conn, period=TINY_PERIOD, grain="day")
+    assert frame["complaints"].sum() == 3
+    assert len(frame["period_start"].unique()) == 7
+    with pytest.raises(ValueError, match="grain"):
+        complaints.complaint_trend(tiny_conn, period=TINY_PERIOD, grain="hour")
+
+
+def test_default_period_ends_on_the_last_full_week(tiny_conn: db.Connection) -> None:
+    assert base.data_range(tiny_conn) == (dt.date(2025, 12, 30), dt.date(2026, 1, 11))
+    period = base.default_period(tiny_conn)
+    assert period.end == dt.date(2026, 1, 11)  # a Sunday
+    assert period.start == dt.date(2025, 12, 30)  # clipped to the data
+
+
+def test_filter_options(tiny_conn: db.Connection) -> None:
+    opts = base.filter_options(tiny_conn)
+    assert opts["plans"] == ["Basic", "Pro"]
+    assert set(opts["channels"]) == {"email", "chat", "phone"}
+
+
+def test_kpis_on_demo_match_direct_sql(demo_conn: db.Connection) -> None:
+    """Cross-check the SQL path against pandas on the raw rows for the complaint count and CSAT."""
+    period = base.default_period(demo_conn)
+    tiles = overview.kpis(demo_conn, period=period).set_index("metric")
+    raw = demo_conn.execute(
+        "SELECT count(*) FROM tickets WHERE is_complaint AND created_at >= ? AND created_at < ?",
+        [period.start_ts, period.end_ts],
+    ).fetchone()
+    assert raw is not None and tiles.loc["complaints", "value"] == raw[0]
+    scores = demo_conn.execute(
+        "SELECT score FROM survey_responses WHERE metric = 'csat' AND responded_at >= ? AND responded_at < ?",
+        [period.start_ts, period.end_ts],
+    ).df()["score"]
+    assert tiles.loc["csat", "value"] == pytest.approx(100 * (scores >= 4).mean())
