@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from cx_metrics import charts
+from cx_metrics.export import to_safe_csv
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
@@ -52,7 +53,22 @@ for i, row in enumerate(tiles.to_dict("records")):
             + (f" · {row['note']}" if row["note"] else "")
         )
 
+st.download_button(
+    "Download these KPIs (CSV)",
+    to_safe_csv(tiles.drop(columns=["definition"]).assign(period=period.label(), filters=filters.describe())),
+    file_name=f"cx-kpis-{period.start}-{period.end}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+
 st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
 st.plotly_chart(charts.complaint_trend(trend, grain="week"), width="stretch")
 st.caption(DEFINITIONS["complaint_trend"])
+st.download_button(
+    "Download the weekly counts (CSV)",
+    to_safe_csv(trend),
+    file_name=f"cx-complaints-weekly-{period.start}-{period.end}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)

@@ -15,12 +15,13 @@ from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_dashboard
 def main(out: Path) -> None:
     with running_dashboard(load_settings().db_path) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        started = time.monotonic()
-        page.goto(url)
-        page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
-        page.locator(".js-plotly-plot .bars").first.wait_for(timeout=60_000)
-        print(f"overview rendered in {time.monotonic() - started:.2f} s")
+        for attempt in ("first load after server start", "second load (warm caches)"):
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            started = time.monotonic()
+            page.goto(url)
+            page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+            page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=60_000)
+            print(f"overview rendered in {time.monotonic() - started:.2f} s ({attempt})")
         page.wait_for_timeout(800)
         page.screenshot(path=str(out), full_page=True)
         browser.close()

@@ -105,3 +105,9 @@ def test_unopenable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
     at = _app(monkeypatch, bad)
     assert not at.exception
     assert "could not be opened" in at.error[0].value
+
+
+def test_overview_offers_guarded_csv_exports(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    at = _app(monkeypatch, app_db_path)
+    buttons = at.get("download_button")
+    assert len(buttons) == 2
