@@ -7,8 +7,8 @@ import math
 import streamlit as st
 
 from cx_metrics import charts
-from cx_metrics.export import to_safe_csv
 from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
 

@@ -75,7 +75,9 @@ def test_demo_if_missing_and_refusal_to_replace_real_imports(
     assert cli.main([*args, "--if-missing"]) == 0
     assert "already has data" in capsys.readouterr().out
     conn = db.connect(Settings().with_db(path))
-    conn.execute("INSERT INTO imports (file_name, kind, started_at, status) VALUES ('z.csv', 'tickets', now(), 'loaded')")
+    conn.execute(
+        "INSERT INTO imports (file_name, kind, started_at, status) VALUES ('z.csv', 'tickets', now(), 'loaded')"
+    )
     conn.close()
     assert cli.main(args) == 2
     assert "real import" in capsys.readouterr().err

@@ -75,7 +75,7 @@ def test_second_process_gets_a_clear_lock_error(tmp_path: Path) -> None:
 def test_not_a_database_file(tmp_path: Path) -> None:
     path = tmp_path / "notes.duckdb"
     path.write_text("this is not a database\n" * 100)
-    with pytest.raises(db.DatabaseError, match="could not be opened|Could not open"):
+    with pytest.raises(db.DatabaseError, match=r"not a DuckDB database file"):
         db.connect(Settings().with_db(path))
 
 
