@@ -16,6 +16,7 @@ from cx_metrics import db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview
 
 
@@ -63,6 +64,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=["kpis", "complaint-trend"])
     _add_view(p)
     p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="complaint-trend bucket")
+
+    p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
+    p.add_argument("path", type=Path)
+    _add_db(p)
+    p.add_argument("--kind", choices=["tickets", "ticket_events", "surveys", "customers", "activity"],
+                   help="override the detected kind")
+    p.add_argument("--vendor", help="override the detected vendor (e.g. 'Zendesk (UI/Explore export)')")
+    p.add_argument("--source", help="name of the system the file comes from (ids are unique per source)")
+    p.add_argument("--mapping", type=Path, help='JSON file {"canonical_field": "column", ...}')
+    p.add_argument("--sheet", help="workbook sheet to read (default: the first non-empty one)")
+    dates = p.add_mutually_exclusive_group()
+    dates.add_argument("--day-first", dest="day_first", action="store_const", const=True,
+                       help="read ambiguous dates as DD/MM/YYYY")
+    dates.add_argument("--month-first", dest="day_first", action="store_const", const=False,
+                       help="read ambiguous dates as MM/DD/YYYY")
+    p.add_argument("--keep-pii", action="store_true", help="store emails/names in clear (default: hashed or dropped)")
+    p.add_argument("--save-mapping", action="store_true", help="reuse this mapping for the source's next files")
+    p.add_argument("--dry-run", action="store_true", help="show what would load; write nothing")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = sub.add_parser("imports", help="import history")
+    _add_db(p)
+    p = sub.add_parser("undo", help="remove exactly the rows of an import")
+    p.add_argument("import_id", type=int)
+    _add_db(p)
+    p = sub.add_parser("rejects", help="the rejected lines of an import")
+    p.add_argument("import_id", type=int)
+    _add_db(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     sub.add_parser("definitions", help="print every metric definition")
     return parser
@@ -159,6 +189,60 @@ def _cmd_info(settings: Settings) -> int:
         conn.close()
 
 
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from cx_metrics.ingest import load as ingest
+    from cx_metrics.ingest.normalize import Options
+
+    if not args.path.is_file():
+        raise ImportRefused(f"{args.path} is not a file.")
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = json.loads(args.mapping.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
+    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii)
+    conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists())
+    try:
+        saved = ingest.saved_mapping(conn, args.source, args.kind) if args.source and args.kind else None
+        pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
+                            sheet=args.sheet, saved_mapping=saved)
+        result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
+    finally:
+        conn.close()
+    summary = {**result.summary, "status": result.status}
+    if args.format == "json":
+        print(json.dumps(summary, default=str, indent=2))
+    else:
+        for key, value in summary.items():
+            if value not in (None, [], {}):
+                print(f"{key:>16}: {value}")
+        rejects = pv.rejects()
+        if len(rejects):
+            print(f"\nfirst rejected lines (of {len(rejects):,}):")
+            _emit(rejects.head(10), "table")
+    if result.status == "already imported":
+        print(f"This file was already imported as #{result.duplicate_of}; nothing changed.", file=sys.stderr)
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from cx_metrics.ingest import load as ingest
+
+    conn = db.connect(settings, read_only=args.command in {"imports", "rejects"})
+    try:
+        if args.command == "imports":
+            _emit(ingest.history(conn), "table")
+        elif args.command == "rejects":
+            _emit(ingest.rejects_of(conn, args.import_id), args.format)
+        else:
+            removed = ingest.undo(conn, args.import_id, actor="cli")
+            print(f"Import #{args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
+        return 0
+    finally:
+        conn.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -176,7 +260,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args, settings)
         if args.command == "info":
             return _cmd_info(settings)
+        if args.command == "import":
+            return _cmd_import(args, settings)
+        if args.command in {"imports", "undo", "rejects"}:
+            return _cmd_history(args, settings)
         return _cmd_metric(args, settings)
+    except ImportRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
     except (db.DatabaseError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

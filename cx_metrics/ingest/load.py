@@ -1,0 +1,359 @@
+"""Preview and atomic load of an export; import history and exact undo.
+
+* :func:`preview` reads, detects and normalises a file without writing anything.
+* :func:`load` writes a preview in ONE transaction: rows, rejects, the import record and the data version.
+  Any failure rolls every table back to exactly what it was.
+* Re-importing a file already loaded (same SHA-256, same kind and source) is a no-op.
+* Rows with the same key as stored rows (tickets: source + ticket id; customers: id; survey responses:
+  source + response id + metric + question) replace them; the newest version wins (by the source's update
+  time when the export has one, else the later import). Replaced versions are kept so an undo restores them.
+* :func:`undo` removes exactly the rows an import brought and restores what it replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cx_metrics.db import Connection, bump_data_version, query, transaction
+from cx_metrics.ingest import normalize, surveys
+from cx_metrics.ingest.detect import Detection, detect, detection_for
+from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.reader import RawTable, read_table
+
+#: table -> key columns used to replace older versions (None: rows are only appended)
+KEYS: dict[str, tuple[str, ...] | None] = {
+    "tickets": ("source", "ticket_id"),
+    "customers": ("customer_id",),
+    "survey_responses": ("source", "response_id", "metric", "question"),
+    "survey_answers": None,
+    "ticket_events": None,
+    "customer_activity": None,
+}
+_REPLACED = {"tickets": "tickets_replaced", "customers": "customers_replaced",
+             "survey_responses": "survey_responses_replaced"}
+_PREPARE = {
+    "tickets": normalize.prepare_tickets,
+    "ticket_events": normalize.prepare_events,
+    "customers": normalize.prepare_customers,
+    "activity": normalize.prepare_activity,
+    "surveys": surveys.prepare_surveys,
+}
+
+
+@dataclass
+class Preview:
+    file_name: str
+    sha256: str
+    raw: RawTable
+    detection: Detection
+    prepared: normalize.Prepared
+    options: normalize.Options
+    sample: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def summary(self) -> dict[str, Any]:
+        p = self.prepared
+        return {
+            "file": self.file_name,
+            "kind": p.kind,
+            "vendor": p.vendor,
+            "confidence": self.detection.confidence,
+            "source": p.source,
+            "encoding": self.raw.encoding,
+            "delimiter": self.raw.delimiter,
+            "sheet": self.raw.sheet,
+            "rows_read": p.rows_read,
+            "rows_loadable": p.rows_loadable,
+            "rows_rejected": len(p.rejects) + len(self.raw.ragged),
+            "date_range": [str(d) for d in p.date_range] if p.date_range else None,
+            "date_formats": p.date_formats,
+            "ambiguous_dates": p.ambiguous_dates,
+            "mapping": self.detection.mapping,
+            "warnings": p.warnings,
+        }
+
+    def rejects(self) -> pd.DataFrame:
+        """line, field, reason, raw text: every row that will not load, ragged rows included."""
+        rej = self.prepared.rejects
+        lines = [self.raw.line_of(int(r)) for r in rej["row"]]
+        reasons = [r if pd.isna(v) else f"{r}: {str(v)[:80]!r}" for r, v in zip(rej["reason"], rej["raw"], strict=True)]
+        raw_text = [self._raw_line(int(r)) for r in rej["row"]]
+        out = pd.DataFrame({"line": lines, "field": rej["field"], "reason": reasons, "raw": raw_text})
+        if self.raw.ragged:
+            out = pd.concat([out, pd.DataFrame(self.raw.ragged, columns=["line", "reason", "raw"])],
+                            ignore_index=True)
+        return out.sort_values("line", na_position="last", ignore_index=True)
+
+    def _raw_line(self, row: int) -> str:
+        values = self.raw.data.iloc[row].fillna("")
+        return (self.raw.delimiter or ",").join(str(v) for v in values)[:2000]
+
+
+@dataclass
+class ImportResult:
+    import_id: int | None
+    status: str  # loaded / already imported / dry run
+    summary: dict[str, Any]
+    rows_loaded: int
+    rows_rejected: int
+    replaced: int = 0
+    duplicate_of: int | None = None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def preview(
+    source: Path | bytes,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    vendor: str | None = None,
+    mapping: dict[str, str] | None = None,
+    options: normalize.Options | None = None,
+    sheet: str | None = None,
+    saved_mapping: dict[str, Any] | None = None,
+) -> Preview:
+    """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    file_name = name or (source.name if isinstance(source, Path) else "upload")
+    raw = read_table(data, name=file_name, sheet=sheet)
+    if raw.data.empty:
+        raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
+    det = detection_for(raw, kind, vendor) if kind else detect(raw)
+    if det.kind == "unknown":
+        raise ImportRefused(
+            f"{file_name} does not look like tickets, survey responses, customers or activity: none of its columns "
+            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) matched. Choose the kind "
+            "and map the columns (the ticket id and creation time, or the customer id, at least)."
+        )
+    if saved_mapping and not mapping and saved_mapping.get("kind") == det.kind:
+        mapping = {k: v for k, v in saved_mapping.get("mapping", {}).items() if v in raw.columns}
+    if mapping:
+        unknown = {c for c in mapping.values() if c not in raw.columns}
+        if unknown:
+            raise ImportRefused(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}.")
+        det.mapping = {**det.mapping, **mapping}
+        det.mapping = {k: v for k, v in det.mapping.items() if v}
+    opts = options or normalize.Options()
+    prepared = _PREPARE[det.kind](raw, det, opts)
+    if prepared.rows_loadable == 0:
+        reasons = prepared.rejects["reason"].value_counts().head(3)
+        why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
+        raise ImportRefused(
+            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {len(raw.data):,} rows can be "
+            f"loaded: {why}. Check the kind and the column mapping."
+        )
+    main = prepared.tables[normalize.main_table(det.kind)]
+    return Preview(file_name, _sha256(data), raw, det, prepared, opts, main.head(20))
+
+
+def _existing_import(conn: Connection, pv: Preview) -> int | None:
+    row = conn.cursor().execute(
+        "SELECT import_id FROM imports WHERE sha256 = ? AND kind = ? AND vendor = ? AND status = 'loaded' "
+        "AND coalesce(json_extract_string(options, '$.source'), '') = ? ORDER BY import_id LIMIT 1",
+        [pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.prepared.source],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _dedupe_in_file(frame: pd.DataFrame, keys: tuple[str, ...], pv: Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep one row per key: the newest by updated_at when known, else the last in the file."""
+    order = frame
+    if "updated_at" in frame.columns and frame["updated_at"].notna().any():
+        order = frame.assign(_pos=range(len(frame))).sort_values(["updated_at", "_pos"], na_position="first")
+        order = order.drop(columns="_pos")
+    dup = order.duplicated(list(keys), keep="last")
+    dropped = order[dup]
+    kept = order[~dup].sort_index()
+    lines = [pv.raw.line_of(int(i)) for i in dropped.index]
+    rejects = pd.DataFrame({
+        "line": lines,
+        "field": ", ".join(keys),
+        "reason": "duplicate id in this file; the newer row of the same id was kept",
+        "raw": [pv._raw_line(int(i)) for i in dropped.index],
+    })
+    return kept, rejects
+
+
+def _columns(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall()]
+
+
+def _q(name: str) -> str:
+    """Quote an identifier (only ever our own table/column names, checked against the schema)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int]:
+    """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions. Returns (loaded, replaced)."""
+    if frame.empty:
+        return 0, 0
+    schema = _columns(cur, table)
+    cols = [c for c in frame.columns if c in schema]
+    cur.register("incoming", frame[cols].assign(import_id=import_id))
+    col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
+    keys = KEYS[table]
+    replaced = 0
+    try:
+        if keys:
+            match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM i.{_q(k)}" for k in keys)
+            newer_guard = ""
+            if table == "tickets":
+                # the source's own update time decides when both versions have one
+                newer_guard = " AND (i.updated_at IS NULL OR t.updated_at IS NULL OR i.updated_at >= t.updated_at)"
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE stale AS SELECT t.rowid AS rid FROM {_q(table)} t "  # noqa: S608
+                f"JOIN incoming i ON {match}{newer_guard}"
+            )
+            skip_older = ""
+            if table == "tickets":
+                cur.execute(
+                    f"CREATE OR REPLACE TEMP TABLE older AS SELECT i.* FROM incoming i JOIN {_q(table)} t "  # noqa: S608
+                    f"ON {match} WHERE i.updated_at < t.updated_at"
+                )
+                older_match = match.replace("t.", "o.")
+                skip_older = f" WHERE NOT EXISTS (SELECT 1 FROM older o WHERE {older_match})"  # noqa: S608
+            replaced_table = _REPLACED[table]
+            cur.execute(
+                f"INSERT INTO {_q(replaced_table)} SELECT *, ? FROM {_q(table)} "  # noqa: S608
+                "WHERE rowid IN (SELECT rid FROM stale)", [import_id],
+            )
+            replaced = int(cur.execute("SELECT count(*) FROM stale").fetchall()[0][0])
+            cur.execute(f"DELETE FROM {_q(table)} WHERE rowid IN (SELECT rid FROM stale)")  # noqa: S608
+            cur.execute(f"INSERT INTO {_q(table)} ({col_list}) SELECT {col_list} FROM incoming i{skip_older}")  # noqa: S608
+        else:
+            cur.execute(f"INSERT INTO {_q(table)} ({col_list}) SELECT {col_list} FROM incoming")  # noqa: S608
+        loaded = int(cur.execute(
+            f"SELECT count(*) FROM {_q(table)} WHERE import_id = ?", [import_id]).fetchall()[0][0])  # noqa: S608
+    finally:
+        cur.unregister("incoming")
+    return loaded, replaced
+
+
+def _link_customers_by_email(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """Tickets/responses known only by email get the id of the stored customer with that email (hashed)."""
+    for table in ("tickets", "survey_responses"):
+        cur.execute(
+            f"UPDATE {_q(table)} AS x SET customer_id = c.customer_id FROM customers c "  # noqa: S608
+            "WHERE x.import_id = ? AND x.customer_id LIKE 'email:%' "
+            "AND c.email_hash IS NOT NULL AND 'email:' || left(c.email_hash, 20) = x.customer_id",
+            [import_id],
+        )
+
+
+def load(
+    conn: Connection, pv: Preview, *, actor: str = "cli", dry_run: bool = False, save_mapping: bool = False
+) -> ImportResult:
+    """Write a preview in one transaction (or nothing, for a dry run or a file already imported)."""
+    summary = pv.summary()
+    existing = _existing_import(conn, pv)
+    if existing is not None:
+        return ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing)
+    if dry_run:
+        return ImportResult(None, "dry run", summary, pv.prepared.rows_loadable, summary["rows_rejected"])
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rejects = pv.rejects()
+    loaded_main, replaced_total = 0, 0
+    main = normalize.main_table(pv.prepared.kind)
+    with transaction(conn) as cur:
+        row = cur.execute(
+            "INSERT INTO imports (file_name, sha256, kind, vendor, confidence, mapping, options, rows_read, actor, "
+            "started_at, status, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?) RETURNING import_id",
+            [pv.file_name, pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.detection.confidence,
+             json.dumps(pv.detection.mapping), json.dumps({"source": pv.prepared.source,
+                                                          "day_first": pv.options.day_first,
+                                                          "sheet": pv.raw.sheet}),
+             pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
+        ).fetchall()
+        import_id = int(row[0][0])
+        for table, frame in pv.prepared.tables.items():
+            keys = KEYS[table]
+            if keys and not frame.empty:
+                frame, dups = _dedupe_in_file(frame, keys, pv)
+                if table == main:
+                    rejects = pd.concat([rejects, dups], ignore_index=True)
+            loaded, replaced = _write(cur, table, frame, import_id)
+            replaced_total += replaced
+            if table == main:
+                loaded_main = loaded
+        if pv.prepared.kind == "surveys":
+            loaded_main = int(cur.execute(
+                "SELECT count(DISTINCT response_id) FROM (SELECT response_id FROM survey_responses WHERE import_id = ? "
+                "UNION ALL SELECT response_id FROM survey_answers WHERE import_id = ?)", [import_id, import_id],
+            ).fetchall()[0][0])
+        _link_customers_by_email(cur, import_id)
+        if len(rejects):
+            cur.register("rejects_in", rejects.assign(import_id=import_id))
+            cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
+                        "SELECT import_id, line, field, reason, raw FROM rejects_in")
+            cur.unregister("rejects_in")
+        cur.execute(
+            "UPDATE imports SET rows_loaded = ?, rows_rejected = ?, finished_at = ?, status = 'loaded' "
+            "WHERE import_id = ?",
+            [loaded_main, len(rejects), dt.datetime.now(dt.UTC).replace(tzinfo=None), import_id],
+        )
+        if save_mapping:
+            cur.execute(
+                "INSERT OR REPLACE INTO import_mappings VALUES (?, ?, ?, ?, ?, ?)",
+                [pv.prepared.source, pv.prepared.kind, pv.prepared.vendor, json.dumps(pv.detection.mapping),
+                 json.dumps({"day_first": pv.options.day_first}), started],
+            )
+        bump_data_version(cur)
+    summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
+    return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
+
+
+def saved_mapping(conn: Connection, source: str, kind: str) -> dict[str, Any] | None:
+    row = conn.cursor().execute(
+        "SELECT vendor, mapping, options FROM import_mappings WHERE source = ? AND kind = ?", [source, kind]
+    ).fetchone()
+    if not row:
+        return None
+    return {"kind": kind, "vendor": row[0], "mapping": json.loads(row[1]), "options": json.loads(row[2] or "{}")}
+
+
+def undo(conn: Connection, import_id: int, *, actor: str = "cli") -> dict[str, int]:
+    """Remove exactly the rows of ``import_id`` and restore the versions it replaced. One transaction."""
+    row = conn.cursor().execute("SELECT status, kind FROM imports WHERE import_id = ?", [import_id]).fetchone()
+    if row is None:
+        raise ImportRefused(f"There is no import #{import_id}. `cx imports` lists them.")
+    if row[0] != "loaded":
+        raise ImportRefused(f"Import #{import_id} is {row[0]}; only a loaded import can be undone.")
+    removed: dict[str, int] = {}
+    with transaction(conn) as cur:
+        for table in KEYS:
+            n = cur.execute(f"DELETE FROM {_q(table)} WHERE import_id = ? RETURNING 1", [import_id]).fetchall()  # noqa: S608
+            removed[table] = len(n)
+        for table, shadow in _REPLACED.items():
+            cur.execute(f"DELETE FROM {_q(shadow)} WHERE import_id = ?", [import_id])  # noqa: S608
+            keys = KEYS[table] or ()
+            match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in keys)
+            cols = ", ".join(_q(c) for c in _columns(cur, table))
+            cur.execute(
+                f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {_q(shadow)} s "  # noqa: S608
+                f"WHERE s.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {match})", [import_id],
+            )
+            cur.execute(f"DELETE FROM {_q(shadow)} WHERE replaced_by = ?", [import_id])  # noqa: S608
+        cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
+                    [dt.datetime.now(dt.UTC).replace(tzinfo=None), actor, import_id])
+        bump_data_version(cur)
+    return removed
+
+
+def history(conn: Connection) -> pd.DataFrame:
+    return query(conn, "imports_list")
+
+
+def rejects_of(conn: Connection, import_id: int) -> pd.DataFrame:
+    return query(conn, "import_rejects_of", {"import_id": import_id})

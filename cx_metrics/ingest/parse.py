@@ -1,0 +1,138 @@
+"""Typed values from text cells: dates (format inferred, DD/MM vs MM/DD decided per file), numbers,
+durations, booleans. Vectorised over pandas string Series."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cx_metrics.ingest.reader import clean
+
+_EPOCH_RE = re.compile(r"^\d{9,13}(\.\d+)?$")
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC)?$")
+
+# (format, day_first) - None means the format does not depend on day order
+_FORMATS: list[tuple[str, bool | None]] = []
+for _sep in ("/", "-", "."):
+    for _year in ("%Y", "%y"):
+        for _time in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I:%M%p"):
+            _FORMATS.append((f"%m{_sep}%d{_sep}{_year}{_time}", False))
+            _FORMATS.append((f"%d{_sep}%m{_sep}{_year}{_time}", True))
+_FORMATS += [
+    ("%d/%b/%y %I:%M %p", None),  # Jira: 05/Jan/23 10:00 AM
+    ("%d/%b/%Y %I:%M %p", None),
+    ("%d %b %Y %H:%M", None),
+    ("%d %b %Y", None),
+    ("%b %d, %Y %I:%M %p", None),
+    ("%b %d, %Y", None),
+    ("%B %d, %Y", None),
+    ("%Y/%m/%d %H:%M:%S", None),
+    ("%Y/%m/%d %H:%M", None),
+    ("%Y/%m/%d", None),
+]
+
+#: Dates before this are placeholders ("1900-01-01" in Zendesk means "never"), not real events
+MIN_REAL_DATE = pd.Timestamp("1901-01-01")
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    fmt: str  # "ISO8601", "epoch_s", "epoch_ms" or a strptime pattern
+    day_first: bool | None  # None: the format does not depend on day order
+    ambiguous: bool = False  # MM/DD and DD/MM both read every sampled value
+
+
+def _sample(values: pd.Series, n: int = 400) -> pd.Series:
+    present = clean(values).dropna()
+    if len(present) > n:
+        present = present.drop_duplicates()
+        present = present.iloc[np.linspace(0, len(present) - 1, min(n, len(present))).astype(int)]
+    return present
+
+
+def _share_parsed(sample: pd.Series, fmt: str) -> float:
+    if sample.empty:
+        return 0.0
+    parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+    return float(parsed.notna().mean())
+
+
+def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None) -> DateFormat | None:
+    """The format that reads the most sampled values (at least half: the rest become rejects with their line);
+    None if no format fits."""
+    sample = _sample(values)
+    if sample.empty:
+        return None
+    if sample.str.match(_ISO_RE).mean() >= 0.5:
+        return DateFormat("ISO8601", None)
+    if sample.str.match(_EPOCH_RE).mean() >= 0.5:
+        return DateFormat("epoch_ms" if sample.str.len().median() >= 13 else "epoch_s", None)
+    scored = [(fmt, day_first, _share_parsed(sample, fmt)) for fmt, day_first in _FORMATS]
+    best = max(share for _, _, share in scored)
+    if best < 0.5:
+        return None
+    top = [(fmt, df) for fmt, df, share in scored if share == best]
+    day_orders = {df for _, df in top if df is not None}
+    if len(day_orders) == 2:
+        choice = bool(prefer_day_first)  # US order unless the file or the user says otherwise
+        fmt = next(f for f, df in top if df is choice)
+        return DateFormat(fmt, choice, ambiguous=True)
+    fmt, df = top[0]
+    return DateFormat(fmt, df)
+
+
+def parse_dates(values: pd.Series, fmt: DateFormat) -> tuple[pd.Series, pd.Series]:
+    """(timestamps as naive UTC, mask of cells that had text but could not be read)."""
+    text = clean(values)
+    if fmt.fmt in {"epoch_s", "epoch_ms"}:
+        nums = pd.to_numeric(text, errors="coerce")
+        parsed = pd.to_datetime(nums, unit="s" if fmt.fmt == "epoch_s" else "ms", errors="coerce")
+    elif fmt.fmt == "ISO8601":
+        parsed = pd.to_datetime(text.str.replace(r"\s*UTC$", "Z", regex=True), format="ISO8601", errors="coerce",
+                                utc=True)
+        parsed = parsed.dt.tz_convert(None)
+    else:
+        parsed = pd.to_datetime(text, format=fmt.fmt, errors="coerce")
+    parsed = pd.Series(parsed, index=values.index).astype("datetime64[us]")
+    bad = text.notna() & parsed.isna()
+    placeholder = parsed < MIN_REAL_DATE
+    parsed = parsed.mask(placeholder)
+    return parsed, bad
+
+
+def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.Series, pd.Series]:
+    """(floats, mask of non-numeric text). Accepts numbers stored as text, thousands separators, %."""
+    text = clean(values)
+    norm = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.rstrip("%")
+    if decimal_comma:
+        norm = norm.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        norm = norm.str.replace(",", "", regex=False)
+    nums = pd.to_numeric(norm, errors="coerce").astype("float64")
+    bad = text.notna() & nums.isna()
+    return nums, bad
+
+
+def parse_duration_minutes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'H:MM' (Jira SLA; negative = breached), 'H:MM:SS', or plain numbers of minutes."""
+    text = clean(values)
+    match = text.str.extract(r"^(?P<sign>-)?(?P<h>\d+):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+    hm = (pd.to_numeric(match["h"], errors="coerce") * 60 + pd.to_numeric(match["m"], errors="coerce")
+          + pd.to_numeric(match["s"], errors="coerce").fillna(0) / 60)
+    hm = hm.where(match["sign"].isna(), -hm)
+    plain = pd.to_numeric(text, errors="coerce")
+    out = hm.fillna(plain).astype("float64")
+    bad = text.notna() & out.isna()
+    return out, bad
+
+
+_TRUE = {"yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inactive", "lost"}
+_FALSE = {"no", "n", "false", "f", "0", "active", "retained", "current"}
+
+
+def parse_bool(values: pd.Series) -> pd.Series:
+    text = clean(values).str.lower()
+    return text.map(lambda v: True if v in _TRUE else (False if v in _FALSE else pd.NA), na_action="ignore")

@@ -1,0 +1,387 @@
+"""File mechanics: bytes -> a table of strings with the header rows kept apart.
+
+Handles UTF-8 (with or without BOM), UTF-16 (BOM), Windows-1252/Latin-1 and other legacy encodings
+(charset-normalizer), `,` `;` tab and `|` delimiters, CRLF with LF inside quoted fields, ragged rows
+(reported, never dropped silently), XLSX/XLS/ODS workbooks (python-calamine; every sheet readable) and JSON
+(a list of records or an object holding one, e.g. Intercom's ``{"conversations": [...]}``).
+
+The body of a CSV is parsed by pyarrow (multi-threaded); the first records by Python's csv module, which
+also tells how many physical lines the header rows take.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from cx_metrics.ingest.errors import ImportRefused
+
+MAX_BYTES_DEFAULT = 512 * 1024 * 1024
+SAMPLE_RECORDS = 60
+DELIMITERS = [",", ";", "\t", "|"]
+_MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
+
+
+@dataclass
+class RawTable:
+    """A file's content as text cells, before any interpretation."""
+
+    file_name: str
+    file_format: str  # csv / xlsx / json
+    encoding: str
+    delimiter: str | None
+    header_rows: list[list[str]]  # every row above the data (1 for a plain CSV, 3 for Qualtrics...)
+    columns: list[str]  # unique, non-empty column names
+    data: pd.DataFrame  # string cells (pandas "string" dtype), one column per name in `columns`
+    first_data_line: int  # physical line number (1-based) of the first data record
+    lines_are_records: bool  # no quoted line breaks: line = first_data_line + row index
+    ragged: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, raw text)
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    text_for_lines: str | None = None  # kept only when line numbers must be recounted
+    warnings: list[str] = field(default_factory=list)
+
+    def line_of(self, row_index: int) -> int | None:
+        """Physical line where data row ``row_index`` (0-based) starts; None for non-line formats."""
+        if self.file_format != "csv":
+            return row_index + self.first_data_line
+        if self.lines_are_records:
+            return self.first_data_line + row_index
+        return self._line_starts()[row_index] if row_index < len(self._line_starts()) else None
+
+    def _line_starts(self) -> list[int]:
+        cached: list[int] | None = getattr(self, "_starts", None)
+        if cached is not None:
+            return cached
+        starts: list[int] = []
+        text = self.text_for_lines or ""
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter or ",")
+        line = 0
+        for i, _ in enumerate(reader):
+            if i >= len(self.header_rows):
+                starts.append(line + 1)
+            line = reader.line_num
+        self._starts = starts
+        return starts
+
+
+def decode(data: bytes) -> tuple[str, str, list[str]]:
+    """Bytes -> (text, encoding name, warnings). Never guesses silently: a legacy encoding is reported."""
+    warnings: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", warnings
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16", warnings
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(f"The file starts like UTF-16 text but is not valid UTF-16 ({exc.reason}).") from exc
+    try:
+        return data.decode("utf-8"), "utf-8", warnings
+    except UnicodeDecodeError:
+        pass
+    sample = data[:2_000_000]
+    if sample.count(b"\x00") > len(sample) // 100:
+        raise ImportRefused(
+            "This is a binary file, not a text export (it contains NUL bytes). Export the data as CSV, XLSX or "
+            "JSON and upload that."
+        )
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    # Exports that are not UTF-8 are overwhelmingly Windows-1252 (Excel's default in the West); short samples
+    # make detectors pick a sibling Latin code page. Keep the guess only for scripts cp1252 cannot be.
+    non_latin = ("cp1251", "cp1253", "cp1255", "cp1256", "koi8", "iso8859_5", "iso8859_6", "iso8859_7",
+                 "iso8859_8", "shift_jis", "cp932", "euc", "gb", "big5", "cp949", "utf_16", "utf_32", "mac_cyrillic")
+    if not encoding.startswith(non_latin):
+        try:
+            data.decode("cp1252")
+            encoding = "cp1252"
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
+        warnings.append("Some bytes could not be decoded and were replaced with �.")
+    warnings.append(f"The file is not UTF-8; it was read as {encoding}.")
+    return text, encoding, warnings
+
+
+def sniff_delimiter(sample_text: str) -> str:
+    """The delimiter giving the most consistent, widest records over the first lines."""
+    best, best_score = ",", -1.0
+    for delim in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample_text, newline=""), delimiter=delim))[:SAMPLE_RECORDS]
+        except csv.Error:
+            continue
+        rows = [r for r in rows if r]
+        if len(rows) < 1:
+            continue
+        widths = [len(r) for r in rows[:-1]] or [len(rows[0])]  # the last sampled line may be cut
+        common = max(set(widths), key=widths.count)
+        if common < 2:
+            continue
+        consistency = widths.count(common) / len(widths)
+        score = consistency * 10 + min(common, 50) / 50
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    out: list[str] = []
+    warnings: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        name = (raw or "").strip().replace("\n", " ")
+        if not name:
+            name = f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            new = f"{name} ({seen[name]})"
+            warnings.append(f"The column name {name!r} appears more than once; the copy is read as {new!r}.")
+            name = new
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out, warnings
+
+
+def _header_depth(first: list[list[str]]) -> int:
+    """How many of the first records are header rows (Qualtrics 3 or legacy 2, SurveyMonkey 2, else 1)."""
+    if len(first) >= 3 and all(
+        c == "" or c.startswith("{") or c.startswith("{'") for c in first[2]
+    ) and any('ImportId' in c for c in first[2]):
+        return 3
+    if len(first) >= 2 and first[0][:2] and first[0][0].lstrip("\ufeff") == "V1" and first[0][1:2] == ["V2"]:
+        return 2  # legacy Qualtrics: V1..Vn, then labels
+    if len(first) >= 2 and first[1] and first[1][0] == "" \
+            and any(c in {"Response", "Open-Ended Response"} for c in first[1]):
+        return 2  # SurveyMonkey: question row, then "Response"/option sub-labels under an empty id cell
+    return 1
+
+
+def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
+    top = rows[0]
+    if depth == 2 and rows[0] and rows[0][0].lstrip("\ufeff") == "V1":
+        return rows[1]  # legacy Qualtrics: the second row holds the names and labels
+    if depth == 2:
+        # SurveyMonkey: forward-fill the question over its option columns; keep sub-labels that add meaning
+        names, current = [], ""
+        for i, q in enumerate(top):
+            sub = rows[1][i] if i < len(rows[1]) else ""
+            current = q or current
+            if sub and sub not in {"Response", "Open-Ended Response"} and (not q or q != sub):
+                names.append(f"{current} - {sub}" if current else sub)
+            else:
+                names.append(current if q == "" and sub in {"Response", "Open-Ended Response"} else (q or current))
+        return names
+    return top
+
+
+def _read_csv(data: bytes, name: str) -> RawTable:
+    text, encoding, warnings = decode(data)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ImportRefused(f"{name} is empty: there is nothing to import.")
+    sample = text[:200_000]
+    delimiter = sniff_delimiter(sample)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    first: list[list[str]] = []
+    consumed: list[int] = []
+    try:
+        for row in reader:
+            first.append(row)
+            consumed.append(reader.line_num)
+            if len(first) >= 4:
+                break
+    except csv.Error as exc:
+        raise ImportRefused(f"{name} could not be read as CSV near line {reader.line_num}: {exc}.") from exc
+    depth = _header_depth(first)
+    header_rows = first[:depth]
+    columns, name_warnings = _unique_names(_combine_headers(header_rows, depth))
+    warnings += name_warnings
+    header_lines = consumed[depth - 1] if len(consumed) >= depth else len(text.splitlines())
+    body = text.encode("utf-8")
+    ragged: list[tuple[int | None, str, str]] = []
+
+    def on_invalid(row: Any) -> str:
+        ragged.append((None, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
+                       str(row.text)[:2000]))
+        return "skip"
+
+    has_quoted_breaks = "\n" in text and _quoted_line_breaks(text, delimiter)
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quoted_breaks,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+    frame = frame.dropna(how="all") if len(frame) else frame
+    raw = RawTable(
+        file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
+        columns=columns, data=frame.reset_index(drop=True), first_data_line=header_lines + 1,
+        lines_are_records=not has_quoted_breaks, ragged=ragged, warnings=warnings,
+        text_for_lines=text if (has_quoted_breaks or ragged) else None,
+    )
+    if ragged:
+        _locate_ragged(raw, text, delimiter, len(columns))
+    return raw
+
+
+def _quoted_line_breaks(text: str, delimiter: str) -> bool:
+    """True when some quoted field contains a line break (cheap check before a full scan)."""
+    if '"' not in text:
+        return False
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    records = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return records < physical - text.count("\n\n")
+
+
+def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None:
+    """Give each ragged record its physical line number."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found: list[tuple[int | None, str, str]] = []
+    line = 0
+    for i, row in enumerate(reader):
+        start = line + 1
+        line = reader.line_num
+        if i < len(raw.header_rows) or not row:
+            continue
+        if len(row) != width:
+            found.append((start, f"has {len(row)} fields where the header has {width}",
+                          delimiter.join(row)[:2000]))
+    raw.ragged = found or raw.ragged
+
+
+def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None) -> RawTable:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(path_or_bytes))
+    except Exception as exc:  # calamine raises its own error types for broken archives
+        raise ImportRefused(f"{name} is not a readable spreadsheet ({exc}).") from exc
+    names = list(book.sheet_names)
+    chosen = sheet or next((s for s in names if book.get_sheet_by_name(s).height > 0), names[0] if names else None)
+    if chosen is None or chosen not in names:
+        raise ImportRefused(f"{name} has no sheet named {sheet!r}; it has: {', '.join(names)}.")
+    rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=True)
+    if not rows:
+        raise ImportRefused(f"The sheet {chosen!r} of {name} is empty.")
+    cells = [[_cell_text(v) for v in r] for r in rows]
+    depth = _header_depth(cells[:4])
+    columns, warnings = _unique_names(_combine_headers(cells[:depth], depth))
+    body = [r + [""] * (len(columns) - len(r)) for r in cells[depth:]]
+    frame = pd.DataFrame([r[: len(columns)] for r in body], columns=columns, dtype="string")
+    frame = frame[~(frame.fillna("").apply(lambda s: s.str.strip() == "").all(axis=1))] if len(frame) else frame
+    if len(names) > 1:
+        warnings.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); reading {chosen!r}.")
+    return RawTable(
+        file_name=name, file_format="xlsx", encoding="xlsx", delimiter=None, header_rows=cells[:depth],
+        columns=columns, data=frame.reset_index(drop=True), first_data_line=depth + 1, lines_are_records=True,
+        sheet=chosen, sheets=names, warnings=warnings,
+    )
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            out[name] = "" if value is None else str(value)
+    return out
+
+
+def _read_json(data: bytes, name: str) -> RawTable:
+    text, encoding, warnings = decode(data)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}).") from exc
+    records: Any = doc
+    if isinstance(doc, dict):
+        lists = [(k, v) for k, v in doc.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if not lists:
+            raise ImportRefused(f"{name} holds no list of records (expected e.g. {{\"conversations\": [...]}}).")
+        records = max(lists, key=lambda kv: len(kv[1]))[1]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ImportRefused(f"{name} is JSON but not a list of records.")
+    flat = [_flatten(r) for r in records]
+    columns: list[str] = []
+    for r in flat:
+        columns.extend(k for k in r if k not in columns)
+    frame = pd.DataFrame(flat, columns=columns).fillna("").astype("string")
+    return RawTable(
+        file_name=name, file_format="json", encoding=encoding, delimiter=None, header_rows=[columns],
+        columns=columns, data=frame, first_data_line=1, lines_are_records=True, warnings=warnings,
+    )
+
+
+def read_table(
+    source: Path | bytes, *, name: str | None = None, sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT
+) -> RawTable:
+    """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings."""
+    if isinstance(source, Path):
+        name = name or source.name
+        size = source.stat().st_size
+        if size > max_bytes:
+            raise ImportRefused(f"{name} is {size / 1e6:,.0f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
+        data = source.read_bytes()
+    else:
+        data = source
+        name = name or "upload"
+        if len(data) > max_bytes:
+            raise ImportRefused(f"{name} is {len(data) / 1e6:,.0f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
+    if not data.strip():
+        raise ImportRefused(f"{name} is empty: there is nothing to import.")
+    suffix = Path(name).suffix.lower()
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
+        return _read_workbook(data, name, sheet)
+    if suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
+        return _read_json(data, name)
+    return _read_csv(data, name)
+
+
+def is_missing(series: pd.Series) -> pd.Series:
+    """NA, N/A, blank, a lone space, NULL... are missing values."""
+    stripped = series.fillna("").astype("string").str.strip()
+    return stripped.isin(_MISSING_TOKENS) | series.isna()
+
+
+def clean(series: pd.Series) -> pd.Series:
+    """Trimmed strings with every missing token as <NA>."""
+    stripped = series.astype("string").str.strip()
+    return stripped.mask(is_missing(series))

@@ -1,0 +1,430 @@
+"""Imports: file mechanics, vendor formats, validation with rejects, atomicity, upsert and undo."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.normalize import Options
+from cx_metrics.ingest.reader import read_table
+from tests.conftest import REALDATA
+
+DATA_TABLES = ["customers", "customer_activity", "tickets", "ticket_events", "survey_responses", "survey_answers",
+               "imports", "import_rejects", "tickets_replaced", "customers_replaced", "survey_responses_replaced"]
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> db.Connection:
+    c = db.connect(Settings().with_db(tmp_path / "imports.duckdb"))
+    yield c
+    c.close()
+
+
+def checksum(conn: db.Connection) -> str:
+    """Content fingerprint of every data table (order-independent)."""
+    parts = []
+    for table in DATA_TABLES:
+        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+        parts.append(f"{table}:{sorted(map(repr, rows))}")
+    parts.append(str(db.data_version(conn)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def imp(conn: db.Connection, data: bytes | Path, name: str = "file.csv", **kw: object) -> ingest.ImportResult:
+    options = kw.pop("options", None) or Options()
+    pv = ingest.preview(data, name=name, options=options, **kw)  # type: ignore[arg-type]
+    return ingest.load(conn, pv)
+
+
+# --- the real public exports ------------------------------------------------------------------------------
+
+REAL = [
+    ("ibm_telco_customer_churn.csv", "customers", "IBM Telco customer churn", 7043, 0),
+    ("kaggle_customer_support_tickets_isodates_rewritten_text.csv", "tickets", "Kaggle customer support tickets",
+     8469, 0),
+    ("qualtrics_ropensci_sample_german_labels.csv", "surveys", "Qualtrics", 1, 0),
+    ("qualtrics_ropensci_sample_legacy_export.csv", "surveys", "Qualtrics (legacy)", 1, 0),
+    ("surveymonkey_fivethirtyeight_steak_risk_survey_prefix.csv", "surveys", "SurveyMonkey", 48, 0),
+    ("zendesk_fivetran_seed_ticket_data.csv", "tickets", "Zendesk (API / Fivetran)", 8, 2),
+    ("zendesk_fivetran_seed_ticket_field_history.csv", "ticket_events", "Zendesk (ticket field history)", 38, 0),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("name", "kind", "vendor", "loaded", "rejected"), REAL)
+def test_real_exports_import_with_the_right_kind_vendor_and_rows(
+    conn: db.Connection, name: str, kind: str, vendor: str, loaded: int, rejected: int
+) -> None:
+    path = REALDATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared/realdata is absent)")
+    pv = ingest.preview(path)
+    assert (pv.prepared.kind, pv.prepared.vendor) == (kind, vendor)
+    result = ingest.load(conn, pv)
+    assert (result.rows_loaded, result.rows_rejected) == (loaded, rejected)
+    assert ingest.load(conn, ingest.preview(path)).status == "already imported"
+
+
+@pytest.mark.realdata
+def test_real_quirks_are_handled(conn: db.Connection) -> None:
+    if not REALDATA.exists():
+        pytest.skip("../shared/realdata is absent")
+    # Telco: TotalCharges is a lone space for new customers -> missing, not an error; Churn Yes -> churned
+    imp(conn, REALDATA / "ibm_telco_customer_churn.csv", name="ibm_telco_customer_churn.csv")
+    churned = conn.execute("SELECT count(*) FROM customers WHERE status = 'churned'").fetchone()
+    assert churned == (1869,)
+    blank = conn.execute(
+        "SELECT count(*) FROM customers WHERE json_extract_string(attributes, '$.TotalCharges') IS NULL").fetchone()
+    assert blank == (11,)
+    # Zendesk/Fivetran: deleted tickets are rejected with their line, CRLF and no final newline handled
+    result = imp(conn, REALDATA / "zendesk_fivetran_seed_ticket_data.csv", name="ticket_data.csv")
+    rejects = ingest.rejects_of(conn, int(result.import_id or 0))
+    assert list(rejects["line_number"]) == [2, 7]
+    assert rejects["reason"].str.contains("deleted").all()
+    # Legacy Qualtrics starts with a BOM and has an empty last column
+    raw = read_table(REALDATA / "qualtrics_ropensci_sample_legacy_export.csv")
+    assert raw.encoding == "utf-8-sig" and raw.columns[0] == "ResponseID"
+    # Kaggle: ratings become CSAT responses on a 1-5 scale; open tickets without any time are kept
+    imp(conn, REALDATA / "kaggle_customer_support_tickets_isodates_rewritten_text.csv", name="kaggle.csv")
+    csat = conn.execute("SELECT count(*), min(score), max(score), any_value(scale_max) FROM survey_responses "
+                        "WHERE source = 'kaggle_customer_support_tickets'").fetchone()
+    assert csat == (2769, 1.0, 5.0, 5.0)
+    undated = conn.execute("SELECT count(*) FROM tickets WHERE created_at IS NULL").fetchone()
+    assert undated == (2819,)
+
+
+# --- file mechanics -----------------------------------------------------------------------------------------
+
+TICKETS_CSV = (
+    "Ticket ID,Created at,Solved at,Status,Channel,Priority,Category,Subject\n"
+    "1,2026-03-02 09:00,2026-03-02 11:00,solved,Email,High,Billing,Refund please\n"
+    "2,2026-03-03 10:00,,open,Chat,Normal,Bug,\"Crash when I\nupload, twice\"\n"
+    "3,2026-03-04 08:30,2026-03-05 08:30,closed,Phone,Low,How-to,Question\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_encodings_and_delimiters(conn: db.Connection, encoding: str, delimiter: str) -> None:
+    text = TICKETS_CSV.replace("Refund please", "Remboursement été €").replace("\n", "\r\n")
+    if delimiter != ",":
+        text = text.replace(",", delimiter).replace(f"upload{delimiter} twice", "upload, twice")
+    result = imp(conn, text.encode(encoding), name="t.csv")
+    assert result.rows_loaded == 3 and result.rows_rejected == 0
+    subjects = dict(conn.execute("SELECT ticket_id, subject FROM tickets").fetchall())
+    assert subjects["1"] == "Remboursement été €"
+    assert subjects["2"] == "Crash when I\r\nupload, twice"  # the line break inside quotes survives
+
+
+def test_day_first_is_inferred_from_the_file(conn: db.Connection) -> None:
+    csv = "Ticket ID,Created at\n1,03/04/2026 10:00\n2,25/04/2026 11:00\n"
+    pv = ingest.preview(csv.encode(), name="t.csv")
+    assert pv.prepared.ambiguous_dates == []
+    ingest.load(conn, pv)
+    assert conn.execute("SELECT created_at::DATE::VARCHAR FROM tickets ORDER BY ticket_id").fetchall() == [
+        ("2026-04-03",), ("2026-04-25",)]
+
+
+def test_ambiguous_dates_are_flagged_and_the_user_decides(conn: db.Connection) -> None:
+    csv = b"Ticket ID,Created at\n1,03/04/2026\n2,05/06/2026\n"
+    pv = ingest.preview(csv, name="t.csv")
+    assert pv.prepared.ambiguous_dates == ["Created at"]
+    assert pv.prepared.tables["tickets"]["created_at"].dt.month.tolist() == [3, 5]  # MM/DD unless told
+    pv = ingest.preview(csv, name="t.csv", options=Options(day_first=True))
+    assert pv.prepared.ambiguous_dates == []
+    assert pv.prepared.tables["tickets"]["created_at"].dt.month.tolist() == [4, 6]
+
+
+def test_missing_tokens_and_numbers_as_text(conn: db.Connection) -> None:
+    csv = ("customer_id,signup_date,age,plan,MonthlyCharges\n"
+           "a,2025-01-05,NA,Pro,\" 1,234.50\"\n"
+           "b,N/A,41, ,\n"
+           "c,2025-02-01, ,Basic,n/a\n")
+    result = imp(conn, csv.encode(), name="crm.csv")
+    assert result.rows_loaded == 3
+    rows = conn.execute("SELECT customer_id, signup_at IS NULL, plan, json_extract_string(attributes, "
+                        "'$.MonthlyCharges') FROM customers ORDER BY 1").fetchall()
+    assert rows == [("a", False, "Pro", "1,234.50"), ("b", True, None, None), ("c", False, "Basic", None)]
+
+
+def test_ragged_rows_are_rejected_with_their_line(conn: db.Connection) -> None:
+    csv = b"Ticket ID,Created at,Status\n1,2026-03-02,open\n2,2026-03-03,open,EXTRA\n3,2026-03-04,open\n"
+    result = imp(conn, csv, name="t.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    rej = ingest.rejects_of(conn, int(result.import_id or 0))
+    assert rej.loc[0, "line_number"] == 3 and "4 fields" in rej.loc[0, "reason"]
+
+
+def test_bad_values_are_rejected_with_line_field_and_reason(conn: db.Connection) -> None:
+    csv = (b"Ticket ID,Created at,Solved at,Reopens\n"
+           b"1,2026-03-02 10:00,2026-03-02 12:00,0\n"
+           b",2026-03-02 10:00,,0\n"
+           b"3,2026-03-02 10:00,yesterday,0\n"
+           b"4,2026-03-02 10:00,,many\n")
+    pv = ingest.preview(csv, name="t.csv")
+    rej = pv.rejects()
+    assert list(rej["line"]) == [3, 4, 5]
+    assert list(rej["field"]) == ["Ticket ID", "Solved at", "Reopens"]
+    assert "not a date" in rej.loc[1, "reason"] and "'yesterday'" in rej.loc[1, "reason"]
+    assert rej.loc[2, "raw"] == "4,2026-03-02 10:00,,many"
+    result = ingest.load(conn, pv)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 3)
+
+
+def test_xlsx_with_several_sheets(conn: db.Connection, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["exported by", "someone"])
+    sheet = book.create_sheet("Tickets")
+    sheet.append(["Ticket ID", "Created at", "Priority"])
+    sheet.append([101, pd.Timestamp("2026-03-02 09:15").to_pydatetime(), "Urgent"])
+    sheet.append([102, pd.Timestamp("2026-03-03 10:00").to_pydatetime(), "low"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    pv = ingest.preview(path, sheet="Tickets")
+    assert pv.raw.sheets == ["Notes", "Tickets"]
+    ingest.load(conn, pv)
+    assert conn.execute("SELECT ticket_id, created_at::VARCHAR, priority FROM tickets ORDER BY 1").fetchall() == [
+        ("101", "2026-03-02 09:15:00", "urgent"), ("102", "2026-03-03 10:00:00", "low")]
+    with pytest.raises(ImportRefused, match="no sheet named"):
+        ingest.preview(path, sheet="Nope")
+
+
+# --- vendor formats -----------------------------------------------------------------------------------------
+
+ZENDESK_UI = (
+    "Id,Requester,Requester email,Assignee,Group,Subject,Tags,Status,Priority,Via,Ticket type,Created at,"
+    "Updated at,Solved at,Satisfaction Score,Group stations,Assignee stations,Reopens,Replies,"
+    "First reply time in minutes,First reply time in minutes within business hours,"
+    "First resolution time in minutes,Full resolution time in minutes,"
+    "Full resolution time in minutes within business hours,Product [list]\n"
+    "501,Ann Lee,ann@example.com,Bo,Billing,Charged twice,billing vip,Solved,High,Web Form,Incident,"
+    "2026-03-02 09:00:00,2026-03-03 09:00:00,2026-03-02 21:00:00,Good,1,2,0,3,30,30,720,720,600,Pro\n"
+    "502,Cy Diaz,cy@example.com,Bo,Tier 1,How do I export,,Open,Normal,Chat,Question,"
+    "2026-03-04 10:00:00,2026-03-04 10:05:00,,Offered,1,1,0,1,5,5,,,,Basic\n"
+    "503,Di Ng,di@example.com,Ed,Tier 2,App crashes,bug,Closed,Urgent,Email,Problem,"
+    "2026-03-05 08:00:00,2026-03-09 08:00:00,1900-01-01 00:00:00,Bad,3,4,1,7,90,60,1440,2880,1200,Pro\n"
+)
+
+
+def test_zendesk_ui_export(conn: db.Connection) -> None:
+    pv = ingest.preview(ZENDESK_UI.encode(), name="zendesk.csv")
+    assert pv.prepared.vendor == "Zendesk (UI/Explore export)"
+    ingest.load(conn, pv)
+    rows = conn.execute(
+        "SELECT ticket_id, first_response_at::VARCHAR, solved_at::VARCHAR, status, channel, is_complaint, "
+        "satisfaction_scale, satisfaction_score, vendor_full_resolution_minutes, reopens, customer_id "
+        "FROM tickets ORDER BY ticket_id").fetchall()
+    assert rows[0][:10] == ("501", "2026-03-02 09:30:00", "2026-03-02 21:00:00", "solved", "web", True,
+                            "good_bad", 1.0, 720.0, 0.0)
+    assert rows[1][5] is False and rows[1][6] == "offered" and rows[1][7] is None
+    assert rows[2][2] is None  # 1900-01-01 means "never", not a date in 1900
+    assert rows[0][10].startswith("email:")  # the email is not stored in clear
+    stored = conn.execute("SELECT count(*) FROM tickets WHERE attributes::VARCHAR LIKE '%@example.com%' "
+                          "OR attributes::VARCHAR LIKE '%Ann Lee%'").fetchone()
+    assert stored == (0,)
+    assert conn.execute("SELECT json_extract_string(attributes, '$.\"Product [list]\"') FROM tickets "
+                        "WHERE ticket_id = '501'").fetchone() == ("Pro",)
+    csat = conn.execute("SELECT count(*), sum(score) FROM survey_responses WHERE metric = 'csat'").fetchone()
+    assert csat == (2, 1.0)  # Good and Bad are responses; Offered is not
+
+
+QUALTRICS_NPS = (
+    'StartDate,EndDate,Status,ResponseId,ExternalReference,Q1,Q1_NPS_GROUP,Q2,Q3\n'
+    '"Start Date","End Date","Response Type","Response ID","External Data Reference",'
+    '"How likely are you to recommend us to a friend?","Q1 - Group","How satisfied were you with support?",'
+    '"Why did you give this score?"\n'
+    "{'ImportId': 'startDate'},{'ImportId': 'endDate'},{'ImportId': 'status'},{'ImportId': '_recordId'},"
+    "{'ImportId': 'externalDataReference'},{'ImportId': 'QID1'},{'ImportId': 'QID1_NPS_GROUP'},"
+    "{'ImportId': 'QID2'},{'ImportId': 'QID3_TEXT'}\n"
+    "2026-03-01 10:00:00,2026-03-01 10:02:00,IP Address,R_1,C1,10,Promoter,5,Great support\n"
+    "2026-03-01 11:00:00,2026-03-01 11:02:00,IP Address,R_2,C2,3,Detractor,2,Slow and unhelpful\n"
+    "2026-03-01 12:00:00,2026-03-01 12:02:00,Survey Preview,R_3,,9,Promoter,4,test\n"
+)
+
+
+def test_qualtrics_with_python_dict_import_ids_nps_and_csat(conn: db.Connection) -> None:
+    pv = ingest.preview(QUALTRICS_NPS.encode(), name="qualtrics.csv")
+    assert pv.prepared.vendor == "Qualtrics"
+    result = ingest.load(conn, pv)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)  # the preview response is rejected
+    rows = conn.execute("SELECT response_id, metric, score, scale_min, scale_max, comment, customer_id "
+                        "FROM survey_responses ORDER BY response_id, metric").fetchall()
+    assert rows == [
+        ("R_1", "csat", 5.0, 1.0, 5.0, "Great support", "C1"), ("R_1", "nps", 10.0, 0.0, 10.0, "Great support", "C1"),
+        ("R_2", "csat", 2.0, 1.0, 5.0, "Slow and unhelpful", "C2"),
+        ("R_2", "nps", 3.0, 0.0, 10.0, "Slow and unhelpful", "C2")]
+    answers = conn.execute("SELECT DISTINCT question_id FROM survey_answers ORDER BY 1").fetchall()
+    assert answers == [("QID1_NPS_GROUP",), ("QID3_TEXT",)]
+
+
+def test_surveymonkey_sub_labels_and_generic_score(conn: db.Connection) -> None:
+    csv = ("Respondent ID,End Date,How likely is it that you would recommend us?,Which features do you use?,,\n"
+           ",,Response,Reports,Alerts,Open-Ended Response\n"
+           "11,03/01/2026 10:00:00 AM,9,Reports,,\n"
+           "12,03/02/2026 11:00:00 AM,6,,Alerts,hard to set up\n")
+    pv = ingest.preview(csv.encode(), name="monkey.csv")
+    assert pv.prepared.vendor == "SurveyMonkey"
+    assert "Which features do you use? - Alerts" in pv.raw.columns
+    ingest.load(conn, pv)
+    assert conn.execute("SELECT response_id, score FROM survey_responses ORDER BY 1").fetchall() == [
+        ("11", 9.0), ("12", 6.0)]
+
+
+def test_effort_on_a_legacy_five_point_scale_is_reversed(conn: db.Connection) -> None:
+    csv = (b"Response ID,Timestamp,How much effort did you personally have to put forth?\n"
+           b"x,2026-03-01,2\ny,2026-03-02,5\n")
+    ingest.load(conn, ingest.preview(csv, name="ces.csv"))
+    assert conn.execute("SELECT DISTINCT metric, scale_max, higher_is_better FROM survey_responses").fetchall() == [
+        ("ces", 5.0, False)]
+
+
+# --- refusals: clear errors, nothing written ------------------------------------------------------------
+
+BROKEN: list[tuple[str, bytes, str]] = [
+    ("empty.csv", b"", "empty"),
+    ("blank.csv", b"   \n\n", "empty"),
+    ("header_only.csv", b"Ticket ID,Created at\n", "no data rows"),
+    ("binary.csv", bytes(range(256)) * 40, "binary"),
+    ("wrong_kind.csv", b"colour,size\nred,3\nblue,4\n", "does not look like"),
+    ("bad_dates.csv", b"Ticket ID,Created at\n1,someday\n2,never\n", "does not hold dates"),
+    ("no_ids.csv", b"Ticket ID,Created at\n,2026-03-01\n,2026-03-02\n", "none of its 2 rows can be loaded"),
+    ("truncated.xlsx", b"PK\x03\x04" + b"\x00" * 64, "not a readable spreadsheet"),
+    ("bad.json", b'{"conversations": [{"id": 1,', "not valid JSON"),
+    ("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n", "need a response date"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_files_are_refused_and_change_nothing(
+    conn: db.Connection, name: str, data: bytes, message: str
+) -> None:
+    imp(conn, TICKETS_CSV.encode(), name="before.csv")
+    before = checksum(conn)
+    with pytest.raises(ImportRefused, match=message):
+        imp(conn, data, name=name)
+    assert checksum(conn) == before
+
+
+def test_a_failure_during_load_rolls_back_everything(conn: db.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    imp(conn, TICKETS_CSV.encode(), name="before.csv")
+    before = checksum(conn)
+    pv = ingest.preview(ZENDESK_UI.encode(), name="zendesk.csv")
+    real_link = ingest._link_customers_by_email
+
+    def explode(cur: object, import_id: int) -> None:
+        real_link(cur, import_id)  # type: ignore[arg-type]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ingest, "_link_customers_by_email", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest.load(conn, pv)
+    assert checksum(conn) == before
+
+
+# --- duplicates, upserts, undo ------------------------------------------------------------------------------
+
+
+def test_duplicate_ids_in_one_file_keep_the_newest_and_report_the_rest(conn: db.Connection) -> None:
+    csv = (b"id,created_at,updated_at,status\n"
+           b"7,2026-03-01 10:00,2026-03-05 10:00,solved\n"
+           b"7,2026-03-01 10:00,2026-03-02 10:00,open\n"
+           b"8,2026-03-01 11:00,2026-03-01 11:00,open\n")
+    result = imp(conn, csv, name="dups.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert conn.execute("SELECT status FROM tickets WHERE ticket_id = '7'").fetchone() == ("solved",)
+    rej = ingest.rejects_of(conn, int(result.import_id or 0))
+    assert rej.loc[0, "line_number"] == 3 and "duplicate" in rej.loc[0, "reason"]
+
+
+def test_overlapping_exports_upsert_and_undo_restores(conn: db.Connection) -> None:
+    first = imp(conn, b"id,created_at,updated_at,status\n1,2026-03-01,2026-03-01,open\n2,2026-03-01,2026-03-01,open\n",
+                name="monday.csv", options=Options(source="zd"))
+    after_first = checksum(conn)
+    tuesday = b"id,created_at,updated_at,status\n2,2026-03-01,2026-03-03,solved\n3,2026-03-02,2026-03-02,new\n"
+    second = imp(conn, tuesday, name="tuesday.csv", options=Options(source="zd"))
+    assert second.replaced == 1
+    assert conn.execute("SELECT ticket_id, status FROM tickets ORDER BY 1").fetchall() == [
+        ("1", "open"), ("2", "solved"), ("3", "new")]
+    stale = imp(conn, b"id,created_at,updated_at,status\n2,2026-03-01,2026-03-02,pending\n",
+                name="old.csv", options=Options(source="zd"))
+    assert conn.execute("SELECT status FROM tickets WHERE ticket_id = '2'").fetchone() == ("solved",)  # newest wins
+    ingest.undo(conn, int(stale.import_id or 0))
+    ingest.undo(conn, int(second.import_id or 0))
+    assert conn.execute("SELECT ticket_id, status, import_id FROM tickets ORDER BY 1").fetchall() == [
+        ("1", "open", first.import_id), ("2", "open", first.import_id)]
+    statuses = dict(conn.execute("SELECT import_id, status FROM imports").fetchall())
+    assert statuses[second.import_id] == "undone"
+    assert checksum(conn) != after_first  # the import history records the undos; the tickets are as before
+    with pytest.raises(ImportRefused, match="only a loaded import"):
+        ingest.undo(conn, int(second.import_id or 0))
+    with pytest.raises(ImportRefused, match="no import #999"):
+        ingest.undo(conn, 999)
+
+
+def test_reimporting_the_same_file_is_a_no_op(conn: db.Connection) -> None:
+    first = imp(conn, TICKETS_CSV.encode(), name="t.csv")
+    before = checksum(conn)
+    again = imp(conn, TICKETS_CSV.encode(), name="t-copy.csv")
+    assert again.status == "already imported" and again.duplicate_of == first.import_id
+    assert checksum(conn) == before
+
+
+def test_import_bumps_the_data_version_and_metrics_see_it(conn: db.Connection) -> None:
+    from cx_metrics.filters import Period
+    from cx_metrics.metrics import overview
+
+    v0 = db.data_version(conn)
+    imp(conn, TICKETS_CSV.encode(), name="t.csv")
+    assert db.data_version(conn) == v0 + 1
+    import datetime as dt
+
+    tiles = overview.kpis(conn, period=Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))).set_index("metric")
+    assert tiles.loc["complaints", "value"] == 1  # ticket 2 is in the "Bug" category
+    assert tiles.loc["resolution", "n"] == 2
+
+
+def test_customers_link_tickets_by_hashed_email(conn: db.Connection) -> None:
+    imp(conn, b"customer_id,email,plan\nC-9,Ann@Example.com,Pro\n", name="crm.csv")
+    imp(conn, ZENDESK_UI.encode(), name="zendesk.csv")
+    assert conn.execute("SELECT customer_id FROM tickets WHERE ticket_id = '501'").fetchone() == ("C-9",)
+    assert conn.execute("SELECT count(*) FROM customers WHERE attributes::VARCHAR LIKE '%Example%'").fetchone() == (0,)
+
+
+def test_intercom_conversations_json(conn: db.Connection) -> None:
+    doc = {"type": "conversation.list", "conversations": [
+        {"id": "c1", "created_at": 1772442000, "updated_at": 1772449200, "state": "closed",
+         "source": {"type": "conversation", "delivered_as": "customer_initiated", "subject": "Refund",
+                    "body": "<p>I want my money back</p>", "author": {"id": "u1", "email": "x@y.z"}},
+         "statistics": {"first_contact_reply_at": 1772442600, "first_close_at": 1772446000,
+                        "last_close_at": 1772449000, "count_reopens": 1, "count_assignments": 2},
+         "conversation_rating": {"rating": 4, "remark": "ok"}, "tags": {"tags": [{"name": "billing"}]}},
+        {"id": "c2", "created_at": 1772528400, "updated_at": 1772528400, "state": "open",
+         "source": {"type": "chat", "delivered_as": "customer_initiated", "subject": "", "body": "hi",
+                    "author": {"id": "u2", "email": "q@y.z"}},
+         "statistics": {"first_contact_reply_at": None, "first_close_at": None, "last_close_at": None,
+                        "count_reopens": 0, "count_assignments": 1},
+         "conversation_rating": {"rating": None, "remark": None}, "tags": {"tags": []}},
+    ]}
+    pv = ingest.preview(json.dumps(doc).encode(), name="intercom.json")
+    assert (pv.prepared.kind, pv.prepared.vendor) == ("tickets", "Intercom (conversations JSON)")
+    ingest.load(conn, pv)
+    row = conn.execute("SELECT created_at::VARCHAR, first_response_at::VARCHAR, reopens, status, customer_id "
+                       "FROM tickets WHERE ticket_id = 'c1'").fetchone()
+    assert row == ("2026-03-02 09:00:00", "2026-03-02 09:10:00", 1.0, "closed", "u1")
+
+
+def test_reader_is_exposed_for_streams() -> None:
+    raw = read_table(io.BytesIO(TICKETS_CSV.encode()).getvalue(), name="x.csv")
+    assert raw.columns[:2] == ["Ticket ID", "Created at"] and len(raw.data) == 3
