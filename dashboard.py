@@ -19,6 +19,7 @@ navigation = st.navigation({
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     ],
     "CX leads": [
+        st.Page(PAGES / "upload.py", title="Upload exports", icon=":material/upload_file:"),
         st.Page(PAGES / "data_status.py", title="Data status", icon=":material/database:"),
     ],
     "Analysts": [

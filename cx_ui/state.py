@@ -15,6 +15,8 @@ import streamlit as st
 from cx_metrics import db
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
+from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
@@ -139,6 +141,31 @@ def table_counts(path: str, version: int) -> pd.DataFrame:
 @st.cache_data(ttl=60, max_entries=8, show_spinner=False)
 def imports(path: str, version: int) -> pd.DataFrame:
     return base.imports(connection())
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file...")
+def preview_upload(
+    sha: str, _data: bytes, name: str, kind: str | None, source: str | None, day_first: bool | None,
+    sheet: str | None, mapping: tuple[tuple[str, str], ...],
+) -> ingest.Preview:
+    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
+    conn = connection()
+    saved = ingest.saved_mapping(conn, source, kind) if source and kind else None
+    return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
+                          options=Options(source=source, day_first=day_first), saved_mapping=saved)
+
+
+def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any) -> ingest.ImportResult:
+    return ingest.load(connection(), pv, actor="dashboard", save_mapping=save_mapping, progress=progress)
+
+
+def undo_import(import_id: int) -> dict[str, int]:
+    return ingest.undo(connection(), import_id, actor="dashboard")
+
+
+@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
+def import_rejects(path: str, version: int, import_id: int) -> pd.DataFrame:
+    return ingest.rejects_of(connection(), import_id)
 
 
 def has_data() -> bool:

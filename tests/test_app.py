@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, overview
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/overview.py", "pages/data_status.py", "pages/definitions.py"]
+PAGES = ["pages/overview.py", "pages/upload.py", "pages/data_status.py", "pages/definitions.py"]
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
@@ -111,3 +112,49 @@ def test_overview_offers_guarded_csv_exports(monkeypatch: pytest.MonkeyPatch, ap
     at = _app(monkeypatch, app_db_path)
     buttons = at.get("download_button")
     assert len(buttons) == 2
+
+
+UPLOAD = (
+    "Ticket ID,Created at,Ticket type,Category,Channel\n"
+    + "".join(f"U{i},2026-11-1{i % 5} 10:00,Incident,Billing,Email\n" for i in range(7))
+    + "U99,not a date,Incident,Billing,Email\n"
+).encode()
+
+
+def test_upload_preview_load_then_overview_and_undo(
+    monkeypatch: pytest.MonkeyPatch, demo_db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "upload.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    before = _expected(path)["complaints"]
+    at = _app(monkeypatch, path)
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload_file").set_value(("helpdesk.csv", UPLOAD, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Detected: tickets · generic"
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Rows read"], shown["Will load"], shown["Rejected"]) == ("8", "7", "1")
+    rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert rejects.loc[0, "line"] == 9 and "not a date" in rejects.loc[0, "reason"]  # the line, and why
+    at.button(key="upload_load").click().run()
+    assert not at.exception, at.exception
+    assert "7 rows loaded, 1 rejected" in at.success[0].value
+    at.switch_page("pages/overview.py").run()
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
+    at.switch_page("pages/upload.py").run()
+    history = at.dataframe[-1].value
+    assert history.loc[0, "file_name"] == "helpdesk.csv" and history.loc[0, "rows_rejected"] == 1
+    at.selectbox(key="history_import").set_value(int(history.loc[0, "import_id"])).run()
+    at.button(key="history_undo").click().run()
+    assert not at.exception
+    at.switch_page("pages/overview.py").run()
+    assert {m.label: m for m in at.metric}["Complaints"].value == f"{before:,.0f}"
+
+
+def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:
+    at = _app(monkeypatch, empty_db_path)
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload_file").set_value(("notes.csv", b"colour,size\nred,3\n", "text/csv")).run()
+    assert not at.exception
+    assert "does not look like tickets" in at.error[0].value

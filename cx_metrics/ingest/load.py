@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,9 +254,19 @@ def _link_customers_by_email(cur: duckdb.DuckDBPyConnection, import_id: int) -> 
 
 
 def load(
-    conn: Connection, pv: Preview, *, actor: str = "cli", dry_run: bool = False, save_mapping: bool = False
+    conn: Connection,
+    pv: Preview,
+    *,
+    actor: str = "cli",
+    dry_run: bool = False,
+    save_mapping: bool = False,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
-    """Write a preview in one transaction (or nothing, for a dry run or a file already imported)."""
+    """Write a preview in one transaction (or nothing, for a dry run or a file already imported).
+
+    ``progress(fraction, message)`` is called as each table is written.
+    """
+    report = progress or (lambda fraction, message: None)
     summary = pv.summary()
     existing = _existing_import(conn, pv)
     if existing is not None:
@@ -277,7 +288,9 @@ def load(
              pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
         ).fetchall()
         import_id = int(row[0][0])
-        for table, frame in pv.prepared.tables.items():
+        tables = list(pv.prepared.tables.items())
+        for step, (table, frame) in enumerate(tables):
+            report(step / (len(tables) + 1), f"writing {len(frame):,} rows to {table}")
             keys = KEYS[table]
             if keys and not frame.empty:
                 frame, dups = _dedupe_in_file(frame, keys, pv)
@@ -309,7 +322,9 @@ def load(
                 [pv.prepared.source, pv.prepared.kind, pv.prepared.vendor, json.dumps(pv.detection.mapping),
                  json.dumps({"day_first": pv.options.day_first}), started],
             )
+        report(len(tables) / (len(tables) + 1), "recording rejects and committing")
         bump_data_version(cur)
+    report(1.0, "done")
     summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
     return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
 
