@@ -47,13 +47,13 @@ if uploaded is not None:
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
         st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet", index=pv.raw.sheets.index(pv.raw.sheet))
     st.subheader(f"Detected: {summary['kind']} · {summary['vendor']}")
-    cols = st.columns(5)
+    cols = st.columns(4)
     cols[0].metric("Confidence", f"{summary['confidence']:.0%}")
     cols[1].metric("Rows read", f"{summary['rows_read']:,}")
     cols[2].metric("Will load", f"{summary['rows_loadable']:,}")
     cols[3].metric("Rejected", f"{summary['rows_rejected']:,}")
     span = summary["date_range"]
-    cols[4].metric("Dates", f"{span[0][:10]} → {span[1][:10]}" if span else "none")
+    st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
     st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
                + (f" · date formats {summary['date_formats']}" if summary["date_formats"] else ""))
     for column in summary["ambiguous_dates"]:

@@ -8,6 +8,9 @@ from cx_metrics.ingest.reader import RawTable
 from cx_metrics.ingest.specs import FIELDS, KINDS, SURVEY_VENDOR_HINTS, VENDORS, Field, Vendor, norm
 
 
+DETECT_SAMPLE_ROWS = 2_000
+
+
 @dataclass
 class Detection:
     kind: str
@@ -67,9 +70,11 @@ def _survey_score(raw: RawTable) -> tuple[str, float, list[str]]:
     if best_share >= 0.4:
         reasons.append(f"{best_share:.0%} of {best}'s usual columns present")
         return (best, 0.5 + best_share / 2, reasons)
+    from dataclasses import replace
+
     from cx_metrics.ingest.surveys import find_score_columns
 
-    scores = find_score_columns(raw)
+    scores = find_score_columns(replace(raw, data=raw.data.head(DETECT_SAMPLE_ROWS)))  # a sample decides
     if scores:
         return ("Survey (generic)", 0.7, [f"score column(s): {', '.join(s.column for s in scores)}"])
     return ("Survey (generic)", 0.0, reasons)
@@ -97,7 +102,8 @@ def detect(raw: RawTable) -> Detection:
             present = ", ".join(mapping[f.name] for f in required if f.name in mapping)
             candidates.append(Detection(kind, "generic", round(score, 2), mapping,
                                         [f"required columns found: {present}"]))
-    survey_vendor, confidence, reasons = _survey_score(raw)
+    strong = any(c.confidence >= 0.9 for c in candidates)
+    survey_vendor, confidence, reasons = ("", 0.0, []) if strong else _survey_score(raw)
     if confidence > 0:
         candidates.append(Detection("surveys", survey_vendor, confidence, {}, reasons))
     if not candidates:

@@ -235,16 +235,10 @@ def _classify(values: pd.Series, rules: list[tuple[str, str]], fallback: str | N
 
 
 def _split_tags(values: pd.Series) -> pd.Series:
-    def split(v: Any) -> Any:
-        if v is pd.NA or v is None:
-            return None
-        text = str(v).strip()
-        if text.startswith("["):
-            text = re.sub(r"[\[\]\"']", " ", text)
-        parts = [p for p in re.split(r"[,;\s]+", text) if p]
-        return parts or None
-
-    return values.map(split, na_action="ignore")
+    """'a b', 'a, b', 'a;b' or a JSON list '["a","b"]' -> lists of tags (vectorised)."""
+    text = values.str.replace(r"[\[\]\"']", " ", regex=True).str.strip()
+    parts = text.str.split(r"[,;\s]+", regex=True)
+    return parts.where(text.fillna("") != "", None)
 
 
 def _satisfaction(values: pd.Series) -> tuple[pd.Series, pd.Series]:
