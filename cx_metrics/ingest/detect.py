@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from cx_metrics.ingest.reader import RawTable
 from cx_metrics.ingest.specs import FIELDS, KINDS, SURVEY_VENDOR_HINTS, VENDORS, Field, Vendor, norm
 
-
 DETECT_SAMPLE_ROWS = 2_000
 
 
