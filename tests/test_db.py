@@ -121,3 +121,19 @@ def test_transaction_rolls_back_on_error(tiny_conn: db.Connection) -> None:
         db.bump_data_version(cur)
     assert db.data_version(tiny_conn) == before + 1
 
+
+
+def test_a_populated_older_database_is_upgraded_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cx_metrics import demo
+
+    path = tmp_path / "old.duckdb"
+    every = db.migrations()
+    monkeypatch.setattr(db, "migrations", lambda: every[:1])
+    conn = db.connect(Settings().with_db(path))
+    counts = demo.build(conn, seed=1, size=demo.DemoSize(customers=300, tickets=1_000))
+    conn.close()
+    monkeypatch.setattr(db, "migrations", lambda: every)
+    conn = db.connect(Settings().with_db(path))
+    assert db.schema_version(conn) == len(every)
+    assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (counts["tickets"],)
+    conn.close()
