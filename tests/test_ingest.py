@@ -428,3 +428,40 @@ def test_intercom_conversations_json(conn: db.Connection) -> None:
 def test_reader_is_exposed_for_streams() -> None:
     raw = read_table(io.BytesIO(TICKETS_CSV.encode()).getvalue(), name="x.csv")
     assert raw.columns[:2] == ["Ticket ID", "Created at"] and len(raw.data) == 3
+
+
+def test_jira_service_management_export(conn: db.Connection) -> None:
+    csv = ("Issue key,Issue id,Summary,Issue Type,Status,Priority,Resolution,Assignee,Reporter,Created,Updated,"
+           "Resolved,Time to first response,Time to resolution\n"
+           "SUP-1,1001,VPN down,Incident,Done,Highest,Done,Kim,Lee,05/Mar/26 9:15 AM,06/Mar/26 10:00 AM,"
+           "06/Mar/26 9:00 AM,0:45,-1:30\n"
+           "SUP-2,1002,New laptop,Service request,Waiting for customer,Medium,,Kim,Ray,06/Mar/26 2:00 PM,"
+           "06/Mar/26 3:00 PM,,-0:10,7:00\n")
+    pv = ingest.preview(csv.encode(), name="jira.csv")
+    assert pv.prepared.vendor == "Jira Service Management"
+    assert any("1 tickets breached" in w for w in pv.prepared.warnings)
+    ingest.load(conn, pv)
+    rows = conn.execute(
+        "SELECT ticket_id, created_at::VARCHAR, solved_at::VARCHAR, status, priority, is_complaint, "
+        "json_extract_string(attributes, '$.\"Time to resolution\"') FROM tickets ORDER BY 1").fetchall()
+    assert rows == [
+        ("SUP-1", "2026-03-05 09:15:00", "2026-03-06 09:00:00", "solved", "urgent", True, "-1:30"),
+        ("SUP-2", "2026-03-06 14:00:00", None, "pending", "normal", False, "7:00")]
+
+
+def test_freshdesk_export(conn: db.Connection) -> None:
+    csv = ("Ticket ID,Subject,Status,Priority,Source,Type,Agent,Group,Created time,Due by Time,Resolved time,"
+           "Closed time,Last update time,Initial response time,Survey results,Agent interactions\n"
+           "77,Where is my order,Closed,Medium,Email,Problem,Ana,Logistics,2026-03-05 09:00:00,"
+           "2026-03-06 09:00:00,2026-03-05 17:00:00,2026-03-07 17:00:00,2026-03-07 17:00:00,"
+           "2026-03-05 09:30:00,Extremely Unhappy,3\n"
+           "78,Invoice copy,Pending,Low,Portal,Question,Ana,Billing,2026-03-06 10:00:00,2026-03-07 10:00:00,,,"
+           "2026-03-06 12:00:00,2026-03-06 11:00:00,,1\n")
+    pv = ingest.preview(csv.encode(), name="freshdesk.csv")
+    assert pv.prepared.vendor == "Freshdesk"
+    ingest.load(conn, pv)
+    rows = conn.execute("SELECT ticket_id, first_response_at::VARCHAR, solved_at::VARCHAR, status, channel, "
+                        "satisfaction_score, replies FROM tickets ORDER BY 1").fetchall()
+    assert rows == [("77", "2026-03-05 09:30:00", "2026-03-05 17:00:00", "closed", "email", 1.0, 3.0),
+                    ("78", "2026-03-06 11:00:00", None, "pending", "web", None, 1.0)]
+    assert conn.execute("SELECT metric, score, scale_max FROM survey_responses").fetchall() == [("csat", 1.0, 5.0)]

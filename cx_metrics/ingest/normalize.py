@@ -182,7 +182,8 @@ class Columns:
 
     def attributes(self, exclude_pii: bool = True) -> pd.Series:
         """Every unmapped column, as a JSON object per row (PII-looking columns left out unless kept)."""
-        mapped = set(self.det.mapping.values())
+        # SLA clocks have no canonical column yet: keep their raw values with the ticket
+        mapped = {col for name, col in self.det.mapping.items() if not name.startswith("sla_")}
         extra = [c for c in self.raw.columns if c not in mapped and not c.startswith("column_")]
         if exclude_pii and not self.opts.keep_pii:
             dropped = [c for c in extra if PII_HINTS.search(c)]
@@ -240,18 +241,23 @@ def _split_tags(values: pd.Series) -> pd.Series:
     return parts.where(text.fillna("") != "", None)
 
 
+_SMILEY = {"extremely happy": 5.0, "happy": 4.0, "neutral": 3.0, "unhappy": 2.0, "extremely unhappy": 1.0}
+
+
 def _satisfaction(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Zendesk Offered/Not Offered/Good/Bad, Freshdesk/Intercom ratings, numbers -> (score, scale)."""
-    text = values.str.lower()
+    """Zendesk Offered/Not Offered/Good/Bad, Freshdesk's smiley scale, numeric ratings -> (score, scale)."""
+    text = values.str.lower().str.strip()
     score = pd.Series(np.nan, index=values.index, dtype="float64")
     scale = pd.Series(pd.NA, index=values.index, dtype="string")
-    good = text.str.match(r"^(good|satisfied|happy|positive|awesome|great)", na=False)
-    bad = text.str.match(r"^(bad|unsatisfied|dissatisfied|unhappy|negative|not good)", na=False)
-    offered = text.str.match(r"^(offered|unoffered|not offered|sent|pending)", na=False)
-    score = score.mask(good, 1.0).mask(bad, 0.0)
-    scale = scale.mask(good | bad, "good_bad").mask(offered, "offered")
+    smiley = text.map(_SMILEY).astype("float64")  # Freshdesk: extremely happy .. extremely unhappy
+    five = smiley.notna()
+    good = text.str.match(r"^(?:good|satisfied|happy|positive|awesome|great)", na=False) & ~five
+    bad = text.str.match(r"^(?:bad|unsatisfied|dissatisfied|unhappy|negative|not good)", na=False) & ~five
+    offered = text.str.match(r"^(?:offered|unoffered|not offered|sent|pending)", na=False)
+    score = score.mask(good, 1.0).mask(bad, 0.0).mask(five, smiley)
+    scale = scale.mask(good | bad, "good_bad").mask(offered, "offered").mask(five, "1-5")
     nums = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce")
-    numeric = nums.notna() & ~(good | bad | offered)
+    numeric = nums.notna() & ~(good | bad | offered | five)
     top = float(nums[numeric].max()) if numeric.any() else 5.0
     top = 5.0 if top <= 5 else (7.0 if top <= 7 else 10.0)
     score = score.mask(numeric, nums)
@@ -370,7 +376,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         if cols.has(sla):
             remaining = cols.duration(sla)
             warnings.append(f"{det.mapping[sla]!r}: {int((remaining < 0).sum()):,} tickets breached this SLA "
-                            "(negative remaining time), kept in the ticket attributes.")
+                            "(negative remaining time); the values are kept in the ticket attributes.")
     rej = rejects.frame()
     good = without_rejects(tickets, rej)
     tables = {"tickets": good}
