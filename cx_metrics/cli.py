@@ -204,9 +204,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii)
     conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists())
     try:
-        saved = ingest.saved_mapping(conn, args.source, args.kind) if args.source and args.kind else None
         pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
-                            sheet=args.sheet, saved_mapping=saved)
+                            sheet=args.sheet, conn=conn)
         result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
     finally:
         conn.close()

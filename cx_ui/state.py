@@ -149,10 +149,8 @@ def preview_upload(
     sheet: str | None, mapping: tuple[tuple[str, str], ...],
 ) -> ingest.Preview:
     """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
-    conn = connection()
-    saved = ingest.saved_mapping(conn, source, kind) if source and kind else None
     return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
-                          options=Options(source=source, day_first=day_first), saved_mapping=saved)
+                          options=Options(source=source, day_first=day_first), conn=connection())
 
 
 def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any) -> ingest.ImportResult:

@@ -465,3 +465,67 @@ def test_freshdesk_export(conn: db.Connection) -> None:
     assert rows == [("77", "2026-03-05 09:30:00", "2026-03-05 17:00:00", "closed", "email", 1.0, 3.0),
                     ("78", "2026-03-06 11:00:00", None, "pending", "web", None, 1.0)]
     assert conn.execute("SELECT metric, score, scale_max FROM survey_responses").fetchall() == [("csat", 1.0, 5.0)]
+
+
+SURVEY_EXPORTS = [
+    (  # Typeform: "#" token, question columns, UTC submit date, network id
+        "typeform.csv",
+        "#,How likely are you to recommend Acme to a friend?,What is the main reason for your score?,"
+        "Start Date (UTC),Submit Date (UTC),Network ID,Tags\n"
+        "tok1,10,Fast delivery,2026-03-01 09:59:00,2026-03-01 10:00:00,n1,\n"
+        "tok2,4,Support never answered,2026-03-02 11:00:00,2026-03-02 11:01:30,n2,\n",
+        "Typeform",
+        [("tok1", "nps", 10.0, 10.0, "Fast delivery"), ("tok2", "nps", 4.0, 10.0, "Support never answered")],
+    ),
+    (  # Google Forms: US timestamps without leading zeros, a 1-5 satisfaction question, an email column
+        "google.csv",
+        "Timestamp,Email Address,How satisfied are you with our support?,Anything else?\n"
+        "3/1/2026 10:00:00,a@x.org,5,\n"
+        "3/14/2026 16:45:10,b@x.org,2,Too slow\n",
+        "Google Forms", [("row2", "csat", 5.0, 5.0, None), ("row3", "csat", 2.0, 5.0, "Too slow")],
+    ),
+    (  # Delighted: Score 0-10 with offsets in the timestamp
+        "delighted.csv",
+        "Response ID,Score,Comment,Response Timestamp,Person ID,Email,Survey Type\n"
+        "901,9,Love it,2026-03-01 10:00:00 -0800,p1,c@x.org,nps\n"
+        "902,0,Cancelled,2026-03-02 10:00:00 +0100,p2,d@x.org,nps\n",
+        "Delighted", [("901", "nps", 9.0, 10.0, "Love it"), ("902", "nps", 0.0, 10.0, "Cancelled")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "vendor", "expected"), SURVEY_EXPORTS, ids=[s[0] for s in SURVEY_EXPORTS])
+def test_survey_vendor_exports(
+    conn: db.Connection, name: str, text: str, vendor: str, expected: list[tuple[object, ...]]
+) -> None:
+    pv = ingest.preview(text.encode(), name=name)
+    assert (pv.prepared.kind, pv.prepared.vendor) == ("surveys", vendor)
+    ingest.load(conn, pv)
+    rows = conn.execute("SELECT response_id, metric, score, scale_max, comment FROM survey_responses "
+                        "ORDER BY response_id").fetchall()
+    assert rows == expected
+    assert conn.execute("SELECT count(*) FROM survey_responses WHERE responded_at IS NULL").fetchone() == (0,)
+
+
+def test_survey_timestamps_with_offsets_are_stored_in_utc(conn: db.Connection) -> None:
+    ingest.load(conn, ingest.preview(SURVEY_EXPORTS[2][1].encode(), name="delighted.csv"))
+    assert conn.execute("SELECT response_id, responded_at::VARCHAR FROM survey_responses ORDER BY 1").fetchall() == [
+        ("901", "2026-03-01 18:00:00"), ("902", "2026-03-02 09:00:00")]
+
+
+def test_a_fixed_mapping_is_saved_per_source_and_reused(conn: db.Connection) -> None:
+    csv = b"Ref,Opened on,Kanal\nA1,2026-03-02 10:00,Chat\nA2,2026-03-03 10:00,E-Mail\n"
+    with pytest.raises(ImportRefused, match="does not look like"):
+        ingest.preview(csv, name="crm-tickets.csv", conn=conn)
+    mapping = {"ticket_id": "Ref", "created_at": "Opened on", "channel": "Kanal"}
+    pv = ingest.preview(csv, name="crm-tickets.csv", kind="tickets", mapping=mapping,
+                        options=Options(source="legacy_crm"), conn=conn)
+    ingest.load(conn, pv, save_mapping=True)
+    nxt = b"Ref,Opened on,Kanal\nA3,2026-03-04 10:00,Phone\n"
+    pv = ingest.preview(nxt, name="next-week.csv", conn=conn)  # recognised by the saved mapping's columns
+    assert pv.detection.mapping["ticket_id"] == "Ref" and pv.detection.mapping["channel"] == "Kanal"
+    assert "column mapping saved for this source" in pv.detection.reasons
+    assert pv.prepared.source == "legacy_crm"
+    ingest.load(conn, pv)
+    assert conn.execute("SELECT ticket_id, channel FROM tickets ORDER BY 1").fetchall() == [
+        ("A1", "chat"), ("A2", "email"), ("A3", "phone")]

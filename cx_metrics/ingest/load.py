@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,20 +122,34 @@ def preview(
     options: normalize.Options | None = None,
     sheet: str | None = None,
     saved_mapping: dict[str, Any] | None = None,
+    conn: Connection | None = None,
 ) -> Preview:
-    """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message."""
+    """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
+
+    With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
+    """
     data = source.read_bytes() if isinstance(source, Path) else source
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     raw = read_table(data, name=file_name, sheet=sheet)
     if raw.data.empty:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
+    if det.kind == "unknown" and conn is not None:
+        # a file like one whose mapping a user fixed before: same columns (and source, when given)
+        known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
+        if known is not None:
+            det = detection_for(raw, known["kind"], known["vendor"])
+            saved_mapping = known
+            options = replace(options or normalize.Options(), source=known["source"])
     if det.kind == "unknown":
         raise ImportRefused(
             f"{file_name} does not look like tickets, survey responses, customers or activity: none of its columns "
             f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) matched. Choose the kind "
             "and map the columns (the ticket id and creation time, or the customer id, at least)."
         )
+    opts = options or normalize.Options()
+    if conn is not None and saved_mapping is None and det.kind != "surveys":
+        saved_mapping = _saved_mapping(conn, normalize.source_name(det, opts), det.kind)
     if saved_mapping and not mapping and saved_mapping.get("kind") == det.kind:
         mapping = {k: v for k, v in saved_mapping.get("mapping", {}).items() if v in raw.columns}
     if mapping:
@@ -144,7 +158,7 @@ def preview(
             raise ImportRefused(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}.")
         det.mapping = {**det.mapping, **mapping}
         det.mapping = {k: v for k, v in det.mapping.items() if v}
-    opts = options or normalize.Options()
+        det.reasons.append("column mapping saved for this source" if saved_mapping else "column mapping edited")
     prepared = _PREPARE[det.kind](raw, det, opts)
     if prepared.rows_loadable == 0:
         reasons = prepared.rejects["reason"].value_counts().head(3)
@@ -329,7 +343,20 @@ def load(
     return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
 
 
-def saved_mapping(conn: Connection, source: str, kind: str) -> dict[str, Any] | None:
+def _mapping_for_columns(conn: Connection, columns: list[str], source: str | None) -> dict[str, Any] | None:
+    """The newest saved mapping whose columns all exist in this file."""
+    rows = conn.cursor().execute(
+        "SELECT source, kind, vendor, mapping FROM import_mappings WHERE ? IS NULL OR source = ? "
+        "ORDER BY saved_at DESC", [source, source]).fetchall()
+    present = set(columns)
+    for src, kind, vendor, mapping_json in rows:
+        mapping = json.loads(mapping_json)
+        if mapping and set(mapping.values()) <= present:
+            return {"source": src, "kind": kind, "vendor": vendor, "mapping": mapping}
+    return None
+
+
+def _saved_mapping(conn: Connection, source: str, kind: str) -> dict[str, Any] | None:
     row = conn.cursor().execute(
         "SELECT vendor, mapping, options FROM import_mappings WHERE source = ? AND kind = ?", [source, kind]
     ).fetchone()

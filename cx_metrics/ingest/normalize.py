@@ -265,7 +265,7 @@ def _satisfaction(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return score, scale
 
 
-def _source_name(det: Detection, opts: Options) -> str:
+def source_name(det: Detection, opts: Options) -> str:
     if opts.source:
         return opts.source
     slug = re.sub(r"[^a-z0-9]+", "_", det.vendor.lower().split("(")[0]).strip("_")
@@ -336,7 +336,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     customer = cols.text("customer_id")
     if cols.has("customer_email"):
         customer = customer.fillna(email_customer_key(cols.cells("customer_email")))
-    source = _source_name(det, opts)
+    source = source_name(det, opts)
     tickets = pd.DataFrame({
         "source": source,
         "ticket_id": ticket_id,
@@ -452,7 +452,7 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         warnings.append("Churned customers have no churn date in this file: they count as churned but not in any "
                         "period's churn rate.")
     email = cols.text("email")
-    source = _source_name(det, opts)
+    source = source_name(det, opts)
     customers = pd.DataFrame({
         "customer_id": customer_id,
         "signup_at": cols.timestamp("signup_at"),
@@ -485,5 +485,5 @@ def prepare_activity(raw: RawTable, det: Detection, opts: Options) -> Prepared:
                              "kind": cols.text("kind").fillna("activity"), "amount": cols.number("amount")})
     rej = rejects.frame()
     good = without_rejects(activity, rej)
-    return Prepared("activity", det.vendor, _source_name(det, opts), {"customer_activity": good}, rej, warnings,
+    return Prepared("activity", det.vendor, source_name(det, opts), {"customer_activity": good}, rej, warnings,
                     len(raw.data), _date_range(good["occurred_at"]), cols.formats, cols.ambiguous)

@@ -18,7 +18,7 @@ import pandas as pd
 from cx_metrics.ingest import parse
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.normalize import Options, Prepared, RejectLog, _source_name, email_customer_key
+from cx_metrics.ingest.normalize import Options, Prepared, RejectLog, email_customer_key, source_name
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.ingest.specs import norm
 
@@ -182,7 +182,7 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
                     and (_COMMENT.search(f"{c} {labels[c]}") or _looks_free_text(data[c]))]
     comment = (clean(data[comment_cols[0]]) if comment_cols
                else pd.Series(pd.NA, index=data.index, dtype="string"))
-    source = _source_name(det, opts)
+    source = source_name(det, opts)
     survey_name = raw.file_name.rsplit(".", 1)[0]
     rej = rejects.frame()
     keep = data.index.difference(pd.Index(rej["row"]))
