@@ -69,11 +69,9 @@ def _survey_score(raw: RawTable) -> tuple[str, float, list[str]]:
     if best_share >= 0.4:
         reasons.append(f"{best_share:.0%} of {best}'s usual columns present")
         return (best, 0.5 + best_share / 2, reasons)
-    from dataclasses import replace
-
     from cx_metrics.ingest.surveys import find_score_columns
 
-    scores = find_score_columns(replace(raw, data=raw.data.head(DETECT_SAMPLE_ROWS)))  # a sample decides
+    scores = find_score_columns(raw.head(DETECT_SAMPLE_ROWS))  # a sample decides
     if scores:
         return ("Survey (generic)", 0.7, [f"score column(s): {', '.join(s.column for s in scores)}"])
     return ("Survey (generic)", 0.0, reasons)

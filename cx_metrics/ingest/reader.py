@@ -15,7 +15,8 @@ import csv
 import datetime as dt
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class RawTable:
     delimiter: str | None
     header_rows: list[list[str]]  # every row above the data (1 for a plain CSV, 3 for Qualtrics...)
     columns: list[str]  # unique, non-empty column names
-    data: pd.DataFrame  # string cells (pandas "string" dtype), one column per name in `columns`
+    table: pa.Table  # string cells, one column per name in `columns` (empty string for an empty cell)
     first_data_line: int  # physical line number (1-based) of the first data record
     lines_are_records: bool  # no quoted line breaks: line = first_data_line + row index
     ragged: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, raw text)
@@ -49,6 +50,19 @@ class RawTable:
     sheets: list[str] = field(default_factory=list)
     text_for_lines: str | None = None  # kept only when line numbers must be recounted
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The cells as a pandas frame of "string" columns (converted on first use)."""
+        return self.table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+
+    def head(self, n: int) -> RawTable:
+        """The same file cut to its first ``n`` data rows (for detection on a sample)."""
+        return replace(self, table=self.table.slice(0, n))
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.table.num_rows)
 
     def line_of(self, row_index: int) -> int | None:
         """Physical line where data row ``row_index`` (0-based) starts; None for non-line formats."""
@@ -66,12 +80,16 @@ class RawTable:
         text = self.text_for_lines or ""
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter or ",")
         line = 0
-        for i, _ in enumerate(reader):
-            if i >= len(self.header_rows):
+        for i, row in enumerate(reader):
+            if i >= len(self.header_rows) and row and len(row) == len(self.columns):
                 starts.append(line + 1)
             line = reader.line_num
         self._starts = starts
         return starts
+
+
+def _strings(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame.fillna("").astype(str), preserve_index=False)
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
@@ -213,7 +231,8 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     columns, name_warnings = _unique_names(_combine_headers(header_rows, depth))
     warnings += name_warnings
     header_lines = consumed[depth - 1] if len(consumed) >= depth else len(text.splitlines())
-    body = text.encode("utf-8")
+    # pyarrow parses the body; valid UTF-8 input is handed over as it is, anything else re-encoded once
+    body = data[3:] if encoding == "utf-8-sig" else (data if encoding == "utf-8" else text.encode("utf-8"))
     ragged: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: Any) -> str:
@@ -221,38 +240,29 @@ def _read_csv(data: bytes, name: str) -> RawTable:
                        str(row.text)[:2000]))
         return "skip"
 
-    has_quoted_breaks = "\n" in text and _quoted_line_breaks(text, delimiter)
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quoted_breaks,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
         raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
-    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
-    frame = frame.dropna(how="all") if len(frame) else frame
+    # every record on its own line? then a row's line number is arithmetic; otherwise recount when needed
+    physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    lines_are_records = physical == header_lines + table.num_rows + len(ragged)
     raw = RawTable(
         file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
-        columns=columns, data=frame.reset_index(drop=True), first_data_line=header_lines + 1,
-        lines_are_records=not has_quoted_breaks, ragged=ragged, warnings=warnings,
-        text_for_lines=text if (has_quoted_breaks or ragged) else None,
+        columns=columns, table=table, first_data_line=header_lines + 1,
+        lines_are_records=lines_are_records, ragged=ragged, warnings=warnings,
+        text_for_lines=text if (not lines_are_records or ragged) else None,
     )
     if ragged:
         _locate_ragged(raw, text, delimiter, len(columns))
     return raw
-
-
-def _quoted_line_breaks(text: str, delimiter: str) -> bool:
-    """True when some quoted field contains a line break (cheap check before a full scan)."""
-    if '"' not in text:
-        return False
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    records = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return records < physical - text.count("\n\n")
 
 
 def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None:
@@ -295,7 +305,8 @@ def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None) -> RawTab
         warnings.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); reading {chosen!r}.")
     return RawTable(
         file_name=name, file_format="xlsx", encoding="xlsx", delimiter=None, header_rows=cells[:depth],
-        columns=columns, data=frame.reset_index(drop=True), first_data_line=depth + 1, lines_are_records=True,
+        columns=columns, table=_strings(frame.reset_index(drop=True)), first_data_line=depth + 1,
+        lines_are_records=True,
         sheet=chosen, sheets=names, warnings=warnings,
     )
 
@@ -343,10 +354,10 @@ def _read_json(data: bytes, name: str) -> RawTable:
     columns: list[str] = []
     for r in flat:
         columns.extend(k for k in r if k not in columns)
-    frame = pd.DataFrame(flat, columns=columns).fillna("").astype("string")
+    frame = pd.DataFrame(flat, columns=columns)
     return RawTable(
         file_name=name, file_format="json", encoding=encoding, delimiter=None, header_rows=[columns],
-        columns=columns, data=frame, first_data_line=1, lines_are_records=True, warnings=warnings,
+        columns=columns, table=_strings(frame), first_data_line=1, lines_are_records=True, warnings=warnings,
     )
 
 
