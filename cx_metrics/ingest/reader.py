@@ -54,7 +54,9 @@ class RawTable:
     @cached_property
     def data(self) -> pd.DataFrame:
         """The cells as a pandas frame of "string" columns (converted on first use)."""
-        return self.table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+        frame: pd.DataFrame = self.table.to_pandas(
+            types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+        return frame
 
     def head(self, n: int) -> RawTable:
         """The same file cut to its first ``n`` data rows (for detection on a sample)."""
