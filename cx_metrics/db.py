@@ -162,6 +162,13 @@ def connect(
     return conn
 
 
+def scratch() -> Connection:
+    """A private in-memory DuckDB for computing on data in flight (file parsing), UTC session time zone."""
+    conn = duckdb.connect(":memory:")
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn
+
+
 def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Run the named SQL file with bound (named) parameters on a fresh cursor; return a DataFrame."""
     wanted = sql_params(name)

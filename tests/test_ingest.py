@@ -138,10 +138,10 @@ def test_ambiguous_dates_are_flagged_and_the_user_decides(conn: db.Connection) -
     csv = b"Ticket ID,Created at\n1,03/04/2026\n2,05/06/2026\n"
     pv = ingest.preview(csv, name="t.csv")
     assert pv.prepared.ambiguous_dates == ["Created at"]
-    assert pv.prepared.tables["tickets"]["created_at"].dt.month.tolist() == [3, 5]  # MM/DD unless told
+    assert pv.prepared.frame("tickets")["created_at"].dt.month.tolist() == [3, 5]  # MM/DD unless told
     pv = ingest.preview(csv, name="t.csv", options=Options(day_first=True))
     assert pv.prepared.ambiguous_dates == []
-    assert pv.prepared.tables["tickets"]["created_at"].dt.month.tolist() == [4, 6]
+    assert pv.prepared.frame("tickets")["created_at"].dt.month.tolist() == [4, 6]
 
 
 def test_missing_tokens_and_numbers_as_text(conn: db.Connection) -> None:
@@ -529,3 +529,16 @@ def test_a_fixed_mapping_is_saved_per_source_and_reused(conn: db.Connection) -> 
     ingest.load(conn, pv)
     assert conn.execute("SELECT ticket_id, channel FROM tickets ORDER BY 1").fetchall() == [
         ("A1", "chat"), ("A2", "email"), ("A3", "phone")]
+
+
+def test_cells_are_trimmed_of_any_whitespace_and_decimal_commas_read(conn: db.Connection) -> None:
+    csv = ("Ticket ID;Created at;Reopens;Full resolution time in minutes;Status\n"
+           "\u00a0T1\t;02.03.2026 10:00;1;1.234,5; Solved \n"
+           "T2;03.03.2026 11:00; - ;12,0;N/A\n").encode("utf-8")
+    pv = ingest.preview(csv, name="eu.csv")
+    assert pv.raw.delimiter == ";"
+    ingest.load(conn, pv)
+    rows = conn.execute("SELECT ticket_id, created_at::VARCHAR, reopens, vendor_full_resolution_minutes, status, "
+                        "status_raw FROM tickets ORDER BY 1").fetchall()
+    assert rows == [("T1", "2026-03-02 10:00:00", 1.0, 1234.5, "solved", "Solved"),
+                    ("T2", "2026-03-03 11:00:00", None, 12.0, "open", None)]

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from cx_metrics.db import Connection, bump_data_version, query, transaction
 from cx_metrics.ingest import normalize, surveys
@@ -168,7 +169,8 @@ def preview(
             f"loaded: {why}. Check the kind and the column mapping."
         )
     main = prepared.tables[normalize.main_table(det.kind)]
-    return Preview(file_name, _sha256(data), raw, det, prepared, opts, main.head(20))
+    sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
+    return Preview(file_name, _sha256(data), raw, det, prepared, opts, sample)
 
 
 def _existing_import(conn: Connection, pv: Preview) -> int | None:
@@ -210,13 +212,18 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int]:
+def _arrow(frame: pa.Table | pd.DataFrame) -> pa.Table:
+    return frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_id: int) -> tuple[int, int]:
     """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions. Returns (loaded, replaced)."""
-    if frame.empty:
+    if frame.num_rows == 0:
         return 0, 0
     schema = _columns(cur, table)
-    cols = [c for c in frame.columns if c in schema]
-    cur.register("incoming", frame[cols].assign(import_id=import_id))
+    cols = [c for c in frame.column_names if c in schema]
+    incoming = frame.select(cols).append_column("import_id", pa.array([import_id] * frame.num_rows, pa.int32()))
+    cur.register("incoming", incoming)
     col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
     keys = KEYS[table]
     replaced = 0
@@ -304,13 +311,14 @@ def load(
         import_id = int(row[0][0])
         tables = list(pv.prepared.tables.items())
         for step, (table, frame) in enumerate(tables):
-            report(step / (len(tables) + 1), f"writing {len(frame):,} rows to {table}")
             keys = KEYS[table]
-            if keys and not frame.empty:
-                frame, dups = _dedupe_in_file(frame, keys, pv)
+            if keys and isinstance(frame, pd.DataFrame) and not frame.empty:
+                frame, dups = _dedupe_in_file(frame, keys, pv)  # SQL-prepared tables are deduplicated already
                 if table == main:
                     rejects = pd.concat([rejects, dups], ignore_index=True)
-            loaded, replaced = _write(cur, table, frame, import_id)
+            arrow = _arrow(frame)
+            report(step / (len(tables) + 1), f"writing {arrow.num_rows:,} rows to {table}")
+            loaded, replaced = _write(cur, table, arrow, import_id)
             replaced_total += replaced
             if table == main:
                 loaded_main = loaded

@@ -77,6 +77,9 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
     top = [(fmt, df) for fmt, df, share in scored if share == best]
     day_orders = {df for _, df in top if df is not None}
     if len(day_orders) == 2:
+        dotted = any("." in f and "%d" in f for f, _ in top)
+        if dotted and prefer_day_first is None:  # 02.03.2026 is day-first wherever dots are used
+            return DateFormat(next(f for f, df in top if df is True), True)
         choice = bool(prefer_day_first)  # US order unless the file or the user says otherwise
         fmt = next(f for f, df in top if df is choice)
         return DateFormat(fmt, choice, ambiguous=True)

@@ -212,8 +212,9 @@ def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
 
 def _read_csv(data: bytes, name: str) -> RawTable:
     text, encoding, warnings = decode(data)
-    text = text.lstrip("\ufeff")
-    if not text.strip():
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text or text.isspace():
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
     sample = text[:200_000]
     delimiter = sniff_delimiter(sample)
@@ -378,7 +379,7 @@ def read_table(
         name = name or "upload"
         if len(data) > max_bytes:
             raise ImportRefused(f"{name} is {len(data) / 1e6:,.0f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
-    if not data.strip():
+    if not data or data.isspace():
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
     suffix = Path(name).suffix.lower()
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:

@@ -1,0 +1,337 @@
+"""Canonical rows from raw cells in one DuckDB query per file (tickets, events, customers, activity).
+
+The raw Arrow table is scanned in place by an in-memory DuckDB (multi-threaded, no copy). One SELECT
+cleans every mapped cell (trimmed; NA, N/A, blank, a lone space... -> NULL), types it (dates in the format
+inferred from a sample, numbers stored as text, H:MM durations), derives what the vendor left implicit, and
+names the first reason a row cannot load. Duplicate ids in the file are ranked so the newest version wins.
+
+Column names from the file only ever appear as quoted identifiers; every value (formats, patterns, keys of
+the attributes object) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cx_metrics import db
+from cx_metrics.ingest import parse
+from cx_metrics.ingest.detect import Detection
+from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
+from cx_metrics.ingest.specs import FIELDS
+
+TZ_NAME = r"\s*(UTC|GMT)$"
+TZ_OFFSET = r"\s*([+-]\d{2}):?(\d{2})$"
+NUMBER_NOISE = "[\\s\u00a0%]"
+HOURS_MINUTES = r"^(-)?(\d+):(\d{2})(?::(\d{2}))?$"
+
+
+def q(name: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Query:
+    """One SELECT over the raw table ``raw`` (columns as in the file, plus ``_row``)."""
+
+    raw: RawTable
+    det: Detection
+    day_first: bool | None
+    warnings: list[str]
+    params: dict[str, Any] = field(default_factory=dict)
+    cleaned: dict[str, str] = field(default_factory=dict)  # source column -> alias of its cleaned cells
+    derived: dict[str, tuple[str, Callable[[list[Any]], pa.Array]]] = field(default_factory=dict)
+    values: list[tuple[str, str]] = field(default_factory=list)  # (alias, expression over c) in CTE v
+    checks: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)
+    ambiguous: list[str] = field(default_factory=list)
+
+    def p(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return "$" + name
+
+    def has(self, name: str) -> bool:
+        return name in self.det.mapping and self.det.mapping[name] in self.raw.columns
+
+    def clean_col(self, column: str) -> str:
+        """Alias of the cleaned text of a source column (added to CTE c once)."""
+        if column not in self.cleaned:
+            self.cleaned[column] = f"c{len(self.cleaned)}"
+        return self.cleaned[column]
+
+    def text(self, name: str) -> str:
+        return self.clean_col(self.det.mapping[name]) if self.has(name) else "CAST(NULL AS VARCHAR)"
+
+    def value(self, hint: str, expr: str) -> str:
+        """Name an intermediate value (computed once in CTE v); returns its alias."""
+        alias = f"v{len(self.values)}_{hint.split('_')[-1]}"
+        self.values.append((alias, expr))
+        return alias
+
+    def reject(self, condition: str, reason: str, field_name: str | None, value_expr: str | None) -> None:
+        self.checks.append((condition, reason, field_name, value_expr))
+
+    # --- typed values ---------------------------------------------------------------------------------
+    def timestamp(self, name: str, *, required: bool = False) -> str:
+        if not self.has(name):
+            return "CAST(NULL AS TIMESTAMP)"
+        column = self.det.mapping[name]
+        sample = self.raw.head(5_000).data[column]
+        fmt = parse.infer_date_format(sample, prefer_day_first=self.day_first)
+        t = self.text(name)
+        if fmt is None:
+            example = next((v for v in sample if str(v).strip()), "")
+            message = f"{column!r} does not hold dates in a format we read (e.g. {example!r})"
+            if required:
+                raise ImportRefused(message + "; map another column or fix the export.")
+            self.warnings.append(message + "; the column was ignored.")
+            return "CAST(NULL AS TIMESTAMP)"
+        if fmt.ambiguous and self.day_first is None:
+            self.ambiguous.append(column)
+        self.formats[column] = fmt.fmt
+        parsed = self.value("ts", self._parse_sql(t, fmt))
+        self.reject(f"{t} IS NOT NULL AND {parsed} IS NULL", f"{column!r} is not a date in the column's format "
+                    f"({fmt.fmt})", column, t)
+        # vendors' placeholders for "never" (Zendesk 1900-01-01) are missing values, not dates
+        return f"CASE WHEN {parsed} < TIMESTAMP '1901-01-01' THEN NULL ELSE {parsed} END"
+
+    def _parse_sql(self, t: str, fmt: parse.DateFormat) -> str:
+        if fmt.fmt == "ISO8601":
+            tz_name, tz_offset = self.p(TZ_NAME), self.p(TZ_OFFSET)
+            text = f"regexp_replace(regexp_replace({t}, {tz_name}, 'Z'), {tz_offset}, '\\1:\\2')"
+            # the plain cast reads naive (UTC) and "+01:00"-style values; "... -0800" needs the rewrite
+            return (f"timezone('UTC', coalesce(TRY_CAST({t} AS TIMESTAMPTZ), "
+                    f"TRY_CAST({text} AS TIMESTAMPTZ)))")
+        if fmt.fmt in {"epoch_s", "epoch_ms"}:
+            scale = 1000.0 if fmt.fmt == "epoch_ms" else 1.0
+            return f"timezone('UTC', to_timestamp(TRY_CAST({t} AS DOUBLE) / {scale}))"
+        return f"try_strptime({t}, {self.p(fmt.fmt)})"
+
+    def number(self, name: str) -> str:
+        if not self.has(name):
+            return "CAST(NULL AS DOUBLE)"
+        column, t = self.det.mapping[name], self.text(name)
+        noise = self.p(NUMBER_NOISE)
+        stripped = f"regexp_replace({t}, {noise}, '', 'g')"
+        if self.raw.delimiter == ";":  # decimal comma files: 1.234,5
+            stripped = f"replace(replace({stripped}, '.', ''), ',', '.')"
+            plain = f"TRY_CAST(replace({t}, ',', '.') AS DOUBLE)"
+        else:  # 1,234.5
+            stripped = f"replace({stripped}, ',', '')"
+            plain = f"TRY_CAST({t} AS DOUBLE)"
+        # most cells are plain numbers; only the others pay for the clean-up
+        alias = self.value("num", f"coalesce({plain}, TRY_CAST({stripped} AS DOUBLE))")
+        self.reject(f"{t} IS NOT NULL AND {alias} IS NULL", f"{column!r} is not a number", column, t)
+        return alias
+
+    def duration(self, name: str) -> str:
+        """'H:MM' (Jira SLA; negative = breached), 'H:MM:SS' or plain minutes -> minutes."""
+        if not self.has(name):
+            return "CAST(NULL AS DOUBLE)"
+        column, t = self.det.mapping[name], self.text(name)
+        pattern = self.p(HOURS_MINUTES)
+        hms = (f"(TRY_CAST(regexp_extract({t}, {pattern}, 2) AS DOUBLE) * 60 "
+               f"+ TRY_CAST(regexp_extract({t}, {pattern}, 3) AS DOUBLE) "
+               f"+ coalesce(TRY_CAST(regexp_extract({t}, {pattern}, 4) AS DOUBLE), 0) / 60)")
+        expr = (f"CASE WHEN regexp_matches({t}, {pattern}) THEN (CASE WHEN regexp_extract({t}, {pattern}, 1) = '-' "
+                f"THEN -1 ELSE 1 END) * {hms} ELSE TRY_CAST({t} AS DOUBLE) END")
+        alias = self.value("minutes", expr)
+        self.reject(f"{t} IS NOT NULL AND {alias} IS NULL", f"{column!r} is not a duration (H:MM)", column, t)
+        return alias
+
+    def derive(self, source_alias: str, fn: Callable[[list[Any]], pa.Array], hint: str = "d") -> str:
+        """A column computed once per distinct value of a cleaned column (in Arrow, before the query).
+
+        ``fn`` receives the distinct values (None for missing) and returns an Arrow array aligned with them.
+        Statuses, channels, priorities, ratings and tag lists have few distinct values, so this costs little.
+        """
+        if source_alias.startswith("CAST(NULL"):
+            source_alias = self._null_source()
+        alias = f"d{len(self.derived)}_{hint}"
+        self.derived[alias] = (source_alias, fn)
+        return alias
+
+    def _null_source(self) -> str:
+        if "__null__" not in self.cleaned:
+            self.cleaned["__null__"] = f"c{len(self.cleaned)}"
+        return self.cleaned["__null__"]
+
+    def classify(self, t: str, rules: list[tuple[str, str]], fallback: str | None) -> str:
+        """First matching (regex, label) per distinct value; ``fallback`` for unmatched text; NULL stays NULL."""
+        compiled = [(re.compile(pattern), label) for pattern, label in rules]
+
+        def label_of(values: list[Any]) -> pa.Array:
+            out: list[str | None] = []
+            for value in values:
+                if value is None:
+                    out.append(None)
+                    continue
+                text = str(value).lower()
+                out.append(next((lab for rx, lab in compiled if rx.search(text)), fallback))
+            return pa.array(out, pa.string())
+
+        return self.derive(t, label_of, "class")
+
+    def attributes(self, keep_pii: bool, pii: Any) -> str:
+        """Unmapped columns as one JSON object (PII-looking columns left out unless kept)."""
+        mapped = {col for name, col in self.det.mapping.items() if not name.startswith("sla_")}
+        extra = [c for c in self.raw.columns if c not in mapped and not c.startswith("column_")]
+        if not keep_pii:
+            dropped = [c for c in extra if pii.search(c)]
+            if dropped:
+                self.warnings.append(f"Not stored (personal data): {', '.join(dropped)}.")
+            extra = [c for c in extra if c not in dropped]
+        if not extra:
+            return "CAST(NULL AS VARCHAR)"
+        pairs = ", ".join(f"{self.p(c)}, {self.clean_col(c)}" for c in extra)
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    # --- assembly -------------------------------------------------------------------------------------
+    def sql(self, outputs: list[tuple[str, str]], key: str | None, newest: str | None) -> str:
+        v_select = ", ".join(["*"] + [f"{expr} AS {alias}" for alias, expr in self.values])
+        out_select = ", ".join(f"{expr} AS {q(name)}" for name, expr in outputs)
+        reason = " ".join(f"WHEN {cond} THEN {self.p(r)}" for cond, r, _, _ in self.checks)
+        field_ = " ".join(f"WHEN {cond} THEN {self.p(f)}" for cond, _, f, _ in self.checks)
+        value = " ".join(f"WHEN {cond} THEN {v or 'NULL'}" for cond, _, _, v in self.checks)
+        checked = (f"CASE {reason} END AS _reason, CASE {field_} END AS _field, CASE {value} END AS _value"
+                   if self.checks else "NULL AS _reason, NULL AS _field, NULL AS _value")
+        core = f"""
+            WITH c AS (SELECT * FROM raw),
+            v AS (SELECT {v_select} FROM c),
+            o AS (SELECT _row, {out_select}, {checked} FROM v)
+        """
+        if key is None:
+            return core + " SELECT * FROM o"
+        order = f"{q(newest)} DESC NULLS LAST, " if newest else ""
+        dup = self.p("duplicate id in this file; the newer row of the same id was kept")
+        return core + f"""
+            , ranked AS (
+                SELECT *, row_number() OVER (
+                    PARTITION BY {q(key)}, (_reason IS NULL) ORDER BY {order}_row DESC) AS _rank
+                FROM o)
+            SELECT * EXCLUDE (_rank, _reason, _field, _value),
+                CASE WHEN _reason IS NULL AND _rank > 1 AND {q(key)} IS NOT NULL THEN {dup} ELSE _reason END
+                    AS _reason,
+                CASE WHEN _reason IS NULL AND _rank > 1 THEN {self.p(self.det.mapping.get(key, key))}
+                    ELSE _field END AS _field,
+                _value
+            FROM ranked ORDER BY _row
+        """
+
+    def has_duplicates(self, key: str) -> bool:
+        """Whether the file repeats an id (cheap, on the raw column): only then is ranking needed."""
+        column = self.det.mapping.get(key)
+        if column is None or column not in self.raw.columns:
+            return False
+        values = self.raw.table[column]
+        return bool(pc.count_distinct(values).as_py() < len(values))
+
+
+def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Trim (any Unicode whitespace) and turn missing-value tokens (NA, N/A, blank, -, ...) into nulls."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.is_in(trimmed, value_set=_TOKENS), pa.scalar(None, pa.string()), trimmed)
+
+
+_TOKENS = pa.array(sorted(_MISSING_TOKENS), pa.string())
+
+
+def _input_table(query: Query) -> pa.Table:
+    """``_row`` + the cleaned cells of every used column + the per-distinct-value derivations."""
+    n = query.raw.num_rows
+    columns: dict[str, Any] = {"_row": pa.array(np.arange(n, dtype=np.int64))}
+    for col, alias in query.cleaned.items():
+        columns[alias] = (pa.nulls(n, pa.string()) if col == "__null__"
+                          else clean_cells(query.raw.table[col]).combine_chunks())
+    for alias, (source, fn) in query.derived.items():
+        encoded = pc.dictionary_encode(columns[source])
+        mapped = fn(encoded.dictionary.to_pylist())
+        columns[alias] = pc.take(mapped, encoded.indices)
+        if pc.any(pc.is_null(encoded.indices)).as_py():  # missing cells: the function's answer for None
+            missing_value = fn([None])[0]
+            columns[alias] = pc.if_else(pc.is_null(encoded.indices), missing_value, columns[alias])
+    return pa.table(columns)
+
+
+@dataclass
+class Result:
+    good: pa.Table
+    rejects: pd.DataFrame  # row, field, reason, raw
+
+
+def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
+        newest: str | None = None) -> Result:
+    """Execute the query on the raw table; split loadable rows from rejects."""
+    table = _input_table(query)
+    if key is not None and not query.has_duplicates(key):
+        key = None  # no repeated id: no ranking (and no sort) needed
+    sql = query.sql(outputs, key, newest)
+    conn = db.scratch()
+    try:
+        conn.register("raw", table)
+        used = set(re.findall(r"\$(p\d+)\b", sql))  # parameters made for expressions the query left out
+        result = conn.sql(sql, params={k: v for k, v in query.params.items() if k in used}).to_arrow_table()
+    finally:
+        conn.close()
+    bad_mask = pc.is_valid(result["_reason"])
+    if pc.any(bad_mask).as_py():
+        bad, good = result.filter(bad_mask), result.filter(pc.invert(bad_mask))
+    else:  # nothing rejected: no copy
+        bad, good = result.slice(0, 0), result
+    good = good.drop_columns(["_row", "_reason", "_field", "_value"])
+    rejects = pd.DataFrame({
+        "row": bad["_row"].to_numpy(),
+        "field": bad["_field"].to_pylist(),
+        "reason": bad["_reason"].to_pylist(),
+        "raw": bad["_value"].to_pylist(),
+    })
+    return Result(good, rejects)
+
+
+def aggregate(table: pa.Table, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
+    """One row of aggregates over an Arrow table named ``t`` (warnings, date ranges)."""
+    conn = db.scratch()
+    try:
+        conn.register("t", table)
+        row = conn.execute(sql, params or {}).fetchall()
+    finally:
+        conn.close()
+    return tuple(row[0]) if row else ()
+
+
+def file_day_first(raw: RawTable, det: Detection) -> bool | None:
+    """One day order per file: DD/MM if a date column can only be read that way, MM/DD likewise."""
+    types = {f.name: f.type for fields in FIELDS.values() for f in fields}
+    seen: set[bool] = set()
+    sample = raw.head(5_000).data
+    for name, col in det.mapping.items():
+        if types.get(name) == "timestamp" and col in sample.columns:
+            fmt = parse.infer_date_format(sample[col])
+            if fmt is not None and fmt.day_first is not None and not fmt.ambiguous:
+                seen.add(fmt.day_first)
+    return True if seen == {True} else (False if seen == {False} else None)
+
+
+def date_span(table: pa.Table, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if table.num_rows == 0:
+        return None
+    bounds = pc.min_max(table[column])
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    if lo is None or hi is None:
+        return None
+    return pd.Timestamp(lo), pd.Timestamp(hi)
+
+
+def this_year() -> int:
+    return dt.datetime.now(dt.UTC).year
