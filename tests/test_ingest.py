@@ -360,6 +360,8 @@ def test_overlapping_exports_upsert_and_undo_restores(conn: db.Connection) -> No
     stale = imp(conn, b"id,created_at,updated_at,status\n2,2026-03-01,2026-03-02,pending\n",
                 name="old.csv", options=Options(source="zd"))
     assert conn.execute("SELECT status FROM tickets WHERE ticket_id = '2'").fetchone() == ("solved",)  # newest wins
+    # one row per (source, ticket id), whatever the order of the overlapping exports
+    assert conn.execute("SELECT count(*), count(DISTINCT (source, ticket_id)) FROM tickets").fetchone() == (3, 3)
     ingest.undo(conn, int(stale.import_id or 0))
     ingest.undo(conn, int(second.import_id or 0))
     assert conn.execute("SELECT ticket_id, status, import_id FROM tickets ORDER BY 1").fetchall() == [

@@ -218,7 +218,9 @@ def _read_csv(data: bytes, name: str) -> RawTable:
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
     sample = text[:200_000]
     delimiter = sniff_delimiter(sample)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # the header rows are in the first few hundred kilobytes; copying the whole text would cost a full pass
+    head = text if len(text) <= 1_000_000 else text[:1_000_000]
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     first: list[list[str]] = []
     consumed: list[int] = []
     try:
@@ -233,7 +235,9 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     header_rows = first[:depth]
     columns, name_warnings = _unique_names(_combine_headers(header_rows, depth))
     warnings += name_warnings
-    header_lines = consumed[depth - 1] if len(consumed) >= depth else len(text.splitlines())
+    if len(consumed) < depth:
+        raise ImportRefused(f"{name} ends inside its header rows: there is nothing to import.")
+    header_lines = consumed[depth - 1]
     # pyarrow parses the body; valid UTF-8 input is handed over as it is, anything else re-encoded once
     body = data[3:] if encoding == "utf-8-sig" else (data if encoding == "utf-8" else text.encode("utf-8"))
     ragged: list[tuple[int | None, str, str]] = []

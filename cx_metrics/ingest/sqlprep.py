@@ -12,7 +12,9 @@ the attributes object) is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,8 +236,14 @@ class Query:
         column = self.det.mapping.get(key)
         if column is None or column not in self.raw.columns:
             return False
-        values = self.raw.table[column]
-        return bool(pc.count_distinct(values).as_py() < len(values))
+        conn = db.scratch()
+        try:
+            conn.register("ids", self.raw.table.select([column]).rename_columns(["id"]))
+            repeated = conn.execute("SELECT count(*) FROM (SELECT id FROM ids GROUP BY id HAVING count(*) > 1)"
+                                    ).fetchall()
+        finally:
+            conn.close()
+        return bool(repeated[0][0])
 
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -248,14 +256,25 @@ _TOKENS = pa.array(sorted(_MISSING_TOKENS), pa.string())
 
 
 def _input_table(query: Query) -> pa.Table:
-    """``_row`` + the cleaned cells of every used column + the per-distinct-value derivations."""
+    """``_row`` + the cleaned cells of every used column + the per-distinct-value derivations.
+
+    Arrow kernels release the GIL, so columns are cleaned and dictionary-encoded on a small thread pool.
+    """
     n = query.raw.num_rows
     columns: dict[str, Any] = {"_row": pa.array(np.arange(n, dtype=np.int64))}
-    for col, alias in query.cleaned.items():
-        columns[alias] = (pa.nulls(n, pa.string()) if col == "__null__"
-                          else clean_cells(query.raw.table[col]).combine_chunks())
+
+    def cleaned(item: tuple[str, str]) -> tuple[str, Any]:
+        col, alias = item
+        if col == "__null__":
+            return alias, pa.nulls(n, pa.string())
+        return alias, clean_cells(query.raw.table[col]).combine_chunks()
+
+    sources = sorted({source for source, _ in query.derived.values()})
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        columns.update(pool.map(cleaned, query.cleaned.items()))
+        encodings = dict(zip(sources, pool.map(lambda s: pc.dictionary_encode(columns[s]), sources), strict=True))
     for alias, (source, fn) in query.derived.items():
-        encoded = pc.dictionary_encode(columns[source])
+        encoded = encodings[source]
         mapped = fn(encoded.dictionary.to_pylist())
         columns[alias] = pc.take(mapped, encoded.indices)
         if pc.any(pc.is_null(encoded.indices)).as_py():  # missing cells: the function's answer for None
