@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
