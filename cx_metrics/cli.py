@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read ambiguous dates as DD/MM/YYYY")
     dates.add_argument("--month-first", dest="day_first", action="store_const", const=False,
                        help="read ambiguous dates as MM/DD/YYYY")
+    p.add_argument("--timezone", default="UTC",
+                   help="time zone of times written without an offset, e.g. Europe/Paris (default UTC)")
     p.add_argument("--keep-pii", action="store_true", help="store emails/names in clear (default: hashed or dropped)")
     p.add_argument("--save-mapping", action="store_true", help="reuse this mapping for the source's next files")
     p.add_argument("--dry-run", action="store_true", help="show what would load; write nothing")
@@ -201,7 +203,7 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             mapping = json.loads(args.mapping.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
-    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii)
+    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone)
     conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists())
     try:
         pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,

@@ -162,10 +162,14 @@ def connect(
     return conn
 
 
-def scratch() -> Connection:
-    """A private in-memory DuckDB for computing on data in flight (file parsing), UTC session time zone."""
+def scratch(timezone: str = "UTC") -> Connection:
+    """A private in-memory DuckDB for computing on data in flight (file parsing).
+
+    ``timezone`` is the session zone: naive times are read as wall-clock times there.
+    """
     conn = duckdb.connect(":memory:")
-    conn.execute("SET TimeZone = 'UTC'")
+    # a SET takes no parameters; the name was checked against the IANA database (ingest Options)
+    conn.execute("SET TimeZone = '" + timezone.replace("'", "''") + "'")
     return conn
 
 

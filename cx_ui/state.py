@@ -146,11 +146,12 @@ def imports(path: str, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def preview_upload(
     sha: str, _data: bytes, name: str, kind: str | None, source: str | None, day_first: bool | None,
-    sheet: str | None, mapping: tuple[tuple[str, str], ...],
+    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...],
 ) -> ingest.Preview:
     """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
+    options = Options(source=source, day_first=day_first, timezone=timezone)
     return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
-                          options=Options(source=source, day_first=day_first), conn=connection())
+                          options=options, conn=connection())
 
 
 def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any) -> ingest.ImportResult:

@@ -32,13 +32,15 @@ if uploaded is not None:
         source = mid.text_input("Source name", key="upload_source",
                                 help="The system the file comes from; ids are unique per source. "
                                      "Default: the vendor.") or None
+        timezone = mid.text_input("Time zone of times without an offset", value="UTC", key="upload_timezone",
+                                  help="Zendesk UI exports are in the account's time zone, e.g. Europe/Paris.")
         order = right.radio("Dates like 03/04/2026", ["Infer from the data", "DD/MM/YYYY", "MM/DD/YYYY"],
                             key="upload_day_order")
     kind = None if kind_choice == "Detect automatically" else kind_choice
     day_first = {"DD/MM/YYYY": True, "MM/DD/YYYY": False}.get(order)
     overrides: dict[str, str] = st.session_state.get(f"mapping_{sha}", {})
     try:
-        pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first,
+        pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
                                   st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
     except ImportRefused as exc:
         st.error(str(exc))

@@ -544,3 +544,52 @@ def test_cells_are_trimmed_of_any_whitespace_and_decimal_commas_read(conn: db.Co
                         "status_raw FROM tickets ORDER BY 1").fetchall()
     assert rows == [("T1", "2026-03-02 10:00:00", 1.0, 1234.5, "solved", "Solved"),
                     ("T2", "2026-03-03 11:00:00", None, 12.0, "open", None)]
+
+
+def test_local_times_are_converted_to_utc(conn: db.Connection) -> None:
+    csv = (b"Ticket ID,Created at,Solved at\n"
+           b"1,2026-07-01 10:00,2026-07-01 12:00:00+00:00\n"   # summer: Paris is UTC+2; an explicit offset wins
+           b"2,2026-01-15 10:00,\n")                            # winter: UTC+1
+    ingest.load(conn, ingest.preview(csv, name="paris.csv", options=Options(timezone="Europe/Paris")))
+    assert conn.execute("SELECT ticket_id, created_at::VARCHAR, solved_at::VARCHAR FROM tickets ORDER BY 1"
+                        ).fetchall() == [("1", "2026-07-01 08:00:00", "2026-07-01 12:00:00"),
+                                         ("2", "2026-01-15 09:00:00", None)]
+    us = b"Ticket ID,Created at\n7,07/01/2026 10:00 AM\n"
+    pv = ingest.preview(us, name="ny.csv", options=Options(timezone="America/New_York", source="ny"))
+    assert str(pv.prepared.frame("tickets").loc[0, "created_at"]) == "2026-07-01 14:00:00"
+    survey = b"Response ID,Timestamp,How likely are you to recommend us?\nr1,2026-01-15 10:00,9\n"
+    pv = ingest.preview(survey, name="s.csv", options=Options(timezone="Europe/Paris"))
+    assert str(pv.prepared.frame("survey_responses").loc[0, "responded_at"]) == "2026-01-15 09:00:00"
+    with pytest.raises(ImportRefused, match="not a time zone"):
+        Options(timezone="Mars/Olympus")
+
+
+def test_zendesk_ui_export_as_xlsx(conn: db.Connection, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for line in ZENDESK_UI.strip().splitlines():
+        sheet.append(next(iter(__import__("csv").reader([line]))))
+    path = tmp_path / "zendesk-export.xlsx"
+    book.save(path)
+    pv = ingest.preview(path)
+    assert pv.prepared.vendor == "Zendesk (UI/Explore export)"
+    result = ingest.load(conn, pv)
+    assert (result.rows_loaded, result.rows_rejected) == (3, 0)
+    assert conn.execute("SELECT solved_at FROM tickets WHERE ticket_id = '503'").fetchone() == (None,)
+
+
+def test_help_scout_export(conn: db.Connection) -> None:
+    csv = ("Conversation ID,Number,Subject,Status,Customer,Customer Email,Mailbox,Assigned To,Created At,"
+           "Closed At,First Response At,Tags,Type\n"
+           "9001,1201,Cannot export,closed,Ann Lee,ann@example.com,Support,Bo,2026-03-02T09:00:00Z,"
+           "2026-03-02T15:00:00Z,2026-03-02T09:20:00Z,\"bug, export\",email\n"
+           "9002,1202,Pricing question,active,Cy Diaz,cy@example.com,Sales,,2026-03-03T10:00:00Z,,,,chat\n")
+    pv = ingest.preview(csv.encode(), name="helpscout.csv")
+    assert pv.prepared.vendor == "Help Scout"
+    ingest.load(conn, pv)
+    rows = conn.execute("SELECT ticket_id, status, channel, group_name, solved_at::VARCHAR, tags, is_complaint "
+                        "FROM tickets ORDER BY 1").fetchall()
+    assert rows == [("1201", "closed", "email", "Support", "2026-03-02 15:00:00", ["bug", "export"], True),
+                    ("1202", "open", "chat", "Sales", None, None, False)]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import pyarrow as pa
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 from cx_metrics import db
 from cx_metrics.ingest import sqlprep
 from cx_metrics.ingest.detect import Detection
+from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import RawTable, clean
 
 PII_HINTS = re.compile(
@@ -35,6 +37,14 @@ class Options:
     day_first: bool | None = None  # None: infer from the data
     keep_pii: bool = False  # store emails/names in clear (default: hashed or dropped)
     reference_date: pd.Timestamp | None = None  # for ages -> birth years (default: today)
+    timezone: str = "UTC"  # zone of times written without an offset (Zendesk UI exports use the account's)
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ImportRefused(f"{self.timezone!r} is not a time zone name; use e.g. 'Europe/Paris' or "
+                                "'America/New_York'.") from exc
 
 
 @dataclass
@@ -163,7 +173,7 @@ _TRUE = ["yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inac
 
 def _query(raw: RawTable, det: Detection, opts: Options, warnings: list[str]) -> sqlprep.Query:
     day_first = opts.day_first if opts.day_first is not None else sqlprep.file_day_first(raw, det)
-    return sqlprep.Query(raw, det, day_first, warnings)
+    return sqlprep.Query(raw, det, day_first, warnings, timezone=opts.timezone)
 
 
 def _email_key(qy: sqlprep.Query, t: str) -> str:
@@ -269,7 +279,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     bad_rating = f"(({scale} = 'good_bad' AND {score} = 0) OR (starts_with({scale}, '1-') AND {score} <= 2))"
     complaint = (f"({qy.derive(qy.text('ticket_type'), _matches(COMPLAINT_RE), 'complaint')} "
                  f"OR {qy.derive(qy.text('category'), _matches(COMPLAINT_RE), 'complaint')} "
-                 f"OR {qy.derive(tags_t, _matches('complaint'), 'complaint')} "
+                 f"OR {qy.derive(tags_t, _matches(COMPLAINT_RE), 'complaint')} "
                  f"OR coalesce({bad_rating}, false))")
     customer = f"coalesce({qy.text('customer_id')}, {_email_key(qy, qy.text('customer_email'))})"
     channel_raw = qy.text("channel")

@@ -87,8 +87,14 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
     return DateFormat(fmt, df)
 
 
-def parse_dates(values: pd.Series, fmt: DateFormat) -> tuple[pd.Series, pd.Series]:
-    """(timestamps as naive UTC, mask of cells that had text but could not be read)."""
+_HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+
+
+def parse_dates(values: pd.Series, fmt: DateFormat, timezone: str = "UTC") -> tuple[pd.Series, pd.Series]:
+    """(timestamps as naive UTC, mask of cells that had text but could not be read).
+
+    Times without an offset are wall-clock times in ``timezone``.
+    """
     text = clean(values)
     if fmt.fmt in {"epoch_s", "epoch_ms"}:
         nums = pd.to_numeric(text, errors="coerce")
@@ -100,6 +106,11 @@ def parse_dates(values: pd.Series, fmt: DateFormat) -> tuple[pd.Series, pd.Serie
     else:
         parsed = pd.to_datetime(text, format=fmt.fmt, errors="coerce")
     parsed = pd.Series(parsed, index=values.index).astype("datetime64[us]")
+    if timezone != "UTC" and fmt.fmt not in {"epoch_s", "epoch_ms"}:
+        local = ~text.str.contains(_HAS_OFFSET, regex=True, na=False)
+        shifted = (parsed[local].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+                   .dt.tz_convert("UTC").dt.tz_localize(None))
+        parsed = parsed.where(~local, shifted.reindex(parsed.index)).astype("datetime64[us]")
     bad = text.notna() & parsed.isna()
     placeholder = parsed < MIN_REAL_DATE
     parsed = parsed.mask(placeholder)

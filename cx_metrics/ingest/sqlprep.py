@@ -50,6 +50,7 @@ class Query:
     det: Detection
     day_first: bool | None
     warnings: list[str]
+    timezone: str = "UTC"  # the zone of times written without an offset
     params: dict[str, Any] = field(default_factory=dict)
     cleaned: dict[str, str] = field(default_factory=dict)  # source column -> alias of its cleaned cells
     derived: dict[str, tuple[str, Callable[[list[Any]], pa.Array]]] = field(default_factory=dict)
@@ -112,13 +113,17 @@ class Query:
         if fmt.fmt == "ISO8601":
             tz_name, tz_offset = self.p(TZ_NAME), self.p(TZ_OFFSET)
             text = f"regexp_replace(regexp_replace({t}, {tz_name}, 'Z'), {tz_offset}, '\\1:\\2')"
-            # the plain cast reads naive (UTC) and "+01:00"-style values; "... -0800" needs the rewrite
+            # the plain cast reads naive values (in the session zone: the source's) and "+01:00"-style offsets;
+            # "... -0800" needs the rewrite
             return (f"timezone('UTC', coalesce(TRY_CAST({t} AS TIMESTAMPTZ), "
                     f"TRY_CAST({text} AS TIMESTAMPTZ)))")
         if fmt.fmt in {"epoch_s", "epoch_ms"}:
             scale = 1000.0 if fmt.fmt == "epoch_ms" else 1.0
             return f"timezone('UTC', to_timestamp(TRY_CAST({t} AS DOUBLE) / {scale}))"
-        return f"try_strptime({t}, {self.p(fmt.fmt)})"
+        parsed = f"try_strptime({t}, {self.p(fmt.fmt)})"
+        if self.timezone != "UTC":  # local wall-clock times -> UTC (the session zone is the source's)
+            return f"timezone('UTC', CAST({parsed} AS TIMESTAMPTZ))"
+        return parsed
 
     def number(self, name: str) -> str:
         if not self.has(name):
@@ -296,7 +301,7 @@ def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
     if key is not None and not query.has_duplicates(key):
         key = None  # no repeated id: no ranking (and no sort) needed
     sql = query.sql(outputs, key, newest)
-    conn = db.scratch()
+    conn = db.scratch(query.timezone)
     try:
         conn.register("raw", table)
         used = set(re.findall(r"\$(p\d+)\b", sql))  # parameters made for expressions the query left out

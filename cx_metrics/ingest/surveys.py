@@ -158,7 +158,7 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         raise ImportRefused(f"Survey scores need a response date (e.g. RecordedDate, Submit Date, Timestamp), but "
                             f"this file has {found}. Map the date column, then import again.")
     if fmt is not None and time_col is not None:
-        responded, bad = parse.parse_dates(data[time_col], fmt)
+        responded, bad = parse.parse_dates(data[time_col], fmt, opts.timezone)
         rejects.add(bad | responded.isna(), time_col, "no readable response date", data[time_col])
     else:
         responded = pd.Series(pd.NaT, index=data.index, dtype="datetime64[us]")
