@@ -593,3 +593,51 @@ def test_help_scout_export(conn: db.Connection) -> None:
                         "FROM tickets ORDER BY 1").fetchall()
     assert rows == [("1201", "closed", "email", "Support", "2026-03-02 15:00:00", ["bug", "export"], True),
                     ("1202", "open", "chat", "Sales", None, None, False)]
+
+
+def test_nps_on_a_one_to_ten_scale_and_choice_text_csat(conn: db.Connection) -> None:
+    csv = ("Response ID,Submitted,On a scale of 1 to 10 how likely are you to recommend us?,"
+           "Overall how satisfied are you with our service?\n"
+           "a,2026-03-01,10,Very satisfied\nb,2026-03-02,1,Dissatisfied\nc,2026-03-03,7,Neutral\n")
+    ingest.load(conn, ingest.preview(csv.encode(), name="s.csv"))
+    rows = conn.execute("SELECT metric, response_id, score, scale_min, scale_max FROM survey_responses "
+                        "ORDER BY 1, 2").fetchall()
+    assert rows == [("csat", "a", 5.0, 1.0, 5.0), ("csat", "b", 2.0, 1.0, 5.0), ("csat", "c", 3.0, 1.0, 5.0),
+                    ("nps", "a", 10.0, 1.0, 10.0), ("nps", "b", 1.0, 1.0, 10.0), ("nps", "c", 7.0, 1.0, 10.0)]
+
+
+def test_customer_activity_log(conn: db.Connection) -> None:
+    csv = (b"customer_id,order date,event type,order total\n"
+           b"C1,2026-03-01,order,19.90\nC1,2026-04-01,order,\nC2,,login,\n")
+    result = imp(conn, csv, name="orders.csv")
+    assert (result.summary["kind"], result.rows_loaded, result.rows_rejected) == ("activity", 2, 1)
+    assert conn.execute("SELECT customer_id, occurred_at::DATE::VARCHAR, kind, amount FROM customer_activity "
+                        "ORDER BY 2").fetchall() == [("C1", "2026-03-01", "order", 19.9), ("C1", "2026-04-01",
+                                                                                              "order", None)]
+
+
+def test_a_one_megabyte_cell_loads_safely(conn: db.Connection) -> None:
+    huge = "x" * 1_000_000
+    csv = f'Ticket ID,Created at,Description\n1,2026-03-02 10:00,"{huge}"\n2,2026-03-02 11:00,short\n'.encode()
+    result = imp(conn, csv, name="huge.csv")
+    assert result.rows_loaded == 2
+    assert conn.execute("SELECT length(description) FROM tickets WHERE ticket_id = '1'").fetchone() == (1_000_000,)
+
+
+def test_mixed_encodings_load_with_a_warning(conn: db.Connection) -> None:
+    text = "Ticket ID,Created at,Subject\n1,2026-03-02,caf\u00e9 cr\u00e8me\n".encode()
+    data = text + "2,2026-03-03,na\u00efve\n".encode("cp1252")  # a UTF-8 file with one Windows-1252 line
+    pv = ingest.preview(data, name="mixed.csv")
+    assert any("not UTF-8 throughout" in w for w in pv.prepared.warnings)
+    ingest.load(conn, pv)
+    subjects = dict(conn.execute("SELECT ticket_id, subject FROM tickets").fetchall())
+    assert subjects == {"1": "caf\u00e9 cr\u00e8me", "2": "na\u00efve"}  # each line in its own encoding
+
+
+def test_random_binary_is_refused_not_decoded() -> None:
+    import random
+
+    rng = random.Random(5)
+    noise = bytes(rng.randrange(256) for _ in range(50_000))
+    with pytest.raises(ImportRefused, match="binary"):
+        ingest.preview(noise, name="photo.csv")

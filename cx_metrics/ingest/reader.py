@@ -11,10 +11,12 @@ also tells how many physical lines the header rows take.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +29,8 @@ import pyarrow.csv as pacsv
 from cx_metrics.ingest.errors import ImportRefused
 
 MAX_BYTES_DEFAULT = 512 * 1024 * 1024
+# Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
+csv.field_size_limit(MAX_BYTES_DEFAULT)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
@@ -94,6 +98,18 @@ def _strings(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame.fillna("").astype(str), preserve_index=False)
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("cx-cp1252-fallback", _cp1252_fallback)
+
+
 def decode(data: bytes) -> tuple[str, str, list[str]]:
     """Bytes -> (text, encoding name, warnings). Never guesses silently: a legacy encoding is reported."""
     warnings: list[str] = []
@@ -109,11 +125,18 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     except UnicodeDecodeError:
         pass
     sample = data[:2_000_000]
-    if sample.count(b"\x00") > len(sample) // 100:
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > len(sample) // 100:
         raise ImportRefused(
-            "This is a binary file, not a text export (it contains NUL bytes). Export the data as CSV, XLSX or "
-            "JSON and upload that."
+            "This is a binary file, not a text export (it is full of control bytes). Export the data as CSV, "
+            "XLSX or JSON and upload that."
         )
+    if _UTF8_MULTIBYTE.search(data[:2_000_000]):
+        # mostly UTF-8 with some Windows-1252 lines (files pasted together): keep each as written
+        text = data.decode("utf-8", errors="cx-cp1252-fallback")
+        warnings.append("The file is not UTF-8 throughout: it mixes UTF-8 with Windows-1252 bytes; each part "
+                        "was read in its own encoding.")
+        return text, "utf-8+cp1252", warnings
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()

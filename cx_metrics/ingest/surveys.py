@@ -34,7 +34,8 @@ _META = {norm(c) for c in (
 )}
 _ID = [norm(c) for c in ("ResponseId", "Response ID", "RespondentID", "Respondent ID", "#", "id", "Token")]
 _TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Response Timestamp", "EndDate", "End Date",
-                           "Timestamp", "Date", "Responded At", "Created At", "StartDate", "Start Date")]
+                           "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
+                           "Response Date", "Date", "Responded At", "Created At", "StartDate", "Start Date")]
 _CUSTOMER = [norm(c) for c in ("Customer ID", "ExternalReference", "ExternalDataReference", "Person ID",
                                "customer_id", "Custom Data 1", "Account ID")]
 _EMAIL = [norm(c) for c in ("RecipientEmail", "EmailAddress", "Email Address", "Email")]
@@ -54,6 +55,7 @@ _LIKERT = {
     "very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "somewhat difficult": 3,
     "difficult": 2, "very difficult": 1,
 }
+_ONE_TO_TEN = re.compile(r"\b1\s*(?:-|–|to|bis|à)\s*10\b", re.I)
 _PREVIEW = {"1", "2", "8", "survey preview", "survey test", "spam", "preview", "test"}
 
 
@@ -123,7 +125,9 @@ def find_score_columns(raw: RawTable) -> list[ScoreColumn]:
         if metric is None:
             continue
         if metric == "nps" and 0 <= lo and hi <= 10:
-            found.append(ScoreColumn(col, "nps", 0.0 if lo == 0 or hi <= 10 else 1.0, 10.0, True, labels[col]))
+            # a 1-10 scale is said in the question ("on a scale of 1 to 10"); the data alone cannot tell
+            one_to_ten = lo >= 1 and _ONE_TO_TEN.search(text) is not None
+            found.append(ScoreColumn(col, "nps", 1.0 if one_to_ten else 0.0, 10.0, True, labels[col]))
         elif metric == "csat" and lo >= 0 and hi <= 10:
             top = 1.0 if hi <= 1 else (4.0 if hi <= 4 else (5.0 if hi <= 5 else (7.0 if hi <= 7 else 10.0)))
             found.append(ScoreColumn(col, "csat", 0.0 if top == 1.0 else 1.0, top, True, labels[col]))
