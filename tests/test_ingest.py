@@ -208,13 +208,13 @@ ZENDESK_UI = (
     "Updated at,Solved at,Satisfaction Score,Group stations,Assignee stations,Reopens,Replies,"
     "First reply time in minutes,First reply time in minutes within business hours,"
     "First resolution time in minutes,Full resolution time in minutes,"
-    "Full resolution time in minutes within business hours,Product [list]\n"
+    "Full resolution time in minutes within business hours,Product [list],Contact reason [list]\n"
     "501,Ann Lee,ann@example.com,Bo,Billing,Charged twice,billing vip,Solved,High,Web Form,Incident,"
-    "2026-03-02 09:00:00,2026-03-03 09:00:00,2026-03-02 21:00:00,Good,1,2,0,3,30,30,720,720,600,Pro\n"
+    "2026-03-02 09:00:00,2026-03-03 09:00:00,2026-03-02 21:00:00,Good,1,2,0,3,30,30,720,720,600,Pro,billing\n"
     "502,Cy Diaz,cy@example.com,Bo,Tier 1,How do I export,,Open,Normal,Chat,Question,"
-    "2026-03-04 10:00:00,2026-03-04 10:05:00,,Offered,1,1,0,1,5,5,,,,Basic\n"
+    "2026-03-04 10:00:00,2026-03-04 10:05:00,,Offered,1,1,0,1,5,5,,,,Basic,how_to\n"
     "503,Di Ng,di@example.com,Ed,Tier 2,App crashes,bug,Closed,Urgent,Email,Problem,"
-    "2026-03-05 08:00:00,2026-03-09 08:00:00,1900-01-01 00:00:00,Bad,3,4,1,7,90,60,1440,2880,1200,Pro\n"
+    "2026-03-05 08:00:00,2026-03-09 08:00:00,1900-01-01 00:00:00,Bad,3,4,1,7,90,60,1440,2880,1200,Pro,bug\n"
 )
 
 
@@ -238,6 +238,8 @@ def test_zendesk_ui_export(conn: db.Connection) -> None:
                         "WHERE ticket_id = '501'").fetchone() == ("Pro",)
     csat = conn.execute("SELECT count(*), sum(score) FROM survey_responses WHERE metric = 'csat'").fetchone()
     assert csat == (2, 1.0)  # Good and Bad are responses; Offered is not
+    categories = conn.execute("SELECT ticket_id, category FROM tickets ORDER BY 1").fetchall()
+    assert categories == [("501", "billing"), ("502", "how_to"), ("503", "bug")]  # the "[list]" custom field
 
 
 QUALTRICS_NPS = (

@@ -60,8 +60,10 @@ FIELDS: dict[str, list[Field]] = {
         _f("status", "text", "status", "ticket status", "state", "resolution status"),
         _f("channel", "text", "via", "via_channel", "channel", "source", "ticket channel", "medium",
            "request type", "type of contact"),
-        _f("category", "text", "category", "ticket category", "topic", "issue category", "reason", "ticket subject",
-           "product", "product purchased", "component"),
+        _f("category", "text", "category", "ticket category", "topic", "issue category", "reason",
+           # Zendesk custom drop-down fields export as "Name [list]"
+           "category [list]", "contact reason [list]", "reason [list]", "topic [list]", "issue type [list]",
+           "ticket subject", "product", "product purchased", "component"),
         _f("ticket_type", "text", "ticket type", "type", "issue type", "ticket_type", "request type"),
         _f("priority", "text", "priority", "ticket priority", "urgency", "severity"),
         _f("subject", "text", "subject", "summary", "title", "ticket subject"),
