@@ -108,10 +108,6 @@ class RejectLog:
         return pd.concat(self._parts, ignore_index=True).drop_duplicates("row", keep="first")
 
 
-def without_rejects(frame: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
-    return frame.loc[~frame.index.isin(rejects["row"])]
-
-
 def hash_value(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
 

@@ -1,5 +1,5 @@
-"""Typed values from text cells: dates (format inferred, DD/MM vs MM/DD decided per file), numbers,
-durations, booleans. Vectorised over pandas string Series."""
+"""Dates: the format of a column inferred from a sample (DD/MM vs MM/DD decided per file, ambiguity
+flagged), its translation for the DuckDB import query, and a pandas parser for survey files."""
 
 from __future__ import annotations
 
@@ -115,38 +115,3 @@ def parse_dates(values: pd.Series, fmt: DateFormat, timezone: str = "UTC") -> tu
     placeholder = parsed < MIN_REAL_DATE
     parsed = parsed.mask(placeholder)
     return parsed, bad
-
-
-def parse_numbers(values: pd.Series, *, decimal_comma: bool = False) -> tuple[pd.Series, pd.Series]:
-    """(floats, mask of non-numeric text). Accepts numbers stored as text, thousands separators, %."""
-    text = clean(values)
-    norm = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False).str.rstrip("%")
-    if decimal_comma:
-        norm = norm.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        norm = norm.str.replace(",", "", regex=False)
-    nums = pd.to_numeric(norm, errors="coerce").astype("float64")
-    bad = text.notna() & nums.isna()
-    return nums, bad
-
-
-def parse_duration_minutes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """'H:MM' (Jira SLA; negative = breached), 'H:MM:SS', or plain numbers of minutes."""
-    text = clean(values)
-    match = text.str.extract(r"^(?P<sign>-)?(?P<h>\d+):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
-    hm = (pd.to_numeric(match["h"], errors="coerce") * 60 + pd.to_numeric(match["m"], errors="coerce")
-          + pd.to_numeric(match["s"], errors="coerce").fillna(0) / 60)
-    hm = hm.where(match["sign"].isna(), -hm)
-    plain = pd.to_numeric(text, errors="coerce")
-    out = hm.fillna(plain).astype("float64")
-    bad = text.notna() & out.isna()
-    return out, bad
-
-
-_TRUE = {"yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inactive", "lost"}
-_FALSE = {"no", "n", "false", "f", "0", "active", "retained", "current"}
-
-
-def parse_bool(values: pd.Series) -> pd.Series:
-    text = clean(values).str.lower()
-    return text.map(lambda v: True if v in _TRUE else (False if v in _FALSE else pd.NA), na_action="ignore")
