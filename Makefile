@@ -8,7 +8,7 @@ PORT ?= 8501
 export CX_DB_PATH ?= $(ROOT)/data/cx.duckdb
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test lint demo setup setup-dev browser clean screenshot
+.PHONY: run test lint demo setup setup-dev browser clean screenshot bench
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test: setup-dev browser lint
 screenshot: setup-dev browser
 	$(VENV)/bin/cx demo --if-missing
 	$(PY) $(ROOT)/scripts/screenshot.py $(ROOT)/docs/overview.png
+
+## bench: speed and memory at 1M tickets against DuckDB baselines -> bench/RESULTS.md (BENCH_ARGS="--tickets N")
+bench: setup-dev browser
+	$(PY) $(ROOT)/bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

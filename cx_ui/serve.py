@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +28,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+    def peak_rss_mb(self) -> float:
+        """Peak resident memory of the server process so far (Linux /proc), in MB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
 @contextmanager
-def running_dashboard(db_path: Path, *, port: int | None = None, timeout: float = 60) -> Iterator[str]:
-    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL; stop it afterwards."""
+def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60) -> Iterator[Server]:
+    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards."""
     port = port or free_port()
     env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [
@@ -54,7 +68,7 @@ def running_dashboard(db_path: Path, *, port: int | None = None, timeout: float 
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streamlit did not become healthy on {url} within {timeout:.0f} s")
             time.sleep(0.3)
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -62,3 +76,10 @@ def running_dashboard(db_path: Path, *, port: int | None = None, timeout: float 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def running_dashboard(db_path: Path, *, port: int | None = None, timeout: float = 60) -> Iterator[str]:
+    """:func:`running_server`, yielding only the URL."""
+    with running_server(db_path, port=port, timeout=timeout) as server:
+        yield server.url
