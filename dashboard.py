@@ -17,6 +17,7 @@ st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", l
 navigation = st.navigation({
     "Executives": [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(PAGES / "complaints.py", title="Complaint trends", icon=":material/trending_up:"),
     ],
     "CX leads": [
         st.Page(PAGES / "upload.py", title="Upload exports", icon=":material/upload_file:"),

@@ -55,3 +55,55 @@ def complaint_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
         hovermode="closest",
     )
     return fig
+
+
+def complaint_rates(frame: pd.DataFrame, *, measure: str = "per_1000", top: int = 8) -> go.Figure:
+    """Lines per dimension value (the ``top`` largest by volume) of ``complaint_volume`` output.
+
+    ``measure`` is ``per_1000`` (with its Poisson interval in the hover) or ``complaints``.
+    """
+    if frame.empty:
+        return _empty("No complaints in this period and selection")
+    order = frame.groupby("dimension")["complaints"].sum().sort_values(ascending=False).index[:top]
+    fig = go.Figure()
+    for i, dim in enumerate(order):
+        part = frame[frame["dimension"] == dim].sort_values("period_start")
+        text = [f"{k:,} complaints · {n:,} active customers · 95% CI {lo:.1f}–{hi:.1f} per 1,000"
+                + (" · partial period" if p else "")
+                for k, n, lo, hi, p in zip(part["complaints"], part["active_customers"], part["per_1000_low"],
+                                           part["per_1000_high"], part["partial"], strict=True)]
+        fig.add_trace(go.Scatter(
+            x=part["period_start"], y=part[measure], name=str(dim), mode="lines+markers",
+            line={"color": PALETTE[i % len(PALETTE)]},
+            marker={"symbol": ["circle-open" if p else "circle" for p in part["partial"]], "size": 7},
+            customdata=text,
+            hovertemplate="%{x|%d %b %Y} · " + str(dim) + ": %{y:,.1f}<br>%{customdata}<extra></extra>",
+        ))
+    fig.update_layout(height=400, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.2},
+                      yaxis_title="complaints per 1,000 active customers" if measure == "per_1000" else "complaints")
+    return fig
+
+
+def anomaly_band(frame: pd.DataFrame, *, dimension: str) -> go.Figure:
+    """One series of ``anomalies`` output: counts, the expected band (robust z within +-3.5), flagged points."""
+    part = frame[frame["dimension"] == dimension].sort_values("period_start")
+    if part.empty:
+        return _empty("No complaints for this series")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=part["period_start"], y=part["expected_high"], line={"width": 0}, showlegend=False,
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=part["period_start"], y=part["expected_low"], fill="tonexty", line={"width": 0},
+                             fillcolor="rgba(31,119,180,0.15)", name="expected band", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=part["period_start"], y=part["baseline"], name="rolling median",
+                             line={"dash": "dot", "color": "#7f7f7f"}))
+    fig.add_trace(go.Scatter(x=part["period_start"], y=part["complaints"], name="complaints", mode="lines+markers",
+                             line={"color": "#1f77b4"}, customdata=part["description"],
+                             hovertemplate="%{x|%d %b %Y}: %{y:,} complaints<br>%{customdata}<extra></extra>"))
+    flagged = part[part["is_anomaly"]]
+    fig.add_trace(go.Scatter(x=flagged["period_start"], y=flagged["complaints"], mode="markers", name="anomaly",
+                             marker={"color": "#d62728", "size": 13, "symbol": "diamond"},
+                             customdata=flagged["description"],
+                             hovertemplate="%{x|%d %b %Y}: %{y:,}<br>%{customdata}<extra></extra>"))
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.25},
+                      yaxis_title="complaints")
+    return fig

@@ -9,6 +9,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -60,10 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
     _add_db(p)
 
-    p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does")
-    p.add_argument("name", choices=["kpis", "complaint-trend"])
+    p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does (--list: all of them)")
+    p.add_argument("name", nargs="?", choices=sorted(METRICS))
+    p.add_argument("--list", action="store_true", help="list the metrics with their definitions")
     _add_view(p)
-    p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="complaint-trend bucket")
+    p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="time bucket")
+    p.add_argument("--by", choices=list(complaints.DIMENSIONS), default="category", help="breakdown")
+    p.add_argument("--value", help="complaint-rows: the breakdown value whose tickets to list")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -158,18 +162,37 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
+#: metric name -> (definition key, function(conn, period, filters, settings, args) -> frame)
+METRICS: dict[str, tuple[str, Any]] = {
+    "kpis": ("complaints", lambda c, p, f, s, a: overview.kpis(c, period=p, filters=f, settings=s)),
+    "complaint-trend": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_trend(
+        c, period=p, grain=a.grain, filters=f, settings=s)),
+    "complaint-volume": ("complaint_rate", lambda c, p, f, s, a: complaints.complaint_volume(
+        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s)),
+    "top-movers": ("top_movers", lambda c, p, f, s, a: complaints.top_movers(
+        c, period=p, by=a.by, filters=f, settings=s)),
+    "anomalies": ("anomalies", lambda c, p, f, s, a: complaints.anomalies(
+        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s)),
+    "repeat-complaints": ("repeat_complaints", lambda c, p, f, s, a: complaints.repeat_complaints(
+        c, period=p, filters=f, settings=s)),
+    "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
+        c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
+}
+
+
 def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
+    if args.list or not args.name:
+        for name, (definition, _) in METRICS.items():
+            print(f"{name}\n    {DEFINITIONS[definition]}\n")
+        return 0
     conn = db.connect(settings, read_only=True)
     try:
         period = _period(conn, args)
         filters = _filters(args)
-        if args.name == "kpis":
-            frame = overview.kpis(conn, period=period, filters=filters, settings=settings)
-            if args.format == "table":
-                frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
-                               "significant"]]
-        else:
-            frame = complaints.complaint_trend(conn, period=period, grain=args.grain, filters=filters)
+        frame = METRICS[args.name][1](conn, period, filters, settings, args)
+        if args.name == "kpis" and args.format == "table":
+            frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
+                           "significant"]]
         if args.format == "table":
             print(f"# {period.label()} vs {period.previous().label()}; {filters.describe()}", file=sys.stderr)
         _emit(frame, args.format)
@@ -247,6 +270,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "metric" and (args.list or not args.name):
+            return _cmd_metric(args, Settings())
         if args.command == "definitions":
             for name, text in DEFINITIONS.items():
                 print(f"{name}\n    {text}\n")

@@ -44,6 +44,13 @@ class Settings:
     #: DuckDB memory limit for the process, e.g. "2GB"; empty = DuckDB default
     duckdb_memory_limit: str = ""
     duckdb_threads: int = 0
+    #: what counts as a complaint. All empty/false: the flag set at import (type incident/problem/complaint...,
+    #: complaint words in category or tags, a bad rating). Otherwise a ticket is a complaint when its type,
+    #: category or a tag is listed (case-insensitive), or (complaint_low_csat) its rating is bad.
+    complaint_types: tuple[str, ...] = ()
+    complaint_categories: tuple[str, ...] = ()
+    complaint_tags: tuple[str, ...] = ()
+    complaint_low_csat: bool = False
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -58,6 +65,10 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CSAT_TOP_BOXES": ("csat_top_boxes", int),
     "CX_DUCKDB_MEMORY_LIMIT": ("duckdb_memory_limit", str),
     "CX_DUCKDB_THREADS": ("duckdb_threads", int),
+    "CX_COMPLAINT_TYPES": ("complaint_types", tuple),
+    "CX_COMPLAINT_CATEGORIES": ("complaint_categories", tuple),
+    "CX_COMPLAINT_TAGS": ("complaint_tags", tuple),
+    "CX_COMPLAINT_LOW_CSAT": ("complaint_low_csat", bool),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -68,6 +79,10 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "metrics.alpha": ("alpha", float),
     "metrics.confidence": ("confidence", float),
     "metrics.csat_top_boxes": ("csat_top_boxes", int),
+    "complaints.types": ("complaint_types", tuple),
+    "complaints.categories": ("complaint_categories", tuple),
+    "complaints.tags": ("complaint_tags", tuple),
+    "complaints.low_csat": ("complaint_low_csat", bool),
 }
 
 
@@ -83,6 +98,17 @@ def _coerce(name: str, raw: Any, kind: type, base: Path | None) -> Any:
                     )
                 path = base / path
             return path.resolve()
+        if kind is tuple:
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return tuple(str(x).strip() for x in items if str(x).strip())
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).strip().lower() in {"1", "true", "yes", "on"}:
+                return True
+            if str(raw).strip().lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
         if kind is int:
             return int(raw)
         if kind is float:

@@ -36,6 +36,28 @@ DEFINITIONS: dict[str, str] = {
         "two-proportion z-test (approximate: most customers are in both periods). The channel filter does "
         "not apply."
     ),
+    "complaint_rate": (
+        "Complaints per 1,000 active customers: complaints created in the bucket ÷ customers active at some time "
+        "in it (signed up before its end, not churned before its start) × 1,000. For plan, region, segment and "
+        "generation the cohort's own customers are the denominator; for ticket dimensions (category, channel...) "
+        "the whole filtered base. 95% interval: exact Poisson on the count. Growth in customers is not read as "
+        "growth in complaints."
+    ),
+    "top_movers": (
+        "Change of each value's complaint rate (per 1,000 active customer-days) against the previous period of "
+        "equal length; exact conditional Poisson test. Significant movers first, then by the size of the change."
+    ),
+    "anomalies": (
+        "Robust z = (count − median of the previous 28 days / 4 weeks / 6 months) ÷ (1.4826 × MAD), with the MAD "
+        "floored at Poisson noise. Points above 3.5 are flagged; the shaded band is where z stays within ±3.5. "
+        "Partial periods are never flagged. On series of only a few complaints per bucket chance flags are more "
+        "frequent (a day of 10 against a median of 3 is 4 MADs): prefer weekly buckets there."
+    ),
+    "repeat_complaints": (
+        "Complaints followed by another complaint from the same customer in the same category within 30 days ÷ "
+        "complaints, counting only complaints whose 30 days are fully in the data (the rest are listed as not yet "
+        "observable). 95% Wilson interval. High rates mean the issue is not fixed at the root."
+    ),
     "complaint_trend": (
         "Complaints created per week (Monday start) by ticket category. Weeks cut by the date range are "
         "drawn faded and marked partial, so a short week is not read as a drop."

@@ -130,7 +130,35 @@ def kpis(path: str, version: int, period: Period, filters: Filters) -> pd.DataFr
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def complaint_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
-    return complaints.complaint_trend(connection(), period=period, grain=grain, filters=filters)
+    return complaints.complaint_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def complaint_volume(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
+    return complaints.complaint_volume(connection(), period=period, grain=grain, by=by, filters=filters,
+                                       settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def top_movers(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    return complaints.top_movers(connection(), period=period, by=by, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def anomalies(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
+    return complaints.anomalies(connection(), period=period, grain=grain, by=by, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def repeat_complaints(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return complaints.repeat_complaints(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def complaint_rows(path: str, version: int, start: pd.Timestamp, end: pd.Timestamp, by: str, value: str | None,
+                   filters: Filters) -> pd.DataFrame:
+    return complaints.complaint_rows(connection(), start=start, end=end, by=by, value=value, filters=filters,
+                                     settings=settings())
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner=False)

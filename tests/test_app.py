@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,7 +16,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, overview
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/overview.py", "pages/upload.py", "pages/data_status.py", "pages/definitions.py"]
+PAGES = ["pages/overview.py", "pages/complaints.py", "pages/upload.py", "pages/data_status.py", "pages/definitions.py"]
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
@@ -158,3 +159,20 @@ def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_
     at.file_uploader(key="upload_file").set_value(("notes.csv", b"colour,size\nred,3\n", "text/csv")).run()
     assert not at.exception
     assert "does not look like tickets" in at.error[0].value
+
+
+def test_complaint_trends_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    at = _app(monkeypatch, app_db_path)
+    at.switch_page("pages/complaints.py").run()
+    assert not at.exception
+    at.session_state["flt_period"] = (dt.date(2026, 9, 14), dt.date(2026, 9, 27))
+    at.run()
+    movers = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert movers.iloc[0]["Category"] == "Billing" and movers.iloc[0]["verdict"] == "real change"
+    at.selectbox(key="cmp_by").set_value("channel").run()
+    assert not at.exception
+    movers = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert "Channel" in movers.columns
+    rows = next(d.value for d in at.dataframe if "ticket_id" in d.value.columns)
+    assert len(rows) > 0 and rows["created_at"].min() >= pd.Timestamp("2026-09-14")
+    assert at.get("download_button")

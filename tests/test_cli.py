@@ -101,3 +101,21 @@ def test_definitions(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["definitions"]) == 0
     out = capsys.readouterr().out
     assert "NPS = 100" in out and "Wilson" in out
+
+
+def test_metric_list_and_complaint_metrics(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["metric", "--list"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("kpis", "complaint-volume", "top-movers", "anomalies", "repeat-complaints", "complaint-rows"):
+        assert f"{name}\n" in listed
+    code = cli.main(["metric", "top-movers", "--db", str(demo_db_path), "--by", "category", "--start", "2026-09-14",
+                     "--end", "2026-09-27", "--format", "json"])
+    assert code == 0
+    movers = json.loads(capsys.readouterr().out)
+    assert movers[0]["dimension"] == "Billing" and movers[0]["significant"] is True
+    code = cli.main(["metric", "complaint-rows", "--db", str(demo_db_path), "--by", "category", "--value",
+                     "Billing", "--start", "2026-09-14", "--end", "2026-09-14", "--format", "csv"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("source,ticket_id,created_at") and len(lines) > 5
+    assert all(",Billing," in line for line in lines[1:])

@@ -89,7 +89,7 @@ def test_query_binds_only_the_parameters_a_file_uses(tiny_conn: db.Connection) -
     frame = db.query(tiny_conn, "table_counts", {"unused": 1})
     assert dict(zip(frame["table_name"], frame["row_count"], strict=True))["tickets"] == 6
     with pytest.raises(KeyError, match="needs parameters"):
-        db.query(tiny_conn, "complaint_trend", {})
+        db.query(tiny_conn, "complaint_volume", {})
 
 
 def test_sql_files_bind_parameters_not_strings() -> None:

@@ -1,13 +1,68 @@
-"""Complaint volume over time."""
+"""Complaint volume, rates per 1,000 active customers, movers, anomalies, repeats and drill-through rows.
+
+What counts as a complaint follows :func:`complaint_rule_params` (the settings' rule, or the flag set at
+import). Every function returns a tidy DataFrame with the columns listed in its docstring.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
+from cx_metrics import stats
+from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
 
 GRAINS = ("day", "week", "month")
+#: breakdowns offered everywhere; customer dimensions also get their own denominators
+DIMENSIONS = ("category", "channel", "priority", "group", "ticket_type", "plan", "region", "segment",
+              "generation", "all")
+CUSTOMER_DIMENSIONS = ("plan", "region", "segment", "generation")
+#: baseline length of the anomaly detector per grain: 28 days, 4 weeks, 6 months
+BASELINE_PERIODS = {"day": 28, "week": 4, "month": 6}
+ANOMALY_Z = 3.5
+MAD_SCALE = 1.4826
+
+
+def complaint_rule_params(settings: Settings | None = None) -> dict[str, Any]:
+    s = settings or Settings()
+    custom = bool(s.complaint_types or s.complaint_categories or s.complaint_tags or s.complaint_low_csat)
+    return {
+        "custom_rule": custom,
+        "rule_types": [x.lower() for x in s.complaint_types],
+        "rule_categories": [x.lower() for x in s.complaint_categories],
+        "rule_tags": [x.lower() for x in s.complaint_tags],
+        "rule_low_csat": s.complaint_low_csat,
+    }
+
+
+def describe_complaint_rule(settings: Settings | None = None) -> str:
+    s = settings or Settings()
+    parts = []
+    if s.complaint_types:
+        parts.append("type is " + ", ".join(s.complaint_types))
+    if s.complaint_categories:
+        parts.append("category is " + ", ".join(s.complaint_categories))
+    if s.complaint_tags:
+        parts.append("tagged " + ", ".join(s.complaint_tags))
+    if s.complaint_low_csat:
+        parts.append("rated bad (good/bad 'bad', or 1-2 on a 1-5 scale)")
+    if not parts:
+        return ("a ticket flagged at import: type incident, problem or complaint; complaint words (issue, bug, "
+                "refund, outage...) in its type, category or tags; or a bad satisfaction rating. Change it with "
+                "[complaints] types / categories / tags / low_csat in cx.toml.")
+    return "a ticket whose " + "; or whose ".join(parts) + " (configured in cx.toml)."
+
+
+def _check(grain: str, by: str) -> None:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
+    if by not in DIMENSIONS:
+        raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
 
 
 def _period_end(start: pd.Timestamp, grain: str) -> pd.Timestamp:
@@ -18,52 +73,229 @@ def _period_end(start: pd.Timestamp, grain: str) -> pd.Timestamp:
     return start + pd.offsets.MonthBegin(1)
 
 
-def complaint_trend(
+def buckets(start: Any, end: Any, grain: str) -> list[pd.Timestamp]:
+    """Starts of every ``grain`` bucket touched by [start, end) (weeks start on Monday)."""
+    trunc = {"day": "D", "week": "W-SUN", "month": "M"}[grain]
+    cursor = pd.Timestamp(start).to_period(trunc).start_time
+    out = []
+    while cursor < pd.Timestamp(end):
+        out.append(cursor)
+        cursor = _period_end(cursor, grain)
+    return out
+
+
+
+def _base_params(filters: Filters | None, settings: Settings | None) -> dict[str, Any]:
+    return {**(filters or Filters()).params(), **complaint_rule_params(settings)}
+
+
+def complaint_volume(
     conn: Connection,
     *,
     period: Period,
     grain: str = "week",
+    by: str = "category",
     filters: Filters | None = None,
+    settings: Settings | None = None,
+    per_active: bool = True,
 ) -> pd.DataFrame:
-    """Complaints per ``grain`` (day/week/month) and category, zero-filled.
+    """Complaints per bucket and dimension value, zero-filled, with rates per 1,000 active customers.
 
-    Columns: ``period_start`` (Timestamp, weeks start Monday), ``category``, ``complaints`` (int),
-    ``partial`` (bool: the period is cut by the date range, so its count covers fewer days),
-    ``days_covered`` (int).
+    Columns: ``period_start``, ``dimension``, ``complaints`` (int), ``active_customers`` (customers active in
+    the bucket: the whole filtered base, or the cohort itself for plan/region/segment/generation),
+    ``per_1000`` (complaints per 1,000 active customers; NaN without customers), ``per_1000_low`` /
+    ``per_1000_high`` (exact Poisson 95% interval), ``partial`` (bucket cut by the range), ``days_covered``.
     """
-    if grain not in GRAINS:
-        raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
-    params = {
-        **(filters or Filters()).params(),
-        "grain": grain,
-        "start": period.start_ts,
-        "end": period.end_ts,
-    }
-    raw = query(conn, "complaint_trend", params)
-    columns = ["period_start", "category", "complaints", "partial", "days_covered"]
-    if raw.empty:
+    _check(grain, by)
+    starts = buckets(period.start_ts, period.end_ts, grain)
+    params = {**_base_params(filters, settings), "grain": grain, "by": by, "start": period.start_ts,
+              "end": period.end_ts}
+    raw = query(conn, "complaint_volume", params)
+    columns = ["period_start", "dimension", "complaints", "active_customers", "per_1000", "per_1000_low",
+               "per_1000_high", "partial", "days_covered"]
+    dims = sorted(raw["dimension"].unique()) if len(raw) else []
+    if not dims:
         return pd.DataFrame(columns=columns)
-    # Every period touched by the range, also those without complaints (zero, not missing).
-    trunc = {"day": "D", "week": "W-SUN", "month": "M"}[grain]
-    cursor = pd.Timestamp(period.start_ts).to_period(trunc).start_time
-    end = pd.Timestamp(period.end_ts)
-    starts = []
-    while cursor < end:
-        starts.append(cursor)
-        cursor = _period_end(cursor, grain)
-    grid = pd.MultiIndex.from_product(
-        [pd.DatetimeIndex(starts), sorted(raw["category"].unique())], names=["period_start", "category"]
-    )
+    grid = pd.MultiIndex.from_product([pd.DatetimeIndex(starts), dims], names=["period_start", "dimension"])
     raw["period_start"] = pd.to_datetime(raw["period_start"])
-    out = (
-        raw.set_index(["period_start", "category"])["complaints"]
-        .reindex(grid, fill_value=0)
-        .astype("int64")
-        .reset_index()
-    )
-    lo, hi = pd.Timestamp(period.start_ts), end
+    out = (raw.set_index(["period_start", "dimension"])["complaints"].reindex(grid, fill_value=0)
+           .astype("int64").reset_index())
+    lo, hi = pd.Timestamp(period.start_ts), pd.Timestamp(period.end_ts)
     ends = out["period_start"].map(lambda s: _period_end(s, grain))
-    covered = (ends.where(ends < hi, hi) - out["period_start"].where(out["period_start"] > lo, lo)).dt.days
-    out["days_covered"] = covered.astype("int64")
+    out["days_covered"] = (ends.where(ends < hi, hi) - out["period_start"].where(out["period_start"] > lo, lo)
+                           ).dt.days.astype("int64")
     out["partial"] = (out["period_start"] < lo) | (ends > hi)
+    if per_active:
+        active = query(conn, "active_customers", {
+            **params, "starts": [s.to_pydatetime() for s in starts],
+            "ends": [_period_end(s, grain).to_pydatetime() for s in starts]})
+        active["period_start"] = pd.to_datetime(active["period_start"])
+        if by in CUSTOMER_DIMENSIONS:
+            out = out.merge(active, on=["period_start", "dimension"], how="left")
+        else:
+            out = out.merge(active.drop(columns="dimension"), on="period_start", how="left")
+    else:
+        out["active_customers"] = np.nan
+    out["active_customers"] = out["active_customers"].fillna(0).astype("int64")
+    triples = []
+    for k, n in zip(out["complaints"], out["active_customers"], strict=True):
+        if n <= 0:
+            triples.append((math.nan, math.nan, math.nan))
+            continue
+        ci = stats.poisson_ci(int(k))
+        triples.append((1000 * k / n, 1000 * ci.low / n, 1000 * ci.high / n))
+    out["per_1000"] = [r for r, _, _ in triples]
+    out["per_1000_low"] = [lo for _, lo, _ in triples]
+    out["per_1000_high"] = [hi for _, _, hi in triples]
     return out[columns]
+
+
+def complaint_trend(
+    conn: Connection, *, period: Period, grain: str = "week", filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Complaints per bucket and category (the overview's chart).
+
+    Columns: ``period_start``, ``category``, ``complaints``, ``partial``, ``days_covered``.
+    """
+    frame = complaint_volume(conn, period=period, grain=grain, by="category", filters=filters, settings=settings,
+                             per_active=False)
+    return frame.rename(columns={"dimension": "category"})[
+        ["period_start", "category", "complaints", "partial", "days_covered"]]
+
+
+def top_movers(
+    conn: Connection, *, period: Period, by: str = "category", filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Which dimension values' complaint rates rose or fell most vs the previous period of equal length.
+
+    The rate is complaints per 1,000 customers active in the period (the cohort's own for customer
+    dimensions); the change is tested with the exact conditional Poisson test on counts with the active
+    customer-days as exposure. Columns: ``dimension``, ``complaints``, ``prev_complaints``, ``per_1000``,
+    ``prev_per_1000``, ``change`` (relative), ``p_value``, ``significant``, ``direction`` (up/down/flat).
+    Sorted: significant first, then by the size of the relative change.
+    """
+    s = settings or Settings()
+    prev = period.previous()
+    both = Period(prev.start, period.end)
+    frame = complaint_volume(conn, period=both, grain="day", by=by, filters=filters, settings=s)
+    columns = ["dimension", "complaints", "prev_complaints", "per_1000", "prev_per_1000", "change", "p_value",
+               "significant", "direction"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["current"] = frame["period_start"] >= pd.Timestamp(period.start_ts)
+    # exposure: customer-days (sum over days of customers active that day)
+    agg = frame.groupby(["dimension", "current"]).agg(complaints=("complaints", "sum"),
+                                                      exposure=("active_customers", "sum")).reset_index()
+    cur = agg[agg["current"]].set_index("dimension")
+    old = agg[~agg["current"]].set_index("dimension")
+    rows = []
+    for dim in sorted(set(cur.index) | set(old.index)):
+        k1 = int(cur["complaints"].get(dim, 0))
+        k0 = int(old["complaints"].get(dim, 0))
+        e1 = float(cur["exposure"].get(dim, 0)) / period.days
+        e0 = float(old["exposure"].get(dim, 0)) / prev.days
+        if e1 <= 0 or e0 <= 0:
+            continue
+        cmp = stats.poisson_rate_test(k1, e1 * period.days, k0, e0 * prev.days)
+        rows.append({
+            "dimension": dim, "complaints": k1, "prev_complaints": k0,
+            "per_1000": 1000 * k1 / e1, "prev_per_1000": 1000 * k0 / e0, "change": cmp.delta,
+            "p_value": cmp.p_value, "significant": cmp.p_value < s.alpha,
+        })
+    out = pd.DataFrame(rows, columns=columns[:-1])
+    if out.empty:
+        return pd.DataFrame(columns=columns)
+    out["direction"] = np.where(out["change"] > 0, "up", np.where(out["change"] < 0, "down", "flat"))
+    size = out["change"].replace([np.inf], 1e9).abs()
+    return out.assign(_size=size).sort_values(["significant", "_size"], ascending=[False, False]).drop(
+        columns="_size").reset_index(drop=True)[columns]
+
+
+def anomalies(
+    conn: Connection, *, period: Period, grain: str = "week", by: str = "all", filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Robust z-score of each bucket against the median of the previous buckets (28 days / 4 weeks / 6 months).
+
+    z = (count - rolling median) / (1.4826 x MAD), flagged above 3.5. The MAD has a floor of
+    sqrt(median)/1.4826 (Poisson noise), so a flat baseline does not turn every wobble into an anomaly.
+    Columns: ``period_start``, ``dimension``, ``complaints``, ``baseline``, ``scale`` (1.4826 x MAD),
+    ``expected_low``, ``expected_high`` (the band z within +-3.5), ``z``, ``is_anomaly``, ``partial``,
+    ``description``.
+    """
+    _check(grain, by)
+    k = BASELINE_PERIODS[grain]
+    first = pd.Timestamp(period.start_ts)
+    history_start = (buckets(first, first + pd.Timedelta(days=1), grain)[0]
+                     - (pd.Timedelta(days=k) if grain == "day" else pd.Timedelta(weeks=k) if grain == "week"
+                        else pd.DateOffset(months=k)))
+    span = Period(history_start.date(), period.end)
+    frame = complaint_volume(conn, period=span, grain=grain, by=by, filters=filters, settings=settings,
+                             per_active=False)
+    columns = ["period_start", "dimension", "complaints", "baseline", "scale", "expected_low", "expected_high", "z",
+               "is_anomaly", "partial", "description"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    parts = []
+    unit = {"day": "28-day", "week": "4-week", "month": "6-month"}[grain]
+    for _dim, series in frame.groupby("dimension", sort=True):
+        series = series.sort_values("period_start").reset_index(drop=True)
+        counts = series["complaints"].astype(float)
+        prior = counts.shift(1)
+        median = prior.rolling(k, min_periods=k).median()
+        mad = prior.rolling(k, min_periods=k).apply(lambda w: float(np.median(np.abs(w - np.median(w)))), raw=True)
+        scale = np.maximum(MAD_SCALE * mad, np.sqrt(median.clip(lower=1)))
+        z = (counts - median) / scale
+        out = series.assign(baseline=median, scale=scale, z=z,
+                            expected_low=(median - ANOMALY_Z * scale).clip(lower=0),
+                            expected_high=median + ANOMALY_Z * scale)
+        out["is_anomaly"] = (out["z"] > ANOMALY_Z) & ~out["partial"]
+        out["description"] = [
+            f"{zz:.1f} MADs {'above' if zz >= 0 else 'below'} the {unit} median ({base:,.0f})"
+            if not math.isnan(zz) else "not enough history" for zz, base in zip(out["z"], out["baseline"],
+                                                                                  strict=True)]
+        parts.append(out[out["period_start"] >= pd.Timestamp(period.start_ts).to_period(
+            {"day": "D", "week": "W-SUN", "month": "M"}[grain]).start_time])
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def repeat_complaints(
+    conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Share of complaints followed by another from the same customer in the same category within 30 days.
+
+    Only complaints whose 30 days are fully observed (before the last ticket in the data) count; the others
+    are reported in ``not_yet_observable``. Columns: ``category``, ``complaints``, ``repeated``, ``repeat_rate``
+    (0..1), ``ci_low``, ``ci_high`` (Wilson), ``not_yet_observable``, ``small_n``. Sorted by repeat rate.
+    """
+    s = settings or Settings()
+    last = conn.cursor().execute("SELECT max(created_at) FROM tickets").fetchall()[0][0]
+    columns = ["category", "complaints", "repeated", "repeat_rate", "ci_low", "ci_high", "not_yet_observable",
+               "small_n"]
+    if last is None:
+        return pd.DataFrame(columns=columns)
+    params = {**_base_params(filters, s), "start": period.start_ts, "end": period.end_ts, "observed_until": last}
+    frame = query(conn, "repeat_complaints", params)
+    frame = frame[(frame["complaints"] > 0) | (frame["not_yet_observable"] > 0)].copy()
+    cis = [stats.wilson_ci(int(r), int(n), s.confidence) for r, n in zip(frame["repeated"], frame["complaints"],
+                                                                         strict=True)]
+    frame["repeat_rate"] = np.where(frame["complaints"] > 0, frame["repeated"] / frame["complaints"].clip(lower=1),
+                                    np.nan)
+    frame["ci_low"] = [c.low for c in cis]
+    frame["ci_high"] = [c.high for c in cis]
+    frame["small_n"] = frame["complaints"] < s.min_cell_n
+    return frame.sort_values("repeat_rate", ascending=False, na_position="last").reset_index(drop=True)[columns]
+
+
+def complaint_rows(
+    conn: Connection, *, start: pd.Timestamp, end: pd.Timestamp, by: str = "all", value: str | None = None,
+    filters: Filters | None = None, settings: Settings | None = None, limit: int = 5_000,
+) -> pd.DataFrame:
+    """The complaint tickets behind a bar or point: created in [start, end), dimension ``by`` == ``value``."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
+    params = {**_base_params(filters, settings), "by": by, "value": value, "start": pd.Timestamp(start).to_pydatetime(),
+              "end": pd.Timestamp(end).to_pydatetime(), "limit": int(limit)}
+    return query(conn, "complaint_rows", params)

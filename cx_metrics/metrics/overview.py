@@ -12,6 +12,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.complaints import complaint_rule_params
 
 #: Output columns of :func:`kpis`, in order.
 KPI_COLUMNS = [
@@ -162,7 +163,7 @@ def kpis(
     in :data:`KPI_COLUMNS`.
     """
     s = settings or Settings()
-    params = {**(filters or Filters()).params(), **period.comparison_params()}
+    params = {**(filters or Filters()).params(), **period.comparison_params(), **complaint_rule_params(s)}
     rows = [
         _complaints(conn, params, period, s),
         _duration(conn, params, "first_response", "Median first response", s),

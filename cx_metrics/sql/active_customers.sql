@@ -1,0 +1,37 @@
+-- grain: one row per bucket ($starts[i] .. $ends[i]) x dimension value: customers active at some time in the
+-- bucket (signed up before its end, not churned before its start). For ticket dimensions (category, channel...)
+-- the dimension is 'All complaints'-like and the whole filtered customer base is the denominator.
+WITH buckets AS (
+    SELECT unnest(CAST($starts AS TIMESTAMP[])) AS period_start, unnest(CAST($ends AS TIMESTAMP[])) AS period_end
+)
+SELECT
+    b.period_start,
+    CASE WHEN $by IN ('plan', 'region', 'segment', 'generation') THEN CASE $by
+        WHEN 'category' THEN coalesce(NULL, '(no category)')
+        WHEN 'channel' THEN coalesce(NULL, '(no channel)')
+        WHEN 'priority' THEN coalesce(NULL, '(no priority)')
+        WHEN 'group' THEN coalesce(NULL, '(no group)')
+        WHEN 'ticket_type' THEN coalesce(NULL, '(no type)')
+        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
+        WHEN 'region' THEN coalesce(c.region, '(unknown)')
+        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
+        WHEN 'generation' THEN CASE
+            WHEN c.birth_year IS NULL THEN '(unknown)'
+            WHEN c.birth_year <= 1945 THEN 'Silent'
+            WHEN c.birth_year <= 1964 THEN 'Boomers'
+            WHEN c.birth_year <= 1980 THEN 'Gen X'
+            WHEN c.birth_year <= 1996 THEN 'Millennials'
+            WHEN c.birth_year <= 2012 THEN 'Gen Z'
+            ELSE 'Gen Alpha' END
+        ELSE 'All complaints' END ELSE NULL END
+        AS dimension,
+    count(*) AS active_customers
+FROM buckets AS b
+JOIN customers AS c
+  ON (c.signup_at IS NULL OR c.signup_at < b.period_end) AND (c.churned_at IS NULL OR c.churned_at >= b.period_start)
+WHERE true
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+GROUP BY 1, 2
+ORDER BY 1, 2

@@ -1,0 +1,38 @@
+-- grain: one row per category. Complaints created in [$start, $end) whose 30-day follow-up window ends before
+-- the last ticket in the database ($observed_until), and how many of them were followed by another complaint
+-- from the same customer in the same category within 30 days (the issue was not fixed at the root).
+WITH complaints AS (
+    SELECT
+        t.customer_id,
+        coalesce(t.category, '(no category)') AS category,
+        t.created_at,
+        lead(t.created_at) OVER (
+            PARTITION BY t.customer_id, coalesce(t.category, '(no category)') ORDER BY t.created_at
+        ) AS next_at
+    FROM tickets AS t
+    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    WHERE (CASE WHEN $custom_rule THEN (
+        list_contains(CAST($rule_types AS VARCHAR[]), lower(t.ticket_type))
+        OR list_contains(CAST($rule_categories AS VARCHAR[]), lower(t.category))
+        OR list_has_any(CAST($rule_tags AS VARCHAR[]), list_transform(coalesce(t.tags, []), lambda x: lower(x)))
+        OR ($rule_low_csat AND ((t.satisfaction_scale = 'good_bad' AND t.satisfaction_score = 0)
+                                OR (t.satisfaction_scale LIKE '1-%' AND t.satisfaction_score <= 2))))
+    ELSE t.is_complaint END)
+      AND t.customer_id IS NOT NULL AND t.created_at IS NOT NULL
+      AND t.created_at >= $start
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+)
+SELECT
+    category,
+    count(*) FILTER (WHERE created_at < $end AND created_at + INTERVAL 30 DAY <= $observed_until) AS complaints,
+    count(*) FILTER (
+        WHERE created_at < $end AND created_at + INTERVAL 30 DAY <= $observed_until
+          AND next_at <= created_at + INTERVAL 30 DAY
+    ) AS repeated,
+    count(*) FILTER (WHERE created_at < $end AND created_at + INTERVAL 30 DAY > $observed_until) AS not_yet_observable
+FROM complaints
+GROUP BY category
+ORDER BY category

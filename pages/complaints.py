@@ -1,0 +1,102 @@
+"""Complaint trends: what is rising, against what baseline, where it repeats, and the rows behind it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import charts
+from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import to_safe_csv
+from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
+from cx_ui import state
+
+LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
+          "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
+          "generation": "Generation", "all": "All complaints"}
+
+st.title("Complaint trends")
+path, version = state.key()
+if not state.has_data():
+    st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports.")
+    st.stop()
+period, filters = state.current_view()
+s = state.settings()
+st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")
+
+left, mid, right = st.columns(3)
+by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
+grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
+measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
+
+volume = state.complaint_volume(path, version, period, filters, grain, by)
+figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints")
+event = st.plotly_chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
+st.caption(DEFINITIONS["complaint_rate"] + " Hollow markers are periods cut by the date range. Click a point to "
+           "see its tickets below.")
+
+st.subheader("Top movers vs the previous period")
+movers = state.top_movers(path, version, period, filters, by)
+if movers.empty:
+    st.info("Not enough data in this and the previous period to compare.")
+else:
+    shown = movers.assign(
+        change=movers["change"].map(lambda v: "new" if v == float("inf") else f"{v:+.0%}"),
+        p_value=movers["p_value"].map(lambda v: f"{v:.2g}"),
+        verdict=movers["significant"].map({True: "real change", False: "within noise"}),
+    ).rename(columns={"dimension": LABELS[by]})
+    st.dataframe(shown.drop(columns=["significant"]), hide_index=True, width="stretch",
+                 column_config={
+                     "per_1000": st.column_config.NumberColumn("per 1,000 customers", format="%.1f"),
+                     "prev_per_1000": st.column_config.NumberColumn("previous, per 1,000", format="%.1f")})
+    st.caption(DEFINITIONS["top_movers"])
+
+st.subheader("Anomalies")
+series_options = ["all", *sorted(volume["dimension"].unique().tolist())] if by != "all" else ["all"]
+series = st.selectbox("Series", series_options, key="cmp_series",
+                      format_func=lambda v: "All complaints" if v == "all" else v)
+flags = state.anomalies(path, version, period, filters, grain, "all" if series == "all" else by)
+series_name = "All complaints" if series == "all" else series
+st.plotly_chart(charts.anomaly_band(flags, dimension=series_name), width="stretch", key="cmp_anomaly_chart")
+flagged = flags[flags["is_anomaly"] & (flags["dimension"] == series_name)]
+if flagged.empty:
+    st.success("No anomaly in this series and period.")
+else:
+    st.dataframe(flagged[["period_start", "complaints", "baseline", "z", "description"]], hide_index=True)
+st.caption(DEFINITIONS["anomalies"])
+
+st.subheader("Repeat complaints by category")
+repeats = state.repeat_complaints(path, version, period, filters)
+if repeats.empty:
+    st.info("No complaints with a full 30-day follow-up in this period.")
+else:
+    st.dataframe(
+        repeats.assign(small_n=repeats["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
+        hide_index=True, width="stretch",
+        column_config={"repeat_rate": st.column_config.ProgressColumn("repeat rate", format="percent",
+                                                                      min_value=0, max_value=1),
+                       "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+                       "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+    st.caption(DEFINITIONS["repeat_complaints"])
+
+st.subheader("The tickets behind a point")
+buckets = sorted(volume["period_start"].unique()) if not volume.empty else []
+values = sorted(volume["dimension"].unique().tolist()) if not volume.empty else []
+points = event.selection.points if event and event.selection else []
+if points and buckets:
+    picked = points[0]
+    st.session_state["cmp_bucket"] = pd.Timestamp(picked["x"])
+    order = volume.groupby("dimension")["complaints"].sum().sort_values(ascending=False).index.tolist()
+    if 0 <= picked.get("curve_number", -1) < len(order):
+        st.session_state["cmp_value"] = order[picked["curve_number"]]
+if buckets:
+    c1, c2 = st.columns(2)
+    bucket = c1.selectbox("Period", buckets, key="cmp_bucket", format_func=lambda b: f"{pd.Timestamp(b):%d %b %Y}")
+    value = c2.selectbox(LABELS[by], values, key="cmp_value")
+    start = pd.Timestamp(bucket)
+    end = start + {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
+    rows = state.complaint_rows(path, version, max(start, pd.Timestamp(period.start_ts)),
+                                min(end, pd.Timestamp(period.end_ts)), by, None if by == "all" else value, filters)
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
+                       f"complaints-{value}-{start:%Y-%m-%d}.csv", "text/csv", key="cmp_rows_download")
