@@ -57,6 +57,13 @@ def complaint_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
     return fig
 
 
+def series_order(frame: pd.DataFrame) -> list[str]:
+    """Dimension values by total complaints, largest first: the trace order of :func:`complaint_rates`."""
+    if frame.empty:
+        return []
+    return [str(v) for v in frame.groupby("dimension")["complaints"].sum().sort_values(ascending=False).index]
+
+
 def complaint_rates(frame: pd.DataFrame, *, measure: str = "per_1000", top: int = 8) -> go.Figure:
     """Lines per dimension value (the ``top`` largest by volume) of ``complaint_volume`` output.
 
@@ -64,7 +71,7 @@ def complaint_rates(frame: pd.DataFrame, *, measure: str = "per_1000", top: int 
     """
     if frame.empty:
         return _empty("No complaints in this period and selection")
-    order = frame.groupby("dimension")["complaints"].sum().sort_values(ascending=False).index[:top]
+    order = series_order(frame)[:top]
     fig = go.Figure()
     for i, dim in enumerate(order):
         part = frame[frame["dimension"] == dim].sort_values("period_start")

@@ -86,7 +86,7 @@ points = event.selection.points if event and event.selection else []
 if points and buckets:
     picked = points[0]
     st.session_state["cmp_bucket"] = pd.Timestamp(picked["x"])
-    order = volume.groupby("dimension")["complaints"].sum().sort_values(ascending=False).index.tolist()
+    order = charts.series_order(volume)
     if 0 <= picked.get("curve_number", -1) < len(order):
         st.session_state["cmp_value"] = order[picked["curve_number"]]
 if buckets:
