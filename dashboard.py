@@ -18,6 +18,7 @@ navigation = st.navigation({
     "Executives": [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "complaints.py", title="Complaint trends", icon=":material/trending_up:"),
+        st.Page(PAGES / "resolution.py", title="Resolution", icon=":material/timer:"),
     ],
     "CX leads": [
         st.Page(PAGES / "upload.py", title="Upload exports", icon=":material/upload_file:"),

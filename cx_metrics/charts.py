@@ -114,3 +114,44 @@ def anomaly_band(frame: pd.DataFrame, *, dimension: str) -> go.Figure:
     fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.25},
                       yaxis_title="complaints")
     return fig
+
+
+def km_curves(frame: pd.DataFrame, *, max_hours: float | None = None) -> go.Figure:
+    """Step curves of the share still waiting after t hours, one per group, with their confidence bands."""
+    if frame.empty:
+        return _empty("No tickets in this period and selection")
+    fig = go.Figure()
+    for i, (group, part) in enumerate(frame.groupby("group", sort=True)):
+        color = PALETTE[i % len(PALETTE)]
+        if max_hours is not None:
+            part = part[part["hours"] <= max_hours]
+        fig.add_trace(go.Scatter(x=part["hours"], y=part["ci_high"], line={"width": 0, "shape": "hv"},
+                                 showlegend=False, hoverinfo="skip", legendgroup=str(group)))
+        fig.add_trace(go.Scatter(x=part["hours"], y=part["ci_low"], line={"width": 0, "shape": "hv"}, fill="tonexty",
+                                 fillcolor=_rgba(color, 0.15), showlegend=False, hoverinfo="skip",
+                                 legendgroup=str(group)))
+        fig.add_trace(go.Scatter(x=part["hours"], y=part["still_waiting"], name=str(group), legendgroup=str(group),
+                                 line={"color": color, "shape": "hv"},
+                                 hovertemplate="%{x:,.1f} h: %{y:.1%} still waiting<extra>" + str(group) + "</extra>"))
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.2},
+                      xaxis_title="hours since creation", yaxis_title="share still waiting", yaxis_tickformat=".0%")
+    return fig
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def rate_bars(frame: pd.DataFrame, *, x: str, y: str, low: str, high: str, title: str) -> go.Figure:
+    """Bars with asymmetric confidence whiskers (CSAT by handling bucket, breach rates...)."""
+    if frame.empty:
+        return _empty("No data in this period and selection")
+    fig = go.Figure(go.Bar(
+        x=frame[x].astype(str), y=frame[y], marker={"color": "#1f77b4"},
+        error_y={"type": "data", "symmetric": False, "array": frame[high] - frame[y],
+                 "arrayminus": frame[y] - frame[low]},
+        hovertemplate="%{x}: %{y:.1f}<extra></extra>",
+    ))
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title)
+    return fig

@@ -18,7 +18,7 @@ from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.metrics import base, complaints, overview
+from cx_metrics.metrics import base, complaints, overview, resolution
 
 
 def _date(text: str) -> dt.date:
@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="time bucket")
     p.add_argument("--by", choices=list(complaints.DIMENSIONS), default="category", help="breakdown")
     p.add_argument("--value", help="complaint-rows: the breakdown value whose tickets to list")
+    p.add_argument("--metric", dest="metric", choices=list(resolution.METRICS), default="full_resolution",
+                   help="time-to-resolution / km-curves / logrank: which end point")
+    p.add_argument("--group", choices=list(resolution.GROUPS), default="all",
+                   help="time-to-resolution / km-curves / logrank: compare by")
+    p.add_argument("--handling", choices=list(resolution.OUTCOME_BUCKETS), default="resolution_time",
+                   help="csat-by-handling: bucket by")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -175,6 +181,16 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, period=p, grain=a.grain, by=a.by, filters=f, settings=s)),
     "repeat-complaints": ("repeat_complaints", lambda c, p, f, s, a: complaints.repeat_complaints(
         c, period=p, filters=f, settings=s)),
+    "time-to-resolution": ("time_to_event", lambda c, p, f, s, a: resolution.time_to_event(
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s)),
+    "km-curves": ("time_to_event", lambda c, p, f, s, a: resolution.km_curves(
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s)),
+    "logrank": ("time_to_event", lambda c, p, f, s, a: resolution.logrank(
+        c, period=p, metric=a.metric, by=a.group, filters=f)),
+    "sla-breaches": ("sla", lambda c, p, f, s, a: resolution.sla_breaches(c, period=p, filters=f, settings=s)),
+    "backlog": ("backlog", lambda c, p, f, s, a: resolution.backlog(c, filters=f)),
+    "csat-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
+        c, period=p, by=a.handling, filters=f, settings=s)),
     "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
         c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
 }

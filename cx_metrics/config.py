@@ -51,6 +51,11 @@ class Settings:
     complaint_categories: tuple[str, ...] = ()
     complaint_tags: tuple[str, ...] = ()
     complaint_low_csat: bool = False
+    #: SLA targets in hours per priority ([sla.first_response_hours] / [sla.resolution_hours] in cx.toml)
+    sla_first_response_hours: dict[str, float] = field(default_factory=lambda: {
+        "urgent": 1.0, "high": 4.0, "normal": 8.0, "low": 24.0})
+    sla_resolution_hours: dict[str, float] = field(default_factory=lambda: {
+        "urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0})
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -161,6 +166,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+        for table in ("first_response_hours", "resolution_hours"):
+            targets = data.get("sla", {}).get(table)
+            if targets is not None:
+                try:
+                    values[f"sla_{table}"] = {str(k).lower(): float(v) for k, v in targets.items()}
+                except (AttributeError, TypeError, ValueError) as exc:
+                    raise ConfigError(f"[sla.{table}] must map priorities to hours, e.g. urgent = 1") from exc
         for key, raw in _flatten(data).items():
             if key in _FILE_KEYS:
                 attr, kind = _FILE_KEYS[key]

@@ -58,6 +58,26 @@ DEFINITIONS: dict[str, str] = {
         "complaints, counting only complaints whose 30 days are fully in the data (the rest are listed as not yet "
         "observable). 95% Wilson interval. High rates mean the issue is not fixed at the root."
     ),
+    "time_to_event": (
+        "Hours from creation to the first public agent reply (first response), the first solve (first "
+        "resolution) or the last solve (full resolution), calendar hours, rounded to the minute. The median and "
+        "p90 of completed tickets lean short when many are still open; the Kaplan-Meier median counts open "
+        "tickets as censored at the data's latest time and is the honest figure. Groups are compared with the "
+        "log-rank test."
+    ),
+    "sla": (
+        "Breach rate per target and priority = breached ÷ (achieved + breached). Open tickets already past their "
+        "target count as breached; open tickets not yet past it are pending and in neither count. Targets in "
+        "hours come from [sla.first_response_hours] / [sla.resolution_hours] in cx.toml. 95% Wilson interval."
+    ),
+    "backlog": (
+        "Tickets not solved or closed at the data's latest time, by how long they have been open: <1 day, "
+        "1-3, 3-7, 7-30, >30 days."
+    ),
+    "experience_outcome": (
+        "CSAT (top-2-box) of the responses linked to tickets created in the period, by how the ticket was "
+        "handled: resolution time, handoffs (group stations − 1), reopened or not. 95% Wilson interval."
+    ),
     "complaint_trend": (
         "Complaints created per week (Monday start) by ticket category. Weeks cut by the date range are "
         "drawn faded and marked partial, so a short week is not read as a drop."

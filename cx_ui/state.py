@@ -17,7 +17,7 @@ from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.normalize import Options
-from cx_metrics.metrics import base, complaints, overview
+from cx_metrics.metrics import base, complaints, overview, resolution
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
 #: value is also kept under a plain session-state key ("cx." + widget key) that widgets are restored from.
@@ -159,6 +159,38 @@ def complaint_rows(path: str, version: int, start: pd.Timestamp, end: pd.Timesta
                    filters: Filters) -> pd.DataFrame:
     return complaints.complaint_rows(connection(), start=start, end=end, by=by, value=value, filters=filters,
                                      settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def time_to_event(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
+    return resolution.time_to_event(connection(), period=period, metric=metric, by=by, filters=filters,
+                                    settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def km_curves(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
+    return resolution.km_curves(connection(), period=period, metric=metric, by=by, filters=filters,
+                                settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def logrank(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
+    return resolution.logrank(connection(), period=period, metric=metric, by=by, filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def sla_breaches(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return resolution.sla_breaches(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def backlog(path: str, version: int, filters: Filters) -> pd.DataFrame:
+    return resolution.backlog(connection(), filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def experience_vs_outcome(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    return resolution.experience_vs_outcome(connection(), period=period, by=by, filters=filters, settings=settings())
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner=False)

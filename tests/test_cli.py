@@ -119,3 +119,12 @@ def test_metric_list_and_complaint_metrics(demo_db_path: Path, capsys: pytest.Ca
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("source,ticket_id,created_at") and len(lines) > 5
     assert all(",Billing," in line for line in lines[1:])
+
+
+def test_resolution_metrics_from_the_cli(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["metric", "logrank", "--db", str(demo_db_path), "--group", "handoffs", "--format", "json"])
+    assert code == 0
+    test = json.loads(capsys.readouterr().out)[0]
+    assert test["groups"] == 3 and test["p_value"] < 0.001
+    assert cli.main(["metric", "sla-breaches", "--db", str(demo_db_path), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("target,priority,target_hours,achieved,breached")

@@ -1,0 +1,219 @@
+"""Resolution and follow-through: time to first response / resolution with open tickets censored, SLA breach
+rates, backlog ageing, and what slow or bounced handling costs in satisfaction.
+
+Durations are aggregated in DuckDB (group x minute x event) and the Kaplan-Meier estimator and log-rank test
+(lifelines, with counts as weights) run on those few thousand rows, never on the raw tickets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cx_metrics import stats
+from cx_metrics.config import Settings
+from cx_metrics.db import Connection, query
+from cx_metrics.filters import Filters, Period
+
+METRICS = ("first_response", "first_resolution", "full_resolution")
+GROUPS = ("all", "channel", "priority", "group", "category", "plan", "region", "segment", "handoffs")
+OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
+AGE_ORDER = ["< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days", "unknown age"]
+
+
+def data_as_of(conn: Connection) -> dt.datetime | None:
+    """The latest time the tickets know about: open tickets are censored here."""
+    row = conn.cursor().execute(
+        "SELECT greatest(max(created_at), max(first_response_at), max(solved_at), max(closed_at), "
+        "max(updated_at)) FROM tickets").fetchall()
+    return row[0][0] if row and row[0][0] is not None else None
+
+
+def _durations(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
+               as_of: dt.datetime | None) -> pd.DataFrame:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if by not in GROUPS:
+        raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
+    as_of = as_of or data_as_of(conn) or period.end_ts
+    frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
+                                            "start": period.start_ts, "end": period.end_ts, "as_of": as_of})
+    frame["hours"] = frame["minutes"].astype(float) / 60.0
+    return frame
+
+
+def time_to_event(
+    conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
+    filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Per group: how long tickets created in the period took, open ones censored.
+
+    Columns: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at ``as_of``), ``median_hours``
+    and ``p90_hours`` of completed tickets (they lean short when many are still open), ``km_median_hours``
+    (Kaplan-Meier, censoring-aware; NaN when fewer than half have completed), ``km_median_low``/``high``
+    (95% CI), ``small_n``. Durations are rounded to the minute.
+    """
+    from lifelines import KaplanMeierFitter
+
+    s = settings or Settings()
+    frame = _durations(conn, period, metric, by, filters, as_of)
+    rows = []
+    for group, part in frame.groupby("grp", sort=True):
+        done = part[part["event"]].sort_values("hours")
+        hours, weights = done["hours"].to_numpy(), done["tickets"].to_numpy()
+        kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["hours"], part["event"], weights=part["tickets"])
+        km_median = float(kmf.median_survival_time_)
+        ci = _km_median_ci(kmf)
+        rows.append({
+            "group": str(group), "tickets": int(part["tickets"].sum()), "completed": int(weights.sum()),
+            "censored": int(part.loc[~part["event"], "tickets"].sum()),
+            "median_hours": _quantile(hours, weights, 0.5), "p90_hours": _quantile(hours, weights, 0.9),
+            "km_median_hours": km_median if math.isfinite(km_median) else math.nan,
+            "km_median_low": ci[0], "km_median_high": ci[1],
+            "small_n": int(part["tickets"].sum()) < s.min_cell_n,
+        })
+    columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
+               "km_median_low", "km_median_high", "small_n"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _quantile(hours: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """percentile_cont over values repeated by their counts, without expanding them."""
+    n = int(weights.sum())
+    if n == 0:
+        return math.nan
+    position = q * (n - 1)
+    ends = np.cumsum(weights)  # the 0-based index just after each value's run
+    lo_i = int(np.searchsorted(ends, math.floor(position), side="right"))
+    hi_i = int(np.searchsorted(ends, math.ceil(position), side="right"))
+    return float(hours[lo_i] + (hours[hi_i] - hours[lo_i]) * (position - math.floor(position)))
+
+
+def _km_median_ci(kmf: Any) -> tuple[float, float]:
+    from lifelines.utils import median_survival_times
+
+    try:
+        ci = median_survival_times(kmf.confidence_interval_)
+        low, high = float(ci.iloc[0, 0]), float(ci.iloc[0, 1])
+    except (ValueError, IndexError, TypeError):
+        return math.nan, math.nan
+    return (low if math.isfinite(low) else math.nan, high if math.isfinite(high) else math.nan)
+
+
+def km_curves(
+    conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
+    filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
+    max_hours: float | None = None,
+) -> pd.DataFrame:
+    """Kaplan-Meier curves: share of tickets still waiting after t hours, with 95% bands, per group.
+
+    Columns: ``group``, ``hours``, ``still_waiting`` (0..1), ``ci_low``, ``ci_high``, ``at_risk``.
+    """
+    from lifelines import KaplanMeierFitter
+
+    s = settings or Settings()
+    frame = _durations(conn, period, metric, by, filters, as_of)
+    parts = []
+    for group, part in frame.groupby("grp", sort=True):
+        kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["hours"], part["event"], weights=part["tickets"])
+        curve = kmf.survival_function_.join(kmf.confidence_interval_).reset_index()
+        curve.columns = ["hours", "still_waiting", "ci_low", "ci_high"]
+        curve["at_risk"] = kmf.event_table["at_risk"].reindex(curve["hours"]).to_numpy()
+        curve.insert(0, "group", str(group))
+        if max_hours is not None:
+            curve = curve[curve["hours"] <= max_hours]
+        parts.append(curve)
+    if not parts:
+        return pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def logrank(
+    conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "channel",
+    filters: Filters | None = None, as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Do the groups' time-to-event curves differ? Multivariate log-rank test (open tickets censored).
+
+    One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``.
+    """
+    from lifelines.statistics import multivariate_logrank_test
+
+    frame = _durations(conn, period, metric, by, filters, as_of)
+    groups = frame["grp"].nunique()
+    if groups < 2:
+        return pd.DataFrame([{"groups": groups, "statistic": math.nan, "degrees_of_freedom": 0,
+                              "p_value": math.nan}])
+    result = multivariate_logrank_test(frame["hours"], frame["grp"], frame["event"], weights=frame["tickets"])
+    return pd.DataFrame([{"groups": groups, "statistic": float(result.test_statistic),
+                          "degrees_of_freedom": int(result.degrees_of_freedom), "p_value": float(result.p_value)}])
+
+
+def sla_breaches(
+    conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Breach rate per target (first response / resolution) and priority.
+
+    breach rate = breached / (achieved + breached); open tickets already past their target count as breached,
+    open tickets not yet past it are pending and in neither count. Columns: ``target``, ``priority``,
+    ``target_hours``, ``achieved``, ``breached``, ``pending``, ``open_breached``, ``breach_rate``, ``ci_low``,
+    ``ci_high`` (Wilson), ``small_n``.
+    """
+    s = settings or Settings()
+    as_of = as_of or data_as_of(conn) or period.end_ts
+    parts = []
+    for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
+        frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target,
+                                             "targets": {str(k): float(v) for k, v in targets.items()},
+                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of})
+        frame.insert(0, "target", target)
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    n = out["achieved"] + out["breached"]
+    cis = [stats.wilson_ci(int(b), int(k), s.confidence) for b, k in zip(out["breached"], n, strict=True)]
+    out["breach_rate"] = np.where(n > 0, out["breached"] / n.clip(lower=1), np.nan)
+    out["ci_low"] = [c.low for c in cis]
+    out["ci_high"] = [c.high for c in cis]
+    out["small_n"] = n < s.min_cell_n
+    return out
+
+
+def backlog(conn: Connection, *, as_of: dt.datetime | None = None, filters: Filters | None = None) -> pd.DataFrame:
+    """Tickets not solved or closed at ``as_of`` (default: the data's latest time), by age bucket.
+
+    Columns: ``age`` (<1 day, 1-3, 3-7, 7-30, >30 days, unknown age), ``tickets``.
+    """
+    as_of = as_of or data_as_of(conn) or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    frame = query(conn, "backlog_ageing", {**(filters or Filters()).params(), "as_of": as_of})
+    out = pd.DataFrame({"age": AGE_ORDER}).merge(frame, on="age", how="left")
+    out["tickets"] = out["tickets"].fillna(0).astype("int64")
+    return out
+
+
+def experience_vs_outcome(
+    conn: Connection, *, period: Period, by: str = "resolution_time", filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """CSAT of the tickets' responses by how they were handled (resolution time, handoffs, reopened).
+
+    Columns: ``bucket``, ``responses``, ``satisfied``, ``csat`` (%), ``ci_low``, ``ci_high`` (Wilson, %),
+    ``small_n``.
+    """
+    if by not in OUTCOME_BUCKETS:
+        raise ValueError(f"by must be one of {OUTCOME_BUCKETS}, got {by!r}")
+    s = settings or Settings()
+    frame = query(conn, "experience_outcome", {**(filters or Filters()).params(), "by": by,
+                                               "start": period.start_ts, "end": period.end_ts,
+                                               "top_boxes": s.csat_top_boxes})
+    cis = [stats.wilson_ci(int(k), int(n), s.confidence) for k, n in zip(frame["satisfied"], frame["responses"],
+                                                                         strict=True)]
+    frame["csat"] = 100 * frame["satisfied"] / frame["responses"].clip(lower=1)
+    frame["ci_low"] = [100 * c.low for c in cis]
+    frame["ci_high"] = [100 * c.high for c in cis]
+    frame["small_n"] = frame["responses"] < s.min_cell_n
+    frame["bucket"] = frame["bucket"].str.replace(r"^[a-e]: ", "", regex=True)
+    return frame

@@ -1,0 +1,21 @@
+-- grain: one row per age bucket: tickets not solved or closed at $as_of (created before it), by how long
+-- they have been open. Tickets without any time are counted apart (their age is unknown).
+SELECT
+    CASE
+        WHEN t.created_at IS NULL THEN 'unknown age'
+        WHEN $as_of - t.created_at < INTERVAL 1 DAY THEN '< 1 day'
+        WHEN $as_of - t.created_at < INTERVAL 3 DAY THEN '1-3 days'
+        WHEN $as_of - t.created_at < INTERVAL 7 DAY THEN '3-7 days'
+        WHEN $as_of - t.created_at < INTERVAL 30 DAY THEN '7-30 days'
+        ELSE '> 30 days' END AS age,
+    count(*) AS tickets
+FROM tickets AS t
+LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+WHERE (t.solved_at IS NULL OR t.solved_at > $as_of) AND (t.closed_at IS NULL OR t.closed_at > $as_of)
+  AND (t.created_at IS NULL OR t.created_at <= $as_of)
+  AND t.status NOT IN ('solved', 'closed')
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+GROUP BY 1

@@ -1,0 +1,40 @@
+-- grain: one row per group ($by) x duration (minutes, rounded) x event flag, for tickets created in
+-- [$start, $end): how many tickets reached the end point ($metric: first_response / first_resolution /
+-- full_resolution) after that many minutes (event), or were still waiting at $as_of after that many minutes
+-- (censored). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
+WITH base AS (
+    SELECT
+        CASE $by
+        WHEN 'channel' THEN coalesce(t.channel, '(no channel)')
+        WHEN 'priority' THEN coalesce(t.priority, '(no priority)')
+        WHEN 'group' THEN coalesce(t.group_name, '(no group)')
+        WHEN 'category' THEN coalesce(t.category, '(no category)')
+        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
+        WHEN 'region' THEN coalesce(c.region, '(unknown)')
+        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
+        WHEN 'handoffs' THEN CASE WHEN t.group_stations IS NULL THEN '(unknown)'
+            WHEN t.group_stations <= 1 THEN '0 handoffs' WHEN t.group_stations = 2 THEN '1 handoff'
+            ELSE '2+ handoffs' END
+        ELSE 'All tickets' END AS grp,
+        t.created_at,
+        CASE $metric
+            WHEN 'first_response' THEN t.first_response_at
+            WHEN 'first_resolution' THEN coalesce(t.first_solved_at, t.solved_at)
+            ELSE t.solved_at END AS done_at
+    FROM tickets AS t
+    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    WHERE t.created_at >= $start AND t.created_at < $end
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+)
+SELECT
+    grp,
+    round(date_diff('second', created_at, coalesce(done_at, $as_of)) / 60.0) AS minutes,
+    done_at IS NOT NULL AS event,
+    count(*) AS tickets
+FROM base
+WHERE coalesce(done_at, $as_of) >= created_at
+GROUP BY ALL
+ORDER BY grp, minutes

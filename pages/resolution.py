@@ -1,0 +1,69 @@
+"""Resolution and follow-through: how long customers wait, who breaches, what is piling up, what it costs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cx_metrics import charts
+from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.metrics.resolution import GROUPS, METRICS, OUTCOME_BUCKETS
+from cx_ui import state
+
+LABELS = {"first_response": "First response", "first_resolution": "First resolution",
+          "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
+          "group": "Group", "category": "Category", "plan": "Plan", "region": "Region", "segment": "Segment",
+          "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened"}
+
+st.title("Resolution and follow-through")
+path, version = state.key()
+if not state.has_data():
+    st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports.")
+    st.stop()
+period, filters = state.current_view()
+s = state.settings()
+st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")
+
+left, right = st.columns(2)
+metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS.__getitem__, key="res_metric")
+by = right.selectbox("Compare by", GROUPS, index=1, format_func=LABELS.__getitem__, key="res_by")
+
+summary = state.time_to_event(path, version, period, filters, metric, by)
+st.dataframe(
+    summary.assign(small_n=summary["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
+    hide_index=True, width="stretch",
+    column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
+                   for c in ("median_hours", "p90_hours", "km_median_hours", "km_median_low", "km_median_high")})
+curves = state.km_curves(path, version, period, filters, metric, by)
+horizon = float(summary["p90_hours"].max()) * 1.5 if not summary.empty else None
+st.plotly_chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
+test = state.logrank(path, version, period, filters, metric, by)
+if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
+    row = test.iloc[0]
+    verdict = "the groups differ" if row["p_value"] < s.alpha else "no evidence the groups differ"
+    st.markdown(f"Log-rank test across {int(row['groups'])} groups: χ² = {row['statistic']:,.1f} "
+                f"(df {int(row['degrees_of_freedom'])}), p = {row['p_value']:.2g} — **{verdict}**.")
+st.caption(DEFINITIONS["time_to_event"])
+
+st.subheader("SLA breach rate")
+sla = state.sla_breaches(path, version, period, filters)
+st.dataframe(sla, hide_index=True, width="stretch",
+             column_config={"breach_rate": st.column_config.ProgressColumn("breach rate", format="percent",
+                                                                           min_value=0, max_value=1),
+                            "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+                            "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+st.caption(DEFINITIONS["sla"])
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Backlog now")
+    ageing = state.backlog(path, version, filters)
+    st.dataframe(ageing, hide_index=True, width="stretch")
+    st.caption(DEFINITIONS["backlog"])
+with right:
+    st.subheader("What handling costs in CSAT")
+    bucket = st.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS.__getitem__, key="res_outcome")
+    outcome = state.experience_vs_outcome(path, version, period, filters, bucket)
+    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="csat", low="ci_low", high="ci_high", title="CSAT %"),
+                    width="stretch", key="res_outcome_chart")
+    st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "
+               + ", ".join(f"{b} {n:,}" for b, n in zip(outcome["bucket"], outcome["responses"], strict=True)))

@@ -1,0 +1,88 @@
+"""Resolution metrics against hand-computed values on the tiny database, and the planted demo effects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+from cx_metrics.filters import Period
+from cx_metrics.metrics import resolution as R
+from tests.conftest import TINY_PERIOD
+
+# in TINY_PERIOD: t1 solved after 4 h, t2 after 24 h, t3 open since 7 Jan 12:00, t4 open since 8 Jan 08:00,
+# the latest time in the data (so t3 is censored at 20 h, t4 at 0 h)
+
+
+def test_as_of_is_the_latest_time_in_the_data(tiny_conn: db.Connection) -> None:
+    assert R.data_as_of(tiny_conn) == dt.datetime(2026, 1, 8, 8, 0)
+
+
+def test_time_to_resolution_with_censoring(tiny_conn: db.Connection) -> None:
+    row = R.time_to_event(tiny_conn, period=TINY_PERIOD, metric="full_resolution").iloc[0]
+    assert (row["tickets"], row["completed"], row["censored"]) == (4, 2, 2)
+    assert row["median_hours"] == pytest.approx(14.0)  # (4 + 24) / 2 over completed tickets
+    assert row["p90_hours"] == pytest.approx(22.0)  # 4 + 0.9 x 20
+    # Kaplan-Meier: S(4 h) = 2/3 (t4 left the risk set at 0 h), t3 censored at 20 h, S(24 h) = 0 -> median 24 h
+    assert row["km_median_hours"] == pytest.approx(24.0)
+
+
+def test_first_response_by_channel(tiny_conn: db.Connection) -> None:
+    frame = R.time_to_event(tiny_conn, period=TINY_PERIOD, metric="first_response", by="channel").set_index("group")
+    assert frame.loc["email", "median_hours"] == pytest.approx(1.5)  # t1 1 h, t3 2 h
+    assert frame.loc["chat", "median_hours"] == pytest.approx(0.5)
+    assert frame.loc["phone", "completed"] == 0 and frame.loc["phone", "censored"] == 1
+    curves = R.km_curves(tiny_conn, period=TINY_PERIOD, metric="first_response", by="channel")
+    email = curves[curves["group"] == "email"].set_index("hours")["still_waiting"]
+    assert email.loc[1.0] == pytest.approx(0.5) and email.loc[2.0] == pytest.approx(0.0)
+
+
+def test_logrank_needs_two_groups(tiny_conn: db.Connection) -> None:
+    one = R.logrank(tiny_conn, period=TINY_PERIOD, by="all").iloc[0]
+    assert one["groups"] == 1 and one["degrees_of_freedom"] == 0
+    two = R.logrank(tiny_conn, period=TINY_PERIOD, metric="first_response", by="channel").iloc[0]
+    assert two["groups"] == 3 and 0 <= two["p_value"] <= 1
+
+
+def test_sla_breach_rates(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET priority = 'urgent'")
+    frame = R.sla_breaches(tiny_conn, period=TINY_PERIOD).set_index("target")
+    first = frame.loc["first_response"]  # target 1 h: t1 1 h and t2 0.5 h achieved, t3 2 h breached, t4 pending
+    assert (first["achieved"], first["breached"], first["pending"]) == (2, 1, 1)
+    assert first["breach_rate"] == pytest.approx(1 / 3)
+    res = frame.loc["resolution"]  # target 8 h: t1 achieved, t2 breached, t3 open for 20 h breached, t4 pending
+    assert (res["achieved"], res["breached"], res["pending"], res["open_breached"]) == (1, 2, 1, 1)
+    assert res["breach_rate"] == pytest.approx(2 / 3)
+    strict = Settings(sla_resolution_hours={"urgent": 30.0})
+    res = R.sla_breaches(tiny_conn, period=TINY_PERIOD, settings=strict).set_index("target").loc["resolution"]
+    assert (res["achieved"], res["breached"]) == (2, 0)
+
+
+def test_backlog_ageing(tiny_conn: db.Connection) -> None:
+    frame = R.backlog(tiny_conn).set_index("age")["tickets"]
+    assert frame["< 1 day"] == 2 and frame.sum() == 2  # t3 (20 h) and t4 (0 h)
+    later = R.backlog(tiny_conn, as_of=dt.datetime(2026, 1, 20)).set_index("age")["tickets"]
+    assert later["7-30 days"] == 2
+
+
+def test_csat_by_handling(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE survey_responses SET ticket_id = 't1' WHERE response_id = 'c1'")
+    tiny_conn.execute("UPDATE survey_responses SET ticket_id = 't2' WHERE response_id = 'c5'")
+    frame = R.experience_vs_outcome(tiny_conn, period=TINY_PERIOD, by="resolution_time").set_index("bucket")
+    assert frame.loc["4-24 h", "csat"] == pytest.approx(100.0)  # t1 (4 h), scored 5
+    assert frame.loc["1-3 days", "csat"] == pytest.approx(0.0)  # t2 (24 h), scored 1
+    assert frame["small_n"].all()
+    with pytest.raises(ValueError, match="by must be one of"):
+        R.experience_vs_outcome(tiny_conn, period=TINY_PERIOD, by="mood")
+
+
+def test_planted_handoff_and_speed_effects(demo_conn: db.Connection) -> None:
+    period = Period(dt.date(2025, 11, 17), dt.date(2026, 11, 15))
+    handoffs = R.experience_vs_outcome(demo_conn, period=period, by="handoffs").set_index("bucket")
+    assert handoffs.loc["0 handoffs", "ci_low"] > handoffs.loc["1 handoff", "ci_high"]
+    speed = R.experience_vs_outcome(demo_conn, period=period, by="resolution_time").set_index("bucket")
+    assert speed.loc["< 4 h", "csat"] > speed.loc["> 7 days", "csat"] + 30
+    test = R.logrank(demo_conn, period=period, by="handoffs").iloc[0]
+    assert test["p_value"] < 1e-6  # handed-off tickets take longer (planted)
