@@ -129,7 +129,8 @@ def km_curves(
         parts.append(curve)
     if not parts:
         return pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"])
-    return pd.concat(parts, ignore_index=True)
+    curves: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return curves
 
 
 def logrank(
