@@ -124,3 +124,18 @@ def test_upload_a_file_and_see_it_on_the_overview(server: str, browser: object, 
         timeout=30_000,
     )
     page.close()
+
+
+@pytest.mark.parametrize(("link", "heading", "ready"), [
+    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace"),
+    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace"),
+])
+def test_analysis_pages_render_charts(server: str, browser: object, link: str, heading: str, ready: str) -> None:
+    page, _ = _open(browser, server)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+    page.locator(ready).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.locator("body").inner_text()
+    page.close()
