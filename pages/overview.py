@@ -65,6 +65,14 @@ st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
 st.plotly_chart(charts.complaint_trend(trend, grain="week"), width="stretch")
 st.caption(DEFINITIONS["complaint_trend"])
+flags = state.anomalies(path, version, period, filters, "week", "category")
+flagged = flags[flags["is_anomaly"]]
+if flagged.empty:
+    st.caption("No category's weekly complaints were anomalous in this period (robust z above 3.5).")
+else:
+    for rec in flagged.to_dict("records"):
+        st.warning(f"**{rec['dimension']}**, week of {rec['period_start']:%d %b %Y}: {rec['complaints']:,} complaints, "
+                   f"{rec['description']}. See *Complaint trends* for the tickets behind it.")
 st.download_button(
     "Download the weekly counts (CSV)",
     to_safe_csv(trend),

@@ -49,7 +49,8 @@ def test_every_page_renders_without_error(monkeypatch: pytest.MonkeyPatch, app_d
 def test_overview_tiles_show_the_library_numbers(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path)
     labels = [m.label for m in at.metric]
-    assert labels == ["Complaints", "NPS", "Median first response", "CSAT", "Median resolution", "Churn rate"]
+    assert labels == ["Complaints", "NPS", "SLA breach rate (resolution)", "Median first response", "CSAT",
+                      "Median resolution", "Churn rate"]
     expected = _expected(app_db_path)
     tiles = {m.label: m for m in at.metric}
     assert tiles["Complaints"].value == f"{expected['complaints']:,.0f}"

@@ -157,3 +157,13 @@ def test_kpis_on_demo_match_direct_sql(demo_conn: db.Connection) -> None:
         [period.start_ts, period.end_ts],
     ).df()["score"]
     assert tiles.loc["csat", "value"] == pytest.approx(100 * (scores >= 4).mean())
+
+
+def test_sla_tile(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET priority = 'urgent'")  # resolution target 8 h
+    t = _tiles(tiny_conn)["sla"]
+    # current: t1 achieved (4 h), t2 breached (24 h), t3 open 20 h past creation -> breached; t4 pending
+    assert (t["value"], t["n"]) == (pytest.approx(200 / 3), 3)
+    # previous: t5 breached (24 h), t6 achieved (2 h)
+    assert (t["prev_value"], t["prev_n"]) == (pytest.approx(50.0), 2)
+    assert "1 open tickets not yet past their target are pending" in str(t["note"])

@@ -16,7 +16,7 @@ from cx_metrics.metrics.complaints import complaint_rule_params
 
 #: Output columns of :func:`kpis`, in order.
 KPI_COLUMNS = [
-    "metric",  # stable id: complaints, first_response, resolution, nps, csat, churn
+    "metric",  # stable id: complaints, first_response, resolution, nps, csat, churn, sla
     "label",  # display name
     "unit",  # "count", "hours", "points", "%"
     "value",  # current period value (NaN when there is no data)
@@ -150,6 +150,29 @@ def _churn(conn: Connection, params: dict[str, Any], s: Settings) -> dict[str, A
     )
 
 
+def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:
+    from cx_metrics.metrics.resolution import data_as_of, sla_breaches
+
+    as_of = data_as_of(conn)
+    counts = []
+    for p in (period, period.previous()):
+        frame = sla_breaches(conn, period=p, filters=filters, settings=s, as_of=as_of)
+        res = frame[frame["target"] == "resolution"]
+        counts.append((int(res["breached"].sum()), int((res["breached"] + res["achieved"]).sum()),
+                       int(res["pending"].sum())))
+    (k1, n1, pending), (k0, n0, _) = counts
+    w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
+    cmp = stats.two_proportion_test(k1, n1, k0, n0)
+    return _row(
+        metric="sla", label="SLA breach rate (resolution)", unit="%",
+        value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
+        prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
+        prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
+        higher_is_better=False, small_n=n1 < s.min_cell_n,
+        note=f"{pending:,} open tickets not yet past their target are pending (in neither count).",
+    )
+
+
 def kpis(
     conn: Connection,
     *,
@@ -159,7 +182,7 @@ def kpis(
 ) -> pd.DataFrame:
     """KPI tiles for ``period`` vs the previous period of equal length.
 
-    Returns one row per metric (complaints, first_response, resolution, nps, csat, churn) with the columns
+    Returns one row per metric (complaints, first_response, resolution, nps, csat, churn, sla) with the columns
     in :data:`KPI_COLUMNS`.
     """
     s = settings or Settings()
@@ -170,6 +193,7 @@ def kpis(
         _duration(conn, params, "resolution", "Median resolution", s),
         *_surveys(conn, params, s),
         _churn(conn, params, s),
+        _sla(conn, period, filters, s),
     ]
     frame = pd.DataFrame(rows, columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)
