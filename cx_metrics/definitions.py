@@ -44,8 +44,11 @@ DEFINITIONS: dict[str, str] = {
         "growth in complaints."
     ),
     "top_movers": (
-        "Change of each value's complaint rate (per 1,000 active customer-days) against the previous period of "
-        "equal length; exact conditional Poisson test. Significant movers first, then by the size of the change."
+        "Change of each value's complaint rate against the previous period of equal length. Exposure is "
+        "customer-days (the days each customer was active in the period; the cohort's own for plan, region, "
+        "segment, generation), so a growing base is not read as more complaints; shown per 1,000 customers "
+        "active on average. Exact conditional Poisson test; significant movers first, then by the size of the "
+        "change."
     ),
     "anomalies": (
         "Robust z = (count − median of the previous 28 days / 4 weeks / 6 months) ÷ (1.4826 × MAD), with the MAD "

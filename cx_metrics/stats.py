@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from scipy import stats as sps
 
 
@@ -117,6 +119,15 @@ def poisson_ci(count: int, confidence: float = 0.95) -> Interval:
     low = 0.0 if count == 0 else float(sps.chi2.ppf(a / 2, 2 * count) / 2)
     high = float(sps.chi2.ppf(1 - a / 2, 2 * count + 2) / 2)
     return Interval(low, high)
+
+
+def poisson_ci_arrays(counts: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """:func:`poisson_ci` for many counts at once (numpy arrays of low and high bounds)."""
+    k = np.asarray(counts, dtype=float)
+    a = 1 - confidence
+    low = np.where(k > 0, sps.chi2.ppf(a / 2, 2 * np.maximum(k, 1)) / 2, 0.0)
+    high = sps.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+    return low, high
 
 
 def median_test(above1: int, n1: int, above0: int, n0: int) -> float:

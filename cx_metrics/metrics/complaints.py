@@ -137,16 +137,12 @@ def complaint_volume(
     else:
         out["active_customers"] = np.nan
     out["active_customers"] = out["active_customers"].fillna(0).astype("int64")
-    triples = []
-    for k, n in zip(out["complaints"], out["active_customers"], strict=True):
-        if n <= 0:
-            triples.append((math.nan, math.nan, math.nan))
-            continue
-        ci = stats.poisson_ci(int(k))
-        triples.append((1000 * k / n, 1000 * ci.low / n, 1000 * ci.high / n))
-    out["per_1000"] = [r for r, _, _ in triples]
-    out["per_1000_low"] = [lo for _, lo, _ in triples]
-    out["per_1000_high"] = [hi for _, _, hi in triples]
+    customers = out["active_customers"].to_numpy(dtype=float)
+    count = out["complaints"].to_numpy(dtype=float)
+    low, high = stats.poisson_ci_arrays(count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(customers > 0, 1000 / customers, np.nan)
+    out["per_1000"], out["per_1000_low"], out["per_1000_high"] = count * scale, low * scale, high * scale
     return out[columns]
 
 
@@ -170,39 +166,41 @@ def top_movers(
 ) -> pd.DataFrame:
     """Which dimension values' complaint rates rose or fell most vs the previous period of equal length.
 
-    The rate is complaints per 1,000 customers active in the period (the cohort's own for customer
-    dimensions); the change is tested with the exact conditional Poisson test on counts with the active
-    customer-days as exposure. Columns: ``dimension``, ``complaints``, ``prev_complaints``, ``per_1000``,
+    Exposure is customer-days (the days each customer was active in the period; the cohort's own for customer
+    dimensions); the change is tested with the exact conditional Poisson test on the counts with that
+    exposure, and rates are shown per 1,000 customers active on average. Columns: ``dimension``,
+    ``complaints``, ``prev_complaints``, ``per_1000``,
     ``prev_per_1000``, ``change`` (relative), ``p_value``, ``significant``, ``direction`` (up/down/flat).
     Sorted: significant first, then by the size of the relative change.
     """
+    _check("day", by)
     s = settings or Settings()
     prev = period.previous()
     both = Period(prev.start, period.end)
-    frame = complaint_volume(conn, period=both, grain="day", by=by, filters=filters, settings=s)
+    frame = complaint_volume(conn, period=both, grain="day", by=by, filters=filters, settings=s, per_active=False)
     columns = ["dimension", "complaints", "prev_complaints", "per_1000", "prev_per_1000", "change", "p_value",
                "significant", "direction"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    frame["current"] = frame["period_start"] >= pd.Timestamp(period.start_ts)
-    # exposure: customer-days (sum over days of customers active that day)
-    agg = frame.groupby(["dimension", "current"]).agg(complaints=("complaints", "sum"),
-                                                      exposure=("active_customers", "sum")).reset_index()
-    cur = agg[agg["current"]].set_index("dimension")
-    old = agg[~agg["current"]].set_index("dimension")
+    frame["period"] = np.where(frame["period_start"] >= pd.Timestamp(period.start_ts), "current", "previous")
+    counts = frame.groupby(["dimension", "period"])["complaints"].sum()
+    exposure = query(conn, "active_customer_days", {**(filters or Filters()).params(), "by": by,
+                                                    **period.comparison_params()})
+    days = {(str(d) if by in CUSTOMER_DIMENSIONS else None, str(p)): float(v)
+            for d, p, v in zip(exposure["dimension"], exposure["period"], exposure["customer_days"], strict=True)}
     rows = []
-    for dim in sorted(set(cur.index) | set(old.index)):
-        k1 = int(cur["complaints"].get(dim, 0))
-        k0 = int(old["complaints"].get(dim, 0))
-        e1 = float(cur["exposure"].get(dim, 0)) / period.days
-        e0 = float(old["exposure"].get(dim, 0)) / prev.days
+    for dim in sorted(frame["dimension"].unique()):
+        key = str(dim) if by in CUSTOMER_DIMENSIONS else None
+        k1, k0 = int(counts.get((dim, "current"), 0)), int(counts.get((dim, "previous"), 0))
+        e1, e0 = days.get((key, "current"), 0.0), days.get((key, "previous"), 0.0)
         if e1 <= 0 or e0 <= 0:
             continue
-        cmp = stats.poisson_rate_test(k1, e1 * period.days, k0, e0 * prev.days)
+        cmp = stats.poisson_rate_test(k1, e1, k0, e0)
         rows.append({
             "dimension": dim, "complaints": k1, "prev_complaints": k0,
-            "per_1000": 1000 * k1 / e1, "prev_per_1000": 1000 * k0 / e0, "change": cmp.delta,
-            "p_value": cmp.p_value, "significant": cmp.p_value < s.alpha,
+            # per 1,000 customers active on average over the period
+            "per_1000": 1000 * k1 / (e1 / period.days), "prev_per_1000": 1000 * k0 / (e0 / prev.days),
+            "change": cmp.delta, "p_value": cmp.p_value, "significant": cmp.p_value < s.alpha,
         })
     out = pd.DataFrame(rows, columns=columns[:-1])
     if out.empty:
