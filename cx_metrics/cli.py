@@ -189,6 +189,8 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, period=p, metric=a.metric, by=a.group, filters=f)),
     "sla-breaches": ("sla", lambda c, p, f, s, a: resolution.sla_breaches(c, period=p, filters=f, settings=s)),
     "backlog": ("backlog", lambda c, p, f, s, a: resolution.backlog(c, filters=f)),
+    "follow-through": ("follow_through", lambda c, p, f, s, a: resolution.follow_through(
+        c, period=p, by=a.group, filters=f, settings=s)),
     "csat-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
         c, period=p, by=a.handling, filters=f, settings=s)),
     "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(

@@ -73,6 +73,11 @@ DEFINITIONS: dict[str, str] = {
         "target count as breached; open tickets not yet past it are pending and in neither count. Targets in "
         "hours come from [sla.first_response_hours] / [sla.resolution_hours] in cx.toml. 95% Wilson interval."
     ),
+    "follow_through": (
+        "Of the solved tickets created in the period: reopen rate = reopened at least once ÷ solved; one-touch "
+        "= solved with fewer than 2 agent replies ÷ solved with a reply count; handoffs = group stations − 1 "
+        "(mean, and the share handed off at least once). 95% Wilson intervals."
+    ),
     "backlog": (
         "Tickets not solved or closed at the data's latest time, by how long they have been open: <1 day, "
         "1-3, 3-7, 7-30, >30 days."

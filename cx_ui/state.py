@@ -184,6 +184,11 @@ def sla_breaches(path: str, version: int, period: Period, filters: Filters) -> p
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def follow_through(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    return resolution.follow_through(connection(), period=period, by=by, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def backlog(path: str, version: int, filters: Filters) -> pd.DataFrame:
     return resolution.backlog(connection(), filters=filters)
 

@@ -44,6 +44,16 @@ if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
                 f"(df {int(row['degrees_of_freedom'])}), p = {row['p_value']:.2g} — **{verdict}**.")
 st.caption(DEFINITIONS["time_to_event"])
 
+st.subheader("Follow-through: reopens, one-touch, handoffs")
+follow = state.follow_through(path, version, period, filters, by)
+percent = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+           for c in ("reopen_rate", "reopen_low", "reopen_high", "one_touch_rate", "one_touch_low", "one_touch_high",
+                     "handed_off_rate")}
+st.dataframe(follow.assign(small_n=follow["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
+             hide_index=True, width="stretch",
+             column_config={**percent, "mean_handoffs": st.column_config.NumberColumn("mean handoffs", format="%.2f")})
+st.caption(DEFINITIONS["follow_through"])
+
 st.subheader("SLA breach rate")
 sla = state.sla_breaches(path, version, period, filters)
 st.dataframe(sla, hide_index=True, width="stretch",

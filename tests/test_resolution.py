@@ -86,3 +86,14 @@ def test_planted_handoff_and_speed_effects(demo_conn: db.Connection) -> None:
     assert speed.loc["< 4 h", "csat"] > speed.loc["> 7 days", "csat"] + 30
     test = R.logrank(demo_conn, period=period, by="handoffs").iloc[0]
     assert test["p_value"] < 1e-6  # handed-off tickets take longer (planted)
+
+
+def test_follow_through(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET reopens = 1, replies = 3, group_stations = 2 WHERE ticket_id = 't2'")
+    tiny_conn.execute("UPDATE tickets SET reopens = 0, replies = 1, group_stations = 1 WHERE ticket_id = 't1'")
+    row = R.follow_through(tiny_conn, period=TINY_PERIOD).iloc[0]
+    # solved and created in the period: t1 and t2
+    assert row["solved"] == 2
+    assert row["reopen_rate"] == pytest.approx(0.5) and row["one_touch_rate"] == pytest.approx(0.5)
+    assert row["mean_handoffs"] == pytest.approx(0.5) and row["handed_off_rate"] == pytest.approx(0.5)
+    assert row["reopen_low"] < 0.5 < row["reopen_high"]

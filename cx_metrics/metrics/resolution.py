@@ -218,3 +218,34 @@ def experience_vs_outcome(
     frame["small_n"] = frame["responses"] < s.min_cell_n
     frame["bucket"] = frame["bucket"].str.replace(r"^[a-e]: ", "", regex=True)
     return frame
+
+
+def follow_through(
+    conn: Connection, *, period: Period, by: str = "all", filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Reopens, one-touch resolution and handoffs of the solved tickets created in the period, per group.
+
+    reopen rate = solved tickets reopened at least once / solved tickets; one-touch = solved with fewer than 2
+    agent replies / solved tickets with a reply count; handoffs = group stations - 1. Columns: ``group``,
+    ``solved``, ``reopen_rate``, ``reopen_low``, ``reopen_high``, ``one_touch_rate``, ``one_touch_low``,
+    ``one_touch_high``, ``mean_handoffs``, ``handed_off_rate`` (share with 1+ handoff), ``small_n``.
+    Rates in 0..1 with 95% Wilson intervals.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
+    s = settings or Settings()
+    frame = query(conn, "follow_through", {**(filters or Filters()).params(), "by": by, "start": period.start_ts,
+                                           "end": period.end_ts})
+    out = pd.DataFrame({"group": frame["grp"].astype(str), "solved": frame["solved"]})
+    for name, k, n in (("reopen", frame["reopened"], frame["solved"]),
+                       ("one_touch", frame["one_touch"], frame["with_replies"])):
+        cis = [stats.wilson_ci(int(a), int(b), s.confidence) for a, b in zip(k, n, strict=True)]
+        out[f"{name}_rate"] = np.where(n > 0, k / n.clip(lower=1), np.nan)
+        out[f"{name}_low"] = [c.low for c in cis]
+        out[f"{name}_high"] = [c.high for c in cis]
+    out["mean_handoffs"] = frame["mean_handoffs"]
+    out["handed_off_rate"] = np.where(frame["with_stations"] > 0,
+                                      frame["handed_off"] / frame["with_stations"].clip(lower=1), np.nan)
+    out["small_n"] = out["solved"] < s.min_cell_n
+    return out

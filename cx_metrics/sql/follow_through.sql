@@ -1,0 +1,33 @@
+-- grain: one row per group ($by) for tickets created in [$start, $end) and solved (solved_at set): reopens,
+-- one-touch resolutions (fewer than 2 agent replies; tickets without a reply count are left out of that rate),
+-- and handoffs (group stations - 1; tickets without station counts left out).
+SELECT
+    CASE $by
+        WHEN 'channel' THEN coalesce(t.channel, '(no channel)')
+        WHEN 'priority' THEN coalesce(t.priority, '(no priority)')
+        WHEN 'group' THEN coalesce(t.group_name, '(no group)')
+        WHEN 'category' THEN coalesce(t.category, '(no category)')
+        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
+        WHEN 'region' THEN coalesce(c.region, '(unknown)')
+        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
+        WHEN 'handoffs' THEN CASE WHEN t.group_stations IS NULL THEN '(unknown)'
+            WHEN t.group_stations <= 1 THEN '0 handoffs' WHEN t.group_stations = 2 THEN '1 handoff'
+            ELSE '2+ handoffs' END
+        ELSE 'All tickets' END AS grp,
+    count(*) AS solved,
+    count(*) FILTER (WHERE coalesce(t.reopens, 0) >= 1) AS reopened,
+    count(t.replies) AS with_replies,
+    count(*) FILTER (WHERE t.replies < 2) AS one_touch,
+    count(t.group_stations) AS with_stations,
+    avg(greatest(t.group_stations - 1, 0)) AS mean_handoffs,
+    count(*) FILTER (WHERE t.group_stations >= 2) AS handed_off,
+    count(*) FILTER (WHERE t.group_stations >= 3) AS handed_off_twice
+FROM tickets AS t
+LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+WHERE t.created_at >= $start AND t.created_at < $end AND t.solved_at IS NOT NULL
+  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
+  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
+  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+GROUP BY 1
+ORDER BY 1
