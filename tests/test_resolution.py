@@ -97,3 +97,18 @@ def test_follow_through(tiny_conn: db.Connection) -> None:
     assert row["reopen_rate"] == pytest.approx(0.5) and row["one_touch_rate"] == pytest.approx(0.5)
     assert row["mean_handoffs"] == pytest.approx(0.5) and row["handed_off_rate"] == pytest.approx(0.5)
     assert row["reopen_low"] < 0.5 < row["reopen_high"]
+
+
+def test_closed_tickets_without_a_time_are_not_counted_as_waiting(tiny_conn: db.Connection) -> None:
+    # a closed ticket whose export carries no solve time (Zendesk API/Fivetran tickets): its end is unknown
+    tiny_conn.execute("UPDATE tickets SET priority = 'urgent'")
+    tiny_conn.execute("UPDATE tickets SET status = 'closed' WHERE ticket_id = 't3'")
+    row = R.time_to_event(tiny_conn, period=TINY_PERIOD, metric="full_resolution").iloc[0]
+    assert (row["tickets"], row["completed"], row["censored"]) == (3, 2, 1)  # t3 left out, only t4 waits
+    res = R.sla_breaches(tiny_conn, period=TINY_PERIOD).set_index("target").loc["resolution"]
+    assert (res["achieved"], res["breached"], res["open_breached"]) == (1, 1, 0)  # t3 is no open breach
+    from cx_metrics.metrics import overview
+
+    tile = overview.kpis(tiny_conn, period=TINY_PERIOD).set_index("metric").loc["resolution"]
+    assert "1 solved or closed tickets without a recorded time are left out" in tile["note"]
+    assert "1 tickets still open are censored" in tile["note"]

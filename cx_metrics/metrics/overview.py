@@ -91,6 +91,9 @@ def _duration(
     note = f"{waiting:,} tickets {what} are censored (not in the median)."
     if bad:
         note += f" {bad:,} tickets with the end before the creation time are left out."
+    unknown = _int(cur, "end_unknown")
+    if unknown:
+        note += f" {unknown:,} solved or closed tickets without a recorded time are left out."
     return _row(
         metric=metric, label=label, unit="hours",
         value=value, ci_low=float(cur["median_ci_low"]) if n1 else math.nan,

@@ -1,7 +1,8 @@
 -- grain: one row per group ($by) x duration (minutes, rounded) x event flag, for tickets created in
 -- [$start, $end): how many tickets reached the end point ($metric: first_response / first_resolution /
 -- full_resolution) after that many minutes (event), or were still waiting at $as_of after that many minutes
--- (censored). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
+-- (censored). Solved or closed tickets without the end time are left out (when they ended is unknown,
+-- and they are not still waiting). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
 WITH base AS (
     SELECT
         CASE $by
@@ -20,7 +21,8 @@ WITH base AS (
         CASE $metric
             WHEN 'first_response' THEN t.first_response_at
             WHEN 'first_resolution' THEN coalesce(t.first_solved_at, t.solved_at)
-            ELSE t.solved_at END AS done_at
+            ELSE t.solved_at END AS done_at,
+        t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
     LEFT JOIN customers AS c ON c.customer_id = t.customer_id
     WHERE t.created_at >= $start AND t.created_at < $end
@@ -36,5 +38,6 @@ SELECT
     count(*) AS tickets
 FROM base
 WHERE coalesce(done_at, $as_of) >= created_at
+  AND NOT (done_at IS NULL AND finished)  -- solved/closed with no time recorded: when it ended is unknown
 GROUP BY ALL
 ORDER BY grp, minutes

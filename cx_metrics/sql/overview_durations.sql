@@ -7,7 +7,8 @@ WITH base AS (
     SELECT
         CASE WHEN t.created_at >= $cur_start THEN 'current' ELSE 'previous' END AS period,
         t.created_at,
-        CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at
+        CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at,
+        t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
     LEFT JOIN customers AS c ON c.customer_id = t.customer_id
     WHERE t.created_at >= $prev_start AND t.created_at < $cur_end
@@ -47,7 +48,8 @@ summary AS (
 waiting AS (
     SELECT
         period,
-        count(*) FILTER (WHERE done_at IS NULL) AS still_waiting,
+        count(*) FILTER (WHERE done_at IS NULL AND NOT finished) AS still_waiting,
+        count(*) FILTER (WHERE done_at IS NULL AND finished) AS end_unknown,
         count(*) FILTER (WHERE done_at < created_at) AS inconsistent
     FROM base
     GROUP BY period
@@ -61,6 +63,7 @@ SELECT
     s.median_ci_high,
     coalesce(s.above_pooled, 0) AS above_pooled,
     coalesce(w.still_waiting, 0) AS still_waiting,
+    coalesce(w.end_unknown, 0) AS end_unknown,
     coalesce(w.inconsistent, 0) AS inconsistent
 FROM (VALUES ('current'), ('previous')) AS p (period)
 LEFT JOIN summary AS s ON s.period = p.period

@@ -7,7 +7,8 @@ WITH base AS (
         coalesce(t.priority, '(no priority)') AS priority,
         t.created_at,
         CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at,
-        CAST($targets AS MAP(VARCHAR, DOUBLE))[coalesce(t.priority, '(no priority)')] AS target_hours
+        CAST($targets AS MAP(VARCHAR, DOUBLE))[coalesce(t.priority, '(no priority)')] AS target_hours,
+        t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
     LEFT JOIN customers AS c ON c.customer_id = t.customer_id
     WHERE t.created_at >= $start AND t.created_at < $end
@@ -29,5 +30,6 @@ SELECT
         AS open_breached
 FROM base
 WHERE target_hours IS NOT NULL
+  AND NOT (done_at IS NULL AND finished)  -- solved/closed with no time recorded: neither achieved nor breached
 GROUP BY priority
 ORDER BY priority
