@@ -50,14 +50,33 @@ def sql_params(name: str) -> frozenset[str]:
     return frozenset(_PARAM_RE.findall(sql_text(name)))
 
 
+_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)-- @include (?P<name>[a-z_]+)[ \t]*$", re.MULTILINE)
+
+
 @cache
 def sql_text(name: str) -> str:
-    """The text of ``cx_metrics/sql/<name>.sql`` (one query per file)."""
+    """The text of ``cx_metrics/sql/<name>.sql`` (one query per file).
+
+    A line ``-- @include fragment`` is replaced by ``cx_metrics/sql/fragments/fragment.sql``, indented like
+    the directive, so the complaint rule, the shared filters and the cohort labels are written once.
+    """
     path = resources.files("cx_metrics") / "sql" / f"{name}.sql"
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:  # pragma: no cover - programming error
         raise KeyError(f"no SQL file named {name!r} in cx_metrics/sql") from exc
+    return _INCLUDE_RE.sub(lambda m: _fragment(m.group("name"), m.group("indent")), text)
+
+
+@cache
+def _fragment(name: str, indent: str) -> str:
+    path = resources.files("cx_metrics") / "sql" / "fragments" / f"{name}.sql"
+    try:
+        text = path.read_text(encoding="utf-8").rstrip("\n")
+    except FileNotFoundError as exc:  # pragma: no cover - programming error
+        raise KeyError(f"no SQL fragment named {name!r} in cx_metrics/sql/fragments") from exc
+    text = _INCLUDE_RE.sub(lambda m: _fragment(m.group("name"), m.group("indent")), text)  # fragments nest
+    return "\n".join(indent + line if line else line for line in text.splitlines())
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -137,3 +137,13 @@ def test_a_populated_older_database_is_upgraded_in_place(tmp_path: Path, monkeyp
     assert db.schema_version(conn) == len(every)
     assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (counts["tickets"],)
     conn.close()
+
+
+def test_sql_fragments_are_expanded_and_written_once() -> None:
+    sql_dir = Path(db.__file__).parent / "sql"
+    for path in sql_dir.glob("*.sql"):
+        text = db.sql_text(path.stem)
+        assert "@include" not in text, f"{path.name}: an include was not expanded"
+    assert "$custom_rule" in db.sql_text("complaint_volume") and "'Gen Alpha'" in db.sql_text("complaint_rows")
+    raw = "\n".join(p.read_text() for p in sql_dir.glob("*.sql"))
+    assert "$custom_rule" not in raw and "'Gen Alpha'" not in raw  # only in fragments/

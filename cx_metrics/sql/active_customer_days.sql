@@ -12,14 +12,8 @@ SELECT
         WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
         WHEN 'region' THEN coalesce(c.region, '(unknown)')
         WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
-        WHEN 'generation' THEN CASE
-            WHEN c.birth_year IS NULL THEN '(unknown)'
-            WHEN c.birth_year <= 1945 THEN 'Silent'
-            WHEN c.birth_year <= 1964 THEN 'Boomers'
-            WHEN c.birth_year <= 1980 THEN 'Gen X'
-            WHEN c.birth_year <= 1996 THEN 'Millennials'
-            WHEN c.birth_year <= 2012 THEN 'Gen Z'
-            ELSE 'Gen Alpha' END
+        WHEN 'generation' THEN
+            -- @include generation
         ELSE 'All complaints' END ELSE NULL END
         AS dimension,
     sum(greatest(0, date_diff('second',
@@ -30,7 +24,5 @@ CROSS JOIN (
     VALUES ('current', $cur_start, $cur_end), ('previous', $prev_start, $cur_start)
 ) AS p (period, start_at, end_at)
 WHERE true
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  -- @include customer_filters
 GROUP BY 1, 2

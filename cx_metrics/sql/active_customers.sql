@@ -15,14 +15,8 @@ SELECT
         WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
         WHEN 'region' THEN coalesce(c.region, '(unknown)')
         WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
-        WHEN 'generation' THEN CASE
-            WHEN c.birth_year IS NULL THEN '(unknown)'
-            WHEN c.birth_year <= 1945 THEN 'Silent'
-            WHEN c.birth_year <= 1964 THEN 'Boomers'
-            WHEN c.birth_year <= 1980 THEN 'Gen X'
-            WHEN c.birth_year <= 1996 THEN 'Millennials'
-            WHEN c.birth_year <= 2012 THEN 'Gen Z'
-            ELSE 'Gen Alpha' END
+        WHEN 'generation' THEN
+            -- @include generation
         ELSE 'All complaints' END ELSE NULL END
         AS dimension,
     count(*) AS active_customers
@@ -30,8 +24,6 @@ FROM buckets AS b
 JOIN customers AS c
   ON (c.signup_at IS NULL OR c.signup_at < b.period_end) AND (c.churned_at IS NULL OR c.churned_at >= b.period_start)
 WHERE true
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  -- @include customer_filters
 GROUP BY 1, 2
 ORDER BY 1, 2

@@ -14,8 +14,6 @@ LEFT JOIN customers AS c ON c.customer_id = t.customer_id
 WHERE (t.solved_at IS NULL OR t.solved_at > $as_of) AND (t.closed_at IS NULL OR t.closed_at > $as_of)
   AND (t.created_at IS NULL OR t.created_at <= $as_of)
   AND t.status NOT IN ('solved', 'closed')
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
-  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+  -- @include customer_filters
+  -- @include channel_filter
 GROUP BY 1

@@ -20,10 +20,8 @@ WITH linked AS (
     JOIN tickets AS t ON t.ticket_id = r.ticket_id
     LEFT JOIN customers AS c ON c.customer_id = t.customer_id
     WHERE r.metric = 'csat' AND t.created_at >= $start AND t.created_at < $end
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
-  AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), t.channel))
+  -- @include customer_filters
+  -- @include channel_filter
 )
 SELECT
     bucket,

@@ -14,7 +14,5 @@ CROSS JOIN (
     VALUES ('current', $cur_start, $cur_end), ('previous', $prev_start, $cur_start)
 ) AS p (period, start_at, end_at)
 WHERE true
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  -- @include customer_filters
 GROUP BY p.period

@@ -17,8 +17,6 @@ FROM survey_responses AS r
 LEFT JOIN customers AS c ON c.customer_id = r.customer_id
 WHERE r.metric IN ('nps', 'csat')
   AND r.responded_at >= $prev_start AND r.responded_at < $cur_end
-  AND ($all_plans OR list_contains(CAST($plans AS VARCHAR[]), c.plan))
-  AND ($all_regions OR list_contains(CAST($regions AS VARCHAR[]), c.region))
-  AND ($all_segments OR list_contains(CAST($segments AS VARCHAR[]), c.segment))
+  -- @include customer_filters
   AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), r.channel))
 GROUP BY 1, 2
