@@ -232,6 +232,14 @@ def import_rejects(path: str, version: int, import_id: int) -> pd.DataFrame:
     return ingest.rejects_of(connection(), import_id)
 
 
+def require_data() -> None:
+    """Stop the page with what to do when the database holds no data yet."""
+    if not has_data():
+        st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports on the "
+                "Upload exports page.")
+        st.stop()
+
+
 def has_data() -> bool:
     counts = table_counts(*key())
     data_rows = counts.loc[~counts["table_name"].isin(["imports", "import_rejects"]), "row_count"]

@@ -17,9 +17,7 @@ LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", 
 
 st.title("Complaint trends")
 path, version = state.key()
-if not state.has_data():
-    st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports.")
-    st.stop()
+state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")

@@ -14,9 +14,7 @@ from cx_ui import state
 
 st.title("Executive overview")
 path, version = state.key()
-if not state.has_data():
-    st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports.")
-    st.stop()
+state.require_data()
 
 period, filters = state.current_view()
 s = state.settings()

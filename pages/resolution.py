@@ -16,9 +16,7 @@ LABELS = {"first_response": "First response", "first_resolution": "First resolut
 
 st.title("Resolution and follow-through")
 path, version = state.key()
-if not state.has_data():
-    st.info("The database is empty. Run `cx demo` to load the demo dataset, or import your exports.")
-    st.stop()
+state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")

@@ -6,19 +6,8 @@ WITH buckets AS (
 )
 SELECT
     b.period_start,
-    CASE WHEN $by IN ('plan', 'region', 'segment', 'generation') THEN CASE $by
-        WHEN 'category' THEN coalesce(NULL, '(no category)')
-        WHEN 'channel' THEN coalesce(NULL, '(no channel)')
-        WHEN 'priority' THEN coalesce(NULL, '(no priority)')
-        WHEN 'group' THEN coalesce(NULL, '(no group)')
-        WHEN 'ticket_type' THEN coalesce(NULL, '(no type)')
-        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
-        WHEN 'region' THEN coalesce(c.region, '(unknown)')
-        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
-        WHEN 'generation' THEN
-            -- @include generation
-        ELSE 'All complaints' END ELSE NULL END
-        AS dimension,
+    -- @include cohort_dimension
+    AS dimension,
     count(*) AS active_customers
 FROM buckets AS b
 JOIN customers AS c

@@ -5,18 +5,8 @@
 -- and they are not still waiting). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
 WITH base AS (
     SELECT
-        CASE $by
-        WHEN 'channel' THEN coalesce(t.channel, '(no channel)')
-        WHEN 'priority' THEN coalesce(t.priority, '(no priority)')
-        WHEN 'group' THEN coalesce(t.group_name, '(no group)')
-        WHEN 'category' THEN coalesce(t.category, '(no category)')
-        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
-        WHEN 'region' THEN coalesce(c.region, '(unknown)')
-        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
-        WHEN 'handoffs' THEN CASE WHEN t.group_stations IS NULL THEN '(unknown)'
-            WHEN t.group_stations <= 1 THEN '0 handoffs' WHEN t.group_stations = 2 THEN '1 handoff'
-            ELSE '2+ handoffs' END
-        ELSE 'All tickets' END AS grp,
+        -- @include ticket_group
+        AS grp,
         t.created_at,
         CASE $metric
             WHEN 'first_response' THEN t.first_response_at

@@ -2,18 +2,8 @@
 -- one-touch resolutions (fewer than 2 agent replies; tickets without a reply count are left out of that rate),
 -- and handoffs (group stations - 1; tickets without station counts left out).
 SELECT
-    CASE $by
-        WHEN 'channel' THEN coalesce(t.channel, '(no channel)')
-        WHEN 'priority' THEN coalesce(t.priority, '(no priority)')
-        WHEN 'group' THEN coalesce(t.group_name, '(no group)')
-        WHEN 'category' THEN coalesce(t.category, '(no category)')
-        WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
-        WHEN 'region' THEN coalesce(c.region, '(unknown)')
-        WHEN 'segment' THEN coalesce(c.segment, '(unknown)')
-        WHEN 'handoffs' THEN CASE WHEN t.group_stations IS NULL THEN '(unknown)'
-            WHEN t.group_stations <= 1 THEN '0 handoffs' WHEN t.group_stations = 2 THEN '1 handoff'
-            ELSE '2+ handoffs' END
-        ELSE 'All tickets' END AS grp,
+    -- @include ticket_group
+    AS grp,
     count(*) AS solved,
     count(*) FILTER (WHERE coalesce(t.reopens, 0) >= 1) AS reopened,
     count(t.replies) AS with_replies,
