@@ -61,6 +61,22 @@ def _int(rec: dict[str, Any] | None, col: str) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
+def _proportion_tile(
+    metric: str, label: str, k1: int, n1: int, k0: int, n0: int, s: Settings, *, higher_is_better: bool,
+    note: str = "",
+) -> dict[str, Any]:
+    """A percentage tile: k/n now and before, Wilson intervals, two-proportion z-test on the change."""
+    w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
+    cmp = stats.two_proportion_test(k1, n1, k0, n0)
+    return _row(
+        metric=metric, label=label, unit="%",
+        value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
+        prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
+        prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
+        higher_is_better=higher_is_better, small_n=n1 < s.min_cell_n, note=note,
+    )
+
+
 def _complaints(conn: Connection, params: dict[str, Any], period: Period, s: Settings) -> dict[str, Any]:
     rows = _by_period(query(conn, "overview_complaints", params))
     cur, prev = _int(rows.get("current"), "complaints"), _int(rows.get("previous"), "complaints")
@@ -125,15 +141,7 @@ def _surveys(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict
     cur, prev = recs.get(("current", "csat")), recs.get(("previous", "csat"))
     k1, n1 = _int(cur, "satisfied"), _int(cur, "responses")
     k0, n0 = _int(prev, "satisfied"), _int(prev, "responses")
-    w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
-    cmp = stats.two_proportion_test(k1, n1, k0, n0)
-    out.append(_row(
-        metric="csat", label="CSAT", unit="%",
-        value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
-        prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
-        prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=True, small_n=n1 < s.min_cell_n,
-    ))
+    out.append(_proportion_tile("csat", "CSAT", k1, n1, k0, n0, s, higher_is_better=True))
     return out
 
 
@@ -141,16 +149,8 @@ def _churn(conn: Connection, params: dict[str, Any], s: Settings) -> dict[str, A
     rows = _by_period(query(conn, "overview_churn", params))
     k1, n1 = _int(rows.get("current"), "lost"), _int(rows.get("current"), "at_start")
     k0, n0 = _int(rows.get("previous"), "lost"), _int(rows.get("previous"), "at_start")
-    w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
-    cmp = stats.two_proportion_test(k1, n1, k0, n0)
-    return _row(
-        metric="churn", label="Churn rate", unit="%",
-        value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
-        prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
-        prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=False, small_n=n1 < s.min_cell_n,
-        note=f"{k1:,} of {n1:,} customers active at the period start churned in it.",
-    )
+    return _proportion_tile("churn", "Churn rate", k1, n1, k0, n0, s, higher_is_better=False,
+                            note=f"{k1:,} of {n1:,} customers active at the period start churned in it.")
 
 
 def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:
@@ -164,16 +164,9 @@ def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings)
         counts.append((int(res["breached"].sum()), int((res["breached"] + res["achieved"]).sum()),
                        int(res["pending"].sum())))
     (k1, n1, pending), (k0, n0, _) = counts
-    w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
-    cmp = stats.two_proportion_test(k1, n1, k0, n0)
-    return _row(
-        metric="sla", label="SLA breach rate (resolution)", unit="%",
-        value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
-        prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
-        prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=False, small_n=n1 < s.min_cell_n,
-        note=f"{pending:,} open tickets not yet past their target are pending (in neither count).",
-    )
+    return _proportion_tile(
+        "sla", "SLA breach rate (resolution)", k1, n1, k0, n0, s, higher_is_better=False,
+        note=f"{pending:,} open tickets not yet past their target are pending (in neither count).")
 
 
 def kpis(
