@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cx_metrics.business_hours import Schedule, ScheduleError, schedule_from_config
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,6 +58,10 @@ class Settings:
         "urgent": 1.0, "high": 4.0, "normal": 8.0, "low": 24.0})
     sla_resolution_hours: dict[str, float] = field(default_factory=lambda: {
         "urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0})
+    #: opening hours for business-hours durations ([business_hours] in cx.toml: timezone, monday..sunday, holidays)
+    business_hours: Schedule = field(default_factory=Schedule)
+    #: the clock SLA targets are counted on: "calendar" (wall time) or "business" (the schedule above)
+    sla_clock: str = "calendar"
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -74,6 +80,7 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_COMPLAINT_CATEGORIES": ("complaint_categories", tuple),
     "CX_COMPLAINT_TAGS": ("complaint_tags", tuple),
     "CX_COMPLAINT_LOW_CSAT": ("complaint_low_csat", bool),
+    "CX_SLA_CLOCK": ("sla_clock", str),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -88,6 +95,7 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "complaints.categories": ("complaint_categories", tuple),
     "complaints.tags": ("complaint_tags", tuple),
     "complaints.low_csat": ("complaint_low_csat", bool),
+    "sla.clock": ("sla_clock", str),
 }
 
 
@@ -143,6 +151,8 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"alpha must be between 0 and 0.5, got {s.alpha}")
     if not 0.5 < s.confidence < 1:
         raise ConfigError(f"confidence must be between 0.5 and 1, got {s.confidence}")
+    if s.sla_clock not in ("calendar", "business"):
+        raise ConfigError(f"sla clock must be 'calendar' or 'business', got {s.sla_clock!r}")
     if s.csat_top_boxes < 1:
         raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
     return s
@@ -173,6 +183,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                     values[f"sla_{table}"] = {str(k).lower(): float(v) for k, v in targets.items()}
                 except (AttributeError, TypeError, ValueError) as exc:
                     raise ConfigError(f"[sla.{table}] must map priorities to hours, e.g. urgent = 1") from exc
+        if "business_hours" in data:
+            try:
+                values["business_hours"] = schedule_from_config(dict(data["business_hours"]))
+            except (ScheduleError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{config_path}: {exc}") from exc
         for key, raw in _flatten(data).items():
             if key in _FILE_KEYS:
                 attr, kind = _FILE_KEYS[key]

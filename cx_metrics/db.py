@@ -50,7 +50,8 @@ def sql_params(name: str) -> frozenset[str]:
     return frozenset(_PARAM_RE.findall(sql_text(name)))
 
 
-_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)-- @include (?P<name>[a-z_]+)[ \t]*$", re.MULTILINE)
+_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)-- @include (?P<name>[a-z_]+)(?:\((?P<args>[A-Za-z0-9_., ]*)\))?[ \t]*$",
+                         re.MULTILINE)
 
 
 @cache
@@ -59,23 +60,33 @@ def sql_text(name: str) -> str:
 
     A line ``-- @include fragment`` is replaced by ``cx_metrics/sql/fragments/fragment.sql``, indented like
     the directive, so the complaint rule, the shared filters and the cohort labels are written once.
+    ``-- @include fragment(a, b)`` also replaces ``{1}``, ``{2}`` in the fragment by the column names given.
     """
     path = resources.files("cx_metrics") / "sql" / f"{name}.sql"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:  # pragma: no cover - programming error
         raise KeyError(f"no SQL file named {name!r} in cx_metrics/sql") from exc
-    return _INCLUDE_RE.sub(lambda m: _fragment(m.group("name"), m.group("indent")), text)
+    return _INCLUDE_RE.sub(_expand, text)
+
+
+def _expand(match: re.Match[str]) -> str:
+    args = tuple(a.strip() for a in (match.group("args") or "").split(",") if a.strip())
+    return _fragment(match.group("name"), match.group("indent"), args)
 
 
 @cache
-def _fragment(name: str, indent: str) -> str:
+def _fragment(name: str, indent: str, args: tuple[str, ...] = ()) -> str:
     path = resources.files("cx_metrics") / "sql" / "fragments" / f"{name}.sql"
     try:
         text = path.read_text(encoding="utf-8").rstrip("\n")
     except FileNotFoundError as exc:  # pragma: no cover - programming error
         raise KeyError(f"no SQL fragment named {name!r} in cx_metrics/sql/fragments") from exc
-    text = _INCLUDE_RE.sub(lambda m: _fragment(m.group("name"), m.group("indent")), text)  # fragments nest
+    for i, arg in enumerate(args, start=1):
+        text = text.replace("{" + str(i) + "}", arg)
+    if re.search(r"\{\d\}", text):
+        raise KeyError(f"SQL fragment {name!r} needs arguments: -- @include {name}(column, ...)")
+    text = _INCLUDE_RE.sub(_expand, text)  # fragments nest
     return "\n".join(indent + line if line else line for line in text.splitlines())
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cx_metrics import stats
+from cx_metrics import business_hours, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
@@ -22,6 +23,7 @@ from cx_metrics.filters import Filters, Period
 METRICS = ("first_response", "first_resolution", "full_resolution")
 GROUPS = ("all", "channel", "priority", "group", "category", "plan", "region", "segment", "handoffs")
 OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
+CLOCKS = ("calendar", "business")
 AGE_ORDER = ["< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days", "unknown age"]
 
 
@@ -33,15 +35,42 @@ def data_as_of(conn: Connection) -> dt.datetime | None:
     return row[0][0] if row and row[0][0] is not None else None
 
 
+@lru_cache(maxsize=32)
+def _hour_table(schedule: business_hours.Schedule, start: dt.datetime, end: dt.datetime) -> business_hours.HourTable:
+    return business_hours.hour_table(schedule, start, end)
+
+
+def clock_params(conn: Connection, settings: Settings, clock: str, start: dt.datetime,
+                 as_of: dt.datetime) -> dict[str, Any]:
+    """Bound parameters of the ``elapsed_minutes`` SQL fragment for durations that start at or after ``start``.
+
+    ``calendar`` counts wall time; ``business`` counts only the configured opening hours (time zone, weekly
+    schedule, holidays) through an hour table spanning ``start`` to the data's latest time.
+    """
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
+    if clock == "calendar":
+        return business_hours.CALENDAR_ONLY.params(clock)
+    latest = max(as_of, data_as_of(conn) or as_of)
+    first = min(start, latest)
+    # whole days keep the cache key stable across calls with slightly different instants
+    day = dt.timedelta(days=1)
+    lo = dt.datetime.combine(first.date(), dt.time()) - day
+    hi = dt.datetime.combine(latest.date(), dt.time()) + 2 * day
+    return _hour_table(settings.business_hours, lo, hi).params(clock)
+
+
 def _durations(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
-               as_of: dt.datetime | None) -> pd.DataFrame:
+               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None) -> pd.DataFrame:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if by not in GROUPS:
         raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
     as_of = as_of or data_as_of(conn) or period.end_ts
     frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
-                                            "start": period.start_ts, "end": period.end_ts, "as_of": as_of})
+                                            "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
+                                            **clock_params(conn, settings or Settings(), clock, period.start_ts,
+                                                           as_of)})
     frame["hours"] = frame["minutes"].astype(float) / 60.0
     return frame
 
@@ -49,9 +78,11 @@ def _durations(conn: Connection, period: Period, metric: str, by: str, filters: 
 def time_to_event(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
+    clock: str = "calendar",
 ) -> pd.DataFrame:
     """Per group: how long tickets created in the period took, open ones censored.
 
+    ``clock`` = ``calendar`` (wall time) or ``business`` (hours of the configured schedule).
     Columns: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at ``as_of``), ``median_hours``
     and ``p90_hours`` of completed tickets (they lean short when many are still open), ``km_median_hours``
     (Kaplan-Meier, censoring-aware; NaN when fewer than half have completed), ``km_median_low``/``high``
@@ -60,7 +91,7 @@ def time_to_event(
     from lifelines import KaplanMeierFitter
 
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of)
+    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
     for group, part in frame.groupby("grp", sort=True):
         done = part[part["event"]].sort_values("hours")
@@ -107,7 +138,7 @@ def _km_median_ci(kmf: Any) -> tuple[float, float]:
 def km_curves(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
-    max_hours: float | None = None,
+    max_hours: float | None = None, clock: str = "calendar",
 ) -> pd.DataFrame:
     """Kaplan-Meier curves: share of tickets still waiting after t hours, with 95% bands, per group.
 
@@ -116,7 +147,7 @@ def km_curves(
     from lifelines import KaplanMeierFitter
 
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of)
+    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
     for group, part in frame.groupby("grp", sort=True):
         kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["hours"], part["event"], weights=part["tickets"])
@@ -135,7 +166,8 @@ def km_curves(
 
 def logrank(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "channel",
-    filters: Filters | None = None, as_of: dt.datetime | None = None,
+    filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
+    clock: str = "calendar",
 ) -> pd.DataFrame:
     """Do the groups' time-to-event curves differ? Multivariate log-rank test (open tickets censored).
 
@@ -143,7 +175,7 @@ def logrank(
     """
     from lifelines.statistics import multivariate_logrank_test
 
-    frame = _durations(conn, period, metric, by, filters, as_of)
+    frame = _durations(conn, period, metric, by, filters, as_of, clock, settings)
     groups = frame["grp"].nunique()
     if groups < 2:
         return pd.DataFrame([{"groups": groups, "statistic": math.nan, "degrees_of_freedom": 0,
@@ -155,10 +187,11 @@ def logrank(
 
 def sla_breaches(
     conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
-    as_of: dt.datetime | None = None,
+    as_of: dt.datetime | None = None, clock: str | None = None,
 ) -> pd.DataFrame:
     """Breach rate per target (first response / resolution) and priority.
 
+    Target hours are counted on ``clock`` (default: the configured ``sla_clock``, calendar or business hours).
     breach rate = breached / (achieved + breached); open tickets already past their target count as breached,
     open tickets not yet past it are pending and in neither count. Columns: ``target``, ``priority``,
     ``target_hours``, ``achieved``, ``breached``, ``pending``, ``open_breached``, ``breach_rate``, ``ci_low``,
@@ -166,11 +199,13 @@ def sla_breaches(
     """
     s = settings or Settings()
     as_of = as_of or data_as_of(conn) or period.end_ts
+    timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
     parts = []
     for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
         frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target,
                                              "targets": {str(k): float(v) for k, v in targets.items()},
-                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of})
+                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
+                                             **timing})
         frame.insert(0, "target", target)
         parts.append(frame)
     out = pd.concat(parts, ignore_index=True)
@@ -181,6 +216,41 @@ def sla_breaches(
     out["ci_high"] = [c.high for c in cis]
     out["small_n"] = n < s.min_cell_n
     return out
+
+
+def vendor_agreement(
+    conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
+) -> pd.DataFrame:
+    """How our durations agree with the vendor's own minutes (Zendesk's ``... in minutes`` columns).
+
+    One row per metric (first_response, full_resolution) x clock (calendar, business): ``tickets`` that carry the
+    vendor's figure and both stored times, ``our_median_minutes``, ``vendor_median_minutes``,
+    ``median_difference_minutes`` (ours - vendor), ``agree_rate`` (share within one minute or 1%, with 95% Wilson
+    ``agree_low``/``agree_high``) and ``correlation``. Business-hours disagreement usually means the schedule in
+    cx.toml is not the one the vendor used.
+    """
+    s = settings or Settings()
+    rows = []
+    as_of = data_as_of(conn) or period.end_ts
+    for metric in ("first_response", "full_resolution"):
+        for clock in CLOCKS:
+            frame = query(conn, "vendor_agreement", {**(filters or Filters()).params(), "metric": metric,
+                                                      "start": period.start_ts, "end": period.end_ts,
+                                                      **clock_params(conn, s, clock, period.start_ts, as_of)})
+            row = frame.iloc[0].to_dict()
+            n, k = int(row["tickets"]), int(row["agreeing"] or 0)
+            ci = stats.wilson_ci(k, n, s.confidence)
+            rows.append({"metric": metric, "clock": clock, "tickets": n,
+                         "our_median_minutes": _num(row["our_median_minutes"]),
+                         "vendor_median_minutes": _num(row["vendor_median_minutes"]),
+                         "median_difference_minutes": _num(row["median_difference_minutes"]),
+                         "agree_rate": k / n if n else math.nan, "agree_low": ci.low, "agree_high": ci.high,
+                         "correlation": _num(row["correlation"])})
+    return pd.DataFrame(rows)
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None or pd.isna(value) else float(value)
 
 
 def backlog(conn: Connection, *, as_of: dt.datetime | None = None, filters: Filters | None = None) -> pd.DataFrame:

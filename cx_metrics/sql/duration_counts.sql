@@ -1,9 +1,12 @@
--- grain: one row per group ($by) x duration (minutes, rounded) x event flag, for tickets created in
+-- grain: one row per group ($by) x duration (minutes on the $clock, rounded) x event flag, for tickets created in
 -- [$start, $end): how many tickets reached the end point ($metric: first_response / first_resolution /
 -- full_resolution) after that many minutes (event), or were still waiting at $as_of after that many minutes
 -- (censored). Solved or closed tickets without the end time are left out (when they ended is unknown,
 -- and they are not still waiting). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
-WITH base AS (
+WITH bh AS MATERIALIZED (
+    -- @include business_hour_table
+),
+base AS (
     SELECT
         -- @include ticket_group
         AS grp,
@@ -18,14 +21,21 @@ WITH base AS (
     WHERE t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter
+),
+ended AS (
+    SELECT grp, created_at, coalesce(done_at, CAST($as_of AS TIMESTAMP)) AS end_at, done_at IS NOT NULL AS event
+    FROM base
+    WHERE coalesce(done_at, $as_of) >= created_at
+      AND NOT (done_at IS NULL AND finished)  -- solved/closed with no time recorded: when it ended is unknown
 )
 SELECT
     grp,
-    round(date_diff('second', created_at, coalesce(done_at, $as_of)) / 60.0) AS minutes,
-    done_at IS NOT NULL AS event,
+    round(
+        -- @include elapsed_minutes(created_at, end_at)
+    ) AS minutes,
+    event,
     count(*) AS tickets
-FROM base
-WHERE coalesce(done_at, $as_of) >= created_at
-  AND NOT (done_at IS NULL AND finished)  -- solved/closed with no time recorded: when it ended is unknown
+FROM ended
+-- @include business_join(created_at, end_at)
 GROUP BY ALL
 ORDER BY grp, minutes

@@ -1,8 +1,11 @@
 -- grain: one row per priority x target ($metric: first_response / resolution) for tickets created in
 -- [$start, $end). A ticket achieved the target when it reached the end point within the priority's target
--- hours ($targets: a map priority -> hours); it breached when it reached it later, or is still waiting at $as_of
--- past the target; it is pending when still waiting and not yet past it (in neither count).
-WITH base AS (
+-- hours ($targets: a map priority -> hours, counted on the $clock); it breached when it reached it later, or is
+-- still waiting at $as_of past the target; it is pending when still waiting and not yet past it (in neither count).
+WITH bh AS MATERIALIZED (
+    -- @include business_hour_table
+),
+base AS (
     SELECT
         coalesce(t.priority, '(no priority)') AS priority,
         t.created_at,
@@ -14,20 +17,24 @@ WITH base AS (
     WHERE t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter
+),
+timed AS (
+    SELECT
+        priority, target_hours, done_at IS NOT NULL AS done,
+        -- @include elapsed_minutes(created_at, end_at)
+        AS minutes
+    FROM (SELECT *, coalesce(done_at, CAST($as_of AS TIMESTAMP)) AS end_at FROM base
+          WHERE target_hours IS NOT NULL
+            AND NOT (done_at IS NULL AND finished)) AS b  -- solved/closed with no time: neither achieved nor breached
+    -- @include business_join(created_at, end_at)
 )
 SELECT
     priority,
     any_value(target_hours) AS target_hours,
-    count(*) FILTER (WHERE done_at IS NOT NULL AND done_at <= created_at + to_seconds(CAST(target_hours * 3600 AS BIGINT)))
-        AS achieved,
-    count(*) FILTER (WHERE (done_at IS NOT NULL AND done_at > created_at + to_seconds(CAST(target_hours * 3600 AS BIGINT)))
-        OR (done_at IS NULL AND $as_of > created_at + to_seconds(CAST(target_hours * 3600 AS BIGINT)))) AS breached,
-    count(*) FILTER (WHERE done_at IS NULL AND $as_of <= created_at + to_seconds(CAST(target_hours * 3600 AS BIGINT)))
-        AS pending,
-    count(*) FILTER (WHERE done_at IS NULL AND $as_of > created_at + to_seconds(CAST(target_hours * 3600 AS BIGINT)))
-        AS open_breached
-FROM base
-WHERE target_hours IS NOT NULL
-  AND NOT (done_at IS NULL AND finished)  -- solved/closed with no time recorded: neither achieved nor breached
+    count(*) FILTER (WHERE done AND minutes <= target_hours * 60) AS achieved,
+    count(*) FILTER (WHERE minutes > target_hours * 60) AS breached,
+    count(*) FILTER (WHERE NOT done AND minutes <= target_hours * 60) AS pending,
+    count(*) FILTER (WHERE NOT done AND minutes > target_hours * 60) AS open_breached
+FROM timed
 GROUP BY priority
 ORDER BY priority
