@@ -219,6 +219,12 @@ def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) 
         cur.close()
 
 
+def run_statement(cur: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
+    """Run the named SQL statement (an UPDATE, say) on ``cur``, inside whatever transaction it is in."""
+    given = dict(params or {})
+    cur.execute(sql_text(name), {k: v for k, v in given.items() if k in sql_params(name)})
+
+
 @contextmanager
 def transaction(conn: Connection) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside BEGIN/COMMIT; any exception rolls everything back and re-raises."""

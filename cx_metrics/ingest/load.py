@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from cx_metrics.db import Connection, bump_data_version, query, transaction
+from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
 from cx_metrics.ingest.errors import ImportRefused
@@ -328,6 +328,8 @@ def load(
                 "UNION ALL SELECT response_id FROM survey_answers WHERE import_id = ?)", [import_id, import_id],
             ).fetchall()[0][0])
         _link_customers_by_email(cur, import_id)
+        if pv.prepared.kind in ("tickets", "ticket_events"):
+            _derive_from_events(cur)
         if len(rejects):
             cur.register("rejects_in", rejects.assign(import_id=import_id))
             cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
@@ -349,6 +351,12 @@ def load(
     report(1.0, "done")
     summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
     return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
+
+
+def _derive_from_events(cur: duckdb.DuckDBPyConnection) -> None:
+    """Re-derive solve/close times, reopens and stations from status history where tickets lack them."""
+    run_statement(cur, "derive_clear")
+    run_statement(cur, "derive_from_events")
 
 
 def _mapping_for_columns(conn: Connection, columns: list[str], source: str | None) -> dict[str, Any] | None:
@@ -395,6 +403,8 @@ def undo(conn: Connection, import_id: int, *, actor: str = "cli") -> dict[str, i
                 f"WHERE s.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {match})", [import_id],
             )
             cur.execute(f"DELETE FROM {_q(shadow)} WHERE replaced_by = ?", [import_id])  # noqa: S608
+        if row[1] in ("tickets", "ticket_events"):
+            _derive_from_events(cur)
         cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
                     [dt.datetime.now(dt.UTC).replace(tzinfo=None), actor, import_id])
         bump_data_version(cur)
