@@ -155,3 +155,52 @@ def rate_bars(frame: pd.DataFrame, *, x: str, y: str, low: str, high: str, title
     ))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title)
     return fig
+
+
+def breach_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
+    """SLA breach rate per creation period and target with 95% bands (output of
+    ``resolution.sla_breach_trend``); periods below the minimum n drawn as hollow markers."""
+    frame = frame.dropna(subset=["breach_rate"])
+    if frame.empty:
+        return _empty("No tickets with an SLA target in this period and selection")
+    fig = go.Figure()
+    names = {"first_response": "first response", "resolution": "resolution"}
+    for i, (target, part) in enumerate(frame.groupby("target", sort=True)):
+        color = PALETTE[i % len(PALETTE)]
+        part = part.sort_values("period_start")
+        fig.add_trace(go.Scatter(x=part["period_start"], y=part["ci_high"], line={"width": 0}, showlegend=False,
+                                 hoverinfo="skip", legendgroup=str(target)))
+        fig.add_trace(go.Scatter(x=part["period_start"], y=part["ci_low"], line={"width": 0}, fill="tonexty",
+                                 fillcolor=_rgba(color, 0.15), showlegend=False, hoverinfo="skip",
+                                 legendgroup=str(target)))
+        small = part["small_n"].to_numpy(dtype=bool)
+        fig.add_trace(go.Scatter(
+            x=part["period_start"], y=part["breach_rate"], name=names.get(str(target), str(target)),
+            legendgroup=str(target), mode="lines+markers", line={"color": color},
+            marker={"symbol": ["circle-open" if s else "circle" for s in small], "size": 7},
+            customdata=list(zip(part["breached"], part["achieved"] + part["breached"], part["pending"], strict=True)),
+            hovertemplate=("%{x|%d %b %Y}: %{y:.1%} breached<br>%{customdata[0]:,} of %{customdata[1]:,} decided, "
+                           "%{customdata[2]:,} pending<extra>" + names.get(str(target), str(target)) + "</extra>"),
+        ))
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.2},
+                      yaxis_title=f"breach rate of tickets created that {grain}", yaxis_tickformat=".0%",
+                      xaxis_title=None)
+    return fig
+
+
+def backlog_history(frame: pd.DataFrame) -> go.Figure:
+    """Backlog at the end of each day (line) with the tickets that entered and left it (bars)."""
+    if frame.empty:
+        return _empty("No tickets in this period and selection")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=frame["day"], y=frame["opened"], name="became open", marker={"color": "#ff7f0e"},
+                         opacity=0.5, hovertemplate="%{x|%d %b %Y}: %{y:,} became open<extra></extra>"))
+    fig.add_trace(go.Bar(x=frame["day"], y=-frame["left_backlog"], name="solved or closed",
+                         marker={"color": "#2ca02c"}, opacity=0.5, customdata=frame["left_backlog"],
+                         hovertemplate="%{x|%d %b %Y}: %{customdata:,} solved or closed<extra></extra>"))
+    fig.add_trace(go.Scatter(x=frame["day"], y=frame["backlog"], name="backlog at end of day",
+                             line={"color": "#1f77b4", "width": 2},
+                             hovertemplate="%{x|%d %b %Y}: %{y:,} open<extra></extra>"))
+    fig.update_layout(height=340, barmode="relative", margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"orientation": "h", "y": -0.2}, yaxis_title="tickets", xaxis_title=None)
+    return fig

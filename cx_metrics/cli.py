@@ -67,13 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_view(p)
     p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="time bucket")
     p.add_argument("--by", choices=list(complaints.DIMENSIONS), default="category", help="breakdown")
-    p.add_argument("--value", help="complaint-rows: the breakdown value whose tickets to list")
+    p.add_argument("--value", help="complaint-rows / resolution-rows: the breakdown value whose tickets to list")
     p.add_argument("--metric", dest="metric", choices=list(resolution.METRICS), default="full_resolution",
                    help="time-to-resolution / km-curves / logrank: which end point")
     p.add_argument("--group", choices=list(resolution.GROUPS), default="all",
                    help="time-to-resolution / km-curves / logrank: compare by")
     p.add_argument("--handling", choices=list(resolution.OUTCOME_BUCKETS), default="resolution_time",
                    help="csat-by-handling: bucket by")
+    p.add_argument("--clock", choices=list(resolution.CLOCKS), default="calendar",
+                   help="time-to-resolution / km-curves / logrank / resolution-rows: calendar or business hours")
+    p.add_argument("--sla-clock", dest="sla_clock", choices=list(resolution.CLOCKS),
+                   help="sla-breaches / breaches-over-time: count targets on this clock (default: [sla] clock)")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -182,13 +186,23 @@ METRICS: dict[str, tuple[str, Any]] = {
     "repeat-complaints": ("repeat_complaints", lambda c, p, f, s, a: complaints.repeat_complaints(
         c, period=p, filters=f, settings=s)),
     "time-to-resolution": ("time_to_event", lambda c, p, f, s, a: resolution.time_to_event(
-        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s)),
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
     "km-curves": ("time_to_event", lambda c, p, f, s, a: resolution.km_curves(
-        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s)),
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
     "logrank": ("time_to_event", lambda c, p, f, s, a: resolution.logrank(
-        c, period=p, metric=a.metric, by=a.group, filters=f)),
-    "sla-breaches": ("sla", lambda c, p, f, s, a: resolution.sla_breaches(c, period=p, filters=f, settings=s)),
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
+    "resolution-rows": ("time_to_event", lambda c, p, f, s, a: resolution.resolution_rows(
+        c, period=p, metric=a.metric, by=a.group if a.value else "all", value=a.value, filters=f, settings=s,
+        clock=a.clock)),
+    "vendor-agreement": ("vendor_agreement", lambda c, p, f, s, a: resolution.vendor_agreement(
+        c, period=p, filters=f, settings=s)),
+    "sla-breaches": ("sla", lambda c, p, f, s, a: resolution.sla_breaches(
+        c, period=p, filters=f, settings=s, clock=a.sla_clock)),
+    "breaches-over-time": ("sla", lambda c, p, f, s, a: resolution.sla_breach_trend(
+        c, period=p, grain=a.grain, filters=f, settings=s, clock=a.sla_clock)),
     "backlog": ("backlog", lambda c, p, f, s, a: resolution.backlog(c, filters=f)),
+    "backlog-history": ("backlog_history", lambda c, p, f, s, a: resolution.backlog_history(
+        c, period=p, filters=f)),
     "follow-through": ("follow_through", lambda c, p, f, s, a: resolution.follow_through(
         c, period=p, by=a.group, filters=f, settings=s)),
     "csat-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(

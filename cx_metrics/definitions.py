@@ -63,7 +63,9 @@ DEFINITIONS: dict[str, str] = {
     ),
     "time_to_event": (
         "Hours from creation to the first public agent reply (first response), the first solve (first "
-        "resolution) or the last solve (full resolution), calendar hours, rounded to the minute. The median and "
+        "resolution) or the last solve (full resolution), on the chosen clock: calendar hours, or business hours "
+        "of the [business_hours] schedule (weekly opening hours, time zone, holidays) in cx.toml. Where the "
+        "export has no solve time, it comes from the ticket's status history. The median and "
         "p90 of completed tickets lean short when many are still open; the Kaplan-Meier median counts open "
         "tickets as censored at the data's latest time and is the honest figure. Groups are compared with the "
         "log-rank test."
@@ -71,7 +73,20 @@ DEFINITIONS: dict[str, str] = {
     "sla": (
         "Breach rate per target and priority = breached ÷ (achieved + breached). Open tickets already past their "
         "target count as breached; open tickets not yet past it are pending and in neither count. Targets in "
-        "hours come from [sla.first_response_hours] / [sla.resolution_hours] in cx.toml. 95% Wilson interval."
+        "hours come from [sla.first_response_hours] / [sla.resolution_hours] in cx.toml and are counted on the "
+        "[sla] clock (calendar or business hours). 95% Wilson interval. Over time: the breach rate of the "
+        "tickets created in each period; recent periods still have pending tickets."
+    ),
+    "backlog_history": (
+        "Tickets not solved or closed at the end of each day. Tickets with a status history (e.g. Zendesk field "
+        "history) follow it, so a reopened ticket re-enters the backlog on the day it was reopened; others are "
+        "open from creation to their solved or closed time. Solved or closed tickets with no time are left out."
+    ),
+    "vendor_agreement": (
+        "Our minutes from the stored times against the vendor's own (Zendesk's '... in minutes' columns), per "
+        "metric and clock: medians, the median difference (ours − vendor's) and the share of tickets within one "
+        "minute or 1% (95% Wilson interval). Business-hours disagreement usually means the [business_hours] "
+        "schedule in cx.toml is not the one the vendor applied."
     ),
     "follow_through": (
         "Of the solved tickets created in the period: reopen rate = reopened at least once ÷ solved; one-touch "

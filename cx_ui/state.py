@@ -162,25 +162,51 @@ def complaint_rows(path: str, version: int, start: pd.Timestamp, end: pd.Timesta
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def time_to_event(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
-    return resolution.time_to_event(connection(), period=period, metric=metric, by=by, filters=filters,
+def time_to_event(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
+                  clock: str = "calendar") -> pd.DataFrame:
+    return resolution.time_to_event(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
                                     settings=settings())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def km_curves(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
-    return resolution.km_curves(connection(), period=period, metric=metric, by=by, filters=filters,
+def km_curves(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
+              clock: str = "calendar") -> pd.DataFrame:
+    return resolution.km_curves(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
                                 settings=settings())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def logrank(path: str, version: int, period: Period, filters: Filters, metric: str, by: str) -> pd.DataFrame:
-    return resolution.logrank(connection(), period=period, metric=metric, by=by, filters=filters)
+def logrank(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
+            clock: str = "calendar") -> pd.DataFrame:
+    return resolution.logrank(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
+                              settings=settings())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def sla_breaches(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
     return resolution.sla_breaches(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def sla_breach_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
+    return resolution.sla_breach_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def backlog_history(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return resolution.backlog_history(connection(), period=period, filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def vendor_agreement(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return resolution.vendor_agreement(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def resolution_rows(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
+                    value: str | None, clock: str) -> pd.DataFrame:
+    return resolution.resolution_rows(connection(), period=period, metric=metric, by=by, value=value,
+                                      filters=filters, settings=settings(), clock=clock)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

@@ -6,13 +6,15 @@ import streamlit as st
 
 from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
-from cx_metrics.metrics.resolution import GROUPS, METRICS, OUTCOME_BUCKETS
+from cx_metrics.export import to_safe_csv
+from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS
 from cx_ui import state
 
 LABELS = {"first_response": "First response", "first_resolution": "First resolution",
           "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
           "group": "Group", "category": "Category", "plan": "Plan", "region": "Region", "segment": "Segment",
-          "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened"}
+          "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened",
+          "calendar": "Calendar hours", "business": "Business hours"}
 
 st.title("Resolution and follow-through")
 path, version = state.key()
@@ -21,26 +23,48 @@ period, filters = state.current_view()
 s = state.settings()
 st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")
 
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS.__getitem__, key="res_metric")
-by = right.selectbox("Compare by", GROUPS, index=1, format_func=LABELS.__getitem__, key="res_by")
+by = middle.selectbox("Compare by", GROUPS, index=1, format_func=LABELS.__getitem__, key="res_by")
+clock = right.radio("Clock", CLOCKS, format_func=LABELS.__getitem__, horizontal=True, key="res_clock",
+                    help="Business hours: " + s.business_hours.describe())
+if clock == "business":
+    st.caption(f"Business hours: {s.business_hours.describe()}. Set [business_hours] in cx.toml.")
 
-summary = state.time_to_event(path, version, period, filters, metric, by)
+summary = state.time_to_event(path, version, period, filters, metric, by, clock)
 st.dataframe(
     summary.assign(small_n=summary["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
     hide_index=True, width="stretch",
     column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
                    for c in ("median_hours", "p90_hours", "km_median_hours", "km_median_low", "km_median_high")})
-curves = state.km_curves(path, version, period, filters, metric, by)
+curves = state.km_curves(path, version, period, filters, metric, by, clock)
 horizon = float(summary["p90_hours"].max()) * 1.5 if not summary.empty else None
 st.plotly_chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
-test = state.logrank(path, version, period, filters, metric, by)
+test = state.logrank(path, version, period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
     row = test.iloc[0]
     verdict = "the groups differ" if row["p_value"] < s.alpha else "no evidence the groups differ"
     st.markdown(f"Log-rank test across {int(row['groups'])} groups: χ² = {row['statistic']:,.1f} "
                 f"(df {int(row['degrees_of_freedom'])}), p = {row['p_value']:.2g} — **{verdict}**.")
 st.caption(DEFINITIONS["time_to_event"])
+
+with st.expander("The tickets behind these figures"):
+    groups = summary["group"].tolist()
+    value = st.selectbox(LABELS[by], groups, key="res_rows_group") if by != "all" and groups else None
+    rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
+    st.caption(f"Longest wait first, hours to {LABELS[metric].lower()} on the {LABELS[clock].lower()} clock "
+               "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
+                       f"resolution-{metric}-{value or 'all'}.csv", "text/csv", key="res_rows_download")
+
+agreement = state.vendor_agreement(path, version, period, filters)
+if int(agreement["tickets"].sum()) > 0:
+    st.subheader("Our figures against the vendor's own minutes")
+    st.dataframe(agreement, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+                                for c in ("agree_rate", "agree_low", "agree_high")})
+    st.caption(DEFINITIONS["vendor_agreement"])
 
 st.subheader("Follow-through: reopens, one-touch, handoffs")
 follow = state.follow_through(path, version, period, filters, by)
@@ -59,7 +83,16 @@ st.dataframe(sla, hide_index=True, width="stretch",
                                                                            min_value=0, max_value=1),
                             "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
                             "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
-st.caption(DEFINITIONS["sla"])
+trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
+trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
+st.plotly_chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
+st.caption(DEFINITIONS["sla"] + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
+           f"{s.min_cell_n} decided tickets.")
+
+st.subheader("Backlog over time")
+history = state.backlog_history(path, version, period, filters)
+st.plotly_chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
+st.caption(DEFINITIONS["backlog_history"])
 
 left, right = st.columns(2)
 with left:

@@ -178,3 +178,22 @@ def test_complaint_trends_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Pat
     rows = next(d.value for d in at.dataframe if "ticket_id" in d.value.columns)
     assert len(rows) > 0 and rows["created_at"].min() >= pd.Timestamp("2026-09-14")
     assert at.get("download_button")
+
+
+def test_resolution_page_clock_breaches_backlog_and_rows(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    at = _app(monkeypatch, app_db_path)
+    at.switch_page("pages/resolution.py").run()
+    assert not at.exception
+    summary = next(d.value for d in at.dataframe if "km_median_hours" in d.value.columns)
+    at.radio(key="res_clock").set_value("business").run()
+    assert not at.exception
+    business = next(d.value for d in at.dataframe if "km_median_hours" in d.value.columns)
+    # a 40-hour week leaves far fewer business hours than wall-clock hours between creation and solve
+    assert (business["median_hours"] < summary["median_hours"]).all()
+    assert any("Business hours: Mon 09:00-17:00" in c.value for c in at.caption)
+    rows = next(d.value for d in at.dataframe if "state" in d.value.columns)
+    assert len(rows) > 0 and rows["hours"].is_monotonic_decreasing
+    picked = at.selectbox(key="res_rows_group").value
+    assert set(rows["channel"]) == {picked}
+    assert len(at.get("plotly_chart")) >= 4  # KM curves, breaches over time, backlog over time, CSAT by handling
+    assert any(b.label.startswith("Download these") for b in at.get("download_button"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import pytest
 
 from cx_metrics import cli, db, demo
 from cx_metrics.config import Settings
-from cx_metrics.metrics import base, overview
+from cx_metrics.filters import Period
+from cx_metrics.metrics import base, overview, resolution
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -128,3 +130,25 @@ def test_resolution_metrics_from_the_cli(demo_db_path: Path, capsys: pytest.Capt
     assert test["groups"] == 3 and test["p_value"] < 0.001
     assert cli.main(["metric", "sla-breaches", "--db", str(demo_db_path), "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("target,priority,target_hours,achieved,breached")
+
+
+def test_business_clock_and_history_metrics_from_the_cli(demo_db_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--db", str(demo_db_path), "--start", "2026-08-03", "--end", "2026-08-30", "--format", "json"]
+    assert cli.main(["metric", "time-to-resolution", "--clock", "business", "--group", "channel", *args]) == 0
+    got = json.loads(capsys.readouterr().out)
+    conn = db.connect(Settings().with_db(demo_db_path), read_only=True)
+    try:
+        want = resolution.time_to_event(conn, period=Period(dt.date(2026, 8, 3), dt.date(2026, 8, 30)), by="channel",
+                                        clock="business")
+    finally:
+        conn.close()
+    assert [r["median_hours"] for r in got] == pytest.approx(want["median_hours"].tolist())
+    assert cli.main(["metric", "breaches-over-time", "--sla-clock", "business", *args]) == 0
+    trend = json.loads(capsys.readouterr().out)
+    assert {r["target"] for r in trend} == {"first_response", "resolution"} and len(trend) == 8  # 4 weeks x 2
+    assert cli.main(["metric", "backlog-history", *args]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 28
+    assert cli.main(["metric", "resolution-rows", "--group", "channel", "--value", "chat", *args]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["channel"] for r in rows} == {"chat"}

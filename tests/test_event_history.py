@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cx_metrics import db
@@ -102,3 +103,31 @@ def test_zendesk_fivetran_ticket_and_field_history(conn: db.Connection) -> None:
     d = dt.datetime
     # open 28 Aug, pending / on-hold / open several times, solved 14 Nov, closed 15 Nov; never reopened after a solve
     assert row == (d(2020, 11, 14, 11, 1, 27), d(2020, 11, 14, 11, 1, 27), d(2020, 11, 15, 11, 1, 27), 0, 1)
+
+
+def test_backlog_over_time_follows_the_status_history(conn: db.Connection) -> None:
+    load(conn, TICKETS, "tickets.csv")
+    load(conn, EVENTS, "history.csv")
+    frame = R.backlog_history(conn, period=Period(dt.date(2026, 3, 1), dt.date(2026, 3, 5))).set_index("day")
+    # 1 Mar: nothing yet. 2 Mar: A and B open, A solved 10:00, reopened 12:00, solved 15:00; B solved 13:00 -> 0
+    # 3 Mar: C open 08:00, solved 11:00 -> 0. 4 Mar: B reopened -> 1. 5 Mar: still 1.
+    assert list(frame["backlog"]) == [0, 0, 0, 1, 1]
+    march2 = frame.loc[pd.Timestamp("2026-03-02")]
+    assert (march2["opened"], march2["left_backlog"]) == (3, 3)
+    assert frame.loc[pd.Timestamp("2026-03-04"), "opened"] == 1
+
+
+def test_backlog_over_time_without_history(tiny_conn: db.Connection) -> None:
+    # t1 Mon 10:00-14:00, t2 Tue 09:00-Wed 09:00, t3 open since Wed 12:00, t4 open since Thu 08:00
+    frame = R.backlog_history(tiny_conn, period=Period(dt.date(2026, 1, 4), dt.date(2026, 1, 9)))
+    assert list(frame["backlog"]) == [0, 0, 1, 1, 2, 2]
+    assert list(frame["opened"]) == [0, 1, 1, 1, 1, 0] and list(frame["left_backlog"]) == [0, 1, 0, 1, 0, 0]
+
+
+def test_sla_breaches_over_time(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET priority = 'urgent'")
+    trend = R.sla_breach_trend(tiny_conn, period=Period(dt.date(2026, 1, 5), dt.date(2026, 1, 8)), grain="day")
+    res = trend[trend["target"] == "resolution"].set_index("period_start")
+    # resolution target 8 h: t1 (Mon) achieved, t2 (Tue) breached, t3 (Wed, open 20 h) breached, t4 (Thu) pending
+    assert list(res["breached"]) == [0, 1, 1, 0] and list(res["pending"]) == [0, 0, 0, 1]
+    assert list(res["breach_rate"].fillna(-1)) == [0.0, 1.0, 1.0, -1]

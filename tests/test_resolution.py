@@ -112,3 +112,16 @@ def test_closed_tickets_without_a_time_are_not_counted_as_waiting(tiny_conn: db.
     tile = overview.kpis(tiny_conn, period=TINY_PERIOD).set_index("metric").loc["resolution"]
     assert "1 solved or closed tickets without a recorded time are left out" in tile["note"]
     assert "1 tickets still open are censored" in tile["note"]
+
+
+def test_resolution_rows_behind_a_group(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET priority = 'urgent'")
+    rows = R.resolution_rows(tiny_conn, period=TINY_PERIOD, by="channel", value="email")
+    # email: t3 still waiting 20 h at the data's latest time (past the 8 h target), t1 done in 4 h
+    assert list(rows["ticket_id"]) == ["t3", "t1"]
+    assert list(rows["hours"]) == [20.0, 4.0] and list(rows["state"]) == ["still waiting", "done"]
+    assert list(rows["breached"]) == [True, False]
+    business = R.resolution_rows(tiny_conn, period=TINY_PERIOD, clock="business")
+    assert dict(zip(business["ticket_id"], business["hours"], strict=True)) == {"t2": 8.0, "t3": 5.0, "t1": 4.0,
+                                                                                "t4": 0.0}
+    assert len(R.resolution_rows(tiny_conn, period=TINY_PERIOD, limit=2)) == 2

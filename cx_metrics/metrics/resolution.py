@@ -185,6 +185,31 @@ def logrank(
                           "degrees_of_freedom": int(result.degrees_of_freedom), "p_value": float(result.p_value)}])
 
 
+def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
+                clock: str | None, grain: str) -> pd.DataFrame:
+    as_of = as_of or data_as_of(conn) or period.end_ts
+    timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
+    parts = []
+    for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
+        frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target, "grain": grain,
+                                             "targets": {str(k): float(v) for k, v in targets.items()},
+                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
+                                             **timing})
+        frame.insert(0, "target", target)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_breach_rate(out: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    n = out["achieved"] + out["breached"]
+    cis = [stats.wilson_ci(int(b), int(k), s.confidence) for b, k in zip(out["breached"], n, strict=True)]
+    out["breach_rate"] = np.where(n > 0, out["breached"] / n.clip(lower=1), np.nan)
+    out["ci_low"] = [c.low for c in cis]
+    out["ci_high"] = [c.high for c in cis]
+    out["small_n"] = n < s.min_cell_n
+    return out
+
+
 def sla_breaches(
     conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
     as_of: dt.datetime | None = None, clock: str | None = None,
@@ -198,24 +223,27 @@ def sla_breaches(
     ``ci_high`` (Wilson), ``small_n``.
     """
     s = settings or Settings()
-    as_of = as_of or data_as_of(conn) or period.end_ts
-    timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
-    parts = []
-    for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
-        frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target,
-                                             "targets": {str(k): float(v) for k, v in targets.items()},
-                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
-                                             **timing})
-        frame.insert(0, "target", target)
-        parts.append(frame)
-    out = pd.concat(parts, ignore_index=True)
-    n = out["achieved"] + out["breached"]
-    cis = [stats.wilson_ci(int(b), int(k), s.confidence) for b, k in zip(out["breached"], n, strict=True)]
-    out["breach_rate"] = np.where(n > 0, out["breached"] / n.clip(lower=1), np.nan)
-    out["ci_low"] = [c.low for c in cis]
-    out["ci_high"] = [c.high for c in cis]
-    out["small_n"] = n < s.min_cell_n
-    return out
+    out = _sla_counts(conn, period, filters, s, as_of, clock, "all").drop(columns="period_start")
+    return _with_breach_rate(out, s)
+
+
+def sla_breach_trend(
+    conn: Connection, *, period: Period, grain: str = "week", filters: Filters | None = None,
+    settings: Settings | None = None, as_of: dt.datetime | None = None, clock: str | None = None,
+) -> pd.DataFrame:
+    """Breaches over time: the breach rate of the tickets created in each day/week/month, per target, all
+    priorities together (each ticket against its own priority's target).
+
+    Columns: ``target``, ``period_start``, ``achieved``, ``breached``, ``pending``, ``breach_rate``, ``ci_low``,
+    ``ci_high`` (Wilson), ``small_n``. Recent periods have more tickets still pending, so their rate is less settled.
+    """
+    if grain not in ("day", "week", "month"):
+        raise ValueError(f"grain must be day, week or month, got {grain!r}")
+    s = settings or Settings()
+    counts = _sla_counts(conn, period, filters, s, as_of, clock, grain)
+    out = (counts.groupby(["target", "period_start"], as_index=False)[["achieved", "breached", "pending"]].sum()
+           .sort_values(["target", "period_start"], ignore_index=True))
+    return _with_breach_rate(out, s)
 
 
 def vendor_agreement(
@@ -251,6 +279,47 @@ def vendor_agreement(
 
 def _num(value: Any) -> float:
     return math.nan if value is None or pd.isna(value) else float(value)
+
+
+def resolution_rows(
+    conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all", value: str | None = None,
+    filters: Filters | None = None, settings: Settings | None = None, as_of: dt.datetime | None = None,
+    clock: str = "calendar", limit: int = 5_000,
+) -> pd.DataFrame:
+    """The tickets behind a resolution figure: created in the period, group ``by`` == ``value`` (all when None).
+
+    Longest first. ``hours`` to ``metric`` on ``clock`` (to ``as_of`` for tickets still waiting), ``state``
+    (done / still waiting / done, time unknown), ``target_hours`` (the priority's resolution target) and
+    ``breached`` (hours on ``clock`` past the target, waiting or not; None when the priority has no target).
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if by not in GROUPS:
+        raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
+    s = settings or Settings()
+    as_of = as_of or data_as_of(conn) or period.end_ts
+    frame = query(conn, "resolution_rows", {
+        **(filters or Filters()).params(), "by": by, "value": value, "metric": metric, "start": period.start_ts,
+        "end": period.end_ts, "as_of": as_of, "limit": int(limit),
+        "targets": {str(k): float(v) for k, v in s.sla_resolution_hours.items()},
+        **clock_params(conn, s, clock, period.start_ts, as_of)})
+    unknown = frame["target_hours"].isna() | frame["hours"].isna()
+    frame["breached"] = (frame["hours"] > frame["target_hours"]).astype("boolean").mask(unknown)
+    return frame
+
+
+def backlog_history(
+    conn: Connection, *, period: Period, filters: Filters | None = None,
+) -> pd.DataFrame:
+    """Backlog over time: tickets not solved or closed at the end of each day of the period.
+
+    Follows the status history (ticket_events) where a ticket has one, so reopens re-enter the backlog when they
+    happened; other tickets are open from creation to their solved or closed time. Columns: ``day``,
+    ``backlog``, ``opened`` (created or reopened that day), ``left_backlog`` (solved or closed that day).
+    """
+    frame = query(conn, "backlog_history", {**(filters or Filters()).params(), "start": period.start_ts,
+                                            "end": period.end_ts})
+    return frame.astype({"backlog": "int64", "opened": "int64", "left_backlog": "int64"})
 
 
 def backlog(conn: Connection, *, as_of: dt.datetime | None = None, filters: Filters | None = None) -> pd.DataFrame:

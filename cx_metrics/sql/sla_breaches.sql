@@ -1,4 +1,5 @@
--- grain: one row per priority x target ($metric: first_response / resolution) for tickets created in
+-- grain: one row per creation period ($grain: day / week / month, or 'all' for a single NULL period) x priority for
+-- one target ($metric: first_response / resolution) for tickets created in
 -- [$start, $end). A ticket achieved the target when it reached the end point within the priority's target
 -- hours ($targets: a map priority -> hours, counted on the $clock); it breached when it reached it later, or is
 -- still waiting at $as_of past the target; it is pending when still waiting and not yet past it (in neither count).
@@ -20,6 +21,8 @@ base AS (
 ),
 timed AS (
     SELECT
+        CASE $grain WHEN 'day' THEN date_trunc('day', created_at) WHEN 'week' THEN date_trunc('week', created_at)
+            WHEN 'month' THEN date_trunc('month', created_at) END AS period_start,
         priority, target_hours, done_at IS NOT NULL AS done,
         -- @include elapsed_minutes(created_at, end_at)
         AS minutes
@@ -29,6 +32,7 @@ timed AS (
     -- @include business_join(created_at, end_at)
 )
 SELECT
+    period_start,
     priority,
     any_value(target_hours) AS target_hours,
     count(*) FILTER (WHERE done AND minutes <= target_hours * 60) AS achieved,
@@ -36,5 +40,5 @@ SELECT
     count(*) FILTER (WHERE NOT done AND minutes <= target_hours * 60) AS pending,
     count(*) FILTER (WHERE NOT done AND minutes > target_hours * 60) AS open_breached
 FROM timed
-GROUP BY priority
-ORDER BY priority
+GROUP BY period_start, priority
+ORDER BY period_start, priority
