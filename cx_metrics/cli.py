@@ -201,6 +201,8 @@ METRICS: dict[str, tuple[str, Any]] = {
     "breaches-over-time": ("sla", lambda c, p, f, s, a: resolution.sla_breach_trend(
         c, period=p, grain=a.grain, filters=f, settings=s, clock=a.sla_clock)),
     "backlog": ("backlog", lambda c, p, f, s, a: resolution.backlog(c, filters=f)),
+    "handoffs": ("follow_through", lambda c, p, f, s, a: resolution.handoff_distribution(
+        c, period=p, filters=f, settings=s)),
     "backlog-history": ("backlog_history", lambda c, p, f, s, a: resolution.backlog_history(
         c, period=p, filters=f)),
     "follow-through": ("follow_through", lambda c, p, f, s, a: resolution.follow_through(

@@ -86,7 +86,8 @@ DEFINITIONS: dict[str, str] = {
         "Our minutes from the stored times against the vendor's own (Zendesk's '... in minutes' columns), per "
         "metric and clock: medians, the median difference (ours − vendor's) and the share of tickets within one "
         "minute or 1% (95% Wilson interval). Business-hours disagreement usually means the [business_hours] "
-        "schedule in cx.toml is not the one the vendor applied."
+        "schedule in cx.toml is not the one the vendor applied. Zendesk UI exports carry no first-reply timestamp: "
+        "it is derived from their calendar minutes, so that row agrees by construction."
     ),
     "follow_through": (
         "Of the solved tickets created in the period: reopen rate = reopened at least once ÷ solved; one-touch "

@@ -193,6 +193,11 @@ def sla_breach_trend(path: str, version: int, period: Period, filters: Filters, 
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def handoff_distribution(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
+    return resolution.handoff_distribution(connection(), period=period, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def backlog_history(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
     return resolution.backlog_history(connection(), period=period, filters=filters)
 

@@ -74,7 +74,15 @@ percent = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent
 st.dataframe(follow.assign(small_n=follow["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
              hide_index=True, width="stretch",
              column_config={**percent, "mean_handoffs": st.column_config.NumberColumn("mean handoffs", format="%.2f")})
-st.caption(DEFINITIONS["follow_through"])
+handoffs = state.handoff_distribution(path, version, period, filters)
+known = handoffs.dropna(subset=["share"])
+if not known.empty:
+    st.plotly_chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
+                                                  ci_high=100 * known["ci_high"]),
+                                     x="handoffs", y="share", low="ci_low", high="ci_high",
+                                     title="% of solved tickets"), width="stretch", key="res_handoffs")
+st.caption(DEFINITIONS["follow_through"] + " Distribution: "
+           + ", ".join(f"{h} {n:,}" for h, n in zip(handoffs["handoffs"], handoffs["solved"], strict=True)))
 
 st.subheader("SLA breach rate")
 sla = state.sla_breaches(path, version, period, filters)

@@ -133,3 +133,28 @@ def test_vendor_agreement(tiny_conn: db.Connection) -> None:
     assert bus["agree_rate"] == 0.5 and bus["median_difference_minutes"] == pytest.approx(-4.5)  # (0 - 9) / 2
     assert bus["our_median_minutes"] == pytest.approx(360.0) and bus["vendor_median_minutes"] == pytest.approx(364.5)
     assert frame.loc[("first_response", "business"), "agree_rate"] == 1.0
+
+
+def test_zendesk_ui_export_minutes_agree_once_the_schedule_matches(tmp_path: pytest.TempPathFactory) -> None:
+    """Import a Zendesk UI export; our business minutes disagree under the default 09-17 schedule and agree
+    once cx.toml has the account's schedule (08:30-19:00), as a CX lead would find out from this table."""
+    from cx_metrics.filters import Period
+    from cx_metrics.ingest import load as ingest
+    from tests.test_ingest import ZENDESK_UI
+
+    conn = db.connect(Settings().with_db(tmp_path / "zd.duckdb"))  # type: ignore[operator]
+    try:
+        ingest.load(conn, ingest.preview(ZENDESK_UI.encode(), name="zendesk.csv"))
+        period = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+        default = R.vendor_agreement(conn, period=period).set_index(["metric", "clock"])
+        # the export has no first-reply timestamp: it is derived from the calendar minutes, so that row agrees by
+        # construction; the business minutes are an independent check
+        assert default.loc[("first_response", "calendar"), "agree_rate"] == 1.0
+        assert default.loc[("first_response", "business"), "tickets"] == 3
+        assert default.loc[("first_response", "business"), "agree_rate"] == pytest.approx(2 / 3)  # 503: 30 vs 60
+        assert default.loc[("full_resolution", "business"), "our_median_minutes"] == 480  # vendor: 600
+        matching = Settings(business_hours=bh.Schedule(week=(((510, 1140),),) * 5 + ((), ())))
+        agreed = R.vendor_agreement(conn, period=period, settings=matching)
+        assert (agreed.loc[agreed["tickets"] > 0, "agree_rate"] == 1.0).all()
+    finally:
+        conn.close()

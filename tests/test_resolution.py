@@ -125,3 +125,12 @@ def test_resolution_rows_behind_a_group(tiny_conn: db.Connection) -> None:
     assert dict(zip(business["ticket_id"], business["hours"], strict=True)) == {"t2": 8.0, "t3": 5.0, "t1": 4.0,
                                                                                 "t4": 0.0}
     assert len(R.resolution_rows(tiny_conn, period=TINY_PERIOD, limit=2)) == 2
+
+
+def test_handoff_distribution(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE tickets SET group_stations = 1 WHERE ticket_id = 't1'")
+    tiny_conn.execute("UPDATE tickets SET group_stations = 3 WHERE ticket_id = 't2'")
+    dist = R.handoff_distribution(tiny_conn, period=TINY_PERIOD).set_index("handoffs")
+    assert dist.loc["0 handoffs", "solved"] == 1 and dist.loc["2+ handoffs", "solved"] == 1
+    assert dist.loc["0 handoffs", "share"] == pytest.approx(0.5)
+    assert dist["share"].sum() == pytest.approx(1.0)

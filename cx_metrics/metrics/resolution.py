@@ -388,3 +388,23 @@ def follow_through(
                                       frame["handed_off"] / frame["with_stations"].clip(lower=1), np.nan)
     out["small_n"] = out["solved"] < s.min_cell_n
     return out
+
+
+def handoff_distribution(
+    conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
+) -> pd.DataFrame:
+    """How many handoffs (group stations - 1) the solved tickets created in the period went through.
+
+    Columns: ``handoffs`` (0 handoffs, 1 handoff, 2+ handoffs, (unknown)), ``solved``, ``share`` of the solved
+    tickets with a known station count (NaN for unknown), ``ci_low``/``ci_high`` (95% Wilson).
+    """
+    s = settings or Settings()
+    frame = follow_through(conn, period=period, by="handoffs", filters=filters, settings=s)
+    out = pd.DataFrame({"handoffs": frame["group"], "solved": frame["solved"].astype("int64")})
+    known = out["handoffs"] != "(unknown)"
+    total = int(out.loc[known, "solved"].sum())
+    cis = [stats.wilson_ci(int(k), total, s.confidence) for k in out["solved"]]
+    out["share"] = np.where(known & (total > 0), out["solved"] / max(total, 1), np.nan)
+    out["ci_low"] = np.where(known, [c.low for c in cis], np.nan)
+    out["ci_high"] = np.where(known, [c.high for c in cis], np.nan)
+    return out.sort_values("handoffs", ignore_index=True)
