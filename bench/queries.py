@@ -25,8 +25,17 @@ QUERIES: dict[str, Callable[[db.Connection], Any]] = {
     "resolution: time to resolution by channel": lambda c: resolution.time_to_event(c, period=_p(c), by="channel"),
     "resolution: Kaplan-Meier curves by channel": lambda c: resolution.km_curves(c, period=_p(c), by="channel"),
     "resolution: log-rank by channel": lambda c: resolution.logrank(c, period=_p(c), by="channel"),
+    "resolution: time to resolution by channel, business hours": lambda c: resolution.time_to_event(
+        c, period=_p(c), by="channel", clock="business"),
+    "resolution: tickets behind a channel (drill-through)": lambda c: resolution.resolution_rows(
+        c, period=_p(c), by="channel", value="email"),
+    "resolution: agreement with vendor minutes": lambda c: resolution.vendor_agreement(c, period=_p(c)),
+    "resolution: follow-through + handoff distribution": lambda c: (
+        resolution.follow_through(c, period=_p(c), by="channel"), resolution.handoff_distribution(c, period=_p(c))),
     "resolution: SLA breaches": lambda c: resolution.sla_breaches(c, period=_p(c)),
+    "resolution: SLA breaches over time (weekly)": lambda c: resolution.sla_breach_trend(c, period=_p(c)),
     "resolution: backlog ageing": resolution.backlog,
+    "resolution: backlog over time": lambda c: resolution.backlog_history(c, period=_p(c)),
     "resolution: CSAT by resolution time": lambda c: resolution.experience_vs_outcome(c, period=_p(c)),
     "data status: rows per table": db.table_counts,
     "upload: import history": base.imports,
