@@ -209,6 +209,8 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, period=p, by=a.group, filters=f, settings=s)),
     "csat-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
         c, period=p, by=a.handling, filters=f, settings=s)),
+    "nps-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
+        c, period=p, by=a.handling, filters=f, settings=s, metric="nps")),
     "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
         c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
 }

@@ -99,8 +99,9 @@ DEFINITIONS: dict[str, str] = {
         "1-3, 3-7, 7-30, >30 days."
     ),
     "experience_outcome": (
-        "CSAT (top-2-box) of the responses linked to tickets created in the period, by how the ticket was "
-        "handled: resolution time, handoffs (group stations − 1), reopened or not. 95% Wilson interval."
+        "CSAT (top-2-box; 95% Wilson interval) or NPS (95% interval from the NPS variance formula) of the "
+        "responses linked to tickets created in the period, by how the ticket was handled: resolution time, "
+        "handoffs (group stations − 1), reopened or not."
     ),
     "complaint_trend": (
         "Complaints created per week (Monday start) by ticket category. Weeks cut by the date range are "

@@ -225,8 +225,10 @@ def backlog(path: str, version: int, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def experience_vs_outcome(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
-    return resolution.experience_vs_outcome(connection(), period=period, by=by, filters=filters, settings=settings())
+def experience_vs_outcome(path: str, version: int, period: Period, filters: Filters, by: str,
+                          metric: str = "csat") -> pd.DataFrame:
+    return resolution.experience_vs_outcome(connection(), period=period, by=by, filters=filters, settings=settings(),
+                                            metric=metric)
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner=False)

@@ -109,10 +109,15 @@ with left:
     st.dataframe(ageing, hide_index=True, width="stretch")
     st.caption(DEFINITIONS["backlog"])
 with right:
-    st.subheader("What handling costs in CSAT")
-    bucket = st.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS.__getitem__, key="res_outcome")
-    outcome = state.experience_vs_outcome(path, version, period, filters, bucket)
-    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="csat", low="ci_low", high="ci_high", title="CSAT %"),
+    st.subheader("What handling costs in satisfaction")
+    c1, c2 = st.columns(2)
+    bucket = c1.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS.__getitem__, key="res_outcome")
+    score = c2.radio("Score", ["csat", "nps"], format_func=str.upper, horizontal=True, key="res_outcome_score")
+    outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
+    if outcome.empty and score == "nps":
+        st.info("No NPS responses are linked to tickets in this period (a ticket id on the response links them).")
+    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
+                                     title="CSAT %" if score == "csat" else "NPS"),
                     width="stretch", key="res_outcome_chart")
     st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "
                + ", ".join(f"{b} {n:,}" for b, n in zip(outcome["bucket"], outcome["responses"], strict=True)))

@@ -76,6 +76,14 @@ def test_csat_by_handling(tiny_conn: db.Connection) -> None:
     assert frame["small_n"].all()
     with pytest.raises(ValueError, match="by must be one of"):
         R.experience_vs_outcome(tiny_conn, period=TINY_PERIOD, by="mood")
+    # NPS where linked: t1 (4 h) has a 10 and a 6, t2 (24 h) a 9 and a 0 (0-10 scale)
+    tiny_conn.execute("UPDATE survey_responses SET ticket_id = 't1' WHERE response_id IN ('n1', 'n4')")
+    tiny_conn.execute("UPDATE survey_responses SET ticket_id = 't2' WHERE response_id IN ('n2', 'n5')")
+    nps = R.experience_vs_outcome(tiny_conn, period=TINY_PERIOD, metric="nps").set_index("bucket")
+    assert nps.loc["4-24 h", "value"] == pytest.approx(0.0)  # 1 promoter, 1 detractor of 2
+    assert nps.loc["1-3 days", "responses"] == 2 and nps.loc["1-3 days", "value"] == pytest.approx(0.0)
+    # NPS SE with p = d = 0.5, n = 2: 100 * sqrt((1 - 0) / 2) = 70.7 points -> the interval is clipped to +-100
+    assert (nps.loc["4-24 h", "ci_low"], nps.loc["4-24 h", "ci_high"]) == (-100.0, 100.0)
 
 
 def test_planted_handoff_and_speed_effects(demo_conn: db.Connection) -> None:

@@ -336,24 +336,36 @@ def backlog(conn: Connection, *, as_of: dt.datetime | None = None, filters: Filt
 
 def experience_vs_outcome(
     conn: Connection, *, period: Period, by: str = "resolution_time", filters: Filters | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, metric: str = "csat",
 ) -> pd.DataFrame:
-    """CSAT of the tickets' responses by how they were handled (resolution time, handoffs, reopened).
+    """CSAT or NPS of the responses linked to tickets, by how the ticket was handled (resolution time, handoffs,
+    reopened).
 
-    Columns: ``bucket``, ``responses``, ``satisfied``, ``csat`` (%), ``ci_low``, ``ci_high`` (Wilson, %),
-    ``small_n``.
+    Columns: ``bucket``, ``responses``, ``satisfied``, ``promoters``, ``detractors``, ``value`` (CSAT % or NPS
+    points), ``ci_low``, ``ci_high`` (Wilson for CSAT, the NPS variance formula for NPS), ``small_n``; for CSAT
+    also ``csat`` (= value).
     """
     if by not in OUTCOME_BUCKETS:
         raise ValueError(f"by must be one of {OUTCOME_BUCKETS}, got {by!r}")
+    if metric not in ("csat", "nps"):
+        raise ValueError(f"metric must be csat or nps, got {metric!r}")
     s = settings or Settings()
-    frame = query(conn, "experience_outcome", {**(filters or Filters()).params(), "by": by,
+    frame = query(conn, "experience_outcome", {**(filters or Filters()).params(), "by": by, "metric": metric,
                                                "start": period.start_ts, "end": period.end_ts,
                                                "top_boxes": s.csat_top_boxes})
-    cis = [stats.wilson_ci(int(k), int(n), s.confidence) for k, n in zip(frame["satisfied"], frame["responses"],
-                                                                         strict=True)]
-    frame["csat"] = 100 * frame["satisfied"] / frame["responses"].clip(lower=1)
-    frame["ci_low"] = [100 * c.low for c in cis]
-    frame["ci_high"] = [100 * c.high for c in cis]
+    if metric == "csat":
+        cis = [stats.wilson_ci(int(k), int(n), s.confidence)
+               for k, n in zip(frame["satisfied"], frame["responses"], strict=True)]
+        frame["value"] = 100 * frame["satisfied"] / frame["responses"].clip(lower=1)
+        frame["ci_low"] = [100 * c.low for c in cis]
+        frame["ci_high"] = [100 * c.high for c in cis]
+        frame["csat"] = frame["value"]
+    else:
+        rows = list(zip(frame["promoters"], frame["detractors"], frame["responses"], strict=True))
+        nps_cis = [stats.nps_ci(int(p), int(d), int(n), s.confidence) for p, d, n in rows]
+        frame["value"] = [stats.nps_value(int(p), int(d), int(n)) for p, d, n in rows]
+        frame["ci_low"] = [c.low for c in nps_cis]
+        frame["ci_high"] = [c.high for c in nps_cis]
     frame["small_n"] = frame["responses"] < s.min_cell_n
     frame["bucket"] = frame["bucket"].str.replace(r"^[a-e]: ", "", regex=True)
     return frame

@@ -1,5 +1,6 @@
--- grain: one row per handling bucket ($by: resolution_time, handoffs, reopened) for CSAT responses linked to
--- tickets created in [$start, $end): responses and satisfied ones (top $top_boxes boxes; good on good/bad).
+-- grain: one row per handling bucket ($by: resolution_time, handoffs, reopened) for $metric (csat / nps)
+-- responses linked to tickets created in [$start, $end): responses, satisfied ones (top $top_boxes boxes; good on
+-- good/bad), promoters (>= scale_max - 1) and detractors (<= scale_max - 4).
 WITH linked AS (
     SELECT
         r.score, r.scale_min, r.scale_max,
@@ -19,7 +20,7 @@ WITH linked AS (
     FROM survey_responses AS r
     JOIN tickets AS t ON t.ticket_id = r.ticket_id
     LEFT JOIN customers AS c ON c.customer_id = t.customer_id
-    WHERE r.metric = 'csat' AND t.created_at >= $start AND t.created_at < $end
+    WHERE r.metric = $metric AND t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter
 )
@@ -28,7 +29,9 @@ SELECT
     count(*) AS responses,
     count(*) FILTER (
         WHERE score > scale_max - CASE WHEN scale_max - scale_min + 1 >= 4 THEN $top_boxes ELSE 1 END
-    ) AS satisfied
+    ) AS satisfied,
+    count(*) FILTER (WHERE score >= scale_max - 1) AS promoters,
+    count(*) FILTER (WHERE score <= scale_max - 4) AS detractors
 FROM linked
 GROUP BY bucket
 ORDER BY bucket
