@@ -159,8 +159,7 @@ def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings)
     as_of = data_as_of(conn)
     counts = []
     for p in (period, period.previous()):
-        frame = sla_breaches(conn, period=p, filters=filters, settings=s, as_of=as_of)
-        res = frame[frame["target"] == "resolution"]
+        res = sla_breaches(conn, period=p, filters=filters, settings=s, as_of=as_of, targets=("resolution",))
         counts.append((int(res["breached"].sum()), int((res["breached"] + res["achieved"]).sum()),
                        int(res["pending"].sum())))
     (k1, n1, pending), (k0, n0, _) = counts

@@ -24,6 +24,7 @@ METRICS = ("first_response", "first_resolution", "full_resolution")
 GROUPS = ("all", "channel", "priority", "group", "category", "plan", "region", "segment", "handoffs")
 OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
 CLOCKS = ("calendar", "business")
+SLA_TARGETS = ("first_response", "resolution")
 AGE_ORDER = ["< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days", "unknown age"]
 
 
@@ -186,11 +187,13 @@ def logrank(
 
 
 def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
-                clock: str | None, grain: str) -> pd.DataFrame:
+                clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS) -> pd.DataFrame:
     as_of = as_of or data_as_of(conn) or period.end_ts
     timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
     parts = []
     for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
+        if target not in which:
+            continue
         frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target, "grain": grain,
                                              "targets": {str(k): float(v) for k, v in targets.items()},
                                              "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
@@ -212,7 +215,7 @@ def _with_breach_rate(out: pd.DataFrame, s: Settings) -> pd.DataFrame:
 
 def sla_breaches(
     conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
-    as_of: dt.datetime | None = None, clock: str | None = None,
+    as_of: dt.datetime | None = None, clock: str | None = None, targets: tuple[str, ...] = SLA_TARGETS,
 ) -> pd.DataFrame:
     """Breach rate per target (first response / resolution) and priority.
 
@@ -223,7 +226,7 @@ def sla_breaches(
     ``ci_high`` (Wilson), ``small_n``.
     """
     s = settings or Settings()
-    out = _sla_counts(conn, period, filters, s, as_of, clock, "all").drop(columns="period_start")
+    out = _sla_counts(conn, period, filters, s, as_of, clock, "all", targets).drop(columns="period_start")
     return _with_breach_rate(out, s)
 
 

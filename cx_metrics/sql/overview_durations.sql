@@ -23,24 +23,17 @@ done AS (
 pooled AS (
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours FROM done
 ),
-ranked AS (
-    SELECT
-        period,
-        hours,
-        row_number() OVER (PARTITION BY period ORDER BY hours) AS rn,
-        count(*) OVER (PARTITION BY period) AS n
-    FROM done
-),
 summary AS (
+    -- the median's CI bounds are order statistics: the values at ranks floor(n/2 - z sqrt(n)/2) and
+    -- ceil(1 + n/2 + z sqrt(n)/2), read from each period's sorted durations (one sort, no window)
     SELECT
         period,
         count(*) AS completed,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours,
         percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours,
-        min(hours) FILTER (WHERE rn >= floor(n / 2.0 - $z * sqrt(n) / 2.0)) AS median_ci_low,
-        max(hours) FILTER (WHERE rn <= ceil(1 + n / 2.0 + $z * sqrt(n) / 2.0)) AS median_ci_high,
+        list_sort(list(hours)) AS sorted,
         count(*) FILTER (WHERE hours > (SELECT median_hours FROM pooled)) AS above_pooled
-    FROM ranked
+    FROM done
     GROUP BY period
 ),
 waiting AS (
@@ -57,8 +50,9 @@ SELECT
     coalesce(s.completed, 0) AS completed,
     s.median_hours,
     s.p90_hours,
-    s.median_ci_low,
-    s.median_ci_high,
+    s.sorted[CAST(greatest(1, floor(s.completed / 2.0 - $z * sqrt(s.completed) / 2.0)) AS BIGINT)] AS median_ci_low,
+    s.sorted[CAST(least(s.completed, ceil(1 + s.completed / 2.0 + $z * sqrt(s.completed) / 2.0)) AS BIGINT)]
+        AS median_ci_high,
     coalesce(s.above_pooled, 0) AS above_pooled,
     coalesce(w.still_waiting, 0) AS still_waiting,
     coalesce(w.end_unknown, 0) AS end_unknown,
