@@ -252,6 +252,7 @@ def _cmd_info(settings: Settings) -> int:
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.ingest import load as ingest
+    from cx_metrics.ingest.limits import Limits
     from cx_metrics.ingest.normalize import Options
 
     if not args.path.is_file():
@@ -266,7 +267,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists())
     try:
         pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
-                            sheet=args.sheet, conn=conn)
+                            sheet=args.sheet, conn=conn,
+                            limits=Limits.from_megabytes(settings.max_upload_mb, settings.max_columns))
         result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
     finally:
         conn.close()

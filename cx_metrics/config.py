@@ -62,6 +62,9 @@ class Settings:
     business_hours: Schedule = field(default_factory=Schedule)
     #: the clock SLA targets are counted on: "calendar" (wall time) or "business" (the schedule above)
     sla_clock: str = "calendar"
+    #: upload limits: file size in MB and number of columns ([imports] max_upload_mb / max_columns)
+    max_upload_mb: int = 512
+    max_columns: int = 2_000
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -81,6 +84,8 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_COMPLAINT_TAGS": ("complaint_tags", tuple),
     "CX_COMPLAINT_LOW_CSAT": ("complaint_low_csat", bool),
     "CX_SLA_CLOCK": ("sla_clock", str),
+    "CX_MAX_UPLOAD_MB": ("max_upload_mb", int),
+    "CX_MAX_COLUMNS": ("max_columns", int),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -96,6 +101,8 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "complaints.tags": ("complaint_tags", tuple),
     "complaints.low_csat": ("complaint_low_csat", bool),
     "sla.clock": ("sla_clock", str),
+    "imports.max_upload_mb": ("max_upload_mb", int),
+    "imports.max_columns": ("max_columns", int),
 }
 
 
@@ -153,6 +160,8 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"confidence must be between 0.5 and 1, got {s.confidence}")
     if s.sla_clock not in ("calendar", "business"):
         raise ConfigError(f"sla clock must be 'calendar' or 'business', got {s.sla_clock!r}")
+    if s.max_upload_mb < 1 or s.max_columns < 1:
+        raise ConfigError("[imports] max_upload_mb and max_columns must be at least 1")
     if s.csat_top_boxes < 1:
         raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
     return s

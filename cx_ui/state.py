@@ -16,6 +16,7 @@ from cx_metrics import db
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.limits import Limits
 from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
 
@@ -248,8 +249,10 @@ def preview_upload(
 ) -> ingest.Preview:
     """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
     options = Options(source=source, day_first=day_first, timezone=timezone)
+    s = settings()
     return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
-                          options=options, conn=connection())
+                          options=options, conn=connection(),
+                          limits=Limits.from_megabytes(s.max_upload_mb, s.max_columns))
 
 
 def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any) -> ingest.ImportResult:

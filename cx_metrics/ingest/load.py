@@ -28,6 +28,7 @@ from cx_metrics.db import Connection, bump_data_version, query, run_statement, t
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.limits import Limits, check_size
 from cx_metrics.ingest.reader import RawTable, read_table
 
 #: table -> key columns used to replace older versions (None: rows are only appended)
@@ -124,14 +125,17 @@ def preview(
     sheet: str | None = None,
     saved_mapping: dict[str, Any] | None = None,
     conn: Connection | None = None,
+    limits: Limits | None = None,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
     """
-    data = source.read_bytes() if isinstance(source, Path) else source
     file_name = name or (source.name if isinstance(source, Path) else "upload")
-    raw = read_table(data, name=file_name, sheet=sheet)
+    if isinstance(source, Path):
+        check_size(source.stat().st_size, file_name, limits or Limits())
+    data = source.read_bytes() if isinstance(source, Path) else source
+    raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
     if raw.data.empty:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)

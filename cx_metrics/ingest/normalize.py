@@ -169,7 +169,9 @@ _TRUE = ["yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inac
 
 def _query(raw: RawTable, det: Detection, opts: Options, warnings: list[str]) -> sqlprep.Query:
     day_first = opts.day_first if opts.day_first is not None else sqlprep.file_day_first(raw, det)
-    return sqlprep.Query(raw, det, day_first, warnings, timezone=opts.timezone)
+    today = opts.reference_date if opts.reference_date is not None else pd.Timestamp.now(tz="UTC").tz_localize(None)
+    latest = (pd.Timestamp(today) + pd.Timedelta(days=2)).to_pydatetime()  # time zones and clock skew: 2 days' grace
+    return sqlprep.Query(raw, det, day_first, warnings, timezone=opts.timezone, latest=latest)
 
 
 def _email_key(qy: sqlprep.Query, t: str) -> str:

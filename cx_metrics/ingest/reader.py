@@ -26,11 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from cx_metrics.ingest import limits as lim
 from cx_metrics.ingest.errors import ImportRefused
 
-MAX_BYTES_DEFAULT = 512 * 1024 * 1024
 # Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
-csv.field_size_limit(MAX_BYTES_DEFAULT)
+csv.field_size_limit(lim.Limits().max_bytes)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
@@ -120,11 +120,24 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
             return data.decode("utf-16"), "utf-16", warnings
         except UnicodeDecodeError as exc:
             raise ImportRefused(f"The file starts like UTF-16 text but is not valid UTF-16 ({exc.reason}).") from exc
+    sample = data[:2_000_000]
+    if b"\x00" in sample:
+        half = len(sample) // 2
+        # UTF-16 without a byte-order mark: Latin text has a NUL in every other byte
+        for zeros, codec in ((sample[1::2].count(0), "utf-16-le"), (sample[0::2].count(0), "utf-16-be")):
+            if half and zeros > 0.6 * half:
+                try:
+                    return data.decode(codec), codec, ["The file is UTF-16 without a byte-order mark."]
+                except UnicodeDecodeError:
+                    break
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ImportRefused(
+            f"The file contains NUL bytes (the first on line {line}): a text export never does, so it is binary or "
+            "damaged. Export the data again as CSV, XLSX or JSON and upload that.")
     try:
         return data.decode("utf-8"), "utf-8", warnings
     except UnicodeDecodeError:
         pass
-    sample = data[:2_000_000]
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if controls > len(sample) // 100:
         raise ImportRefused(
@@ -233,7 +246,7 @@ def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
     return top
 
 
-def _read_csv(data: bytes, name: str) -> RawTable:
+def _read_csv(data: bytes, name: str, limits: lim.Limits) -> RawTable:
     text, encoding, warnings = decode(data)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -256,6 +269,7 @@ def _read_csv(data: bytes, name: str) -> RawTable:
         raise ImportRefused(f"{name} could not be read as CSV near line {reader.line_num}: {exc}.") from exc
     depth = _header_depth(first)
     header_rows = first[:depth]
+    lim.check_width(max(len(r) for r in header_rows) if header_rows else 0, name, limits)
     columns, name_warnings = _unique_names(_combine_headers(header_rows, depth))
     warnings += name_warnings
     if len(consumed) < depth:
@@ -311,7 +325,7 @@ def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None
     raw.ragged = found or raw.ragged
 
 
-def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None) -> RawTable:
+def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -322,6 +336,7 @@ def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None) -> RawTab
     chosen = sheet or next((s for s in names if book.get_sheet_by_name(s).height > 0), names[0] if names else None)
     if chosen is None or chosen not in names:
         raise ImportRefused(f"{name} has no sheet named {sheet!r}; it has: {', '.join(names)}.")
+    lim.check_width(book.get_sheet_by_name(chosen).width, name, limits)
     rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=True)
     if not rows:
         raise ImportRefused(f"The sheet {chosen!r} of {name} is empty.")
@@ -366,7 +381,7 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _read_json(data: bytes, name: str) -> RawTable:
+def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
     text, encoding, warnings = decode(data)
     try:
         doc = json.loads(text)
@@ -382,8 +397,13 @@ def _read_json(data: bytes, name: str) -> RawTable:
         raise ImportRefused(f"{name} is JSON but not a list of records.")
     flat = [_flatten(r) for r in records]
     columns: list[str] = []
+    seen: set[str] = set()
     for r in flat:
-        columns.extend(k for k in r if k not in columns)
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                columns.append(k)
+    lim.check_width(len(columns), name, limits)
     frame = pd.DataFrame(flat, columns=columns)
     return RawTable(
         file_name=name, file_format="json", encoding=encoding, delimiter=None, header_rows=[columns],
@@ -392,28 +412,31 @@ def _read_json(data: bytes, name: str) -> RawTable:
 
 
 def read_table(
-    source: Path | bytes, *, name: str | None = None, sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT
+    source: Path | bytes, *, name: str | None = None, sheet: str | None = None, limits: lim.Limits | None = None,
 ) -> RawTable:
-    """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings."""
+    """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings.
+
+    ``limits`` (size, type, width, workbook inflation) are checked before anything is parsed.
+    """
+    limits = limits or lim.Limits()
     if isinstance(source, Path):
         name = name or source.name
-        size = source.stat().st_size
-        if size > max_bytes:
-            raise ImportRefused(f"{name} is {size / 1e6:,.0f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
+        lim.check_size(source.stat().st_size, name, limits)
         data = source.read_bytes()
     else:
         data = source
         name = name or "upload"
-        if len(data) > max_bytes:
-            raise ImportRefused(f"{name} is {len(data) / 1e6:,.0f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
+        lim.check_size(len(data), name, limits)
+    lim.check_type(data, name)
     if not data or data.isspace():
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
     suffix = Path(name).suffix.lower()
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
-        return _read_workbook(data, name, sheet)
+        lim.check_workbook(data, name, limits)
+        return _read_workbook(data, name, sheet, limits)
     if suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
-        return _read_json(data, name)
-    return _read_csv(data, name)
+        return _read_json(data, name, limits)
+    return _read_csv(data, name, limits)
 
 
 def is_missing(series: pd.Series) -> pd.Series:

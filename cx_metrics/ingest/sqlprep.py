@@ -51,6 +51,7 @@ class Query:
     day_first: bool | None
     warnings: list[str]
     timezone: str = "UTC"  # the zone of times written without an offset
+    latest: dt.datetime | None = None  # event times (creation, change) after this are refused as in the future
     params: dict[str, Any] = field(default_factory=dict)
     cleaned: dict[str, str] = field(default_factory=dict)  # source column -> alias of its cleaned cells
     derived: dict[str, tuple[str, Callable[[list[Any]], pa.Array]]] = field(default_factory=dict)
@@ -106,8 +107,13 @@ class Query:
         parsed = self.value("ts", self._parse_sql(t, fmt))
         self.reject(f"{t} IS NOT NULL AND {parsed} IS NULL", f"{column!r} is not a date in the column's format "
                     f"({fmt.fmt})", column, t)
-        # vendors' placeholders for "never" (Zendesk 1900-01-01) are missing values, not dates
-        return f"CASE WHEN {parsed} < TIMESTAMP '1901-01-01' THEN NULL ELSE {parsed} END"
+        if required and self.latest is not None:
+            # a ticket cannot be created (a change cannot happen) after the export was made
+            self.reject(f"{parsed} > {self.p(self.latest)}", f"{column!r} is in the future", column, t)
+        # placeholders for "never" are missing values, not dates: Zendesk's 1900-01-01 and the Unix epoch itself
+        # (1970-01-01 00:00:00, what a zero timestamp turns into)
+        return (f"CASE WHEN {parsed} < TIMESTAMP '1901-01-01' OR {parsed} = TIMESTAMP '1970-01-01 00:00:00' "
+                f"THEN NULL ELSE {parsed} END")
 
     def _parse_sql(self, t: str, fmt: parse.DateFormat) -> str:
         if fmt.fmt == "ISO8601":

@@ -1,0 +1,227 @@
+"""Hostile and broken uploads: each one is refused with a clear sentence or loads safely, and the data afterwards
+is exactly what it should be (content checksums of every table), never half-written.
+
+The corpus is listed in one place so its results can be printed for the record:
+``python -m pytest tests/test_hostile.py -q -rA`` (or ``python tests/test_hostile.py`` for a table).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+from cx_metrics.export import to_safe_csv
+from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.limits import Limits
+from tests.test_ingest import TICKETS_CSV, checksum
+
+HEADER = "Ticket ID,Created at,Status,Channel,Subject\n"
+
+
+def _zip_bomb(inflated_mb: int) -> bytes:
+    """An .xlsx-shaped zip whose one sheet inflates to ``inflated_mb`` MB of zeros from a few hundred KB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            block = b"0" * (1024 * 1024)
+            for _ in range(inflated_mb):
+                sheet.write(block)
+    return buffer.getvalue()
+
+
+def _rows(*rows: str) -> bytes:
+    return (HEADER + "".join(r + "\n" for r in rows)).encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # the file name uploaded (its suffix matters)
+    data: bytes | Callable[[], bytes]
+    refused: str | None = None  # regex the refusal must match; None = it must load
+    check: Callable[[db.Connection], None] | None = None  # what must hold after a load
+    limits: Limits | None = None
+
+    def payload(self) -> bytes:
+        return self.data() if callable(self.data) else self.data
+
+
+def _one(conn: db.Connection, sql: str) -> object:
+    return conn.execute(sql).fetchall()[0][0]
+
+
+def _formulas_kept_and_guarded(conn: db.Connection) -> None:
+    frame = conn.execute("SELECT ticket_id, subject FROM tickets WHERE source = 'hostile' ORDER BY 1").df()
+    assert list(frame["subject"]) == ["=cmd|'/C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "=HYPERLINK(\"x\")"]
+    exported = pd.read_csv(io.BytesIO(to_safe_csv(frame)), encoding="utf-8-sig", dtype=str)
+    assert all(cell.startswith("'") for cell in exported["subject"])  # a spreadsheet shows them as text
+
+
+def _sql_values_verbatim(conn: db.Connection) -> None:
+    assert _one(conn, "SELECT subject FROM tickets WHERE ticket_id = '1; DELETE FROM tickets'") == (
+        "'); DROP TABLE tickets; --")
+    assert _one(conn, "SELECT count(*) FROM tickets WHERE source = 'file'") == 3  # the earlier import is intact
+
+
+def _sql_column_name_kept_as_attribute(conn: db.Connection) -> None:
+    value = _one(conn, "SELECT json_extract_string(attributes, '$.\"Robert''); DROP TABLE customers;--\"') "
+                       "FROM tickets WHERE ticket_id = 'S1'")
+    assert value == "bobby"
+    assert _one(conn, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customers'") == 1
+
+
+def _megabyte_cell(conn: db.Connection) -> None:
+    assert _one(conn, "SELECT length(subject) FROM tickets WHERE ticket_id = 'M1'") == 1_000_000
+
+
+def _duplicate_headers(conn: db.Connection) -> None:
+    warnings = str(_one(conn, "SELECT warnings FROM imports ORDER BY import_id DESC LIMIT 1"))
+    assert "appears more than once" in warnings
+    assert _one(conn, "SELECT subject FROM tickets WHERE ticket_id = 'D1'") == "first"
+
+
+def _future_row_rejected(conn: db.Connection) -> None:
+    assert _one(conn, "SELECT count(*) FROM tickets WHERE source = 'hostile'") == 2
+    reject = conn.execute("SELECT line_number, field, reason FROM import_rejects").fetchall()
+    assert len(reject) == 1 and reject[0][:2] == (3, "Created at")
+    assert reject[0][2].startswith("'Created at' is in the future")
+
+
+def _undated(conn: db.Connection) -> None:
+    # a zero Unix time is a placeholder, not 1 Jan 1970: kept as an undated ticket, like exports without a date
+    assert conn.execute("SELECT ticket_id, created_at FROM tickets WHERE source = 'hostile' ORDER BY 1").fetchall() == [
+        ("Z1", None), ("Z2", None)]
+
+
+def _unterminated_quote(conn: db.Connection) -> None:
+    # the last field runs to the end of the file, as a spreadsheet would read it; nothing else is affected
+    assert str(_one(conn, "SELECT subject FROM tickets WHERE ticket_id = 'Q1'")).startswith("never closed")
+    assert _one(conn, "SELECT subject FROM tickets WHERE ticket_id = 'Q0'") == "fine"
+
+
+def _epoch_placeholder(conn: db.Connection) -> None:
+    assert _one(conn, "SELECT solved_at FROM tickets WHERE ticket_id = 'E1'") is None
+
+
+def _text_kept(ticket: str, expected: str) -> Callable[[db.Connection], None]:
+    def check(conn: db.Connection) -> None:
+        assert _one(conn, f"SELECT subject FROM tickets WHERE ticket_id = '{ticket}'") == expected
+
+    return check
+
+
+SMALL = Limits(max_bytes=64 * 1024, max_columns=50, max_unzipped_bytes=8 * 1024 * 1024, max_ratio=100.0)
+
+CORPUS: list[Case] = [
+    # --- refused, with what was expected and what was found --------------------------------------------
+    Case("empty.csv", b"", refused="empty"),
+    Case("blank.csv", b" \r\n\t\n", refused="empty"),
+    Case("header_only.csv", HEADER.encode(), refused="no data rows"),
+    Case("random.csv", bytes(range(256)) * 64, refused="binary"),
+    Case("image.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16, refused="binary"),
+    Case("nul_bytes.csv", b"Ticket ID,Created at\n1,2026-03-01\n2\x00,2026-03-01\x00\x00\x00\n",
+         refused="NUL bytes \\(the first on line 3\\)"),
+    Case("setup.exe", b"MZ\x90\x00" + b"\x00" * 200, refused="we read CSV"),
+    Case("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", refused="we read CSV"),
+    Case("bomb.xlsx", lambda: _zip_bomb(24), refused="would expand", limits=SMALL),
+    Case("bomb_default_limits.xlsx", lambda: _zip_bomb(64), refused="would expand"),  # 1,000x: by ratio
+    Case("truncated.xlsx", b"PK\x03\x04" + b"\x00" * 64, refused="not a readable spreadsheet"),
+    Case("truncated.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, refused="not a readable spreadsheet"),
+    Case("wide.csv", lambda: (",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n")
+         .encode(), refused="100,000 columns"),
+    Case("too_big.csv", lambda: _rows(*[f"{i},2026-03-01 10:00,open,email,{'x' * 100}" for i in range(1000)]),
+         refused="upload limit", limits=SMALL),
+    Case("wrong_kind.csv", b"colour,size\nred,3\nblue,4\n", refused="does not look like"),
+    Case("bad_dates.csv", b"Ticket ID,Created at\n1,someday\n2,never\n", refused="does not hold dates"),
+    Case("no_ids.csv", b"Ticket ID,Created at\n,2026-03-01\n,2026-03-02\n", refused="none of its 2 rows"),
+    Case("all_future.csv", _rows("F1,2099-01-01 10:00,open,email,later", "F2,2199-06-01 10:00,open,chat,much later"),
+         refused="is in the future"),
+    Case("bad.json", b'{"conversations": [{"id": 1,', refused="not valid JSON"),
+    Case("scalar.json", b"[1, 2, 3]", refused="not a list of records"),
+    Case("no_records.json", b'{"total": 3, "next_page": null}', refused="no list of records"),
+    Case("only_delimiters.csv", b",,,\n,,,\n,,,\n", refused="does not look like|no data rows"),
+    Case("qualtrics_headers_only.csv",
+         b'ResponseId,Q1\n"Response ID","How likely are you to recommend us?"\n'
+         b'"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\n', refused="no data rows"),
+    Case("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n",
+         refused="need a response date"),
+    # --- loads safely: stored verbatim, guarded on the way out, nothing else touched ------------------------
+    Case("formulas.csv", _rows("X1,2026-03-01 10:00,open,email,=cmd|'/C calc'!A0",
+                               "X2,2026-03-01 10:00,open,email,+1+1", "X3,2026-03-01 10:00,open,email,-2+3",
+                               "X4,2026-03-01 10:00,open,email,@SUM(A1:A9)",
+                               'X5,2026-03-01 10:00,open,email,"=HYPERLINK(""x"")"'),
+         check=_formulas_kept_and_guarded),
+    Case("sql_values.csv",
+         _rows("\"1; DELETE FROM tickets\",2026-03-01 10:00,open,email,\"'); DROP TABLE tickets; --\""),
+         check=_sql_values_verbatim),
+    Case("sql_column.csv", (b"Ticket ID,Created at,Status,\"Robert'); DROP TABLE customers;--\"\n"
+                            b"S1,2026-03-01 10:00,open,bobby\n"), check=_sql_column_name_kept_as_attribute),
+    Case("megabyte_cell.csv", lambda: _rows(f"M1,2026-03-01 10:00,open,email,{'y' * 1_000_000}"),
+         check=_megabyte_cell),
+    Case("duplicate_headers.csv", b"Ticket ID,Created at,Subject,Subject\nD1,2026-03-01 10:00,first,second\n",
+         check=_duplicate_headers),
+    Case("one_future_row.csv", _rows("P1,2026-03-01 10:00,open,email,ok", "P2,2999-03-01 10:00,open,email,typo",
+                                     "P3,2026-03-02 10:00,open,email,ok"), check=_future_row_rejected),
+    Case("all_epoch.csv", _rows("Z1,1970-01-01 00:00:00,open,email,zero", "Z2,1970-01-01 00:00:00,new,chat,zero"),
+         check=_undated),
+    Case("truncated_quote.csv", _rows("Q0,2026-03-01 10:00,open,email,fine",
+                                      'Q1,2026-03-01 10:00,open,email,"never closed'), check=_unterminated_quote),
+    Case("utf16_no_bom.csv", "Ticket ID,Created at,Status,Subject\nB1,2026-03-01 10:00,open,sans BOM\n"
+         .encode("utf-16-le"), check=_text_kept("B1", "sans BOM")),
+    Case("epoch_placeholder.csv",
+         b"Ticket ID,Created at,Solved at,Status\nE1,2026-03-01 10:00,1970-01-01 00:00:00,open\n",
+         check=_epoch_placeholder),
+    Case("cp1252.csv", "Ticket ID,Created at,Status,Channel,Subject\nW1,2026-03-01 10:00,open,email,“Déjà vu” 20 €\n"
+         .encode("cp1252"), check=_text_kept("W1", "“Déjà vu” 20 €")),
+    Case("control_chars.csv", _rows("C1,2026-03-01 10:00,open,email,\x1b[31mred\x1b[0m \u202eevil"),
+         check=_text_kept("C1", "\x1b[31mred\x1b[0m \u202eevil")),
+    Case("html.csv", _rows("H1,2026-03-01 10:00,open,email,<script>alert(1)</script>"),
+         check=_text_kept("H1", "<script>alert(1)</script>")),
+    Case("utf16.csv", ("Ticket ID\tCreated at\tStatus\tSubject\r\nU1\t2026-03-01 10:00\topen\tnaïve ☕\r\n")
+         .encode("utf-16"), check=_text_kept("U1", "naïve ☕")),
+]
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> db.Connection:
+    c = db.connect(Settings().with_db(tmp_path / "hostile.duckdb"))
+    ingest.load(c, ingest.preview(TICKETS_CSV.encode(), name="before.csv",
+                                  options=ingest.normalize.Options(source="file")))
+    yield c
+    c.close()
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(CORPUS) >= 30
+    assert len({c.name for c in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
+def test_hostile_input(conn: db.Connection, case: Case) -> None:
+    before = checksum(conn)
+    options = ingest.normalize.Options(source="hostile")
+    if case.refused is not None:
+        with pytest.raises(ImportRefused, match=case.refused):
+            ingest.load(conn, ingest.preview(case.payload(), name=case.name, options=options, limits=case.limits))
+        assert checksum(conn) == before
+        return
+    result = ingest.load(conn, ingest.preview(case.payload(), name=case.name, options=options, limits=case.limits))
+    assert result.status == "loaded" and result.rows_loaded >= 1
+    assert case.check is not None
+    case.check(conn)
+    # nothing but the new import's rows changed: undo it and the database is as before, content for content
+    ingest.undo(conn, int(result.import_id or 0))
+    tables_only = [t for t in ("customers", "tickets", "survey_responses", "ticket_events")]
+    for table in tables_only:
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE import_id = ?", [result.import_id]).fetchall() == [
+            (0,)]
+    assert _one(conn, "SELECT count(*) FROM tickets WHERE source = 'file'") == 3
