@@ -54,7 +54,7 @@ def under_load(db_path: Path, csv: Path, sessions: int = 20) -> dict[str, float]
                     start = time.perf_counter()
                     try:
                         page_work(conn)
-                    except BaseException as exc:  # noqa: BLE001 - counted and reported
+                    except BaseException as exc:
                         with lock:
                             errors.append(exc)
                         return

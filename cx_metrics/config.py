@@ -65,6 +65,12 @@ class Settings:
     #: upload limits: file size in MB and number of columns ([imports] max_upload_mb / max_columns)
     max_upload_mb: int = 512
     max_columns: int = 2_000
+    #: access control when login is configured: these emails are always admins (bootstrap), and the identity
+    #: provider's claim named here (a role name or a list of them) sets the role; else the in-app email table
+    admins: tuple[str, ...] = ()
+    role_claim: str = "roles"
+    #: serve on a non-loopback address without login (an explicit, logged decision; default: refused)
+    allow_unauthenticated: bool = False
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -86,6 +92,9 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_SLA_CLOCK": ("sla_clock", str),
     "CX_MAX_UPLOAD_MB": ("max_upload_mb", int),
     "CX_MAX_COLUMNS": ("max_columns", int),
+    "CX_ADMINS": ("admins", tuple),
+    "CX_ROLE_CLAIM": ("role_claim", str),
+    "CX_ALLOW_UNAUTHENTICATED": ("allow_unauthenticated", bool),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -103,6 +112,9 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "sla.clock": ("sla_clock", str),
     "imports.max_upload_mb": ("max_upload_mb", int),
     "imports.max_columns": ("max_columns", int),
+    "access.admins": ("admins", tuple),
+    "access.role_claim": ("role_claim", str),
+    "access.allow_unauthenticated": ("allow_unauthenticated", bool),
 }
 
 

@@ -255,12 +255,12 @@ def preview_upload(
                           limits=Limits.from_megabytes(s.max_upload_mb, s.max_columns))
 
 
-def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any) -> ingest.ImportResult:
-    return ingest.load(connection(), pv, actor="dashboard", save_mapping=save_mapping, progress=progress)
+def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any, actor: str) -> ingest.ImportResult:
+    return ingest.load(connection(), pv, actor=actor, save_mapping=save_mapping, progress=progress)
 
 
-def undo_import(import_id: int) -> dict[str, int]:
-    return ingest.undo(connection(), import_id, actor="dashboard")
+def undo_import(import_id: int, *, actor: str) -> dict[str, int]:
+    return ingest.undo(connection(), import_id, actor=actor)
 
 
 @st.cache_data(ttl=60, max_entries=16, show_spinner=False)

@@ -9,13 +9,14 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import state
+from cx_ui import auth, state
 
 LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
           "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
           "generation": "Generation", "all": "All complaints"}
 
 st.title("Complaint trends")
+user = auth.require("view")
 path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
@@ -93,8 +94,12 @@ if buckets:
     value = c2.selectbox(LABELS[by], values, key="cmp_value")
     start = pd.Timestamp(bucket)
     end = start + {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
-    rows = state.complaint_rows(path, version, max(start, pd.Timestamp(period.start_ts)),
-                                min(end, pd.Timestamp(period.end_ts)), by, None if by == "all" else value, filters)
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
-                       f"complaints-{value}-{start:%Y-%m-%d}.csv", "text/csv", key="cmp_rows_download")
+    if not user.can("rows"):
+        st.caption(":material/lock: The ticket rows behind a point need the analyst role.")
+    else:
+        rows = state.complaint_rows(path, version, max(start, pd.Timestamp(period.start_ts)),
+                                    min(end, pd.Timestamp(period.end_ts)), by, None if by == "all" else value,
+                                    filters)
+        st.dataframe(rows, hide_index=True, width="stretch")
+        auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
+                             f"complaints-{value}-{start:%Y-%m-%d}.csv", key="cmp_rows_download")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx_ui import state
+from cx_ui import auth, state
 
 st.title("Data status")
+auth.require("upload")
 path, version = state.key()
 st.caption(f"Database file: `{path}` · data version {version}")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from cx_metrics.definitions import DEFINITIONS
-from cx_ui import state
+from cx_ui import auth, state
 
 st.title("Metric definitions")
+auth.require("view")
 s = state.settings()
 st.caption(
     f"Confidence level {s.confidence:.0%} · significance α = {s.alpha:g} · minimum cell size "

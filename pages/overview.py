@@ -10,9 +10,10 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.overview import describe_delta, describe_test
-from cx_ui import state
+from cx_ui import auth, state
 
 st.title("Executive overview")
+auth.require("view")
 path, version = state.key()
 state.require_data()
 
@@ -51,12 +52,10 @@ for i, row in enumerate(tiles.to_dict("records")):
             + (f" · {row['note']}" if row["note"] else "")
         )
 
-st.download_button(
+auth.download_button(
     "Download these KPIs (CSV)",
     to_safe_csv(tiles.drop(columns=["definition"]).assign(period=period.label(), filters=filters.describe())),
-    file_name=f"cx-kpis-{period.start}-{period.end}.csv",
-    mime="text/csv",
-    icon=":material/download:",
+    f"cx-kpis-{period.start}-{period.end}.csv", key="overview_kpis_download", icon=":material/download:",
 )
 
 st.subheader("Complaints per week by category")
@@ -71,10 +70,7 @@ else:
     for rec in flagged.to_dict("records"):
         st.warning(f"**{rec['dimension']}**, week of {rec['period_start']:%d %b %Y}: {rec['complaints']:,} complaints, "
                    f"{rec['description']}. See *Complaint trends* for the tickets behind it.")
-st.download_button(
-    "Download the weekly counts (CSV)",
-    to_safe_csv(trend),
-    file_name=f"cx-complaints-weekly-{period.start}-{period.end}.csv",
-    mime="text/csv",
-    icon=":material/download:",
+auth.download_button(
+    "Download the weekly counts (CSV)", to_safe_csv(trend), f"cx-complaints-weekly-{period.start}-{period.end}.csv",
+    key="overview_trend_download", icon=":material/download:",
 )

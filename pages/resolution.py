@@ -8,7 +8,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS
-from cx_ui import state
+from cx_ui import auth, state
 
 LABELS = {"first_response": "First response", "first_resolution": "First resolution",
           "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
@@ -17,6 +17,7 @@ LABELS = {"first_response": "First response", "first_resolution": "First resolut
           "calendar": "Calendar hours", "business": "Business hours"}
 
 st.title("Resolution and follow-through")
+user = auth.require("view")
 path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
@@ -51,12 +52,15 @@ st.caption(DEFINITIONS["time_to_event"])
 with st.expander("The tickets behind these figures"):
     groups = summary["group"].tolist()
     value = st.selectbox(LABELS[by], groups, key="res_rows_group") if by != "all" and groups else None
-    rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
-    st.caption(f"Longest wait first, hours to {LABELS[metric].lower()} on the {LABELS[clock].lower()} clock "
-               "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
-                       f"resolution-{metric}-{value or 'all'}.csv", "text/csv", key="res_rows_download")
+    if not user.can("rows"):
+        st.caption(":material/lock: The ticket rows need the analyst role.")
+    else:
+        rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
+        st.caption(f"Longest wait first, hours to {LABELS[metric].lower()} on the {LABELS[clock].lower()} clock "
+                   "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
+        st.dataframe(rows, hide_index=True, width="stretch")
+        auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
+                             f"resolution-{metric}-{value or 'all'}.csv", key="res_rows_download")
 
 agreement = state.vendor_agreement(path, version, period, filters)
 if int(agreement["tickets"].sum()) > 0:

@@ -10,9 +10,10 @@ import streamlit as st
 from cx_metrics.export import to_safe_csv
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.specs import FIELDS, KINDS
-from cx_ui import state
+from cx_ui import auth, state
 
 st.title("Upload exports")
+user = auth.require("upload")
 st.caption(
     "Tickets (Zendesk, Freshdesk, Intercom, Jira Service Management, Help Scout, any CSV), surveys (Qualtrics, "
     "SurveyMonkey, Typeform, Google Forms, Delighted, any CSV with a score column), customers and activity. "
@@ -85,12 +86,12 @@ if uploaded is not None:
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")
         st.dataframe(rejects.head(500), hide_index=True)
-        st.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
-                           "text/csv", key="download_preview_rejects")
+        auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
+                             key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
     if st.button("Load", type="primary", key="upload_load"):
         bar = st.progress(0.0, text="Starting")
-        result = state.load_preview(pv, save_mapping=save,
+        result = state.load_preview(pv, save_mapping=save, actor=user.label,
                                     progress=lambda fraction, message: bar.progress(fraction, text=message))
         if result.status == "already imported":
             st.info(f"This file was already imported as #{result.duplicate_of}; nothing changed.")
@@ -111,9 +112,10 @@ else:
         left, right = st.columns(2)
         chosen = left.selectbox("Import", loaded, key="history_import")
         if left.button("Undo this import", key="history_undo"):
-            removed = state.undo_import(int(chosen))
+            removed = state.undo_import(int(chosen), actor=user.label)
             st.success(f"Import #{chosen} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
             st.rerun()
         rejected = state.import_rejects(path, version, int(chosen))
-        right.download_button(f"Rejected lines of #{chosen} ({len(rejected):,})", to_safe_csv(rejected),
-                              f"import-{chosen}-rejects.csv", "text/csv", key="history_rejects")
+        with right:
+            auth.download_button(f"Rejected lines of #{chosen} ({len(rejected):,})", to_safe_csv(rejected),
+                                 f"import-{chosen}-rejects.csv", key="history_rejects", permission="upload")

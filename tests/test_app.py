@@ -17,7 +17,7 @@ from cx_metrics.metrics import base, overview
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/complaints.py", "pages/resolution.py", "pages/upload.py",
-         "pages/data_status.py", "pages/definitions.py"]
+         "pages/data_status.py", "pages/definitions.py", "pages/admin.py"]
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from cx_metrics import audit
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
@@ -351,6 +352,9 @@ def load(
                  json.dumps({"day_first": pv.options.day_first}), started],
             )
         report(len(tables) / (len(tables) + 1), "recording rejects and committing")
+        audit.record(cur, actor, "import", {"import_id": import_id, "file": pv.file_name, "kind": pv.prepared.kind,
+                                            "vendor": pv.prepared.vendor, "rows_loaded": loaded_main,
+                                            "rows_rejected": len(rejects)})
         bump_data_version(cur)
     report(1.0, "done")
     summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
@@ -411,6 +415,7 @@ def undo(conn: Connection, import_id: int, *, actor: str = "cli") -> dict[str, i
             _derive_from_events(cur)
         cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
                     [dt.datetime.now(dt.UTC).replace(tzinfo=None), actor, import_id])
+        audit.record(cur, actor, "undo", {"import_id": import_id, "rows_removed": removed})
         bump_data_version(cur)
     return removed
 

@@ -1,0 +1,45 @@
+"""Admin: who may see what (roles by email) and what happened (the audit log)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from cx_metrics import audit
+from cx_ui import auth, state
+
+st.title("Users and audit log")
+user = auth.require("admin")
+conn = state.connection()
+s = state.settings()
+
+st.subheader("Roles")
+st.caption(
+    "executive: the aggregate pages · cx_lead: that, plus uploads, undo and data status · analyst: the aggregate "
+    "pages, the rows behind them, verbatim comments and exports · admin: everything, plus this page. "
+    f"A role sent by the identity provider in the `{s.role_claim}` claim takes precedence over this table; "
+    + (f"always admins (cx.toml [access] admins): {', '.join(s.admins)}." if s.admins else
+       "no bootstrap admins are configured ([access] admins in cx.toml).")
+)
+st.dataframe(audit.roles(conn), hide_index=True, width="stretch")
+with st.form("role_form", clear_on_submit=True):
+    left, right = st.columns([2, 1])
+    email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
+    role = right.selectbox("Role", [*audit.ROLES, "(remove)"], key="admin_role")
+    if st.form_submit_button("Save"):
+        try:
+            audit.set_role(conn, email, None if role == "(remove)" else role, by=user.label)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{email.strip().lower()}: {role}. The change is in the audit log.")
+
+st.subheader("Audit log")
+log = audit.recent(conn)
+actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
+if actions:
+    log = log[log["action"].isin(actions)]
+log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d)) if isinstance(d, str) else d))
+st.dataframe(log, hide_index=True, width="stretch")
+st.caption("Logins (and refused ones), imports, undos, exports and role changes, newest first; append-only.")
