@@ -42,15 +42,21 @@ class Server:
 
 
 @contextmanager
-def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60) -> Iterator[Server]:
-    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards."""
+def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60,
+                   secrets: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards.
+
+    ``secrets``: a secrets.toml to use instead of the project's (e.g. an ``[auth]`` section for a login test).
+    """
     port = port or free_port()
-    env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
+    if secrets is not None:
+        cmd += ["--secrets.files", str(secrets)]
     log = Path(os.devnull).open("wb")  # closed in finally
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

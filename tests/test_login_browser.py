@@ -1,0 +1,116 @@
+"""The real login flow in headless Chromium: the dashboard (real Streamlit server, st.login) against a local
+mock OpenID Connect provider (oidc-provider-mock), both on loopback. A user's role comes from the provider's
+`roles` claim; an executive does not get the CX lead pages, even by URL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, free_port, running_server
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+
+USERS = [
+    {"sub": "ana", "email": "ana@example.com", "name": "Ana Analyst", "roles": ["analyst"]},
+    {"sub": "eve", "email": "eve@example.com", "name": "Eve Executive", "roles": ["executive"]},
+]
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
+    for user in USERS:
+        cmd += ["--user-claims", json.dumps(user)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the mock OIDC provider did not start") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dashboard(provider: str, demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("login")
+    db_path = folder / "served.duckdb"
+    shutil.copyfile(demo_db_path, db_path)
+    port = free_port()
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "a-test-only-cookie-secret-of-enough-length"\n'
+        'client_id = "cx-dashboard"\n'
+        'client_secret = "test-only"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+    )
+    with running_server(db_path, port=port, secrets=secrets) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _sign_in(browser: object, url: str, sub: str) -> object:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=sub, exact=True).click(timeout=30_000)  # the provider's user picker
+    page.locator('[data-testid="stMetric"]').nth(6).wait_for(timeout=60_000)
+    return page
+
+
+def test_signed_out_visitor_sees_no_data(browser: object, dashboard: str) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(dashboard)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    page.close()
+
+
+def test_analyst_signs_in_and_gets_the_analyst_view(browser: object, dashboard: str) -> None:
+    page = _sign_in(browser, dashboard, "ana")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert "Ana Analyst" in sidebar.inner_text() and "analyst" in sidebar.inner_text()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Overview" in nav and "Metric definitions" in nav and "Upload exports" not in nav
+    assert page.get_by_text("Download these KPIs (CSV)").count() == 1  # analysts may export
+    page.context.close()
+
+
+def test_executive_cannot_open_the_upload_page_by_url(browser: object, dashboard: str) -> None:
+    page = _sign_in(browser, dashboard, "eve")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Upload exports" not in nav and "Users and audit log" not in nav
+    assert page.get_by_text("Download these KPIs (CSV)").count() == 0  # no exports for executives
+    page.goto(f"{dashboard}/upload")
+    page.wait_for_timeout(3_000)
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    page.context.close()
