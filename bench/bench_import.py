@@ -15,22 +15,11 @@ from cx_metrics.ingest import load as ingest
 
 
 def make_csv(rows: int, path: Path) -> None:
-    """A Zendesk-UI-shaped ticket export from the seeded demo generator."""
+    """A Zendesk-UI-shaped ticket export from the seeded demo generator (bench/generate.py)."""
+    from generate import zendesk_tickets
+
     data = demo.generate(seed=11, size=demo.DemoSize(customers=max(rows // 5, 1000), tickets=rows))
-    t = data.tickets
-    out = t.rename(columns={
-        "ticket_id": "Id", "customer_id": "Requester id", "created_at": "Created at", "solved_at": "Solved at",
-        "status": "Status", "channel": "Via", "category": "Category [list]", "ticket_type": "Ticket type",
-        "priority": "Priority", "subject": "Subject", "group_name": "Group", "assignee": "Assignee",
-        "reopens": "Reopens", "replies": "Replies", "group_stations": "Group stations",
-        "assignee_stations": "Assignee stations",
-    })
-    out["First reply time in minutes"] = ((t["first_response_at"] - t["created_at"]).dt.total_seconds() / 60).round()
-    out["Tags"] = t["tags"].map(" ".join)
-    cols = ["Id", "Requester id", "Subject", "Status", "Priority", "Via", "Ticket type", "Created at", "Solved at",
-            "Group", "Assignee", "Tags", "Reopens", "Replies", "Group stations", "Assignee stations",
-            "First reply time in minutes", "Category [list]"]
-    out[cols].to_csv(path, index=False)
+    zendesk_tickets(data).to_csv(path, index=False)
 
 
 def time_ours(path: Path) -> float:
