@@ -16,6 +16,7 @@ def _p(c: db.Connection) -> Any:
 QUERIES: dict[str, Callable[[db.Connection], Any]] = {
     "overview: KPI tiles": lambda c: overview.kpis(c, period=_p(c)),
     "overview: weekly complaint trend": lambda c: complaints.complaint_trend(c, period=_p(c)),
+    "overview: weekly median resolution (Kaplan-Meier)": lambda c: resolution.resolution_trend(c, period=_p(c)),
     "overview/complaints: weekly anomalies by category": lambda c: complaints.anomalies(
         c, period=_p(c), grain="week", by="category"),
     "sidebar: filter options + data span": lambda c: (base.filter_options(c), base.data_range(c)),

@@ -189,6 +189,11 @@ def sla_breaches(path: str, version: int, period: Period, filters: Filters) -> p
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def resolution_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
+    return resolution.resolution_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def sla_breach_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
     return resolution.sla_breach_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
 

@@ -1,4 +1,5 @@
-"""Executive overview: KPI tiles with honest deltas, and the weekly complaint trend."""
+"""Executive overview: KPI tiles with honest deltas, the weekly complaint trend with its anomalies, and the weekly
+median resolution and SLA breach rate."""
 
 from __future__ import annotations
 
@@ -74,3 +75,17 @@ auth.download_button(
     "Download the weekly counts (CSV)", to_safe_csv(trend), f"cx-complaints-weekly-{period.start}-{period.end}.csv",
     key="overview_trend_download", icon=":material/download:",
 )
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Median resolution by week")
+    res_trend = state.resolution_trend(path, version, period, filters, "week")
+    st.plotly_chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
+    st.caption("Hours from creation to the last solve of the tickets created each week; the line counts tickets "
+               "still open as censored (Kaplan-Meier), the dotted one only solved tickets, which flatters recent "
+               "weeks. Hollow markers: fewer than the minimum n. Details on *Resolution*.")
+with right:
+    st.subheader("SLA breach rate by week")
+    sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
+    st.plotly_chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
+    st.caption(DEFINITIONS["sla"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from cx_metrics import db
@@ -142,3 +143,13 @@ def test_handoff_distribution(tiny_conn: db.Connection) -> None:
     assert dist.loc["0 handoffs", "solved"] == 1 and dist.loc["2+ handoffs", "solved"] == 1
     assert dist.loc["0 handoffs", "share"] == pytest.approx(0.5)
     assert dist["share"].sum() == pytest.approx(1.0)
+
+
+def test_resolution_trend_by_creation_week(tiny_conn: db.Connection) -> None:
+    period = Period(dt.date(2025, 12, 29), dt.date(2026, 1, 11))
+    trend = R.resolution_trend(tiny_conn, period=period).set_index("period_start")
+    # week of 29 Dec: t5 (24 h) and t6 (2 h) solved; week of 5 Jan: t1 4 h, t2 24 h, t3 and t4 open (censored)
+    assert list(trend.index) == [pd.Timestamp("2025-12-29"), pd.Timestamp("2026-01-05")]
+    assert trend.loc["2025-12-29", "median_hours"] == pytest.approx(13.0)
+    assert (trend.loc["2026-01-05", "completed"], trend.loc["2026-01-05", "censored"]) == (2, 2)
+    assert trend.loc["2026-01-05", "km_median_hours"] == pytest.approx(24.0)

@@ -65,7 +65,7 @@ def _durations(conn: Connection, period: Period, metric: str, by: str, filters: 
                as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None) -> pd.DataFrame:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    if by not in GROUPS:
+    if by not in GROUPS and by not in ("created_week", "created_month"):
         raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
     as_of = as_of or data_as_of(conn) or period.end_ts
     frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
@@ -111,6 +111,24 @@ def time_to_event(
     columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
                "km_median_low", "km_median_high", "small_n"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def resolution_trend(
+    conn: Connection, *, period: Period, grain: str = "week", metric: str = "full_resolution",
+    filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
+    clock: str = "calendar",
+) -> pd.DataFrame:
+    """Time to ``metric`` of the tickets created in each week or month, open tickets censored.
+
+    The columns of :func:`time_to_event` with ``period_start`` (a Timestamp) instead of ``group``. The Kaplan-Meier
+    median is the honest figure for recent periods, whose slow tickets are still open.
+    """
+    if grain not in ("week", "month"):
+        raise ValueError(f"grain must be week or month, got {grain!r}")
+    frame = time_to_event(conn, period=period, metric=metric, by=f"created_{grain}", filters=filters, as_of=as_of,
+                          settings=settings, clock=clock)
+    frame.insert(0, "period_start", pd.to_datetime(frame.pop("group")))
+    return frame.sort_values("period_start", ignore_index=True)
 
 
 def _quantile(hours: np.ndarray, weights: np.ndarray, q: float) -> float:
