@@ -191,6 +191,9 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
     "logrank": ("time_to_event", lambda c, p, f, s, a: resolution.logrank(
         c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
+    "resolution-trend": ("time_to_event", lambda c, p, f, s, a: resolution.resolution_trend(
+        c, period=p, grain=a.grain if a.grain != "day" else "week", metric=a.metric, filters=f, settings=s,
+        clock=a.clock)),
     "resolution-rows": ("time_to_event", lambda c, p, f, s, a: resolution.resolution_rows(
         c, period=p, metric=a.metric, by=a.group if a.value else "all", value=a.value, filters=f, settings=s,
         clock=a.clock)),

@@ -147,6 +147,8 @@ def test_business_clock_and_history_metrics_from_the_cli(demo_db_path: Path,
     assert cli.main(["metric", "breaches-over-time", "--sla-clock", "business", *args]) == 0
     trend = json.loads(capsys.readouterr().out)
     assert {r["target"] for r in trend} == {"first_response", "resolution"} and len(trend) == 8  # 4 weeks x 2
+    assert cli.main(["metric", "resolution-trend", *args]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 4  # four creation weeks
     assert cli.main(["metric", "backlog-history", *args]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 28
     assert cli.main(["metric", "resolution-rows", "--group", "channel", "--value", "chat", *args]) == 0
