@@ -8,7 +8,7 @@ PORT ?= 8501
 export CX_DB_PATH ?= $(ROOT)/data/cx.duckdb
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test lint demo setup setup-dev browser clean screenshot bench
+.PHONY: run test lint demo setup setup-dev browser clean screenshot bench bench-10m
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ screenshot: setup-dev browser
 ## bench: speed and memory at 1M tickets against DuckDB baselines -> bench/RESULTS.md (BENCH_ARGS="--tickets N")
 bench: setup-dev browser
 	$(PY) $(ROOT)/bench/run.py $(BENCH_ARGS)
+
+## bench-10m: the same at 1M and 10M tickets, with the 10M/1M scaling ratio of every measurement
+bench-10m: setup-dev browser
+	$(PY) $(ROOT)/bench/run.py --tickets 1000000 10000000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

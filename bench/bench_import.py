@@ -12,6 +12,7 @@ import duckdb
 from cx_metrics import db, demo
 from cx_metrics.config import Settings
 from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.limits import Limits
 
 
 def make_csv(rows: int, path: Path) -> None:
@@ -26,7 +27,7 @@ def time_ours(path: Path) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         conn = db.connect(Settings().with_db(Path(tmp) / "b.duckdb"))
         start = time.perf_counter()
-        result = ingest.load(conn, ingest.preview(path))
+        result = ingest.load(conn, ingest.preview(path, limits=Limits(max_bytes=16 << 30, max_unzipped_bytes=16 << 30)))
         elapsed = time.perf_counter() - start
         assert result.rows_loaded > 0
         conn.close()

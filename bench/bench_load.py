@@ -50,7 +50,9 @@ def under_load(db_path: Path, csv: Path, sessions: int = 20) -> dict[str, float]
             lock = threading.Lock()
 
             def reader() -> None:
-                while not done.is_set():
+                rounds = 0
+                while rounds < 2 or not done.is_set():
+                    rounds += 1
                     start = time.perf_counter()
                     try:
                         page_work(conn)
