@@ -80,7 +80,7 @@ def build(path: Path, csv: Path, tickets: int) -> dict[str, float]:
                                  ("tickets", data.tickets), ("survey_responses", data.survey_responses)):
                 cur.register("incoming", frame.assign(import_id=import_id))
                 cols = ", ".join([*list(frame.columns), "import_id"])
-                cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
+                cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
                 cur.unregister("incoming")
             cur.close()
         zendesk_tickets(data).to_csv(csv, index=False, header=(i == 0), mode="w" if i == 0 else "a")
