@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx_ui import state
+from cx_ui import state, url_state
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
@@ -19,17 +19,20 @@ navigation = st.navigation({
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "complaints.py", title="Complaint trends", icon=":material/trending_up:"),
         st.Page(PAGES / "resolution.py", title="Resolution", icon=":material/timer:"),
+        st.Page(PAGES / "surveys.py", title="Surveys", icon=":material/reviews:"),
     ],
     "CX leads": [
         st.Page(PAGES / "upload.py", title="Upload exports", icon=":material/upload_file:"),
         st.Page(PAGES / "data_status.py", title="Data status", icon=":material/database:"),
     ],
     "Analysts": [
+        st.Page(PAGES / "cohorts.py", title="Cohorts", icon=":material/groups:"),
         st.Page(PAGES / "definitions.py", title="Metric definitions", icon=":material/menu_book:"),
     ],
 })
 
 state.connection()  # a clear error (and stop) when the database cannot be opened
+url_state.apply_filters_from_url()  # a shared link's period and filters, once per session
 state.sidebar_filters()
 with st.sidebar:
     st.caption(f"Database: `{state.settings().db_path}`")
