@@ -18,6 +18,7 @@ SEP = " · "
 st.title("Cohorts")
 path, version = state.key()
 state.require_data()
+url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
 options = survey_state.dimension_options(path, version)

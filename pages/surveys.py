@@ -11,11 +11,12 @@ from cx_metrics import charts_surveys
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
-from cx_ui import state, survey_state
+from cx_ui import state, survey_state, url_state
 
 st.title("Surveys")
 path, version = state.key()
 state.require_data()
+url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
 for problem in st.session_state.get("cx.url_problems", []):
