@@ -61,7 +61,8 @@ def apply_filters_from_url() -> list[str]:
 def apply_page_params(spec: Mapping[str, tuple[str, Sequence[str] | Callable[[str], bool]]], flag: str) -> list[str]:
     """Copy query values into the page's widget keys, once per session and page.
 
-    ``spec``: query key -> (widget key, allowed values or a predicate). Unknown values are reported, not applied.
+    ``spec``: query key -> (widget key, allowed values or a predicate). Unknown values are reported, not applied;
+    the widget keys that were set are remembered in ``st.session_state[flag + ".keys"]``.
     """
     if st.session_state.get(flag):
         return []
@@ -74,6 +75,7 @@ def apply_page_params(spec: Mapping[str, tuple[str, Sequence[str] | Callable[[st
         ok = allowed(value) if callable(allowed) else value in allowed
         if ok:
             st.session_state[widget_key] = value
+            st.session_state.setdefault(flag + ".keys", set()).add(widget_key)
         else:
             shown = "" if callable(allowed) else f" Use one of: {', '.join(map(str, allowed))}."
             problems.append(f"The link's {key}={value!r} is not available here and was ignored.{shown}")

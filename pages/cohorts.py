@@ -16,7 +16,7 @@ from cx_ui import state, survey_state, url_state
 SEP = " · "
 
 st.title("Cohorts")
-path, version = state.key()
+path, version = survey_state.key()
 state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
@@ -92,11 +92,13 @@ st.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     key="coh_table_download", icon=":material/download:")
 
 cells = [r["dim1"] if by2 == "all" else f"{r['dim1']}{SEP}{r['dim2']}" for r in table.to_dict("records")]
+from_url = st.session_state.get("cx.coh_url_applied.keys", set())
 for key in ("coh_a", "coh_b", "coh_cell"):
     if key in st.session_state and st.session_state[key] not in cells:
-        if st.session_state[key]:
-            problems.append(f"{st.session_state[key]!r} is not a cohort of this table; pick one below.")
+        if key in from_url:  # a stale choice after a change of dimension is simply reset; a link's is explained
+            problems.append(f"The link's cohort {st.session_state[key]!r} is not in this table; pick one below.")
         del st.session_state[key]
+    from_url.discard(key)
 for problem in problems:
     st.warning(problem)
 

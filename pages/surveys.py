@@ -14,7 +14,7 @@ from cx_metrics.metrics import cohorts, surveys
 from cx_ui import state, survey_state, url_state
 
 st.title("Surveys")
-path, version = state.key()
+path, version = survey_state.key()
 state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
