@@ -231,3 +231,15 @@ def test_cli_gives_the_same_numbers(demo_db_path: Path, demo_conn: db.Connection
                  "survey-inventory", "cohort-spread", "cohort-grid", "cohort-attributes"):
         assert cli.main(["metric", name, "--db", str(demo_db_path), "--format", "csv"]) == 0, name
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("p_values", [[0.01, 0.04, 0.03, 0.005], [0.2, float("nan"), 0.001, 0.0125, 0.013],
+                                      [0.5, 0.6], [0.049]])
+def test_holm_matches_statsmodels(p_values: list[float]) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    from cx_metrics.stats_groups import holm
+
+    finite = [p for p in p_values if not math.isnan(p)]
+    expected = iter(multipletests(finite, alpha=0.05, method="holm")[0])
+    assert holm(p_values, 0.05) == [False if math.isnan(p) else bool(next(expected)) for p in p_values]

@@ -29,7 +29,7 @@ from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
-from cx_metrics.stats_groups import GroupTest, holm, mann_whitney, proportions, rates
+from cx_metrics.stats_groups import GroupTest, holm, mann_whitney, proportions, rates, wilson_arrays
 
 #: built-in dimensions -> label
 DIMENSIONS: dict[str, str] = {
@@ -445,25 +445,33 @@ def _retention_grid(conn: Connection, grain: str, lo: pd.Timestamp, hi: pd.Times
         "(SELECT max(occurred_at) FROM customer_activity), (SELECT max(churned_at) FROM customers), "
         "(SELECT max(signup_at) FROM customers))").fetchall()
     as_of = pd.Timestamp(row[0][0]) if row and row[0][0] is not None else pd.Timestamp.now()
-    step = pd.DateOffset(months=1 if grain == "month" else 3)
-    rows = []
+    step = 1 if grain == "month" else 3
+    last_month = as_of.year * 12 + as_of.month - 1
+    ages = np.arange(max_age + 1)
+    parts = []
     for cohort_start, part in raw.groupby("cohort_start", sort=True):
         start = pd.Timestamp(str(cohort_start))
         size = int(part["customers"].sum())
         churned = part.dropna(subset=["churn_offset"])
-        by_offset = churned.groupby("churn_offset")["customers"].sum()
-        for age in range(0, max_age + 1):
-            at = start + step * age
-            observable = bool(at <= as_of)
-            lost = int(by_offset[by_offset.index < age].sum())
-            kept = size - lost
-            ci = stats.wilson_ci(kept, size, s.confidence)
-            rows.append({"cohort": _cohort_label(start, grain), "age": age, "n": size,
-                         "value": 100 * kept / size if observable and size else math.nan,
-                         "ci_low": 100 * ci.low if observable else math.nan,
-                         "ci_high": 100 * ci.high if observable else math.nan,
-                         "small_n": size < s.min_cell_n, "observable": observable})
-    return pd.DataFrame(rows, columns=GRID_COLUMNS)
+        lost_at = np.zeros(max_age + 2)
+        for offset, count in zip(churned["churn_offset"].astype(int), churned["customers"], strict=True):
+            lost_at[min(max(offset, 0), max_age + 1)] += count
+        # churned with offset < age: cumulative sum of the offsets before each age
+        lost = np.concatenate([[0.0], np.cumsum(lost_at)[:max_age]])
+        # the age's first day (month index from year 0) is on or before the data's last day
+        month_index = start.year * 12 + start.month - 1 + step * ages
+        parts.append(pd.DataFrame({"cohort": _cohort_label(start, grain), "age": ages, "n": size,
+                                   "kept": size - lost, "observable": month_index <= last_month}))
+    out = pd.concat(parts, ignore_index=True)
+    low, high = wilson_arrays(out["kept"], out["n"], s.confidence)
+    observable = out["observable"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(observable & (out["n"] > 0), 100 * out["kept"] / out["n"], np.nan)
+    out["value"] = value
+    out["ci_low"] = np.where(observable, 100 * low, np.nan)
+    out["ci_high"] = np.where(observable, 100 * high, np.nan)
+    out["small_n"] = out["n"] < s.min_cell_n
+    return out[GRID_COLUMNS]
 
 
 def drill_rows(
