@@ -24,6 +24,7 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_cohorts  # noqa: E402
 from bench_import import make_csv, time_duckdb, time_ours  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
@@ -119,6 +120,9 @@ def main() -> None:
         ours = statistics.median(time_ours(csv) for _ in range(args.repeats))
         queries = query_times(db_path, args.repeats)
         render = render_times(db_path, args.repeats)
+        cohort_db = Path(tmp) / "cohorts.duckdb"
+        bench_cohorts.build(cohort_db, args.tickets)  # as many survey responses as tickets
+        cohort_rows = bench_cohorts.measure(cohort_db, args.repeats)
     slowest = max(queries, key=lambda r: float(r["cold"]))  # type: ignore[arg-type]
     lines = [
         "# Benchmark results",
@@ -162,6 +166,8 @@ def main() -> None:
         " (target under 1.5 GB at 10M tickets).",
         "",
     ]
+    lines += [f"Cohort and survey queries below: {args.tickets:,} synthetic survey responses "
+              "(`bench/bench_cohorts.py`).", "", *bench_cohorts.markdown(cohort_rows)]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
