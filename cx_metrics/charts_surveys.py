@@ -23,7 +23,7 @@ def _fmt(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "points":
-        return f"{value:+.0f}"
+        return f"{value:+.1f}"
     if unit in ("%",):
         return f"{value:.1f}%"
     if unit == "hours":
@@ -41,9 +41,10 @@ def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go.
     f = frame.sort_values("period_start")
     ok = ~f["small_n"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_high"].where(ok), line={"width": 0}, showlegend=False,
-                             hoverinfo="skip", connectgaps=False))
-    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_low"].where(ok), fill="tonexty", line={"width": 0},
+    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_high"].where(ok), mode="lines", line={"width": 0},
+                             showlegend=False, hoverinfo="skip", connectgaps=False))
+    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_low"].where(ok), mode="lines", fill="tonexty",
+                             line={"width": 0},
                              fillcolor=_rgba(PALETTE[0], 0.18), name="95% interval", hoverinfo="skip",
                              connectgaps=False))
     text = [f"{_fmt(v, unit)} (95% CI {_fmt(lo, unit)} – {_fmt(hi, unit)}) · n = {n:,}"

@@ -84,8 +84,8 @@ for rec in flagged.to_dict("records"):
             + f" — significantly {rec['direction']} ({rec['test']}, p = {rec['p_value']:.2g}"
             + (f", {rec['effect_name']} = {rec['effect_size']:.2f}" if rec["effect_name"] else "") + ").")
     (st.success if rec["direction"] == "better" else st.warning)(text)
-st.dataframe(table.rename(columns={"dim1": label(by), "dim2": "and" if by2 == "all" else label(by2)}),
-             hide_index=True, width="stretch")
+shown = table.drop(columns=["dim2"]) if by2 == "all" else table
+st.dataframe(shown.rename(columns={"dim1": label(by), "dim2": label(by2)}), hide_index=True, width="stretch")
 st.caption(DEFINITIONS["cohort_breakdown"] + " " + DEFINITIONS[cohorts.DEFINITION_KEYS[metric]])
 st.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     metric=metric, period=period.label(), filters=filters.describe())), f"cx-cohorts-{metric}-{by}.csv", "text/csv",

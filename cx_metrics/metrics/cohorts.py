@@ -72,13 +72,8 @@ DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ce
                    "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
                    "churn_rate": "cohort_churn"}
 
-#: natural order of banded labels (others sort alphabetically, unknowns last)
-ORDER = {
-    "generation": ["Silent", "Boomers", "Gen X", "Millennials", "Gen Z", "Gen Alpha"],
-    "age_band": ["under 25", "25-34", "35-44", "45-54", "55-64", "65 and over"],
-    "tenure_band": ["(before signup)", "under 3 months", "3-12 months", "1-2 years", "2-5 years",
-                    "5 years and over"],
-}
+#: natural order of banded labels (see surveys.sort_labels)
+ORDER = surveys.LABEL_ORDER
 
 
 @dataclass(frozen=True)
@@ -131,16 +126,7 @@ def dimension_options(conn: Connection) -> list[str]:
     return [*DIMENSIONS, *(ATTRIBUTE_PREFIX + str(k) for k in attribute_keys(conn)["attribute"])]
 
 
-def sort_labels(dimension: str, labels: Any) -> list[str]:
-    """Labels in their natural order (generations by age, bands ascending), unknowns last."""
-    order = ORDER.get(dimension, [])
-    rank = {v: i for i, v in enumerate(order)}
-
-    def key(v: str) -> tuple[int, int, str]:
-        unknown = v.startswith("(")
-        return (1 if unknown else 0, rank.get(v, len(rank)), v)
-
-    return sorted((str(v) for v in labels), key=key)
+sort_labels = surveys.sort_labels
 
 
 def _params(
@@ -369,6 +355,9 @@ def spread(
     else:
         return pd.DataFrame(columns=SPREAD_COLUMNS)
     frame["small_n"] = frame["n"] < s.min_cell_n
+    order1 = {v: i for i, v in enumerate(sort_labels(d1.name, frame["dim1"].unique()))}
+    order2 = {v: i for i, v in enumerate(sort_labels(d2.name, frame["dim2"].unique()))}
+    frame = frame.assign(_a=frame["dim1"].map(order1), _b=frame["dim2"].map(order2)).sort_values(["_a", "_b"])
     return frame[SPREAD_COLUMNS].reset_index(drop=True)
 
 

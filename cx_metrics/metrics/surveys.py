@@ -54,6 +54,27 @@ CELL_COLUMNS = ["n", "respondents", "value", "ci_low", "ci_high", "se", "small_n
                 "has_reversed"]
 
 
+#: natural order of banded cohort labels (others sort alphabetically, unknowns last)
+LABEL_ORDER = {
+    "generation": ["Silent", "Boomers", "Gen X", "Millennials", "Gen Z", "Gen Alpha"],
+    "age_band": ["under 25", "25-34", "35-44", "45-54", "55-64", "65 and over"],
+    "tenure_band": ["(before signup)", "under 3 months", "3-12 months", "1-2 years", "2-5 years",
+                    "5 years and over"],
+}
+
+
+def sort_labels(dimension: str, labels: Any) -> list[str]:
+    """Labels in their natural order (generations by age, bands ascending), unknowns last."""
+    order = LABEL_ORDER.get(dimension, [])
+    rank = {v: i for i, v in enumerate(order)}
+
+    def key(v: str) -> tuple[int, int, str]:
+        unknown = v.startswith("(")
+        return (1 if unknown else 0, rank.get(v, len(rank)), v)
+
+    return sorted((str(v) for v in labels), key=key)
+
+
 def check_metric(metric: str) -> None:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
@@ -320,6 +341,8 @@ def score_distribution(
     raw = raw.rename(columns={"dim1": "dimension"})
     totals = raw.groupby(["dimension", "scale"])["responses"].transform("sum")
     raw["share"] = raw["responses"] / totals
+    rank = {v: i for i, v in enumerate(sort_labels(by, raw["dimension"].unique()))}
+    raw = raw.assign(_r=raw["dimension"].map(rank)).sort_values(["_r", "scale", "score"], kind="stable")
     return raw[columns].reset_index(drop=True)
 
 
