@@ -149,6 +149,8 @@ def test_churn_complaint_and_resolution_breakdowns_on_the_tiny_fixture(tiny_conn
                             settings=TINY_LOW_N)
     assert cell(res, "Pro")["value"] == pytest.approx(4.0) and cell(res, "Basic")["value"] == pytest.approx(24.0)
     assert cell(res, "Pro")["detail"] == "1 still open (censored)"
+    # Mood's median test, cell vs rest: pooled median of 4 and 24 h is 14; Pro has 0 of 1 above, the rest 1 of 1
+    assert cell(res, "Pro")["p_value"] == pytest.approx(sps.chi2_contingency([[0, 1], [1, 0]], correction=True)[1])
     spread = cohorts.spread(tiny_conn, period=TINY_PERIOD, metric="complaint_rate", dim1="plan",
                             settings=TINY_LOW_N)
     pro = spread[spread["dim1"] == "Pro"].iloc[0]

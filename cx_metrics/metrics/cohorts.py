@@ -237,15 +237,13 @@ def breakdown(
             "difference": value - rest_value if metric != "resolution_hours" else math.nan,
             "p_value": math.nan if small or rest["n"] <= 0 else test.p_value, "test": test.test,
             "effect_size": test.effect_size, "effect_name": test.effect_name, "detail": _detail(rec, metric),
+            # resolution: more than half the cell's tickets above the table's median = slower than the rest
+            "_slower": float(rec.get("above_pooled") or 0) > n / 2 if metric == "resolution_hours" else False,
         })
     out = pd.DataFrame(rows)
     out["significant"] = holm(out["p_value"].tolist(), s.alpha)
     better = HIGHER_IS_BETTER[metric]
-    if metric == "resolution_hours":
-        overall = float(np.nanmedian(out["value"])) if out["value"].notna().any() else math.nan
-        up = out["value"] > overall
-    else:
-        up = out["difference"] > 0
+    up = out["_slower"] if metric == "resolution_hours" else out["difference"] > 0
     out["direction"] = np.where(~out["significant"], "", np.where(up == better, "better", "worse"))
     for col in ("value", "ci_low", "ci_high"):
         out.loc[out["suppressed"], col] = math.nan
@@ -254,7 +252,7 @@ def breakdown(
     order1 = {v: i for i, v in enumerate(sort_labels(d1.name, out["dim1"].unique()))}
     order2 = {v: i for i, v in enumerate(sort_labels(d2.name, out["dim2"].unique()))}
     out = out.assign(_a=out["dim1"].map(order1), _b=out["dim2"].map(order2)).sort_values(["_a", "_b"])
-    return out.drop(columns=["_a", "_b"]).reset_index(drop=True)[BREAKDOWN_COLUMNS]
+    return out.drop(columns=["_a", "_b", "_slower"]).reset_index(drop=True)[BREAKDOWN_COLUMNS]
 
 
 def _detail(rec: Mapping[Any, Any], metric: str) -> str:
