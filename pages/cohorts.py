@@ -118,9 +118,10 @@ if len(cells) >= 2:
     (a1, a2), (b1, b2) = split(a), split(b)
     side = survey_state.compare(path, version, period, filters, metric, by, a1, b1, by2, a2, b2, level)
     verdict = str(side.iloc[0]["verdict"])
-    (st.success if bool(side.iloc[0]["significant"]) else st.info)(
-        f"{a} vs {b}: {title} differs by "
-        f"{side.iloc[0]['difference']:+.2f}{' pts' if unit in ('%', 'points') else ''} — {verdict}")
+    diff = float(side.iloc[0]["difference"])
+    by_how_much = ("" if diff != diff else  # NaN: a cohort is too small to show
+                   f" differs by {diff:+.2f}{' pts' if unit in ('%', 'points') else (' h' if unit == 'hours' else '')}")
+    (st.success if bool(side.iloc[0]["significant"]) else st.info)(f"{a} vs {b}: {title}{by_how_much} — {verdict}")
     st.dataframe(side, hide_index=True, width="stretch")
 else:
     st.caption("Needs at least two cohorts in the table.")

@@ -96,6 +96,8 @@ def test_compare_two_cohorts_with_test_and_effect(conn: db.Connection) -> None:
     tiny = cohorts.compare(conn, period=WEEK, metric="csat", dim1="generation", a="Millennials", b="Gen X",
                            settings=Settings(min_cell_n=3))
     assert not tiny.loc[0, "significant"] and "fewer than 3" in tiny.loc[0, "verdict"]
+    assert tiny.loc[0, "value"] == pytest.approx(100 / 3) and math.isnan(tiny.loc[1, "value"])  # Gen X: n = 2
+    assert math.isnan(tiny.loc[0, "difference"])
 
 
 def test_ces_means_compared_with_welch_and_cohens_d(conn: db.Connection) -> None:

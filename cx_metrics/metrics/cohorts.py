@@ -316,12 +316,16 @@ def compare(
                    f"{test.effect_name} = {test.effect_size:.2f})")
     rows = []
     for label, rec, n in ((label_a, ra, na), (label_b, rb, nb)):
-        value, lo, hi = _value(rec, metric, s.confidence) if n else (math.nan, math.nan, math.nan)
+        # a cohort below the minimum n keeps its n but not its value: it is not shown as a real number
+        value, lo, hi = (_value(rec, metric, s.confidence) if n >= s.min_cell_n
+                         else (math.nan, math.nan, math.nan))
         rows.append({"cohort": label, "n": n, "value": value, "ci_low": lo, "ci_high": hi,
                      "small_n": n < s.min_cell_n})
     out = pd.DataFrame(rows)
-    values = out["value"].astype(float).tolist()
-    difference = test.difference if metric == "resolution_hours" else values[0] - values[1]
+    if metric == "resolution_hours" or not enough:
+        difference = test.difference if enough else math.nan
+    else:
+        difference = _value(ra, metric, s.confidence)[0] - _value(rb, metric, s.confidence)[0]
     out = out.assign(difference=difference, p_value=test.p_value, test=test.test, significant=significant,
                      effect_size=test.effect_size, effect_name=test.effect_name, verdict=verdict)
     return out[COMPARE_COLUMNS]
