@@ -91,7 +91,10 @@ st.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     metric=metric, period=period.label(), filters=filters.describe())), f"cx-cohorts-{metric}-{by}.csv", "text/csv",
     key="coh_table_download", icon=":material/download:")
 
-cells = [r["dim1"] if by2 == "all" else f"{r['dim1']}{SEP}{r['dim2']}" for r in table.to_dict("records")]
+# cell label -> (dim1 value, dim2 value), so a value containing the separator cannot be split wrongly
+cell_values = {(r["dim1"] if by2 == "all" else f"{r['dim1']}{SEP}{r['dim2']}"): (str(r["dim1"]), str(r["dim2"]))
+               for r in table.to_dict("records")}
+cells = list(cell_values)
 from_url = st.session_state.get("cx.coh_url_applied.keys", set())
 for key in ("coh_a", "coh_b", "coh_cell"):
     if key in st.session_state and st.session_state[key] not in cells:
@@ -104,7 +107,7 @@ for problem in problems:
 
 
 def split(cell: str) -> tuple[str, str]:
-    return (cell, "All") if by2 == "all" else (cell.split(SEP, 1)[0], cell.split(SEP, 1)[1])
+    return cell_values[cell]
 
 
 st.subheader("Compare two cohorts")
