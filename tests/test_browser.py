@@ -147,7 +147,7 @@ def test_cohorts_opens_the_view_in_a_shared_link(server: str, browser: object) -
     link = (f"{server}/cohorts?start=2024-11-18&end=2026-11-15&metric=csat&by=generation&by2=channel"
             "&a=Millennials%20%C2%B7%20phone&b=Gen%20X%20%C2%B7%20phone")
     page.goto(link)
-    page.get_by_role("heading", name="Cohorts").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Cohorts", exact=True).wait_for(timeout=60_000)
     page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=60_000)
     page.get_by_text("significantly worse").first.wait_for(timeout=60_000)
     body = page.locator("body").inner_text()
