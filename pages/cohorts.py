@@ -66,8 +66,11 @@ better = cohorts.HIGHER_IS_BETTER[metric]
 if table.empty:
     st.info("No data for this metric in the period and selection.")
 elif by2 == "all":
-    st.plotly_chart(charts_surveys.cohort_bars(table, unit=unit, title=title, min_n=s.min_cell_n),
-                    width="stretch", key="coh_bars")
+    event = st.plotly_chart(charts_surveys.cohort_bars(table, unit=unit, title=title, min_n=s.min_cell_n),
+                            width="stretch", key="coh_bars", on_select="rerun", selection_mode="points")
+    picked = event.selection.points if event and event.selection else []
+    if picked and str(picked[0].get("x")) in set(table["dim1"]):
+        st.session_state["coh_cell"] = str(picked[0]["x"])  # a click on a bar opens its rows below
 else:
     rows = cohorts.sort_labels(by, table["dim1"].unique())
     cols = cohorts.sort_labels(by2, table["dim2"].unique())
@@ -155,6 +158,8 @@ st.caption(DEFINITIONS["cohort_grid"] + " The grid covers every signup in the da
            "the plan, region and segment filters do.")
 
 st.subheader("The rows behind a cell")
+if by2 == "all":
+    st.caption("Pick a cell, or click a bar above.")
 cell = None
 if cells:
     st.session_state.setdefault("coh_cell", a if a in cells else cells[0])

@@ -156,4 +156,12 @@ def test_cohorts_opens_the_view_in_a_shared_link(server: str, browser: object) -
     assert "Millennials · phone vs Gen X · phone" in body and "real difference" in body
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "metric=csat" in page.url and "by2=channel" in page.url  # the address still names this view
+    # one dimension: clicking a bar opens the rows behind it (and the link says which)
+    page.goto(f"{server}/cohorts?metric=csat&by=plan")
+    bars = page.locator(".js-plotly-plot").first.locator(".bars path")
+    bars.nth(3).wait_for(timeout=60_000)
+    page.wait_for_timeout(1_000)
+    bars.nth(2).click(force=True)  # plotly's drag layer sits above the bars; the click still reaches the plot
+    page.wait_for_function("() => window.location.search.includes('cell=Free')", timeout=30_000)
+    page.get_by_text("Download these").last.wait_for(timeout=30_000)
     page.close()
