@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx_ui import auth, state
+from cx_ui import auth, state, url_state
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
@@ -42,12 +42,14 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
                   "default": True}),
         ("view", {"page": PAGES / "complaints.py", "title": "Complaint trends", "icon": ":material/trending_up:"}),
         ("view", {"page": PAGES / "resolution.py", "title": "Resolution", "icon": ":material/timer:"}),
+        ("view", {"page": PAGES / "surveys.py", "title": "Surveys", "icon": ":material/reviews:"}),
     ],
     "CX leads": [
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),
         ("upload", {"page": PAGES / "data_status.py", "title": "Data status", "icon": ":material/database:"}),
     ],
     "Analysts": [
+        ("rows", {"page": PAGES / "cohorts.py", "title": "Cohorts", "icon": ":material/groups:"}),
         ("view", {"page": PAGES / "definitions.py", "title": "Metric definitions", "icon": ":material/menu_book:"}),
     ],
     "Admin": [
@@ -61,6 +63,7 @@ navigation = st.navigation({
 })
 
 state.connection()  # a clear error (and stop) when the database cannot be opened
+url_state.apply_filters_from_url()  # a shared link's period and filters, once per session
 state.sidebar_filters()
 with st.sidebar:
     st.caption(f"Database: `{settings.db_path}`")

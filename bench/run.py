@@ -27,6 +27,7 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_cohorts  # noqa: E402
 from bench_import import time_duckdb, time_ours  # noqa: E402
 from bench_load import under_load  # noqa: E402
 from generate import zendesk_tickets  # noqa: E402
@@ -258,6 +259,11 @@ def main() -> None:
             out.writelines(f"L{i},2026-10-{1 + i % 28:02d} 10:00,open,email\n" for i in range(100_000))
         load = under_load(small["db_path"], load_csv)
         lines = report(sizes, runs, args.repeats, load)
+        cohort_db = tmp / "cohorts.duckdb"
+        bench_cohorts.build(cohort_db, sizes[0])  # as many survey responses as tickets
+        lines += [f"Cohort and survey queries below: {sizes[0]:,} synthetic survey responses "
+                  "(`bench/bench_cohorts.py`).", "", *bench_cohorts.markdown(bench_cohorts.measure(cohort_db,
+                                                                                                  args.repeats))]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

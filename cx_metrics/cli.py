@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import db, demo
+from cx_metrics import cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the metrics with their definitions")
     _add_view(p)
     p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="time bucket")
-    p.add_argument("--by", choices=list(complaints.DIMENSIONS), default="category", help="breakdown")
+    p.add_argument("--by", default=None,
+                   help=f"breakdown: {', '.join(complaints.DIMENSIONS)} (default category); cohort figures: a "
+                        "cohort dimension or attr:KEY (default generation)")
     p.add_argument("--value", help="complaint-rows / resolution-rows: the breakdown value whose tickets to list")
     p.add_argument("--metric", dest="metric", choices=list(resolution.METRICS), default="full_resolution",
                    help="time-to-resolution / km-curves / logrank: which end point")
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time-to-resolution / km-curves / logrank / resolution-rows: calendar or business hours")
     p.add_argument("--sla-clock", dest="sla_clock", choices=list(resolution.CLOCKS),
                    help="sla-breaches / breaches-over-time: count targets on this clock (default: [sla] clock)")
+    cli_surveys.add_arguments(p)
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -217,6 +220,7 @@ METRICS: dict[str, tuple[str, Any]] = {
     "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
         c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
 }
+METRICS.update(cli_surveys.METRICS)
 
 
 def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
@@ -228,6 +232,8 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
     try:
         period = _period(conn, args)
         filters = _filters(args)
+        if args.by is None:
+            args.by = cli_surveys.DEFAULT_BY.get(args.name, "category")
         frame = METRICS[args.name][1](conn, period, filters, settings, args)
         if args.name == "kpis" and args.format == "table":
             frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",

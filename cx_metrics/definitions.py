@@ -107,4 +107,57 @@ DEFINITIONS: dict[str, str] = {
         "Complaints created per week (Monday start) by ticket category. Weeks cut by the date range are "
         "drawn faded and marked partial, so a short week is not read as a drop."
     ),
+    # --- survey analytics and cohorts (issue 5) -------------------------------------------------------
+    "survey_nps": (
+        "NPS = 100 × (share of 9–10 − share of 0–6) on a 0–10 scale; a 1–10 scale keeps the cut-offs (9–10 "
+        "promoters, 1–6 detractors) and is said so. 95% CI ±1.96 × 100 × √((p + d − (p − d)²) / n). Two NPS "
+        "(periods, cohorts) are compared with a z-test, SE = √(SE₁² + SE₂²)."
+    ),
+    "survey_csat": (
+        "CSAT = share of satisfied responses: top-2-box on 1–5 (4–5), the top two boxes of 1–4, 1–7 and 1–10 "
+        "scales ([metrics] csat_top_boxes), good ÷ (good + bad) for good/bad ratings. Offered but unanswered "
+        "surveys are not responses (they feed the response rate). 95% Wilson interval; two-proportion z-test."
+    ),
+    "survey_ces": (
+        "CES on a 1–7 agreement scale (higher = easier): the mean with a Student t 95% interval, and % easy = "
+        "share above the midpoint (5–7) with a Wilson interval. Legacy 1–5 effort scales (low = easy) are "
+        "reversed and rescaled to 1–7 before pooling. Means compared with Welch's t-test (effect: Cohen's d)."
+    ),
+    "survey_trend": (
+        "The score per week (Monday start) or month, with its 95% interval drawn as a band. Each bucket is tested "
+        "against the one before (NPS z-test, two-proportion z-test, Welch t-test); a change is flagged only when "
+        "p < α and both buckets have at least the minimum n. Buckets below the minimum n are greyed and labelled, "
+        "never shown as a real number; buckets cut by the date range are marked partial."
+    ),
+    "response_rate": (
+        "Response rate = tickets with a survey response ÷ tickets offered a survey (when the export says which "
+        "were offered: Zendesk 'Offered', ratings), otherwise tickets with a linked response ÷ tickets solved in "
+        "the period. 95% Wilson interval. Relationship surveys have no send list in the data, so no rate."
+    ),
+    "cohort_breakdown": (
+        "The metric per cohort cell (one or two dimensions), with its 95% interval and n. Cells below the minimum "
+        "n are suppressed (value hidden, n shown). Each cell is tested against all other customers of the table "
+        "(same tests as the metric); 'significant' survives Holm's correction across the table's cells. Labels "
+        "are taken when the customer is observed: at the response (surveys), the ticket's creation (resolution) "
+        "or the period start (churn, complaint rate). Months since signup count calendar months."
+    ),
+    "cohort_complaint_rate": (
+        "Complaints per 1,000 customers active at some time in the period (signed up before its end, not churned "
+        "before its start), per cohort; exact Poisson interval; cohorts compared with the exact conditional "
+        "Poisson test (effect: rate ratio). Spread: customers with 0, 1, 2, 3+ complaints."
+    ),
+    "cohort_resolution": (
+        "Median hours from creation to last solve of tickets created in the period, with a distribution-free "
+        "order-statistic 95% interval; open tickets are censored (counted, not in the median). Cell vs rest: "
+        "Mood's median test; two cohorts: Mann-Whitney U (effect: rank-biserial r)."
+    ),
+    "cohort_churn": (
+        "Churned in the period ÷ customers active at its start, per cohort; 95% Wilson interval; two-proportion "
+        "z-test (effect: Cohen's h)."
+    ),
+    "cohort_grid": (
+        "Signup cohorts (month or quarter of signup) by periods since signup. Retention = share of the cohort not "
+        "churned by that many periods after its signup period; cells not yet observable are blank. NPS/CSAT/CES "
+        "cells are the responses given that many periods after signup; cells below the minimum n are suppressed."
+    ),
 }

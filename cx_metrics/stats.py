@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
 
+@cache
 def z_for(confidence: float) -> float:
     """Two-sided normal quantile: 1.959964 for 0.95."""
     return float(sps.norm.ppf(0.5 + confidence / 2))

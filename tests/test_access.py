@@ -21,6 +21,8 @@ PAGES = {
     "pages/complaints.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/resolution.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/definitions.py": {"executive", "cx_lead", "analyst", "admin"},
+    "pages/surveys.py": {"executive", "cx_lead", "analyst", "admin"},
+    "pages/cohorts.py": {"analyst", "admin"},
     "pages/upload.py": {"cx_lead", "admin"},
     "pages/data_status.py": {"cx_lead", "admin"},
     "pages/admin.py": {"admin"},
@@ -112,6 +114,16 @@ def test_drill_through_and_exports_follow_the_role(monkeypatch: pytest.MonkeyPat
     at.switch_page("pages/complaints.py").run()
     assert any("ticket_id" in d.value.columns for d in at.dataframe)
     assert at.get("download_button")
+
+
+def test_verbatims_need_the_analyst_role(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    at = _app(monkeypatch, app_db_path, "exec@example.com", roles="executive").run()
+    at.switch_page("pages/surveys.py").run()
+    assert any("Verbatim comments need the analyst role" in i.value for i in at.info)
+    assert not any("comment" in d.value.columns and len(d.value) for d in at.dataframe)
+    at = _app(monkeypatch, app_db_path, "ana@example.com", roles="analyst").run()
+    at.switch_page("pages/surveys.py").run()
+    assert any("comment" in d.value.columns and len(d.value) for d in at.dataframe)
 
 
 def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:

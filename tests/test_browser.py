@@ -140,3 +140,28 @@ def test_analysis_pages_render_charts(server: str, browser: object, link: str, h
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in page.locator("body").inner_text()
     page.close()
+
+
+def test_cohorts_opens_the_view_in_a_shared_link(server: str, browser: object) -> None:
+    page, _ = _open(browser, server)  # the session's first page; the link is opened next, as a colleague would
+    link = (f"{server}/cohorts?start=2024-11-18&end=2026-11-15&metric=csat&by=generation&by2=channel"
+            "&a=Millennials%20%C2%B7%20phone&b=Gen%20X%20%C2%B7%20phone")
+    page.goto(link)
+    page.get_by_role("heading", name="Cohorts", exact=True).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=60_000)
+    page.get_by_text("significantly worse").first.wait_for(timeout=60_000)
+    body = page.locator("body").inner_text()
+    assert "18 Nov 2024 – 15 Nov 2026" in body
+    assert "Millennials · phone: CSAT %" in body  # the planted effect, flagged
+    assert "Millennials · phone vs Gen X · phone" in body and "real difference" in body
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "metric=csat" in page.url and "by2=channel" in page.url  # the address still names this view
+    # one dimension: clicking a bar opens the rows behind it (and the link says which)
+    page.goto(f"{server}/cohorts?metric=csat&by=plan")
+    bars = page.locator(".js-plotly-plot").first.locator(".bars path")
+    bars.nth(3).wait_for(timeout=60_000)
+    page.wait_for_timeout(1_000)
+    bars.nth(2).click(force=True)  # plotly's drag layer sits above the bars; the click still reaches the plot
+    page.wait_for_function("() => window.location.search.includes('cell=Free')", timeout=30_000)
+    page.get_by_text("Download these").last.wait_for(timeout=30_000)
+    page.close()

@@ -1,0 +1,41 @@
+-- grain: one row per customer of the cell ($value1, $value2) behind churn ($kind = 'churn': active at $start)
+-- or complaint rates ($kind = 'complaints': active some time in [$start, $end)), with churn in the period and
+-- complaints opened in it (the configured complaint rule). Labels are taken at $start.
+WITH base AS (
+    SELECT
+        c.customer_id, c.churned_at, c.status, $start AS ref_at, CAST(NULL AS VARCHAR) AS interaction_channel,
+        CAST(NULL AS VARCHAR) AS survey_name, CAST(NULL AS VARCHAR) AS touchpoint,
+        c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
+    FROM customers AS c
+    WHERE CASE WHEN $kind = 'churn'
+            THEN (c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
+                 AND (c.signup_at IS NOT NULL OR c.churned_at IS NOT NULL OR c.status = 'active')
+            ELSE (c.signup_at IS NULL OR c.signup_at < $end) AND (c.churned_at IS NULL OR c.churned_at >= $start) END
+      -- @include customer_filters
+),
+per_customer AS (
+    SELECT t.customer_id, count(*) AS complaints
+    FROM tickets AS t
+    WHERE t.created_at >= $start AND t.created_at < $end AND t.customer_id IS NOT NULL
+      AND
+        -- @include complaint_rule
+    GROUP BY t.customer_id
+),
+labelled AS (
+    SELECT
+        base.*, coalesce(p.complaints, 0) AS complaints_in_period,
+        -- @include cohort_first
+        AS dim1,
+        -- @include cohort_second
+        AS dim2
+    FROM base
+    LEFT JOIN per_customer AS p ON p.customer_id = base.customer_id
+)
+SELECT
+    customer_id, dim1, dim2, signup_at, birth_year, plan, segment, region, country, acquisition_channel, status,
+    churned_at, coalesce(churned_at >= $start AND churned_at < $end, false) AS churned_in_period, complaints_in_period,
+    CAST(attributes AS VARCHAR) AS attributes
+FROM labelled
+WHERE dim1 = $value1 AND dim2 = $value2
+ORDER BY complaints_in_period DESC, customer_id
+LIMIT $limit
