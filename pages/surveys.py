@@ -65,7 +65,8 @@ with columns[4], st.container(border=True):
                f"{int(rate['offered'] or rate['solved']):,} · {rate['basis']}" if not math.isnan(rate["rate"])
                else "No solved tickets in the period.")
 auth.download_button("Download these figures (CSV)", to_safe_csv(summary.drop(columns=["definition"]).assign(
-    period=period.label(), filters=filters.describe(), level=level)), f"cx-surveys-{period.start}-{period.end}.csv", key="srv_summary_download", icon=":material/download:")
+    period=period.label(), filters=filters.describe(), level=level)), f"cx-surveys-{period.start}-{period.end}.csv",
+    key="srv_summary_download", icon=":material/download:")
 
 st.subheader("Trend")
 c1, c2 = st.columns(2)
