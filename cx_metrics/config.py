@@ -56,6 +56,12 @@ class Settings:
         "urgent": 1.0, "high": 4.0, "normal": 8.0, "low": 24.0})
     sla_resolution_hours: dict[str, float] = field(default_factory=lambda: {
         "urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0})
+    #: churn definition ([churn] in cx.toml): "contractual" (customers.churned_at) or "activity" (no activity for
+    #: churn_inactivity_days; 0 = the value suggested from the data's inter-activity gaps)
+    churn_mode: str = "contractual"
+    churn_inactivity_days: int = 0
+    #: churn-risk model: label = churned within the next churn_horizon_days after a snapshot
+    churn_horizon_days: int = 90
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -74,6 +80,9 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_COMPLAINT_CATEGORIES": ("complaint_categories", tuple),
     "CX_COMPLAINT_TAGS": ("complaint_tags", tuple),
     "CX_COMPLAINT_LOW_CSAT": ("complaint_low_csat", bool),
+    "CX_CHURN_MODE": ("churn_mode", str),
+    "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
+    "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -88,6 +97,9 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "complaints.categories": ("complaint_categories", tuple),
     "complaints.tags": ("complaint_tags", tuple),
     "complaints.low_csat": ("complaint_low_csat", bool),
+    "churn.mode": ("churn_mode", str),
+    "churn.inactivity_days": ("churn_inactivity_days", int),
+    "churn.horizon_days": ("churn_horizon_days", int),
 }
 
 
@@ -145,6 +157,14 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"confidence must be between 0.5 and 1, got {s.confidence}")
     if s.csat_top_boxes < 1:
         raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
+    if s.churn_mode not in ("contractual", "activity"):
+        raise ConfigError(f"churn mode must be 'contractual' (customers.churned_at) or 'activity' (no activity for "
+                          f"N days), got {s.churn_mode!r}; set [churn] mode in cx.toml or CX_CHURN_MODE")
+    if s.churn_inactivity_days < 0:
+        raise ConfigError(f"churn inactivity_days must be 0 (suggest from the data) or a number of days, got "
+                          f"{s.churn_inactivity_days}")
+    if not 7 <= s.churn_horizon_days <= 730:
+        raise ConfigError(f"churn horizon_days must be between 7 and 730, got {s.churn_horizon_days}")
     return s
 
 
