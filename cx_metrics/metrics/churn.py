@@ -289,8 +289,8 @@ def recovery_verdict(frame: pd.DataFrame, settings: Settings | None = None) -> p
         by_exp = part.set_index("experience")
         if "no failure" not in by_exp.index or "failure, resolved fast" not in by_exp.index:
             continue
-        base: dict[str, Any] = by_exp.loc["no failure"].to_dict()
-        fixed: dict[str, Any] = by_exp.loc["failure, resolved fast"].to_dict()
+        base = {str(key): v for key, v in by_exp.loc["no failure"].to_dict().items()}
+        fixed = {str(key): v for key, v in by_exp.loc["failure, resolved fast"].to_dict().items()}
         for measure, k, n, good_is_k in (("retention", "churned", "followed", False),
                                          ("CSAT", "csat_satisfied", "csat_responses", True)):
             n1, n0 = int(fixed[n]), int(base[n])
