@@ -8,6 +8,11 @@ SELECT
         (SELECT max(occurred_at) FROM customer_activity),
         (SELECT max(churned_at) FROM customers)
     ) AS as_of,
+    least(
+        (SELECT min(created_at) FROM tickets),
+        (SELECT min(responded_at) FROM survey_responses),
+        (SELECT min(occurred_at) FROM customer_activity)
+    ) AS first_at,
     (SELECT count(*) FROM customers) AS customers,
     (SELECT count(churned_at) FROM customers) AS with_churn_date,
     (SELECT count(*) FILTER (WHERE status = 'churned') FROM customers) AS flagged_churned,
