@@ -75,7 +75,7 @@ TRAIN_SNAPSHOTS = 12
 MAX_TRAIN_ROWS = 400_000
 MAX_IMPORTANCE_ROWS = 8_000
 SEED = 7
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 OUTPUT_COLUMNS = ["customer_id", "risk", "rank", "plan", "segment", "region", "tenure_days", "open_tickets",
                   "complaints_90d", "last_contact_at", "last_contact", "reasons"]
