@@ -108,6 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--churn-customers", type=int, nargs="*", default=[100_000, 1_000_000],
+                        help="churn-risk model training/scoring at these customer counts (none: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.duckdb"
@@ -162,6 +164,10 @@ def main() -> None:
         " (target under 1.5 GB at 10M tickets).",
         "",
     ]
+    if args.churn_customers:
+        from bench_churn import section as churn_section
+
+        lines += churn_section(args.churn_customers)
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -206,12 +206,14 @@ def _feature_params(d: churn.ChurnDefinition, s: Settings, filters: Filters | No
 
 
 def snapshot_features(conn: Connection, snapshots: list[dt.datetime], *, settings: Settings | None = None,
-                      filters: Filters | None = None, definition_: churn.ChurnDefinition | None = None
-                      ) -> pd.DataFrame:
-    """Features and labels per snapshot x customer (columns of ``sql/churn_features.sql``)."""
+                      filters: Filters | None = None, definition_: churn.ChurnDefinition | None = None,
+                      sample_mod: int = 1) -> pd.DataFrame:
+    """Features and labels per snapshot x customer (columns of ``sql/churn_features.sql``); ``sample_mod`` > 1
+    keeps a deterministic 1 in ``sample_mod`` of the rows."""
     s = settings or Settings()
     d = definition_ or churn.definition(conn, s)
-    return query(conn, "churn_features", {**_feature_params(d, s, filters), "snapshots": snapshots})
+    return query(conn, "churn_features", {**_feature_params(d, s, filters), "snapshots": snapshots,
+                                          "sample_mod": sample_mod})
 
 
 def _attributes(conn: Connection) -> pd.DataFrame:
@@ -325,8 +327,15 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
     _report(progress, 0.08, "Computing features at each snapshot (only what was known before it)")
     attrs = _attributes(conn)
     if timed:
-        snaps = [*plan["train"], plan["calibration"], plan["test"]]
-        frame = snapshot_features(conn, snaps, settings=s, definition_=d)
+        # large bases: sample customer x snapshot rows in DuckDB so the training frame stays bounded in memory
+        sample_mod = max(1, math.ceil(d.customers * len(plan["train"]) / max_train_rows))
+        if sample_mod > 1:
+            notes.append(f"Training rows: a deterministic 1 in {sample_mod} sample of customer x snapshot rows "
+                         f"(at most about {max_train_rows:,}); calibration and test use every customer.")
+        frame = pd.concat([
+            snapshot_features(conn, plan["train"], settings=s, definition_=d, sample_mod=sample_mod),
+            snapshot_features(conn, [plan["calibration"], plan["test"]], settings=s, definition_=d),
+        ], ignore_index=True)
         frame["split"] = np.where(frame["snapshot_at"] == pd.Timestamp(plan["test"]), "test",
                                   np.where(frame["snapshot_at"] == pd.Timestamp(plan["calibration"]), "calibration",
                                            "train"))

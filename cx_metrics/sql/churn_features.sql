@@ -3,7 +3,8 @@
 -- declared in activity mode). Leakage guard: every feature uses only rows dated strictly before the snapshot
 -- (tickets created, solved and breached before it; reopens and handoffs only of tickets whose last solve was
 -- before it, since those counts are final values; responses answered before it; activity before it).
--- Label: the event falls in [snapshot, snapshot + $horizon_days).
+-- Label: the event falls in [snapshot, snapshot + $horizon_days). $sample_mod > 1 keeps a deterministic 1 in
+-- $sample_mod of the customer x snapshot rows (training on very large bases).
 WITH
 -- @include customer_life
 , snaps AS (
@@ -20,6 +21,7 @@ WITH
         c.event_at
     FROM snaps AS s
     JOIN life AS c ON c.start_at < s.snapshot_at AND (c.event_at IS NULL OR c.event_at >= s.snapshot_at)
+    WHERE $sample_mod <= 1 OR hash(c.customer_id, s.snapshot_at) % CAST($sample_mod AS UBIGINT) = 0
 ), tickets_known AS (
     SELECT
         t.*,
