@@ -392,11 +392,13 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
     # many more (on small calibration sets it puts a few customers on spurious high steps)
     method = "isotonic" if len(y_cal) >= 50_000 and y_cal.sum() >= 2_000 else "sigmoid"
     calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method=method)
-    calibrated.fit(x_cal, y_cal)
-    _report(progress, 0.7, f"Evaluating on {len(x_test):,} held-out rows")
-    p_test = calibrated.predict_proba(x_test)[:, 1]
+    with _one_thread():
+        calibrated.fit(x_cal, y_cal)
+        _report(progress, 0.7, f"Evaluating on {len(x_test):,} held-out rows")
+        p_test = calibrated.predict_proba(x_test)[:, 1]
+        p_raw = booster.predict_proba(x_test)[:, 1]
     metrics = _metrics(y_test, p_test)
-    metrics["brier_uncalibrated"] = float(np.mean((booster.predict_proba(x_test)[:, 1] - y_test) ** 2))
+    metrics["brier_uncalibrated"] = float(np.mean((p_raw - y_test) ** 2))
     metrics["train_rows"], metrics["calibration_rows"] = float(len(y_train)), float(len(y_cal))
     _report(progress, 0.78, "Permutation importance (global drivers)")
     importance = _importance(calibrated, x_test, y_test, seed)
