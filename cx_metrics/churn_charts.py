@@ -33,21 +33,31 @@ def churn_trend(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def retention(frame: pd.DataFrame, *, x_title: str = "days since signup") -> go.Figure:
-    """Kaplan-Meier retention curves with their bands (``churn.retention_curves`` / ``experience_curves``)."""
+def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order: list[str] | None = None,
+              min_n: int = 0) -> go.Figure:
+    """Kaplan-Meier retention curves with their bands (``churn.retention_curves`` / ``experience_curves``).
+
+    ``order`` fixes the groups' order (and so their colours); groups with fewer than ``min_n`` customers are
+    drawn dotted and labelled as small.
+    """
     if frame.empty:
         return _empty("No customers to follow in this selection")
     fig = go.Figure()
-    for i, (group, part) in enumerate(frame.groupby("group", sort=True)):
+    groups = [g for g in (order or sorted(frame["group"].unique())) if g in set(frame["group"])]
+    for i, group in enumerate(groups):
+        part = frame[frame["group"] == group]
         color = PALETTE[i % len(PALETTE)]
-        label = f"{group} (n = {int(part['customers'].iloc[0]):,})"
-        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_high"], line={"width": 0, "shape": "hv"},
+        n = int(part["customers"].iloc[0])
+        small = n < min_n
+        label = f"{group} (n = {n:,}{', small' if small else ''})"
+        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_high"], mode="lines", line={"width": 0, "shape": "hv"},
                                  showlegend=False, hoverinfo="skip", legendgroup=str(group)))
-        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_low"], line={"width": 0, "shape": "hv"}, fill="tonexty",
+        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_low"], mode="lines", line={"width": 0, "shape": "hv"},
+                                 fill="tonexty",
                                  fillcolor=_rgba(color, 0.15), showlegend=False, hoverinfo="skip",
                                  legendgroup=str(group)))
         fig.add_trace(go.Scatter(x=part["days"], y=part["retained"], name=label, legendgroup=str(group),
-                                 line={"color": color, "shape": "hv"},
+                                 mode="lines", line={"color": color, "shape": "hv", "dash": "dot" if small else None},
                                  hovertemplate="day %{x:,.0f}: %{y:.1%} retained<extra>" + str(group) + "</extra>"))
     fig.update_layout(height=380, xaxis_title=x_title, yaxis_title="share retained", yaxis_tickformat=".0%",
                       **_LAYOUT)
@@ -104,7 +114,7 @@ def importance(rows: list[dict[str, Any]], top: int = 12) -> go.Figure:
         error_x={"type": "data", "array": [r["std"] for r in part]},
         hovertemplate="%{y}: ROC-AUC drop %{x:.4f}<extra></extra>",
     ))
-    fig.update_layout(height=max(280, 26 * len(part) + 60), xaxis_title="drop in ROC-AUC when shuffled",
+    fig.update_layout(height=max(280, 26 * len(part) + 60), xaxis_title="ROC-AUC drop",
                       margin=_LAYOUT["margin"])
     return fig
 

@@ -77,8 +77,8 @@ MAX_IMPORTANCE_ROWS = 5_000
 SEED = 7
 MODEL_VERSION = 2
 
-OUTPUT_COLUMNS = ["customer_id", "risk", "rank", "plan", "segment", "region", "tenure_days", "open_tickets",
-                  "complaints_90d", "last_contact_at", "last_contact", "reasons"]
+OUTPUT_COLUMNS = ["customer_id", "risk", "rank", "reasons", "last_contact_at", "last_contact", "plan", "segment",
+                  "region", "tenure_days", "open_tickets", "complaints_90d"]
 
 
 class ModelError(ValueError):
@@ -603,9 +603,9 @@ def score(conn: Connection, settings: Settings | None = None, *, model: ChurnMod
           filters: Filters | None = None, top: int | None = None, reasons_for: int = 500) -> pd.DataFrame:
     """Customers still there, ranked by calibrated churn risk within the horizon, with reasons and last contact.
 
-    Columns: ``customer_id``, ``risk`` (0..1), ``rank``, ``plan``, ``segment``, ``region``, ``tenure_days``,
-    ``open_tickets``, ``complaints_90d``, ``last_contact_at``, ``last_contact``, ``reasons`` (for the
-    ``reasons_for`` riskiest customers; empty below). ``top`` keeps the first rows only.
+    Columns: ``customer_id``, ``risk`` (0..1), ``rank``, ``reasons`` (for the ``reasons_for`` riskiest customers;
+    empty below), ``last_contact_at``, ``last_contact``, ``plan``, ``segment``, ``region``, ``tenure_days``,
+    ``open_tickets``, ``complaints_90d``. ``top`` keeps the first rows only.
     """
     s = settings or Settings()
     model = model or load_model(s)

@@ -11,7 +11,7 @@ from cx_metrics import churn_charts
 from cx_metrics.churn_model import card_markdown
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_metrics.metrics.churn import COHORTS, GRAINS, recovery_window
+from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, GRAINS, recovery_window
 from cx_ui import state
 
 COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -57,8 +57,8 @@ else:
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
-    st.plotly_chart(churn_charts.retention(curves), width="stretch", key="churn_km")
-    st.caption(DEFINITIONS["retention"])
+    st.plotly_chart(churn_charts.retention(curves, min_n=s.min_cell_n), width="stretch", key="churn_km")
+    st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
     lift = state.complaint_lift(path, version, filters)
@@ -101,7 +101,8 @@ else:
     with st.expander("Per priority"):
         st.dataframe(verdict_rows[["priority", "measure", "text"]], hide_index=True, width="stretch")
     st.plotly_chart(churn_charts.retention(state.experience_curves(path, version, filters),
-                                           x_title="days since the landmark (first ticket + 14 days)"),
+                                           x_title="days since the landmark (first ticket + 14 days)",
+                                           order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
     st.caption(f"Index tickets created {window.label()} (the latest year whose {definition.horizon_days}-day "
                "follow-up is complete). " + DEFINITIONS["service_recovery"])

@@ -44,7 +44,7 @@ def test_churn_score_trains_a_missing_model_then_lists_the_riskiest(
     assert "No churn model has been trained on this database yet. Training first." in out.err
     assert "[100%] Trained: ROC-AUC" in out.err
     lines = out.out.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("customer_id,risk,rank,plan") and len(lines) == 6
+    assert lines[0].startswith("customer_id,risk,rank,reasons,last_contact_at") and len(lines) == 6
     assert (tmp_path / "models" / "cli-churn.joblib").is_file()
     assert cli.main(["churn", "score", "--db", str(path), "--top", "3", "--plan", "Free"]) == 0
     out = capsys.readouterr()
