@@ -11,7 +11,7 @@ from cx_metrics import churn_charts
 from cx_metrics.churn_model import card_markdown
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, GRAINS, recovery_window
+from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_window
 from cx_ui import state
 
 COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -78,7 +78,9 @@ else:
                  hide_index=True, width="stretch",
                  column_config={**PERCENT, **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.2f")
                                               for c in ("lift", "lift_low", "lift_high")}})
-    st.caption(DEFINITIONS["complaint_lift"])
+    landmark = lift_landmark(definition)
+    st.caption(f"Landmark **{landmark:%d %b %Y}**: complaints from {EXPOSURE_DAYS} days before it, churn in the "
+               f"{definition.horizon_days} days after it. " + DEFINITIONS["complaint_lift"])
 
     st.subheader("Service recovery")
     recovery = state.service_recovery(path, version, filters)
