@@ -17,7 +17,8 @@ top-decile lift and a reliability table; global drivers by permutation importanc
 reasons by how much the calibrated risk falls when one feature is set to its typical value.
 
 The model and its card (JSON and Markdown) are saved next to the database (``<db folder>/models``), reloaded
-once per process, and retrained when the data version, the churn settings or scikit-learn change.
+once per process, and retrained when the data version, the churn settings or scikit-learn change. The model file
+is a joblib pickle: it is only ever read from that folder, which this program writes; never load one from elsewhere.
 scikit-learn is imported lazily (it costs seconds at start-up).
 """
 
@@ -405,7 +406,7 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
     reference = {f: (categories_mode(x_train[f]) if f in categories else float(np.nanmedian(x_train[f]))
                      if x_train[f].notna().any() else math.nan) for f in features}
     card = {
-        "model_version": MODEL_VERSION, "trained_at": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "model_version": MODEL_VERSION, "trained_at": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "db_path": str(s.db_path), "data_version": version, "mode": mode,
         "definition": d.describe(), "horizon_days": d.horizon_days,
         "label": (f"churned within {d.horizon_days} days after the snapshot" if timed
