@@ -45,6 +45,9 @@ def test_monthly_rate_and_cohorts(tiny_conn: db.Connection) -> None:
     # January 2026: at start A, B, C (C churned on 2 Jan, after the month began); B and C lost -> 2 / 3
     row = C.churn_rates(tiny_conn, period=TINY_PERIOD, grain="month").iloc[0]
     assert (row["at_start"], row["lost"], bool(row["partial"])) == (3, 2, True)  # the month is cut by the period
+    quarter = C.churn_rates(tiny_conn, period=TINY_PERIOD, grain="quarter").iloc[0]
+    assert (str(quarter["period_start"].date()), str(quarter["period_end"].date())) == ("2026-01-01", "2026-04-01")
+    assert (quarter["at_start"], quarter["lost"]) == (3, 2)
     month = Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     plans = C.churn_by_cohort(tiny_conn, period=month, by="plan").set_index("cohort")
     assert (plans.loc["Pro", "at_start"], plans.loc["Pro", "lost"]) == (2, 1)  # A stays, C leaves
