@@ -244,6 +244,8 @@ def main() -> None:
     parser.add_argument("--import-up-to", type=int, default=1_000_000,
                         help="measure the import only at sizes up to this many tickets (the importer holds the file "
                              "in memory, about 1.8 GB per million rows)")
+    parser.add_argument("--churn-customers", type=int, nargs="*", default=[100_000, 1_000_000],
+                        help="churn-risk model training/scoring at these customer counts (none: skip)")
     args = parser.parse_args()
     sizes = sorted(args.tickets)
     runs: dict[int, dict[str, Any]] = {}
@@ -264,6 +266,10 @@ def main() -> None:
         lines += [f"Cohort and survey queries below: {sizes[0]:,} synthetic survey responses "
                   "(`bench/bench_cohorts.py`).", "", *bench_cohorts.markdown(bench_cohorts.measure(cohort_db,
                                                                                                   args.repeats))]
+    if args.churn_customers:
+        from bench_churn import section as churn_section
+
+        lines += churn_section(args.churn_customers)
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -19,6 +19,7 @@ from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview, resolution
+from cx_metrics.metrics import churn as churn_metrics
 
 
 def _date(text: str) -> dt.date:
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sla-clock", dest="sla_clock", choices=list(resolution.CLOCKS),
                    help="sla-breaches / breaches-over-time: count targets on this clock (default: [sla] clock)")
     cli_surveys.add_arguments(p)
+    p.add_argument("--cohort", choices=list(churn_metrics.COHORTS), default="all",
+                   help="churn-rate / churn-cohorts / retention: compare customers by")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -114,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     sub.add_parser("definitions", help="print every metric definition")
+
+    p = sub.add_parser("churn", help="train the churn-risk model or list the customers most at risk")
+    p.add_argument("action", choices=["train", "score"])
+    _add_db(p)
+    p.add_argument("--top", type=int, default=50, help="score: how many customers to list (0 = all)")
+    p.add_argument("--plan", action="append", default=[], help="score: keep customers on this plan (repeatable)")
+    p.add_argument("--region", action="append", default=[], help="score: keep customers in this region")
+    p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     return parser
 
 
@@ -221,6 +233,59 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
 }
 METRICS.update(cli_surveys.METRICS)
+
+
+METRICS.update({
+    "churn-definition": ("churn_definition", lambda c, p, f, s, a: _churn_definition_frame(c, s)),
+    "churn-rate": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_rates(
+        c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s)),
+    "churn-cohorts": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
+        c, period=p, by="plan" if a.cohort == "all" else a.cohort, filters=f, settings=s)),
+    "retention": ("retention", lambda c, p, f, s, a: churn_metrics.retention_curves(
+        c, by=a.cohort, filters=f, settings=s)),
+    "complaint-lift": ("complaint_lift", lambda c, p, f, s, a: churn_metrics.complaint_lift(
+        c, filters=f, settings=s)),
+    "service-recovery": ("service_recovery", lambda c, p, f, s, a: churn_metrics.service_recovery(
+        c, window=p if (a.start or a.end) else None, filters=f, settings=s)),
+    "recovery-verdict": ("service_recovery", lambda c, p, f, s, a: churn_metrics.recovery_verdict(
+        churn_metrics.service_recovery(c, window=p if (a.start or a.end) else None, filters=f, settings=s), s)),
+})
+
+
+def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataFrame:
+    d = churn_metrics.definition(conn, settings)
+    return pd.DataFrame([{"mode": d.mode, "inactivity_days": d.inactivity_days, "suggested_days": d.suggested_days,
+                          "as_of": d.as_of, "observable_until": d.obs_end, "horizon_days": d.horizon_days,
+                          "timed": d.timed, "definition": d.describe()}])
+
+
+def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
+    from cx_metrics import churn_model
+    from cx_metrics.export import to_safe_csv
+
+    conn = db.connect(settings, read_only=True)
+    try:
+        def progress(fraction: float, text: str) -> None:
+            print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
+
+        if args.action == "train":
+            model = churn_model.train(conn, settings, progress=progress)
+            print(churn_model.card_markdown(model.card))
+            print(f"saved: {churn_model.model_paths(settings)['model']}", file=sys.stderr)
+            return 0
+        status, why = churn_model.model_status(conn, settings)
+        if status != "current":
+            print(f"{why} Training first.", file=sys.stderr)
+        model = churn_model.ensure_model(conn, settings, progress=progress)
+        filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
+        frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
+        if args.format == "csv":
+            sys.stdout.buffer.write(to_safe_csv(frame))
+        else:
+            _emit(frame, args.format)
+        return 0
+    finally:
+        conn.close()
 
 
 def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
@@ -337,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_import(args, settings)
         if args.command in {"imports", "undo", "rejects"}:
             return _cmd_history(args, settings)
+        if args.command == "churn":
+            return _cmd_churn(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

@@ -71,6 +71,12 @@ class Settings:
     role_claim: str = "roles"
     #: serve on a non-loopback address without login (an explicit, logged decision; default: refused)
     allow_unauthenticated: bool = False
+    #: churn definition ([churn] in cx.toml): "contractual" (customers.churned_at) or "activity" (no activity for
+    #: churn_inactivity_days; 0 = the value suggested from the data's inter-activity gaps)
+    churn_mode: str = "contractual"
+    churn_inactivity_days: int = 0
+    #: churn-risk model: label = churned within the next churn_horizon_days after a snapshot
+    churn_horizon_days: int = 90
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -95,6 +101,9 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_ADMINS": ("admins", tuple),
     "CX_ROLE_CLAIM": ("role_claim", str),
     "CX_ALLOW_UNAUTHENTICATED": ("allow_unauthenticated", bool),
+    "CX_CHURN_MODE": ("churn_mode", str),
+    "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
+    "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -115,6 +124,9 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "access.admins": ("admins", tuple),
     "access.role_claim": ("role_claim", str),
     "access.allow_unauthenticated": ("allow_unauthenticated", bool),
+    "churn.mode": ("churn_mode", str),
+    "churn.inactivity_days": ("churn_inactivity_days", int),
+    "churn.horizon_days": ("churn_horizon_days", int),
 }
 
 
@@ -176,6 +188,14 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError("[imports] max_upload_mb and max_columns must be at least 1")
     if s.csat_top_boxes < 1:
         raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
+    if s.churn_mode not in ("contractual", "activity"):
+        raise ConfigError(f"churn mode must be 'contractual' (customers.churned_at) or 'activity' (no activity for "
+                          f"N days), got {s.churn_mode!r}; set [churn] mode in cx.toml or CX_CHURN_MODE")
+    if s.churn_inactivity_days < 0:
+        raise ConfigError(f"churn inactivity_days must be 0 (suggest from the data) or a number of days, got "
+                          f"{s.churn_inactivity_days}")
+    if not 7 <= s.churn_horizon_days <= 730:
+        raise ConfigError(f"churn horizon_days must be between 7 and 730, got {s.churn_horizon_days}")
     return s
 
 

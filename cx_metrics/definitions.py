@@ -160,4 +160,46 @@ DEFINITIONS: dict[str, str] = {
         "churned by that many periods after its signup period; cells not yet observable are blank. NPS/CSAT/CES "
         "cells are the responses given that many periods after signup; cells below the minimum n are suppressed."
     ),
+    "churn_definition": (
+        "Contractual churn ([churn] mode = \"contractual\"): a customer is lost at their cancellation date "
+        "(`churned_at`). Non-contractual (mode = \"activity\"): lost at their last activity (order, login, renewal) "
+        "when nothing followed for N days ([churn] inactivity_days; 0 = suggested from the data: the 95th percentile "
+        "of the gaps between a customer's consecutive activities, rounded up to a week); such churn is only "
+        "observable up to N days before the latest data, and every churn analysis stops there."
+    ),
+    "churn_rate": (
+        "Churn rate = customers lost in the period (or month, quarter, week) ÷ customers there at its start "
+        "(started before it, not churned before it), under the churn definition in force. 95% Wilson interval; a "
+        "cohort is compared with all other customers by a two-proportion z-test. Periods cut by the date range or "
+        "running past the point where churn is observable are marked partial (their rate leans low)."
+    ),
+    "retention": (
+        "Kaplan-Meier retention: share of customers still there t days after they started (signup), per cohort, "
+        "with 95% bands. Customers still there are censored at the end of observation, never counted as lost."
+    ),
+    "complaint_lift": (
+        "Landmark design: customers there at the landmark (the latest date whose churn outcome is fully observed "
+        "over the horizon); exposure = their complaints in the 90 days before it; outcome = churned within the "
+        "horizon after it. Lift = churn rate of a group ÷ churn rate of customers without a complaint, 95% Katz "
+        "interval; p from a two-proportion z-test. Handled badly = a complaint still open at the landmark, solved "
+        "after its priority's resolution SLA target, handed off or reopened (only what was known at the landmark)."
+    ),
+    "service_recovery": (
+        "Each customer with a ticket in the window is placed by their first one: no failure; failure resolved "
+        "fast (within the priority's resolution SLA target); resolved slow; unresolved (not solved within 14 days). "
+        "A failure is a complaint, a resolution SLA breach or a reopen. Retention is measured from a landmark 14 "
+        "days after that ticket (when its handling is known): churned within the horizon among customers followed "
+        "that long, 95% Wilson; customers gone before the landmark are counted apart. Satisfaction: top-box CSAT "
+        "of that ticket (Wilson) and the first NPS answer within 180 days of the landmark. By the ticket's "
+        "priority. A recovery paradox would be customers whose failure was fixed fast doing significantly better "
+        "than customers with no failure (two-proportion z-test at the configured alpha)."
+    ),
+    "churn_model": (
+        "Calibrated churn risk = probability of churning within the horizon (default 90 days), from gradient "
+        "boosting on features computed at monthly snapshots only from what happened before each snapshot, "
+        "calibrated (Platt) on a later snapshot and tested on the latest one whose outcome is fully known. "
+        "ROC-AUC and PR-AUC measure ranking, the Brier score calibration; top-decile lift = churn among the riskiest "
+        "10% ÷ overall churn. Drivers: permutation importance (drop in ROC-AUC when a feature is shuffled). Reasons: "
+        "the features whose typical value would lower this customer's risk most, in points of probability."
+    ),
 }

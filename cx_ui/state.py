@@ -299,3 +299,94 @@ def fmt_value(row: pd.Series | dict[str, Any]) -> str:
     if unit == "%":
         return f"{value:.1f}%"
     return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+
+
+# --- churn (pages/churn.py) -----------------------------------------------------------------------------------
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def churn_definition(path: str, version: int) -> Any:
+    from cx_metrics.metrics import churn
+
+    return churn.definition(connection(), settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def churn_rates(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.churn_rates(connection(), period=period, grain=grain, by=by, filters=filters, settings=settings(),
+                             definition_=churn_definition(path, version))
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def churn_by_cohort(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.churn_by_cohort(connection(), period=period, by=by, filters=filters, settings=settings(),
+                                 definition_=churn_definition(path, version))
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def retention_curves(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.retention_curves(connection(), by=by, filters=filters, settings=settings(),
+                                  definition_=churn_definition(path, version))
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def complaint_lift(path: str, version: int, filters: Filters) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.complaint_lift(connection(), filters=filters, settings=settings(),
+                                definition_=churn_definition(path, version))
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def service_recovery(path: str, version: int, filters: Filters) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.service_recovery(connection(), filters=filters, settings=settings(),
+                                  definition_=churn_definition(path, version))
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def recovery_verdict(path: str, version: int, filters: Filters) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.recovery_verdict(service_recovery(path, version, filters), settings())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def experience_curves(path: str, version: int, filters: Filters) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.experience_curves(connection(), filters=filters, settings=settings(),
+                                   definition_=churn_definition(path, version), max_days=365)
+
+
+def churn_model_status() -> tuple[str, str]:
+    from cx_metrics import churn_model
+
+    return churn_model.model_status(connection(), settings())
+
+
+def churn_model_card() -> dict[str, Any] | None:
+    from cx_metrics import churn_model
+
+    return churn_model.read_card(settings())
+
+
+def train_churn_model(progress: Any) -> dict[str, Any]:
+    """Train (and save) the churn model; ``progress(fraction, text)`` reports each step. Returns the card."""
+    from cx_metrics import churn_model
+
+    model = churn_model.train(connection(), settings(), progress=progress)
+    return model.card  # cached scores are keyed on the training time, so the new model's are computed afresh
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner="Scoring customers...")
+def churn_scores(path: str, version: int, trained_at: str, filters: Filters, top: int) -> pd.DataFrame:
+    from cx_metrics import churn_model
+
+    return churn_model.score(connection(), settings(), filters=filters, top=top)

@@ -22,6 +22,7 @@ PAGES = {
     "pages/resolution.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/definitions.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/surveys.py": {"executive", "cx_lead", "analyst", "admin"},
+    "pages/churn.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/cohorts.py": {"analyst", "admin"},
     "pages/upload.py": {"cx_lead", "admin"},
     "pages/data_status.py": {"cx_lead", "admin"},

@@ -1,0 +1,136 @@
+"""Pure chart builders for the Churn page: tidy DataFrame (or model card) in, plotly Figure out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cx_metrics.charts import PALETTE, _empty, _rgba
+
+_LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
+
+
+def churn_trend(frame: pd.DataFrame) -> go.Figure:
+    """Churn rate per bucket (``churn.churn_rates`` output) per cohort, with Wilson whiskers; partial buckets hollow."""
+    if frame.empty:
+        return _empty("No customers in this period and selection")
+    fig = go.Figure()
+    for i, (cohort, part) in enumerate(frame.groupby("cohort", sort=True)):
+        part = part.sort_values("period_start")
+        fig.add_trace(go.Scatter(
+            x=part["period_start"], y=part["churn_rate"], name=str(cohort), mode="lines+markers",
+            line={"color": PALETTE[i % len(PALETTE)]},
+            marker={"symbol": ["circle-open" if p else "circle" for p in part["partial"]], "size": 8},
+            error_y={"type": "data", "symmetric": False, "array": part["churn_high"] - part["churn_rate"],
+                     "arrayminus": part["churn_rate"] - part["churn_low"]},
+            customdata=[f"{k:,} lost of {n:,} at start" + (" · partial period" if p else "")
+                        for k, n, p in zip(part["lost"], part["at_start"], part["partial"], strict=True)],
+            hovertemplate="%{x|%b %Y}: %{y:.2%}<br>%{customdata}<extra>" + str(cohort) + "</extra>",
+        ))
+    fig.update_layout(height=360, yaxis_title="churn rate", yaxis_tickformat=".1%", **_LAYOUT)
+    return fig
+
+
+def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order: list[str] | None = None,
+              min_n: int = 0) -> go.Figure:
+    """Kaplan-Meier retention curves with their bands (``churn.retention_curves`` / ``experience_curves``).
+
+    ``order`` fixes the groups' order (and so their colours); groups with fewer than ``min_n`` customers are
+    drawn dotted and labelled as small.
+    """
+    if frame.empty:
+        return _empty("No customers to follow in this selection")
+    fig = go.Figure()
+    groups = [g for g in (order or sorted(frame["group"].unique())) if g in set(frame["group"])]
+    for i, group in enumerate(groups):
+        part = frame[frame["group"] == group]
+        color = PALETTE[i % len(PALETTE)]
+        n = int(part["customers"].iloc[0])
+        small = n < min_n
+        label = f"{group} (n = {n:,}{', small' if small else ''})"
+        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_high"], mode="lines", line={"width": 0, "shape": "hv"},
+                                 showlegend=False, hoverinfo="skip", legendgroup=str(group)))
+        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_low"], mode="lines", line={"width": 0, "shape": "hv"},
+                                 fill="tonexty",
+                                 fillcolor=_rgba(color, 0.15), showlegend=False, hoverinfo="skip",
+                                 legendgroup=str(group)))
+        fig.add_trace(go.Scatter(x=part["days"], y=part["retained"], name=label, legendgroup=str(group),
+                                 mode="lines", line={"color": color, "shape": "hv", "dash": "dot" if small else None},
+                                 hovertemplate="day %{x:,.0f}: %{y:.1%} retained<extra>" + str(group) + "</extra>"))
+    fig.update_layout(height=380, xaxis_title=x_title, yaxis_title="share retained", yaxis_tickformat=".0%",
+                      **_LAYOUT)
+    return fig
+
+
+def lift(frame: pd.DataFrame) -> go.Figure:
+    """Complaint-to-churn lift per group with its interval (``churn.complaint_lift`` output); 1 = no difference."""
+    if frame.empty:
+        return _empty("No customers at the landmark")
+    part = frame[frame["group"] != "no complaint"].iloc[::-1]
+    labels = [f"{g} ({k})" if k != "category" else str(g) for g, k in zip(part["group"], part["kind"], strict=True)]
+    fig = go.Figure(go.Scatter(
+        x=part["lift"], y=labels, mode="markers",
+        marker={"size": 10, "color": ["#d62728" if s and v > 1 else "#1f77b4" if s else "#7f7f7f"
+                                      for s, v in zip(part["significant"], part["lift"], strict=True)]},
+        error_x={"type": "data", "symmetric": False, "array": part["lift_high"] - part["lift"],
+                 "arrayminus": part["lift"] - part["lift_low"]},
+        customdata=[f"{r:.1%} churned of {n:,}" for r, n in zip(part["churn_rate"], part["customers"], strict=True)],
+        hovertemplate="%{y}: lift %{x:.2f}<br>%{customdata}<extra></extra>",
+    ))
+    fig.add_vline(x=1.0, line={"dash": "dot", "color": "#7f7f7f"})
+    fig.update_layout(height=max(260, 34 * len(part) + 80), xaxis_title="churn lift vs customers without a complaint",
+                      showlegend=False, margin=_LAYOUT["margin"])
+    return fig
+
+
+def recovery(frame: pd.DataFrame, *, measure: str = "churn") -> go.Figure:
+    """Churn rate or CSAT by experience, one bar group per priority (``churn.service_recovery`` output)."""
+    if frame.empty:
+        return _empty("No tickets in the window")
+    value, low, high, title = (("churn_rate", "churn_low", "churn_high", "churn within the horizon")
+                               if measure == "churn" else ("csat", "csat_low", "csat_high", "CSAT (top box)"))
+    fig = go.Figure()
+    for i, (experience, part) in enumerate(frame.groupby("experience", sort=False)):
+        fig.add_trace(go.Bar(
+            x=part["priority"], y=part[value], name=str(experience), marker={"color": PALETTE[i % len(PALETTE)]},
+            error_y={"type": "data", "symmetric": False, "array": part[high] - part[value],
+                     "arrayminus": part[value] - part[low]},
+            hovertemplate="%{x} · " + str(experience) + ": %{y:.1%}<extra></extra>",
+        ))
+    fig.update_layout(barmode="group", height=360, yaxis_title=title, yaxis_tickformat=".0%", **_LAYOUT)
+    return fig
+
+
+def importance(rows: list[dict[str, Any]], top: int = 12) -> go.Figure:
+    """Permutation importance of the model's features (from the model card); support features highlighted."""
+    if not rows:
+        return _empty("No model yet")
+    part = rows[:top][::-1]
+    fig = go.Figure(go.Bar(
+        x=[r["importance"] for r in part], y=[r["label"] for r in part], orientation="h",
+        marker={"color": ["#d62728" if r["support"] else "#1f77b4" for r in part]},
+        error_x={"type": "data", "array": [r["std"] for r in part]},
+        hovertemplate="%{y}: ROC-AUC drop %{x:.4f}<extra></extra>",
+    ))
+    fig.update_layout(height=max(280, 26 * len(part) + 60), xaxis_title="ROC-AUC drop",
+                      margin=_LAYOUT["margin"])
+    return fig
+
+
+def reliability(rows: list[dict[str, float]]) -> go.Figure:
+    """Calibration: mean predicted vs observed churn per predicted-risk decile, against the diagonal."""
+    if not rows:
+        return _empty("No model yet")
+    top = max(max(r["predicted"] for r in rows), max(r["observed"] for r in rows)) * 1.1
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", line={"dash": "dot", "color": "#7f7f7f"},
+                             name="perfect calibration"))
+    fig.add_trace(go.Scatter(x=[r["predicted"] for r in rows], y=[r["observed"] for r in rows], mode="lines+markers",
+                             name="held-out deciles", customdata=[int(r["n"]) for r in rows],
+                             hovertemplate="predicted %{x:.1%} · observed %{y:.1%} · n = %{customdata:,}"
+                                           "<extra></extra>"))
+    fig.update_layout(height=320, xaxis_title="mean predicted risk", yaxis_title="observed churn",
+                      xaxis_tickformat=".0%", yaxis_tickformat=".0%", **_LAYOUT)
+    return fig

@@ -1,0 +1,24 @@
+-- CTE customer_life: one row per customer (shared sidebar filters applied) with
+--   start_at   = signup, else the first activity;
+--   churned_at = under the configured definition, only when observable before $obs_end:
+--                $mode 'contractual': customers.churned_at;
+--                $mode 'activity': the last activity (or the signup when there was none), when nothing followed
+--                for the inactivity window (the caller passes $obs_end = latest data time - N days).
+customer_life AS (
+    SELECT
+        c.customer_id, c.plan, c.region, c.segment, c.birth_year, c.acquisition_channel,
+        coalesce(c.signup_at, act.first_at) AS start_at,
+        CASE
+            WHEN $mode = 'activity' THEN CASE WHEN coalesce(act.last_at, c.signup_at) < $obs_end
+                                              THEN coalesce(act.last_at, c.signup_at) END
+            WHEN c.churned_at < $obs_end THEN c.churned_at
+        END AS churned_at
+    FROM customers AS c
+    LEFT JOIN (
+        SELECT customer_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+        FROM customer_activity
+        GROUP BY customer_id
+    ) AS act ON act.customer_id = c.customer_id
+    WHERE true
+      -- @include customer_filters
+)

@@ -1,0 +1,170 @@
+"""Churn: who we are losing, whether support is why, and who is at risk now."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import churn_charts
+from cx_metrics.churn_model import card_markdown
+from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import to_safe_csv
+from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_window
+from cx_ui import auth, state
+
+COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
+                 "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel"}
+PERCENT = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+           for c in ("churn_rate", "churn_low", "churn_high", "csat", "csat_low", "csat_high")}
+
+st.title("Churn")
+user = auth.require("view")
+path, version = state.key()
+state.require_data()
+period, filters = state.current_view()
+s = state.settings()
+definition = state.churn_definition(path, version)
+st.caption(f"**{period.label()}** · {filters.describe()} (the channel filter does not apply to churn)")
+st.info(definition.describe(), icon=":material/rule:")
+with st.expander("How churn is defined and set"):
+    st.markdown(DEFINITIONS["churn_definition"])
+    st.markdown(f"In force: mode **{definition.mode}**"
+                + (f", N = **{definition.inactivity_days} days**" if definition.mode == "activity" else "")
+                + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
+                "Change them in `cx.toml` under `[churn]` (`mode`, `inactivity_days`, `horizon_days`).")
+
+if not definition.timed:
+    st.warning("This data has no churn dates (or no start dates), so churn rates, retention curves, the complaint "
+               "lift and the recovery view cannot be placed in time. The risk model below still works, in "
+               "customers-only mode.")
+else:
+    st.subheader("Churn rate")
+    left, right = st.columns(2)
+    grain = left.selectbox("Per", GRAINS, key="churn_grain")
+    by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
+    rates = state.churn_rates(path, version, period, filters, grain, by)
+    st.plotly_chart(churn_charts.churn_trend(rates), width="stretch", key="churn_trend")
+    cohort_by = by if by != "all" else "plan"
+    cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
+    st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
+    st.dataframe(cohorts.assign(small_n=cohorts["small_n"].map({True: f"n < {s.min_cell_n}", False: ""}),
+                                vs_rest_p=cohorts["vs_rest_p"].map(lambda v: f"{v:.2g}")),
+                 hide_index=True, width="stretch", column_config=PERCENT)
+    st.caption(DEFINITIONS["churn_rate"] + " Hollow markers are partial periods.")
+
+    st.subheader("Retention curves")
+    km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
+                         key="churn_km_by")
+    curves = state.retention_curves(path, version, filters, km_by)
+    st.plotly_chart(churn_charts.retention(curves, min_n=s.min_cell_n), width="stretch", key="churn_km")
+    st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
+
+    st.subheader("Do complaints cost customers?")
+    lift = state.complaint_lift(path, version, filters)
+    rows = lift.set_index("group")
+    if {"handled badly", "no complaint"} <= set(rows.index):
+        bad, base = rows.loc["handled badly"], rows.loc["no complaint"]
+        verdict = "significantly more often" if bad["significant"] and bad["lift"] > 1 else (
+            "not distinguishably more often" if not bad["significant"] else "less often")
+        st.markdown(
+            f"Customers whose complaint was **handled badly** churned **{bad['lift']:.2f}x** as often as customers "
+            f"without a complaint (95% CI {bad['lift_low']:.2f}–{bad['lift_high']:.2f}; {bad['churn_rate']:.1%} of "
+            f"{int(bad['customers']):,} vs {base['churn_rate']:.1%} of {int(base['customers']):,}): "
+            f"**{verdict}**.")
+    st.plotly_chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
+    st.dataframe(lift.assign(p_value=lift["p_value"].map(lambda v: "" if math.isnan(v) else f"{v:.2g}"),
+                             small_n=lift["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
+                 hide_index=True, width="stretch",
+                 column_config={**PERCENT, **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.2f")
+                                              for c in ("lift", "lift_low", "lift_high")}})
+    landmark = lift_landmark(definition)
+    st.caption(f"Landmark **{landmark:%d %b %Y}**: complaints from {EXPOSURE_DAYS} days before it, churn in the "
+               f"{definition.horizon_days} days after it. " + DEFINITIONS["complaint_lift"])
+
+    st.subheader("Service recovery")
+    recovery = state.service_recovery(path, version, filters)
+    window = recovery_window(definition)
+    verdict_rows = state.recovery_verdict(path, version, filters)
+    overall = verdict_rows[verdict_rows["priority"] == "All priorities"]
+    if overall.empty:
+        st.info("Not enough customers with and without a failure in the window to compare.")
+    for row in overall.to_dict("records"):
+        (st.success if row["paradox"] else st.warning)(row["text"])
+    if not verdict_rows.empty and not verdict_rows["paradox"].any():
+        st.markdown("**The data shows no recovery paradox**: in no priority does a failure fixed fast leave "
+                    "customers better off than no failure at all. Preventing failures beats recovering from them.")
+    measure = st.radio("Show", ["churn", "CSAT"], horizontal=True, key="churn_recovery_measure")
+    st.plotly_chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
+                    width="stretch", key="churn_recovery")
+    st.dataframe(recovery.assign(small_n=recovery["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
+                 hide_index=True, width="stretch",
+                 column_config={**PERCENT, "nps": st.column_config.NumberColumn("NPS", format="%.0f")})
+    with st.expander("Per priority"):
+        st.dataframe(verdict_rows[["priority", "measure", "text"]], hide_index=True, width="stretch")
+    st.plotly_chart(churn_charts.retention(state.experience_curves(path, version, filters),
+                                           x_title="days since the landmark (first ticket + 14 days)",
+                                           order=list(EXPERIENCES), min_n=s.min_cell_n),
+                    width="stretch", key="churn_recovery_km")
+    st.caption(f"Index tickets created {window.label()} (the latest year whose {definition.horizon_days}-day "
+               "follow-up is complete). " + DEFINITIONS["service_recovery"])
+
+st.subheader("Churn risk model")
+status, why = state.churn_model_status()
+card = state.churn_model_card() if status != "missing" else None
+if status == "current":
+    st.caption(f":material/check_circle: {why}")
+else:
+    st.warning(why + (" The figures below are from the previous model until you retrain." if card else ""))
+if not user.can("rows"):
+    st.caption(":material/lock: Training the model and the at-risk list need the analyst role.")
+elif st.button("Train the model now" if status == "missing" else "Retrain the model", key="churn_train",
+               type="primary" if status != "current" else "secondary"):
+    bar = st.progress(0.0, text="Starting")
+    try:
+        card = state.train_churn_model(lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
+        status = "current"
+        st.success(f"Trained on {card['split']['train']:,} rows; ROC-AUC {card['metrics']['roc_auc']:.3f} on the "
+                   "held-out split.")
+    except ValueError as exc:
+        st.error(str(exc))
+if card:
+    m = card["metrics"]
+    cols = st.columns(4)
+    cols[0].metric("ROC-AUC (held out)", f"{m['roc_auc']:.3f}", help=DEFINITIONS["churn_model"])
+    cols[1].metric("PR-AUC", f"{m['pr_auc']:.3f}",
+                   help=f"Base rate {m['base_rate']:.1%}: what a random ranking scores.")
+    cols[2].metric("Brier score", f"{m['brier']:.4f}", help=f"Before calibration {m['brier_uncalibrated']:.4f}.")
+    cols[3].metric("Top-decile lift", f"{m['top_decile_lift']:.2f}x",
+                   help=f"{m['top_decile_rate']:.1%} churned among the riskiest 10% vs {m['base_rate']:.1%} overall.")
+    st.caption(f"Mode: **{card['mode']}** · label: {card['label']} · test split: {card['split']['test']:,} customers, "
+               f"{card['split']['test_positives']:,} churned · {DEFINITIONS['churn_model']}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Global drivers** (support experience in red)")
+        st.plotly_chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
+    with right:
+        st.markdown("**Calibration on the held-out split**")
+        st.plotly_chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
+    with st.expander("Model card"):
+        st.markdown(card_markdown(card))
+
+    st.subheader("At risk now")
+    top = st.select_slider("Customers", [25, 50, 100, 250, 500, 1000], value=100, key="churn_top")
+    if not user.can("rows"):
+        st.caption(":material/lock: The customers at risk, with their reasons, need the analyst role.")
+    elif status == "current":
+        at_risk = state.churn_scores(path, version, str(card["trained_at"]), filters, int(top))
+        shown = at_risk.assign(last_contact_at=pd.to_datetime(at_risk["last_contact_at"]))
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={"risk": st.column_config.ProgressColumn(
+                         f"risk ({card['horizon_days']} days)", format="percent", min_value=0, max_value=1),
+                         "reasons": st.column_config.TextColumn("reasons", width="large")})
+        auth.download_button(f"Download these {len(at_risk):,} customers (CSV)", to_safe_csv(at_risk),
+                             "churn-at-risk.csv", key="churn_download")
+        st.caption("Risk is the calibrated probability of churning within the horizon. Reasons: the features whose "
+                   "typical value would lower this customer's risk most. Last contact: the latest ticket or survey "
+                   "answer.")
+    else:
+        st.info("Retrain the model to list the customers at risk on the current data.")
