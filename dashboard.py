@@ -19,6 +19,7 @@ navigation = st.navigation({
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "complaints.py", title="Complaint trends", icon=":material/trending_up:"),
         st.Page(PAGES / "resolution.py", title="Resolution", icon=":material/timer:"),
+        st.Page(PAGES / "themes.py", title="Themes", icon=":material/topic:"),
     ],
     "CX leads": [
         st.Page(PAGES / "upload.py", title="Upload exports", icon=":material/upload_file:"),
