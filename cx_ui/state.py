@@ -327,7 +327,8 @@ def product_requests(path: str, version: int, period: Period, filters: Filters, 
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def themes_behind(path: str, version: int, period: Period, filters: Filters, by: str, value: str | None) -> pd.DataFrame:
+def themes_behind(path: str, version: int, period: Period, filters: Filters, by: str,
+                  value: str | None) -> pd.DataFrame:
     from cx_metrics.metrics import themes as tm
 
     return tm.themes_behind(connection(), period=period, by=by, value=value, filters=filters, settings=settings())
