@@ -55,7 +55,7 @@ class FitOptions:
     k_min: int = 4
     k_max: int = 20
     stability_runs: int = 3  #: seeded refits per candidate k
-    stability_sample: int = 4_000  #: documents the stability check is run on
+    stability_sample: int = 2_000  #: documents the stability check is run on
     fit_sample: int = 100_000  #: documents the final model is fitted on (all, when fewer)
     seed: int = 7
     min_weight: float = 0.25  #: share of a document's topic weight a theme needs to count for it
@@ -112,7 +112,7 @@ _REQUEST_PATTERNS = [
 ]
 _REQUEST_RE = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
 _REQUEST_STOP = {"feature", "features", "option", "ability", "possibility", "way", "support", "add", "new",
-                 "provider", "app", "fonction", "fonctionnalite", "funktion"}
+                 "fonction", "fonctionnalite", "funktion"}
 
 
 def request_of(text: str | None) -> str | None:
@@ -154,10 +154,10 @@ def _vectorizer(options: FitOptions, n_docs: int) -> Any:
     )
 
 
-def _nmf(k: int, seed: int, init: str) -> Any:
+def _nmf(k: int, seed: int, init: str, max_iter: int = 400) -> Any:
     from sklearn.decomposition import NMF
 
-    return NMF(n_components=k, init=init, random_state=seed, max_iter=400, tol=1e-4)
+    return NMF(n_components=k, init=init, random_state=seed, max_iter=max_iter, tol=1e-4)
 
 
 def _unit_rows(h: np.ndarray) -> np.ndarray:
@@ -177,9 +177,15 @@ def topic_agreement(h1: np.ndarray, h2: np.ndarray) -> float:
 def stability_curve(x: Any, ks: Sequence[int], runs: int, seed: int,
                     progress: Progress | None = None) -> dict[int, float]:
     """Stability of each k: mean pairwise :func:`topic_agreement` of ``runs`` NMF fits with different seeds."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
     out: dict[int, float] = {}
     for i, k in enumerate(ks):
-        fits = [_nmf(k, seed + r, "random").fit(x).components_ for r in range(runs)]
+        with warnings.catch_warnings():  # short fits: agreement is measured, not the optimum
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits = [_nmf(k, seed + r, "random", max_iter=200).fit(x).components_ for r in range(runs)]
         pairs = [topic_agreement(fits[a], fits[b]) for a in range(runs) for b in range(a + 1, runs)]
         out[int(k)] = float(np.mean(pairs))
         if progress:
@@ -290,6 +296,24 @@ def _examples(w_col: np.ndarray, originals: Sequence[str], counts: np.ndarray, n
 # --------------------------------------------------------------------------------------------------- fitting
 
 
+def _counts(sample: np.ndarray) -> np.ndarray:
+    """How often each distinct text of a sample occurs, in the order of ``np.unique``."""
+    return np.unique(sample, return_counts=True)[1].astype(float)
+
+
+def _weighted_rows(vectorizer: Any, processed: Sequence[str], sample: np.ndarray) -> Any:
+    """TF-IDF rows of a sample's distinct texts, each scaled by the square root of its repeats.
+
+    The NMF's squared error over the scaled distinct rows equals its error over every sampled document, so a
+    corpus of repeated texts (templates, short comments) is fitted exactly, at the cost of its distinct texts.
+    """
+    from scipy import sparse
+
+    distinct, counts = np.unique(sample, return_counts=True)
+    x = vectorizer.transform([processed[i] for i in distinct])
+    return sparse.diags(np.sqrt(counts.astype(np.float32))) @ x
+
+
 def _catalogue(conn: Connection) -> pd.DataFrame:
     return conn.cursor().execute(
         "SELECT theme_key, auto_label, name, pinned, merged_into, active, term_weights FROM themes "
@@ -320,27 +344,28 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
     rng = np.random.default_rng(opts.seed)
     n = len(corpus)
     sample = codes[rng.permutation(n)[: min(opts.fit_sample, n)]]
-    sample_texts = [processed[i] for i in sample]
-    vectorizer = _vectorizer(opts, len(sample_texts))
-    try:
-        x = vectorizer.fit_transform(sample_texts)
+    vectorizer = _vectorizer(opts, len(sample))
+    try:  # document frequencies over the sampled documents, repeats included
+        vectorizer.fit([processed[i] for i in sample])
     except ValueError as exc:  # empty vocabulary
         raise ThemeError("The texts hold no words to build themes from (only numbers, stop words or redacted "
                          "personal data). Check the subject/description/comment columns of the imports.") from exc
     vocab = vectorizer.get_feature_names_out()
-    max_k = max(2, min(opts.k_max, x.shape[1] - 1, x.shape[0] // 10))
+    x = _weighted_rows(vectorizer, processed, sample)
+    max_k = max(2, min(opts.k_max, len(vocab) - 1, len(sample) // 10, x.shape[0] - 1))
     if opts.n_themes is not None:
-        k, curve, chosen_by = min(opts.n_themes, x.shape[1] - 1), {}, "fixed"
+        k, curve, chosen_by = min(opts.n_themes, len(vocab) - 1), {}, "fixed"
     else:
         ks = list(range(min(opts.k_min, max_k), max_k + 1))
         report(0.05, f"checking stability of {ks[0]}-{ks[-1]} themes")
-        curve = stability_curve(x[: opts.stability_sample], ks, opts.stability_runs, opts.seed,
-                                lambda f, m: report(0.05 + 0.45 * f, m))
+        curve = stability_curve(_weighted_rows(vectorizer, processed, sample[: opts.stability_sample]), ks,
+                                opts.stability_runs, opts.seed, lambda f, m: report(0.05 + 0.45 * f, m))
         k, chosen_by = choose_k(curve), "stability"
-    report(0.5, f"fitting {k} themes on {x.shape[0]:,} texts")
+    report(0.5, f"fitting {k} themes on {len(sample):,} texts")
     model = _nmf(k, opts.seed, "nndsvda")
     w_sample = model.fit_transform(x)
-    order = np.argsort(-w_sample.sum(axis=0), kind="stable")  # biggest theme first: stable ordering
+    sizes = (w_sample * np.sqrt(_counts(sample))[:, None]).sum(axis=0)
+    order = np.argsort(-sizes, kind="stable")  # biggest theme first: stable ordering
     h = model.components_[order]
 
     new_weights = [term_weights(row, vocab) for row in h]
@@ -415,7 +440,7 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
             "INSERT INTO theme_fits VALUES ($fit, $at, $actor, $docs, $distinct, $sample, $k, $by, $stability, "
             "$seed, $vocab, $path, $seconds)",
             {"fit": fit_id, "at": fitted_at, "actor": actor, "docs": n, "distinct": len(originals),
-             "sample": x.shape[0], "k": len(keys), "by": chosen_by,
+             "sample": len(sample), "k": len(keys), "by": chosen_by,
              "stability": json.dumps({str(kk): round(v, 4) for kk, v in curve.items()}), "seed": opts.seed,
              "vocab": len(vocab), "path": str(model_path), "seconds": seconds})
         bump_data_version(cur)
@@ -423,7 +448,7 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
         if old_model != model_path:  # keep only the model the database's assignments came from
             old_model.unlink(missing_ok=True)
     report(1.0, f"{len(keys)} themes over {n:,} texts")
-    return FitSummary(fit_id, n, len(originals), x.shape[0], len(keys), chosen_by, curve, seconds, model_path,
+    return FitSummary(fit_id, n, len(originals), len(sample), len(keys), chosen_by, curve, seconds, model_path,
                       len(template), kept, new, pinned_kept)
 
 

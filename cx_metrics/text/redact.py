@@ -7,7 +7,8 @@ What is replaced (by a bracketed placeholder, so a reader still sees that someth
   mod-97 check;
 * ``[card]``: 13-19 digit numbers, grouped by spaces or dashes or not, that pass the Luhn check (payment cards);
 * ``[phone]``: phone numbers: ``+`` or ``00`` international prefixes, national numbers written with separators
-  (``(555) 123-4567``, ``06 12 34 56 78``, ``030 1234567``) or 10-11 digits in one run; 7-15 digits in all.
+  (North American ``(555) 123-4567``, or starting with the trunk 0: ``06 12 34 56 78``, ``030 1234567``) or
+  10-11 digits in one run; 7-15 digits in all.
   Dates (``2026-09-14``, ``14/09/2026``) and amounts are left alone.
 
 Person names are not redacted: that needs named-entity recognition, which this module does not do. Import drops
@@ -29,6 +30,7 @@ _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD_RE = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d]|[.,]\d)")
 _PHONE_RE = re.compile(r"(?<![\w+.,/])(?:\+|00)?\(?\d[\d ().\-/]{5,22}\d(?![\w]|[.,]\d)")
+_NANP_RE = re.compile(r"(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 _DATE_RE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 
 
@@ -73,15 +75,15 @@ def _phone(match: re.Match[str]) -> str:
         return raw
     if raw.count("(") != raw.count(")"):
         return raw
-    international = raw.startswith(("+", "00"))
-    grouped = bool(re.search(r"[ ().\-/]", raw))
-    if "/" in raw and not international and len(re.findall(r"/", raw)) > 1:
-        return raw  # 14/09/2026-like
-    if "." in raw and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
-        return raw  # 1.234.567: a number with thousands separators
-    if international or (grouped and len(digits) >= 8) or (not grouped and 10 <= len(digits) <= 11):
+    if raw.startswith(("+", "00")):
         return PHONE
-    return raw
+    grouped = bool(re.search(r"[ ().\-/]", raw))
+    if not grouped:
+        return PHONE if 10 <= len(digits) <= 11 else raw  # 5551234567
+    if _NANP_RE.fullmatch(raw):
+        return PHONE  # (555) 123-4567, 555-123-4567, 555.123.4567
+    # national numbers elsewhere start with the trunk prefix 0: 06 12 34 56 78, 030 1234567, 020 7946 0958
+    return PHONE if raw.startswith(("0", "(0")) and len(digits) >= 9 else raw
 
 
 def redact(text: str | None) -> str | None:

@@ -45,7 +45,7 @@ meines mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr
 seiner seines selbst sich sie sind so solche solchem solchen solcher solches soll sollte sondern sonst uber um
 und uns unser unsere unserem unseren unserer unseres unter viel vom von vor wahrend war waren warst was weg
 weil weiter welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen
-wollte wurde wurden zu zum zur zwar zwischen bitte danke hallo gruss grusse freundlichen
+wollte wurde wurden zu zum zur zwar zwischen bitte danke hallo gruss grusse freundlichen gabe gibt
 """
 SPANISH = """
 al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante el ella ellas ellos
@@ -110,8 +110,8 @@ def sentence_key(sentence: str) -> str:
 
 def boilerplate(texts: list[str], counts: list[float] | None = None, *, min_share: float = 0.01,
                 min_companions: int = 20) -> frozenset[str]:
-    """Template sentences: each in at least ``min_share`` of the documents and after at least ``min_companions``
-    different other first sentences (signatures, "Thanks in advance", "Screenshots attached", "Critical.").
+    """Template sentences: each in at least ``min_share`` of the documents and in at least ``min_companions``
+    different texts (signatures, "Thanks in advance", "Screenshots attached", "Critical.").
 
     ``texts`` are distinct texts, ``counts`` how many documents carry each. A sentence that is always the same
     text's whole content never counts; the first sentence of a text (a ticket's subject) is never dropped
@@ -128,7 +128,7 @@ def boilerplate(texts: list[str], counts: list[float] | None = None, *, min_shar
         for key in set(parts[1:]):
             if key:
                 docs[key] = docs.get(key, 0.0) + weight
-                companions.setdefault(key, set()).add(parts[0])
+                companions.setdefault(key, set()).add(text)
     return frozenset(k for k, d in docs.items() if d >= min_share * total and len(companions[k]) >= min_companions)
 
 
