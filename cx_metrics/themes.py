@@ -185,7 +185,7 @@ def stability_curve(x: Any, ks: Sequence[int], runs: int, seed: int,
     for i, k in enumerate(ks):
         with warnings.catch_warnings():  # short fits: agreement is measured, not the optimum
             warnings.simplefilter("ignore", ConvergenceWarning)
-            fits = [_nmf(k, seed + r, "random", max_iter=200).fit(x).components_ for r in range(runs)]
+            fits = [_nmf(k, seed + r, "random", max_iter=150).fit(x).components_ for r in range(runs)]
         pairs = [topic_agreement(fits[a], fits[b]) for a in range(runs) for b in range(a + 1, runs)]
         out[int(k)] = float(np.mean(pairs))
         if progress:
@@ -296,6 +296,23 @@ def _examples(w_col: np.ndarray, originals: Sequence[str], counts: np.ndarray, n
 # --------------------------------------------------------------------------------------------------- fitting
 
 
+STABILITY_TERMS = 2_000
+
+
+def candidate_ks(k_min: int, k_max: int) -> list[int]:
+    """Every k up to 10, then every other one (stability changes slowly there and each k costs refits)."""
+    return [k for k in range(k_min, k_max + 1) if k <= 10 or k % 2 == 0 or k == k_max]
+
+
+def _frequent_columns(x: Any, n: int = STABILITY_TERMS) -> Any:
+    """The ``n`` terms found in most texts: the stability check compares topics on them (cost grows with terms)."""
+    if x.shape[1] <= n:
+        return x
+    df = np.asarray((x > 0).sum(axis=0)).ravel()
+    keep = np.sort(np.argsort(-df, kind="stable")[:n])
+    return x[:, keep]
+
+
 def _counts(sample: np.ndarray) -> np.ndarray:
     """How often each distinct text of a sample occurs, in the order of ``np.unique``."""
     return np.unique(sample, return_counts=True)[1].astype(float)
@@ -356,9 +373,10 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
     if opts.n_themes is not None:
         k, curve, chosen_by = min(opts.n_themes, len(vocab) - 1), {}, "fixed"
     else:
-        ks = list(range(min(opts.k_min, max_k), max_k + 1))
+        ks = candidate_ks(min(opts.k_min, max_k), max_k)
         report(0.05, f"checking stability of {ks[0]}-{ks[-1]} themes")
-        curve = stability_curve(_weighted_rows(vectorizer, processed, sample[: opts.stability_sample]), ks,
+        curve = stability_curve(_frequent_columns(_weighted_rows(vectorizer, processed,
+                                                                 sample[: opts.stability_sample])), ks,
                                 opts.stability_runs, opts.seed, lambda f, m: report(0.05 + 0.45 * f, m))
         k, chosen_by = choose_k(curve), "stability"
     report(0.5, f"fitting {k} themes on {len(sample):,} texts")
