@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_import import make_csv, time_duckdb, time_ours  # noqa: E402
+from bench_themes import time_fit as time_theme_fit  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
 from cx_metrics import __version__, db, demo  # noqa: E402
@@ -119,6 +120,7 @@ def main() -> None:
         ours = statistics.median(time_ours(csv) for _ in range(args.repeats))
         queries = query_times(db_path, args.repeats)
         render = render_times(db_path, args.repeats)
+        theme_fit = time_theme_fit(db_path)  # last: it writes theme tables into the benchmark database
     slowest = max(queries, key=lambda r: float(r["cold"]))  # type: ignore[arg-type]
     lines = [
         "# Benchmark results",
@@ -160,6 +162,15 @@ def main() -> None:
         "",
         f"Peak RSS of the dashboard process while serving these pages: **{float(render['peak_rss_mb']):,.0f} MB**"  # type: ignore[arg-type]
         " (target under 1.5 GB at 10M tickets).",
+        "",
+    ]
+    lines += [
+        "## Theme model fit",
+        "",
+        f"`cx themes fit` on this database ({int(theme_fit['documents']):,} texts, {int(theme_fit['distinct']):,} "
+        f"distinct, fitted on {int(theme_fit['sample']):,}): **{theme_fit['seconds']:.1f} s**, "
+        f"{int(theme_fit['themes'])} themes. Free text (every text distinct): `python bench/bench_themes.py` "
+        "(bench/RESULTS-themes.md).",
         "",
     ]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

@@ -601,7 +601,7 @@ def catalog(conn: Connection) -> pd.DataFrame:
     ``documents`` (documents counted under it, merges applied), ``own_documents`` (before merges),
     ``total_documents`` (documents read by the model), ``share`` (documents / total_documents).
     """
-    frame = query(conn, "theme_catalog")
+    frame = query(conn, "theme_catalog", {"kinds": ["ticket", "survey"]})
     for col in ("top_terms", "examples"):
         frame[col] = [json.loads(v) if isinstance(v, str) else [] for v in frame[col]]
     frame["examples"] = [[redact(e) for e in ex] for ex in frame["examples"]]

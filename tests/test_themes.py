@@ -325,6 +325,18 @@ def test_metrics_on_the_topic_fixture(topic_db: tuple[db.Connection, Settings, p
         tm.theme_volume(conn, period=period, kinds=("emails",))
 
 
+def test_removed_tickets_leave_the_counts(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    login, _ = _theme_of_topic(conn, frame, "login")
+    before = themes.catalog(conn).set_index("theme_key")
+    logins = frame.loc[frame["topic"] == "login", ["ticket_id"]]
+    conn.cursor().execute("DELETE FROM tickets WHERE ticket_id IN (SELECT ticket_id FROM logins)")  # an undo
+    after = themes.catalog(conn).set_index("theme_key")
+    assert after["total_documents"].iloc[0] == before["total_documents"].iloc[0] - len(logins)
+    assert after.loc[login, "documents"] == before.loc[login, "documents"] - len(logins)
+
+
 def test_verbatims_and_examples_are_redacted(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, _ = topic_db
     conn.cursor().execute(
