@@ -408,7 +408,15 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
         h = np.vstack([h, *[v for _, v in pinned_extra]])
 
     report(0.6, f"assigning themes to {len(originals):,} distinct texts")
-    w = _transform(vectorizer, h, processed, report, 0.6, 0.3)
+    if pinned_extra:  # the topic matrix changed: every text's weights are solved again
+        w = _transform(vectorizer, h, processed, report, 0.6, 0.3)
+    else:  # the fit already solved the sampled texts' weights (rows scaled by sqrt(repeats)): solve the rest
+        distinct, repeats = np.unique(sample, return_counts=True)
+        w = np.zeros((len(originals), k))
+        w[distinct] = (w_sample / np.sqrt(repeats)[:, None])[:, order]
+        rest = np.setdiff1d(np.arange(len(originals)), distinct)
+        if len(rest):
+            w[rest] = _transform(vectorizer, h, [processed[i] for i in rest], report, 0.6, 0.3)
     rows, topics, shares = _assign(w, opts.min_weight, opts.max_themes_per_doc)
     requests = [request_of(t) for t in originals]
 
