@@ -135,8 +135,7 @@ g1, g2 = st.columns([1, 3])
 grain = g1.selectbox("Bucket", ["week", "month", "day"], key="themes_grain")
 volume = state.theme_volume(path, version, period, filters, grain, kinds)
 flags = state.theme_anomalies(path, version, period, filters, grain, kinds)
-order = (volume.groupby(["theme_key", "theme"])["documents"].sum().sort_values(ascending=False).reset_index()
-         if not volume.empty else pd.DataFrame(columns=["theme_key", "theme"]))
+order = volume.drop_duplicates("theme_key")  # themes come biggest first in every bucket
 chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["theme_key"].head(5).tolist(),
                         format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
 st.plotly_chart(theme_charts.share_over_time(volume, chosen, flags), width="stretch", key="themes_share_chart")

@@ -312,6 +312,9 @@ def test_metrics_on_the_topic_fixture(topic_db: tuple[db.Connection, Settings, p
     docs = conn.cursor().execute("SELECT count(DISTINCT doc_id) FROM theme_documents WHERE theme_key = ?",
                                  [login]).fetchall()[0][0]
     assert volume.loc[volume["theme_key"] == login, "documents"].sum() == docs
+    totals = volume.groupby("theme_key")["documents"].sum()
+    first_bucket = volume[volume["period_start"] == volume["period_start"].min()]["theme_key"]
+    assert list(totals[first_bucket].to_numpy()) == sorted(totals.to_numpy(), reverse=True)  # biggest first
     row = volume.iloc[0]
     assert row["share"] == pytest.approx(row["documents"] / row["total_documents"])
     assert row["share_low"] <= row["share"] <= row["share_high"]

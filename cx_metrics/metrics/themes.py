@@ -69,7 +69,8 @@ def theme_volume(
 
     Columns: ``period_start``, ``theme_key``, ``theme``, ``documents``, ``total_documents``, ``share`` (0..1),
     ``share_low`` / ``share_high`` (Wilson), ``partial`` (bucket cut by the range), ``small_n`` (fewer documents
-    in the bucket than the configured minimum).
+    in the bucket than the configured minimum). Within each bucket, themes come biggest first (by documents over
+    the whole range).
     """
     s = settings or Settings()
     if grain not in GRAINS:
