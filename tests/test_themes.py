@@ -238,6 +238,19 @@ def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connecti
         themes.assign_new(conn, settings)
 
 
+def test_a_demo_rebuild_drops_assignments_but_keeps_names(
+    topic_db: tuple[db.Connection, Settings, pd.DataFrame],
+) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    login, _ = _theme_of_topic(conn, frame, "login")
+    themes.rename(conn, login, "Sign-in")
+    demo.build(conn, seed=3, size=demo.DemoSize(customers=300, tickets=600))
+    assert conn.cursor().execute("SELECT count(*) FROM theme_documents").fetchall()[0][0] == 0
+    assert themes.unassigned_count(conn) > 0
+    assert "Sign-in" in set(themes.catalog(conn)["theme"])
+
+
 def test_too_little_text_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings().with_db(tmp_path / "t.duckdb")
     conn = db.connect(settings)
