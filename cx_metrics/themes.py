@@ -485,17 +485,21 @@ def _write_documents(cur: Any, corpus: pd.DataFrame, codes: np.ndarray, rows: np
     per_text = pd.DataFrame({"code": rows, "theme_key": np.asarray(keys, dtype="int64")[topics],
                              "weight": shares.round(4)})
     docs = pd.DataFrame({"doc_kind": corpus["doc_kind"].to_numpy(), "source": corpus["source"].to_numpy(),
-                         "doc_id": corpus["doc_id"].astype(str).to_numpy(), "code": codes})
+                         "doc_id": corpus["doc_id"].astype(str).to_numpy(), "code": codes,
+                         "text_hash": corpus["text_hash"].to_numpy()})
     docs["request"] = np.asarray(requests, dtype=object)[codes]
     frame = docs.merge(per_text, on="code", how="left").drop(columns="code")
     frame["theme_key"] = frame["theme_key"].astype("Int64")
     frame["fit_id"] = fit_id
+    cur.register("theme_doc_rows", frame)
     if replace:
         cur.execute("DELETE FROM theme_documents")
-    cur.register("theme_doc_rows", frame)
+    else:  # texts that changed since they were read: their old themes go
+        cur.execute("DELETE FROM theme_documents AS d USING theme_doc_rows AS n "
+                    "WHERE d.doc_kind = n.doc_kind AND d.source = n.source AND d.doc_id = n.doc_id")
     cur.execute("INSERT INTO theme_documents (doc_kind, source, doc_id, theme_key, weight, is_request, request, "
-                "fit_id) SELECT doc_kind, source, doc_id, theme_key, weight, request IS NOT NULL, request, fit_id "
-                "FROM theme_doc_rows")
+                "text_hash, fit_id) SELECT doc_kind, source, doc_id, theme_key, weight, request IS NOT NULL, "
+                "request, text_hash, fit_id FROM theme_doc_rows")
     cur.unregister("theme_doc_rows")
 
 
@@ -505,14 +509,16 @@ def latest_fit(conn: Connection) -> dict[str, Any] | None:
 
 
 def unassigned_count(conn: Connection) -> int:
-    """Documents with text the current model has not read (imported after the fit)."""
+    """Documents with text the current model has not read (imported after the fit, or whose text changed)."""
     if latest_fit(conn) is None:
         return 0
     return len(query(conn, "theme_corpus", {"only_new": True}))
 
 
 def assign_new(conn: Connection, settings: Settings, *, progress: Progress | None = None) -> int:
-    """Assign themes to documents imported since the fit, with the saved model (no refit). Returns their number."""
+    """Assign themes to documents imported (or changed) since the fit, with the saved model (no refit).
+
+    Returns their number."""
     import joblib  # type: ignore[import-untyped]
 
     fit_row = latest_fit(conn)

@@ -232,6 +232,15 @@ def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connecti
     assert themes.assign_new(conn, settings) == len(more)
     assert themes.unassigned_count(conn) == 0
     assert _theme_of_topic(conn, more, "login")[0] == login
+    # a newer export changes a ticket's text: it is read again and carries its new theme only
+    delivery, _ = _theme_of_topic(conn, frame, "delivery")
+    changed = frame.loc[frame["topic"] == "login", "ticket_id"].iloc[0]
+    conn.cursor().execute("UPDATE tickets SET description = 'parcel delivery late. package courier tracking.' "
+                          "WHERE ticket_id = ?", [changed])
+    assert themes.unassigned_count(conn) == 1
+    assert themes.assign_new(conn, settings) == 1
+    keys = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = ?", [changed]).fetchall()
+    assert [k[0] for k in keys] == [delivery]
     result.model_path.unlink()
     _build(conn, n_per_topic=1, seed=10, id_offset=60_000)
     with pytest.raises(themes.ThemeError, match="missing"):

@@ -49,6 +49,7 @@ CREATE TABLE theme_documents (
     weight DOUBLE,                    -- share of the document's topic weight on this theme
     is_request BOOLEAN NOT NULL DEFAULT false,  -- the text asks for a product feature
     request VARCHAR,                  -- what it asks for, normalised for grouping ("dark mode")
+    text_hash VARCHAR,                -- md5 of the text read: a changed text is read again
     fit_id INTEGER NOT NULL
 );
 
