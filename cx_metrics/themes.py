@@ -53,7 +53,7 @@ class ThemeError(ValueError):
 class FitOptions:
     n_themes: int | None = None  #: None: chosen by the stability check over k_min..k_max
     k_min: int = 4
-    k_max: int = 20
+    k_max: int = 30
     stability_runs: int = 3  #: seeded refits per candidate k
     stability_sample: int = 2_000  #: documents the stability check is run on
     fit_sample: int = 100_000  #: documents the final model is fitted on (all, when fewer)
