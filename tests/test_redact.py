@@ -59,3 +59,19 @@ def test_missing_values_pass_and_redaction_is_idempotent() -> None:
     assert once == f"{EMAIL}, {PHONE}, {CARD}"
     assert redact(once) == once
     assert redact_many(["x@y.org", None, "x@y.org"]) == [EMAIL, None, EMAIL]
+
+
+def test_complaint_rows_redact_subjects(tiny_conn: object) -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from cx_metrics.metrics import complaints
+
+    tiny_conn.execute(  # type: ignore[attr-defined]
+        "UPDATE tickets SET subject = 'Refund to FR1420041010050500013M02606, call +33 6 12 34 56 78' "
+        "WHERE ticket_id = 't1'")
+    rows = complaints.complaint_rows(tiny_conn, start=pd.Timestamp(dt.date(2026, 1, 5)),  # type: ignore[arg-type]
+                                     end=pd.Timestamp(dt.date(2026, 1, 12)))
+    subject = rows.set_index("ticket_id").loc["t1", "subject"]
+    assert subject == f"Refund to {IBAN}, call {PHONE}"

@@ -16,6 +16,7 @@ from cx_metrics import stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
+from cx_metrics.text.redact import redact
 
 GRAINS = ("day", "week", "month")
 #: breakdowns offered everywhere; customer dimensions also get their own denominators
@@ -300,9 +301,14 @@ def complaint_rows(
     conn: Connection, *, start: pd.Timestamp, end: pd.Timestamp, by: str = "all", value: str | None = None,
     filters: Filters | None = None, settings: Settings | None = None, limit: int = 5_000,
 ) -> pd.DataFrame:
-    """The complaint tickets behind a bar or point: created in [start, end), dimension ``by`` == ``value``."""
+    """The complaint tickets behind a bar or point: created in [start, end), dimension ``by`` == ``value``.
+
+    Subjects are redacted (:func:`cx_metrics.text.redact.redact`) since they are shown and exported."""
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
     params = {**_base_params(filters, settings), "by": by, "value": value, "start": pd.Timestamp(start).to_pydatetime(),
               "end": pd.Timestamp(end).to_pydatetime(), "limit": int(limit)}
-    return query(conn, "complaint_rows", params)
+    rows = query(conn, "complaint_rows", params)
+    # subjects are shown and exported: personal data (e-mails, phone and card numbers, IBANs) redacted first
+    rows["subject"] = [redact(v) if isinstance(v, str) else v for v in rows["subject"]]
+    return rows
