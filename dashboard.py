@@ -44,6 +44,7 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
         ("view", {"page": PAGES / "resolution.py", "title": "Resolution", "icon": ":material/timer:"}),
         ("view", {"page": PAGES / "surveys.py", "title": "Surveys", "icon": ":material/reviews:"}),
         ("view", {"page": PAGES / "churn.py", "title": "Churn", "icon": ":material/person_remove:"}),
+        ("view", {"page": PAGES / "themes.py", "title": "Themes", "icon": ":material/topic:"}),
     ],
     "CX leads": [
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 import bench_cohorts  # noqa: E402
 from bench_import import time_duckdb, time_ours  # noqa: E402
 from bench_load import under_load  # noqa: E402
+from bench_themes import time_fit as time_theme_fit  # noqa: E402
 from generate import zendesk_tickets  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
@@ -263,6 +264,16 @@ def main() -> None:
         lines = report(sizes, runs, args.repeats, load)
         cohort_db = tmp / "cohorts.duckdb"
         bench_cohorts.build(cohort_db, sizes[0])  # as many survey responses as tickets
+        theme_fit = time_theme_fit(small["db_path"])  # after the page measurements: it writes theme tables
+        lines += [
+            "## Theme model fit",
+            "",
+            f"`cx themes fit` on the {sizes[0]:,}-ticket database ({int(theme_fit['documents']):,} texts, "
+            f"{int(theme_fit['distinct']):,} distinct, fitted on {int(theme_fit['sample']):,}): "
+            f"**{theme_fit['seconds']:.1f} s**, {int(theme_fit['themes'])} themes. Free text (every text distinct): "
+            "`python bench/bench_themes.py` (bench/RESULTS-themes.md).",
+            "",
+        ]
         lines += [f"Cohort and survey queries below: {sizes[0]:,} synthetic survey responses "
                   "(`bench/bench_cohorts.py`).", "", *bench_cohorts.markdown(bench_cohorts.measure(cohort_db,
                                                                                                   args.repeats))]

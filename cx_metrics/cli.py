@@ -20,6 +20,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview, resolution
 from cx_metrics.metrics import churn as churn_metrics
+from cx_metrics.metrics import themes as theme_metrics
 
 
 def _date(text: str) -> dt.date:
@@ -84,6 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     cli_surveys.add_arguments(p)
     p.add_argument("--cohort", choices=list(churn_metrics.COHORTS), default="all",
                    help="churn-rate / churn-cohorts / retention: compare customers by")
+    p.add_argument("--mix-by", choices=list(theme_metrics.MIX_DIMENSIONS), default="channel",
+                   help="theme-mix: compare themes across")
+    p.add_argument("--theme", type=int, help="theme-verbatims: the theme key (see `cx themes show`)")
+    p.add_argument("--kind", action="append", choices=list(theme_metrics.KINDS), default=[],
+                   help="theme metrics: only tickets or only survey comments (repeatable; default both)")
+
+    p = sub.add_parser("themes", help="themes in ticket and survey text: fit, show, rename, pin, merge")
+    p.add_argument("action", choices=["fit", "show", "assign", "rename", "pin", "unpin", "merge", "unmerge"],
+                   help="fit: (re)fit the model; show: list themes; assign: themes for texts imported since the "
+                        "fit; rename KEY NAME; pin/unpin KEY; merge KEY INTO; unmerge KEY")
+    p.add_argument("args", nargs="*", help="theme key(s) / new name")
+    _add_db(p)
+    p.add_argument("--themes", type=int, help="fit: this many themes instead of the stability choice")
+    p.add_argument("--seed", type=int, default=7, help="fit: random seed (same seed, same themes)")
+    p.add_argument("--all", action="store_true", help="show: also themes the latest fit did not find")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
     p.add_argument("path", type=Path)
@@ -229,6 +246,22 @@ METRICS: dict[str, tuple[str, Any]] = {
         c, period=p, by=a.handling, filters=f, settings=s)),
     "nps-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
         c, period=p, by=a.handling, filters=f, settings=s, metric="nps")),
+    "theme-volume": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_volume(
+        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s)),
+    "theme-anomalies": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_anomalies(
+        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s)),
+    "theme-mix": ("theme_mix", lambda c, p, f, s, a: theme_metrics.theme_mix(
+        c, period=p, by=a.mix_by, filters=f, kinds=tuple(a.kind) or None, settings=s)),
+    "emerging-themes": ("emerging_themes", lambda c, p, f, s, a: theme_metrics.emerging_themes(
+        c, period=p, filters=f, kinds=tuple(a.kind) or None, settings=s)),
+    "theme-impact": ("theme_impact", lambda c, p, f, s, a: theme_metrics.theme_impact(
+        c, period=p, metric=a.score, filters=f, settings=s)),
+    "product-requests": ("product_requests", lambda c, p, f, s, a: theme_metrics.product_requests(
+        c, period=p, filters=f, kinds=tuple(a.kind) or None)),
+    "themes-behind": ("themes_behind", lambda c, p, f, s, a: theme_metrics.themes_behind(
+        c, period=p, by=a.by, value=a.value, filters=f, settings=s)),
+    "theme-verbatims": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_verbatims(
+        c, theme_key=_theme_key(a), period=p, filters=f, kinds=tuple(a.kind) or None)),
     "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
         c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
 }
@@ -283,6 +316,62 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.buffer.write(to_safe_csv(frame))
         else:
             _emit(frame, args.format)
+        return 0
+    finally:
+        conn.close()
+
+
+def _theme_key(args: argparse.Namespace) -> int:
+    if args.theme is None:
+        raise ValueError("theme-verbatims needs --theme KEY (`cx themes show` lists the keys)")
+    return int(args.theme)
+
+
+def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
+    from cx_metrics import themes
+
+    def key(i: int) -> int:
+        try:
+            return int(args.args[i])
+        except (IndexError, ValueError):
+            raise ValueError(f"`cx themes {args.action}` needs a theme key (a number from `cx themes show`) "
+                             f"as argument {i + 1}") from None
+
+    read_only = args.action == "show"
+    conn = db.connect(settings, read_only=read_only)
+    try:
+        if args.action == "fit":
+            options = themes.FitOptions(n_themes=args.themes, seed=args.seed)
+            result = themes.fit(conn, settings, options, actor="cli",
+                                progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True))
+            how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
+                   if result.chosen_by == "stability" else "fixed by --themes")
+            print(f"fit #{result.fit_id}: {result.n_themes} themes over {result.documents:,} texts "
+                  f"({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
+                  f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
+                  f"{len(result.pinned_kept)} pinned kept; {result.template_sentences} template sentences "
+                  f"ignored; model saved to {result.model_path}")
+        elif args.action == "assign":
+            print(f"{themes.assign_new(conn, settings):,} new texts assigned with the saved model")
+        elif args.action == "rename":
+            themes.rename(conn, key(0), " ".join(args.args[1:]) or None)
+        elif args.action in ("pin", "unpin"):
+            themes.pin(conn, key(0), args.action == "pin")
+        elif args.action == "merge":
+            themes.merge(conn, key(0), key(1))
+        elif args.action == "unmerge":
+            themes.unmerge(conn, key(0))
+        if args.action in ("show", "rename", "pin", "unpin", "merge", "unmerge"):
+            frame = themes.catalog(conn)
+            if not args.all:
+                frame = frame[frame["active"] | frame["pinned"] | frame["merged_into"].notna()]
+            if frame.empty:
+                print("No themes yet: run `cx themes fit`.", file=sys.stderr)
+                return 0
+            frame = frame.assign(top_terms=frame["top_terms"].map(", ".join),
+                                 example=frame["examples"].map(lambda e: e[0] if e else ""))
+            _emit(frame[["theme_key", "theme", "pinned", "merged_into", "active", "documents", "share",
+                         "top_terms", "example"]], args.format)
         return 0
     finally:
         conn.close()
@@ -404,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_history(args, settings)
         if args.command == "churn":
             return _cmd_churn(args, settings)
+        if args.command == "themes":
+            return _cmd_themes(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

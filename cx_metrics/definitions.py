@@ -202,4 +202,43 @@ DEFINITIONS: dict[str, str] = {
         "10% ÷ overall churn. Drivers: permutation importance (drop in ROC-AUC when a feature is shuffled). Reasons: "
         "the features whose typical value would lower this customer's risk most, in points of probability."
     ),
+    "themes": (
+        "Themes are found in ticket subjects/descriptions and survey comments by TF-IDF + NMF (scikit-learn, fixed "
+        "seed). The number of themes is the one whose themes agree best across seeded refits (stability), not a "
+        "fixed number. A text carries each theme holding at least 25% of its topic weight (up to three), so theme "
+        "counts do not add up to the total. E-mails, phone numbers, card numbers and IBANs are redacted before "
+        "any text is modelled, shown or exported. Names, pins and merges survive refits: a refit's themes are "
+        "matched to the previous ones by term similarity."
+    ),
+    "theme_volume": (
+        "Texts carrying the theme per bucket, and their share of the texts read in the bucket (tickets by "
+        "creation, comments by response time). 95% Wilson interval on the share. Anomalies: robust z of the "
+        "count against the previous 28 days / 4 weeks / 6 months, flagged above 3.5, as for complaints."
+    ),
+    "theme_mix": (
+        "Share of a channel's (plan's, generation's...) texts that carry the theme, with a 95% Wilson interval, "
+        "against the theme's share over all texts (lift = ratio). Difference from the other values: "
+        "two-proportion z-test."
+    ),
+    "emerging_themes": (
+        "Texts carrying the theme this period vs the previous period of equal length, with the texts read in "
+        "each period as exposure (exact conditional Poisson rate test). New: none before and a significant "
+        "count now; growing / declining: significant change of the share."
+    ),
+    "theme_impact": (
+        "Impact of a theme on NPS (or CSAT) = score of all responses in the period − score of the responses "
+        "whose comment does not carry the theme: how much the score would change without that theme's "
+        "comments. Negative: the theme drags the score down. 95% percentile bootstrap interval (2,000 seeded "
+        "resamples of the responses); significant when it excludes 0."
+    ),
+    "product_requests": (
+        "Tickets and comments that ask for something (\"please add\", \"would love a\", \"feature request:\", "
+        "\"it would be great if\", \"il manque\", \"wäre schön\"...), grouped by the first three content words "
+        "of what is asked. Mentions are texts; customers are distinct requesters."
+    ),
+    "themes_behind": (
+        "For a complaint mover (say Billing up): its complaint tickets per theme this period vs the previous one. "
+        "Share of change = the theme's difference ÷ the mover's difference among complaints read by the theme "
+        "model; exact Poisson test on the two counts."
+    ),
 }

@@ -516,6 +516,11 @@ def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo")
             cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         cur.execute("DELETE FROM import_rejects")
         cur.execute("DELETE FROM imports")
+        # the texts the themes were assigned to are gone; the theme catalogue (names, pins, merges) stays for a refit
+        # (an older schema without themes has nothing to drop)
+        if cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'theme_documents'"
+                       ).fetchall()[0][0]:
+            cur.execute("DELETE FROM theme_documents")
         row = cur.execute(
             "INSERT INTO imports (file_name, kind, vendor, confidence, options, rows_read, rows_loaded, "
             "rows_rejected, actor, started_at, finished_at, status) "

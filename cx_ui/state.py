@@ -390,3 +390,115 @@ def churn_scores(path: str, version: int, trained_at: str, filters: Filters, top
     from cx_metrics import churn_model
 
     return churn_model.score(connection(), settings(), filters=filters, top=top)
+
+
+# --- themes (issue 7) -------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def theme_catalog(path: str, version: int) -> pd.DataFrame:
+    from cx_metrics import themes
+
+    return themes.catalog(connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def theme_fit_status(path: str, version: int) -> tuple[dict[str, Any] | None, int]:
+    """(latest fit or None, texts imported since it)."""
+    from cx_metrics import themes
+
+    conn = connection()
+    return themes.latest_fit(conn), themes.unassigned_count(conn)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def theme_volume(path: str, version: int, period: Period, filters: Filters, grain: str,
+                 kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.theme_volume(connection(), period=period, grain=grain, filters=filters, kinds=kinds,
+                           settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def theme_anomalies(path: str, version: int, period: Period, filters: Filters, grain: str,
+                    kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.theme_anomalies(connection(), period=period, grain=grain, filters=filters, kinds=kinds,
+                              settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def theme_mix(path: str, version: int, period: Period, filters: Filters, by: str,
+              kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.theme_mix(connection(), period=period, by=by, filters=filters, kinds=kinds, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def emerging_themes(path: str, version: int, period: Period, filters: Filters, kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.emerging_themes(connection(), period=period, filters=filters, kinds=kinds, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def theme_impact(path: str, version: int, period: Period, filters: Filters, metric: str) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.theme_impact(connection(), period=period, metric=metric, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def product_requests(path: str, version: int, period: Period, filters: Filters, kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.product_requests(connection(), period=period, filters=filters, kinds=kinds)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def themes_behind(path: str, version: int, period: Period, filters: Filters, by: str,
+                  value: str | None) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.themes_behind(connection(), period=period, by=by, value=value, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def theme_verbatims(path: str, version: int, period: Period, filters: Filters, theme_key: int,
+                    kinds: tuple[str, ...]) -> pd.DataFrame:
+    from cx_metrics.metrics import themes as tm
+
+    return tm.theme_verbatims(connection(), theme_key=theme_key, period=period, filters=filters, kinds=kinds)
+
+
+def fit_themes(progress: Any) -> Any:
+    """Refit the theme model (writes; the data version bump refreshes every cache)."""
+    from cx_metrics import themes
+
+    return themes.fit(connection(), settings(), actor="dashboard", progress=progress)
+
+
+def assign_new_themes(progress: Any) -> int:
+    from cx_metrics import themes
+
+    return themes.assign_new(connection(), settings(), progress=progress)
+
+
+def edit_theme(action: str, key: int, value: Any = None) -> None:
+    """rename / pin / unpin / merge / unmerge a theme, recorded as made from the dashboard."""
+    from cx_metrics import themes
+
+    conn = connection()
+    if action == "rename":
+        themes.rename(conn, key, value, actor="dashboard")
+    elif action in ("pin", "unpin"):
+        themes.pin(conn, key, action == "pin", actor="dashboard")
+    elif action == "merge":
+        themes.merge(conn, key, int(value), actor="dashboard")
+    elif action == "unmerge":
+        themes.unmerge(conn, key, actor="dashboard")
+    else:
+        raise ValueError(f"unknown theme edit {action!r}")

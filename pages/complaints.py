@@ -49,6 +49,20 @@ else:
                      "per_1000": st.column_config.NumberColumn("per 1,000 customers", format="%.1f"),
                      "prev_per_1000": st.column_config.NumberColumn("previous, per 1,000", format="%.1f")})
     st.caption(DEFINITIONS["top_movers"])
+    # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
+    t1, t2 = st.columns([1, 2])
+    mover = t1.selectbox("Themes behind", movers["dimension"].tolist(), key="cmp_theme_mover")
+    behind = state.themes_behind(path, version, period, filters, by, None if by == "all" else str(mover))
+    if behind.empty:
+        t2.caption("No themes yet: fit them on the Themes page to see the reasons behind a mover.")
+    else:
+        t2.dataframe(behind.head(5)[["theme", "complaints", "prev_complaints", "difference", "share_of_change"]],
+                     hide_index=True, width="stretch", key="cmp_themes_behind", column_config={
+                         "share_of_change": st.column_config.NumberColumn("share of change", format="percent")})
+        if t2.button(f"Open “{behind.iloc[0]['theme']}” on the Themes page", key="cmp_open_theme"):
+            st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
+            st.switch_page("pages/themes.py")
+        t2.caption(DEFINITIONS["themes_behind"])
 
 st.subheader("Anomalies")
 series_options = ["all", *sorted(volume["dimension"].unique().tolist())] if by != "all" else ["all"]

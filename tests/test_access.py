@@ -23,6 +23,7 @@ PAGES = {
     "pages/definitions.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/surveys.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/churn.py": {"executive", "cx_lead", "analyst", "admin"},
+    "pages/themes.py": {"executive", "cx_lead", "analyst", "admin"},
     "pages/cohorts.py": {"analyst", "admin"},
     "pages/upload.py": {"cx_lead", "admin"},
     "pages/data_status.py": {"cx_lead", "admin"},

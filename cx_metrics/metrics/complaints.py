@@ -16,6 +16,7 @@ from cx_metrics import stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
+from cx_metrics.text.redact import redact
 
 GRAINS = ("day", "week", "month")
 #: breakdowns offered everywhere; customer dimensions also get their own denominators
@@ -211,6 +212,23 @@ def top_movers(
         columns="_size").reset_index(drop=True)[columns]
 
 
+def robust_z(counts: pd.Series, k: int) -> pd.DataFrame:
+    """Robust z of each value of an ordered count series against the median of the ``k`` values before it.
+
+    z = (count - rolling median) / (1.4826 x MAD), the MAD floored at sqrt(median)/1.4826 (Poisson noise).
+    Columns (same index as ``counts``): ``baseline``, ``scale``, ``z``, ``expected_low``, ``expected_high`` (the
+    band where z stays within +-3.5); NaN while fewer than ``k`` values precede.
+    """
+    values = counts.astype(float)
+    prior = values.shift(1)
+    median = prior.rolling(k, min_periods=k).median()
+    mad = prior.rolling(k, min_periods=k).apply(lambda w: float(np.median(np.abs(w - np.median(w)))), raw=True)
+    scale = np.maximum(MAD_SCALE * mad, np.sqrt(median.clip(lower=1)))
+    return pd.DataFrame({"baseline": median, "scale": scale, "z": (values - median) / scale,
+                         "expected_low": (median - ANOMALY_Z * scale).clip(lower=0),
+                         "expected_high": median + ANOMALY_Z * scale}, index=counts.index)
+
+
 def anomalies(
     conn: Connection, *, period: Period, grain: str = "week", by: str = "all", filters: Filters | None = None,
     settings: Settings | None = None,
@@ -240,15 +258,7 @@ def anomalies(
     unit = {"day": "28-day", "week": "4-week", "month": "6-month"}[grain]
     for _dim, series in frame.groupby("dimension", sort=True):
         series = series.sort_values("period_start").reset_index(drop=True)
-        counts = series["complaints"].astype(float)
-        prior = counts.shift(1)
-        median = prior.rolling(k, min_periods=k).median()
-        mad = prior.rolling(k, min_periods=k).apply(lambda w: float(np.median(np.abs(w - np.median(w)))), raw=True)
-        scale = np.maximum(MAD_SCALE * mad, np.sqrt(median.clip(lower=1)))
-        z = (counts - median) / scale
-        out = series.assign(baseline=median, scale=scale, z=z,
-                            expected_low=(median - ANOMALY_Z * scale).clip(lower=0),
-                            expected_high=median + ANOMALY_Z * scale)
+        out = pd.concat([series, robust_z(series["complaints"], k)], axis=1)
         out["is_anomaly"] = (out["z"] > ANOMALY_Z) & ~out["partial"]
         out["description"] = [
             f"{zz:.1f} MADs {'above' if zz >= 0 else 'below'} the {unit} median ({base:,.0f})"
@@ -291,9 +301,14 @@ def complaint_rows(
     conn: Connection, *, start: pd.Timestamp, end: pd.Timestamp, by: str = "all", value: str | None = None,
     filters: Filters | None = None, settings: Settings | None = None, limit: int = 5_000,
 ) -> pd.DataFrame:
-    """The complaint tickets behind a bar or point: created in [start, end), dimension ``by`` == ``value``."""
+    """The complaint tickets behind a bar or point: created in [start, end), dimension ``by`` == ``value``.
+
+    Subjects are redacted (:func:`cx_metrics.text.redact.redact`) since they are shown and exported."""
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
     params = {**_base_params(filters, settings), "by": by, "value": value, "start": pd.Timestamp(start).to_pydatetime(),
               "end": pd.Timestamp(end).to_pydatetime(), "limit": int(limit)}
-    return query(conn, "complaint_rows", params)
+    rows = query(conn, "complaint_rows", params)
+    # subjects are shown and exported: personal data (e-mails, phone and card numbers, IBANs) redacted first
+    rows["subject"] = [redact(v) if isinstance(v, str) else v for v in rows["subject"]]
+    return rows

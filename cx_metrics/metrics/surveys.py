@@ -30,6 +30,7 @@ from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
+from cx_metrics.text.redact import redact_many
 
 #: scores offered everywhere; ``ces_easy`` is the % easy reading of the CES responses
 METRICS = ("nps", "csat", "ces", "ces_easy")
@@ -354,7 +355,8 @@ def verbatims(
     """Comments with their score, score group, date, cohort label and linked ticket, newest first.
 
     ``group`` is a score group of the metric (see :data:`SCORE_GROUPS`; '' = all), ``search`` a case-insensitive
-    substring of the comment, ``by``/``value`` a cohort (``value`` None = all). Columns: ``responded_at``,
+    substring of the comment, ``by``/``value`` a cohort (``value`` None = all). Comments are PII-redacted.
+    Columns: ``responded_at``,
     ``score``, ``scale``, ``score_group``, ``comment``, ``cohort``, ``survey_name``, ``customer_id``, ``ticket_id``,
     ``ticket_subject``, ``ticket_channel``, ``ticket_status``, ``source``, ``response_id``.
     """
@@ -364,7 +366,10 @@ def verbatims(
     params = {**base_params(metric=metric, start=period.start_ts, end=period.end_ts, dim1=by, attr1=attribute,
                             filters=filters, surveys=surveys, settings=settings),
               "group": group, "search": search.strip(), "value1": value, "limit": int(limit)}
-    return query(conn, "survey_verbatims", params)
+    frame = query(conn, "survey_verbatims", params)
+    # e-mails, phone numbers, card numbers and IBANs never reach the page or an export
+    frame["comment"] = redact_many(frame["comment"].tolist())
+    return frame
 
 
 def response_rate(

@@ -1,0 +1,30 @@
+-- grain: one row per theme in the catalogue (every theme ever found), with the documents that carry it in the
+-- current assignment (merged themes' documents counted under the theme they were merged into, once per document;
+-- documents whose ticket or response has since been removed, e.g. by an undone import, are not counted)
+WITH facts AS (
+    SELECT f.*
+    FROM (
+        -- @include theme_doc_facts
+    ) AS f
+    WHERE f.occurred_at IS NOT NULL
+),
+counts AS (
+    SELECT theme_key, count(DISTINCT (doc_kind, source, doc_id)) AS documents
+    FROM facts WHERE theme_key IS NOT NULL GROUP BY theme_key
+),
+own AS (
+    SELECT d.theme_key, count(DISTINCT (d.doc_kind, d.source, d.doc_id)) AS own_documents
+    FROM theme_documents AS d
+    SEMI JOIN facts AS f ON f.doc_kind = d.doc_kind AND f.source = d.source AND f.doc_id = d.doc_id
+    WHERE d.theme_key IS NOT NULL
+    GROUP BY d.theme_key
+)
+SELECT
+    th.theme_key, coalesce(th.name, th.auto_label) AS theme, th.auto_label, th.name, th.pinned, th.merged_into,
+    th.active, th.top_terms, th.examples, th.first_fit_id, th.last_fit_id, th.match_similarity,
+    coalesce(c.documents, 0) AS documents, coalesce(o.own_documents, 0) AS own_documents,
+    (SELECT count(DISTINCT (doc_kind, source, doc_id)) FROM facts) AS total_documents
+FROM themes AS th
+LEFT JOIN counts AS c ON c.theme_key = th.theme_key
+LEFT JOIN own AS o ON o.theme_key = th.theme_key
+ORDER BY th.pinned DESC, coalesce(c.documents, 0) DESC, th.theme_key

@@ -1,0 +1,1 @@
+"""Free-text helpers: PII redaction and multilingual tokenisation for the theme model."""

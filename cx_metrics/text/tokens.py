@@ -1,0 +1,151 @@
+"""Multilingual tokenisation for the theme model: redaction, accent folding, unicode words, stop words.
+
+Texts are redacted first (no e-mail or phone number becomes a theme term), lower-cased and folded to their
+base letters (``résolu`` -> ``resolu``, ``Größe`` -> ``grosse``), so French and German comments share terms
+with their unaccented spellings. Tokens are runs of two or more unicode letters (digits and placeholders are
+dropped). Stop words: scikit-learn's English list plus French, German and Spanish function words and the
+courtesy words of support conversations (please, thanks, bonjour, merci...), all folded the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import cache
+
+from cx_metrics.text.redact import redact
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
+_PLACEHOLDER_RE = re.compile(r"\[(?:email|phone|card|iban)\]")
+
+FRENCH = """
+a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait auras aurez auriez
+aurions aurons auront aussi autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant
+ayez ayons bien c ca ce ceci cela celle celles celui cependant certain certaine ces cet cette ceux chaque chez
+ci comme comment d dans de depuis des deux devrait dois doit donc dont du elle elles en encore entre es est et
+etaient etais etait etant ete etes etiez etions etre eu eue eues eumes eurent eus eusse eussent eusses eussiez
+eussions eut eutes eux fait faites fois font furent fus fusse fussent fusses fussiez fussions fut futes ici il
+ils j je jusqu jusque l la le les leur leurs lui m ma mais me meme memes mes moi mon n ne ni nos notre nous on
+ont ou par parce pas peu peut plus pour pourquoi qu quand que quel quelle quelles quelqu quelque quels qui quoi
+s sa sans se sera serai seraient serais serait seras serez seriez serions serons seront ses si sien son sont
+sous suis sur t ta te tes toi ton tous tout toute toutes tres tu un une unes uns vos votre vous y
+bonjour merci cordialement svp plait madame monsieur
+"""
+GERMAN = """
+aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes anderm andern
+anders auch auf aus bei bin bis bist da damit dann das dass dasselbe dazu dein deine deinem deinen deiner
+deines dem demselben den denn denselben der derer derselbe derselben des desselben dessen dich die dies diese
+dieselbe dieselben diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer eines einig
+einige einigem einigen einiger einiges einmal er es etwas euch euer eure eurem euren eurer eures fur gegen
+gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im
+in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann kein keine keinem keinen
+keiner keines konnen konnte machen man manche manchem manchen mancher manches mein meine meinem meinen meiner
+meines mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein seine seinem seinen
+seiner seines selbst sich sie sind so solche solchem solchen solcher solches soll sollte sondern sonst uber um
+und uns unser unsere unserem unseren unserer unseres unter viel vom von vor wahrend war waren warst was weg
+weil weiter welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen
+wollte wurde wurden zu zum zur zwar zwischen bitte danke hallo gruss grusse freundlichen gabe gibt
+"""
+SPANISH = """
+al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante el ella ellas ellos
+en entre era eran es esa esas ese eso esos esta estaba estado estan estar este esto estos fue fueron ha habia
+han hasta hay la las le les lo los mas me mi mis mucho muy nada ni no nos nosotros o os otra otros para pero
+poco por porque que quien se ser si sin sobre son su sus tambien te tiene tienen todo todos tu tus un una uno
+unos usted ustedes y ya yo gracias hola favor
+"""
+SUPPORT = """
+please pls thanks thank thx hi hello hey dear regards kind best cheers sir madam team guys asap soon
+hope hoping let know just really also get got would could like need want via one two still
+"""
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: NFKD, drop combining marks, ß -> ss."""
+    lowered = text.lower().replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def preprocess(text: str, template: frozenset[str] = frozenset()) -> str:
+    """What the vectoriser sees: the redacted, folded text without placeholders or template sentences, one
+    sentence per line."""
+    clean = redact(text) or ""
+    if template:
+        clean = without_boilerplate(clean, template)
+    else:
+        clean = "\n".join(sentences(clean))
+    return _PLACEHOLDER_RE.sub(" ", fold(clean))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = set(ENGLISH_STOP_WORDS)
+    for block in (FRENCH, GERMAN, SPANISH, SUPPORT):
+        words.update(fold(w) for w in block.split())
+    return frozenset(words)
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens of a text (for grouping short phrases such as product requests)."""
+    stops = stop_words()
+    return [t for t in re.findall(TOKEN_PATTERN, preprocess(text)) if t not in stops]
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|[\r\n]+")
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def sentences(text: str) -> list[str]:
+    """The text cut at sentence ends (. ! ? ;) and line breaks, blanks dropped."""
+    return [s.strip() for s in _SENTENCE_RE.split(text) if s.strip()]
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence normalised for boilerplate detection: folded words only."""
+    return " ".join(_TOKEN_RE.findall(fold(sentence)))
+
+
+def boilerplate(texts: list[str], counts: list[float] | None = None, *, min_share: float = 0.01,
+                min_companions: int = 20) -> frozenset[str]:
+    """Template sentences: each in at least ``min_share`` of the documents and in at least ``min_companions``
+    different texts (signatures, "Thanks in advance", "Screenshots attached", "Critical.").
+
+    ``texts`` are distinct texts, ``counts`` how many documents carry each. A sentence that is always the same
+    text's whole content never counts; the first sentence of a text (a ticket's subject) is never dropped
+    (see :func:`without_boilerplate`), so a common subject still speaks for its ticket.
+    """
+    weights = counts or [1.0] * len(texts)
+    total = float(sum(weights))
+    docs: dict[str, float] = {}
+    companions: dict[str, set[str]] = {}
+    for text, weight in zip(texts, weights, strict=True):
+        parts = [sentence_key(s) for s in sentences(text)]
+        if len(parts) < 2:
+            continue
+        for key in set(parts[1:]):
+            if key:
+                docs[key] = docs.get(key, 0.0) + weight
+                companions.setdefault(key, set()).add(text)
+    return frozenset(k for k, d in docs.items() if d >= min_share * total and len(companions[k]) >= min_companions)
+
+
+def without_boilerplate(text: str, template: frozenset[str]) -> str:
+    """The text without its template sentences (the first sentence always stays), one sentence per line."""
+    parts = sentences(text)
+    kept = parts[:1] + [s for s in parts[1:] if sentence_key(s) not in template]
+    return "\n".join(kept)
+
+
+def analyze(text: str) -> list[str]:
+    """Terms of a prepared text (:func:`preprocess` of :func:`without_boilerplate`): content words and two-word
+    phrases of adjacent content words, never across a sentence."""
+    stops = stop_words()
+    out: list[str] = []
+    for line in text.split("\n"):
+        words = [w for w in _TOKEN_RE.findall(line) if w not in stops]
+        out.extend(words)
+        out.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return out

@@ -1,0 +1,214 @@
+"""Themes: the reasons behind the numbers, from ticket text and survey comments."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import theme_charts
+from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import to_safe_csv
+from cx_metrics.metrics.themes import MIX_DIMENSIONS
+from cx_metrics.themes import ThemeError
+from cx_ui import auth, state
+
+KINDS = {"tickets and survey comments": ("ticket", "survey"), "tickets": ("ticket",),
+         "survey comments": ("survey",)}
+MIX_LABELS = {"channel": "Channel", "kind": "Tickets vs comments", "plan": "Plan", "region": "Region",
+              "segment": "Segment", "generation": "Generation"}
+#: set by the Complaint trends page to open a theme here
+FOCUS_KEY = "themes_focus"
+
+st.title("Themes")
+user = auth.require("view")
+can_edit = user.can("rows")  # fitting and naming themes: analysts and admins
+path, version = state.key()
+state.require_data()
+period, filters = state.current_view()
+st.caption(f"**{period.label()}** · {filters.describe()} · personal data (e-mails, phone, card numbers, IBANs) is "
+           "redacted in every text shown or exported")
+
+
+def _progress_fit(action: str) -> None:
+    bar = st.progress(0.0, text="Starting...")
+    try:
+        if action == "fit":
+            result = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            st.session_state["themes_notice"] = (
+                f"Fitted {result.n_themes} themes over {result.documents:,} texts in {result.seconds:.0f} s: "
+                f"{len(result.kept)} kept their names from the previous fit, {len(result.new)} new.")
+        else:
+            n = state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
+    except ThemeError as exc:
+        st.session_state["themes_notice"] = None
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+fit, unassigned = state.theme_fit_status(path, version)
+if st.session_state.get("themes_notice"):
+    st.success(st.session_state.pop("themes_notice"))
+if fit is None:
+    st.info("No theme model yet. Fitting reads every ticket subject/description and survey comment, chooses the "
+            "number of themes by a stability check and takes from seconds to a few minutes.")
+    if can_edit and st.button("Fit themes", key="themes_fit", type="primary"):
+        _progress_fit("fit")
+    st.caption(DEFINITIONS["themes"])
+    st.stop()
+
+left, mid, right = st.columns([3, 1, 1])
+left.caption(
+    f"Model #{fit['fit_id']} fitted {pd.Timestamp(fit['fitted_at']):%d %b %Y %H:%M} UTC on {fit['documents']:,} "
+    f"texts ({fit['sample_size']:,} sampled): **{fit['n_themes']} themes**, "
+    + ("number chosen by stability." if fit["chosen_by"] == "stability" else "number fixed."))
+if can_edit and mid.button("Refit", key="themes_refit",
+                           help="Names, pins and merges are kept: themes are matched to the previous fit's by their "
+                                "terms."):
+    _progress_fit("fit")
+if can_edit and unassigned and right.button(f"Assign {unassigned:,} new texts", key="themes_assign"):
+    _progress_fit("assign")
+with st.expander("How the number of themes was chosen"):
+    curve = json.loads(fit["stability"]) if isinstance(fit["stability"], str) else {}
+    st.plotly_chart(theme_charts.stability(curve, int(fit["n_themes"])), width="stretch", key="themes_stability")
+    st.caption("For each candidate number, the model is refitted with different seeds on a sample; stability is "
+               "the mean cosine similarity of the matched themes' terms. The largest number within 0.02 of the "
+               "most stable is kept (pinned themes the refit did not find come on top).")
+
+kind_label = st.radio("Texts", list(KINDS), horizontal=True, key="themes_kinds")
+kinds = KINDS[kind_label]
+
+catalog = state.theme_catalog(path, version)
+shown = catalog[catalog["active"] | catalog["pinned"]].copy()
+live = shown[shown["merged_into"].isna()]
+label_of = dict(zip(catalog["theme_key"], catalog["theme"], strict=True))
+
+st.subheader("Themes")
+table = live.assign(
+    top_terms=live["top_terms"].map(lambda t: ", ".join(t[:6])),
+    example=live["examples"].map(lambda e: e[0] if e else ""),
+    merged=[", ".join(label_of[k] for k in catalog.loc[catalog["merged_into"] == key, "theme_key"])
+            for key in live["theme_key"]],
+)[["theme_key", "theme", "pinned", "documents", "share", "top_terms", "example", "merged"]]
+st.dataframe(table, hide_index=True, width="stretch", key="themes_table", column_config={
+    "theme_key": st.column_config.NumberColumn("key", width="small"),
+    "share": st.column_config.ProgressColumn("share of texts", format="percent", min_value=0, max_value=1),
+    "merged": st.column_config.TextColumn("merged in")})
+st.caption(DEFINITIONS["themes"] + " Counts here are over every text, whatever the date range.")
+
+with st.expander("Rename, pin or merge a theme"):
+    keys = shown["theme_key"].tolist()
+    picked = st.selectbox("Theme", keys, format_func=lambda k: f"{k}: {label_of[k]}", key="themes_edit_key")
+    row = catalog[catalog["theme_key"] == picked].iloc[0]
+    c1, c2 = st.columns([3, 1])
+    new_name = c1.text_input("Name (blank: the automatic label)", value=row["name"] or "", key="themes_edit_name",
+                             placeholder=row["auto_label"])
+    if can_edit and c2.button("Rename", key="themes_rename"):
+        state.edit_theme("rename", int(picked), new_name)
+        st.rerun()
+    c3, c4, c5 = st.columns(3)
+    if can_edit and c3.button("Unpin" if row["pinned"] else "Pin", key="themes_pin",
+                 help="A pinned theme is listed first and kept by every refit, even one that does not find it."):
+        state.edit_theme("unpin" if row["pinned"] else "pin", int(picked))
+        st.rerun()
+    targets = [k for k in live["theme_key"] if k != picked]
+    if pd.notna(row["merged_into"]):
+        c4.caption(f"Merged into {label_of[int(row['merged_into'])]}")
+        if can_edit and c5.button("Unmerge", key="themes_unmerge"):
+            state.edit_theme("unmerge", int(picked))
+            st.rerun()
+    elif targets:
+        into = c4.selectbox("Merge into", targets, format_func=lambda k: label_of[k], key="themes_merge_into")
+        if can_edit and c5.button("Merge", key="themes_merge",
+                                  help="Counted as that theme everywhere; undo with Unmerge."):
+            try:
+                state.edit_theme("merge", int(picked), int(into))
+            except ThemeError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+    st.caption("Terms: " + ", ".join(row["top_terms"]))
+    for example in row["examples"]:
+        st.markdown(f"> {example}")
+
+st.subheader("Volume and share over time")
+g1, g2 = st.columns([1, 3])
+grain = g1.selectbox("Bucket", ["week", "month", "day"], key="themes_grain")
+volume = state.theme_volume(path, version, period, filters, grain, kinds)
+flags = state.theme_anomalies(path, version, period, filters, grain, kinds)
+order = volume.drop_duplicates("theme_key")  # themes come biggest first in every bucket
+chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["theme_key"].head(5).tolist(),
+                        format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
+st.plotly_chart(theme_charts.share_over_time(volume, chosen, flags), width="stretch", key="themes_share_chart")
+st.caption(DEFINITIONS["theme_volume"] + " Hollow markers are buckets cut by the date range; red rings are "
+           "anomalies.")
+flagged = flags[flags["is_anomaly"]] if not flags.empty else flags
+if flagged.empty:
+    st.success("No theme anomaly in this period.")
+else:
+    st.dataframe(flagged[["period_start", "theme", "documents", "baseline", "z", "description"]], hide_index=True,
+                 width="stretch", key="themes_anomalies")
+
+st.subheader("Emerging themes vs the previous period")
+emerging = state.emerging_themes(path, version, period, filters, kinds)
+if emerging.empty:
+    st.info("Not enough texts in this and the previous period to compare.")
+else:
+    st.dataframe(emerging.assign(change=emerging["change"].map(lambda v: "new" if v == float("inf") else
+                                                                 f"{v:+.0%}")).drop(columns=["theme_key"]),
+                 hide_index=True, width="stretch", key="themes_emerging", column_config={
+                     "share": st.column_config.NumberColumn("share", format="percent"),
+                     "prev_share": st.column_config.NumberColumn("previous share", format="percent"),
+                     "p_value": st.column_config.NumberColumn("p", format="%.2g")})
+    st.caption(DEFINITIONS["emerging_themes"])
+
+st.subheader("What moves the score")
+metric = st.radio("Score", ["nps", "csat"], horizontal=True, key="themes_metric", format_func=str.upper)
+impact = state.theme_impact(path, version, period, filters, metric)
+st.plotly_chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
+if not impact.empty:
+    worst, best = impact.iloc[0], impact.iloc[-1]
+    st.markdown(f"Drags {metric.upper()} down most: **{worst['theme']}** ({worst['impact']:+.2f} points, 95% CI "
+                f"{worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}); lifts it most: **{best['theme']}** "
+                f"({best['impact']:+.2f}, {best['ci_low']:+.2f} to {best['ci_high']:+.2f}). "
+                f"{int(impact['all_responses'].iloc[0]):,} responses; faded bars have n < "
+                f"{state.settings().min_cell_n}.")
+    with st.expander("Impact table"):
+        st.dataframe(impact.drop(columns=["theme_key"]), hide_index=True, width="stretch", key="themes_impact")
+st.caption(DEFINITIONS["theme_impact"])
+
+st.subheader("Theme mix by channel and cohort")
+by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=MIX_LABELS.__getitem__, key="themes_mix_by")
+mix = state.theme_mix(path, version, period, filters, by, kinds)
+st.plotly_chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
+st.caption(DEFINITIONS["theme_mix"] + " Blue: over-represented (lift > 1); red: under-represented.")
+
+st.subheader("Product requests")
+requests = state.product_requests(path, version, period, filters, kinds)
+if requests.empty:
+    st.info("No text asks for a feature in this period.")
+else:
+    if not user.can("verbatims"):
+        st.info(":material/lock: The requests' own words need the analyst role.")
+    else:
+        st.dataframe(requests, hide_index=True, width="stretch", key="themes_requests")
+        auth.download_button(f"Download the {len(requests):,} requests (CSV)", to_safe_csv(requests),
+                             f"product-requests-{period.start:%Y-%m-%d}.csv", key="themes_requests_download")
+st.caption(DEFINITIONS["product_requests"])
+
+st.subheader("The texts behind a theme")
+choices = live["theme_key"].tolist()
+focus = st.session_state.pop(FOCUS_KEY, None)
+if focus in choices:
+    st.session_state["themes_verbatim_key"] = focus
+if choices and not user.can("verbatims"):
+    st.info(":material/lock: The texts behind a theme need the analyst role.")
+elif choices:
+    theme_key = st.selectbox("Theme", choices, format_func=lambda k: label_of[k], key="themes_verbatim_key")
+    rows = state.theme_verbatims(path, version, period, filters, int(theme_key), kinds)
+    st.dataframe(rows, hide_index=True, width="stretch", key="themes_verbatims")
+    auth.download_button(f"Download these {len(rows):,} texts (CSV, redacted)", to_safe_csv(rows),
+                         f"theme-{theme_key}-{period.start:%Y-%m-%d}.csv", key="themes_verbatims_download")

@@ -1,0 +1,513 @@
+"""Themes: tokenisation, the model (seeded stability, identity across refits, pins, merges, saved model), the
+metrics on hand-built fixtures, and the planted themes of the demo and the Kaggle sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cx_metrics import db, demo, themes
+from cx_metrics.cli import main
+from cx_metrics.config import Settings
+from cx_metrics.filters import Period
+from cx_metrics.metrics import themes as tm
+from cx_metrics.text.tokens import analyze, boilerplate, fold, preprocess, stop_words, without_boilerplate
+from tests.conftest import REALDATA
+
+TOPICS = {
+    "billing": ["invoice", "refund", "charged", "twice", "payment", "card", "amount", "billing"],
+    "login": ["password", "login", "account", "locked", "reset", "email", "signin", "credentials"],
+    "delivery": ["parcel", "delivery", "package", "courier", "late", "tracking", "shipment", "arrived"],
+    "crash": ["app", "crashes", "upload", "mobile", "freezes", "photo", "screen", "restart"],
+}
+GENERIC = ["today", "again", "issue", "problem", "urgent", "week", "help", "since"]
+FRENCH = ["J'ai été débité deux fois, merci de rembourser la facture",
+          "Le remboursement de la facture n'est pas arrivé", "Facture erronée, je demande un remboursement rapide"]
+START = dt.datetime(2026, 1, 5)
+
+
+def _texts(rng: np.random.Generator, topic: str) -> str:
+    """A text on a topic: five of its eight words and one generic word, in two sentences."""
+    words = [*rng.choice(TOPICS[topic], size=5, replace=False), str(rng.choice(GENERIC))]
+    return " ".join(words[:3]).capitalize() + ". " + " ".join(words[3:]).capitalize() + "."
+
+
+def _build(conn: db.Connection, n_per_topic: int = 40, seed: int = 1, id_offset: int = 0) -> pd.DataFrame:
+    """Tickets on four clear topics plus French billing tickets, over four weeks; returns what was inserted."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    i = id_offset
+    for topic in TOPICS:
+        for _ in range(n_per_topic):
+            i += 1
+            rows.append((f"T{i}", f"C{i % 17}", START + dt.timedelta(hours=int(rng.integers(0, 24 * 28))),
+                         topic, _texts(rng, topic), "email" if i % 2 else "chat"))
+    for j in range(12):
+        i += 1
+        rows.append((f"T{i}", f"C{i % 17}", START + dt.timedelta(hours=5 * j), "billing_fr", FRENCH[j % 3], "email"))
+    frame = pd.DataFrame(rows, columns=["ticket_id", "customer_id", "created_at", "topic", "description", "channel"])
+    cur = conn.cursor()
+    cur.execute("INSERT INTO customers (customer_id, plan) SELECT DISTINCT customer_id, 'Pro' FROM frame "
+                "ON CONFLICT DO NOTHING")
+    cur.execute("INSERT INTO tickets (source, ticket_id, customer_id, created_at, status, channel, subject, "
+                "description, is_complaint) SELECT 't', ticket_id, customer_id, created_at, 'solved', channel, NULL, "
+                "description, true FROM frame")
+    return frame
+
+
+@pytest.fixture
+def topic_db(tmp_path: Path) -> Iterator[tuple[db.Connection, Settings, pd.DataFrame]]:
+    settings = Settings().with_db(tmp_path / "topics.duckdb")
+    conn = db.connect(settings)
+    frame = _build(conn)
+    yield conn, settings, frame
+    conn.close()
+
+
+def _theme_of_topic(conn: db.Connection, frame: pd.DataFrame, topic: str) -> tuple[int, float]:
+    """The theme most of a topic's tickets carry, and the share of them that carry it."""
+    docs = conn.cursor().execute("SELECT doc_id, theme_key FROM theme_documents").df()
+    ids = set(frame.loc[frame["topic"] == topic, "ticket_id"])
+    mine = docs[docs["doc_id"].isin(ids)]
+    top = mine["theme_key"].value_counts()
+    return int(top.index[0]), float(top.iloc[0]) / len(ids)
+
+
+# ------------------------------------------------------------------------------------------------ tokenising
+
+
+def test_folding_stop_words_and_phrases_stay_inside_sentences() -> None:
+    assert fold("Résolu, Größe, ÇA") == "resolu, grosse, ca"
+    stops = stop_words()
+    assert {"the", "tres", "etre", "uber", "fur", "merci", "please"} <= stops  # folded French/German/support words
+    terms = analyze(preprocess("Le problème n'est pas résolu. Remboursement attendu!"))
+    assert "probleme" in terms and "resolu" in terms and "remboursement attendu" in terms
+    assert "resolu remboursement" not in terms  # no phrase across the sentence end
+    assert not any("@" in t or t.isdigit() for t in analyze(preprocess("mail me: a.b@example.com, +44 20 7946 0958")))
+
+
+def test_template_sentences_are_found_and_dropped_but_never_the_first() -> None:
+    subjects = [f"Problem number {w}" for w in "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu "
+                                                "xi omicron pi rho sigma tau upsilon phi".split()]
+    texts = [f"{s}. Sent from my iPhone." for s in subjects] + ["Sent from my iPhone.", "Refund please. Thanks."]
+    template = boilerplate(texts)
+    assert template == frozenset({"sent from my iphone"})
+    assert without_boilerplate("Refund now. Sent from my iPhone.", template) == "Refund now."
+    assert without_boilerplate("Sent from my iPhone. Refund now.", template) == "Sent from my iPhone.\nRefund now."
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Please add dark mode.", "dark mode"),
+    ("Would love a mobile app widget. Thanks", "mobile app widget"),
+    ("Feature request: bulk edit", "bulk edit"),
+    ("Could you support SSO with our provider?", "sso provider"),
+    ("It would be great if you could integrate with Slack", "integrate slack"),
+    ("Ce serait bien d'avoir un mode sombre", "mode sombre"),
+    ("Il manque l'export PDF", "export pdf"),
+    ("The app crashes when I upload a file", None),
+    ("Please refund me", None),
+])
+def test_product_requests_are_recognised_and_normalised(text: str, asked: str | None) -> None:
+    assert themes.request_of(text) == asked
+
+
+def test_labels_matching_and_k_choice() -> None:
+    assert themes.label_from_terms(["charged twice", "charged", "twice", "subscription", "refund"]) == \
+        "charged twice · subscription · refund"
+    assert themes.label_from_terms(["log", "account", "log account", "password"]) == "log · account · password"
+    old = {1: {"refund": 0.8, "invoice": 0.6}, 2: {"login": 0.9, "password": 0.4}}
+    new = [{"password": 0.7, "login": 0.7}, {"parcel": 1.0}, {"refund": 0.5, "invoice": 0.5, "charge": 0.5}]
+    matched = themes.match_topics(new, old, threshold=0.35)
+    assert {i: k for i, (k, _) in matched.items()} == {0: 2, 2: 1}  # the parcel topic is new
+    assert matched[0][1] == pytest.approx((0.9 * 0.7 + 0.4 * 0.7) / (math.hypot(0.9, 0.4) * math.hypot(0.7, 0.7)))
+    assert themes.choose_k({4: 0.80, 5: 0.91, 6: 0.90, 7: 0.85}) == 6  # the largest within 0.02 of the best
+    a = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    assert themes.topic_agreement(a, a[::-1]) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------------------------ the model
+
+
+def test_fit_recovers_planted_topics_in_two_languages(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    result = themes.fit(conn, settings)
+    assert result.chosen_by == "stability" and result.stability
+    assert result.n_themes == themes.choose_k(result.stability)
+    catalog = themes.catalog(conn).set_index("theme_key")
+    words = {topic: set(vocab) for topic, vocab in TOPICS.items()}
+    keys = set()
+    for topic, expected in words.items():
+        key, share = _theme_of_topic(conn, frame, topic)
+        assert share >= 0.9, (topic, share)
+        label_words = set(catalog.loc[key, "theme"].replace("·", " ").split())
+        assert label_words & expected, (topic, catalog.loc[key, "theme"])
+        keys.add(key)
+    assert len(keys) == 4  # four different themes
+    # French billing tickets are themed too, on folded terms
+    fr_key, fr_share = _theme_of_topic(conn, frame, "billing_fr")
+    assert fr_share == 1.0
+    assert any(t in catalog.loc[fr_key, "top_terms"] for t in ("facture", "remboursement", "debite"))
+    # the model lives in the database's folder, not the working directory
+    assert result.model_path.parent == settings.db_path.parent / "models" and result.model_path.is_file()
+
+
+def test_same_seed_same_themes(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        settings = Settings().with_db(tmp_path / name / "x.duckdb")
+        conn = db.connect(settings)
+        _build(conn)
+        result = themes.fit(conn, settings, themes.FitOptions(seed=11))
+        docs = conn.cursor().execute("SELECT doc_id, theme_key, weight FROM theme_documents "
+                                     "ORDER BY doc_id, theme_key").df()
+        labels = themes.catalog(conn)[["theme_key", "auto_label"]]
+        runs.append((result.stability, result.n_themes, docs, labels))
+        conn.close()
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    pd.testing.assert_frame_equal(runs[0][2], runs[1][2])
+    pd.testing.assert_frame_equal(runs[0][3], runs[1][3])
+
+
+def test_names_pins_and_merges_survive_a_refit(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    billing, _ = _theme_of_topic(conn, frame, "billing")
+    login, _ = _theme_of_topic(conn, frame, "login")
+    delivery, _ = _theme_of_topic(conn, frame, "delivery")
+    crash, _ = _theme_of_topic(conn, frame, "crash")
+    themes.rename(conn, billing, "Double charges & refunds")
+    themes.merge(conn, crash, delivery)
+    themes.pin(conn, login)
+    before = themes.catalog(conn).set_index("theme_key")
+    assert before.loc[delivery, "documents"] == before.loc[delivery, "own_documents"] + before.loc[crash,
+                                                                                                   "own_documents"]
+    # more tickets arrive, and the refit uses another seed: the themes are found again and keep their keys
+    _build(conn, n_per_topic=20, seed=2, id_offset=10_000)
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5, seed=3))
+    assert {billing, login, delivery, crash} <= set(result.kept)
+    after = themes.catalog(conn).set_index("theme_key")
+    assert after.loc[billing, "theme"] == "Double charges & refunds"
+    assert after.loc[crash, "merged_into"] == delivery and bool(after.loc[login, "pinned"])
+    assert _theme_of_topic(conn, frame, "billing")[0] == billing
+    # a rename back to blank returns to the automatic label; the edits are logged
+    themes.rename(conn, billing, "  ")
+    assert themes.catalog(conn).set_index("theme_key").loc[billing, "theme"] == after.loc[billing, "auto_label"]
+    edits = conn.cursor().execute("SELECT action FROM theme_edits ORDER BY edited_at").fetchall()
+    assert [e[0] for e in edits] == ["rename", "merge", "pin", "rename"]
+    with pytest.raises(themes.ThemeError, match="into itself"):
+        themes.merge(conn, login, login)
+    with pytest.raises(themes.ThemeError, match="no theme 999"):
+        themes.rename(conn, 999, "x")
+
+
+def test_a_pinned_theme_is_kept_by_a_refit_that_does_not_find_it(
+    topic_db: tuple[db.Connection, Settings, pd.DataFrame],
+) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    delivery, _ = _theme_of_topic(conn, frame, "delivery")
+    themes.pin(conn, delivery)
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=2))  # too few themes to find it
+    catalog = themes.catalog(conn).set_index("theme_key")
+    assert catalog.loc[delivery, "active"] and catalog.loc[delivery, "documents"] > 0
+    assert delivery in result.kept + result.pinned_kept
+    assert _theme_of_topic(conn, frame, "delivery") == (delivery, pytest.approx(1.0, abs=0.1))
+
+
+def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    login, _ = _theme_of_topic(conn, frame, "login")
+    assert themes.unassigned_count(conn) == 0
+    more = _build(conn, n_per_topic=5, seed=9, id_offset=50_000)
+    assert themes.unassigned_count(conn) == len(more)
+    assert themes.assign_new(conn, settings) == len(more)
+    assert themes.unassigned_count(conn) == 0
+    assert _theme_of_topic(conn, more, "login")[0] == login
+    # a newer export changes a ticket's text: it is read again and carries its new theme only
+    delivery, _ = _theme_of_topic(conn, frame, "delivery")
+    changed = frame.loc[frame["topic"] == "login", "ticket_id"].iloc[0]
+    conn.cursor().execute("UPDATE tickets SET description = 'parcel delivery late. package courier tracking.' "
+                          "WHERE ticket_id = ?", [changed])
+    assert themes.unassigned_count(conn) == 1
+    assert themes.assign_new(conn, settings) == 1
+    keys = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = ?", [changed]).fetchall()
+    assert [k[0] for k in keys] == [delivery]
+    result.model_path.unlink()
+    _build(conn, n_per_topic=1, seed=10, id_offset=60_000)
+    with pytest.raises(themes.ThemeError, match="missing"):
+        themes.assign_new(conn, settings)
+
+
+def test_a_demo_rebuild_drops_assignments_but_keeps_names(
+    topic_db: tuple[db.Connection, Settings, pd.DataFrame],
+) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    login, _ = _theme_of_topic(conn, frame, "login")
+    themes.rename(conn, login, "Sign-in")
+    demo.build(conn, seed=3, size=demo.DemoSize(customers=300, tickets=600))
+    assert conn.cursor().execute("SELECT count(*) FROM theme_documents").fetchall()[0][0] == 0
+    assert themes.unassigned_count(conn) > 0
+    assert "Sign-in" in set(themes.catalog(conn)["theme"])
+
+
+def test_too_little_text_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings().with_db(tmp_path / "t.duckdb")
+    conn = db.connect(settings)
+    with pytest.raises(themes.ThemeError, match="at least 50"):
+        themes.fit(conn, settings)
+    with pytest.raises(themes.ThemeError, match="No theme model yet"):
+        themes.assign_new(conn, settings)
+    with pytest.raises(themes.ThemeError, match="between 2 and 60"):
+        themes.fit(conn, settings, themes.FitOptions(n_themes=1))
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+def test_impact_by_hand() -> None:
+    # NPS: 10 responses, 5 promoters, 3 detractors -> +20. The theme's 4 responses hold 3 detractors, 0 promoters;
+    # without them: 5 promoters, 0 detractors of 6 -> +83.33. Impact = 20 - 83.33 = -63.33 points.
+    res = tm.impact_of("nps", (4, 0, 3), (10, 5, 3), samples=4000, seed=3)
+    assert res["score"] == pytest.approx(20.0) and res["score_without"] == pytest.approx(500 / 6)
+    assert res["impact"] == pytest.approx(20 - 500 / 6)
+    assert res["theme_score"] == pytest.approx(-75.0)
+    assert res["ci_low"] < res["impact"] < res["ci_high"] < 0
+    assert tm.impact_of("nps", (4, 0, 3), (10, 5, 3), samples=4000, seed=3) == res  # seeded
+    # CSAT: 20 responses, 15 satisfied (75%); the theme's 5 hold 1 satisfied; without: 14/15 = 93.33%
+    csat = tm.impact_of("csat", (5, 1, 0), (20, 15, 0))
+    assert csat["impact"] == pytest.approx(75 - 100 * 14 / 15)
+    # a theme on every response cannot be removed: no score without it
+    assert math.isnan(tm.impact_of("nps", (3, 1, 1), (3, 1, 1))["score_without"])
+    with pytest.raises(ValueError, match="inconsistent"):
+        tm.impact_of("nps", (4, 3, 3), (10, 5, 3))
+
+
+def test_theme_impact_on_a_hand_built_survey(tmp_path: Path) -> None:
+    settings = Settings().with_db(tmp_path / "s.duckdb")
+    conn = db.connect(settings)
+    rng = np.random.default_rng(5)
+    late = ["late", "delivery", "slow", "courier", "parcel", "shipping", "package", "tracking"]
+    kind = ["friendly", "helpful", "agent", "kind", "polite", "quick", "patient", "knowledgeable"]
+    rows = []
+    for i in range(40):  # 40 detractors complaining about delivery, 30 promoters praising the agent, 10 silent
+        rows.append((f"d{i}", 2.0, " ".join(rng.choice(late, size=4, replace=False))))
+    for i in range(30):
+        rows.append((f"p{i}", 10.0, " ".join(rng.choice(kind, size=4, replace=False))))
+    for i in range(10):
+        rows.append((f"s{i}", 8.0, None))
+    frame = pd.DataFrame(rows, columns=["response_id", "score", "comment"])
+    frame["responded_at"] = [START + dt.timedelta(hours=int(h)) for h in rng.integers(0, 24 * 6, len(frame))]
+    conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
+                          "scale_min, scale_max, comment) SELECT 's', response_id, responded_at, 'nps', score, 0, 10, "
+                          "comment FROM frame")
+    themes.fit(conn, settings, themes.FitOptions(n_themes=2))
+    impact = tm.theme_impact(conn, period=Period(START.date(), START.date() + dt.timedelta(days=6)),
+                             settings=settings)
+    # NPS of all 80: 100 x (30 - 40) / 80 = -12.5. Without the delivery theme: 30 promoters of 40 -> +75;
+    # without the agent theme: 40 detractors of 50 -> -80.
+    assert len(impact) == 2 and (impact["score"] == -12.5).all() and (impact["all_responses"] == 80).all()
+    worst, best = impact.iloc[0], impact.iloc[1]
+    assert worst["responses"] == 40 and worst["score_without"] == pytest.approx(75.0)
+    assert worst["impact"] == pytest.approx(-87.5) and worst["significant"]
+    assert best["responses"] == 30 and best["impact"] == pytest.approx(-12.5 + 80.0) and best["significant"]
+    assert set(late) >= set(worst["theme"].replace("·", " ").split())
+    conn.close()
+
+
+def test_metrics_on_the_topic_fixture(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    period = Period(dt.date(2026, 1, 5), dt.date(2026, 2, 1))
+    volume = tm.theme_volume(conn, period=period, grain="week", settings=settings)
+    assert (volume.groupby("period_start")["total_documents"].first().sum()) == len(frame)
+    login, _ = _theme_of_topic(conn, frame, "login")
+    docs = conn.cursor().execute("SELECT count(DISTINCT doc_id) FROM theme_documents WHERE theme_key = ?",
+                                 [login]).fetchall()[0][0]
+    assert volume.loc[volume["theme_key"] == login, "documents"].sum() == docs
+    totals = volume.groupby("theme_key")["documents"].sum()
+    first_bucket = volume[volume["period_start"] == volume["period_start"].min()]["theme_key"]
+    assert list(totals[first_bucket].to_numpy()) == sorted(totals.to_numpy(), reverse=True)  # biggest first
+    row = volume.iloc[0]
+    assert row["share"] == pytest.approx(row["documents"] / row["total_documents"])
+    assert row["share_low"] <= row["share"] <= row["share_high"]
+    mix = tm.theme_mix(conn, period=period, by="channel", settings=settings)
+    assert set(mix["dimension"]) == {"chat", "email"}
+    email_docs = int((frame["channel"] == "email").sum())
+    assert (mix.loc[mix["dimension"] == "email", "dimension_documents"] == email_docs).all()
+    verbatims = tm.theme_verbatims(conn, theme_key=login, period=period)
+    assert len(verbatims) == docs and verbatims["occurred_at"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="kinds"):
+        tm.theme_volume(conn, period=period, kinds=("emails",))
+
+
+def test_removed_tickets_leave_the_counts(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    login, _ = _theme_of_topic(conn, frame, "login")
+    before = themes.catalog(conn).set_index("theme_key")
+    logins = frame.loc[frame["topic"] == "login", ["ticket_id"]]
+    conn.cursor().execute("DELETE FROM tickets WHERE ticket_id IN (SELECT ticket_id FROM logins)")  # an undo
+    after = themes.catalog(conn).set_index("theme_key")
+    assert after["total_documents"].iloc[0] == before["total_documents"].iloc[0] - len(logins)
+    assert after.loc[login, "documents"] == before.loc[login, "documents"] - len(logins)
+
+
+def test_verbatims_and_examples_are_redacted(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, _ = topic_db
+    conn.cursor().execute(
+        "INSERT INTO tickets (source, ticket_id, created_at, status, description, is_complaint) "
+        "SELECT 't', 'pii' || i, TIMESTAMP '2026-01-06' + INTERVAL (i) HOUR, 'open', "
+        "'password reset fails, mail me at jo' || i || '@example.com or call +44 20 7946 0958', true "
+        "FROM range(30) AS r(i)")
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    key = int(conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = 'pii1'").fetchall()[0][0])
+    rows = tm.theme_verbatims(conn, theme_key=key, period=Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11)))
+    pii = rows[rows["doc_id"].str.startswith("pii")]
+    assert len(pii) == 30 and pii["text"].str.contains(r"\[email\] or call \[phone\]").all()
+    assert not rows["text"].str.contains("@example.com").any()
+    stored = json.dumps(conn.cursor().execute("SELECT list(examples), list(term_weights) FROM themes").fetchall())
+    assert "example.com" not in stored and "7946" not in stored
+
+
+# ------------------------------------------------------------------------------------------------ the demo
+
+
+@pytest.fixture(scope="session")
+def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small demo database with themes fitted the default way (number chosen by stability)."""
+    path = tmp_path_factory.mktemp("themes") / "themed.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    settings = Settings().with_db(path)
+    conn = db.connect(settings)
+    themes.fit(conn, settings)
+    conn.close()
+    return path
+
+
+def test_demo_themes_have_sensible_labels(themed_demo_path: Path) -> None:
+    conn = db.connect(Settings().with_db(themed_demo_path))
+    fit = themes.latest_fit(conn)
+    assert fit is not None and fit["chosen_by"] == "stability" and 6 <= fit["n_themes"] <= 30
+    docs = conn.cursor().execute(
+        "SELECT t.subject, d.theme_key, th.auto_label FROM tickets t JOIN theme_documents d "
+        "ON d.doc_kind = 'ticket' AND d.doc_id = t.ticket_id "
+        "LEFT JOIN themes th ON th.theme_key = d.theme_key").df()
+    good = 0
+    for subject, group in docs.groupby("subject"):
+        tickets = conn.cursor().execute("SELECT count(*) FROM tickets WHERE subject = ?", [subject]).fetchall()[0][0]
+        top = group["auto_label"].value_counts()
+        words = {w.strip("?.:").lower() for w in str(subject).split()}
+        label = set(str(top.index[0]).replace("·", " ").split())
+        if top.iloc[0] / tickets >= 0.9 and words & label:
+            good += 1
+    # most ticket subjects land, nearly all of their tickets, in a theme named by their own words
+    assert good >= 12, good
+    conn.close()
+
+
+def test_demo_double_charge_incident_is_recovered(themed_demo_path: Path) -> None:
+    conn = db.connect(Settings().with_db(themed_demo_path))
+    spike = conn.cursor().execute(
+        "SELECT d.theme_key, count(DISTINCT t.ticket_id) AS n FROM tickets t JOIN theme_documents d "
+        "ON d.doc_kind = 'ticket' AND d.doc_id = t.ticket_id WHERE list_contains(t.tags, 'double_charge') "
+        "GROUP BY 1 ORDER BY n DESC").df()
+    total = conn.cursor().execute("SELECT count(*) FROM tickets WHERE list_contains(tags, 'double_charge')"
+                                  ).fetchall()[0][0]
+    key = int(spike.iloc[0]["theme_key"])
+    assert spike.iloc[0]["n"] / total >= 0.9
+    catalog = themes.catalog(conn).set_index("theme_key")
+    assert {"charged twice", "charged", "twice"} & set(catalog.loc[key, "top_terms"])
+    weeks = Period(demo.SPIKE_START.date() - dt.timedelta(weeks=6), demo.SPIKE_START.date() + dt.timedelta(days=27))
+    flags = tm.theme_anomalies(conn, period=weeks, grain="week")
+    flagged = flags[(flags["theme_key"] == key) & flags["is_anomaly"]]
+    assert pd.Timestamp(demo.SPIKE_START) in set(flagged["period_start"])
+    spike_period = Period(demo.SPIKE_START.date(), demo.SPIKE_START.date() + dt.timedelta(days=13))
+    behind = tm.themes_behind(conn, period=spike_period, by="category", value="Billing")
+    assert int(behind.iloc[0]["theme_key"]) == key and behind.iloc[0]["significant"]
+    emerging = tm.emerging_themes(conn, period=spike_period).set_index("theme_key")
+    assert emerging.loc[key, "status"] == "growing"
+    requests = tm.product_requests(conn, period=Period(demo.DEMO_START.date(), dt.date(2026, 11, 15)))
+    assert {"dark mode", "bulk edit", "mobile app widget", "sso provider"} <= set(requests["request"].head(6))
+    top = requests.set_index("request").loc["dark mode"]
+    assert top["mentions"] == conn.cursor().execute(
+        "SELECT count(*) FROM tickets WHERE subject = 'Please add dark mode'").fetchall()[0][0]
+    conn.close()
+
+
+def test_demo_french_comments_are_read_with_folded_terms(themed_demo_path: Path) -> None:
+    import joblib  # type: ignore[import-untyped]
+
+    conn = db.connect(Settings().with_db(themed_demo_path))
+    fr = conn.cursor().execute(
+        "SELECT count(DISTINCT r.response_id), count(DISTINCT d.doc_id) FROM survey_responses r "
+        "LEFT JOIN theme_documents d ON d.doc_kind = 'survey' AND d.doc_id = r.response_id "
+        "WHERE r.comment LIKE '%résolu%' OR r.comment LIKE '%rappelé%' OR r.comment LIKE '%rapide%'").fetchall()[0]
+    assert fr[0] > 0 and fr[1] == fr[0]  # every French comment was read
+    fit = themes.latest_fit(conn)
+    assert fit is not None
+    vocabulary = set(joblib.load(fit["model_path"])["vectorizer"].get_feature_names_out())
+    assert {"resolu", "rappele"} & vocabulary and not {"résolu", "rappelé"} & vocabulary
+    conn.close()
+
+
+# ------------------------------------------------------------------------------------------------ real data and CLI
+
+
+@pytest.mark.realdata
+def test_kaggle_ticket_themes_are_readable(tmp_path: Path) -> None:
+    csv = REALDATA / "kaggle_customer_support_tickets_isodates_rewritten_text.csv"
+    if not csv.is_file():
+        pytest.skip("../shared/realdata is not available")
+    from cx_metrics.ingest import load as ingest
+
+    settings = Settings().with_db(tmp_path / "k.duckdb")
+    conn = db.connect(settings)
+    ingest.load(conn, ingest.preview(csv))
+    result = themes.fit(conn, settings)
+    assert result.template_sentences > 0  # the "Critical." / "Asap." suffixes are templates
+    labels = " ".join(themes.catalog(conn)["theme"])
+    for word in ("refund", "cancel", "billing", "technical", "product"):
+        assert word in labels, labels
+    tickets = conn.cursor().execute(
+        "SELECT t.subject, th.auto_label FROM tickets t JOIN theme_documents d ON d.doc_id = t.ticket_id "
+        "JOIN themes th ON th.theme_key = d.theme_key").df()
+    refund = tickets[tickets["subject"] == "Refund Needed"]["auto_label"].value_counts()
+    assert "refund" in refund.index[0] and refund.iloc[0] / refund.sum() >= 0.8
+    conn.close()
+
+
+def test_cli_fit_show_rename_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cli.duckdb"
+    conn = db.connect(Settings().with_db(path))
+    frame = _build(conn)
+    conn.close()
+    assert main(["themes", "fit", "--themes", "5", "--db", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "5 themes over" in out.out and "model saved to" in out.out and "[100%]" in out.err
+    assert main(["themes", "show", "--db", str(path), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    key = shown[0]["theme_key"]
+    assert main(["themes", "rename", str(key), "Top", "theme", "--db", str(path)]) == 0
+    assert "Top theme" in capsys.readouterr().out
+    assert main(["themes", "merge", str(shown[1]["theme_key"]), str(key), "--db", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["themes", "rename", "abc", "--db", str(path)]) == 2
+    assert "needs a theme key" in capsys.readouterr().err
+    assert main(["metric", "theme-volume", "--db", str(path), "--start", "2026-01-05", "--end", "2026-02-01",
+                 "--format", "json"]) == 0
+    volume = json.loads(capsys.readouterr().out)
+    assert sum(r["documents"] for r in volume if r["theme_key"] == key) >= int((frame["topic"] != "").sum() * 0.2)
+    assert main(["metric", "theme-verbatims", "--db", str(path)]) == 2
+    assert "--theme" in capsys.readouterr().err
+    assert main(["metric", "--list"]) == 0
+    assert "theme-impact" in capsys.readouterr().out
