@@ -281,6 +281,8 @@ def main() -> None:
         from bench_churn import section as churn_section
 
         lines += churn_section(args.churn_customers)
+    lines += ["## What was found", "", "Targets missed and why, what was fixed and what is next: `bench/NOTES.md` "
+              "(hand-written, kept beside these figures).", ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
