@@ -643,3 +643,17 @@ def test_random_binary_is_refused_not_decoded() -> None:
     noise = bytes(rng.randrange(256) for _ in range(50_000))
     with pytest.raises(ImportRefused, match="binary"):
         ingest.preview(noise, name="photo.csv")
+
+
+def test_a_legacy_encoding_far_into_a_big_file_is_still_detected(conn: db.Connection) -> None:
+    """UTF-8 files are validated by the parser; a Windows-1252 byte after the first megabytes sends the file
+    back through encoding detection instead of failing or garbling it."""
+    rows = "".join(f"{i},2026-03-01 10:00,open,email,plain subject {i}\n" for i in range(60_000))
+    tail = "X1,2026-03-02 10:00,open,email,Déjà vu 20 €\n"
+    data = ("Ticket ID,Created at,Status,Channel,Subject\n" + rows).encode() + tail.encode("cp1252")
+    assert len(data) > 2_000_000
+    pv = ingest.preview(data, name="big.csv")
+    assert pv.raw.encoding == "cp1252"
+    assert any("not UTF-8" in w for w in pv.prepared.warnings)
+    ingest.load(conn, pv)
+    assert conn.execute("SELECT subject FROM tickets WHERE ticket_id = 'X1'").fetchone() == ("Déjà vu 20 €",)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -136,8 +137,12 @@ def preview(
     if isinstance(source, Path):
         check_size(source.stat().st_size, file_name, limits or Limits())
     data = source.read_bytes() if isinstance(source, Path) else source
+    # the content hash (re-import = no-op) is computed beside the parse: hashlib releases the GIL on large buffers
+    hashing = ThreadPoolExecutor(max_workers=1)
+    sha256 = hashing.submit(_sha256, data)
+    hashing.shutdown(wait=False)
     raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
-    if raw.data.empty:
+    if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
     if det.kind == "unknown" and conn is not None:
@@ -170,12 +175,12 @@ def preview(
         reasons = prepared.rejects["reason"].value_counts().head(3)
         why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
         raise ImportRefused(
-            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {len(raw.data):,} rows can be "
+            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
             f"loaded: {why}. Check the kind and the column mapping."
         )
     main = prepared.tables[normalize.main_table(det.kind)]
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
-    return Preview(file_name, _sha256(data), raw, det, prepared, opts, sample)
+    return Preview(file_name, sha256.result(), raw, det, prepared, opts, sample)
 
 
 def _existing_import(conn: Connection, pv: Preview) -> int | None:

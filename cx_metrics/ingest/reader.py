@@ -246,16 +246,45 @@ def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
     return top
 
 
-def _read_csv(data: bytes, name: str, limits: lim.Limits) -> RawTable:
-    text, encoding, warnings = decode(data)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text or text.isspace():
+def _utf8_head(data: bytes, size: int = 2_000_000) -> str | None:
+    """The first ``size`` bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark), else None.
+
+    Most exports are UTF-8: then only the head is decoded here and pyarrow validates the rest as it parses
+    (a file that turns out not to be UTF-8 further down is read again through :func:`decode`).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    head = data[:size]
+    if b"\x00" in head:
+        return None
+    for cut in range(4):  # the slice may end inside a multi-byte character
+        try:
+            return head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            if len(head) < size:
+                return None
+    return None
+
+
+def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
+    fast = None if full_decode else _utf8_head(data)
+    text: str | None
+    if fast is None:
+        text, encoding, warnings = decode(data)
+        head_text = text
+    else:
+        text, warnings = None, []
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        head_text = fast
+    if head_text.startswith("\ufeff"):
+        head_text = head_text[1:]
+        text = text[1:] if text is not None else None
+    if not head_text or (text is not None and text.isspace()):
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
-    sample = text[:200_000]
+    sample = head_text[:200_000]
     delimiter = sniff_delimiter(sample)
     # the header rows are in the first few hundred kilobytes; copying the whole text would cost a full pass
-    head = text if len(text) <= 1_000_000 else text[:1_000_000]
+    head = head_text if len(head_text) <= 1_000_000 else head_text[:1_000_000]
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     first: list[list[str]] = []
     consumed: list[int] = []
@@ -276,7 +305,11 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits) -> RawTable:
         raise ImportRefused(f"{name} ends inside its header rows: there is nothing to import.")
     header_lines = consumed[depth - 1]
     # pyarrow parses the body; valid UTF-8 input is handed over as it is, anything else re-encoded once
-    body = data[3:] if encoding == "utf-8-sig" else (data if encoding == "utf-8" else text.encode("utf-8"))
+    if encoding in ("utf-8", "utf-8-sig"):
+        body = data[3:] if encoding == "utf-8-sig" else data
+    else:
+        assert text is not None  # a non-UTF-8 file went through decode()
+        body = text.encode("utf-8")
     ragged: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row: Any) -> str:
@@ -294,17 +327,21 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits) -> RawTable:
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
+        if fast is not None and "utf8" in str(exc).lower():
+            return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
         raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
     # every record on its own line? then a row's line number is arithmetic; otherwise recount when needed
     physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     lines_are_records = physical == header_lines + table.num_rows + len(ragged)
+    if text is None and (not lines_are_records or ragged):
+        text = data.decode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
     raw = RawTable(
         file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
         columns=columns, table=table, first_data_line=header_lines + 1,
         lines_are_records=lines_are_records, ragged=ragged, warnings=warnings,
         text_for_lines=text if (not lines_are_records or ragged) else None,
     )
-    if ragged:
+    if ragged and text is not None:
         _locate_ragged(raw, text, delimiter, len(columns))
     return raw
 

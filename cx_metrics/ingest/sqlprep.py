@@ -247,14 +247,9 @@ class Query:
         column = self.det.mapping.get(key)
         if column is None or column not in self.raw.columns:
             return False
-        conn = db.scratch()
-        try:
-            conn.register("ids", self.raw.table.select([column]).rename_columns(["id"]))
-            repeated = conn.execute("SELECT count(*) FROM (SELECT id FROM ids GROUP BY id HAVING count(*) > 1)"
-                                    ).fetchall()
-        finally:
-            conn.close()
-        return bool(repeated[0][0])
+        ids = self.raw.table[column]
+        present = len(ids) - ids.null_count
+        return bool(pc.count_distinct(ids, mode="only_valid").as_py() < present)
 
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
