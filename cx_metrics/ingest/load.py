@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
