@@ -50,7 +50,7 @@ def sql_params(name: str) -> frozenset[str]:
     return frozenset(_PARAM_RE.findall(sql_text(name)))
 
 
-_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)-- @include (?P<name>[a-z_]+)(?:\((?P<args>[A-Za-z0-9_., ]*)\))?[ \t]*$",
+_INCLUDE_RE = re.compile(r"^(?P<indent>[ \t]*)-- @include (?P<name>[a-z_]+)(?:\((?P<args>[A-Za-z0-9_.,$ ]*)\))?[ \t]*$",
                          re.MULTILINE)
 
 
@@ -60,7 +60,8 @@ def sql_text(name: str) -> str:
 
     A line ``-- @include fragment`` is replaced by ``cx_metrics/sql/fragments/fragment.sql``, indented like
     the directive, so the complaint rule, the shared filters and the cohort labels are written once.
-    ``-- @include fragment(a, b)`` also replaces ``{1}``, ``{2}`` in the fragment by the column names given.
+    ``-- @include fragment(a, b)`` also replaces ``{1}``, ``{2}`` in the fragment by the columns or ``$parameters``
+    given, so one fragment serves several columns or parameters.
     """
     path = resources.files("cx_metrics") / "sql" / f"{name}.sql"
     try:

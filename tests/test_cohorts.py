@@ -198,11 +198,11 @@ def test_drill_rows_are_the_rows_behind_the_cell(conn: db.Connection, tiny_conn:
     assert tickets.set_index("ticket_id").loc["t2", "resolution_hours"] == pytest.approx(24.0)
 
 
-def test_both_cohort_fragments_stay_identical() -> None:
-    frag = ROOT / "cx_metrics" / "sql" / "fragments"
-    first = (frag / "cohort_first.sql").read_text().splitlines()[3:]
-    second = (frag / "cohort_second.sql").read_text().splitlines()[3:]
-    assert [line.replace("$dim1", "$dim2").replace("$attr1", "$attr2") for line in first] == second
+def test_one_cohort_fragment_labels_both_dimensions() -> None:
+    """cohort_label serves the first and the second dimension, each with its own parameters."""
+    text = db.sql_text("cohort_churn")
+    assert "CASE $dim1" in text and "CASE $dim2" in text
+    assert db.sql_params("cohort_churn") >= {"dim1", "attr1", "dim2", "attr2"}
 
 
 def test_demo_planted_effect_millennials_rate_phone_lower_is_flagged(demo_conn: db.Connection) -> None:

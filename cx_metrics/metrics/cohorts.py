@@ -8,7 +8,7 @@
 * :func:`grid` - signup cohort x periods since signup for retention and for the survey scores.
 * :func:`drill_rows` - the customers, responses or tickets behind any cell.
 
-Dimensions (:data:`DIMENSIONS`) are labelled in SQL (``fragments/cohort_first.sql``); any key of the customers'
+Dimensions (:data:`DIMENSIONS`) are labelled in SQL (``fragments/cohort_label.sql``); any key of the customers'
 ``attributes`` JSON is a dimension too, written ``attr:KEY``. Metrics: the survey scores of
 :mod:`cx_metrics.metrics.surveys` plus complaint rate, resolution time and churn rate.
 """

@@ -13,9 +13,9 @@ WITH base AS (
 labelled AS (
     SELECT
         churned_at,
-        -- @include cohort_first
+        -- @include cohort_label($dim1, $attr1)
         AS dim1,
-        -- @include cohort_second
+        -- @include cohort_label($dim2, $attr2)
         AS dim2
     FROM base
 )

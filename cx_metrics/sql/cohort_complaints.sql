@@ -21,9 +21,9 @@ per_customer AS (
 labelled AS (
     SELECT
         coalesce(p.complaints, 0) AS complaints,
-        -- @include cohort_first
+        -- @include cohort_label($dim1, $attr1)
         AS dim1,
-        -- @include cohort_second
+        -- @include cohort_label($dim2, $attr2)
         AS dim2
     FROM base
     LEFT JOIN per_customer AS p ON p.customer_id = base.customer_id

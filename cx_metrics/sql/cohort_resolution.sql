@@ -17,9 +17,9 @@ labelled AS (
     SELECT
         CASE WHEN solved_at >= created_at THEN date_diff('second', created_at, solved_at) / 3600.0 END AS hours,
         solved_at IS NULL AND status NOT IN ('solved', 'closed') AS still_open,
-        -- @include cohort_first
+        -- @include cohort_label($dim1, $attr1)
         AS dim1,
-        -- @include cohort_second
+        -- @include cohort_label($dim2, $attr2)
         AS dim2
     FROM base
 ),

@@ -14,9 +14,9 @@ WITH base AS (
 labelled AS (
     SELECT
         date_diff('second', created_at, solved_at) / 3600.0 AS hours,
-        -- @include cohort_first
+        -- @include cohort_label($dim1, $attr1)
         AS dim1,
-        -- @include cohort_second
+        -- @include cohort_label($dim2, $attr2)
         AS dim2
     FROM base
 )

@@ -1,7 +1,7 @@
--- the cohort label named by $dim2 of a row of `base` (customer columns, ref_at = when the customer is looked at,
--- interaction_channel, survey_name, touchpoint); $attr2 is the JSON path of a customer attribute.
--- Keep identical to cohort_first.sql with 1 -> 2 (a test checks it).
-CASE $dim2
+-- the cohort label named by the dimension parameter {1} of a row of `base` (customer columns, ref_at = when the
+-- customer is looked at, interaction_channel, survey_name, touchpoint); {2} is the JSON path parameter of a
+-- customer attribute. Included as cohort_label($dim1, $attr1) and cohort_label($dim2, $attr2).
+CASE {1}
     WHEN 'all' THEN 'All'
     WHEN 'generation' THEN
         -- @include generation_bare
@@ -36,4 +36,4 @@ CASE $dim2
     WHEN 'channel' THEN coalesce(interaction_channel, '(no channel)')
     WHEN 'survey' THEN coalesce(survey_name, '(unnamed survey)')
     WHEN 'touchpoint' THEN coalesce(touchpoint, '(unknown)')
-    ELSE coalesce(json_extract_string(attributes, $attr2), '(unknown)') END
+    ELSE coalesce(json_extract_string(attributes, {2}), '(unknown)') END
