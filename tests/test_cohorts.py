@@ -18,7 +18,6 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, cohorts
 from tests.conftest import TINY_PERIOD
 
-ROOT = Path(__file__).resolve().parent.parent
 WEEK = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
 LOW_N = Settings(min_cell_n=1)
 
