@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_dashboard
+from cx_ui.serve import running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +30,6 @@ def server(browser_db: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}; `make test` installs it (scripts/ensure-chromium.sh)")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _open(browser: object, url: str) -> tuple[object, float]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cx_metrics import churn_model, db
 from cx_metrics.config import Settings
-from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_dashboard
+from cx_ui.serve import running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -29,32 +30,28 @@ def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield url
 
 
-def test_churn_page_renders_and_exports_the_at_risk_list(server: str, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}; `make test` installs it (scripts/ensure-chromium.sh)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server)
-        page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Churn").click()
-        page.get_by_role("heading", name="Churn", exact=True).wait_for(timeout=120_000)
-        page.get_by_text("The data shows no recovery paradox").wait_for(timeout=120_000)
-        page.get_by_role("button", name="Download these 100 customers (CSV)").wait_for(timeout=120_000)
-        assert page.locator(".js-plotly-plot").count() >= 6  # trend, retention, lift, recovery x2, drivers...
-        metrics = page.locator('[data-testid="stMetric"]')
-        assert metrics.count() == 4
-        assert "ROC-AUC" in metrics.first.inner_text()
-        body = page.locator("body").inner_text()
-        assert "Contractual churn" in body and "handled badly" in body
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert "Traceback" not in body
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Download these 100 customers (CSV)").click()
-        saved = tmp_path / "at-risk.csv"
-        info.value.save_as(saved)
-        raw = saved.read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, through the guarded exporter
-        lines = raw.decode("utf-8-sig").splitlines()
-        assert lines[0].startswith("customer_id,risk,rank") and len(lines) == 101
-        page.screenshot(path=str(tmp_path / "churn.png"), full_page=True)
-        browser.close()
+def test_churn_page_renders_and_exports_the_at_risk_list(server: str, tmp_path: Path, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Churn").click()
+    page.get_by_role("heading", name="Churn", exact=True).wait_for(timeout=120_000)
+    page.get_by_text("The data shows no recovery paradox").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Download these 100 customers (CSV)").wait_for(timeout=120_000)
+    assert page.locator(".js-plotly-plot").count() >= 6  # trend, retention, lift, recovery x2, drivers...
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() == 4
+    assert "ROC-AUC" in metrics.first.inner_text()
+    body = page.locator("body").inner_text()
+    assert "Contractual churn" in body and "handled badly" in body
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in body
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download these 100 customers (CSV)").click()
+    saved = tmp_path / "at-risk.csv"
+    info.value.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, through the guarded exporter
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("customer_id,risk,rank") and len(lines) == 101
+    page.screenshot(path=str(tmp_path / "churn.png"), full_page=True)
+    page.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, free_port, running_server
+from cx_ui.serve import free_port, running_server
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -69,12 +69,6 @@ def dashboard(provider: str, demo_db_path: Path, tmp_path_factory: pytest.TempPa
         yield server.url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _sign_in(browser: object, url: str, sub: str) -> object:
