@@ -281,11 +281,12 @@ def vendor_agreement(
     s = settings or Settings()
     rows = []
     as_of = data_as_of(conn) or period.end_ts
+    timing = {clock: clock_params(conn, s, clock, period.start_ts, as_of) for clock in CLOCKS}
     for metric in ("first_response", "full_resolution"):
         for clock in CLOCKS:
             frame = query(conn, "vendor_agreement", {**(filters or Filters()).params(), "metric": metric,
                                                       "start": period.start_ts, "end": period.end_ts,
-                                                      **clock_params(conn, s, clock, period.start_ts, as_of)})
+                                                      **timing[clock]})
             row = frame.iloc[0].to_dict()
             n, k = int(row["tickets"]), int(row["agreeing"] or 0)
             ci = stats.wilson_ci(k, n, s.confidence)
