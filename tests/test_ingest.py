@@ -350,6 +350,20 @@ def test_duplicate_ids_in_one_file_keep_the_newest_and_report_the_rest(conn: db.
     assert rej.loc[0, "line_number"] == 3 and "duplicate" in rej.loc[0, "reason"]
 
 
+@pytest.mark.parametrize(("ids", "loaded", "rejected"), [
+    (["1", "2", "3"], 3, 0),          # numeric, increasing: no repeat
+    (["3", "1", "2", "1"], 3, 1),     # numeric, unordered, one repeat
+    (["7", "007"], 2, 0),             # one number, two distinct ids: both kept
+    (["A-1", "A-2", "A-1"], 2, 1),    # text ids (Jira keys)
+    (["10", "9", "", "10"], 2, 2),    # a missing id is its own reject, the repeat another
+])
+def test_repeated_ids_are_found_whatever_their_shape(conn: db.Connection, ids: list[str], loaded: int,
+                                                     rejected: int) -> None:
+    csv = "id,created_at,status\n" + "".join(f"{i},2026-03-0{n + 1} 10:00,open\n" for n, i in enumerate(ids))
+    result = imp(conn, csv.encode(), name="ids.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (loaded, rejected)
+
+
 def test_overlapping_exports_upsert_and_undo_restores(conn: db.Connection) -> None:
     first = imp(conn, b"id,created_at,updated_at,status\n1,2026-03-01,2026-03-01,open\n2,2026-03-01,2026-03-01,open\n",
                 name="monday.csv", options=Options(source="zd"))
