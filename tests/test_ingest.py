@@ -164,6 +164,27 @@ def test_ragged_rows_are_rejected_with_their_line(conn: db.Connection) -> None:
     assert rej.loc[0, "line_number"] == 3 and "4 fields" in rej.loc[0, "reason"]
 
 
+@pytest.mark.parametrize("block_size", [300, 4096, 16 << 20])
+def test_line_breaks_inside_quoted_values_across_parse_blocks(conn: db.Connection, block_size: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks split at any line break first; one that cuts a quoted value makes the reader track quotes."""
+    from cx_metrics.ingest import reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", block_size)
+    rows = [b"Ticket ID,Created at,Status,Subject"]
+    for i in range(300):
+        subject = b'"first line\r\nsecond, with a comma"' if i % 7 == 3 else b"one line"
+        rows.append(b"%d,2026-03-02 10:%02d:00,open,%s" % (i, i % 60, subject))
+    rows.insert(40, b"999,2026-03-02 10:00:00,open,one line,EXTRA")  # ragged: line 41
+    result = imp(conn, b"\n".join(rows) + b"\n", name="multiline.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (300, 1)
+    rej = ingest.rejects_of(conn, int(result.import_id or 0))
+    assert len(rej) == 1 and "5 fields" in rej.loc[0, "reason"]
+    assert rej.loc[0, "line_number"] == 41 + sum(1 for i in range(39) if i % 7 == 3)  # CRLF inside counts too
+    multi = conn.execute("SELECT count(*) FROM tickets WHERE subject LIKE 'first line%second, with a comma'")
+    assert multi.fetchone() == (sum(1 for i in range(300) if i % 7 == 3),)
+
+
 def test_bad_values_are_rejected_with_line_field_and_reason(conn: db.Connection) -> None:
     csv = (b"Ticket ID,Created at,Solved at,Reopens\n"
            b"1,2026-03-02 10:00,2026-03-02 12:00,0\n"

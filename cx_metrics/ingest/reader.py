@@ -33,6 +33,7 @@ from cx_metrics.ingest.errors import ImportRefused
 csv.field_size_limit(lim.Limits().max_bytes)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
+BLOCK_SIZE = 16 << 20  # bytes of CSV body per parse task
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
 
 
@@ -317,15 +318,28 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
                        str(row.text)[:2000]))
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
+    def parse(newlines_in_values: bool) -> pa.Table:
+        ragged.clear()
+        return pacsv.read_csv(
             io.BytesIO(body),
-            read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+            read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+
+    try:
+        # Splitting the body into blocks at any line break is about twice as fast as tracking quotes across
+        # it. The parser itself still reads quoted line breaks; a block boundary that falls inside a quoted
+        # value makes pyarrow raise "out of sync with chunker" (never a silent mis-read), and the file is then
+        # parsed again tracking quotes. Multi-line header cells (Qualtrics question texts) go that way at once.
+        try:
+            table = parse(newlines_in_values=header_lines != depth)
+        except pa.ArrowInvalid as exc:
+            if "out of sync with chunker" not in str(exc):
+                raise
+            table = parse(newlines_in_values=True)
     except pa.ArrowInvalid as exc:
         if fast is not None and "utf8" in str(exc).lower():
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
