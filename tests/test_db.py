@@ -147,3 +147,35 @@ def test_sql_fragments_are_expanded_and_written_once() -> None:
     assert "$custom_rule" in db.sql_text("complaint_volume") and "'Gen Alpha'" in db.sql_text("complaint_rows")
     raw = "\n".join(p.read_text() for p in sql_dir.glob("*.sql"))
     assert "$custom_rule" not in raw and "'Gen Alpha'" not in raw  # only in fragments/
+
+
+def test_the_empty_when_unfiltered_customer_join_serves_only_the_shared_filters() -> None:
+    """filter_customers_join leaves c.* NULL when no customer filter is set: a query including it may read c only
+    through customer_filters, never for a breakdown (plan, generation...) or an output column."""
+    import re
+
+    sql_dir = Path(db.__file__).parent / "sql"
+    filters = {line.strip() for line in db._fragment("customer_filters", "").splitlines()}
+    users = [p.stem for p in sql_dir.glob("*.sql") if "filter_customers_join" in p.read_text()]
+    assert "overview_durations" in users and "sla_breaches" in users
+    for name in users:
+        lines = [line for line in db.sql_text(name).splitlines()
+                 if line.strip() not in filters and not line.strip().startswith("--")]
+        refs = set(re.findall(r"\bc\.([a-z_]+)", "\n".join(lines))) - {"customer_id"}
+        assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond the shared filters: join customers in full"
+
+
+def test_the_customer_join_is_planned_away_without_a_customer_filter(demo_conn: db.Connection) -> None:
+    from cx_metrics.filters import Filters
+    from cx_metrics.metrics.complaints import complaint_rule_params
+
+    wanted = db.sql_params("overview_complaints")
+    params = {**Filters().params(), **complaint_rule_params(Settings()),
+              "prev_start": "2000-01-01", "cur_start": "2000-01-01", "cur_end": "2100-01-01"}
+    bound = {k: v for k, v in params.items() if k in wanted}
+
+    def plan(values: dict[str, object]) -> str:
+        return str(demo_conn.cursor().execute("EXPLAIN " + db.sql_text("overview_complaints"), values).fetchall()[0][1])
+
+    assert "customers" not in plan(bound)  # the joined side is an empty result, not a scan
+    assert "customers" in plan({**bound, "all_plans": False, "plans": ["Pro"]})

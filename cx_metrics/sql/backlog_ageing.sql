@@ -10,7 +10,7 @@ SELECT
         ELSE '> 30 days' END AS age,
     count(*) AS tickets
 FROM tickets AS t
-LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+-- @include filter_customers_join(t.customer_id)
 WHERE (t.solved_at IS NULL OR t.solved_at > $as_of) AND (t.closed_at IS NULL OR t.closed_at > $as_of)
   AND (t.created_at IS NULL OR t.created_at <= $as_of)
   AND t.status NOT IN ('solved', 'closed')

@@ -9,7 +9,7 @@ WITH status AS (
         replace(lower(trim(e.value)), '-', '') NOT IN ('solved', 'closed', 'deleted') AS is_open
     FROM ticket_events AS e
     LEFT JOIN tickets AS t ON t.source = e.source AND t.ticket_id = e.ticket_id
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE lower(e.field) = 'status' AND e.value IS NOT NULL
   -- @include customer_filters
   -- @include channel_filter
@@ -23,7 +23,7 @@ status_changes AS (
 plain AS (
     SELECT t.created_at, coalesce(t.solved_at, t.closed_at) AS ended_at, t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE t.created_at IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM status AS s WHERE s.source = t.source AND s.ticket_id = t.ticket_id)
   -- @include customer_filters

@@ -19,7 +19,7 @@ WITH linked AS (
         END AS bucket
     FROM survey_responses AS r
     JOIN tickets AS t ON t.ticket_id = r.ticket_id
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE r.metric = $metric AND t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter

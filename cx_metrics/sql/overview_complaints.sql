@@ -4,7 +4,7 @@ SELECT
     CASE WHEN t.created_at >= $cur_start THEN 'current' ELSE 'previous' END AS period,
     count(*) AS complaints
 FROM tickets AS t
-LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+-- @include filter_customers_join(t.customer_id)
 WHERE
     -- @include complaint_rule
   AND t.created_at >= $prev_start AND t.created_at < $cur_end

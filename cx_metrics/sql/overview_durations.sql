@@ -10,7 +10,7 @@ WITH base AS (
         CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at,
         t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE t.created_at >= $prev_start AND t.created_at < $cur_end
   -- @include customer_filters
       -- @include channel_filter

@@ -14,7 +14,7 @@ SELECT
     count(DISTINCT r.customer_id) AS customers,
     bool_or(r.scale_min = 1 AND r.scale_max = 10) AS has_one_to_ten
 FROM survey_responses AS r
-LEFT JOIN customers AS c ON c.customer_id = r.customer_id
+-- @include filter_customers_join(r.customer_id)
 WHERE r.metric IN ('nps', 'csat')
   AND r.responded_at >= $prev_start AND r.responded_at < $cur_end
   -- @include customer_filters

@@ -10,7 +10,7 @@ WITH complaints AS (
             PARTITION BY t.customer_id, coalesce(t.category, '(no category)') ORDER BY t.created_at
         ) AS next_at
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE
         -- @include complaint_rule
       AND t.customer_id IS NOT NULL AND t.created_at IS NOT NULL

@@ -14,7 +14,7 @@ base AS (
         CAST($targets AS MAP(VARCHAR, DOUBLE))[coalesce(t.priority, '(no priority)')] AS target_hours,
         t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter

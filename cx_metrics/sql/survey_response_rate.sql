@@ -6,7 +6,7 @@ SELECT
     count(*) FILTER (WHERE rr.ticket_id IS NOT NULL) AS responded,
     count(*) FILTER (WHERE rr.ticket_id IS NOT NULL AND t.satisfaction_scale IS NOT NULL) AS responded_offered
 FROM tickets AS t
-LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+-- @include filter_customers_join(t.customer_id)
 LEFT JOIN (SELECT DISTINCT ticket_id FROM survey_responses WHERE ticket_id IS NOT NULL) AS rr
     ON rr.ticket_id = t.ticket_id
 WHERE t.solved_at >= $start AND t.solved_at < $end

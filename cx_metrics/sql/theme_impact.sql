@@ -8,7 +8,7 @@ WITH resp AS (
         r.score <= r.scale_max - 4 AS detractor,
         r.score > r.scale_max - CASE WHEN r.scale_max - r.scale_min + 1 >= 4 THEN $top_boxes ELSE 1 END AS satisfied
     FROM survey_responses AS r
-    LEFT JOIN customers AS c ON c.customer_id = r.customer_id
+    -- @include filter_customers_join(r.customer_id)
     WHERE r.metric = $metric
       AND r.responded_at >= $start AND r.responded_at < $end
       -- @include customer_filters

@@ -5,7 +5,7 @@ WITH f AS (
     FROM (
         -- @include theme_doc_facts
     ) AS f
-    LEFT JOIN customers AS c ON c.customer_id = f.customer_id
+    -- @include filter_customers_join(f.customer_id)
     WHERE f.occurred_at >= $prev_start AND f.occurred_at < $cur_end
       -- @include customer_filters
       AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), f.channel))

@@ -5,7 +5,7 @@ WITH f AS (
     FROM (
         -- @include theme_doc_facts
     ) AS f
-    LEFT JOIN customers AS c ON c.customer_id = f.customer_id
+    -- @include filter_customers_join(f.customer_id)
     WHERE f.request IS NOT NULL
       AND f.occurred_at >= $start AND f.occurred_at < $end
       -- @include customer_filters

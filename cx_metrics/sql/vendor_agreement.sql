@@ -13,7 +13,7 @@ base AS (
              WHEN $clock = 'business' THEN t.vendor_full_resolution_minutes_business
              ELSE t.vendor_full_resolution_minutes END AS vendor
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include filter_customers_join(t.customer_id)
     WHERE t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter
