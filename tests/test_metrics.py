@@ -167,3 +167,36 @@ def test_sla_tile(tiny_conn: db.Connection) -> None:
     # previous: t5 breached (24 h), t6 achieved (2 h)
     assert (t["prev_value"], t["prev_n"]) == (pytest.approx(50.0), 2)
     assert "1 open tickets not yet past their target are pending" in str(t["note"])
+
+
+def test_duration_tiles_read_the_quantiles_and_ci_ranks_exactly(tiny_conn: db.Connection) -> None:
+    """The median and its order-statistic CI, both periods, checked against numpy on random durations."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    tiny_conn.execute("DELETE FROM tickets")
+    start = dt.datetime.combine(TINY_PERIOD.start, dt.time(1))
+    prev_start = dt.datetime.combine(TINY_PERIOD.previous().start, dt.time(1))
+    seconds = {"current": rng.exponential(20 * 3600, 101).astype(int),
+               "previous": rng.exponential(30 * 3600, 38).astype(int)}
+    rows = []
+    for period, first in (("current", start), ("previous", prev_start)):
+        for i, sec in enumerate(seconds[period]):
+            created = first + dt.timedelta(minutes=i)
+            end = created + dt.timedelta(seconds=int(sec))
+            rows.append((f"{period}{i}", created, end, end))
+    tiny_conn.executemany("INSERT INTO tickets (source, ticket_id, created_at, first_response_at, solved_at, status) "
+                          "VALUES ('t', ?, ?, ?, ?, 'solved')", rows)
+    tiles = _tiles(tiny_conn)
+    z = 1.959963984540054
+    for metric in ("first_response", "resolution"):
+        t = tiles[metric]
+        for key, period in (("", "current"), ("prev_", "previous")):
+            values = np.sort(np.array([(end - created).total_seconds() / 3600 for tid, created, end, _ in rows
+                                       if tid.startswith(period)]))
+            n = len(values)
+            assert t[f"{key}value"] == pytest.approx(np.percentile(values, 50), abs=1e-6)
+            low = max(1, math.floor(n / 2 - z * math.sqrt(n) / 2))
+            high = min(n, math.ceil(1 + n / 2 + z * math.sqrt(n) / 2))
+            assert t[f"{key}ci_low"] == pytest.approx(values[low - 1], abs=1e-6)
+            assert t[f"{key}ci_high"] == pytest.approx(values[high - 1], abs=1e-6)

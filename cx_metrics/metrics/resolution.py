@@ -251,6 +251,7 @@ def sla_breaches(
 def sla_breach_trend(
     conn: Connection, *, period: Period, grain: str = "week", filters: Filters | None = None,
     settings: Settings | None = None, as_of: dt.datetime | None = None, clock: str | None = None,
+    targets: tuple[str, ...] = SLA_TARGETS,
 ) -> pd.DataFrame:
     """Breaches over time: the breach rate of the tickets created in each day/week/month, per target, all
     priorities together (each ticket against its own priority's target).
@@ -261,7 +262,7 @@ def sla_breach_trend(
     if grain not in ("day", "week", "month"):
         raise ValueError(f"grain must be day, week or month, got {grain!r}")
     s = settings or Settings()
-    counts = _sla_counts(conn, period, filters, s, as_of, clock, grain)
+    counts = _sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
     out = (counts.groupby(["target", "period_start"], as_index=False)[["achieved", "breached", "pending"]].sum()
            .sort_values(["target", "period_start"], ignore_index=True))
     return _with_breach_rate(out, s)

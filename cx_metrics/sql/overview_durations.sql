@@ -1,5 +1,5 @@
--- grain: one row per period ('current', 'previous') for tickets created in the period.
--- $metric = 'first_response' (created -> first agent reply) or 'resolution' (created -> last solved).
+-- grain: one row per metric ('first_response': created -> first agent reply, 'resolution': created -> last solved)
+-- x period ('current', 'previous') for tickets created in the period, both metrics from one scan.
 -- Completed tickets give the median (with a distribution-free order-statistic CI, normal approximation
 -- of the binomial ranks, $z) and p90; tickets still waiting are counted as censored, never as zero.
 -- above_pooled feeds Mood's median test between the two periods.
@@ -7,7 +7,8 @@ WITH base AS (
     SELECT
         CASE WHEN t.created_at >= $cur_start THEN 'current' ELSE 'previous' END AS period,
         t.created_at,
-        CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at,
+        t.first_response_at,
+        t.solved_at,
         t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
     -- @include filter_customers_join(t.customer_id)
@@ -15,48 +16,71 @@ WITH base AS (
   -- @include customer_filters
       -- @include channel_filter
 ),
+ends AS (
+    SELECT period, created_at, finished, m.metric,
+           CASE m.metric WHEN 'first_response' THEN first_response_at ELSE solved_at END AS done_at
+    FROM base CROSS JOIN (VALUES ('first_response'), ('resolution')) AS m (metric)
+),
 done AS (
-    SELECT period, date_diff('second', created_at, done_at) / 3600.0 AS hours
-    FROM base
+    SELECT metric, period, date_diff('second', created_at, done_at) / 3600.0 AS hours
+    FROM ends
     WHERE done_at IS NOT NULL AND done_at >= created_at
 ),
 pooled AS (
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours FROM done
+    SELECT metric, median(hours) AS median_hours FROM done GROUP BY metric
+),
+sorted AS (
+    -- one sort per metric and period; the median, p90 and the median's CI bounds are all read from it
+    SELECT d.metric, d.period, count(*) AS completed, list_sort(list(d.hours)) AS sorted,
+           count(*) FILTER (WHERE d.hours > p.median_hours) AS above_pooled
+    FROM done AS d JOIN pooled AS p USING (metric)
+    GROUP BY d.metric, d.period
+),
+ranked AS (
+    -- percentile_cont's linear interpolation: position 1 + q (n - 1) between its two neighbouring values;
+    -- the median CI bounds are the order statistics at ranks floor(n/2 - z sqrt(n)/2) and ceil(1 + n/2 + z sqrt(n)/2)
+    SELECT *,
+        1 + 0.5 * (completed - 1) AS pos50,
+        1 + 0.9 * (completed - 1) AS pos90,
+        CAST(greatest(1, floor(completed / 2.0 - $z * sqrt(completed) / 2.0)) AS BIGINT) AS rank_low,
+        CAST(least(completed, ceil(1 + completed / 2.0 + $z * sqrt(completed) / 2.0)) AS BIGINT) AS rank_high
+    FROM sorted
 ),
 summary AS (
-    -- the median's CI bounds are order statistics: the values at ranks floor(n/2 - z sqrt(n)/2) and
-    -- ceil(1 + n/2 + z sqrt(n)/2), read from each period's sorted durations (one sort, no window)
-    SELECT
-        period,
-        count(*) AS completed,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours,
-        list_sort(list(hours)) AS sorted,
-        count(*) FILTER (WHERE hours > (SELECT median_hours FROM pooled)) AS above_pooled
-    FROM done
-    GROUP BY period
+    SELECT metric, period, completed, above_pooled,
+        sorted[CAST(floor(pos50) AS BIGINT)]
+            + (pos50 - floor(pos50)) * (sorted[CAST(ceil(pos50) AS BIGINT)] - sorted[CAST(floor(pos50) AS BIGINT)])
+            AS median_hours,
+        sorted[CAST(floor(pos90) AS BIGINT)]
+            + (pos90 - floor(pos90)) * (sorted[CAST(ceil(pos90) AS BIGINT)] - sorted[CAST(floor(pos90) AS BIGINT)])
+            AS p90_hours,
+        sorted[rank_low] AS median_ci_low,
+        sorted[rank_high] AS median_ci_high
+    FROM ranked
 ),
 waiting AS (
     SELECT
-        period,
+        metric, period,
         count(*) FILTER (WHERE done_at IS NULL AND NOT finished) AS still_waiting,
         count(*) FILTER (WHERE done_at IS NULL AND finished) AS end_unknown,
         count(*) FILTER (WHERE done_at < created_at) AS inconsistent
-    FROM base
-    GROUP BY period
+    FROM ends
+    GROUP BY metric, period
 )
 SELECT
-    p.period,
+    k.metric,
+    k.period,
     coalesce(s.completed, 0) AS completed,
     s.median_hours,
     s.p90_hours,
-    s.sorted[CAST(greatest(1, floor(s.completed / 2.0 - $z * sqrt(s.completed) / 2.0)) AS BIGINT)] AS median_ci_low,
-    s.sorted[CAST(least(s.completed, ceil(1 + s.completed / 2.0 + $z * sqrt(s.completed) / 2.0)) AS BIGINT)]
-        AS median_ci_high,
+    s.median_ci_low,
+    s.median_ci_high,
     coalesce(s.above_pooled, 0) AS above_pooled,
     coalesce(w.still_waiting, 0) AS still_waiting,
     coalesce(w.end_unknown, 0) AS end_unknown,
     coalesce(w.inconsistent, 0) AS inconsistent
-FROM (VALUES ('current'), ('previous')) AS p (period)
-LEFT JOIN summary AS s ON s.period = p.period
-LEFT JOIN waiting AS w ON w.period = p.period
+FROM (VALUES ('first_response', 'current'), ('first_response', 'previous'), ('resolution', 'current'),
+             ('resolution', 'previous')) AS k (metric, period)
+LEFT JOIN summary AS s ON s.metric = k.metric AND s.period = k.period
+LEFT JOIN waiting AS w ON w.metric = k.metric AND w.period = k.period
+ORDER BY k.metric, k.period
