@@ -89,16 +89,20 @@ class Preview:
         rej = self.prepared.rejects
         lines = [self.raw.line_of(int(r)) for r in rej["row"]]
         reasons = [r if pd.isna(v) else f"{r}: {str(v)[:80]!r}" for r, v in zip(rej["reason"], rej["raw"], strict=True)]
-        raw_text = [self._raw_line(int(r)) for r in rej["row"]]
+        raw_text = self._raw_lines([int(r) for r in rej["row"]])
         out = pd.DataFrame({"line": lines, "field": rej["field"], "reason": reasons, "raw": raw_text})
         if self.raw.ragged:
             out = pd.concat([out, pd.DataFrame(self.raw.ragged, columns=["line", "reason", "raw"])],
                             ignore_index=True)
         return out.sort_values("line", na_position="last", ignore_index=True)
 
-    def _raw_line(self, row: int) -> str:
-        values = self.raw.data.iloc[row].fillna("")
-        return (self.raw.delimiter or ",").join(str(v) for v in values)[:2000]
+    def _raw_lines(self, rows: list[int]) -> list[str]:
+        """The cells of the given data rows joined back into a line (only those rows are converted)."""
+        if not rows:
+            return []
+        picked = self.raw.table.take(pa.array(rows, pa.int64())).to_pylist()
+        sep = self.raw.delimiter or ","
+        return [sep.join("" if v is None else str(v) for v in record.values())[:2000] for record in picked]
 
 
 @dataclass
@@ -206,7 +210,7 @@ def _dedupe_in_file(frame: pd.DataFrame, keys: tuple[str, ...], pv: Preview) -> 
         "line": lines,
         "field": ", ".join(keys),
         "reason": "duplicate id in this file; the newer row of the same id was kept",
-        "raw": [pv._raw_line(int(i)) for i in dropped.index],
+        "raw": pv._raw_lines([int(i) for i in dropped.index]),
     })
     return kept, rejects
 
