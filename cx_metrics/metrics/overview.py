@@ -92,12 +92,47 @@ def _complaints(conn: Connection, params: dict[str, Any], period: Period, s: Set
     )
 
 
+_DURATIONS = (("first_response", "Median first response"), ("resolution", "Median resolution"))
+
+
 def _durations(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict[str, Any]]:
-    """The median first response and median resolution tiles (one scan of the tickets for both)."""
-    frame = query(conn, "overview_durations", {**params, "z": stats.z_for(s.confidence)})
+    """The median first response and median resolution tiles, both periods, in two scans.
+
+    The median's CI bounds are the order statistics at ranks floor(n/2 - z sqrt(n)/2) and ceil(1 + n/2 + z sqrt(n)/2)
+    (distribution-free, normal approximation of the binomial ranks). The ranks depend on each group's n, so the
+    first query counts (and gives the medians), the second reads those ranks with quantile_disc.
+    """
+    counted = query(conn, "overview_duration_counts", params)
+    counts = {(str(r["metric"]), str(r["period"])): r for r in _records(counted)}
+    z = stats.z_for(s.confidence)
+    positions: list[float] = []
+    rank_at: dict[tuple[str, str], tuple[int, int]] = {}
+    for key, rec in counts.items():
+        n = _int(rec, "completed")
+        if key[1] == "both" or n == 0:
+            continue
+        low = max(1, math.floor(n / 2 - z * math.sqrt(n) / 2))
+        high = min(n, math.ceil(1 + n / 2 + z * math.sqrt(n) / 2))
+        rank_at[key] = (len(positions), len(positions) + 1)
+        # quantile_disc reads 0-based index round((n - 1) q): rank r is q = (r - 1) / (n - 1)
+        positions += [(low - 1) / max(n - 1, 1), (high - 1) / max(n - 1, 1)]
+    pooled = {m: float(rec["median_hours"]) for (m, period), rec in counts.items()
+              if period == "both" and rec["median_hours"] is not None and not pd.isna(rec["median_hours"])}
+    frame = query(conn, "overview_durations", {**params, "positions": positions or [0.0], "pooled_medians": pooled})
     recs = {(str(r["metric"]), str(r["period"])): r for r in _records(frame)}
-    return [_duration(recs[(metric, "current")], recs[(metric, "previous")], metric, label, s)
-            for metric, label in (("first_response", "Median first response"), ("resolution", "Median resolution"))]
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for metric, _label in _DURATIONS:
+        for period in ("current", "previous"):
+            rec, count = recs.get((metric, period), {}), counts.get((metric, period), {})
+            bounds = rec.get("ci_bounds")
+            low_i, high_i = rank_at.get((metric, period), (None, None))
+            rows[(metric, period)] = {
+                **rec, "completed": _int(count, "completed"), "median_hours": count.get("median_hours"),
+                "median_ci_low": None if low_i is None or bounds is None else bounds[low_i],
+                "median_ci_high": None if high_i is None or bounds is None else bounds[high_i],
+            }
+    return [_duration(rows[(metric, "current")], rows[(metric, "previous")], metric, label, s)
+            for metric, label in _DURATIONS]
 
 
 def _duration(cur: dict[str, Any], prev: dict[str, Any], metric: str, label: str, s: Settings) -> dict[str, Any]:

@@ -1,8 +1,10 @@
--- grain: one row per metric ('first_response': created -> first agent reply, 'resolution': created -> last solved)
--- x period ('current', 'previous') for tickets created in the period, both metrics from one scan.
--- Completed tickets give the median (with a distribution-free order-statistic CI, normal approximation
--- of the binomial ranks, $z) and p90; tickets still waiting are counted as censored, never as zero.
--- above_pooled feeds Mood's median test between the two periods.
+-- grain: one row per metric ('first_response', 'resolution') x period ('current', 'previous') for tickets created
+-- in the period, both metrics from one scan. After overview_duration_counts:
+--   ci_bounds: the completed durations at the quantile positions $positions (quantile_disc: the order statistic at
+--     0-based index round((n - 1) q)); the caller picks each group's two CI ranks from them;
+--   above_pooled: completed durations above the metric's pooled median ($pooled_medians: metric -> hours), for
+--     Mood's median test;
+--   tickets still waiting (censored, never zero), solved or closed without a time, and ending before creation.
 WITH base AS (
     SELECT
         CASE WHEN t.created_at >= $cur_start THEN 'current' ELSE 'previous' END AS period,
@@ -17,70 +19,22 @@ WITH base AS (
       -- @include channel_filter
 ),
 ends AS (
-    SELECT period, created_at, finished, m.metric,
-           CASE m.metric WHEN 'first_response' THEN first_response_at ELSE solved_at END AS done_at
-    FROM base CROSS JOIN (VALUES ('first_response'), ('resolution')) AS m (metric)
+    SELECT m.metric, b.period, b.created_at, b.finished,
+           CASE m.metric WHEN 'first_response' THEN b.first_response_at ELSE b.solved_at END AS done_at
+    FROM base AS b CROSS JOIN (VALUES ('first_response'), ('resolution')) AS m (metric)
 ),
-done AS (
-    SELECT metric, period, date_diff('second', created_at, done_at) / 3600.0 AS hours
+timed AS (
+    SELECT *, CASE WHEN done_at >= created_at THEN date_diff('second', created_at, done_at) / 3600.0 END AS hours
     FROM ends
-    WHERE done_at IS NOT NULL AND done_at >= created_at
-),
-pooled AS (
-    SELECT metric, median(hours) AS median_hours FROM done GROUP BY metric
-),
-sorted AS (
-    -- one sort per metric and period; the median, p90 and the median's CI bounds are all read from it
-    SELECT d.metric, d.period, count(*) AS completed, list_sort(list(d.hours)) AS sorted,
-           count(*) FILTER (WHERE d.hours > p.median_hours) AS above_pooled
-    FROM done AS d JOIN pooled AS p USING (metric)
-    GROUP BY d.metric, d.period
-),
-ranked AS (
-    -- percentile_cont's linear interpolation: position 1 + q (n - 1) between its two neighbouring values;
-    -- the median CI bounds are the order statistics at ranks floor(n/2 - z sqrt(n)/2) and ceil(1 + n/2 + z sqrt(n)/2)
-    SELECT *,
-        1 + 0.5 * (completed - 1) AS pos50,
-        1 + 0.9 * (completed - 1) AS pos90,
-        CAST(greatest(1, floor(completed / 2.0 - $z * sqrt(completed) / 2.0)) AS BIGINT) AS rank_low,
-        CAST(least(completed, ceil(1 + completed / 2.0 + $z * sqrt(completed) / 2.0)) AS BIGINT) AS rank_high
-    FROM sorted
-),
-summary AS (
-    SELECT metric, period, completed, above_pooled,
-        sorted[CAST(floor(pos50) AS BIGINT)]
-            + (pos50 - floor(pos50)) * (sorted[CAST(ceil(pos50) AS BIGINT)] - sorted[CAST(floor(pos50) AS BIGINT)])
-            AS median_hours,
-        sorted[CAST(floor(pos90) AS BIGINT)]
-            + (pos90 - floor(pos90)) * (sorted[CAST(ceil(pos90) AS BIGINT)] - sorted[CAST(floor(pos90) AS BIGINT)])
-            AS p90_hours,
-        sorted[rank_low] AS median_ci_low,
-        sorted[rank_high] AS median_ci_high
-    FROM ranked
-),
-waiting AS (
-    SELECT
-        metric, period,
-        count(*) FILTER (WHERE done_at IS NULL AND NOT finished) AS still_waiting,
-        count(*) FILTER (WHERE done_at IS NULL AND finished) AS end_unknown,
-        count(*) FILTER (WHERE done_at < created_at) AS inconsistent
-    FROM ends
-    GROUP BY metric, period
 )
 SELECT
-    k.metric,
-    k.period,
-    coalesce(s.completed, 0) AS completed,
-    s.median_hours,
-    s.p90_hours,
-    s.median_ci_low,
-    s.median_ci_high,
-    coalesce(s.above_pooled, 0) AS above_pooled,
-    coalesce(w.still_waiting, 0) AS still_waiting,
-    coalesce(w.end_unknown, 0) AS end_unknown,
-    coalesce(w.inconsistent, 0) AS inconsistent
-FROM (VALUES ('first_response', 'current'), ('first_response', 'previous'), ('resolution', 'current'),
-             ('resolution', 'previous')) AS k (metric, period)
-LEFT JOIN summary AS s ON s.metric = k.metric AND s.period = k.period
-LEFT JOIN waiting AS w ON w.metric = k.metric AND w.period = k.period
-ORDER BY k.metric, k.period
+    metric,
+    period,
+    quantile_disc(hours, CAST($positions AS DOUBLE[])) AS ci_bounds,
+    count(*) FILTER (WHERE hours > CAST($pooled_medians AS MAP(VARCHAR, DOUBLE))[metric]) AS above_pooled,
+    count(*) FILTER (WHERE done_at IS NULL AND NOT finished) AS still_waiting,
+    count(*) FILTER (WHERE done_at IS NULL AND finished) AS end_unknown,
+    count(*) FILTER (WHERE done_at < created_at) AS inconsistent
+FROM timed
+GROUP BY metric, period
+ORDER BY metric, period
