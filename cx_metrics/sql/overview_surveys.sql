@@ -11,7 +11,6 @@ SELECT
     count(*) FILTER (
         WHERE r.score > r.scale_max - CASE WHEN r.scale_max - r.scale_min + 1 >= 4 THEN $top_boxes ELSE 1 END
     ) AS satisfied,
-    count(DISTINCT r.customer_id) AS customers,
     bool_or(r.scale_min = 1 AND r.scale_max = 10) AS has_one_to_ten
 FROM survey_responses AS r
 -- @include filter_customers_join(r.customer_id)
