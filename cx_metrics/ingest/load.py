@@ -146,6 +146,8 @@ def preview(
     sha256 = hashing.submit(_sha256, data)
     hashing.shutdown(wait=False)
     raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
+    digest = sha256.result()
+    del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
@@ -184,7 +186,7 @@ def preview(
         )
     main = prepared.tables[normalize.main_table(det.kind)]
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
-    return Preview(file_name, sha256.result(), raw, det, prepared, opts, sample)
+    return Preview(file_name, digest, raw, det, prepared, opts, sample)
 
 
 def _existing_import(conn: Connection, pv: Preview) -> int | None:

@@ -306,8 +306,9 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
         raise ImportRefused(f"{name} ends inside its header rows: there is nothing to import.")
     header_lines = consumed[depth - 1]
     # pyarrow parses the body; valid UTF-8 input is handed over as it is, anything else re-encoded once
+    start = 0
     if encoding in ("utf-8", "utf-8-sig"):
-        body = data[3:] if encoding == "utf-8-sig" else data
+        body, start = data, (3 if encoding == "utf-8-sig" else 0)  # read past the BOM in place, not a copy
     else:
         assert text is not None  # a non-UTF-8 file went through decode()
         body = text.encode("utf-8")
@@ -321,7 +322,7 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
     def parse(newlines_in_values: bool) -> pa.Table:
         ragged.clear()
         return pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(pa.py_buffer(body).slice(start)),
             read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
                                              invalid_row_handler=on_invalid),
@@ -345,7 +346,7 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
         raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
     # every record on its own line? then a row's line number is arithmetic; otherwise recount when needed
-    physical = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    physical = body.count(b"\n", start) + (0 if body.endswith(b"\n") else 1)
     lines_are_records = physical == header_lines + table.num_rows + len(ragged)
     if text is None and (not lines_are_records or ragged):
         text = data.decode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
