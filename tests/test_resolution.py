@@ -153,3 +153,23 @@ def test_resolution_trend_by_creation_week(tiny_conn: db.Connection) -> None:
     assert trend.loc["2025-12-29", "median_hours"] == pytest.approx(13.0)
     assert (trend.loc["2026-01-05", "completed"], trend.loc["2026-01-05", "censored"]) == (2, 2)
     assert trend.loc["2026-01-05", "km_median_hours"] == pytest.approx(24.0)
+
+
+def test_drawn_survival_curves_are_thinned_within_a_fifth_of_a_point() -> None:
+    """Every step of the exact curve is within STEP_RESOLUTION of the drawn (thinned) step curve."""
+    import numpy as np
+
+    from cx_metrics import charts
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    surv = np.cumprod(1 - rng.uniform(0, 0.002, n))
+    frame = pd.DataFrame({"group": "all", "hours": np.sort(rng.uniform(0, 500, n)), "still_waiting": surv,
+                          "ci_low": surv * 0.97, "ci_high": np.minimum(1, surv * 1.03), "at_risk": np.arange(n, 0, -1)})
+    thin = charts.thin_steps(frame)
+    assert len(thin) < n / 3
+    assert thin.index[0] == frame.index[0] and thin.index[-1] == frame.index[-1]
+    drawn = np.searchsorted(thin["hours"].to_numpy(), frame["hours"].to_numpy(), side="right") - 1
+    for col in ("still_waiting", "ci_low", "ci_high"):
+        error = np.abs(thin[col].to_numpy()[drawn] - frame[col].to_numpy())
+        assert error.max() < charts.STEP_RESOLUTION
