@@ -85,7 +85,10 @@ def build(path: Path, csv: Path, tickets: int) -> dict[str, float]:
                 cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
                 cur.unregister("incoming")
             cur.close()
-        zendesk_tickets(data).to_csv(csv, index=False, header=(i == 0), mode="w" if i == 0 else "a")
+        export = zendesk_tickets(data)
+        if i:  # Zendesk ids are numbers: chunk i's "k{i}-123" becomes 123 + i x 100,000,000 in the export
+            export["Id"] = (export["Id"].str.removeprefix(f"k{i}-").astype("int64") + i * 100_000_000).astype(str)
+        export.to_csv(csv, index=False, header=(i == 0), mode="w" if i == 0 else "a")
         total += len(data.tickets)
         del data
     conn.execute("CHECKPOINT")

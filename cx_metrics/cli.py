@@ -415,6 +415,7 @@ def _cmd_info(settings: Settings) -> int:
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.ingest import load as ingest
+    from cx_metrics.ingest import parts
     from cx_metrics.ingest.limits import Limits
     from cx_metrics.ingest.normalize import Options
 
@@ -427,12 +428,23 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, json.JSONDecodeError) as exc:
             raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
     options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone)
-    conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists())
+    limits = Limits.from_megabytes(settings.max_upload_mb, settings.max_columns)
+    # a large CSV is imported in parts inside one transaction (a dry run rolls it back, so it needs write access)
+    large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
+    conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists() and not large)
     try:
-        pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
-                            sheet=args.sheet, conn=conn,
-                            limits=Limits.from_megabytes(settings.max_upload_mb, settings.max_columns))
-        result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
+        outcome = None
+        if large:
+            outcome = parts.import_in_parts(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
+                                            options=options, dry_run=args.dry_run, save_mapping=args.save_mapping,
+                                            limits=limits)
+        if outcome is None:
+            pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
+                                sheet=args.sheet, conn=conn, limits=limits)
+            result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
+            rejects = pv.rejects()
+        else:
+            result, rejects = outcome
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}
@@ -442,7 +454,6 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in summary.items():
             if value not in (None, [], {}):
                 print(f"{key:>16}: {value}")
-        rejects = pv.rejects()
         if len(rejects):
             print(f"\nfirst rejected lines (of {len(rejects):,}):")
             _emit(rejects.head(10), "table")

@@ -377,6 +377,7 @@ def test_duplicate_ids_in_one_file_keep_the_newest_and_report_the_rest(conn: db.
     (["7", "007"], 2, 0),             # one number, two distinct ids: both kept
     (["A-1", "A-2", "A-1"], 2, 1),    # text ids (Jira keys)
     (["10", "9", "", "10"], 2, 2),    # a missing id is its own reject, the repeat another
+    ([" 7", "7"], 1, 1),              # the same id once trimmed
 ])
 def test_repeated_ids_are_found_whatever_their_shape(conn: db.Connection, ids: list[str], loaded: int,
                                                      rejected: int) -> None:

@@ -189,11 +189,11 @@ def preview(
     return Preview(file_name, digest, raw, det, prepared, opts, sample)
 
 
-def _existing_import(conn: Connection, pv: Preview) -> int | None:
+def _existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:
     row = conn.cursor().execute(
         "SELECT import_id FROM imports WHERE sha256 = ? AND kind = ? AND vendor = ? AND status = 'loaded' "
         "AND coalesce(json_extract_string(options, '$.source'), '') = ? ORDER BY import_id LIMIT 1",
-        [pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.prepared.source],
+        [sha256, kind, vendor, source],
     ).fetchone()
     return int(row[0]) if row else None
 
@@ -232,16 +232,30 @@ def _arrow(frame: pa.Table | pd.DataFrame) -> pa.Table:
     return frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_id: int) -> tuple[int, int]:
-    """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions. Returns (loaded, replaced)."""
+def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_id: int, *,
+           append_only: bool = False) -> tuple[int, int]:
+    """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions. Returns (loaded, replaced).
+
+    ``append_only``: the caller knows no stored row can share a key with these (a source with no stored rows).
+    """
     if frame.num_rows == 0:
         return 0, 0
+    cur.register("incoming_rows", frame)
+    try:
+        return _write_from(cur, table, "incoming_rows", frame.column_names, import_id, append_only=append_only)
+    finally:
+        cur.unregister("incoming_rows")
+
+
+def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, columns: list[str],
+                import_id: int, *, append_only: bool = False) -> tuple[int, int]:
+    """:func:`_write` from a relation (a registered Arrow table or a staging table) with ``columns``."""
     schema = _columns(cur, table)
-    cols = [c for c in frame.column_names if c in schema]
-    incoming = frame.select(cols).append_column("import_id", pa.array([import_id] * frame.num_rows, pa.int32()))
-    cur.register("incoming", incoming)
+    cols = [c for c in columns if c in schema]
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {', '.join(_q(c) for c in cols)}, "  # noqa: S608
+                f"CAST({int(import_id)} AS INTEGER) AS import_id FROM {_q(relation)}")
     col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
-    keys = KEYS[table]
+    keys = None if append_only else KEYS[table]
     replaced = 0
     try:
         if keys:
@@ -275,7 +289,7 @@ def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_i
         loaded = int(cur.execute(
             f"SELECT count(*) FROM {_q(table)} WHERE import_id = ?", [import_id]).fetchall()[0][0])  # noqa: S608
     finally:
-        cur.unregister("incoming")
+        cur.execute("DROP VIEW IF EXISTS incoming")
     return loaded, replaced
 
 
@@ -305,71 +319,98 @@ def load(
     """
     report = progress or (lambda fraction, message: None)
     summary = pv.summary()
-    existing = _existing_import(conn, pv)
+    existing = _existing_import(conn, pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.prepared.source)
     if existing is not None:
         return ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing)
     if dry_run:
         return ImportResult(None, "dry run", summary, pv.prepared.rows_loadable, summary["rows_rejected"])
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rejects = pv.rejects()
-    loaded_main, replaced_total = 0, 0
-    main = normalize.main_table(pv.prepared.kind)
+    started = _now()
     with transaction(conn) as cur:
-        row = cur.execute(
-            "INSERT INTO imports (file_name, sha256, kind, vendor, confidence, mapping, options, rows_read, actor, "
-            "started_at, status, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?) RETURNING import_id",
-            [pv.file_name, pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.detection.confidence,
-             json.dumps(pv.detection.mapping), json.dumps({"source": pv.prepared.source,
-                                                          "day_first": pv.options.day_first,
-                                                          "sheet": pv.raw.sheet}),
-             pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
-        ).fetchall()
-        import_id = int(row[0][0])
-        tables = list(pv.prepared.tables.items())
-        for step, (table, frame) in enumerate(tables):
-            keys = KEYS[table]
-            if keys and isinstance(frame, pd.DataFrame) and not frame.empty:
-                frame, dups = _dedupe_in_file(frame, keys, pv)  # SQL-prepared tables are deduplicated already
-                if table == main:
-                    rejects = pd.concat([rejects, dups], ignore_index=True)
-            arrow = _arrow(frame)
-            report(step / (len(tables) + 1), f"writing {arrow.num_rows:,} rows to {table}")
-            loaded, replaced = _write(cur, table, arrow, import_id)
-            replaced_total += replaced
-            if table == main:
-                loaded_main = loaded
-        if pv.prepared.kind == "surveys":
-            loaded_main = int(cur.execute(
-                "SELECT count(DISTINCT response_id) FROM (SELECT response_id FROM survey_responses WHERE import_id = ? "
-                "UNION ALL SELECT response_id FROM survey_answers WHERE import_id = ?)", [import_id, import_id],
-            ).fetchall()[0][0])
-        _link_customers_by_email(cur, import_id)
-        if pv.prepared.kind in ("tickets", "ticket_events"):
-            _derive_from_events(cur)
-        if len(rejects):
-            cur.register("rejects_in", rejects.assign(import_id=import_id))
-            cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
-                        "SELECT import_id, line, field, reason, raw FROM rejects_in")
-            cur.unregister("rejects_in")
-        cur.execute(
-            "UPDATE imports SET rows_loaded = ?, rows_rejected = ?, finished_at = ?, status = 'loaded' "
-            "WHERE import_id = ?",
-            [loaded_main, len(rejects), dt.datetime.now(dt.UTC).replace(tzinfo=None), import_id],
-        )
-        if save_mapping:
-            cur.execute(
-                "INSERT OR REPLACE INTO import_mappings VALUES (?, ?, ?, ?, ?, ?)",
-                [pv.prepared.source, pv.prepared.kind, pv.prepared.vendor, json.dumps(pv.detection.mapping),
-                 json.dumps({"day_first": pv.options.day_first}), started],
-            )
-        report(len(tables) / (len(tables) + 1), "recording rejects and committing")
-        audit.record(cur, actor, "import", {"import_id": import_id, "file": pv.file_name, "kind": pv.prepared.kind,
-                                            "vendor": pv.prepared.vendor, "rows_loaded": loaded_main,
-                                            "rows_rejected": len(rejects)})
-        bump_data_version(cur)
+        import_id = _open_import(cur, pv, pv.sha256, actor, started)
+        loaded_main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0)
+        report(0.95, "recording rejects and committing")
+        _close_import(cur, pv, import_id, loaded_main, rejects, actor, started, save_mapping=save_mapping)
     report(1.0, "done")
     summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
     return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor: str, started: dt.datetime) -> int:
+    """The import's record, status 'loading' until :func:`_close_import`; returns its id."""
+    row = cur.execute(
+        "INSERT INTO imports (file_name, sha256, kind, vendor, confidence, mapping, options, rows_read, actor, "
+        "started_at, status, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?) RETURNING import_id",
+        [pv.file_name, sha256, pv.prepared.kind, pv.prepared.vendor, pv.detection.confidence,
+         json.dumps(pv.detection.mapping), json.dumps({"source": pv.prepared.source,
+                                                      "day_first": pv.options.day_first,
+                                                      "sheet": pv.raw.sheet}),
+         pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
+    ).fetchall()
+    return int(row[0][0])
+
+
+def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
+                   report: Callable[[float, str], None], start: float, share: float,
+                   append_only: bool = False) -> tuple[int, int, pd.DataFrame]:
+    """Write a preview's tables; (rows of the main table loaded, versions replaced, rejects with lines).
+
+    ``append_only``: nothing stored can share a key with these rows (see :func:`_write`).
+    """
+    rejects = pv.rejects()
+    loaded_main, replaced_total = 0, 0
+    main = normalize.main_table(pv.prepared.kind)
+    tables = list(pv.prepared.tables.items())
+    for step, (table, frame) in enumerate(tables):
+        keys = KEYS[table]
+        if keys and isinstance(frame, pd.DataFrame) and not frame.empty:
+            frame, dups = _dedupe_in_file(frame, keys, pv)  # SQL-prepared tables are deduplicated already
+            if table == main:
+                rejects = pd.concat([rejects, dups], ignore_index=True)
+        arrow = _arrow(frame)
+        report(start + share * step / len(tables), f"writing {arrow.num_rows:,} rows to {table}")
+        loaded, replaced = _write(cur, table, arrow, import_id, append_only=append_only)
+        replaced_total += replaced
+        if table == main:
+            loaded_main = loaded
+    if pv.prepared.kind == "surveys":
+        loaded_main = int(cur.execute(
+            "SELECT count(DISTINCT response_id) FROM (SELECT response_id FROM survey_responses WHERE import_id = ? "
+            "UNION ALL SELECT response_id FROM survey_answers WHERE import_id = ?)", [import_id, import_id],
+        ).fetchall()[0][0])
+    return loaded_main, replaced_total, rejects
+
+
+def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, loaded_main: int,
+                  rejects: pd.DataFrame, actor: str, started: dt.datetime, *, save_mapping: bool = False,
+                  rows_read: int | None = None, warnings: list[str] | None = None) -> None:
+    """Derived links and times, the rejects, the import's record, the audit entry and the data version."""
+    _link_customers_by_email(cur, import_id)
+    if pv.prepared.kind in ("tickets", "ticket_events"):
+        _derive_from_events(cur)
+    if len(rejects):
+        cur.register("rejects_in", rejects.assign(import_id=import_id))
+        cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
+                    "SELECT import_id, line, field, reason, raw FROM rejects_in")
+        cur.unregister("rejects_in")
+    cur.execute(
+        "UPDATE imports SET rows_loaded = ?, rows_rejected = ?, finished_at = ?, status = 'loaded', "
+        "rows_read = coalesce(?, rows_read), warnings = coalesce(?, warnings) WHERE import_id = ?",
+        [loaded_main, len(rejects), _now(), rows_read, None if warnings is None else json.dumps(warnings), import_id],
+    )
+    if save_mapping:
+        cur.execute(
+            "INSERT OR REPLACE INTO import_mappings VALUES (?, ?, ?, ?, ?, ?)",
+            [pv.prepared.source, pv.prepared.kind, pv.prepared.vendor, json.dumps(pv.detection.mapping),
+             json.dumps({"day_first": pv.options.day_first}), started],
+        )
+    audit.record(cur, actor, "import", {"import_id": import_id, "file": pv.file_name, "kind": pv.prepared.kind,
+                                        "vendor": pv.prepared.vendor, "rows_loaded": loaded_main,
+                                        "rows_rejected": len(rejects)})
+    bump_data_version(cur)
 
 
 def _derive_from_events(cur: duckdb.DuckDBPyConnection) -> None:

@@ -38,6 +38,7 @@ class Options:
     keep_pii: bool = False  # store emails/names in clear (default: hashed or dropped)
     reference_date: pd.Timestamp | None = None  # for ages -> birth years (default: today)
     timezone: str = "UTC"  # zone of times written without an offset (Zendesk UI exports use the account's)
+    keep_rows: bool = False  # internal: the main table keeps `_row`, each row's data row in the file (parts)
 
     def __post_init__(self) -> None:
         try:
@@ -317,7 +318,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     ]
     sla = {name: qy.duration(name) for name in ("sla_first_response", "sla_resolution") if qy.has(name)}
     outputs += [(f"_sla_{name}", expr) for name, expr in sla.items()]
-    result = sqlprep.run(qy, outputs, key="ticket_id", newest="updated_at")
+    result = sqlprep.run(qy, outputs, key="ticket_id", newest="updated_at", keep_row=opts.keep_rows)
     good = result.good
     stats = sqlprep.aggregate(good, """
         SELECT count(*) FILTER (WHERE created_at IS NULL),
@@ -335,7 +336,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         breached = int(pc.sum(pc.less(good[f"_sla_{name}"], 0)).as_py() or 0)
         warnings.append(f"{det.mapping[name]!r}: {breached:,} tickets breached this SLA (negative remaining time); "
                         "the values are kept in the ticket attributes.")
-    good = good.select(TICKET_COLUMNS)
+    good = good.select(TICKET_COLUMNS + (["_row"] if opts.keep_rows else []))
     tables: dict[str, Any] = {"tickets": good}
     if offered:
         warnings.append(f"{offered:,} tickets were offered a satisfaction survey without an answer: they count for "
@@ -378,7 +379,8 @@ def prepare_events(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     qy.reject(f"{occurred} IS NULL", "no change time", det.mapping.get("occurred_at"), None)
     source = opts.source or "zendesk"
     result = sqlprep.run(qy, [("source", qy.p(source)), ("ticket_id", ticket_id), ("occurred_at", occurred),
-                              ("field", field_name), ("value", qy.text("value")), ("actor", qy.text("actor"))])
+                              ("field", field_name), ("value", qy.text("value")), ("actor", qy.text("actor"))],
+                         keep_row=opts.keep_rows)
     return Prepared("ticket_events", det.vendor, source, {"ticket_events": result.good}, result.rejects, warnings,
                     raw.num_rows, sqlprep.date_span(result.good, "occurred_at"), qy.formats, qy.ambiguous)
 
@@ -416,7 +418,7 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         ("email_hash", f"CASE WHEN {email} IS NULL THEN NULL ELSE sha256(lower({email})) END"),
         ("attributes", qy.attributes(opts.keep_pii, PII_HINTS)),
     ]
-    result = sqlprep.run(qy, outputs, key="customer_id")
+    result = sqlprep.run(qy, outputs, key="customer_id", keep_row=opts.keep_rows)
     good = result.good
     (undated_churn,) = sqlprep.aggregate(good, "SELECT count(*) FILTER (WHERE status = 'churned' "
                                                "AND churned_at IS NULL) FROM t")
@@ -436,7 +438,8 @@ def prepare_activity(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     qy.reject(f"{customer_id} IS NULL", "no customer id", det.mapping.get("customer_id"), None)
     qy.reject(f"{occurred} IS NULL", "no event time", det.mapping.get("occurred_at"), None)
     result = sqlprep.run(qy, [("customer_id", customer_id), ("occurred_at", occurred),
-                              ("kind", f"coalesce({qy.text('kind')}, 'activity')"), ("amount", qy.number("amount"))])
+                              ("kind", f"coalesce({qy.text('kind')}, 'activity')"), ("amount", qy.number("amount"))],
+                         keep_row=opts.keep_rows)
     return Prepared("activity", det.vendor, source_name(det, opts), {"customer_activity": result.good},
                     result.rejects, warnings, raw.num_rows, sqlprep.date_span(result.good, "occurred_at"),
                     qy.formats, qy.ambiguous)

@@ -249,24 +249,30 @@ class Query:
         """
 
     def has_duplicates(self, key: str) -> bool:
-        """Whether the file repeats an id (cheap, on the raw column): only then is ranking needed."""
+        """Whether the file repeats an id (as cleaned: " 7" is "7"; missing ids are no repeat): only then is
+        ranking needed."""
         column = self.det.mapping.get(key)
         if column is None or column not in self.raw.columns:
             return False
-        ids = self.raw.table[column]
-        present = len(ids) - ids.null_count
-        if ids.null_count == 0:
-            try:  # numeric ids (most vendors): sorting integers is several times cheaper than hashing strings
-                numbers = pc.cast(ids, pa.int64()).to_numpy()
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-            else:
-                if bool(np.all(numbers[1:] > numbers[:-1])):  # strictly increasing, as exports usually are
-                    return False
-                # "7" and "007" are one number but two ids: a repeat here only means the ranking runs
-                ordered = np.sort(numbers)
-                return bool(np.any(ordered[1:] == ordered[:-1]))
-        return bool(pc.count_distinct(ids, mode="only_valid").as_py() < present)
+        return has_repeats(clean_cells(self.raw.table[column]))
+
+
+def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether a column of ids repeats a (non-null) value."""
+    if ids.null_count:
+        ids = pc.drop_null(ids)
+    present = len(ids)
+    try:  # numeric ids (most vendors): sorting integers is several times cheaper than hashing strings
+        numbers = pc.cast(ids, pa.int64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    else:
+        if bool(np.all(numbers[1:] > numbers[:-1])):  # strictly increasing, as exports usually are
+            return False
+        # "7" and "007" are one number but two ids: a repeat here only means the ranking runs
+        ordered = np.sort(numbers)
+        return bool(np.any(ordered[1:] == ordered[:-1]))
+    return bool(pc.count_distinct(ids, mode="only_valid").as_py() < present)
 
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -332,8 +338,11 @@ class Result:
 
 
 def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
-        newest: str | None = None) -> Result:
-    """Execute the query on the raw table; split loadable rows from rejects."""
+        newest: str | None = None, keep_row: bool = False) -> Result:
+    """Execute the query on the raw table; split loadable rows from rejects.
+
+    ``keep_row``: the loadable rows keep ``_row``, their 0-based data row in the file (imports in parts use it).
+    """
     table = _input_table(query)
     if key is not None and not query.has_duplicates(key):
         key = None  # no repeated id: no ranking (and no sort) needed
@@ -350,7 +359,7 @@ def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
         bad, good = result.filter(bad_mask), result.filter(pc.invert(bad_mask))
     else:  # nothing rejected: no copy
         bad, good = result.slice(0, 0), result
-    good = good.drop_columns(["_row", "_reason", "_field", "_value"])
+    good = good.drop_columns(["_reason", "_field", "_value"] if keep_row else ["_row", "_reason", "_field", "_value"])
     rejects = pd.DataFrame({
         "row": bad["_row"].to_numpy(),
         "field": bad["_field"].to_pylist(),

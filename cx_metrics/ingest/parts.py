@@ -1,0 +1,329 @@
+"""Large CSV exports imported in parts, in one transaction, with bounded memory.
+
+A file read whole needs about eight times its size in memory (cells, cleaned cells, typed rows, the insert), so a
+2 GB export of 10M tickets would need ~17 GB. Above :data:`PART_BYTES`, a UTF-8 CSV is cut at record boundaries
+(a line break outside quotes: an even number of quote characters since the previous cut, RFC 4180) into parts of
+about that size. Each part is read, detected as the first part was (kind, vendor, mapping, day order), checked and
+normalised like any file, and its rows go to staging tables inside the import's transaction, so only one part's
+working set is in memory. Once every part is staged, ids repeated across parts are resolved exactly as within a
+file (the newest version by the source's update time, else the later line, wins; the others are rejects with their
+line), and the staged rows are written. A failure anywhere rolls everything back; undo removes the import whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from cx_metrics.db import Connection, transaction
+from cx_metrics.ingest import load as single
+from cx_metrics.ingest import normalize, reader, sqlprep
+from cx_metrics.ingest.limits import Limits, check_size
+
+#: CSV files larger than this are imported in parts of about this size (bytes)
+PART_BYTES = 256 << 20
+_PART_KINDS = {"tickets", "customers", "ticket_events", "activity"}
+_DUPLICATE = "duplicate id in this file; the newer row of the same id was kept"
+
+
+def cut_points(data: bytes | mmap.mmap, part_bytes: int) -> list[int]:
+    """Byte offsets where parts start: 0, then the first record boundary past each ``part_bytes`` of data."""
+    points = [0]
+    quoted = data.find(b'"') >= 0
+    while points[-1] + part_bytes < len(data):
+        cut = data.find(b"\n", points[-1] + part_bytes)
+        # a line break inside a quoted value leaves an odd number of quotes since the previous cut
+        while quoted and cut >= 0 and data[points[-1]:cut].count(b'"') % 2:
+            cut = data.find(b"\n", cut + 1)
+        if cut < 0 or cut + 1 >= len(data):
+            break
+        points.append(cut + 1)
+    return points
+
+
+@dataclass
+class _Part:
+    preview: single.Preview
+    line_offset: int  # physical lines of the file before this part's first data line, beyond the header
+
+
+def _nth_line_end(data: bytes, lines: int) -> int:
+    """Offset just past the ``lines``-th line break (the end of the header rows)."""
+    pos = 0
+    for _ in range(lines):
+        pos = data.find(b"\n", pos) + 1
+    return pos
+
+
+def import_in_parts(
+    conn: Connection,
+    path: Path,
+    *,
+    kind: str | None = None,
+    vendor: str | None = None,
+    mapping: dict[str, str] | None = None,
+    options: normalize.Options | None = None,
+    actor: str = "cli",
+    dry_run: bool = False,
+    save_mapping: bool = False,
+    limits: Limits | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    part_bytes: int | None = None,
+) -> tuple[single.ImportResult, pd.DataFrame] | None:
+    """Import a large CSV in parts; (result, rejects). None when the file is small or not a UTF-8 CSV of tickets,
+    customers, ticket events or activity: the caller then previews and loads it whole."""
+    size = part_bytes or PART_BYTES
+    check_size(path.stat().st_size, path.name, limits or Limits())
+    if path.stat().st_size <= size:
+        return None
+    opts = replace(options or normalize.Options(), keep_rows=True)
+    with path.open("rb") as handle:
+        # cuts and line counts through a transient mapping; the hash and the parts through plain reads, so at most
+        # one part (and never the whole file) is held in memory
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data[:2] == b"PK" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                return None  # a workbook or UTF-16: one piece
+            cuts = cut_points(data, size)
+            ends = [*cuts[1:], len(data)]
+            lines_before = [0]  # physical lines of the file before each part
+            for start, end in zip(cuts[:-1], ends[:-1], strict=True):
+                lines_before.append(lines_before[-1] + data[start:end].count(b"\n"))
+        if len(cuts) == 1:
+            return None
+        digest = hashlib.sha256()
+        while chunk := handle.read(16 << 20):
+            digest.update(chunk)
+        handle.seek(0)
+        first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
+                               options=opts, conn=conn, limits=limits)
+        if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
+                or first.prepared.kind not in _PART_KINDS):
+            return None
+        header_lines = first.raw.first_data_line - 1
+        handle.seek(0)
+        head = handle.read(min(ends[0], 1 << 24))
+        header = head[: _nth_line_end(head, header_lines)]
+        offsets = [max(0, n - header_lines) for n in lines_before]
+        repeats = _ids_repeat(path, first)
+        return _import(conn, path, handle, first, header, list(zip(cuts, ends, offsets, strict=True)),
+                       digest.hexdigest(), opts, repeats, actor=actor, dry_run=dry_run, save_mapping=save_mapping,
+                       limits=limits, progress=progress)
+
+
+def _ids_repeat(path: Path, first: single.Preview) -> bool:
+    """Whether the whole file repeats an id (its id column alone, parsed as the first part was). Without repeats,
+    each part is written straight to its tables; with them, parts are staged so the newest version can win."""
+    keys = single.KEYS[normalize.main_table(first.prepared.kind)]
+    column = first.detection.mapping.get(keys[-1]) if keys else None
+    if column is None:
+        return False
+    raw = first.raw
+
+    def ids(newlines_in_values: bool) -> pa.ChunkedArray:
+        return pacsv.read_csv(
+            str(path),
+            read_options=pacsv.ReadOptions(skip_rows=raw.first_data_line - 1, column_names=raw.columns,
+                                           block_size=reader.BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=raw.delimiter or ",", newlines_in_values=newlines_in_values,
+                                             invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )[column]
+
+    try:  # as the reader does: blocks cut at any line break, quotes tracked only if a cut falls inside one
+        values = ids(newlines_in_values=False)
+    except pa.ArrowInvalid as exc:
+        if "out of sync with chunker" not in str(exc):
+            raise
+        values = ids(newlines_in_values=True)
+    return sqlprep.has_repeats(sqlprep.clean_cells(values))
+
+
+class _DryRun(Exception):
+    """Raised inside the import's transaction to roll a dry run back."""
+
+
+def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, header: bytes,
+            spans: list[tuple[int, int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
+            dry_run: bool,
+            save_mapping: bool, limits: Limits | None,
+            progress: Callable[[float, str], None] | None) -> tuple[single.ImportResult, pd.DataFrame]:
+    report = progress or (lambda fraction, message: None)
+    det, prepared = first.detection, first.prepared
+    day_first = opts.day_first if opts.day_first is not None else sqlprep.file_day_first(first.raw, det)
+    fixed = replace(first.options, day_first=day_first, keep_rows=True)
+    summary = {**first.summary(), "parts": len(spans)}
+    empty = pd.DataFrame(columns=["line", "field", "reason", "raw"])
+    existing = single._existing_import(conn, sha256, prepared.kind, prepared.vendor, prepared.source)
+    if existing is not None:
+        return single.ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing), empty
+    started = single._now()
+    main = normalize.main_table(prepared.kind)
+    totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "spans": []}
+    rejects: list[pd.DataFrame] = [empty]
+    result: single.ImportResult | None = None
+    all_rejects = empty
+    try:
+        with transaction(conn) as cur:
+            import_id = single._open_import(cur, first, sha256, actor, started)
+            stage = f"import_stage_{import_id}_"
+            # no repeated id and nothing stored from this source: every part is a plain append
+            fresh = not repeats and not _source_has_rows(cur, main, prepared.source)
+            for i, (start, end, offset) in enumerate(spans):
+                report(0.9 * i / len(spans), f"part {i + 1} of {len(spans)}: reading and checking")
+                if i == 0:
+                    part = _Part(first, 0)
+                else:
+                    handle.seek(start)
+                    pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
+                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits)
+                    part = _Part(pv, offset)
+                if repeats:
+                    rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
+                else:
+                    _, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
+                                                                   0.9 * i / len(spans), 0.9 / len(spans),
+                                                                   append_only=fresh)
+                    rejects.append(_shift_lines(part_rejects, part.line_offset))
+                p = part.preview.prepared
+                totals["rows_read"] += p.rows_read
+                totals["warnings"] += [w for w in p.warnings if w not in totals["warnings"]]
+                if p.date_range:
+                    totals["spans"].append(p.date_range)
+                p.tables = {}  # written: only the part's metadata is needed from here on
+                part.preview.raw.table = part.preview.raw.table.slice(0, 0)
+                del part, p
+                pa.default_memory_pool().release_unused()  # hand the part's buffers back to the system
+            if repeats:
+                report(0.92, "resolving ids repeated across parts")
+                rejects.append(_resolve_repeats(cur, stage, main, prepared.kind, det.mapping, path))
+            all_rejects = pd.concat([r for r in rejects if len(r)] or [empty], ignore_index=True)
+            all_rejects = all_rejects.sort_values("line", na_position="last", ignore_index=True)
+            for table in [t for t in single.KEYS if _exists(cur, stage + t)]:
+                report(0.95, f"writing {table}")
+                single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                cur.execute(f"DROP TABLE {stage + table}")
+            loaded_main = int(cur.execute(f"SELECT count(*) FROM {main} WHERE import_id = ?",  # noqa: S608
+                                          [import_id]).fetchall()[0][0])
+            single._close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
+                                 save_mapping=save_mapping, rows_read=totals["rows_read"],
+                                 warnings=totals["warnings"])
+            dates = totals["spans"]
+            summary.update(
+                rows_read=totals["rows_read"], rows_loadable=loaded_main, rows_loaded=loaded_main,
+                rows_rejected=len(all_rejects), warnings=totals["warnings"],
+                date_range=[str(min(d[0] for d in dates)), str(max(d[1] for d in dates))] if dates else None,
+                import_id=None if dry_run else import_id)
+            if dry_run:
+                result = single.ImportResult(None, "dry run", summary, loaded_main, len(all_rejects))
+                raise _DryRun
+            result = single.ImportResult(import_id, "loaded", summary, loaded_main, len(all_rejects))
+    except _DryRun:
+        pass
+    report(1.0, "done")
+    assert result is not None
+    return result, all_rejects
+
+
+def _source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> bool:
+    if main not in ("tickets", "ticket_events"):
+        return bool(cur.execute(f"SELECT count(*) > 0 FROM {main}").fetchall()[0][0])  # noqa: S608
+    return bool(cur.execute(f"SELECT count(*) > 0 FROM {main} WHERE source = ?",  # noqa: S608
+                            [source]).fetchall()[0][0])
+
+
+def _shift_lines(rejects: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """A part's rejects with their lines counted from the top of the file."""
+    return rejects.assign(line=rejects["line"].map(lambda v: None if pd.isna(v) else int(v) + offset))
+
+
+def _columns_of(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in cur.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, stage: str, part: _Part, index: int,
+           report: Callable[[float, str], None], start: float, share: float) -> pd.DataFrame:
+    """Stage one part's rows (with ``_part`` and, in the main table, ``_line``) in tables ``stage + table``; its
+    rejects with their lines in the file. The staging tables are ordinary tables inside the import's transaction,
+    so DuckDB writes large parts straight to disk instead of holding them in memory; they are dropped before the
+    commit (and vanish with a rollback)."""
+    pv = part.preview
+    rejects = _shift_lines(pv.rejects(), part.line_offset)
+    main = normalize.main_table(pv.prepared.kind)
+    for table, frame in pv.prepared.tables.items():
+        arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+        arrow = arrow.append_column("_part", pa.array(np.full(arrow.num_rows, index, dtype=np.int32)))
+        if table == main:
+            rows = arrow["_row"].to_numpy()
+            raw = pv.raw
+            if raw.lines_are_records:
+                lines = raw.first_data_line + rows
+            else:
+                starts = np.asarray(raw._line_starts(), dtype=np.int64)
+                lines = starts[rows]
+            arrow = arrow.append_column("_line", pa.array(lines + part.line_offset, pa.int64()))
+        report(start + share / 2, f"part {index + 1}: staging {arrow.num_rows:,} rows of {table}")
+        cur.register("part_rows", arrow)  # stage + table: our own names (the import id, load.KEYS)
+        if _exists(cur, stage + table):
+            cur.execute(f"INSERT INTO {stage + table} BY NAME SELECT * FROM part_rows")  # noqa: S608
+        else:
+            cur.execute(f"CREATE TABLE {stage + table} AS SELECT * FROM part_rows")  # noqa: S608
+        cur.unregister("part_rows")
+    return rejects
+
+
+def _resolve_repeats(cur: duckdb.DuckDBPyConnection, stage: str, main: str, kind: str, mapping: dict[str, str],
+                     path: Path) -> pd.DataFrame:
+    """Ids repeated across parts: keep the newest version (by update time, else the later line); the others become
+    rejects with their line and raw text, and leave the staging tables (with the ratings their tickets carried)."""
+    keys = single.KEYS[main]
+    empty = pd.DataFrame(columns=["line", "field", "reason", "raw"])
+    if not keys:
+        return empty
+    staged = set(_columns_of(cur, stage + main))
+    newest = "updated_at DESC NULLS LAST, " if "updated_at" in staged else ""
+    key_list = ", ".join(keys)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE part_losers AS SELECT {key_list}, _part, _line FROM ("  # noqa: S608
+        f"SELECT {key_list}, _part, _line, row_number() OVER (PARTITION BY {key_list} "
+        f"ORDER BY {newest}_line DESC) AS rank FROM {stage + main}) WHERE rank > 1")
+    losers = cur.execute("SELECT _line FROM part_losers ORDER BY _line").fetchall()
+    if not losers:
+        return empty
+    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM l.{k}" for k in keys)
+    cur.execute(f"DELETE FROM {stage + main} s WHERE EXISTS (SELECT 1 FROM part_losers l "  # noqa: S608
+                f"WHERE {match} AND s._part = l._part)")
+    if kind == "tickets" and _exists(cur, stage + "survey_responses"):  # the ratings the dropped versions carried
+        cur.execute(f"DELETE FROM {stage}survey_responses s WHERE EXISTS (SELECT 1 FROM part_losers l "  # noqa: S608
+                    "WHERE s.source = l.source AND s.ticket_id = l.ticket_id AND s._part = l._part)")
+    lines = [int(r[0]) for r in losers]
+    field = mapping.get(keys[-1], keys[-1])
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        text = _lines_text(data, lines)
+    return pd.DataFrame({"line": lines, "field": field, "reason": _DUPLICATE, "raw": text})
+
+
+def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+
+
+def _lines_text(data: bytes | mmap.mmap, lines: list[int]) -> list[str]:
+    """The text of the given physical lines (1-based) of the file, each cut at 2,000 characters."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate([[0], breaks + 1])
+    out = []
+    for line in lines:
+        begin = int(starts[line - 1]) if line - 1 < len(starts) else len(data)
+        end = int(breaks[line - 1]) if line - 1 < len(breaks) else len(data)
+        out.append(data[begin:end].decode("utf-8", errors="replace").rstrip("\r")[:2000])
+    return out

@@ -1,0 +1,136 @@
+"""Large CSV exports imported in parts: the same rows, rejects (with their lines) and undo as a whole-file import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cx_metrics import db
+from cx_metrics.config import Settings
+from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest import parts
+from cx_metrics.ingest.normalize import Options
+
+TABLES = ["tickets", "survey_responses", "imports", "import_rejects", "tickets_replaced", "survey_responses_replaced"]
+
+
+def _export(path: Path, *, repeats: bool = True) -> None:
+    """A Zendesk-like ticket export: quoted multi-line subjects, satisfaction ratings, a ragged row, a bad date, a
+    deleted ticket and (``repeats``) ids repeated within and across parts (the newest by update time must win)."""
+    rows = ['Id,Subject,Status,Created at,Updated at,Satisfaction Score,Priority']
+    for i in range(1, 1201):
+        subject = f'"Refund, please\nline two of {i}"' if i % 9 == 0 else f"Question {i}"
+        rows.append(f"{i},{subject},Solved,2026-03-01 {i % 24:02d}:00:00,2026-03-02 10:00:00,"
+                    f"{'Good' if i % 3 else 'Bad'},normal")
+    if repeats:
+        rows.insert(50, "77,Older copy,Open,2026-03-01 01:00:00,2026-03-01 09:00:00,Bad,high")  # older than row 77
+        rows.insert(300, "5,Newer copy,Solved,2026-03-01 05:00:00,2026-03-09 10:00:00,Good,urgent")  # newest of 5
+        rows.insert(700, "1000,Same id later,Solved,2026-03-01 05:00:00,,Good,low")  # no update time
+    rows.insert(800, "2001,Too,many,fields,here,x,y,z")
+    rows.insert(900, "2002,Bad date,Solved,not a date,2026-03-02 10:00:00,Good,normal")
+    rows.insert(1000, "2003,Deleted,Deleted,2026-03-01 05:00:00,2026-03-02 10:00:00,Good,normal")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _content(conn: db.Connection) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for table in TABLES:
+        cols = [r[0] for r in conn.execute(f"DESCRIBE {table}").fetchall()
+                if r[0] not in {"import_id", "replaced_by", "started_at", "finished_at", "sha256", "rows_read",
+                                "actor", "options", "confidence", "mapping", "warnings"}]
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+        out[table] = sorted(map(repr, rows))
+    return out
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "tickets.csv"
+    _export(path)
+    return path
+
+
+def test_cut_points_fall_on_record_boundaries_outside_quotes() -> None:
+    data = b'id,text\n1,"a\nb"\n2,plain\n3,"c\nd\ne"\n4,x\n'
+    for size in range(1, len(data)):
+        cuts = parts.cut_points(data, size)
+        assert cuts[0] == 0 and cuts == sorted(set(cuts))
+        for cut in cuts[1:]:
+            assert data[cut - 1:cut] == b"\n" and data[:cut].count(b'"') % 2 == 0
+
+
+@pytest.mark.parametrize("repeats", [False, True], ids=["parts written directly", "parts staged for repeats"])
+def test_a_file_in_parts_loads_exactly_what_the_whole_file_loads(tmp_path: Path, repeats: bool,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    export = tmp_path / "tickets.csv"
+    _export(export, repeats=repeats)
+    staged: list[int] = []
+    stage = parts._stage
+    monkeypatch.setattr(parts, "_stage", lambda *a, **k: staged.append(1) or stage(*a, **k))
+    whole = db.connect(Settings().with_db(tmp_path / "whole.duckdb"))
+    expected = ingest.load(whole, ingest.preview(export, options=Options(source="zd")))
+    in_parts = db.connect(Settings().with_db(tmp_path / "parts.duckdb"))
+    outcome = parts.import_in_parts(in_parts, export, options=Options(source="zd"), part_bytes=9_000)
+    assert outcome is not None
+    result, rejects = outcome
+    assert result.summary["parts"] >= 5
+    assert bool(staged) is repeats  # staged only when an id repeats somewhere in the file
+    assert (result.rows_loaded, result.rows_rejected) == (expected.rows_loaded, expected.rows_rejected)
+    assert _content(in_parts) == _content(whole)  # tickets, ratings, rejects with their lines and raw text
+    dup_lines = sorted(rejects[rejects["reason"].str.startswith("duplicate")]["line"])
+    assert len(dup_lines) == (3 if repeats else 0)
+    if repeats:
+        assert in_parts.execute("SELECT subject, priority FROM tickets WHERE ticket_id = '5'").fetchone() == (
+            "Newer copy", "urgent")
+        assert in_parts.execute("SELECT subject FROM tickets WHERE ticket_id = '77'").fetchone() == ("Question 77",)
+    # undo removes the import whole and re-importing the same file is then allowed again
+    ingest.undo(in_parts, int(result.import_id or 0))
+    assert in_parts.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+    assert in_parts.execute("SELECT count(*) FROM survey_responses").fetchone() == (0,)
+    again = parts.import_in_parts(in_parts, export, options=Options(source="zd"), part_bytes=9_000)
+    assert again is not None and again[0].status == "loaded"
+    assert parts.import_in_parts(in_parts, export, options=Options(source="zd"),
+                                 part_bytes=9_000)[0].status == "already imported"  # type: ignore[index]
+    whole.close()
+    in_parts.close()
+
+
+def test_a_dry_run_in_parts_changes_nothing(tmp_path: Path, export: Path) -> None:
+    conn = db.connect(Settings().with_db(tmp_path / "dry.duckdb"))
+    before = hashlib.sha256(repr(_content(conn)).encode()).hexdigest()
+    outcome = parts.import_in_parts(conn, export, dry_run=True, part_bytes=9_000)
+    assert outcome is not None and outcome[0].status == "dry run" and outcome[0].rows_loaded > 1000
+    assert hashlib.sha256(repr(_content(conn)).encode()).hexdigest() == before
+    conn.close()
+
+
+def test_small_files_and_workbooks_are_left_to_the_whole_file_import(tmp_path: Path, export: Path) -> None:
+    conn = db.connect(Settings().with_db(tmp_path / "small.duckdb"))
+    assert parts.import_in_parts(conn, export) is None  # under PART_BYTES
+    book = tmp_path / "t.xlsx"
+    book.write_bytes(b"PK\x03\x04" + b"\0" * 20_000)
+    assert parts.import_in_parts(conn, book, part_bytes=9_000) is None
+    conn.close()
+
+
+def test_cx_import_prints_the_same_summary_whole_or_in_parts(tmp_path: Path, export: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from cx_metrics import cli
+
+    summaries = {}
+    for label, part_bytes in (("whole", parts.PART_BYTES), ("parts", 9_000)):
+        monkeypatch.setattr(parts, "PART_BYTES", part_bytes)
+        target = tmp_path / f"{label}.duckdb"
+        assert cli.main(["import", str(export), "--db", str(target), "--source", "zd", "--format", "json"]) == 0
+        summaries[label] = json.loads(capsys.readouterr().out)
+        assert cli.main(["import", str(export), "--db", str(target), "--source", "zd"]) == 0
+        assert "already imported" in capsys.readouterr().err
+    whole, in_parts = summaries["whole"], summaries["parts"]
+    assert in_parts.pop("parts") >= 5
+    for key in ("kind", "vendor", "rows_read", "rows_loaded", "rows_rejected", "date_range", "status"):
+        assert in_parts[key] == whole[key], key
+    assert cli.main(["import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.duckdb")]) != 0
