@@ -22,7 +22,7 @@ def fitted_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
     conn = db.connect(settings)
-    themes.fit(conn, settings)
+    themes.fit_all(conn, settings)
     conn.close()
     return path
 

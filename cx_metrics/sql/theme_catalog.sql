@@ -1,6 +1,7 @@
 -- grain: one row per theme in the catalogue (every theme ever found), with the documents that carry it in the
 -- current assignment (merged themes' documents counted under the theme they were merged into, once per document;
--- documents whose ticket or response has since been removed, e.g. by an undone import, are not counted)
+-- documents whose ticket or response has since been removed, e.g. by an undone import, are not counted); only the
+-- themes of corpus $corpus and documents of the kinds in $kinds (every theme when $corpus is NULL)
 WITH facts AS (
     SELECT f.*
     FROM (
@@ -21,10 +22,11 @@ own AS (
 )
 SELECT
     th.theme_key, coalesce(th.name, th.auto_label) AS theme, th.auto_label, th.name, th.pinned, th.merged_into,
-    th.active, th.top_terms, th.examples, th.first_fit_id, th.last_fit_id, th.match_similarity,
+    th.active, th.corpus, th.top_terms, th.examples, th.first_fit_id, th.last_fit_id, th.match_similarity,
     coalesce(c.documents, 0) AS documents, coalesce(o.own_documents, 0) AS own_documents,
     (SELECT count(DISTINCT (doc_kind, source, doc_id)) FROM facts) AS total_documents
 FROM themes AS th
 LEFT JOIN counts AS c ON c.theme_key = th.theme_key
 LEFT JOIN own AS o ON o.theme_key = th.theme_key
+WHERE $corpus IS NULL OR th.corpus = $corpus OR th.corpus = 'all'
 ORDER BY th.pinned DESC, coalesce(c.documents, 0) DESC, th.theme_key
