@@ -236,7 +236,8 @@ DEFINITIONS: dict[str, str] = {
     ),
     "product_requests": (
         "Tickets and comments that ask for something (\"please add\", \"would love a\", \"feature request:\", "
-        "\"it would be great if\", \"il manque\", \"wäre schön\"...), grouped by the first three content words "
+        "\"it would be great if\", \"il manque\", \"il faudrait\", \"ce serait bien de\", \"wäre schön\", "
+        "\"bitte ... hinzufügen\"...), grouped by the first three content words "
         "of what is asked. Mentions are texts; customers are distinct requesters."
     ),
     "themes_behind": (

@@ -19,7 +19,8 @@
   its stored term vector joins the model as a fixed topic, so its trend stays continuous.
 * The fitted vectoriser and topic matrix are saved under the database's folder (``models/``) and reused by
   :func:`assign_new` for documents imported later.
-* Product requests ("please add dark mode") are found by multilingual patterns and grouped by what is asked.
+* Product requests ("please add dark mode", "il faudrait...", "bitte ... hinzufügen") are found by the
+  multilingual cue list of :mod:`cx_metrics.text.requests` and grouped by what is asked.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +40,8 @@ import pandas as pd
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, bump_data_version, query, transaction
 from cx_metrics.text.redact import redact
-from cx_metrics.text.tokens import analyze, boilerplate, phrases, preprocess, tokens
+from cx_metrics.text.requests import request_of
+from cx_metrics.text.tokens import analyze, boilerplate, phrases, preprocess
 
 Progress = Callable[[float, str], None]
 
@@ -112,49 +113,6 @@ class FitSummary:
     kept: list[int] = field(default_factory=list)  #: catalogue themes matched again
     new: list[int] = field(default_factory=list)  #: themes seen for the first time
     pinned_kept: list[int] = field(default_factory=list)  #: pinned themes kept without a match
-
-
-# --------------------------------------------------------------------------------------------------- requests
-
-#: phrases that ask for something that does not exist yet; the one capturing group is the thing asked for
-_REQUEST_PATTERNS = [
-    r"feature request\s*[:\-–]?\s*([^.!?\n]{2,80})",
-    r"(?:please|pls|could you|can you|would you|will you)\s+(?:please\s+)?(?:add|support|provide|offer|build|"
-    r"include|implement|allow|enable|introduce)\s+([^.!?\n]{2,80})",
-    r"(?:would|'d)\s+(?:love|like)\s+(?:to see\s+|to have\s+)?(?:a|an|the|some|more)\s+([^.!?\n]{2,80})",
-    r"(?:it would be|would be)\s+(?:great|nice|good|helpful|useful|awesome)\s+(?:if|to)\s+([^.!?\n]{2,80})",
-    r"(?:i|we)\s+wish\s+(?:there was|there were|you had|it had|it could|you could)\s+([^.!?\n]{2,80})",
-    r"(?:missing|lacks?|lacking)\s+(?:a|an|the)?\s*(features?[^.!?\n]{0,80})",
-    r"(?:add|adding)\s+support\s+for\s+([^.!?\n]{2,80})",
-    r"(?:pourriez-vous|pouvez-vous|merci d'|serait-il possible d')\s*(?:ajouter|proposer|prendre en charge)\s+"
-    r"([^.!?\n]{2,80})",
-    r"(?:il manque|manque)\s+([^.!?\n]{2,80})",
-    r"(?:ce serait|il serait)\s+(?:bien|top|utile|pratique)\s+(?:de|d'|que|qu')\s*([^.!?\n]{2,80})",
-    r"(?:wäre|waere)\s+(?:schön|toll|gut|hilfreich|praktisch)\s*,?\s*(?:wenn|eine?n?)?\s*([^.!?\n]{2,80})",
-    r"bitte\s+(?:fügt|fuegt|fügen sie|fuegen sie)\s+([^.!?\n]{2,80})",
-]
-_REQUEST_RE = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
-_REQUEST_STOP = {"feature", "features", "option", "ability", "possibility", "way", "support", "add", "new",
-                 "fonction", "fonctionnalite", "funktion"}
-
-
-def request_of(text: str | None) -> str | None:
-    """What a text asks for, normalised for grouping (``"dark mode"``), or None when it asks for nothing.
-
-    The phrase after a request cue ("please add", "would love a", "feature request:", "il manque",
-    "wäre schön") is redacted, folded, stripped of stop words and cut to its first three content words.
-    """
-    if not text:
-        return None
-    match = _REQUEST_RE.search(text)
-    if not match:
-        return None
-    what = next((g for g in match.groups() if g), "")
-    words = tokens(what)
-    content = [w for w in words if w not in _REQUEST_STOP] or words
-    if not content:
-        return "(unspecified)"
-    return " ".join(content[:3])
 
 
 # --------------------------------------------------------------------------------------------------- helpers

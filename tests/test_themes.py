@@ -121,6 +121,19 @@ def test_template_sentences_are_found_and_dropped_but_never_the_first() -> None:
     ("It would be great if you could integrate with Slack", "integrate slack"),
     ("Ce serait bien d'avoir un mode sombre", "mode sombre"),
     ("Il manque l'export PDF", "export pdf"),
+    # French and German wishes (cx_metrics.text.requests.CUES)
+    ("Il faudrait un export Excel des factures.", "export excel factures"),
+    ("Il faudrait pouvoir filtrer par date", "filtrer date"),
+    ("Ce serait bien de pouvoir exporter en PDF", "exporter pdf"),
+    ("Ça serait top qu’on puisse changer la langue", "changer langue"),
+    ("Es wäre schön, wenn ihr einen Dunkelmodus anbieten würdet.", "dunkelmodus"),
+    ("Wäre toll, wenn es eine Exportfunktion gäbe", "exportfunktion"),
+    ("Bitte Dunkelmodus hinzufügen!", "dunkelmodus"),
+    ("Bitte fügt einen CSV-Export hinzu", "csv export"),
+    ("Könntet ihr bitte eine Kalenderansicht einbauen?", "kalenderansicht"),
+    ("Wir wünschen uns eine Schnittstelle zu SAP.", "schnittstelle sap"),
+    ("Bitte um Rückruf, die Rechnung ist falsch.", None),
+    ("Le problème n'est toujours pas résolu.", None),
     ("The app crashes when I upload a file", None),
     ("Please refund me", None),
 ])
@@ -534,6 +547,23 @@ def test_cli_fit_show_rename_merge(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--theme" in capsys.readouterr().err
     assert main(["metric", "--list"]) == 0
     assert "theme-impact" in capsys.readouterr().out
+    # survey comments get a model of their own; `show --source` lists one corpus, shares of its own texts
+    conn = db.connect(Settings().with_db(path))
+    _comments(conn)
+    conn.close()
+    assert main(["themes", "fit", "--source", "comments", "--themes", "2", "--db", str(path)]) == 0
+    assert "(comments): 2 themes over 60 texts" in capsys.readouterr().out
+    assert main(["themes", "show", "--source", "comments", "--db", str(path), "--format", "json"]) == 0
+    comments = json.loads(capsys.readouterr().out)
+    assert {c["corpus"] for c in comments} == {"comments"} and sum(c["share"] for c in comments) == pytest.approx(1)
+    assert main(["themes", "show", "--db", str(path), "--format", "json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert {c["corpus"] for c in both} == {"tickets", "comments"}
+    assert main(["themes", "fit", "--themes", "3", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "(tickets): 3 themes" in out and "(comments): 3 themes" in out
+    assert main(["themes", "assign", "--source", "comments", "--db", str(path)]) == 0
+    assert "0 new texts" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------------ labels
