@@ -53,6 +53,9 @@ def test_fit_from_the_page(monkeypatch: pytest.MonkeyPatch, demo_db_path: Path, 
 
 
 def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitted_path: Path) -> None:
+    conn = db.connect(Settings().with_db(fitted_path))
+    corpus = dict(conn.cursor().execute("SELECT theme_key, corpus FROM themes").fetchall())
+    conn.close()
     at = _app(monkeypatch, fitted_path)
     assert not at.error, [e.value for e in at.error]
     assert [s.value for s in at.subheader] == [
@@ -66,8 +69,14 @@ def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitt
     assert len(at.get("download_button")) == 2
     at.radio(key="themes_metric").set_value("csat").run()
     assert "Drags CSAT down most" in " ".join(m.value for m in at.markdown)
+    tickets_table = _table(at)
     at.radio(key="themes_kinds").set_value("survey comments").run()
     assert not at.exception
+    # the comments have their own model: their themes, not the tickets'
+    comments_table = _table(at)
+    assert {corpus[k] for k in comments_table["theme_key"]} == {"comments"}  # type: ignore[index]
+    assert {corpus[k] for k in tickets_table["theme_key"]} == {"tickets"}  # type: ignore[index]
+    assert "survey comments (" in " ".join(c.value for c in at.caption)
     at.selectbox(key="themes_mix_by").set_value("generation").run()
     assert not at.exception
 
