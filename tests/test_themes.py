@@ -734,3 +734,20 @@ def test_tickets_and_comments_have_separate_models(topic_db: tuple[db.Connection
     assert themes.assign_new(conn, settings) == 1
     key = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = 'new'").fetchall()
     assert [k[0] for k in key] == [waiting]
+
+
+def test_themes_fitted_before_the_corpora_were_separate_keep_their_names(
+    topic_db: tuple[db.Connection, Settings, pd.DataFrame],
+) -> None:
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    billing, _ = _theme_of_topic(conn, frame, "billing")
+    themes.rename(conn, billing, "Billing")
+    # what migration 0007 leaves of a fit made by one model over both kinds of text
+    conn.cursor().execute("UPDATE themes SET corpus = 'all'")
+    conn.cursor().execute("UPDATE theme_fits SET corpus = 'all'")
+    assert themes.latest_fit(conn, "tickets") is not None  # still the model of both until refitted
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5, seed=3), source="tickets")
+    assert billing in result.kept
+    catalog = themes.catalog(conn, "tickets").set_index("theme_key")
+    assert catalog.loc[billing, "theme"] == "Billing" and catalog.loc[billing, "corpus"] == "tickets"
