@@ -11,6 +11,15 @@
   sample, and k is the one whose topics agree best across seeds (mean cosine similarity of Hungarian-matched
   topic-term vectors; Greene, O'Callaghan & Cunningham 2014), the largest k within 0.02 of the best.
   Large corpora are fitted on a seeded sample (``fit_sample`` documents); every document is then assigned.
+* **Distinct texts**: texts that read the same once prepared (they differ only in a template sentence or in
+  redacted data) are one row of the fit, and every distinct text is one row however often it repeats: the themes
+  describe the kinds of text, their volume is counted at assignment (see :func:`_distinct_rows`). Topics that
+  still carry the same documents are merged (:func:`collapse_duplicates`). When the most stable k is the largest
+  tried, the stability check goes on with larger ones, up to ``k_limit``.
+* **Labels** (:func:`label_themes`): the phrases of one to three words that are frequent in the theme's texts and
+  rare elsewhere (lift), picked greedily so that together they cover most of its texts: "charged twice
+  subscription", not the top NMF terms, which include words shared with other themes ("twice"); a theme that
+  holds two kinds of text names both ("log account · close account"); no two themes get the same label.
 * **Assignment**: a document carries each theme holding at least ``min_weight`` of its topic weight (at most
   three); a document matching no vocabulary carries none.
 * **Identity across refits**: a refit's topics are matched to the catalogue (table ``themes``) by cosine
