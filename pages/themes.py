@@ -60,6 +60,8 @@ if not fits:
     st.caption(DEFINITIONS["themes"])
     st.stop()
 
+if st.session_state.get(FOCUS_KEY) is not None:  # a complaint mover's theme: a ticket theme
+    st.session_state["themes_kinds"] = "tickets"
 source_label = st.radio("Texts", list(SOURCES), horizontal=True, key="themes_kinds",
                         help="Ticket text and survey comments have separate theme models: a comment and a ticket "
                              "can share words without sharing a reason.")

@@ -121,8 +121,11 @@ def test_complaint_movers_link_to_their_themes(monkeypatch: pytest.MonkeyPatch, 
     behind = next(d.value for d in at.dataframe if "share_of_change" in d.value.columns)
     assert behind.iloc[0]["difference"] > 0
     top_theme = behind.iloc[0]["theme"]
+    assert "charged twice" in top_theme  # the double-charge incident, under its own words
+    at.session_state["themes_kinds"] = "survey comments"  # last looked at the comments: the link shows tickets
     at.button(key="cmp_open_theme").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Themes"
     picked = at.selectbox(key="themes_verbatim_key")
     assert picked.format_func(picked.value) == top_theme  # type: ignore[misc]
+    assert at.radio(key="themes_kinds").value == "tickets"
