@@ -483,13 +483,10 @@ def _catalogue(conn: Connection, source: str) -> pd.DataFrame:
         "WHERE corpus = $corpus OR corpus = 'all' ORDER BY theme_key", {"corpus": source}).df()
 
 
-def documents_with_text(conn: Connection, source: str) -> int:
-    """Documents of a corpus with text to read."""
-    sql = ("SELECT count(*) FROM tickets WHERE nullif(trim(subject), '') IS NOT NULL "
-           "OR nullif(trim(description), '') IS NOT NULL") if source == "tickets" else (
-           "SELECT count(DISTINCT (source, response_id)) FROM survey_responses WHERE nullif(trim(comment), '') "
-           "IS NOT NULL")
-    return int(conn.cursor().execute(sql).fetchall()[0][0])
+def documents_with_text(conn: Connection) -> dict[str, int]:
+    """Documents with text to read, per corpus (``{"tickets": n, "comments": m}``)."""
+    sizes = query(conn, "theme_corpus_size").set_index("doc_kind")["documents"]
+    return {source: int(sizes.get(kind, 0)) for source, kind in SOURCES.items()}
 
 
 def fit_all(conn: Connection, settings: Settings, options: FitOptions | None = None, *, source: str | None = "all",
@@ -498,7 +495,8 @@ def fit_all(conn: Connection, settings: Settings, options: FitOptions | None = N
     :data:`MIN_DOCUMENTS` texts is skipped unless it was asked for by name, or neither has enough)."""
     chosen = _sources(source)
     if len(chosen) > 1:
-        enough = [s for s in chosen if documents_with_text(conn, s) >= MIN_DOCUMENTS]
+        sizes = documents_with_text(conn)
+        enough = [s for s in chosen if sizes[s] >= MIN_DOCUMENTS]
         chosen = enough or chosen[:1]  # neither has enough: the tickets' fit says so
     report = progress or (lambda fraction, message: None)
     out = []

@@ -4,24 +4,7 @@
 -- each corpus has its own model). Ordered, so a seeded sample is the same on
 -- every run.
 WITH docs AS (
-    SELECT
-        'ticket' AS doc_kind, t.source, t.ticket_id AS doc_id,
-        CASE
-            WHEN nullif(trim(t.description), '') IS NULL THEN nullif(trim(t.subject), '')
-            WHEN nullif(trim(t.subject), '') IS NULL THEN trim(t.description)
-            WHEN trim(t.description) = trim(t.subject) THEN trim(t.subject)
-            -- descriptions that repeat the subject: keep the subject as its own sentence
-            WHEN starts_with(trim(t.description), trim(t.subject))
-                THEN trim(t.subject) || CASE WHEN regexp_matches(trim(t.subject), '[.!?:;]$') THEN ' ' ELSE '. ' END
-                     || trim(substr(trim(t.description), length(trim(t.subject)) + 1))
-            ELSE trim(t.subject) || CASE WHEN regexp_matches(trim(t.subject), '[.!?:;]$') THEN ' ' ELSE '. ' END
-                 || trim(t.description) END AS text
-    FROM tickets AS t
-    UNION ALL
-    SELECT 'survey' AS doc_kind, r.source, r.response_id AS doc_id, min(trim(r.comment)) AS text
-    FROM survey_responses AS r
-    WHERE nullif(trim(r.comment), '') IS NOT NULL
-    GROUP BY r.source, r.response_id
+    -- @include theme_docs
 )
 SELECT docs.doc_kind, docs.source, docs.doc_id, docs.text, md5(docs.text) AS text_hash
 FROM docs
