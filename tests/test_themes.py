@@ -272,13 +272,20 @@ def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connecti
         themes.assign_new(conn, settings)
 
 
+def _fit_and_name(topic_db: tuple[db.Connection, Settings, pd.DataFrame], topic: str, name: str) -> int:
+    """Fit five themes on the topic fixture and give the theme of ``topic`` a name; its key."""
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    key, _ = _theme_of_topic(conn, frame, topic)
+    themes.rename(conn, key, name)
+    return key
+
+
 def test_a_demo_rebuild_drops_assignments_but_keeps_names(
     topic_db: tuple[db.Connection, Settings, pd.DataFrame],
 ) -> None:
-    conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
-    login, _ = _theme_of_topic(conn, frame, "login")
-    themes.rename(conn, login, "Sign-in")
+    conn, _, _ = topic_db
+    _fit_and_name(topic_db, "login", "Sign-in")
     demo.build(conn, seed=3, size=demo.DemoSize(customers=300, tickets=600))
     assert conn.cursor().execute("SELECT count(*) FROM theme_documents").fetchall()[0][0] == 0
     assert themes.unassigned_count(conn) > 0
@@ -739,10 +746,8 @@ def test_tickets_and_comments_have_separate_models(topic_db: tuple[db.Connection
 def test_themes_fitted_before_the_corpora_were_separate_keep_their_names(
     topic_db: tuple[db.Connection, Settings, pd.DataFrame],
 ) -> None:
-    conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
-    billing, _ = _theme_of_topic(conn, frame, "billing")
-    themes.rename(conn, billing, "Billing")
+    conn, settings, _ = topic_db
+    billing = _fit_and_name(topic_db, "billing", "Billing")
     # what migration 0007 leaves of a fit made by one model over both kinds of text
     conn.cursor().execute("UPDATE themes SET corpus = 'all'")
     conn.cursor().execute("UPDATE theme_fits SET corpus = 'all'")
