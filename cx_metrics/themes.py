@@ -243,7 +243,7 @@ def choose_label(coverage: np.ndarray, lift: np.ndarray, members: Any, weights: 
     total = float(weights.sum())
     if total <= 0:
         return []
-    n_words = np.array([c.count(" ") + 1 for c in candidates])
+    n_words = np.char.count(candidates.astype(str), " ") + 1
     quality = np.log(np.maximum(lift, 1.0)) * (1 + LABEL_LENGTH_BONUS * (n_words - 1))
     eligible = (lift >= LABEL_MIN_LIFT) & (coverage > 0)
     uncovered = weights.astype(float).copy()
