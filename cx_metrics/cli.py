@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--themes", type=int, help="fit: this many themes instead of the stability choice")
     p.add_argument("--seed", type=int, default=7, help="fit: random seed (same seed, same themes)")
     p.add_argument("--all", action="store_true", help="show: also themes the latest fit did not find")
+    p.add_argument("--source", choices=["all", "tickets", "comments"], default="all",
+                   help="fit/assign/show: ticket text or survey comments (each has its own model; default both)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     p = sub.add_parser("import", help="import a vendor export (tickets, surveys, customers, activity)")
@@ -342,17 +344,19 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "fit":
             options = themes.FitOptions(n_themes=args.themes, seed=args.seed)
-            result = themes.fit(conn, settings, options, actor="cli",
-                                progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True))
-            how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
-                   if result.chosen_by == "stability" else "fixed by --themes")
-            print(f"fit #{result.fit_id}: {result.n_themes} themes over {result.documents:,} texts "
-                  f"({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
-                  f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
-                  f"{len(result.pinned_kept)} pinned kept; {result.template_sentences} template sentences "
-                  f"ignored; model saved to {result.model_path}")
+            for result in themes.fit_all(
+                    conn, settings, options, source=args.source, actor="cli",
+                    progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
+                how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
+                       if result.chosen_by == "stability" else "fixed by --themes")
+                print(f"fit #{result.fit_id} ({result.source}): {result.n_themes} themes over {result.documents:,} "
+                      f"texts ({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
+                      f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
+                      f"{len(result.pinned_kept)} pinned kept; {result.template_sentences} template sentences "
+                      f"ignored; model saved to {result.model_path}")
         elif args.action == "assign":
-            print(f"{themes.assign_new(conn, settings):,} new texts assigned with the saved model")
+            print(f"{themes.assign_new(conn, settings, source=args.source):,} new texts assigned with the saved "
+                  "model")
         elif args.action == "rename":
             themes.rename(conn, key(0), " ".join(args.args[1:]) or None)
         elif args.action in ("pin", "unpin"):
@@ -362,7 +366,7 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "unmerge":
             themes.unmerge(conn, key(0))
         if args.action in ("show", "rename", "pin", "unpin", "merge", "unmerge"):
-            frame = themes.catalog(conn)
+            frame = themes.catalog(conn, args.source)
             if not args.all:
                 frame = frame[frame["active"] | frame["pinned"] | frame["merged_into"].notna()]
             if frame.empty:
@@ -370,7 +374,7 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                 return 0
             frame = frame.assign(top_terms=frame["top_terms"].map(", ".join),
                                  example=frame["examples"].map(lambda e: e[0] if e else ""))
-            _emit(frame[["theme_key", "theme", "pinned", "merged_into", "active", "documents", "share",
+            _emit(frame[["theme_key", "theme", "corpus", "pinned", "merged_into", "active", "documents", "share",
                          "top_terms", "example"]], args.format)
         return 0
     finally:

@@ -203,12 +203,14 @@ DEFINITIONS: dict[str, str] = {
         "the features whose typical value would lower this customer's risk most, in points of probability."
     ),
     "themes": (
-        "Themes are found in ticket subjects/descriptions and survey comments by TF-IDF + NMF (scikit-learn, fixed "
-        "seed). The number of themes is the one whose themes agree best across seeded refits (stability), not a "
-        "fixed number. A text carries each theme holding at least 25% of its topic weight (up to three), so theme "
+        "Themes are found in ticket subjects/descriptions and, separately, in survey comments (one model each: "
+        "they share words, not reasons) by TF-IDF + NMF (scikit-learn, fixed seed). The number of themes is the "
+        "one whose themes agree best across seeded refits (stability), not a fixed number. A text carries each "
+        "theme holding at least 25% of its topic weight (up to three), so theme "
         "counts do not add up to the total. E-mails, phone numbers, card numbers and IBANs are redacted before "
         "any text is modelled, shown or exported. Names, pins and merges survive refits: a refit's themes are "
-        "matched to the previous ones by term similarity."
+        "matched to the previous ones by term similarity. A theme's label is the phrases most typical of its "
+        "texts (frequent in them, rare elsewhere) that together cover most of them."
     ),
     "theme_volume": (
         "Texts carrying the theme per bucket, and their share of the texts read in the bucket (tickets by "
@@ -226,14 +228,16 @@ DEFINITIONS: dict[str, str] = {
         "count now; growing / declining: significant change of the share."
     ),
     "theme_impact": (
-        "Impact of a theme on NPS (or CSAT) = score of all responses in the period − score of the responses "
+        "Impact of a survey-comment theme on NPS (or CSAT) = score of all responses in the period − score of the "
+        "responses "
         "whose comment does not carry the theme: how much the score would change without that theme's "
         "comments. Negative: the theme drags the score down. 95% percentile bootstrap interval (2,000 seeded "
         "resamples of the responses); significant when it excludes 0."
     ),
     "product_requests": (
         "Tickets and comments that ask for something (\"please add\", \"would love a\", \"feature request:\", "
-        "\"it would be great if\", \"il manque\", \"wäre schön\"...), grouped by the first three content words "
+        "\"it would be great if\", \"il manque\", \"il faudrait\", \"ce serait bien de\", \"wäre schön\", "
+        "\"bitte ... hinzufügen\"...), grouped by the first three content words "
         "of what is asked. Mentions are texts; customers are distinct requesters."
     ),
     "themes_behind": (

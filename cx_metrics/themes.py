@@ -1,11 +1,25 @@
 """Themes in free text: TF-IDF + NMF over ticket subjects/descriptions and survey comments.
 
+* **Two corpora, two models**: ticket text (``tickets``) and survey comments (``comments``) are fitted
+  separately (:data:`SOURCES`), one code path parameterised by the corpus. A comment ("the agent was polite but
+  slow") and a ticket ("pages are slow to load") share words, not reasons: one model would put them in one theme
+  and blur the NPS/CSAT impact (read from the comment themes) with the ticket volume (read from the ticket themes).
+  Each theme belongs to one corpus; names, pins and merges stay within it.
 * **Fit** (:func:`fit`): every document is redacted and folded (:mod:`cx_metrics.text.tokens`), vectorised with
   TF-IDF (words and two-word phrases, English/French/German/Spanish stop words) and factorised with NMF. The
   number of themes is not fixed: for each candidate k the NMF is refitted with several seeds on a seeded
   sample, and k is the one whose topics agree best across seeds (mean cosine similarity of Hungarian-matched
   topic-term vectors; Greene, O'Callaghan & Cunningham 2014), the largest k within 0.02 of the best.
   Large corpora are fitted on a seeded sample (``fit_sample`` documents); every document is then assigned.
+* **Distinct texts**: texts that read the same once prepared (they differ only in a template sentence or in
+  redacted data) are one row of the fit, and every distinct text is one row however often it repeats: the themes
+  describe the kinds of text, their volume is counted at assignment (see :func:`_distinct_rows`). Topics that
+  still carry the same documents are merged (:func:`collapse_duplicates`). When the most stable k is the largest
+  tried, the stability check goes on with larger ones, up to ``k_limit``.
+* **Labels** (:func:`label_themes`): the phrases of one to three words that are frequent in the theme's texts and
+  rare elsewhere (lift), picked greedily so that together they cover most of its texts: "charged twice
+  subscription", not the top NMF terms, which include words shared with other themes ("twice"); a theme that
+  holds two kinds of text names both ("log account · close account"); no two themes get the same label.
 * **Assignment**: a document carries each theme holding at least ``min_weight`` of its topic weight (at most
   three); a document matching no vocabulary carries none.
 * **Identity across refits**: a refit's topics are matched to the catalogue (table ``themes``) by cosine
@@ -14,7 +28,8 @@
   its stored term vector joins the model as a fixed topic, so its trend stays continuous.
 * The fitted vectoriser and topic matrix are saved under the database's folder (``models/``) and reused by
   :func:`assign_new` for documents imported later.
-* Product requests ("please add dark mode") are found by multilingual patterns and grouped by what is asked.
+* Product requests ("please add dark mode", "il faudrait...", "bitte ... hinzufügen") are found by the
+  multilingual cue list of :mod:`cx_metrics.text.requests` and grouped by what is asked.
 """
 
 from __future__ import annotations
@@ -22,9 +37,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +49,8 @@ import pandas as pd
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, bump_data_version, query, transaction
 from cx_metrics.text.redact import redact
-from cx_metrics.text.tokens import analyze, boilerplate, preprocess, tokens
+from cx_metrics.text.requests import request_of
+from cx_metrics.text.tokens import analyze, boilerplate, phrases, preprocess
 
 Progress = Callable[[float, str], None]
 
@@ -43,6 +58,20 @@ Progress = Callable[[float, str], None]
 MIN_DOCUMENTS = 50
 STABILITY_TOLERANCE = 0.02
 EXAMPLE_CHARS = 240
+
+
+#: corpus -> the document kind it reads (``theme_documents.doc_kind``)
+SOURCES = {"tickets": "ticket", "comments": "survey"}
+SOURCE_LABELS = {"tickets": "ticket subjects and descriptions", "comments": "survey comments"}
+
+
+def _sources(source: str | None) -> list[str]:
+    """The corpora a ``source`` argument names: one of :data:`SOURCES`, or ``"all"`` / None for both."""
+    if source is None or source == "all":
+        return list(SOURCES)
+    if source not in SOURCES:
+        raise ThemeError(f"source must be one of {', '.join(SOURCES)} or all, got {source!r}")
+    return [source]
 
 
 class ThemeError(ValueError):
@@ -54,6 +83,8 @@ class FitOptions:
     n_themes: int | None = None  #: None: chosen by the stability check over k_min..k_max
     k_min: int = 4
     k_max: int = 30
+    #: when the most stable k is the largest tried, larger ones are tried (10 more at a time) up to this
+    k_limit: int = 50
     stability_runs: int = 3  #: seeded refits per candidate k
     stability_sample: int = 2_000  #: documents the stability check is run on
     fit_sample: int = 100_000  #: documents the final model is fitted on (all, when fewer)
@@ -66,8 +97,9 @@ class FitOptions:
     def check(self) -> None:
         if self.n_themes is not None and not 2 <= self.n_themes <= 60:
             raise ThemeError(f"the number of themes must be between 2 and 60, got {self.n_themes}")
-        if not 2 <= self.k_min <= self.k_max <= 60:
-            raise ThemeError(f"k_min/k_max must satisfy 2 <= k_min <= k_max <= 60, got {self.k_min}/{self.k_max}")
+        if not 2 <= self.k_min <= self.k_max <= self.k_limit <= 60:
+            raise ThemeError("k_min/k_max/k_limit must satisfy 2 <= k_min <= k_max <= k_limit <= 60, got "
+                             f"{self.k_min}/{self.k_max}/{self.k_limit}")
         if not 0 < self.min_weight <= 1:
             raise ThemeError(f"min_weight must be in (0, 1], got {self.min_weight}")
         if self.stability_runs < 2:
@@ -77,6 +109,7 @@ class FitOptions:
 @dataclass
 class FitSummary:
     fit_id: int
+    source: str
     documents: int
     distinct_texts: int
     sample_size: int
@@ -89,49 +122,6 @@ class FitSummary:
     kept: list[int] = field(default_factory=list)  #: catalogue themes matched again
     new: list[int] = field(default_factory=list)  #: themes seen for the first time
     pinned_kept: list[int] = field(default_factory=list)  #: pinned themes kept without a match
-
-
-# --------------------------------------------------------------------------------------------------- requests
-
-#: phrases that ask for something that does not exist yet; the one capturing group is the thing asked for
-_REQUEST_PATTERNS = [
-    r"feature request\s*[:\-–]?\s*([^.!?\n]{2,80})",
-    r"(?:please|pls|could you|can you|would you|will you)\s+(?:please\s+)?(?:add|support|provide|offer|build|"
-    r"include|implement|allow|enable|introduce)\s+([^.!?\n]{2,80})",
-    r"(?:would|'d)\s+(?:love|like)\s+(?:to see\s+|to have\s+)?(?:a|an|the|some|more)\s+([^.!?\n]{2,80})",
-    r"(?:it would be|would be)\s+(?:great|nice|good|helpful|useful|awesome)\s+(?:if|to)\s+([^.!?\n]{2,80})",
-    r"(?:i|we)\s+wish\s+(?:there was|there were|you had|it had|it could|you could)\s+([^.!?\n]{2,80})",
-    r"(?:missing|lacks?|lacking)\s+(?:a|an|the)?\s*(features?[^.!?\n]{0,80})",
-    r"(?:add|adding)\s+support\s+for\s+([^.!?\n]{2,80})",
-    r"(?:pourriez-vous|pouvez-vous|merci d'|serait-il possible d')\s*(?:ajouter|proposer|prendre en charge)\s+"
-    r"([^.!?\n]{2,80})",
-    r"(?:il manque|manque)\s+([^.!?\n]{2,80})",
-    r"(?:ce serait|il serait)\s+(?:bien|top|utile|pratique)\s+(?:de|d'|que|qu')\s*([^.!?\n]{2,80})",
-    r"(?:wäre|waere)\s+(?:schön|toll|gut|hilfreich|praktisch)\s*,?\s*(?:wenn|eine?n?)?\s*([^.!?\n]{2,80})",
-    r"bitte\s+(?:fügt|fuegt|fügen sie|fuegen sie)\s+([^.!?\n]{2,80})",
-]
-_REQUEST_RE = re.compile("|".join(f"(?:{p})" for p in _REQUEST_PATTERNS), re.IGNORECASE)
-_REQUEST_STOP = {"feature", "features", "option", "ability", "possibility", "way", "support", "add", "new",
-                 "fonction", "fonctionnalite", "funktion"}
-
-
-def request_of(text: str | None) -> str | None:
-    """What a text asks for, normalised for grouping (``"dark mode"``), or None when it asks for nothing.
-
-    The phrase after a request cue ("please add", "would love a", "feature request:", "il manque",
-    "wäre schön") is redacted, folded, stripped of stop words and cut to its first three content words.
-    """
-    if not text:
-        return None
-    match = _REQUEST_RE.search(text)
-    if not match:
-        return None
-    what = next((g for g in match.groups() if g), "")
-    words = tokens(what)
-    content = [w for w in words if w not in _REQUEST_STOP] or words
-    if not content:
-        return "(unspecified)"
-    return " ".join(content[:3])
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -220,6 +210,129 @@ def label_from_terms(terms: Sequence[str], n: int = 3) -> str:
         if len(chosen) == n:
             break
     return " · ".join(chosen)
+
+
+# --------------------------------------------------------------------------------------------------- labels
+
+#: a theme is labelled from the texts that carry it most (at most this many distinct texts per theme) against a
+#: seeded sample of every text (the background)
+LABEL_DOCS = 1_000
+LABEL_BACKGROUND = 10_000
+LABEL_MAX_PHRASES = 3
+LABEL_MIN_GAIN = 0.1  #: a further phrase must cover this share of the theme's texts not yet covered
+LABEL_COVERED = 0.9  #: stop once the phrases cover this share of the theme's texts
+LABEL_MIN_LIFT = 2.0  #: a label phrase is at least this much more frequent in the theme than overall
+#: a phrase of n words scores 1 + LABEL_LENGTH_BONUS x (n - 1) times its coverage: "log account" (64% of a theme)
+#: beats "account" (100%) when the rest is "close account", so the label names both kinds of text it holds
+LABEL_LENGTH_BONUS = 1.0
+
+
+def choose_label(coverage: np.ndarray, lift: np.ndarray, members: Any, weights: np.ndarray,
+                 candidates: np.ndarray, taken: Collection[str] = ()) -> list[str]:
+    """The phrases that name a theme: picked greedily by the share of the theme's texts they newly cover times
+    the log of their lift (frequency in the theme / frequency overall), longer phrases preferred (x 1 +
+    :data:`LABEL_LENGTH_BONUS` per extra word, so "charged twice" beats "twice" when it covers half as many
+    texts or more).
+
+    ``members`` is a binary texts x candidates matrix of the theme's texts, ``weights`` their document counts,
+    ``coverage`` / ``lift`` per candidate. Phrases are added while each newly covers at least
+    :data:`LABEL_MIN_GAIN` of the theme and the chosen ones cover less than :data:`LABEL_COVERED`; phrases whose
+    words are all in a chosen one are skipped. When the label is already another theme's (``taken``), the next
+    best phrase is added to tell them apart.
+    """
+    total = float(weights.sum())
+    if total <= 0:
+        return []
+    n_words = np.char.count(candidates.astype(str), " ") + 1
+    quality = np.log(np.maximum(lift, 1.0)) * (1 + LABEL_LENGTH_BONUS * (n_words - 1))
+    eligible = (lift >= LABEL_MIN_LIFT) & (coverage > 0)
+    uncovered = weights.astype(float).copy()
+    chosen: list[str] = []
+    used: set[str] = set()
+
+    def best(min_gain: float) -> int | None:
+        gain = (members.T @ uncovered) / total
+        score = np.where(eligible & (gain >= min_gain), gain * quality, -1.0)
+        for i in np.argsort(-score, kind="stable"):
+            if score[i] < 0:
+                return None
+            if not set(str(candidates[i]).split()) <= used:
+                return int(i)
+        return None
+
+    while len(chosen) < LABEL_MAX_PHRASES:
+        pick = best(LABEL_MIN_GAIN if chosen else 0.0)
+        if pick is None:
+            break
+        chosen.append(str(candidates[pick]))
+        used.update(str(candidates[pick]).split())
+        hit = np.asarray(members[:, pick].todense()).ravel() > 0
+        uncovered[hit] = 0.0
+        if 1 - uncovered.sum() / total >= LABEL_COVERED:
+            break
+    if chosen and " · ".join(chosen) in taken:  # another theme has this label: the next best phrase tells them apart
+        extra = best(0.0)
+        if extra is None:
+            score = np.where(eligible, coverage * quality, -1.0)
+            extra = next((int(i) for i in np.argsort(-score, kind="stable") if score[i] >= 0
+                          and not set(str(candidates[i]).split()) <= used), None)
+        if extra is not None:
+            chosen.append(str(candidates[extra]))
+    return chosen
+
+
+def label_themes(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray, topics: np.ndarray,
+                 shares: np.ndarray, n_topics: int, seed: int) -> list[str | None]:
+    """A label per topic from the texts assigned to it (None for a topic that no text carries).
+
+    The texts carrying a topic most (weighted by their document count x the topic's share of them) are compared
+    with a seeded sample of all texts: :func:`choose_label` picks the phrases frequent in the theme and rare
+    elsewhere that together cover most of its texts, so a theme gets the words that set it apart, not the words
+    it shares with others ("charged twice subscription", not "twice"), and a theme made of two kinds of texts
+    names both.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    rng = np.random.default_rng(seed)
+    n = len(processed)
+    background = np.sort(rng.permutation(n)[:LABEL_BACKGROUND])
+    per_topic: list[tuple[np.ndarray, np.ndarray]] = []
+    for t in range(n_topics):
+        mine = topics == t
+        idx, weight = rows[mine], counts[rows[mine]] * shares[mine]
+        top = np.argsort(-weight, kind="stable")[:LABEL_DOCS]
+        per_topic.append((idx[top], weight[top]))
+    pool = np.unique(np.concatenate([background, *[i for i, _ in per_topic]]))
+    if not len(pool):
+        return [None] * n_topics
+    position = {int(d): j for j, d in enumerate(pool)}
+    try:
+        matrix = CountVectorizer(analyzer=phrases, binary=True, dtype=np.float32).fit(
+            [processed[i] for i in pool])
+    except ValueError:  # no words at all
+        return [None] * n_topics
+    x = matrix.transform([processed[i] for i in pool]).tocsr()
+    candidates = matrix.get_feature_names_out()
+    bg_rows = x[[position[int(d)] for d in background]]
+    bg_weights = counts[background]
+    overall = np.asarray(bg_rows.T @ bg_weights).ravel() / max(float(bg_weights.sum()), 1.0)
+    labels: list[str | None] = []
+    taken: set[str] = set()
+    for idx, weight in per_topic:
+        if not len(idx):
+            labels.append(None)
+            continue
+        members = x[[position[int(d)] for d in idx]]
+        coverage = np.asarray(members.T @ weight).ravel() / float(weight.sum())
+        # a phrase of the theme the background sample missed is rarer overall than the rarest seen
+        floor = 1.0 / max(float(counts.sum()), 1.0)
+        lift = coverage / np.maximum(overall, floor)
+        chosen = choose_label(coverage, lift, members.tocsc(), weight, candidates, taken)
+        label = " · ".join(chosen) or None
+        if label:
+            taken.add(label)
+        labels.append(label)
+    return labels
 
 
 def term_weights(h_row: np.ndarray, vocab: np.ndarray, n: int = 60) -> dict[str, float]:
@@ -318,46 +431,122 @@ def _counts(sample: np.ndarray) -> np.ndarray:
     return np.unique(sample, return_counts=True)[1].astype(float)
 
 
-def _weighted_rows(vectorizer: Any, processed: Sequence[str], sample: np.ndarray) -> Any:
-    """TF-IDF rows of a sample's distinct texts, each scaled by the square root of its repeats.
+def _distinct_rows(vectorizer: Any, processed: Sequence[str], sample: np.ndarray) -> Any:
+    """TF-IDF rows of a sample's distinct (prepared) texts, one row each however often a text repeats.
 
-    The NMF's squared error over the scaled distinct rows equals its error over every sampled document, so a
-    corpus of repeated texts (templates, short comments) is fitted exactly, at the cost of its distinct texts.
+    The themes describe the kinds of text, not their volume (volume is counted when every document is assigned):
+    weighing a text by its repeats would let a template sent thousands of times absorb a rarer kind of text, such
+    as an incident of a few hundred tickets among a hundred thousand (on the demo data, the double-charge tickets
+    were folded into "notifications sent twice" when rows weighed their repeats). On free text, where nearly every
+    text is distinct, the two are the same.
     """
-    from scipy import sparse
-
-    distinct, counts = np.unique(sample, return_counts=True)
-    x = vectorizer.transform([processed[i] for i in distinct])
-    return sparse.diags(np.sqrt(counts.astype(np.float32))) @ x
+    distinct = np.unique(sample)
+    return vectorizer.transform([processed[i] for i in distinct])
 
 
-def _catalogue(conn: Connection) -> pd.DataFrame:
+DUPLICATE_SIMILARITY = 0.9
+
+
+def collapse_duplicates(w: np.ndarray, h: np.ndarray,
+                        threshold: float = DUPLICATE_SIMILARITY) -> tuple[np.ndarray, np.ndarray]:
+    """Topics that carry the same documents (cosine similarity of their document-weight columns above
+    ``threshold``) become one: an NMF asked for more topics than the texts hold splits one kind of text into
+    several topics that would get the same label. The merged topic's weights are the sum of the columns and its
+    terms the column-norm-weighted mean of the rows, so ``w @ h`` is kept where the split topics agree."""
+    k = w.shape[1]
+    norms = np.linalg.norm(w, axis=0)
+    sim = _unit_rows(w.T) @ _unit_rows(w.T).T
+    group = list(range(k))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i in range(k):
+        for j in range(i + 1, k):
+            if sim[i, j] > threshold:
+                group[root(j)] = root(i)
+    roots = sorted({root(i) for i in range(k)})
+    if len(roots) == k:
+        return w, h
+    members = [[i for i in range(k) if root(i) == r] for r in roots]
+    w_out = np.column_stack([w[:, m].sum(axis=1) for m in members])
+    h_out = np.vstack([(norms[m, None] * h[m]).sum(axis=0) / max(float(norms[m].sum()), 1e-12) for m in members])
+    return w_out, h_out
+
+
+def _catalogue(conn: Connection, source: str) -> pd.DataFrame:
+    """The corpus's themes (and those of fits made before the corpora were separate), to match a refit to."""
     return conn.cursor().execute(
         "SELECT theme_key, auto_label, name, pinned, merged_into, active, term_weights FROM themes "
-        "ORDER BY theme_key").df()
+        "WHERE corpus = $corpus OR corpus = 'all' ORDER BY theme_key", {"corpus": source}).df()
 
 
-def fit(conn: Connection, settings: Settings, options: FitOptions | None = None, *, actor: str = "cli",
-        progress: Progress | None = None) -> FitSummary:
-    """Fit the theme model on every document, match it to the catalogue, store assignments and the model."""
+def documents_with_text(conn: Connection) -> dict[str, int]:
+    """Documents with text to read, per corpus (``{"tickets": n, "comments": m}``)."""
+    sizes = query(conn, "theme_corpus_size").set_index("doc_kind")["documents"]
+    return {source: int(sizes.get(kind, 0)) for source, kind in SOURCES.items()}
+
+
+def fit_all(conn: Connection, settings: Settings, options: FitOptions | None = None, *, source: str | None = "all",
+            actor: str = "cli", progress: Progress | None = None) -> list[FitSummary]:
+    """Fit the model of each corpus ``source`` names (``all``: tickets, then comments; a corpus with fewer than
+    :data:`MIN_DOCUMENTS` texts is skipped unless it was asked for by name, or neither has enough)."""
+    chosen = _sources(source)
+    if len(chosen) > 1:
+        sizes = documents_with_text(conn)
+        enough = [s for s in chosen if sizes[s] >= MIN_DOCUMENTS]
+        chosen = enough or chosen[:1]  # neither has enough: the tickets' fit says so
+    report = progress or (lambda fraction, message: None)
+    out = []
+    for i, name in enumerate(chosen):
+        def part(fraction: float, message: str, i: int = i, name: str = name) -> None:
+            report((i + fraction) / len(chosen), f"{name}: {message}")
+
+        out.append(fit(conn, settings, options, source=name, actor=actor, progress=part))
+    return out
+
+
+def fit(conn: Connection, settings: Settings, options: FitOptions | None = None, *, source: str = "tickets",
+        actor: str = "cli", progress: Progress | None = None) -> FitSummary:
+    """Fit the theme model of one corpus (``tickets`` or ``comments``) on every document of it, match it to the
+    corpus's catalogue, store assignments and the model."""
     import joblib  # type: ignore[import-untyped]
 
+    if source not in SOURCES:
+        raise ThemeError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+    kind = SOURCES[source]
     opts = options or FitOptions()
     opts.check()
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.0, "reading texts")
-    corpus = query(conn, "theme_corpus", {"only_new": False})
+    corpus = query(conn, "theme_corpus", {"only_new": False, "kinds": [kind]})
     if len(corpus) < MIN_DOCUMENTS:
+        what = ("tickets have a subject or description" if source == "tickets"
+                else "survey responses have a comment")
+        how = ("Import tickets with a subject or description" if source == "tickets"
+               else "Import survey responses with comments")
         raise ThemeError(
-            f"Only {len(corpus)} tickets or survey comments have text; themes need at least {MIN_DOCUMENTS}. "
-            "Import tickets with a subject or description, or survey responses with comments, then fit again.")
+            f"Only {len(corpus)} {what}; themes need at least {MIN_DOCUMENTS}. {how}, then fit again "
+            f"(or fit the other corpus only: `cx themes fit --source "
+            f"{'comments' if source == 'tickets' else 'tickets'}`).")
     codes, uniques = pd.factorize(corpus["text"], sort=False)
     originals = [str(u) for u in uniques]
     counts = np.bincount(codes, minlength=len(originals)).astype(float)
     report(0.02, f"preparing {len(originals):,} distinct texts")
     template = boilerplate(originals, counts.tolist())
     processed = [preprocess(t, template) for t in originals]
+    requests = np.asarray([request_of(t) for t in originals], dtype=object)[codes]  # per document
+    n_distinct = len(originals)
+    # texts that differ only in what the model does not read (a template sentence, redacted data) are one text:
+    # identical rows would otherwise let the NMF split one kind of text into several themes with the same words
+    prepared, unique_prepared = pd.factorize(pd.Series(processed, dtype=object), sort=False)
+    originals = [originals[i] for i in np.unique(prepared, return_index=True)[1]]  # a verbatim of each
+    processed = [str(u) for u in unique_prepared]
+    codes = prepared[codes]
+    counts = np.bincount(codes, minlength=len(processed)).astype(float)
     rng = np.random.default_rng(opts.seed)
     n = len(corpus)
     sample = codes[rng.permutation(n)[: min(opts.fit_sample, n)]]
@@ -368,26 +557,33 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
         raise ThemeError("The texts hold no words to build themes from (only numbers, stop words or redacted "
                          "personal data). Check the subject/description/comment columns of the imports.") from exc
     vocab = vectorizer.get_feature_names_out()
-    x = _weighted_rows(vectorizer, processed, sample)
-    max_k = max(2, min(opts.k_max, len(vocab) - 1, len(sample) // 10, x.shape[0] - 1))
+    x = _distinct_rows(vectorizer, processed, sample)
+    cap = max(2, min(opts.k_limit, len(vocab) - 1, len(sample) // 10, x.shape[0] - 1))
+    max_k = min(opts.k_max, cap)
     if opts.n_themes is not None:
         k, curve, chosen_by = min(opts.n_themes, len(vocab) - 1), {}, "fixed"
     else:
         ks = candidate_ks(min(opts.k_min, max_k), max_k)
         report(0.05, f"checking stability of {ks[0]}-{ks[-1]} themes")
-        curve = stability_curve(_frequent_columns(_weighted_rows(vectorizer, processed,
-                                                                 sample[: opts.stability_sample])), ks,
-                                opts.stability_runs, opts.seed, lambda f, m: report(0.05 + 0.45 * f, m))
+        stability_x = _frequent_columns(_distinct_rows(vectorizer, processed, sample[: opts.stability_sample]))
+        curve = stability_curve(stability_x, ks, opts.stability_runs, opts.seed,
+                                lambda f, m: report(0.05 + 0.4 * f, m))
+        while choose_k(curve) == max(curve) < cap:  # the range was too narrow: stability still rising at its end
+            more = candidate_ks(max(curve) + 1, min(max(curve) + 10, cap))
+            report(0.45, f"the most stable number is the largest tried: checking {more[0]}-{more[-1]} themes")
+            curve.update(stability_curve(stability_x, more, opts.stability_runs, opts.seed,
+                                         lambda f, m: report(0.45 + 0.05 * f, m)))
         k, chosen_by = choose_k(curve), "stability"
     report(0.5, f"fitting {k} themes on {len(sample):,} texts")
     model = _nmf(k, opts.seed, "nndsvda")
-    w_sample = model.fit_transform(x)
-    sizes = (w_sample * np.sqrt(_counts(sample))[:, None]).sum(axis=0)
+    w_sample, h_fit = collapse_duplicates(model.fit_transform(x), model.components_)
+    k = h_fit.shape[0]
+    sizes = (w_sample * _counts(sample)[:, None]).sum(axis=0)  # documents' weight on each topic
     order = np.argsort(-sizes, kind="stable")  # biggest theme first: stable ordering
-    h = model.components_[order]
+    h = h_fit[order]
 
     new_weights = [term_weights(row, vocab) for row in h]
-    catalogue = _catalogue(conn)
+    catalogue = _catalogue(conn, source)
     records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in catalogue.to_dict("records")]
     old: dict[int, dict[str, float]] = {int(r["theme_key"]): json.loads(r["term_weights"]) if r["term_weights"]
                                         else {} for r in records}
@@ -410,15 +606,16 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
     report(0.6, f"assigning themes to {len(originals):,} distinct texts")
     if pinned_extra:  # the topic matrix changed: every text's weights are solved again
         w = _transform(vectorizer, h, processed, report, 0.6, 0.3)
-    else:  # the fit already solved the sampled texts' weights (rows scaled by sqrt(repeats)): solve the rest
-        distinct, repeats = np.unique(sample, return_counts=True)
+    else:  # the fit already solved the sampled texts' weights: solve the rest
+        distinct = np.unique(sample)
         w = np.zeros((len(originals), k))
-        w[distinct] = (w_sample / np.sqrt(repeats)[:, None])[:, order]
+        w[distinct] = w_sample[:, order]
         rest = np.setdiff1d(np.arange(len(originals)), distinct)
         if len(rest):
             w[rest] = _transform(vectorizer, h, [processed[i] for i in rest], report, 0.6, 0.3)
     rows, topics, shares = _assign(w, opts.min_weight, opts.max_themes_per_doc)
-    requests = [request_of(t) for t in originals]
+    report(0.88, "labelling themes")
+    labels = label_themes(processed, counts, rows, topics, shares, h.shape[0], opts.seed)
 
     fitted_at = _now()
     report(0.92, "saving")
@@ -440,60 +637,67 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
                 pinned_kept.append(key)
             keys.append(key)
             terms = top_terms(h[i], vocab)
-            label = label_from_terms(top_terms(h[i], vocab, min_ratio=0.4))
+            label = labels[i] or label_from_terms(top_terms(h[i], vocab, min_ratio=0.4))
             examples = _examples(w[:, i], originals, counts)
             weights = new_weights[i] if i < k else old[key]
             cur.execute(
                 "INSERT INTO themes (theme_key, auto_label, top_terms, term_weights, examples, first_fit_id, "
-                "last_fit_id, match_similarity, active, created_at, updated_at) "
-                "VALUES ($key, $label, $terms, $weights, $examples, $fit, $fit, $sim, true, $at, $at) "
-                "ON CONFLICT (theme_key) DO UPDATE SET auto_label = excluded.auto_label, "
+                "last_fit_id, match_similarity, active, created_at, updated_at, corpus) "
+                "VALUES ($key, $label, $terms, $weights, $examples, $fit, $fit, $sim, true, $at, $at, $corpus) "
+                "ON CONFLICT (theme_key) DO UPDATE SET auto_label = excluded.auto_label, corpus = excluded.corpus, "
                 "top_terms = excluded.top_terms, term_weights = excluded.term_weights, examples = excluded.examples, "
                 "last_fit_id = excluded.last_fit_id, match_similarity = excluded.match_similarity, active = true, "
                 "updated_at = excluded.updated_at",
                 {"key": key, "label": label or f"theme {key}", "terms": json.dumps(terms),
                  "weights": json.dumps(weights), "examples": json.dumps(examples, ensure_ascii=False), "fit": fit_id,
-                 "sim": None if math.isnan(similarity) else round(similarity, 4), "at": fitted_at})
-        cur.execute("UPDATE themes SET active = false WHERE NOT list_contains(CAST($keys AS INTEGER[]), theme_key)",
-                    {"keys": keys})
-        _write_documents(cur, corpus, codes, rows, topics, shares, keys, requests, fit_id, replace=True)
-        model_path = models / f"{settings.db_path.stem}-themes-{fit_id}.joblib"
+                 "sim": None if math.isnan(similarity) else round(similarity, 4), "at": fitted_at,
+                 "corpus": source})
+        cur.execute("UPDATE themes SET active = false WHERE (corpus = $corpus OR corpus = 'all') "
+                    "AND NOT list_contains(CAST($keys AS INTEGER[]), theme_key)", {"keys": keys, "corpus": source})
+        _write_documents(cur, corpus, codes, rows, topics, shares, keys, requests, fit_id, kind=kind, replace=True)
+        model_path = models / f"{settings.db_path.stem}-themes-{source}-{fit_id}.joblib"
         joblib.dump({"vectorizer": vectorizer, "h": h, "keys": keys, "options": opts, "fit_id": fit_id,
                      "template": template},
                     model_path, compress=3)
         seconds = time.perf_counter() - started
         cur.execute(
-            "INSERT INTO theme_fits VALUES ($fit, $at, $actor, $docs, $distinct, $sample, $k, $by, $stability, "
-            "$seed, $vocab, $path, $seconds)",
-            {"fit": fit_id, "at": fitted_at, "actor": actor, "docs": n, "distinct": len(originals),
+            "INSERT INTO theme_fits (fit_id, fitted_at, actor, documents, distinct_texts, sample_size, n_themes, "
+            "chosen_by, stability, seed, vocabulary, model_path, seconds, corpus) VALUES ($fit, $at, $actor, $docs, "
+            "$distinct, $sample, $k, $by, $stability, $seed, $vocab, $path, $seconds, $corpus)",
+            {"fit": fit_id, "at": fitted_at, "actor": actor, "docs": n, "distinct": n_distinct,
              "sample": len(sample), "k": len(keys), "by": chosen_by,
              "stability": json.dumps({str(kk): round(v, 4) for kk, v in curve.items()}), "seed": opts.seed,
-             "vocab": len(vocab), "path": str(model_path), "seconds": seconds})
+             "vocab": len(vocab), "path": str(model_path), "seconds": seconds, "corpus": source})
         bump_data_version(cur)
+        in_use = {str(p) for (p,) in cur.execute(
+            "SELECT DISTINCT f.model_path FROM theme_fits AS f SEMI JOIN theme_documents AS d USING (fit_id)"
+        ).fetchall()}
     for old_model in models.glob(f"{settings.db_path.stem}-themes-*.joblib"):
-        if old_model != model_path:  # keep only the model the database's assignments came from
+        if str(old_model) not in in_use:  # keep only the models the database's assignments came from
             old_model.unlink(missing_ok=True)
     report(1.0, f"{len(keys)} themes over {n:,} texts")
-    return FitSummary(fit_id, n, len(originals), len(sample), len(keys), chosen_by, curve, seconds, model_path,
+    return FitSummary(fit_id, source, n, n_distinct, len(sample), len(keys), chosen_by, curve, seconds, model_path,
                       len(template), kept, new, pinned_kept)
 
 
 def _write_documents(cur: Any, corpus: pd.DataFrame, codes: np.ndarray, rows: np.ndarray, topics: np.ndarray,
-                     shares: np.ndarray, keys: Sequence[int], requests: Sequence[str | None], fit_id: int,
-                     *, replace: bool) -> None:
-    """One row per document x theme (rows/topics/shares index distinct texts), NULL theme for the rest."""
+                     shares: np.ndarray, keys: Sequence[int], requests: np.ndarray, fit_id: int,
+                     *, kind: str, replace: bool) -> None:
+    """One row per document x theme (rows/topics/shares index distinct texts, ``codes`` maps documents to them,
+    ``requests`` is per document), NULL theme for the rest; ``replace``: every earlier assignment of the documents
+    of ``kind`` goes."""
     per_text = pd.DataFrame({"code": rows, "theme_key": np.asarray(keys, dtype="int64")[topics],
                              "weight": shares.round(4)})
     docs = pd.DataFrame({"doc_kind": corpus["doc_kind"].to_numpy(), "source": corpus["source"].to_numpy(),
                          "doc_id": corpus["doc_id"].astype(str).to_numpy(), "code": codes,
                          "text_hash": corpus["text_hash"].to_numpy()})
-    docs["request"] = np.asarray(requests, dtype=object)[codes]
+    docs["request"] = requests
     frame = docs.merge(per_text, on="code", how="left").drop(columns="code")
     frame["theme_key"] = frame["theme_key"].astype("Int64")
     frame["fit_id"] = fit_id
     cur.register("theme_doc_rows", frame)
     if replace:
-        cur.execute("DELETE FROM theme_documents")
+        cur.execute("DELETE FROM theme_documents WHERE doc_kind = $kind", {"kind": kind})
     else:  # texts that changed since they were read: their old themes go
         cur.execute("DELETE FROM theme_documents AS d USING theme_doc_rows AS n "
                     "WHERE d.doc_kind = n.doc_kind AND d.source = n.source AND d.doc_id = n.doc_id")
@@ -503,45 +707,67 @@ def _write_documents(cur: Any, corpus: pd.DataFrame, codes: np.ndarray, rows: np
     cur.unregister("theme_doc_rows")
 
 
-def latest_fit(conn: Connection) -> dict[str, Any] | None:
-    frame = query(conn, "theme_fits_list")
+def latest_fit(conn: Connection, source: str | None = None) -> dict[str, Any] | None:
+    """The newest fit of corpus ``source`` (None: of any corpus), as a dict of ``theme_fits`` columns."""
+    frame = query(conn, "theme_fits_list", {"corpus": source})
     return None if frame.empty else {str(k): v for k, v in frame.iloc[0].to_dict().items()}
 
 
-def unassigned_count(conn: Connection) -> int:
-    """Documents with text the current model has not read (imported after the fit, or whose text changed)."""
-    if latest_fit(conn) is None:
+def latest_fits(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The newest fit of each corpus that has one: ``{"tickets": {...}, "comments": {...}}``."""
+    out = {}
+    for source in SOURCES:
+        row = latest_fit(conn, source)
+        if row is not None:
+            out[source] = row
+    return out
+
+
+def unassigned_count(conn: Connection, source: str | None = None) -> int:
+    """Documents with text a corpus's current model has not read (imported after the fit, or whose text changed),
+    summed over the corpora ``source`` names (None: those with a model)."""
+    fitted = latest_fits(conn)
+    kinds = [SOURCES[s] for s in _sources(source) if s in fitted]
+    if not kinds:
         return 0
-    return len(query(conn, "theme_corpus", {"only_new": True}))
+    return len(query(conn, "theme_corpus", {"only_new": True, "kinds": kinds}))
 
 
-def assign_new(conn: Connection, settings: Settings, *, progress: Progress | None = None) -> int:
-    """Assign themes to documents imported (or changed) since the fit, with the saved model (no refit).
+def assign_new(conn: Connection, settings: Settings, *, source: str | None = None,
+               progress: Progress | None = None) -> int:
+    """Assign themes to documents imported (or changed) since the fit, with each corpus's saved model (no refit).
 
-    Returns their number."""
+    ``source``: ``tickets``, ``comments`` or None / ``all`` (every corpus with a model). Returns their number."""
     import joblib  # type: ignore[import-untyped]
 
-    fit_row = latest_fit(conn)
-    if fit_row is None:
+    fitted = latest_fits(conn)
+    chosen = [s for s in _sources(source) if s in fitted]
+    if not chosen:
         raise ThemeError("No theme model yet: run `cx themes fit` (or Fit themes on the Themes page) first.")
-    path = Path(str(fit_row["model_path"]))
-    if not path.is_file():
-        raise ThemeError(f"The saved theme model {path} is missing; fit the themes again.")
-    saved = joblib.load(path)
-    corpus = query(conn, "theme_corpus", {"only_new": True})
-    if corpus.empty:
-        return 0
-    codes, uniques = pd.factorize(corpus["text"], sort=False)
-    originals = [str(u) for u in uniques]
-    processed = [preprocess(t, saved["template"]) for t in originals]
-    opts: FitOptions = saved["options"]
-    w = _transform(saved["vectorizer"], saved["h"], processed, progress, 0.0, 0.9)
-    rows, topics, shares = _assign(w, opts.min_weight, opts.max_themes_per_doc)
-    with transaction(conn) as cur:
-        _write_documents(cur, corpus, codes, rows, topics, shares, saved["keys"],
-                         [request_of(t) for t in originals], int(saved["fit_id"]), replace=False)
-        bump_data_version(cur)
-    return len(corpus)
+    done = 0
+    for i, name in enumerate(chosen):
+        path = Path(str(fitted[name]["model_path"]))
+        if not path.is_file():
+            raise ThemeError(f"The saved theme model {path} is missing; fit the themes again "
+                             f"(`cx themes fit --source {name}`).")
+        corpus = query(conn, "theme_corpus", {"only_new": True, "kinds": [SOURCES[name]]})
+        if corpus.empty:
+            continue
+        saved = joblib.load(path)
+        codes, uniques = pd.factorize(corpus["text"], sort=False)
+        originals = [str(u) for u in uniques]
+        processed = [preprocess(t, saved["template"]) for t in originals]
+        opts: FitOptions = saved["options"]
+        w = _transform(saved["vectorizer"], saved["h"], processed, progress, i / len(chosen), 0.9 / len(chosen))
+        rows, topics, shares = _assign(w, opts.min_weight, opts.max_themes_per_doc)
+        with transaction(conn) as cur:
+            _write_documents(cur, corpus, codes, rows, topics, shares, saved["keys"],
+                             np.asarray([request_of(t) for t in originals], dtype=object)[codes],
+                             int(saved["fit_id"]), kind=SOURCES[name],
+                             replace=False)
+            bump_data_version(cur)
+        done += len(corpus)
+    return done
 
 
 # --------------------------------------------------------------------------------------------------- editing
@@ -590,6 +816,11 @@ def merge(conn: Connection, key: int, into: int, *, actor: str = "cli") -> None:
     with transaction(conn) as cur:
         _theme_row(cur, key)
         _, _, _, target_parent = _theme_row(cur, into)
+        corpora = {str(c) for (c,) in cur.execute("SELECT corpus FROM themes WHERE theme_key IN ($a, $b)",
+                                                   {"a": key, "b": into}).fetchall()} - {"all"}
+        if len(corpora) > 1:
+            raise ThemeError(f"Theme {key} and theme {into} come from different texts (ticket text and survey "
+                             "comments have separate models); merge themes of the same texts only.")
         target = int(target_parent) if target_parent is not None and not pd.isna(target_parent) else into
         if target == key:
             raise ThemeError(f"Theme {into} is merged into {key}; unmerge it first.")
@@ -606,16 +837,19 @@ def unmerge(conn: Connection, key: int, *, actor: str = "cli") -> None:
         _log(cur, key, "unmerge", old, None, actor)
 
 
-def catalog(conn: Connection) -> pd.DataFrame:
-    """Every theme with its documents in the current assignment.
+def catalog(conn: Connection, source: str | None = None) -> pd.DataFrame:
+    """Every theme of corpus ``source`` (None or ``all``: of both) with its documents in the current assignment.
 
     Columns: ``theme_key``, ``theme`` (the analyst's name, else the automatic label), ``auto_label``, ``name``,
-    ``pinned``, ``merged_into``, ``active`` (in the latest fit), ``top_terms`` (list), ``examples`` (list of
+    ``pinned``, ``merged_into``, ``active`` (in the latest fit), ``corpus`` (``tickets`` / ``comments``; ``all``
+    for a theme of a fit made before the corpora were separate), ``top_terms`` (list), ``examples`` (list of
     redacted verbatims), ``first_fit_id``, ``last_fit_id``, ``match_similarity`` (to its previous version),
     ``documents`` (documents counted under it, merges applied), ``own_documents`` (before merges),
     ``total_documents`` (documents read by the model), ``share`` (documents / total_documents).
     """
-    frame = query(conn, "theme_catalog", {"kinds": ["ticket", "survey"]})
+    chosen = _sources(source)
+    frame = query(conn, "theme_catalog", {"kinds": [SOURCES[s] for s in chosen],
+                                          "corpus": chosen[0] if len(chosen) == 1 else None})
     for col in ("top_terms", "examples"):
         frame[col] = [json.loads(v) if isinstance(v, str) else [] for v in frame[col]]
     frame["examples"] = [[redact(e) for e in ex] for ex in frame["examples"]]

@@ -396,19 +396,19 @@ def churn_scores(path: str, version: int, trained_at: str, filters: Filters, top
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def theme_catalog(path: str, version: int) -> pd.DataFrame:
+def theme_catalog(path: str, version: int, source: str = "all") -> pd.DataFrame:
     from cx_metrics import themes
 
-    return themes.catalog(connection())
+    return themes.catalog(connection(), source)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def theme_fit_status(path: str, version: int) -> tuple[dict[str, Any] | None, int]:
-    """(latest fit or None, texts imported since it)."""
+def theme_fit_status(path: str, version: int) -> tuple[dict[str, dict[str, Any]], int]:
+    """(latest fit of each corpus that has one, texts imported since)."""
     from cx_metrics import themes
 
     conn = connection()
-    return themes.latest_fit(conn), themes.unassigned_count(conn)
+    return themes.latest_fits(conn), themes.unassigned_count(conn)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -474,11 +474,11 @@ def theme_verbatims(path: str, version: int, period: Period, filters: Filters, t
     return tm.theme_verbatims(connection(), theme_key=theme_key, period=period, filters=filters, kinds=kinds)
 
 
-def fit_themes(progress: Any) -> Any:
-    """Refit the theme model (writes; the data version bump refreshes every cache)."""
+def fit_themes(progress: Any, source: str = "all") -> Any:
+    """Refit the theme models (writes; the data version bump refreshes every cache); a list of fit summaries."""
     from cx_metrics import themes
 
-    return themes.fit(connection(), settings(), actor="dashboard", progress=progress)
+    return themes.fit_all(connection(), settings(), source=source, actor="dashboard", progress=progress)
 
 
 def assign_new_themes(progress: Any) -> int:

@@ -11,12 +11,12 @@ from cx_metrics import theme_charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
-from cx_metrics.themes import ThemeError
+from cx_metrics.themes import SOURCE_LABELS, ThemeError
 from cx_ui import auth, state
 
-KINDS = {"tickets and survey comments": ("ticket", "survey"), "tickets": ("ticket",),
-         "survey comments": ("survey",)}
-MIX_LABELS = {"channel": "Channel", "kind": "Tickets vs comments", "plan": "Plan", "region": "Region",
+#: each corpus has its own theme model: ticket text and survey comments share words, not reasons
+SOURCES = {"tickets": ("tickets", ("ticket",)), "survey comments": ("comments", ("survey",))}
+MIX_LABELS = {"channel": "Channel", "plan": "Plan", "region": "Region",
               "segment": "Segment", "generation": "Generation"}
 #: set by the Complaint trends page to open a theme here
 FOCUS_KEY = "themes_focus"
@@ -35,10 +35,10 @@ def _progress_fit(action: str) -> None:
     bar = st.progress(0.0, text="Starting...")
     try:
         if action == "fit":
-            result = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            st.session_state["themes_notice"] = (
-                f"Fitted {result.n_themes} themes over {result.documents:,} texts in {result.seconds:.0f} s: "
-                f"{len(result.kept)} kept their names from the previous fit, {len(result.new)} new.")
+            results = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            st.session_state["themes_notice"] = "Fitted " + "; ".join(
+                f"{r.n_themes} themes over {r.documents:,} {SOURCE_LABELS[r.source]} in {r.seconds:.0f} s "
+                f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new)" for r in results) + "."
         else:
             n = state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
@@ -49,25 +49,36 @@ def _progress_fit(action: str) -> None:
     st.rerun()
 
 
-fit, unassigned = state.theme_fit_status(path, version)
+fits, unassigned = state.theme_fit_status(path, version)
 if st.session_state.get("themes_notice"):
     st.success(st.session_state.pop("themes_notice"))
-if fit is None:
-    st.info("No theme model yet. Fitting reads every ticket subject/description and survey comment, chooses the "
-            "number of themes by a stability check and takes from seconds to a few minutes.")
+if not fits:
+    st.info("No theme model yet. Fitting reads every ticket subject/description and survey comment (one model "
+            "each), chooses the number of themes by a stability check and takes from seconds to a few minutes.")
     if can_edit and st.button("Fit themes", key="themes_fit", type="primary"):
         _progress_fit("fit")
     st.caption(DEFINITIONS["themes"])
     st.stop()
 
+if st.session_state.get(FOCUS_KEY) is not None:  # a complaint mover's theme: a ticket theme
+    st.session_state["themes_kinds"] = "tickets"
+source_label = st.radio("Texts", list(SOURCES), horizontal=True, key="themes_kinds",
+                        help="Ticket text and survey comments have separate theme models: a comment and a ticket "
+                             "can share words without sharing a reason.")
+source, kinds = SOURCES[source_label]
+fit = fits.get(source) or next(iter(fits.values()))
+
 left, mid, right = st.columns([3, 1, 1])
 left.caption(
     f"Model #{fit['fit_id']} fitted {pd.Timestamp(fit['fitted_at']):%d %b %Y %H:%M} UTC on {fit['documents']:,} "
-    f"texts ({fit['sample_size']:,} sampled): **{fit['n_themes']} themes**, "
-    + ("number chosen by stability." if fit["chosen_by"] == "stability" else "number fixed."))
+    f"{SOURCE_LABELS.get(str(fit['corpus']), 'texts')} ({fit['sample_size']:,} sampled): **{fit['n_themes']} "
+    "themes**, " + ("number chosen by stability." if fit["chosen_by"] == "stability" else "number fixed."))
+if source not in fits:
+    st.warning(f"No theme model of the {SOURCE_LABELS[source]} yet (too few of them when the themes were "
+               "fitted, or fitted before they had a model of their own): Refit.")
 if can_edit and mid.button("Refit", key="themes_refit",
-                           help="Names, pins and merges are kept: themes are matched to the previous fit's by their "
-                                "terms."):
+                           help="Refits both models. Names, pins and merges are kept: themes are matched to the "
+                                "previous fit's by their terms."):
     _progress_fit("fit")
 if can_edit and unassigned and right.button(f"Assign {unassigned:,} new texts", key="themes_assign"):
     _progress_fit("assign")
@@ -78,10 +89,7 @@ with st.expander("How the number of themes was chosen"):
                "the mean cosine similarity of the matched themes' terms. The largest number within 0.02 of the "
                "most stable is kept (pinned themes the refit did not find come on top).")
 
-kind_label = st.radio("Texts", list(KINDS), horizontal=True, key="themes_kinds")
-kinds = KINDS[kind_label]
-
-catalog = state.theme_catalog(path, version)
+catalog = state.theme_catalog(path, version, source)
 shown = catalog[catalog["active"] | catalog["pinned"]].copy()
 live = shown[shown["merged_into"].isna()]
 label_of = dict(zip(catalog["theme_key"], catalog["theme"], strict=True))
@@ -166,6 +174,8 @@ else:
     st.caption(DEFINITIONS["emerging_themes"])
 
 st.subheader("What moves the score")
+st.caption("From the survey comments' themes, whichever texts are chosen above: a score moves with what its "
+           "respondents wrote.")
 metric = st.radio("Score", ["nps", "csat"], horizontal=True, key="themes_metric", format_func=str.upper)
 impact = state.theme_impact(path, version, period, filters, metric)
 st.plotly_chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")

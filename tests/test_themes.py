@@ -14,12 +14,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cx_metrics import db, demo, themes
+from cx_metrics import db, demo, demo_text, themes
 from cx_metrics.cli import main
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 from cx_metrics.metrics import themes as tm
-from cx_metrics.text.tokens import analyze, boilerplate, fold, preprocess, stop_words, without_boilerplate
+from cx_metrics.text.tokens import (
+    analyze,
+    boilerplate,
+    fold,
+    phrases,
+    preprocess,
+    stop_words,
+    tokens,
+    without_boilerplate,
+)
 from tests.conftest import REALDATA
 
 TOPICS = {
@@ -112,6 +121,19 @@ def test_template_sentences_are_found_and_dropped_but_never_the_first() -> None:
     ("It would be great if you could integrate with Slack", "integrate slack"),
     ("Ce serait bien d'avoir un mode sombre", "mode sombre"),
     ("Il manque l'export PDF", "export pdf"),
+    # French and German wishes (cx_metrics.text.requests.CUES)
+    ("Il faudrait un export Excel des factures.", "export excel factures"),
+    ("Il faudrait pouvoir filtrer par date", "filtrer date"),
+    ("Ce serait bien de pouvoir exporter en PDF", "exporter pdf"),
+    ("Ça serait top qu’on puisse changer la langue", "changer langue"),
+    ("Es wäre schön, wenn ihr einen Dunkelmodus anbieten würdet.", "dunkelmodus"),
+    ("Wäre toll, wenn es eine Exportfunktion gäbe", "exportfunktion"),
+    ("Bitte Dunkelmodus hinzufügen!", "dunkelmodus"),
+    ("Bitte fügt einen CSV-Export hinzu", "csv export"),
+    ("Könntet ihr bitte eine Kalenderansicht einbauen?", "kalenderansicht"),
+    ("Wir wünschen uns eine Schnittstelle zu SAP.", "schnittstelle sap"),
+    ("Bitte um Rückruf, die Rechnung ist falsch.", None),
+    ("Le problème n'est toujours pas résolu.", None),
     ("The app crashes when I upload a file", None),
     ("Please refund me", None),
 ])
@@ -152,9 +174,12 @@ def test_fit_recovers_planted_topics_in_two_languages(topic_db: tuple[db.Connect
         keys.add(key)
     assert len(keys) == 4  # four different themes
     # French billing tickets are themed too, on folded terms
-    fr_key, fr_share = _theme_of_topic(conn, frame, "billing_fr")
+    _, fr_share = _theme_of_topic(conn, frame, "billing_fr")
     assert fr_share == 1.0
-    assert any(t in catalog.loc[fr_key, "top_terms"] for t in ("facture", "remboursement", "debite"))
+    import joblib  # type: ignore[import-untyped]
+
+    vocabulary = set(joblib.load(result.model_path)["vectorizer"].get_feature_names_out())
+    assert {"facture", "remboursement", "debite"} <= vocabulary
     # the model lives in the database's folder, not the working directory
     assert result.model_path.parent == settings.db_path.parent / "models" and result.model_path.is_file()
 
@@ -247,13 +272,20 @@ def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connecti
         themes.assign_new(conn, settings)
 
 
+def _fit_and_name(topic_db: tuple[db.Connection, Settings, pd.DataFrame], topic: str, name: str) -> int:
+    """Fit five themes on the topic fixture and give the theme of ``topic`` a name; its key."""
+    conn, settings, frame = topic_db
+    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    key, _ = _theme_of_topic(conn, frame, topic)
+    themes.rename(conn, key, name)
+    return key
+
+
 def test_a_demo_rebuild_drops_assignments_but_keeps_names(
     topic_db: tuple[db.Connection, Settings, pd.DataFrame],
 ) -> None:
-    conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
-    login, _ = _theme_of_topic(conn, frame, "login")
-    themes.rename(conn, login, "Sign-in")
+    conn, _, _ = topic_db
+    _fit_and_name(topic_db, "login", "Sign-in")
     demo.build(conn, seed=3, size=demo.DemoSize(customers=300, tickets=600))
     assert conn.cursor().execute("SELECT count(*) FROM theme_documents").fetchall()[0][0] == 0
     assert themes.unassigned_count(conn) > 0
@@ -310,7 +342,7 @@ def test_theme_impact_on_a_hand_built_survey(tmp_path: Path) -> None:
     conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
                           "scale_min, scale_max, comment) SELECT 's', response_id, responded_at, 'nps', score, 0, 10, "
                           "comment FROM frame")
-    themes.fit(conn, settings, themes.FitOptions(n_themes=2))
+    themes.fit(conn, settings, themes.FitOptions(n_themes=2), source="comments")
     impact = tm.theme_impact(conn, period=Period(START.date(), START.date() + dt.timedelta(days=6)),
                              settings=settings)
     # NPS of all 80: 100 x (30 - 40) / 80 = -12.5. Without the delivery theme: 30 promoters of 40 -> +75;
@@ -389,7 +421,7 @@ def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactor
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
     conn = db.connect(settings)
-    themes.fit(conn, settings)
+    themes.fit_all(conn, settings)
     conn.close()
     return path
 
@@ -397,7 +429,7 @@ def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactor
 def test_demo_themes_have_sensible_labels(themed_demo_path: Path) -> None:
     conn = db.connect(Settings().with_db(themed_demo_path))
     fit = themes.latest_fit(conn)
-    assert fit is not None and fit["chosen_by"] == "stability" and 6 <= fit["n_themes"] <= 30
+    assert fit is not None and fit["chosen_by"] == "stability" and 6 <= fit["n_themes"] <= 50
     docs = conn.cursor().execute(
         "SELECT t.subject, d.theme_key, th.auto_label FROM tickets t JOIN theme_documents d "
         "ON d.doc_kind = 'ticket' AND d.doc_id = t.ticket_id "
@@ -435,7 +467,7 @@ def test_demo_double_charge_incident_is_recovered(themed_demo_path: Path) -> Non
     behind = tm.themes_behind(conn, period=spike_period, by="category", value="Billing")
     assert int(behind.iloc[0]["theme_key"]) == key and behind.iloc[0]["significant"]
     emerging = tm.emerging_themes(conn, period=spike_period).set_index("theme_key")
-    assert emerging.loc[key, "status"] == "growing"
+    assert emerging.loc[key, "status"] == "new"  # a theme of its own, that did not exist the period before
     requests = tm.product_requests(conn, period=Period(demo.DEMO_START.date(), dt.date(2026, 11, 15)))
     assert {"dark mode", "bulk edit", "mobile app widget", "sso provider"} <= set(requests["request"].head(6))
     top = requests.set_index("request").loc["dark mode"]
@@ -473,11 +505,22 @@ def test_kaggle_ticket_themes_are_readable(tmp_path: Path) -> None:
     settings = Settings().with_db(tmp_path / "k.duckdb")
     conn = db.connect(settings)
     ingest.load(conn, ingest.preview(csv))
-    result = themes.fit(conn, settings)
-    assert result.template_sentences > 0  # the "Critical." / "Asap." suffixes are templates
-    labels = " ".join(themes.catalog(conn)["theme"])
+    results = themes.fit_all(conn, settings)
+    assert [r.source for r in results] == ["tickets"]  # no survey comments in this export
+    assert results[0].template_sentences > 0  # the "Critical." / "Asap." suffixes are templates
+    catalog = themes.catalog(conn)
+    labels = " ".join(catalog["theme"])
     for word in ("refund", "cancel", "billing", "technical", "product"):
         assert word in labels, labels
+    assert catalog["theme"].is_unique, labels
+    # every subject's tickets land mostly in a theme named by the subject's own words
+    subjects = conn.cursor().execute(
+        "SELECT t.subject, th.auto_label, count(*) AS n FROM tickets t JOIN theme_documents d "
+        "ON d.doc_kind = 'ticket' AND d.doc_id = t.ticket_id JOIN themes th ON th.theme_key = d.theme_key "
+        "GROUP BY ALL ORDER BY n DESC").df()
+    for subject, group in subjects.groupby("subject"):
+        top = str(group.iloc[0]["auto_label"])
+        assert set(tokens(str(subject))) & set(top.replace("·", " ").split()), (subject, top)
     tickets = conn.cursor().execute(
         "SELECT t.subject, th.auto_label FROM tickets t JOIN theme_documents d ON d.doc_id = t.ticket_id "
         "JOIN themes th ON th.theme_key = d.theme_key").df()
@@ -511,3 +554,205 @@ def test_cli_fit_show_rename_merge(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--theme" in capsys.readouterr().err
     assert main(["metric", "--list"]) == 0
     assert "theme-impact" in capsys.readouterr().out
+    # survey comments get a model of their own; `show --source` lists one corpus, shares of its own texts
+    conn = db.connect(Settings().with_db(path))
+    _comments(conn)
+    conn.close()
+    assert main(["themes", "fit", "--source", "comments", "--themes", "2", "--db", str(path)]) == 0
+    assert "(comments): 2 themes over 60 texts" in capsys.readouterr().out
+    assert main(["themes", "show", "--source", "comments", "--db", str(path), "--format", "json"]) == 0
+    comments = json.loads(capsys.readouterr().out)
+    assert {c["corpus"] for c in comments} == {"comments"} and sum(c["share"] for c in comments) == pytest.approx(1)
+    assert main(["themes", "show", "--db", str(path), "--format", "json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert {c["corpus"] for c in both} == {"tickets", "comments"}
+    assert main(["themes", "fit", "--themes", "3", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "(tickets): 3 themes" in out and "(comments): 3 themes" in out
+    assert main(["themes", "assign", "--source", "comments", "--db", str(path)]) == 0
+    assert "0 new texts" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------ labels
+
+
+def test_phrases_are_runs_of_content_words_within_a_sentence() -> None:
+    assert phrases(preprocess("Charged twice for my subscription. Refund please")) == [
+        "charged", "charged twice", "charged twice subscription", "refund", "subscription", "twice",
+        "twice subscription"]
+
+
+def test_a_label_names_what_sets_a_theme_apart_and_every_kind_of_text_in_it() -> None:
+    from scipy import sparse
+
+    candidates = np.array(["twice", "notifications sent twice", "charged twice subscription", "sent", "issue",
+                           "alerts"])
+    # 60 texts "notifications sent twice" (half of them say "alerts"), 40 "charged twice subscription"; "issue" is
+    # everywhere
+    members = sparse.csc_matrix(np.array([[1, 1, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]], dtype=float))
+    weights = np.array([60.0, 40.0])
+    coverage = np.array([1.0, 0.6, 0.4, 0.6, 1.0, 0.6])
+    lift = np.array([5.0, 30.0, 30.0, 20.0, 1.0, 10.0])
+    label = ["notifications sent twice", "charged twice subscription"]
+    assert themes.choose_label(coverage, lift, members, weights, candidates) == label
+    # the same label as a bigger theme: the next best phrase tells them apart
+    assert themes.choose_label(coverage, lift, members, weights, candidates, taken={" · ".join(label)}) == [
+        *label, "alerts"]
+    # one kind of text: one phrase, the longest that covers it, never a word shared with every theme
+    one = sparse.csc_matrix(np.array([[1, 1, 0, 1, 1, 0]], dtype=float))
+    assert themes.choose_label(np.array([1.0, 1.0, 0, 1.0, 1.0, 0]), lift, one, np.array([10.0]),
+                               candidates) == ["notifications sent twice"]
+    assert themes.choose_label(coverage, np.ones(6), members, weights, candidates) == []  # nothing distinctive
+
+
+def test_topics_carrying_the_same_documents_collapse() -> None:
+    w = np.array([[1.0, 0.5, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 3.0]])
+    h = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    w2, h2 = themes.collapse_duplicates(w, h)
+    assert w2.shape == (3, 2) and h2.shape == (2, 2)
+    np.testing.assert_allclose(w2[:, 0], [1.5, 3.0, 0.0])
+    n0, n1 = np.linalg.norm(w[:, 0]), np.linalg.norm(w[:, 1])
+    np.testing.assert_allclose(h2[0], [n0 / (n0 + n1), n1 / (n0 + n1)])
+    same_w, same_h = themes.collapse_duplicates(np.eye(3), h)
+    assert same_w.shape == (3, 3) and same_h is h
+
+
+def _template_key_terms(templates: list[str]) -> dict[str, set[str]]:
+    """The words and two-word phrases of each template that no other template has: what its theme's label must say
+    ("Great support, they followed up" -> "great support" and "support followed", not "great" nor "followed")."""
+    words = {t: {p for p in phrases(preprocess(t)) if p.count(" ") <= 1} for t in templates}
+    return {t: w - set().union(*(v for u, v in words.items() if u != t)) for t, w in words.items()}
+
+
+def _says(label: str, key_terms: set[str]) -> bool:
+    """Whether one of the label's phrases holds one of the key words or phrases."""
+    return any(f" {k} " in f" {part} " for part in label.split(" · ") for k in key_terms)
+
+
+def test_every_planted_demo_theme_is_recovered_under_its_own_words(themed_demo_path: Path) -> None:
+    conn = db.connect(Settings().with_db(themed_demo_path))
+    corpora = {
+        "ticket": ("SELECT t.subject AS template, d.theme_key, th.auto_label, th.corpus FROM tickets t "
+                   "JOIN theme_documents d ON d.doc_kind = 'ticket' AND d.doc_id = t.ticket_id "
+                   "LEFT JOIN themes th ON th.theme_key = d.theme_key",
+                   [s for subjects in demo_text.SUBJECTS.values() for s in subjects] + [demo_text.SPIKE_SUBJECT]),
+        "survey": ("SELECT r.comment AS template, d.theme_key, th.auto_label, th.corpus FROM "
+                   "(SELECT DISTINCT source, response_id, comment FROM survey_responses WHERE comment IS NOT NULL) r "
+                   "JOIN theme_documents d ON d.doc_kind = 'survey' AND d.doc_id = r.response_id "
+                   "LEFT JOIN themes th ON th.theme_key = d.theme_key",
+                   demo_text.COMMENTS_NEG + demo_text.COMMENTS_NEUTRAL + demo_text.COMMENTS_POS
+                   + demo_text.NPS_NEG + demo_text.NPS_PASSIVE + demo_text.NPS_POS),
+    }
+    missed = []
+    for kind, (sql, templates) in corpora.items():
+        docs = conn.cursor().execute(sql).df()
+        assert set(docs["corpus"].dropna()) == {"tickets" if kind == "ticket" else "comments"}  # separate models
+        own = _template_key_terms(templates)
+        for template, key_terms in own.items():
+            assert key_terms, template  # every template has words of its own
+            mine = docs[docs["template"] == template]
+            total = int(conn.cursor().execute(
+                "SELECT count(*) FROM tickets WHERE subject = ?" if kind == "ticket" else
+                "SELECT count(DISTINCT response_id) FROM survey_responses WHERE comment = ?", [template]
+            ).fetchall()[0][0])
+            assert total > 0 and len(mine) > 0, template
+            # the themes carrying at least half of the template's texts; one of them must be named by its words
+            counts = mine.groupby("auto_label").size()
+            labels = [str(label) for label, c in counts.items() if c >= 0.5 * total]
+            if not any(_says(label, key_terms) for label in labels):
+                missed.append((template, sorted(key_terms), labels))
+    assert not missed, missed
+    # the double-charge incident in particular
+    spike = conn.cursor().execute(
+        "SELECT th.auto_label, count(*) AS n FROM tickets t JOIN theme_documents d ON d.doc_kind = 'ticket' "
+        "AND d.doc_id = t.ticket_id JOIN themes th ON th.theme_key = d.theme_key "
+        "WHERE list_contains(t.tags, 'double_charge') GROUP BY 1 ORDER BY n DESC").df()
+    assert any("charged twice" in str(label) for label in spike["auto_label"]), spike
+    # no two themes of a corpus share a label
+    catalog = themes.catalog(conn)
+    for _, group in catalog[catalog["active"]].groupby("corpus"):
+        assert group["auto_label"].is_unique, group["auto_label"].tolist()
+    conn.close()
+
+
+# ------------------------------------------------------------------------------------------------ two corpora
+
+
+def _comments(conn: db.Connection, n: int = 60) -> None:
+    rng = np.random.default_rng(4)
+    wait = ["waited", "hold", "queue", "hours", "callback", "slow", "forever", "response"]
+    kind = ["friendly", "helpful", "agent", "kind", "polite", "patient", "knowledgeable", "courteous"]
+    rows = [(f"r{i}", 2.0 if i % 2 else 10.0, " ".join(rng.choice(wait if i % 2 else kind, size=4, replace=False)))
+            for i in range(n)]
+    frame = pd.DataFrame(rows, columns=["response_id", "score", "comment"])
+    frame["responded_at"] = [START + dt.timedelta(hours=3 * i) for i in range(n)]
+    conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
+                          "scale_min, scale_max, comment) SELECT 's', response_id, responded_at, 'nps', score, 0, "
+                          "10, comment FROM frame")
+
+
+def test_tickets_and_comments_have_separate_models(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
+    conn, settings, _ = topic_db
+    # too few comments: fitting both fits the tickets only; asking for the comments by name says what to do
+    assert [r.source for r in themes.fit_all(conn, settings, themes.FitOptions(n_themes=5))] == ["tickets"]
+    with pytest.raises(themes.ThemeError, match=r"survey responses have a comment.*--source tickets"):
+        themes.fit(conn, settings, source="comments")
+    with pytest.raises(themes.ThemeError, match="source must be"):
+        themes.fit_all(conn, settings, source="emails")
+    _comments(conn)
+    assert themes.unassigned_count(conn) == 0  # no comment model yet: nothing it should have read
+    results = themes.fit_all(conn, settings, themes.FitOptions(n_themes=2), source="comments")
+    assert [r.source for r in results] == ["comments"] and results[0].documents == 60
+    fits = themes.latest_fits(conn)
+    assert set(fits) == {"tickets", "comments"} and Path(fits["tickets"]["model_path"]).is_file()
+    docs = conn.cursor().execute("SELECT d.doc_kind, th.corpus FROM theme_documents d JOIN themes th "
+                                 "USING (theme_key)").df()
+    assert set(map(tuple, docs.drop_duplicates().to_numpy())) == {("ticket", "tickets"), ("survey", "comments")}
+    comment_themes = themes.catalog(conn, "comments")
+    assert len(comment_themes) == 2 and (comment_themes["corpus"] == "comments").all()
+    assert (comment_themes["documents"] == 30).all() and (comment_themes["share"] == 0.5).all()
+    assert (themes.catalog(conn, "tickets")["corpus"] == "tickets").all()
+    # a refit of the tickets leaves the comment model, its names and its assignments alone
+    waiting = int(comment_themes[comment_themes["theme"].str.contains("waited|hold|queue|slow|hours")]
+                  ["theme_key"].iloc[0])
+    themes.rename(conn, waiting, "Waiting")
+    before = conn.cursor().execute("SELECT * FROM theme_documents WHERE doc_kind = 'survey' ORDER BY doc_id").df()
+    themes.fit(conn, settings, themes.FitOptions(n_themes=4, seed=5), source="tickets")
+    after = conn.cursor().execute("SELECT * FROM theme_documents WHERE doc_kind = 'survey' ORDER BY doc_id").df()
+    pd.testing.assert_frame_equal(before, after)
+    # ... and the name survives a refit of the comments
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=2, seed=9), source="comments")
+    assert waiting in result.kept
+    assert themes.catalog(conn, "comments").set_index("theme_key").loc[waiting, "theme"] == "Waiting"
+    # NPS impact is read from the comment themes
+    impact = tm.theme_impact(conn, period=Period(START.date(), START.date() + dt.timedelta(days=13)),
+                             settings=settings)
+    assert set(impact["theme_key"]) == set(themes.catalog(conn, "comments")["theme_key"])
+    assert impact.set_index("theme_key").loc[waiting, "impact"] < 0
+    # themes of different texts cannot be merged
+    ticket_key = int(themes.catalog(conn, "tickets")["theme_key"].iloc[0])
+    with pytest.raises(themes.ThemeError, match="different texts"):
+        themes.merge(conn, waiting, ticket_key)
+    # new comments are assigned with the comment model only
+    conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
+                          "scale_min, scale_max, comment) VALUES ('s', 'new', $at, 'nps', 1, 0, 10, "
+                          "'waited on hold forever in the queue')", {"at": START})
+    assert themes.unassigned_count(conn, "comments") == 1 and themes.unassigned_count(conn, "tickets") == 0
+    assert themes.assign_new(conn, settings) == 1
+    key = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = 'new'").fetchall()
+    assert [k[0] for k in key] == [waiting]
+
+
+def test_themes_fitted_before_the_corpora_were_separate_keep_their_names(
+    topic_db: tuple[db.Connection, Settings, pd.DataFrame],
+) -> None:
+    conn, settings, _ = topic_db
+    billing = _fit_and_name(topic_db, "billing", "Billing")
+    # what migration 0007 leaves of a fit made by one model over both kinds of text
+    conn.cursor().execute("UPDATE themes SET corpus = 'all'")
+    conn.cursor().execute("UPDATE theme_fits SET corpus = 'all'")
+    assert themes.latest_fit(conn, "tickets") is not None  # still the model of both until refitted
+    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5, seed=3), source="tickets")
+    assert billing in result.kept
+    catalog = themes.catalog(conn, "tickets").set_index("theme_key")
+    assert catalog.loc[billing, "theme"] == "Billing" and catalog.loc[billing, "corpus"] == "tickets"

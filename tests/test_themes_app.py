@@ -22,7 +22,7 @@ def fitted_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
     conn = db.connect(settings)
-    themes.fit(conn, settings)
+    themes.fit_all(conn, settings)
     conn.close()
     return path
 
@@ -53,6 +53,9 @@ def test_fit_from_the_page(monkeypatch: pytest.MonkeyPatch, demo_db_path: Path, 
 
 
 def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitted_path: Path) -> None:
+    conn = db.connect(Settings().with_db(fitted_path))
+    corpus = dict(conn.cursor().execute("SELECT theme_key, corpus FROM themes").fetchall())
+    conn.close()
     at = _app(monkeypatch, fitted_path)
     assert not at.error, [e.value for e in at.error]
     assert [s.value for s in at.subheader] == [
@@ -66,8 +69,14 @@ def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitt
     assert len(at.get("download_button")) == 2
     at.radio(key="themes_metric").set_value("csat").run()
     assert "Drags CSAT down most" in " ".join(m.value for m in at.markdown)
+    tickets_table = _table(at)
     at.radio(key="themes_kinds").set_value("survey comments").run()
     assert not at.exception
+    # the comments have their own model: their themes, not the tickets'
+    comments_table = _table(at)
+    assert {corpus[k] for k in comments_table["theme_key"]} == {"comments"}  # type: ignore[index]
+    assert {corpus[k] for k in tickets_table["theme_key"]} == {"tickets"}  # type: ignore[index]
+    assert "survey comments (" in " ".join(c.value for c in at.caption)
     at.selectbox(key="themes_mix_by").set_value("generation").run()
     assert not at.exception
 
@@ -112,8 +121,11 @@ def test_complaint_movers_link_to_their_themes(monkeypatch: pytest.MonkeyPatch, 
     behind = next(d.value for d in at.dataframe if "share_of_change" in d.value.columns)
     assert behind.iloc[0]["difference"] > 0
     top_theme = behind.iloc[0]["theme"]
+    assert "charged twice" in top_theme  # the double-charge incident, under its own words
+    at.session_state["themes_kinds"] = "survey comments"  # last looked at the comments: the link shows tickets
     at.button(key="cmp_open_theme").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Themes"
     picked = at.selectbox(key="themes_verbatim_key")
     assert picked.format_func(picked.value) == top_theme  # type: ignore[misc]
+    assert at.radio(key="themes_kinds").value == "tickets"

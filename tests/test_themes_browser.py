@@ -24,7 +24,7 @@ def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
     conn = db.connect(settings)
-    themes.fit(conn, settings)
+    themes.fit_all(conn, settings)
     conn.close()
     with running_dashboard(path) as url:
         yield url

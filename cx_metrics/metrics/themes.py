@@ -31,7 +31,7 @@ from cx_metrics.metrics.complaints import (
 from cx_metrics.text.redact import redact
 
 KINDS = ("ticket", "survey")
-MIX_DIMENSIONS = ("channel", "kind", "plan", "region", "segment", "generation")
+MIX_DIMENSIONS = ("channel", "plan", "region", "segment", "generation")
 IMPACT_METRICS = ("nps", "csat")
 BOOTSTRAP_SAMPLES = 2_000
 BOOTSTRAP_SEED = 7

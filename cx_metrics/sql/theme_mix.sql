@@ -3,7 +3,6 @@
 WITH f AS (
     SELECT f.*, CASE $by
         WHEN 'channel' THEN coalesce(f.channel, '(no channel)')
-        WHEN 'kind' THEN CASE f.doc_kind WHEN 'ticket' THEN 'tickets' ELSE 'survey comments' END
         WHEN 'plan' THEN coalesce(c.plan, '(unknown)')
         WHEN 'region' THEN coalesce(c.region, '(unknown)')
         WHEN 'segment' THEN coalesce(c.segment, '(unknown)')

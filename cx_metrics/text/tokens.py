@@ -78,11 +78,18 @@ def preprocess(text: str, template: frozenset[str] = frozenset()) -> str:
     return _PLACEHOLDER_RE.sub(" ", fold(clean))
 
 
+#: words of scikit-learn's English stop list that name what a customer writes about ("wrong amount on my bill",
+#: "the system is down", "I want a call back"): kept as content words
+NOT_STOP_WORDS = frozenset("""
+amount bill bottom call computer detail empty fire front full interest move name side system top
+""".split())
+
+
 @cache
 def stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = set(ENGLISH_STOP_WORDS)
+    words = set(ENGLISH_STOP_WORDS) - NOT_STOP_WORDS
     for block in (FRENCH, GERMAN, SPANISH, SUPPORT):
         words.update(fold(w) for w in block.split())
     return frozenset(words)
@@ -149,3 +156,18 @@ def analyze(text: str) -> list[str]:
         out.extend(words)
         out.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
     return out
+
+
+LABEL_MAX_WORDS = 3  #: longest phrase a theme label uses
+
+
+def phrases(text: str) -> list[str]:
+    """Theme label candidates of a prepared text: runs of one to :data:`LABEL_MAX_WORDS` adjacent content words,
+    never across a sentence, each once."""
+    stops = stop_words()
+    out: set[str] = set()
+    for line in text.split("\n"):
+        words = [w for w in _TOKEN_RE.findall(line) if w not in stops]
+        for n in range(1, LABEL_MAX_WORDS + 1):
+            out.update(" ".join(words[i: i + n]) for i in range(len(words) - n + 1))
+    return sorted(out)
