@@ -11,10 +11,12 @@ contact. Each figure is one run (a training run takes minutes at 1M customers); 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +65,9 @@ def section(sizes: list[int]) -> list[str]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            rows.append(measure(n, Path(tmp)))
+            # each size in a fresh process, so its peak RSS is its own (not that of whatever ran before it)
+            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                rows.append(pool.submit(measure, n, Path(tmp)).result())
             print(f"churn bench at {n:,} customers: {rows[-1]}", file=sys.stderr, flush=True)
     return [
         "## Churn-risk model",
