@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cx_metrics import db, demo
+from cx_metrics import db, demo, themes
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 
@@ -99,6 +99,20 @@ def app_db_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """A private copy of the demo database for the app (DuckDB allows one configuration per file per process)."""
     path = tmp_path_factory.mktemp("app") / "app.duckdb"
     shutil.copyfile(demo_db_path, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small demo database with themes fitted the default way (both corpora, number chosen by
+    stability), fitted once per session. Read it as it is; a test that writes to it, or opens it from the app or
+    another process, takes its own copy of the file (the saved models the copy names stay where they are)."""
+    path = tmp_path_factory.mktemp("themes") / "themed.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    settings = _settings(path)
+    conn = db.connect(settings)
+    themes.fit_all(conn, settings)
+    conn.close()
     return path
 
 

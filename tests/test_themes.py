@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -412,18 +411,6 @@ def test_verbatims_and_examples_are_redacted(topic_db: tuple[db.Connection, Sett
 
 
 # ------------------------------------------------------------------------------------------------ the demo
-
-
-@pytest.fixture(scope="session")
-def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the small demo database with themes fitted the default way (number chosen by stability)."""
-    path = tmp_path_factory.mktemp("themes") / "themed.duckdb"
-    shutil.copyfile(demo_db_path, path)
-    settings = Settings().with_db(path)
-    conn = db.connect(settings)
-    themes.fit_all(conn, settings)
-    conn.close()
-    return path
 
 
 def test_demo_themes_have_sensible_labels(themed_demo_path: Path) -> None:

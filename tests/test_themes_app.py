@@ -10,20 +10,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx_metrics import db, themes
+from cx_metrics import db
 from cx_metrics.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def fitted_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fitted_path(themed_demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's own copy of the fitted demo database (the app opens it with its own configuration)."""
     path = tmp_path_factory.mktemp("themes_app") / "fitted.duckdb"
-    shutil.copyfile(demo_db_path, path)
-    settings = Settings().with_db(path)
-    conn = db.connect(settings)
-    themes.fit_all(conn, settings)
-    conn.close()
+    shutil.copyfile(themed_demo_path, path)
     return path
 
 

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from cx_metrics import db, themes
-from cx_metrics.config import Settings
 from cx_ui.serve import running_dashboard
 
 pytestmark = pytest.mark.browser
@@ -19,13 +17,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("themes_browser") / "served.duckdb"
-    shutil.copyfile(demo_db_path, path)
-    settings = Settings().with_db(path)
-    conn = db.connect(settings)
-    themes.fit_all(conn, settings)
-    conn.close()
+def server(themed_demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("themes_browser") / "served.duckdb"  # its own copy: the test renames a theme
+    shutil.copyfile(themed_demo_path, path)
     with running_dashboard(path) as url:
         yield url
 
