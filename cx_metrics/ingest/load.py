@@ -87,7 +87,7 @@ class Preview:
     def rejects(self) -> pd.DataFrame:
         """line, field, reason, raw text: every row that will not load, ragged rows included."""
         rej = self.prepared.rejects
-        lines = [self.raw.line_of(int(r)) for r in rej["row"]]
+        lines = [int(n) or None for n in self.raw.lines_of(rej["row"].to_numpy())]
         reasons = [r if pd.isna(v) else f"{r}: {str(v)[:80]!r}" for r, v in zip(rej["reason"], rej["raw"], strict=True)]
         raw_text = self._raw_lines([int(r) for r in rej["row"]])
         out = pd.DataFrame({"line": lines, "field": rej["field"], "reason": reasons, "raw": raw_text})
@@ -207,7 +207,7 @@ def _dedupe_in_file(frame: pd.DataFrame, keys: tuple[str, ...], pv: Preview) -> 
     dup = order.duplicated(list(keys), keep="last")
     dropped = order[dup]
     kept = order[~dup].sort_index()
-    lines = [pv.raw.line_of(int(i)) for i in dropped.index]
+    lines = [int(n) or None for n in pv.raw.lines_of(dropped.index.to_numpy())]
     rejects = pd.DataFrame({
         "line": lines,
         "field": ", ".join(keys),

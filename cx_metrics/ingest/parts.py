@@ -23,7 +23,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from cx_metrics.db import Connection, transaction
 from cx_metrics.ingest import load as single
@@ -128,24 +127,8 @@ def _ids_repeat(path: Path, first: single.Preview) -> bool:
     if column is None:
         return False
     raw = first.raw
-
-    def ids(newlines_in_values: bool) -> pa.ChunkedArray:
-        return pacsv.read_csv(
-            str(path),
-            read_options=pacsv.ReadOptions(skip_rows=raw.first_data_line - 1, column_names=raw.columns,
-                                           block_size=reader.BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=raw.delimiter or ",", newlines_in_values=newlines_in_values,
-                                             invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )[column]
-
-    try:  # as the reader does: blocks cut at any line break, quotes tracked only if a cut falls inside one
-        values = ids(newlines_in_values=False)
-    except pa.ArrowInvalid as exc:
-        if "out of sync with chunker" not in str(exc):
-            raise
-        values = ids(newlines_in_values=True)
+    values = reader.parse_body(lambda: str(path), skip_rows=raw.first_data_line - 1, columns=raw.columns,
+                               delimiter=raw.delimiter or ",", on_invalid=lambda row: "skip", include=[column])[column]
     return sqlprep.has_repeats(sqlprep.clean_cells(values))
 
 
@@ -264,14 +247,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, stage: str, part: _Part, index: int,
         arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
         arrow = arrow.append_column("_part", pa.array(np.full(arrow.num_rows, index, dtype=np.int32)))
         if table == main:
-            rows = arrow["_row"].to_numpy()
-            raw = pv.raw
-            if raw.lines_are_records:
-                lines = raw.first_data_line + rows
-            else:
-                starts = np.asarray(raw._line_starts(), dtype=np.int64)
-                lines = starts[rows]
-            arrow = arrow.append_column("_line", pa.array(lines + part.line_offset, pa.int64()))
+            lines = pv.raw.lines_of(arrow["_row"].to_numpy()) + part.line_offset
+            arrow = arrow.append_column("_line", pa.array(lines, pa.int64()))
         report(start + share / 2, f"part {index + 1}: staging {arrow.num_rows:,} rows of {table}")
         cur.register("part_rows", arrow)  # stage + table: our own names (the import id, load.KEYS)
         if _exists(cur, stage + table):

@@ -17,11 +17,13 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -71,13 +73,16 @@ class RawTable:
     def num_rows(self) -> int:
         return int(self.table.num_rows)
 
-    def line_of(self, row_index: int) -> int | None:
-        """Physical line where data row ``row_index`` (0-based) starts; None for non-line formats."""
-        if self.file_format != "csv":
-            return row_index + self.first_data_line
-        if self.lines_are_records:
-            return self.first_data_line + row_index
-        return self._line_starts()[row_index] if row_index < len(self._line_starts()) else None
+    def lines_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Physical lines (1-based) where the data rows ``rows`` (0-based) start; 0 where a recount did not find one.
+
+        Workbooks and JSON count a row per line after the header, as does a CSV whose records are one line each.
+        """
+        index = np.asarray(rows, dtype=np.int64)
+        if self.file_format != "csv" or self.lines_are_records:
+            return index + self.first_data_line
+        starts = np.asarray([0, *self._line_starts()], dtype=np.int64)  # position 0: "not found"
+        return starts[np.where(index < len(starts) - 1, index + 1, 0)]
 
     def _line_starts(self) -> list[int]:
         cached: list[int] | None = getattr(self, "_starts", None)
@@ -319,28 +324,10 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
                        str(row.text)[:2000]))
         return "skip"
 
-    def parse(newlines_in_values: bool) -> pa.Table:
-        ragged.clear()
-        return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(body).slice(start)),
-            read_options=pacsv.ReadOptions(skip_rows=header_lines, column_names=columns, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-
     try:
-        # Splitting the body into blocks at any line break is about twice as fast as tracking quotes across
-        # it. The parser itself still reads quoted line breaks; a block boundary that falls inside a quoted
-        # value makes pyarrow raise "out of sync with chunker" (never a silent mis-read), and the file is then
-        # parsed again tracking quotes. Multi-line header cells (Qualtrics question texts) go that way at once.
-        try:
-            table = parse(newlines_in_values=header_lines != depth)
-        except pa.ArrowInvalid as exc:
-            if "out of sync with chunker" not in str(exc):
-                raise
-            table = parse(newlines_in_values=True)
+        table = parse_body(lambda: pa.BufferReader(pa.py_buffer(body).slice(start)), skip_rows=header_lines,
+                           columns=columns, delimiter=delimiter, on_invalid=on_invalid, before=ragged.clear,
+                           quotes_in_header=header_lines != depth)
     except pa.ArrowInvalid as exc:
         if fast is not None and "utf8" in str(exc).lower():
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
@@ -359,6 +346,38 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
     if ragged and text is not None:
         _locate_ragged(raw, text, delimiter, len(columns))
     return raw
+
+
+def parse_body(source: Callable[[], Any], *, skip_rows: int, columns: list[str], delimiter: str,
+               on_invalid: Callable[[Any], str], include: list[str] | None = None,
+               before: Callable[[], None] | None = None, quotes_in_header: bool = False) -> pa.Table:
+    """The cells below the header, as strings, parsed by pyarrow on all cores (``include``: only these columns).
+
+    Splitting the body into blocks at any line break is about twice as fast as tracking quotes across it. The
+    parser itself still reads quoted line breaks; a block boundary that falls inside a quoted value makes pyarrow
+    raise "out of sync with chunker" (never a silent mis-read), and the body is then parsed again tracking quotes.
+    Multi-line header cells (Qualtrics question texts) go that way at once. ``source()`` gives a fresh input and
+    ``before()`` runs before each attempt (to reset what ``on_invalid`` collected).
+    """
+    def parse(newlines_in_values: bool) -> pa.Table:
+        if before is not None:
+            before()
+        return pacsv.read_csv(
+            source(),
+            read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=columns, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(include_columns=include or columns,
+                                                 column_types={c: pa.string() for c in include or columns},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+
+    try:
+        return parse(newlines_in_values=quotes_in_header)
+    except pa.ArrowInvalid as exc:
+        if "out of sync with chunker" not in str(exc):
+            raise
+        return parse(newlines_in_values=True)
 
 
 def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None:
