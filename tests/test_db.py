@@ -179,3 +179,35 @@ def test_the_customer_join_is_planned_away_without_a_customer_filter(demo_conn: 
 
     assert "customers" not in plan(bound)  # the joined side is an empty result, not a scan
     assert "customers" in plan({**bound, "all_plans": False, "plans": ["Pro"]})
+
+
+def test_the_group_customer_join_serves_only_filters_and_customer_breakdowns(demo_conn: db.Connection) -> None:
+    """group_customers_join joins customers only for a customer filter or a plan/region/segment breakdown: a query
+    including it may read c through customer_filters and ticket_group only, and its plan skips the customers
+    table for a channel or weekly breakdown."""
+    import re
+
+    from cx_metrics.filters import Filters
+
+    sql_dir = Path(db.__file__).parent / "sql"
+    allowed = {line.strip() for name in ("customer_filters", "ticket_group")
+               for line in db._fragment(name, "").splitlines()}
+    users = [p.stem for p in sql_dir.glob("*.sql") if "group_customers_join" in p.read_text()]
+    assert "duration_counts" in users
+    for name in users:
+        lines = [line for line in db.sql_text(name).splitlines()
+                 if line.strip() not in allowed and not line.strip().startswith("--")]
+        refs = set(re.findall(r"\bc\.([a-z_]+)", "\n".join(lines))) - {"customer_id"}
+        assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond filters and breakdowns: join customers in full"
+
+    wanted = db.sql_params("duration_counts")
+    params = {**Filters().params(), "metric": "full_resolution", "start": "2000-01-01", "end": "2100-01-01",
+              "as_of": "2100-01-01", "clock": "calendar", "bh_first_hour": 0, "bh_cum": [], "bh_mask": []}
+
+    def plan(by: str, **extra: object) -> str:
+        bound = {k: v for k, v in {**params, "by": by, **extra}.items() if k in wanted}
+        return str(demo_conn.cursor().execute("EXPLAIN " + db.sql_text("duration_counts"), bound).fetchall()[0][1])
+
+    assert "customers" not in plan("channel") and "customers" not in plan("created_week")
+    assert "customers" in plan("plan")
+    assert "customers" in plan("channel", all_plans=False, plans=["Pro"])

@@ -98,3 +98,90 @@ def test_poisson_ci_arrays_match_the_scalar_version() -> None:
     for k, lo, hi in zip(counts, low, high, strict=True):
         ci = stats.poisson_ci(k)
         assert lo == pytest.approx(ci.low) and hi == pytest.approx(ci.high)
+
+
+def _lifelines_km(durations: list[float], observed: list[bool], counts: list[int], confidence: float) -> dict:
+    import warnings
+
+    import numpy as np
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kmf = KaplanMeierFitter(alpha=1 - confidence).fit(durations, observed, weights=counts)
+        median = float(kmf.median_survival_time_)
+        ci = median_survival_times(kmf.confidence_interval_)
+    return {"time": kmf.survival_function_.index.to_numpy(dtype=float),
+            "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),
+            "ci_low": kmf.confidence_interval_.iloc[:, 0].to_numpy(),
+            "ci_high": kmf.confidence_interval_.iloc[:, 1].to_numpy(),
+            "at_risk": kmf.event_table["at_risk"].to_numpy(dtype=float),
+            "median": median if math.isfinite(median) else math.nan,
+            "median_ci": tuple(float(v) if math.isfinite(v) else math.nan for v in np.asarray(ci).ravel()[:2])}
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.booleans(), st.integers(0, 30)), min_size=1, max_size=60),
+       st.sampled_from([0.9, 0.95, 0.99]))
+def test_kaplan_meier_on_counts_matches_lifelines(rows: list[tuple[int, bool, int]], confidence: float) -> None:
+    """Same curve, band, at-risk counts, median and median CI as lifelines' fitter with counts as weights: ties of
+    events and censoring at one time, repeated (duration, event) rows, zero counts, a duration of 0, curves that
+    reach 0 and curves that never fall to half."""
+    import numpy as np
+
+    rows = [r for r in rows if r[2] > 0] or [(3, True, 1)]
+    durations, observed, counts = ([float(r[0]) / 4 for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    ours = stats.kaplan_meier(durations, observed, counts, confidence)
+    theirs = _lifelines_km(durations, observed, counts, confidence)
+    for name in ("time", "survival", "ci_low", "ci_high", "at_risk"):
+        np.testing.assert_allclose(getattr(ours, name), theirs[name], rtol=1e-12, atol=1e-12, err_msg=name)
+    assert ours.median() == pytest.approx(theirs["median"], nan_ok=True)
+    interval = ours.median_ci()
+    assert (interval.low, interval.high) == pytest.approx(theirs["median_ci"], nan_ok=True)
+
+
+def test_kaplan_meier_by_hand() -> None:
+    """5 tickets: solved at 1 h and 2 h, one open at 2 h (censored), solved at 3 h, one open at 4 h.
+    S(1) = 4/5; at 2 h 4 wait and 1 is solved: S(2) = 4/5 x 3/4 = 0.6; at 3 h 2 wait: S(3) = 0.6 x 1/2 = 0.3."""
+    km = stats.kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False], [1, 1, 1, 1, 1])
+    assert list(km.time) == [0, 1, 2, 3, 4]
+    assert list(km.at_risk) == [5, 5, 4, 2, 1]
+    assert km.survival == pytest.approx([1, 0.8, 0.6, 0.3, 0.3])
+    assert km.median() == 3  # the first time S(t) <= 0.5
+    assert km.ci_low[0] == km.ci_high[0] == 1
+    assert math.isnan(stats.kaplan_meier([1, 2], [True, False], [1, 3]).median())  # S stays at 3/4
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from("abcd"), st.booleans(), st.integers(1, 20)),
+                min_size=2, max_size=80))
+def test_logrank_on_counts_matches_lifelines(rows: list[tuple[int, str, bool, int]]) -> None:
+    """Same statistic, degrees of freedom and p-value as lifelines' multivariate log-rank test with counts as
+    weights, for 2 to 4 groups with ties across groups and censoring."""
+    import warnings
+
+    import numpy as np
+    from lifelines.statistics import multivariate_logrank_test
+
+    durations, groups = [r[0] / 2 for r in rows], [r[1] for r in rows]
+    observed, counts = [r[2] for r in rows], [r[3] for r in rows]
+    ours = stats.logrank(durations, groups, observed, counts)
+    assert ours.groups == len(set(groups))
+    if ours.groups < 2:
+        assert math.isnan(ours.statistic) and ours.degrees_of_freedom == 0
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = multivariate_logrank_test(durations, groups, observed, weights=np.asarray(counts))
+    assert ours.degrees_of_freedom == theirs.degrees_of_freedom
+    assert ours.statistic == pytest.approx(theirs.test_statistic, rel=1e-9, abs=1e-9)
+    assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9, abs=1e-12)
+
+
+def test_logrank_by_hand() -> None:
+    """Two groups, one event time each: a (2 at risk) loses 1 at t=1, b (2 at risk) loses 1 at t=2.
+    t=1: n=4, d=1, E_a = 1/2, V = 1 x (2 x 2 / 4^2) x (4-1)/(4-1) = 1/4.
+    t=2: n=3 (a 1, b 2), d=1, E_a = 1/3, V = (1 x 2 / 9) x (3-1)/(3-1) = 2/9.
+    O_a - E_a = 1 - 5/6 = 1/6; statistic = (1/6)^2 / (1/4 + 2/9) = 1/17."""
+    result = stats.logrank([1, 5, 2, 5], ["a", "a", "b", "b"], [True, False, True, False], [1, 1, 1, 1])
+    assert result.statistic == pytest.approx(1 / 17)
+    assert result.degrees_of_freedom == 1

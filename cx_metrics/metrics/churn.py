@@ -181,18 +181,13 @@ def churn_by_cohort(
 
 
 def _km(frame: pd.DataFrame, s: Settings, max_days: float | None) -> pd.DataFrame:
-    from lifelines import KaplanMeierFitter
-
     parts = []
     for group, part in frame.groupby("grp", sort=True):
         part = part[part["customers"] > 0]
         if part.empty:
             continue
-        kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["days"].astype(float), part["event"].astype(bool),
-                                                             weights=part["customers"])
-        curve = kmf.survival_function_.join(kmf.confidence_interval_).reset_index()
-        curve.columns = ["days", "retained", "ci_low", "ci_high"]
-        curve["at_risk"] = kmf.event_table["at_risk"].reindex(curve["days"]).to_numpy()
+        curve = stats.kaplan_meier(part["days"], part["event"].astype(bool), part["customers"], s.confidence).frame()
+        curve.columns = ["days", "retained", "ci_low", "ci_high", "at_risk"]
         curve.insert(0, "group", str(group))
         curve["customers"] = int(part["customers"].sum())
         if max_days is not None:

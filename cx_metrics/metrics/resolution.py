@@ -2,7 +2,8 @@
 rates, backlog ageing, and what slow or bounced handling costs in satisfaction.
 
 Durations are aggregated in DuckDB (group x minute x event) and the Kaplan-Meier estimator and log-rank test
-(lifelines, with counts as weights) run on those few thousand rows, never on the raw tickets.
+(:mod:`cx_metrics.stats`, tested equal to lifelines with counts as weights) run on those thousands of rows, never
+on the raw tickets.
 """
 
 from __future__ import annotations
@@ -89,23 +90,19 @@ def time_to_event(
     (Kaplan-Meier, censoring-aware; NaN when fewer than half have completed), ``km_median_low``/``high``
     (95% CI), ``small_n``. Durations are rounded to the minute.
     """
-    from lifelines import KaplanMeierFitter
-
     s = settings or Settings()
     frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
     for group, part in frame.groupby("grp", sort=True):
         done = part[part["event"]].sort_values("hours")
         hours, weights = done["hours"].to_numpy(), done["tickets"].to_numpy()
-        kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["hours"], part["event"], weights=part["tickets"])
-        km_median = float(kmf.median_survival_time_)
-        ci = _km_median_ci(kmf)
+        km = stats.kaplan_meier(part["hours"], part["event"], part["tickets"], s.confidence)
+        ci = km.median_ci()
         rows.append({
             "group": str(group), "tickets": int(part["tickets"].sum()), "completed": int(weights.sum()),
             "censored": int(part.loc[~part["event"], "tickets"].sum()),
             "median_hours": _quantile(hours, weights, 0.5), "p90_hours": _quantile(hours, weights, 0.9),
-            "km_median_hours": km_median if math.isfinite(km_median) else math.nan,
-            "km_median_low": ci[0], "km_median_high": ci[1],
+            "km_median_hours": km.median(), "km_median_low": ci.low, "km_median_high": ci.high,
             "small_n": int(part["tickets"].sum()) < s.min_cell_n,
         })
     columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
@@ -143,17 +140,6 @@ def _quantile(hours: np.ndarray, weights: np.ndarray, q: float) -> float:
     return float(hours[lo_i] + (hours[hi_i] - hours[lo_i]) * (position - math.floor(position)))
 
 
-def _km_median_ci(kmf: Any) -> tuple[float, float]:
-    from lifelines.utils import median_survival_times
-
-    try:
-        ci = median_survival_times(kmf.confidence_interval_)
-        low, high = float(ci.iloc[0, 0]), float(ci.iloc[0, 1])
-    except (ValueError, IndexError, TypeError):
-        return math.nan, math.nan
-    return (low if math.isfinite(low) else math.nan, high if math.isfinite(high) else math.nan)
-
-
 def km_curves(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
@@ -163,16 +149,12 @@ def km_curves(
 
     Columns: ``group``, ``hours``, ``still_waiting`` (0..1), ``ci_low``, ``ci_high``, ``at_risk``.
     """
-    from lifelines import KaplanMeierFitter
-
     s = settings or Settings()
     frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
     for group, part in frame.groupby("grp", sort=True):
-        kmf = KaplanMeierFitter(alpha=1 - s.confidence).fit(part["hours"], part["event"], weights=part["tickets"])
-        curve = kmf.survival_function_.join(kmf.confidence_interval_).reset_index()
-        curve.columns = ["hours", "still_waiting", "ci_low", "ci_high"]
-        curve["at_risk"] = kmf.event_table["at_risk"].reindex(curve["hours"]).to_numpy()
+        curve = stats.kaplan_meier(part["hours"], part["event"], part["tickets"], s.confidence).frame()
+        curve.columns = ["hours", "still_waiting", "ci_low", "ci_high", "at_risk"]
         curve.insert(0, "group", str(group))
         if max_hours is not None:
             curve = curve[curve["hours"] <= max_hours]
@@ -192,16 +174,10 @@ def logrank(
 
     One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``.
     """
-    from lifelines.statistics import multivariate_logrank_test
-
     frame = _durations(conn, period, metric, by, filters, as_of, clock, settings)
-    groups = frame["grp"].nunique()
-    if groups < 2:
-        return pd.DataFrame([{"groups": groups, "statistic": math.nan, "degrees_of_freedom": 0,
-                              "p_value": math.nan}])
-    result = multivariate_logrank_test(frame["hours"], frame["grp"], frame["event"], weights=frame["tickets"])
-    return pd.DataFrame([{"groups": groups, "statistic": float(result.test_statistic),
-                          "degrees_of_freedom": int(result.degrees_of_freedom), "p_value": float(result.p_value)}])
+    result = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
+    return pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
+                          "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value}])
 
 
 def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,

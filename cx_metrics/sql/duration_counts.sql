@@ -1,8 +1,9 @@
 -- grain: one row per group ($by) x duration (minutes on the $clock, rounded) x event flag, for tickets created in
 -- [$start, $end): how many tickets reached the end point ($metric: first_response / first_resolution /
 -- full_resolution) after that many minutes (event), or were still waiting at $as_of after that many minutes
--- (censored). Solved or closed tickets without the end time are left out (when they ended is unknown,
--- and they are not still waiting). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions.
+-- (censored). Solved or closed tickets without the end time are left out (when they ended is unknown, and they
+-- are not still waiting). Aggregated so Kaplan-Meier and the log-rank test run on thousands of rows, not millions;
+-- unordered (each consumer sorts its group's durations).
 WITH bh AS MATERIALIZED (
     -- @include business_hour_table
 ),
@@ -17,7 +18,7 @@ base AS (
             ELSE t.solved_at END AS done_at,
         t.status IN ('solved', 'closed') AS finished
     FROM tickets AS t
-    LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+    -- @include group_customers_join(t.customer_id)
     WHERE t.created_at >= $start AND t.created_at < $end
   -- @include customer_filters
   -- @include channel_filter
@@ -38,4 +39,3 @@ SELECT
 FROM ended
 -- @include business_join(created_at, end_at)
 GROUP BY ALL
-ORDER BY grp, minutes

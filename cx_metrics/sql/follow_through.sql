@@ -13,7 +13,7 @@ SELECT
     count(*) FILTER (WHERE t.group_stations >= 2) AS handed_off,
     count(*) FILTER (WHERE t.group_stations >= 3) AS handed_off_twice
 FROM tickets AS t
-LEFT JOIN customers AS c ON c.customer_id = t.customer_id
+-- @include group_customers_join(t.customer_id)
 WHERE t.created_at >= $start AND t.created_at < $end AND t.solved_at IS NOT NULL
   -- @include customer_filters
   -- @include channel_filter
