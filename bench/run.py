@@ -123,6 +123,9 @@ RENDERS = (("overview", "", ('[data-testid="stMetric"] >> nth=6', ".js-plotly-pl
            ("upload", "upload", '[data-testid="stFileUploader"]'))
 
 
+FLOORS = (("baseline: a Streamlit page with a title and a line of text", "", "text=Streamlit's own cost"),
+          ("baseline: the same page with one 3-point `st.plotly_chart`", "/?chart=1",
+           ".js-plotly-plot .scatterlayer .trace"))
 OVERVIEW_TILES = "overview, until its seven KPI tiles are drawn"
 OVERVIEW_AGAIN = "overview, a returning reader (same browser profile: HTTP and script caches kept)"
 
@@ -155,6 +158,10 @@ def render_times(path: Path, repeats: int) -> dict[str, float]:
         out[OVERVIEW_TILES] = statistics.median(load(server.url, RENDERS[0][2][0]) for _ in range(repeats))
         load(server.url, RENDERS[0][2], again=True)  # the reader's first visit fills the profile's caches
         out[OVERVIEW_AGAIN] = statistics.median(load(server.url, RENDERS[0][2], again=True) for _ in range(repeats))
+        for name, query, ready in FLOORS:
+            with running_server(path, script=HERE / "render_floor.py", timeout=120) as floor:
+                load(floor.url + query, ready)  # the server's first page view
+                out[name] = statistics.median(load(floor.url + query, ready) for _ in range(repeats))
         returning.close()
         browser.close()
         out["peak_rss_mb"] = server.peak_rss_mb()
@@ -231,13 +238,19 @@ def report(sizes: list[int], runs: dict[int, dict[str, Any]], repeats: int,
               f"| page | seconds to fully drawn {head} |" + (" scaling |" if scaled else ""),
               "|---|---:|" + ("---:|" if scaled else "")]
     for name in ["overview, first load after server start", *[r[0] for r in RENDERS], OVERVIEW_TILES,
-                 OVERVIEW_AGAIN]:
+                 OVERVIEW_AGAIN, *[f[0] for f in FLOORS]]:
         row = f"| {name} | " + " / ".join(f"{runs[n]['render'][name]:.2f}" for n in sizes) + " |"
         if scaled:
             row += f" {_ratio(runs[big]['render'][name], runs[small]['render'][name])} |"
         lines.append(row)
+    floor = {n: runs[n]["render"][FLOORS[1][0]] for n in sizes}
     lines += ["", "Each row opens the page in a fresh browser profile (nothing cached: Streamlit's and plotly's "
-              "scripts are fetched and compiled again), except the returning reader's.",
+              "scripts are fetched and compiled again), except the returning reader's. The baselines are "
+              "`bench/render_floor.py`, served and opened the same way in the same run: what any Streamlit page, "
+              "and any page with a plotly chart, costs to draw on this machine before it shows any data. The "
+              "overview takes " + ", ".join(
+                  f"{runs[n]['render']['overview'] / floor[n]:.1f}x the chart baseline at {label[n]}" for n in sizes)
+              + " (target: overview under 2.5 s at 1M tickets).",
               "", "Peak RSS of the dashboard process while serving these pages: " + ", ".join(
         f"**{runs[n]['render']['peak_rss_mb']:,.0f} MB** at {label[n]}" for n in sizes)
         + " (target under 1.5 GB at 10M tickets).", ""]

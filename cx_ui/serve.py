@@ -43,15 +43,17 @@ class Server:
 
 @contextmanager
 def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60,
-                   secrets: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
+                   secrets: Path | None = None, env: dict[str, str] | None = None,
+                   script: Path | None = None) -> Iterator[Server]:
     """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards.
 
     ``secrets``: a secrets.toml to use instead of the project's (e.g. an ``[auth]`` section for a login test).
+    ``script``: another Streamlit script to serve the same way (the render benchmark's baseline page).
     """
     port = port or free_port()
     env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "dashboard.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
