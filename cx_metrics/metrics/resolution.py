@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -77,6 +78,21 @@ def _durations(conn: Connection, period: Period, metric: str, by: str, filters: 
     return frame
 
 
+def _by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """(group, hours, event, tickets) of the duration counts, group by group in name order, each group's rows
+    ascending by hours: numpy slices of one sort, not a pandas group-by (most of a warm query's Python time)."""
+    codes, labels = pd.factorize(frame["grp"], sort=True)
+    hours = frame["hours"].to_numpy(dtype=float)
+    order = np.lexsort((hours, codes))
+    codes, hours = codes[order], hours[order]
+    event = frame["event"].to_numpy(dtype=bool)[order]
+    tickets = frame["tickets"].to_numpy(dtype=float)[order]
+    bounds = np.searchsorted(codes, np.arange(len(labels) + 1))
+    for i, label in enumerate(labels):
+        part = slice(bounds[i], bounds[i + 1])
+        yield str(label), hours[part], event[part], tickets[part]
+
+
 def time_to_event(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
@@ -93,17 +109,16 @@ def time_to_event(
     s = settings or Settings()
     frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
-    for group, part in frame.groupby("grp", sort=True):
-        done = part[part["event"]].sort_values("hours")
-        hours, weights = done["hours"].to_numpy(), done["tickets"].to_numpy()
-        km = stats.kaplan_meier(part["hours"], part["event"], part["tickets"], s.confidence)
+    for group, hours, event, tickets in _by_group(frame):
+        km = stats.kaplan_meier(hours, event, tickets, s.confidence)
         ci = km.median_ci()
+        done_hours, done = hours[event], tickets[event]  # ascending: _by_group sorts by hours
+        total = int(tickets.sum())
         rows.append({
-            "group": str(group), "tickets": int(part["tickets"].sum()), "completed": int(weights.sum()),
-            "censored": int(part.loc[~part["event"], "tickets"].sum()),
-            "median_hours": _quantile(hours, weights, 0.5), "p90_hours": _quantile(hours, weights, 0.9),
+            "group": group, "tickets": total, "completed": int(done.sum()), "censored": int(tickets[~event].sum()),
+            "median_hours": _quantile(done_hours, done, 0.5), "p90_hours": _quantile(done_hours, done, 0.9),
             "km_median_hours": km.median(), "km_median_low": ci.low, "km_median_high": ci.high,
-            "small_n": int(part["tickets"].sum()) < s.min_cell_n,
+            "small_n": total < s.min_cell_n,
         })
     columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
                "km_median_low", "km_median_high", "small_n"]
@@ -152,10 +167,10 @@ def km_curves(
     s = settings or Settings()
     frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
-    for group, part in frame.groupby("grp", sort=True):
-        curve = stats.kaplan_meier(part["hours"], part["event"], part["tickets"], s.confidence).frame()
+    for group, hours, event, tickets in _by_group(frame):
+        curve = stats.kaplan_meier(hours, event, tickets, s.confidence).frame()
         curve.columns = ["hours", "still_waiting", "ci_low", "ci_high", "at_risk"]
-        curve.insert(0, "group", str(group))
+        curve.insert(0, "group", group)
         if max_hours is not None:
             curve = curve[curve["hours"] <= max_hours]
         parts.append(curve)
