@@ -143,6 +143,22 @@ def median_test(above1: int, n1: int, above0: int, n0: int) -> float:
     return float(p_value)
 
 
+def _counted(durations: Any, observed: Any, counts: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations, event flags and counts as arrays, without the rows of count 0; a clear error for what the
+    estimators are not defined on (fractional or negative counts, missing or infinite durations)."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    w = np.asarray(counts, dtype=float)
+    if not d.shape == e.shape == w.shape:
+        raise ValueError("durations, observed and counts must have the same length")
+    if not np.all(np.isfinite(d)):
+        raise ValueError("durations must be finite numbers (no missing or infinite values)")
+    if np.any(w < 0) or np.any(w != np.round(w)):
+        raise ValueError("counts must be whole numbers >= 0")
+    keep = w > 0
+    return d[keep], e[keep], w[keep]
+
+
 @dataclass(frozen=True)
 class KaplanMeier:
     """A Kaplan-Meier estimate on counted durations (see :func:`kaplan_meier`); arrays share the ``time`` axis."""
@@ -157,7 +173,7 @@ class KaplanMeier:
         import pandas as pd
 
         return pd.DataFrame({"time": self.time, "survival": self.survival, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "at_risk": self.at_risk})
+                             "ci_high": self.ci_high, "at_risk": self.at_risk.astype(np.int64)})
 
     @staticmethod
     def _first_at_or_below(curve: np.ndarray, time: np.ndarray, q: float) -> float:
@@ -169,25 +185,30 @@ class KaplanMeier:
         return self._first_at_or_below(self.survival, self.time, 0.5)
 
     def median_ci(self) -> Interval:
-        """The medians of the band's lower and upper curves (NaN where a curve never reaches 0.5)."""
+        """The first times the band's lower and upper curves are at or below 0.5 (NaN where one never is).
+
+        The exponential Greenwood upper curve need not fall monotonically: late, with few still at risk, it can dip
+        under 0.5 and rise again. lifelines then searches it as if it were sorted and can return a later time or
+        none; this takes the first crossing (tests pin both the agreement and this case).
+        """
         return Interval(self._first_at_or_below(self.ci_low, self.time, 0.5),
                         self._first_at_or_below(self.ci_high, self.time, 0.5))
 
 
 def kaplan_meier(durations: Any, observed: Any, counts: Any, confidence: float = 0.95) -> KaplanMeier:
-    """Kaplan-Meier survival of right-censored durations given as counts: ``counts[i]`` subjects lasted
-    ``durations[i]`` (>= 0), which ended in the event when ``observed[i]`` and was censored otherwise.
+    """Kaplan-Meier survival of right-censored durations given as counts: ``counts[i]`` subjects (a whole number;
+    rows of 0 are no one and are ignored) lasted ``durations[i]`` (finite, >= 0), which ended in the event when
+    ``observed[i]`` and was censored otherwise.
 
-    The same estimate, band and medians as lifelines' ``KaplanMeierFitter(alpha=1 - confidence).fit(durations,
-    observed, weights=counts)`` (tests compare the two), computed directly on the counts: the metric SQL already
-    aggregates tickets to (duration, event) counts, so the estimator is a cumulative product over distinct times,
-    while the fitter rebuilds its event table in pandas on every call (about 12 ms per group, most of a warm page).
+    The same estimate, band, at-risk counts and median as lifelines' ``KaplanMeierFitter(alpha=1 - confidence).fit(
+    durations, observed, weights=counts)`` (tests compare the two; the median's CI, see :meth:`KaplanMeier.median_ci`),
+    computed directly on the counts: the metric SQL already aggregates tickets to (duration, event) counts, so the
+    estimator is a cumulative product over distinct times, while the fitter rebuilds its event table in pandas on
+    every call (about 12 ms per group, most of a warm page).
     """
-    d = np.asarray(durations, dtype=float)
-    e = np.asarray(observed, dtype=bool)
-    w = np.asarray(counts, dtype=float)
-    keep = w > 0
-    d, e, w = d[keep], e[keep], w[keep]
+    d, e, w = _counted(durations, observed, counts)
+    if d.size and d.min() < 0:
+        raise ValueError("durations must be >= 0")
     times, inverse = np.unique(d, return_inverse=True)
     deaths = np.bincount(inverse, weights=w * e, minlength=times.size)
     removed = np.bincount(inverse, weights=w, minlength=times.size)
@@ -219,15 +240,17 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     durations, groups, observed, weights=counts)`` (tests compare the two), computed on the counts directly.
 
     Chi-square with (groups - 1) degrees of freedom of observed minus expected events per group, with the
-    hypergeometric covariance (Mantel-Haenszel); NaN with fewer than two groups.
+    hypergeometric covariance (Mantel-Haenszel); NaN with fewer than two groups. A group whose rows all count 0 has
+    no one in it and is not a group (lifelines would count it in the degrees of freedom).
     """
-    d = np.asarray(durations, dtype=float)
-    g = np.asarray(groups)
-    e = np.asarray(observed, dtype=bool)
-    w = np.asarray(counts, dtype=float)
-    keep = w > 0
-    d, g, e, w = d[keep], g[keep], e[keep], w[keep]
-    labels, g_idx = np.unique(g, return_inverse=True)
+    g = np.asarray(groups, dtype=object)
+    if g.shape != np.shape(durations):
+        raise ValueError("durations and groups must have the same length")
+    if any(label is None for label in g):
+        raise ValueError("every row needs a group (no missing labels)")
+    keep = np.asarray(counts, dtype=float) > 0
+    d, e, w = _counted(durations, observed, counts)
+    labels, g_idx = np.unique(g[keep].astype(str), return_inverse=True)
     k = labels.size
     if k < 2:
         return LogRank(k, math.nan, 0, math.nan)

@@ -149,19 +149,42 @@ def test_sql_fragments_are_expanded_and_written_once() -> None:
     assert "$custom_rule" not in raw and "'Gen Alpha'" not in raw  # only in fragments/
 
 
+def _customer_reads(name: str, allowed: set[str]) -> set[str]:
+    """The customer columns (c.*) that query ``name`` reads outside the fragments in ``allowed``: its text with every
+    include expanded (nested ones too) except those, which are left out wherever they appear."""
+    import re
+
+    fragments = Path(db.__file__).parent / "sql" / "fragments"
+
+    def expand(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            if match.group("name") in allowed:
+                return ""
+            body = (fragments / f"{match.group('name')}.sql").read_text()
+            for i, arg in enumerate((a.strip() for a in (match.group("args") or "").split(",") if a.strip()), 1):
+                body = body.replace("{" + str(i) + "}", arg)
+            return expand(body)
+
+        return db._INCLUDE_RE.sub(one, text)
+
+    text = expand((Path(db.__file__).parent / "sql" / f"{name}.sql").read_text())
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
+    return set(re.findall(r"\bc\.([a-z_]+)", code)) - {"customer_id"}
+
+
+def test_customer_reads_sees_through_nested_fragments() -> None:
+    assert _customer_reads("duration_counts", {"customer_filters"}) == {"plan", "region", "segment"}  # ticket_group
+    assert _customer_reads("duration_counts", {"customer_filters", "ticket_group"}) == set()
+
+
 def test_the_empty_when_unfiltered_customer_join_serves_only_the_shared_filters() -> None:
     """filter_customers_join leaves c.* NULL when no customer filter is set: a query including it may read c only
     through customer_filters, never for a breakdown (plan, generation...) or an output column."""
-    import re
-
     sql_dir = Path(db.__file__).parent / "sql"
-    filters = {line.strip() for line in db._fragment("customer_filters", "").splitlines()}
     users = [p.stem for p in sql_dir.glob("*.sql") if "filter_customers_join" in p.read_text()]
     assert "overview_durations" in users and "sla_breaches" in users
     for name in users:
-        lines = [line for line in db.sql_text(name).splitlines()
-                 if line.strip() not in filters and not line.strip().startswith("--")]
-        refs = set(re.findall(r"\bc\.([a-z_]+)", "\n".join(lines))) - {"customer_id"}
+        refs = _customer_reads(name, {"customer_filters"})
         assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond the shared filters: join customers in full"
 
 
@@ -185,19 +208,13 @@ def test_the_group_customer_join_serves_only_filters_and_customer_breakdowns(dem
     """group_customers_join joins customers only for a customer filter or a plan/region/segment breakdown: a query
     including it may read c through customer_filters and ticket_group only, and its plan skips the customers
     table for a channel or weekly breakdown."""
-    import re
-
     from cx_metrics.filters import Filters
 
     sql_dir = Path(db.__file__).parent / "sql"
-    allowed = {line.strip() for name in ("customer_filters", "ticket_group")
-               for line in db._fragment(name, "").splitlines()}
     users = [p.stem for p in sql_dir.glob("*.sql") if "group_customers_join" in p.read_text()]
     assert "duration_counts" in users
     for name in users:
-        lines = [line for line in db.sql_text(name).splitlines()
-                 if line.strip() not in allowed and not line.strip().startswith("--")]
-        refs = set(re.findall(r"\bc\.([a-z_]+)", "\n".join(lines))) - {"customer_id"}
+        refs = _customer_reads(name, {"customer_filters", "ticket_group"})
         assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond filters and breakdowns: join customers in full"
 
     wanted = db.sql_params("duration_counts")

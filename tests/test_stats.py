@@ -125,8 +125,8 @@ def _lifelines_km(durations: list[float], observed: list[bool], counts: list[int
        st.sampled_from([0.9, 0.95, 0.99]))
 def test_kaplan_meier_on_counts_matches_lifelines(rows: list[tuple[int, bool, int]], confidence: float) -> None:
     """Same curve, band, at-risk counts, median and median CI as lifelines' fitter with counts as weights: ties of
-    events and censoring at one time, repeated (duration, event) rows, zero counts, a duration of 0, curves that
-    reach 0 and curves that never fall to half."""
+    events and censoring at one time, repeated (duration, event) rows, a duration of 0, curves that reach 0 and
+    curves that never fall to half. (Rows of count 0 and a band that rises back above 0.5: tests below.)"""
     import numpy as np
 
     rows = [r for r in rows if r[2] > 0] or [(3, True, 1)]
@@ -185,3 +185,51 @@ def test_logrank_by_hand() -> None:
     result = stats.logrank([1, 5, 2, 5], ["a", "a", "b", "b"], [True, False, True, False], [1, 1, 1, 1])
     assert result.statistic == pytest.approx(1 / 17)
     assert result.degrees_of_freedom == 1
+
+
+def test_kaplan_meier_median_ci_is_the_first_crossing_of_a_band_that_rises_again() -> None:
+    """Late, with few at risk, the exponential Greenwood upper curve can dip under 0.5 and rise again (here 0.485 at
+    1 h, 0.544 from 3 h). The CI's upper end is the first time it is at or below 0.5 (1 h), as in R's survival
+    package; lifelines searches the curve as if it were sorted and reports none here."""
+    km = stats.kaplan_meier([1, 2, 3, 4], [True, False, True, False], [540, 447, 1, 2])
+    assert km.ci_high[1] < 0.5 < km.ci_high[3]
+    assert km.median_ci() == stats.Interval(1.0, 1.0)
+    assert _lifelines_km([1, 2, 3, 4], [True, False, True, False], [540, 447, 1, 2], 0.95)["median_ci"][1] != 1.0
+
+
+def test_rows_of_count_zero_are_no_one() -> None:
+    import numpy as np
+
+    with_zero = stats.kaplan_meier([1, 2, 3, 7], [True, False, True, True], [4, 0, 2, 0])
+    without = stats.kaplan_meier([1, 3], [True, True], [4, 2])
+    for name in ("time", "survival", "ci_low", "ci_high", "at_risk"):
+        np.testing.assert_array_equal(getattr(with_zero, name), getattr(without, name))
+    test = stats.logrank([1, 2, 3], ["a", "b", "c"], [True, True, True], [3, 2, 0])  # c has no one in it
+    assert test.groups == 2 and test.degrees_of_freedom == 1
+    assert test.statistic == stats.logrank([1, 2], ["a", "b"], [True, True], [3, 2]).statistic
+
+
+@pytest.mark.parametrize(("durations", "counts", "message"), [
+    ([1.0, float("nan")], [1, 1], "finite"),
+    ([1.0, float("inf")], [1, 1], "finite"),
+    ([1.0, -2.0], [1, 1], ">= 0"),
+    ([1.0, 2.0], [1, 0.5], "whole numbers"),
+    ([1.0, 2.0], [1, -1], "whole numbers"),
+    ([1.0, 2.0], [1], "same length"),
+])
+def test_kaplan_meier_refuses_what_it_is_not_defined_on(durations: list[float], counts: list[float],
+                                                        message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        stats.kaplan_meier(durations, [True] * len(durations), counts)
+
+
+def test_logrank_refuses_fractional_counts_and_missing_groups() -> None:
+    with pytest.raises(ValueError, match="whole numbers"):
+        stats.logrank([1, 2, 3, 4], list("abab"), [True] * 4, [0.2, 0.3, 0.1, 0.2])
+    with pytest.raises(ValueError, match="group"):
+        stats.logrank([1, 2], ["a", None], [True, True], [1, 1])
+
+
+def test_kaplan_meier_frame_counts_people_in_whole_numbers() -> None:
+    frame = stats.kaplan_meier([1, 2], [True, False], [3, 2]).frame()
+    assert frame["at_risk"].dtype == "int64" and list(frame["at_risk"]) == [5, 5, 2]
