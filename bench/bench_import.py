@@ -11,7 +11,6 @@ import duckdb
 
 from cx_metrics import db, demo
 from cx_metrics.config import Settings
-from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest import parts
 from cx_metrics.ingest.limits import Limits
 
@@ -29,9 +28,7 @@ def time_ours(path: Path) -> float:
         conn = db.connect(Settings().with_db(Path(tmp) / "b.duckdb"))
         limits = Limits(max_bytes=16 << 30, max_unzipped_bytes=16 << 30)
         start = time.perf_counter()
-        # what `cx import` does: a file above parts.PART_BYTES in parts, a smaller one whole
-        outcome = parts.import_in_parts(conn, path, limits=limits)
-        result = outcome[0] if outcome else ingest.load(conn, ingest.preview(path, limits=limits))
+        result, _ = parts.import_file(conn, path, limits=limits)  # what `cx import` does
         elapsed = time.perf_counter() - start
         assert result.rows_loaded > 0
         conn.close()

@@ -418,7 +418,6 @@ def _cmd_info(settings: Settings) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from cx_metrics.ingest import load as ingest
     from cx_metrics.ingest import parts
     from cx_metrics.ingest.limits import Limits
     from cx_metrics.ingest.normalize import Options
@@ -437,18 +436,9 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
     conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists() and not large)
     try:
-        outcome = None
-        if large:
-            outcome = parts.import_in_parts(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
-                                            options=options, dry_run=args.dry_run, save_mapping=args.save_mapping,
-                                            limits=limits)
-        if outcome is None:
-            pv = ingest.preview(args.path, kind=args.kind, vendor=args.vendor, mapping=mapping, options=options,
-                                sheet=args.sheet, conn=conn, limits=limits)
-            result = ingest.load(conn, pv, actor="cli", dry_run=args.dry_run, save_mapping=args.save_mapping)
-            rejects = pv.rejects()
-        else:
-            result, rejects = outcome
+        result, rejects = parts.import_file(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
+                                            options=options, sheet=args.sheet, dry_run=args.dry_run,
+                                            save_mapping=args.save_mapping, limits=limits)
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}

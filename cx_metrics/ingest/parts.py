@@ -64,6 +64,34 @@ def _nth_line_end(data: bytes, lines: int) -> int:
     return pos
 
 
+def import_file(
+    conn: Connection,
+    path: Path,
+    *,
+    kind: str | None = None,
+    vendor: str | None = None,
+    mapping: dict[str, str] | None = None,
+    options: normalize.Options | None = None,
+    sheet: str | None = None,
+    actor: str = "cli",
+    dry_run: bool = False,
+    save_mapping: bool = False,
+    limits: Limits | None = None,
+) -> tuple[single.ImportResult, pd.DataFrame]:
+    """Import a file as ``cx import`` does; (result, rejects). A large UTF-8 CSV of tickets, customers, ticket
+    events or activity goes in parts (:func:`import_in_parts`); anything else, or a chosen sheet, is previewed and
+    loaded whole."""
+    if sheet is None:
+        outcome = import_in_parts(conn, path, kind=kind, vendor=vendor, mapping=mapping, options=options,
+                                  actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits)
+        if outcome is not None:
+            return outcome
+    pv = single.preview(path, kind=kind, vendor=vendor, mapping=mapping, options=options, sheet=sheet, conn=conn,
+                        limits=limits)
+    result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping)
+    return result, pv.rejects()
+
+
 def import_in_parts(
     conn: Connection,
     path: Path,
