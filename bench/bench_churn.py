@@ -11,6 +11,7 @@ contact. Each figure is one run (a training run takes minutes at 1M customers); 
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import resource
 import sys
@@ -24,6 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from cx_metrics import churn_model, db, demo  # noqa: E402
 from cx_metrics.config import Settings  # noqa: E402
+from cx_ui.serve import peak_rss_mb  # noqa: E402
 
 
 def measure(customers: int, folder: Path) -> dict[str, float]:
@@ -61,15 +63,9 @@ def measure(customers: int, folder: Path) -> dict[str, float]:
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM belongs to the address space, which exec replaces; ru_maxrss is kept across
-    exec on Linux, so a process spawned by a large one reported the parent's size (5.6 GB for 100k customers when
-    run after the 10M-ticket bench)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (VmHWM: 5.6 GB for 100k customers, the spawning bench's, came from ru_maxrss)."""
+    peak = peak_rss_mb()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if math.isnan(peak) else peak  # no /proc
 
 
 def section(sizes: list[int]) -> list[str]:

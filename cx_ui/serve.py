@@ -28,17 +28,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of process ``pid`` so far (Linux /proc ``VmHWM``), in MB; NaN where it is not known.
+
+    ``VmHWM`` belongs to the address space, which exec replaces; ``ru_maxrss`` is kept across exec on Linux, so a
+    process spawned by a large one would report the parent's size."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
     pid: int
 
     def peak_rss_mb(self) -> float:
-        """Peak resident memory of the server process so far (Linux /proc), in MB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """Peak resident memory of the server process so far, in MB."""
+        return peak_rss_mb(self.pid)
 
 
 @contextmanager
