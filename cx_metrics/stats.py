@@ -143,20 +143,26 @@ def median_test(above1: int, n1: int, above0: int, n0: int) -> float:
     return float(p_value)
 
 
-def _counted(durations: Any, observed: Any, counts: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Durations, event flags and counts as arrays, without the rows of count 0; a clear error for what the
-    estimators are not defined on (fractional or negative counts, missing or infinite durations)."""
+def _counted(durations: Any, observed: Any, counts: Any, groups: Any = None) -> tuple[np.ndarray, ...]:
+    """Durations, event flags, counts (and group labels, as text, when given) as arrays, without the rows of
+    count 0; a clear error for what the estimators are not defined on (fractional or negative counts, missing or
+    infinite durations, missing labels)."""
     d = np.asarray(durations, dtype=float)
     e = np.asarray(observed, dtype=bool)
     w = np.asarray(counts, dtype=float)
-    if not d.shape == e.shape == w.shape:
-        raise ValueError("durations, observed and counts must have the same length")
+    g = None if groups is None else np.asarray(groups, dtype=object)
+    if not d.shape == e.shape == w.shape == (d.shape if g is None else g.shape):
+        raise ValueError("durations, observed, counts and groups must have the same length")
     if not np.all(np.isfinite(d)):
         raise ValueError("durations must be finite numbers (no missing or infinite values)")
     if np.any(w < 0) or np.any(w != np.round(w)):
         raise ValueError("counts must be whole numbers >= 0")
     keep = w > 0
-    return d[keep], e[keep], w[keep]
+    if g is None:
+        return d[keep], e[keep], w[keep]
+    if any(label is None for label in g):
+        raise ValueError("every row needs a group (no missing labels)")
+    return d[keep], e[keep], w[keep], g[keep].astype(str)
 
 
 @dataclass(frozen=True)
@@ -243,14 +249,8 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     hypergeometric covariance (Mantel-Haenszel); NaN with fewer than two groups. A group whose rows all count 0 has
     no one in it and is not a group (lifelines would count it in the degrees of freedom).
     """
-    g = np.asarray(groups, dtype=object)
-    if g.shape != np.shape(durations):
-        raise ValueError("durations and groups must have the same length")
-    if any(label is None for label in g):
-        raise ValueError("every row needs a group (no missing labels)")
-    keep = np.asarray(counts, dtype=float) > 0
-    d, e, w = _counted(durations, observed, counts)
-    labels, g_idx = np.unique(g[keep].astype(str), return_inverse=True)
+    d, e, w, g = _counted(durations, observed, counts, groups)
+    labels, g_idx = np.unique(g, return_inverse=True)
     k = labels.size
     if k < 2:
         return LogRank(k, math.nan, 0, math.nan)
