@@ -26,7 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({"view", "rows", "verbatims", "export"}),
     "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin"}),
 }
-ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change")
+ACTIONS = ("login", "login_refused", "import", "undo", "remove_demo", "export", "role_change")
 
 
 def can(role: str | None, permission: str) -> bool:

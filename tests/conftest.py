@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,29 @@ def tiny_conn(tmp_path: Path) -> Iterator[db.Connection]:
     conn.execute(TINY_SQL)
     yield conn
     conn.close()
+
+
+def own_export(n: int = 840) -> str:
+    """A deterministic helpdesk export of the user's own: ``n`` tickets created from Mon 3 Apr to Mon 29 May 2023
+    (every third an incident, so a complaint), with solve times, channels, categories and priorities."""
+    rows = ["Ticket ID,Created at,Solved at,Status,Channel,Ticket type,Category,Priority"]
+    start = dt.datetime(2023, 4, 3, 8, 0)
+    categories, channels = ["Billing", "Login", "Shipping", "Returns"], ["email", "chat", "phone"]
+    for i in range(n):
+        created = start + dt.timedelta(hours=(i * 56 * 24) // n, minutes=(i * 7) % 60)
+        solved = "" if i % 9 == 0 else f"{created + dt.timedelta(hours=2 + (i * 13) % 70):%Y-%m-%d %H:%M}"
+        rows.append(f"OWN-{i:05d},{created:%Y-%m-%d %H:%M},{solved},{'open' if i % 9 == 0 else 'solved'},"
+                    f"{channels[i % 3]},{'incident' if i % 3 == 0 else 'question'},{categories[i % 4]},"
+                    f"{['low', 'normal', 'high', 'urgent'][i % 4]}")
+    return "\n".join(rows) + "\n"
+
+
+@contextmanager
+def app_db(path: Path) -> Iterator[db.Connection]:
+    """Read a database the app in this process (AppTest) holds, through the app's own connection: DuckDB opens a
+    file in one mode per process, and the app's connection may be read-write for a moment after it wrote."""
+    with db.shared(_settings(path)).reading() as conn:
+        yield conn
 
 
 @pytest.fixture
