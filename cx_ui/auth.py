@@ -79,12 +79,11 @@ def current_user() -> User | None:
     if email in {a.strip().lower() for a in s.admins}:
         role: str | None = "admin"
     else:
-        role = _claim_role(claims, s.role_claim) or audit.role_of(state.connection(), email)
+        role = _claim_role(claims, s.role_claim) or state.role_of(email)
     user = User(email, name, role)
     if not st.session_state.get("cx.audited_login"):
         st.session_state["cx.audited_login"] = True
-        audit.log(state.connection(), email or "(no email)", "login" if role else "login_refused",
-                  {"role": role, "name": name})
+        state.audit_log(email or "(no email)", "login" if role else "login_refused", {"role": role, "name": name})
     return user
 
 
@@ -114,6 +113,6 @@ def download_button(label: str, data: bytes, file_name: str, *, key: str, mime: 
 
 def _log_export(user: User, file_name: str) -> Callable[[], None]:
     def log() -> None:
-        audit.log(state.connection(), user.label, "export", {"file": file_name})
+        state.audit_log(user.label, "export", {"file": file_name})
 
     return log

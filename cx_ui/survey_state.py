@@ -20,6 +20,7 @@ def key() -> tuple[str, Version]:
     return path, (version, s.min_cell_n, s.alpha, s.confidence, s.csat_top_boxes)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def survey_summary(path: str, version: Version, period: Period, filters: Filters, level: str,
                    names: tuple[str, ...]) -> pd.DataFrame:
@@ -27,6 +28,7 @@ def survey_summary(path: str, version: Version, period: Period, filters: Filters
                                   level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def survey_trend(path: str, version: Version, period: Period, filters: Filters, metric: str, grain: str, level: str,
                  names: tuple[str, ...]) -> pd.DataFrame:
@@ -34,6 +36,7 @@ def survey_trend(path: str, version: Version, period: Period, filters: Filters, 
                                 settings=state.settings(), level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def score_distribution(path: str, version: Version, period: Period, filters: Filters, metric: str, by: str,
                        level: str, names: tuple[str, ...]) -> pd.DataFrame:
@@ -43,11 +46,13 @@ def score_distribution(path: str, version: Version, period: Period, filters: Fil
                                       level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def response_rate(path: str, version: Version, period: Period, filters: Filters) -> pd.DataFrame:
     return surveys.response_rate(state.connection(), period=period, filters=filters, settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=120, max_entries=32, show_spinner=False)
 def verbatims(path: str, version: Version, period: Period, filters: Filters, metric: str, group: str, search: str,
               by: str, value: str | None, names: tuple[str, ...]) -> pd.DataFrame:
@@ -57,22 +62,26 @@ def verbatims(path: str, version: Version, period: Period, filters: Filters, met
                              settings=state.settings(), surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def survey_inventory(path: str, version: Version) -> pd.DataFrame:
     return surveys.survey_inventory(state.connection())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def answer_distribution(path: str, version: Version, source: str, survey_name: str) -> pd.DataFrame:
     return surveys.answer_distribution(state.connection(), source=source, survey_name=survey_name,
                                        settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def dimension_options(path: str, version: Version) -> list[str]:
     return cohorts.dimension_options(state.connection())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def breakdown(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, dim2: str,
               level: str) -> pd.DataFrame:
@@ -80,6 +89,7 @@ def breakdown(path: str, version: Version, period: Period, filters: Filters, met
                              filters=filters, settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def compare(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, a: str, b: str,
             dim2: str, a2: str, b2: str, level: str) -> pd.DataFrame:
@@ -87,6 +97,7 @@ def compare(path: str, version: Version, period: Period, filters: Filters, metri
                            b2=b2, filters=filters, settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def spread(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, dim2: str,
            level: str) -> pd.DataFrame:
@@ -94,11 +105,13 @@ def spread(path: str, version: Version, period: Period, filters: Filters, metric
                           settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def grid(path: str, version: Version, filters: Filters, metric: str, grain: str) -> pd.DataFrame:
     return cohorts.grid(state.connection(), metric=metric, grain=grain, filters=filters, settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=120, max_entries=16, show_spinner=False)
 def drill_rows(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, value1: str,
                dim2: str, value2: str, level: str) -> pd.DataFrame:

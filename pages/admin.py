@@ -6,12 +6,11 @@ import json
 
 import streamlit as st
 
-from cx_metrics import audit
+from cx_metrics import audit, db
 from cx_ui import auth, state
 
 st.title("Users and audit log")
 user = auth.require("admin")
-conn = state.connection()
 s = state.settings()
 
 st.subheader("Roles")
@@ -22,21 +21,25 @@ st.caption(
     + (f"always admins (cx.toml [access] admins): {', '.join(s.admins)}." if s.admins else
        "no bootstrap admins are configured ([access] admins in cx.toml).")
 )
-st.dataframe(audit.roles(conn), hide_index=True, width="stretch")
+with state.reading() as conn:
+    roles = audit.roles(conn)
+st.dataframe(roles, hide_index=True, width="stretch")
 with st.form("role_form", clear_on_submit=True):
     left, right = st.columns([2, 1])
     email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
     role = right.selectbox("Role", [*audit.ROLES, "(remove)"], key="admin_role")
     if st.form_submit_button("Save"):
         try:
-            audit.set_role(conn, email, None if role == "(remove)" else role, by=user.label)
-        except ValueError as exc:
+            with state.writing() as conn:
+                audit.set_role(conn, email, None if role == "(remove)" else role, by=user.label)
+        except (ValueError, db.DatabaseError) as exc:
             st.error(str(exc))
         else:
             st.success(f"{email.strip().lower()}: {role}. The change is in the audit log.")
 
 st.subheader("Audit log")
-log = audit.recent(conn)
+with state.reading() as conn:
+    log = audit.recent(conn)
 actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
 if actions:
     log = log[log["action"].isin(actions)]

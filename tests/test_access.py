@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx_metrics import audit, db
 from cx_metrics.config import Settings
+from tests.conftest import app_db
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-only-not-secret",
@@ -83,20 +84,14 @@ def test_unknown_user_gets_no_data_and_is_audited(monkeypatch: pytest.MonkeyPatc
     assert not at.metric and not at.dataframe
     direct = _app(monkeypatch, app_db_path, "stranger@example.com", script="pages/resolution.py").run()
     assert _not_allowed(direct) and not direct.dataframe
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with app_db(app_db_path) as conn:
         log = audit.recent(conn)
-    finally:
-        conn.close()
     assert ((log["actor"] == "stranger@example.com") & (log["action"] == "login_refused")).any()
 
 
 def test_role_from_the_email_table_and_admin_bootstrap(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with db.shared(Settings().with_db(app_db_path)).writing() as conn:  # the app's own connection, as an admin would
         audit.set_role(conn, "Lead@Example.com", "cx_lead", by="test")
-    finally:
-        conn.close()
     at = _app(monkeypatch, app_db_path, "lead@example.com").run()  # no claim: the table decides
     at.switch_page("pages/upload.py").run()
     assert not _not_allowed(at)
@@ -136,12 +131,9 @@ def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch,
     at.button[-1].click().run()
     assert not at.exception
     assert any("new.analyst@example.com: analyst" in s.value for s in at.success)
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with app_db(app_db_path) as conn:
         assert audit.role_of(conn, "new.analyst@example.com") == "analyst"
         log = audit.recent(conn)
-    finally:
-        conn.close()
     change = log[log["action"] == "role_change"].iloc[0]
     assert change["actor"] == "root@example.com" and "new.analyst@example.com" in change["detail"]
 
