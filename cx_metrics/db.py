@@ -385,6 +385,10 @@ def table_counts(conn: Connection) -> pd.DataFrame:
     return query(conn, "table_counts")
 
 
+#: seconds after which a read section counts as long: a write waiting for it does not hold new readers back
+LONG_READ = 1.0
+
+
 class SharedDatabase:
     """The one connection of a long-running process (the dashboard) to one database file: read-only except while
     it writes, so `cx info`, `cx metric` and other readers run beside it.
@@ -395,7 +399,8 @@ class SharedDatabase:
     cursor of whichever connection is open (:func:`connection`), inside a section:
 
     * :meth:`reading` - a read section (sections nest). It waits only while the connection is being switched.
-    * :meth:`writing` - a write section: waits until the read sections in progress end, switches to read-write
+    * :meth:`writing` - a write section: waits until the read sections in progress end (new ones wait meanwhile,
+      unless one in progress is long, a model being trained, which would freeze the others), switches to read-write
       (retrying for ``lock_wait_seconds`` while a `cx` reader holds the file, reading on meanwhile), then lets
       read sections run again: they read the last committed state through the same connection while the write's
       transaction is open (DuckDB's MVCC), so a page never sees half an import. On exit it waits for the read
@@ -412,11 +417,13 @@ class SharedDatabase:
         self.linger = linger
         self.drain_timeout = drain_timeout
         self._timer: threading.Timer | None = None
+        self._closes = 0  # bumped by close(): a linger timer set before it does nothing
         self._cond = threading.Condition()
         self._write_lock = threading.Lock()
         self._conn: Connection | None = None
         self._mode = ""
         self._readers: dict[int, int] = {}
+        self._since: dict[int, float] = {}  # thread -> when its outermost read section began
         self._switching = False
         self._writer: int | None = None
         self._writer_depth = 0
@@ -435,6 +442,8 @@ class SharedDatabase:
             if not (self._readers.get(me) or self._writer == me):
                 if not self._cond.wait_for(lambda: not self._switching, timeout=self.drain_timeout):
                     raise DatabaseError("The database connection has been switching for too long; reload the page.")
+            if not self._readers.get(me):
+                self._since[me] = time.monotonic()
             self._readers[me] = self._readers.get(me, 0) + 1
             try:
                 conn = self._conn if self._conn is not None else self._open_read()
@@ -453,6 +462,7 @@ class SharedDatabase:
             self._readers[me] = depth
         else:
             self._readers.pop(me, None)
+            self._since.pop(me, None)
             self._cond.notify_all()
 
     def connection(self) -> Connection:
@@ -495,16 +505,18 @@ class SharedDatabase:
                 with self._cond:
                     self._writer, self._writer_depth = None, 0
                 if self.linger > 0:
-                    self._timer = threading.Timer(self.linger, self._back_to_read)
+                    self._timer = threading.Timer(self.linger, self._back_to_read, kwargs={"closes": self._closes})
                     self._timer.daemon = True
                     self._timer.start()
                 else:
                     self._back_to_read(locked=True)
 
-    def _back_to_read(self, locked: bool = False) -> None:
+    def _back_to_read(self, locked: bool = False, closes: int | None = None) -> None:
         if not locked and not self._write_lock.acquire(timeout=self.drain_timeout):
             return
         try:
+            if closes is not None and closes != self._closes:
+                return  # closed since this timer was set: nothing to switch back
             self._timer = None
             self._switch("read")
         except DatabaseError:
@@ -514,18 +526,25 @@ class SharedDatabase:
                 self._write_lock.release()
 
     def close(self) -> None:
-        """Close the connection once the sections in progress have ended (tests; a server shutting down)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        with self._cond:
-            self._switching = True
-            try:
-                self._drain()
-                self._close()
-            finally:
-                self._switching = False
-                self._cond.notify_all()
+        """Close the connection once the sections and the write in progress have ended (tests; a server shutting
+        down). A later section opens it again."""
+        if not self._write_lock.acquire(timeout=30):  # not beside a write, nor beside the linger's switch back
+            return  # a write still running (a shutdown during an import): its commit or the WAL keeps the data
+        try:
+            self._closes += 1
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            with self._cond:
+                self._switching = True
+                try:
+                    self._drain()
+                    self._close()
+                finally:
+                    self._switching = False
+                    self._cond.notify_all()
+        finally:
+            self._write_lock.release()
 
     # -- internals (called with self._cond held) --------------------------------------------------------------------
 
@@ -534,6 +553,17 @@ class SharedDatabase:
         if not self._cond.wait_for(lambda: not any(t != me for t in self._readers), timeout=self.drain_timeout):
             raise DatabaseError(f"Pages were still reading the database after {self.drain_timeout:.0f} s, so the "
                                 "dashboard could not write to it; nothing was changed. Try again.")
+
+    def _await_long_reads(self) -> None:
+        """Wait, letting new read sections in, while a read section has run for over LONG_READ seconds (a model being
+        trained): holding new readers back until it ends would freeze every other session for as long."""
+        me = threading.get_ident()
+        deadline = time.monotonic() + self.drain_timeout
+        while any(time.monotonic() - since > LONG_READ for t, since in self._since.items() if t != me):
+            if time.monotonic() > deadline:
+                raise DatabaseError(f"A page was still reading the database after {self.drain_timeout:.0f} s, so the "
+                                    "dashboard could not write to it; nothing was changed. Try again.")
+            self._cond.wait(timeout=0.1)
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -562,6 +592,7 @@ class SharedDatabase:
             with self._cond:
                 if self._mode == target:
                     return
+                self._await_long_reads()
                 self._switching = True
                 try:
                     self._drain()

@@ -337,3 +337,63 @@ def test_short_writes_in_a_burst_share_one_switch(demo_db_path: Path, tmp_path: 
             assert (audit.recent(conn)["action"] == "login").sum() == 10
     finally:
         shared.close()
+
+
+def test_a_long_read_does_not_freeze_other_sessions_while_a_write_waits(demo_db_path: Path, tmp_path: Path) -> None:
+    """A model being trained holds a read section for long; an import waits for it to end, but the other sessions'
+    reads go on meanwhile instead of queueing behind the waiting import."""
+    shared = db.SharedDatabase(Settings().with_db(_copy(demo_db_path, tmp_path, "long.duckdb")), linger=0)
+    try:
+        training, finish = threading.Event(), threading.Event()
+
+        def train() -> None:
+            with shared.reading() as conn:
+                observe(conn)
+                training.set()
+                assert finish.wait(timeout=300)  # a long computation inside the section
+
+        trainer = threading.Thread(target=train)
+        trainer.start()
+        assert training.wait(timeout=300)
+        time.sleep(db.LONG_READ + 0.2)
+        pv = ingest.preview(_export(100), name="waits.csv")
+        wrote = threading.Event()
+        writer = threading.Thread(target=lambda: (_write(shared, pv, lambda f, m: None), wrote.set()))
+        writer.start()
+        time.sleep(0.5)  # the write is waiting for the training to end
+        started = time.monotonic()
+        for _ in range(5):
+            _read(shared)  # other sessions: not held back
+        assert time.monotonic() - started < 30 and not wrote.is_set()
+        finish.set()
+        trainer.join(timeout=300)
+        writer.join(timeout=300)
+        assert wrote.is_set()
+        assert _read(shared)[0][1] == 2
+    finally:
+        shared.close()
+
+
+def test_close_is_final_even_with_a_switch_back_pending(demo_db_path: Path, tmp_path: Path) -> None:
+    """A linger's switch back that was waiting for a long read must not reopen the file after close()."""
+    from cx_metrics import audit
+
+    shared = db.SharedDatabase(Settings().with_db(_copy(demo_db_path, tmp_path, "close.duckdb")), linger=0.2)
+    with shared.writing() as conn:
+        audit.log(conn, "someone@example.com", "login")
+    reading, stop = threading.Event(), threading.Event()
+
+    def long_read() -> None:
+        with shared.reading():
+            reading.set()
+            stop.wait(timeout=300)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    assert reading.wait(timeout=60)
+    time.sleep(db.LONG_READ + 0.5)  # the switch back has fired and waits for the long read
+    threading.Timer(0.5, stop.set).start()
+    shared.close()
+    reader.join(timeout=60)
+    time.sleep(0.5)
+    assert shared.mode == ""  # closed, and nothing opened it again
