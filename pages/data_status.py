@@ -17,12 +17,11 @@ found = state.contents(path, version)
 st.markdown(f"**What it holds:** {found.summary()}")
 if found.has_demo:
     if st.session_state.get("status_remove_demo"):
-        left = st.container()
-        left.warning(f"Remove the demo dataset ({base.Contents.describe(found.demo_rows)})? "
-                     + (f"Your own data stays ({base.Contents.describe(found.own_rows)}). " if found.has_own else
-                        "Nothing else is in the database, so it will be empty until you import your exports. ")
-                     + "The removal is recorded in the audit log.")
-        yes, no = left.columns([1, 4])
+        st.warning(f"Remove the demo dataset ({base.Contents.describe(found.demo_rows)})? "
+                   + (f"Your own data stays ({base.Contents.describe(found.own_rows)}). " if found.has_own else
+                      "Nothing else is in the database, so it will be empty until you import your exports. ")
+                   + "Theme models fitted on its texts go with it. The removal is recorded in the audit log.")
+        yes, no = st.columns([2, 3])
         if yes.button("Remove the demo data", type="primary", key="status_remove_demo_yes"):
             removed = state.remove_demo(actor=user.label)
             st.session_state.pop("status_remove_demo", None)

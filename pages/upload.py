@@ -108,7 +108,8 @@ else:
     if confirming and replace_demo:
         st.warning(f"Load **{uploaded.name}** and remove the demo dataset "
                    f"({base.Contents.describe(found.demo_rows)})? Both happen in one transaction: if the load fails, "
-                   "the demo stays. The removal is recorded in the audit log, and your own imports stay.")
+                   "the demo stays. Theme models fitted on its texts go with it; your own imports stay. The removal is "
+                   "recorded in the audit log.")
         yes, no = st.columns([2, 3])
         go = yes.button("Remove the demo and load", type="primary", key="upload_confirm_yes")
         if no.button("Cancel", key="upload_confirm_no"):
