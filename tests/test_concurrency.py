@@ -110,14 +110,20 @@ def _let_readers_look(paused: threading.Event, seen: list[tuple[bool, State]], a
     return sum(1 for during, _ in seen if during)
 
 
+def _scene(demo_db_path: Path, tmp_path: Path, name: str) -> tuple[db.SharedDatabase, State, ingest.Preview,
+                                                                  threading.Event, threading.Event, threading.Event]:
+    """A shared connection on a copy of the demo, the state before, the export to write, and the events that hold
+    the writer (paused, released) and stop the readers (done)."""
+    shared = db.SharedDatabase(Settings().with_db(_copy(demo_db_path, tmp_path, f"{name}.duckdb")), linger=0.5)
+    before = _read(shared)
+    pv = ingest.preview(_export(), name=f"{name}.csv")
+    return shared, before, pv, threading.Event(), threading.Event(), threading.Event()
+
+
 def test_readers_see_the_old_state_whole_while_an_import_writes(demo_db_path: Path, tmp_path: Path) -> None:
     """The dashboard's model: one shared connection; the import in a write section, pages in read sections."""
-    shared = db.SharedDatabase(Settings().with_db(_copy(demo_db_path, tmp_path, "busy.duckdb")), linger=0.5)
+    shared, before, pv, paused, released, done = _scene(demo_db_path, tmp_path, "busy")
     try:
-        with shared.reading() as conn:
-            before = observe(conn)
-        pv = ingest.preview(_export(), name="busy.csv")
-        paused, released, done = threading.Event(), threading.Event(), threading.Event()
         result: list[ingest.ImportResult] = []
 
         def write() -> None:
@@ -152,12 +158,8 @@ def test_readers_see_the_old_state_whole_while_an_import_writes(demo_db_path: Pa
 
 def test_the_observer_catches_a_write_that_is_not_one_transaction(demo_db_path: Path, tmp_path: Path) -> None:
     """The same readers against a writer that commits its rows before the import record: they see it half done."""
-    shared = db.SharedDatabase(Settings().with_db(_copy(demo_db_path, tmp_path, "torn.duckdb")), linger=0.5)
+    shared, before, pv, paused, released, done = _scene(demo_db_path, tmp_path, "torn")
     try:
-        with shared.reading() as conn:
-            before = observe(conn)
-        pv = ingest.preview(_export(), name="torn.csv")
-        paused, released, done = threading.Event(), threading.Event(), threading.Event()
 
         def torn_write() -> None:
             with shared.writing() as conn:
