@@ -229,28 +229,25 @@ def backlog_history(frame: pd.DataFrame) -> go.Figure:
 
 
 def resolution_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
-    """Median hours to resolution of the tickets created each period: Kaplan-Meier median with its 95% band
-    (open tickets censored), and the median of completed tickets dotted for comparison."""
+    """Median hours to resolution of the tickets created each period: the Kaplan-Meier median (open tickets
+    censored; the one median of every page) with its 95% band."""
     frame = frame.sort_values("period_start")
     if frame.empty:
         return _empty("No tickets in this period and selection")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=frame["period_start"], y=frame["km_median_high"], line={"width": 0},
+    fig.add_trace(go.Scatter(x=frame["period_start"], y=frame["median_high"], line={"width": 0},
                              showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=frame["period_start"], y=frame["km_median_low"], line={"width": 0}, fill="tonexty",
+    fig.add_trace(go.Scatter(x=frame["period_start"], y=frame["median_low"], line={"width": 0}, fill="tonexty",
                              fillcolor=_rgba(PALETTE[0], 0.15), showlegend=False, hoverinfo="skip"))
     small = frame["small_n"].to_numpy(dtype=bool)
     fig.add_trace(go.Scatter(
-        x=frame["period_start"], y=frame["km_median_hours"], name="median (open tickets censored)",
+        x=frame["period_start"], y=frame["median_hours"], name="median (open tickets censored)",
         mode="lines+markers", line={"color": PALETTE[0]},
         marker={"symbol": ["circle-open" if s else "circle" for s in small], "size": 7},
         customdata=list(zip(frame["tickets"], frame["censored"], strict=True)),
         hovertemplate=("%{x|%d %b %Y}: %{y:,.1f} h<br>%{customdata[0]:,} tickets, %{customdata[1]:,} still open"
                        "<extra></extra>"),
     ))
-    fig.add_trace(go.Scatter(x=frame["period_start"], y=frame["median_hours"], name="median of solved only",
-                             mode="lines", line={"color": PALETTE[7], "dash": "dot"},
-                             hovertemplate="%{x|%d %b %Y}: %{y:,.1f} h (solved only)<extra></extra>"))
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.25},
                       yaxis_title=f"hours, tickets created that {grain}", xaxis_title=None)
     return fig

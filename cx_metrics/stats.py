@@ -188,7 +188,11 @@ class KaplanMeier:
 
     def median(self) -> float:
         """The first time S(t) <= 0.5; NaN when it never falls that far (fewer than half reached the event)."""
-        return self._first_at_or_below(self.survival, self.time, 0.5)
+        return self.quantile(0.5)
+
+    def quantile(self, q: float) -> float:
+        """The first time a share ``q`` has reached the event (S(t) <= 1 - q); NaN when it never has."""
+        return self._first_at_or_below(self.survival, self.time, 1.0 - q)
 
     def median_ci(self) -> Interval:
         """The first times the band's lower and upper curves are at or below 0.5 (NaN where one never is).
@@ -238,6 +242,23 @@ class LogRank:
     statistic: float
     degrees_of_freedom: int
     p_value: float
+    #: per group (in label order): events observed and expected under "no difference"; observed / expected is
+    #: the group's event rate relative to the pooled one (above 1: reaches the event sooner)
+    labels: tuple[str, ...] = ()
+    observed: tuple[float, ...] = ()
+    expected: tuple[float, ...] = ()
+
+    def rate_ratio(self) -> tuple[str, str, float]:
+        """The effect size: (fastest group, slowest group, ratio of their observed/expected events), a hazard-ratio
+        estimate (Peto); NaN with fewer than two groups or a group without expected events."""
+        if len(self.observed) < 2:
+            return "", "", math.nan
+        ratios = [o / e if e > 0 else math.nan for o, e in zip(self.observed, self.expected, strict=True)]
+        known = [(r, g) for r, g in zip(ratios, self.labels, strict=True) if not math.isnan(r)]
+        if len(known) < 2:
+            return "", "", math.nan
+        (low, slow), (high, fast) = min(known), max(known)
+        return fast, slow, (high / low if low > 0 else math.nan)
 
 
 def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
@@ -253,7 +274,7 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     labels, g_idx = np.unique(g, return_inverse=True)
     k = labels.size
     if k < 2:
-        return LogRank(k, math.nan, 0, math.nan)
+        return LogRank(k, math.nan, 0, math.nan, tuple(str(v) for v in labels))
     times, t_idx = np.unique(d, return_inverse=True)
     cell = t_idx * k + g_idx
     removed = np.bincount(cell, weights=w, minlength=times.size * k).reshape(times.size, k)
@@ -261,7 +282,8 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     at_risk = removed.sum(axis=0) - (np.cumsum(removed, axis=0) - removed)  # per group, just before each time
     n = at_risk.sum(axis=1)
     deaths = events.sum(axis=1)
-    observed_minus_expected = events.sum(axis=0) - (at_risk * (deaths / n)[:, None]).sum(axis=0)
+    expected = (at_risk * (deaths / n)[:, None]).sum(axis=0)
+    observed_minus_expected = events.sum(axis=0) - expected
     with np.errstate(divide="ignore", invalid="ignore"):
         ties = (n - deaths) / (n - 1)
     factor = np.where(np.isfinite(ties), ties, 1.0) * deaths / n**2
@@ -269,4 +291,5 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     covariance[np.diag_indices(k)] = (factor[:, None] * at_risk * (n[:, None] - at_risk)).sum(axis=0)
     z = observed_minus_expected[:-1]
     statistic = float(z @ np.linalg.pinv(covariance[:-1, :-1]) @ z)
-    return LogRank(k, statistic, k - 1, float(sps.chi2.sf(statistic, k - 1)))
+    return LogRank(k, statistic, k - 1, float(sps.chi2.sf(statistic, k - 1)), tuple(str(v) for v in labels),
+                   tuple(float(x) for x in events.sum(axis=0)), tuple(float(x) for x in expected))

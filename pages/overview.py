@@ -81,9 +81,9 @@ with left:
     st.subheader("Median resolution by week")
     res_trend = state.resolution_trend(path, version, period, filters, "week")
     st.plotly_chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
-    st.caption("Hours from creation to the last solve of the tickets created each week; the line counts tickets "
-               "still open as censored (Kaplan-Meier), the dotted one only solved tickets, which flatters recent "
-               "weeks. Hollow markers: fewer than the minimum n. Details on *Resolution*.")
+    st.caption("Hours from creation to the last solve of the tickets created each week: the Kaplan-Meier median, "
+               "tickets still open counted as censored (the same median as the tile above), with its 95% band. "
+               "Hollow markers: fewer than the minimum n. Details on *Resolution*.")
 with right:
     st.subheader("SLA breach rate by week")
     sla_trend = state.sla_breach_trend(path, version, period, filters, "week")

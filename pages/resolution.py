@@ -37,9 +37,9 @@ st.dataframe(
     summary.assign(small_n=summary["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
     hide_index=True, width="stretch",
     column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
-                   for c in ("median_hours", "p90_hours", "km_median_hours", "km_median_low", "km_median_high")})
+                   for c in ("median_hours", "median_low", "median_high", "p90_hours")})
 curves = state.km_curves(path, version, period, filters, metric, by, clock)
-horizon = float(summary["p90_hours"].max()) * 1.5 if not summary.empty else None
+horizon = float(summary["p90_hours"].max()) * 1.5 if summary["p90_hours"].notna().any() else None
 st.plotly_chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
 test = state.logrank(path, version, period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:

@@ -148,6 +148,7 @@ def test_kaplan_meier_by_hand() -> None:
     assert list(km.at_risk) == [5, 5, 4, 2, 1]
     assert km.survival == pytest.approx([1, 0.8, 0.6, 0.3, 0.3])
     assert km.median() == 3  # the first time S(t) <= 0.5
+    assert km.quantile(0.25) == 2 and math.isnan(km.quantile(0.9))  # S(2) = 0.6 <= 0.75; S never <= 0.1
     assert km.ci_low[0] == km.ci_high[0] == 1
     assert math.isnan(stats.kaplan_meier([1, 2], [True, False], [1, 3]).median())  # S stays at 3/4
 
@@ -185,6 +186,11 @@ def test_logrank_by_hand() -> None:
     result = stats.logrank([1, 5, 2, 5], ["a", "a", "b", "b"], [True, False, True, False], [1, 1, 1, 1])
     assert result.statistic == pytest.approx(1 / 17)
     assert result.degrees_of_freedom == 1
+    # the effect size: O/E of a = 1 / (5/6) = 1.2, of b = 1 / (2 - 5/6) = 6/7; a reaches the event 1.4x as fast
+    assert result.observed == (1.0, 1.0) and result.expected == pytest.approx((5 / 6, 7 / 6))
+    fastest, slowest, ratio = result.rate_ratio()
+    assert (fastest, slowest) == ("a", "b") and ratio == pytest.approx(1.4)
+    assert math.isnan(stats.logrank([1, 2], ["a", "a"], [True, True], [1, 1]).rate_ratio()[2])
 
 
 def test_kaplan_meier_median_ci_is_the_first_crossing_of_a_band_that_rises_again() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,9 @@ OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
 CLOCKS = ("calendar", "business")
 SLA_TARGETS = ("first_response", "resolution")
 AGE_ORDER = ["< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days", "unknown age"]
+#: output columns of :func:`time_to_event`
+TIME_COLUMNS = ["group", "tickets", "completed", "censored", "median_hours", "median_low", "median_high", "p90_hours",
+                "small_n"]
 
 
 def data_as_of(conn: Connection) -> dt.datetime | None:
@@ -63,22 +67,49 @@ def clock_params(conn: Connection, settings: Settings, clock: str, start: dt.dat
     return _hour_table(settings.business_hours, lo, hi).params(clock)
 
 
-def _durations(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
-               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None) -> pd.DataFrame:
+def duration_counts(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
+               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None,
+               split: dt.datetime | None = None) -> pd.DataFrame:
+    """Duration counts (``grp``, ``minutes``, ``hours``, ``event``, ``tickets``) of the tickets created in the period;
+    ``by='period'`` groups them into 'previous' and 'current' at ``split``."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    if by not in GROUPS and by not in ("created_week", "created_month"):
+    if by not in GROUPS and by not in ("created_week", "created_month", "period"):
         raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
     as_of = as_of or data_as_of(conn) or period.end_ts
     frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
+                                            "split": split or period.start_ts,
                                             **clock_params(conn, settings or Settings(), clock, period.start_ts,
                                                            as_of)})
     frame["hours"] = frame["minutes"].astype(float) / 60.0
     return frame
 
 
-def _by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+@dataclass(frozen=True)
+class Summary:
+    """The time-to-event figures of one group of tickets: Kaplan-Meier median with its interval, p90, counts."""
+
+    tickets: int
+    completed: int
+    censored: int
+    median: float
+    median_low: float
+    median_high: float
+    p90: float
+
+
+def summarise(hours: np.ndarray, event: np.ndarray, tickets: np.ndarray, confidence: float) -> Summary:
+    """The one median of a time to an event: Kaplan-Meier, tickets still waiting censored (NaN while fewer than half
+    have reached it), with its interval (:meth:`stats.KaplanMeier.median_ci`), and the p90 the same way."""
+    km = stats.kaplan_meier(hours, event, tickets, confidence)
+    ci = km.median_ci()
+    return Summary(tickets=int(tickets.sum()), completed=int(tickets[event].sum()),
+                   censored=int(tickets[~event].sum()), median=km.median(), median_low=ci.low, median_high=ci.high,
+                   p90=km.quantile(0.9))
+
+
+def by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """(group, hours, event, tickets) of the duration counts, group by group in name order, each group's rows
     ascending by hours: numpy slices of one sort, not a pandas group-by (most of a warm query's Python time)."""
     codes, labels = pd.factorize(frame["grp"], sort=True)
@@ -101,28 +132,23 @@ def time_to_event(
     """Per group: how long tickets created in the period took, open ones censored.
 
     ``clock`` = ``calendar`` (wall time) or ``business`` (hours of the configured schedule).
-    Columns: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at ``as_of``), ``median_hours``
-    and ``p90_hours`` of completed tickets (they lean short when many are still open), ``km_median_hours``
-    (Kaplan-Meier, censoring-aware; NaN when fewer than half have completed), ``km_median_low``/``high``
-    (95% CI), ``small_n``. Durations are rounded to the minute.
+    Columns :data:`TIME_COLUMNS`: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at
+    ``as_of``), ``median_hours`` (Kaplan-Meier: the one median everywhere, open tickets censored; NaN while fewer
+    than half have completed) with its interval ``median_low``/``median_high``, ``p90_hours`` (Kaplan-Meier too:
+    NaN while fewer than 90% have completed), ``small_n``. Durations are rounded to the minute. The median of the
+    completed tickets alone is not given: it leans short while slow tickets are still open.
     """
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
-    for group, hours, event, tickets in _by_group(frame):
-        km = stats.kaplan_meier(hours, event, tickets, s.confidence)
-        ci = km.median_ci()
-        done_hours, done = hours[event], tickets[event]  # ascending: _by_group sorts by hours
-        total = int(tickets.sum())
+    for group, hours, event, tickets in by_group(frame):
+        got = summarise(hours, event, tickets, s.confidence)
         rows.append({
-            "group": group, "tickets": total, "completed": int(done.sum()), "censored": int(tickets[~event].sum()),
-            "median_hours": _quantile(done_hours, done, 0.5), "p90_hours": _quantile(done_hours, done, 0.9),
-            "km_median_hours": km.median(), "km_median_low": ci.low, "km_median_high": ci.high,
-            "small_n": total < s.min_cell_n,
+            "group": group, "tickets": got.tickets, "completed": got.completed, "censored": got.censored,
+            "median_hours": got.median, "median_low": got.median_low, "median_high": got.median_high,
+            "p90_hours": got.p90, "small_n": got.tickets < s.min_cell_n,
         })
-    columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
-               "km_median_low", "km_median_high", "small_n"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=TIME_COLUMNS)
 
 
 def resolution_trend(
@@ -143,18 +169,6 @@ def resolution_trend(
     return frame.sort_values("period_start", ignore_index=True)
 
 
-def _quantile(hours: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """percentile_cont over values repeated by their counts, without expanding them."""
-    n = int(weights.sum())
-    if n == 0:
-        return math.nan
-    position = q * (n - 1)
-    ends = np.cumsum(weights)  # the 0-based index just after each value's run
-    lo_i = int(np.searchsorted(ends, math.floor(position), side="right"))
-    hi_i = int(np.searchsorted(ends, math.ceil(position), side="right"))
-    return float(hours[lo_i] + (hours[hi_i] - hours[lo_i]) * (position - math.floor(position)))
-
-
 def km_curves(
     conn: Connection, *, period: Period, metric: str = "full_resolution", by: str = "all",
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
@@ -165,9 +179,9 @@ def km_curves(
     Columns: ``group``, ``hours``, ``still_waiting`` (0..1), ``ci_low``, ``ci_high``, ``at_risk``.
     """
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
-    for group, hours, event, tickets in _by_group(frame):
+    for group, hours, event, tickets in by_group(frame):
         curve = stats.kaplan_meier(hours, event, tickets, s.confidence).frame()
         curve.columns = ["hours", "still_waiting", "ci_low", "ci_high", "at_risk"]
         curve.insert(0, "group", group)
@@ -185,14 +199,20 @@ def logrank(
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
     clock: str = "calendar",
 ) -> pd.DataFrame:
-    """Do the groups' time-to-event curves differ? Multivariate log-rank test (open tickets censored).
+    """Do the groups' time-to-event curves differ, and by how much? Multivariate log-rank test (open tickets
+    censored) with its effect size.
 
-    One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``.
+    One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``, and the effect: ``fastest`` and
+    ``slowest`` group (highest and lowest observed / expected events) and ``rate_ratio``, the ratio of their
+    observed / expected events (a hazard-ratio estimate: 1.5 = the fastest group's tickets reach the end point at
+    1.5 times the slowest's rate).
     """
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, settings)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, settings)
     result = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
+    fastest, slowest, ratio = result.rate_ratio()
     return pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
-                          "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value}])
+                          "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value,
+                          "fastest": fastest, "slowest": slowest, "rate_ratio": ratio}])
 
 
 def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
