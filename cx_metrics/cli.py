@@ -153,12 +153,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
 
 
-def _emit(frame: pd.DataFrame, fmt: str) -> None:
+def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
+    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
+    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
+    go to stderr, so scripts reading stdout are unaffected."""
+    for note in frame.attrs.get("notes", ()):
+        print(f"# {note}", file=sys.stderr)
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
         records = frame.to_dict("records")
         print(json.dumps(records, default=_json_default, indent=2))
+    elif frame.empty:
+        print(empty)
     else:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             print(frame.to_string(index=False))
@@ -464,7 +471,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "imports":
             _emit(ingest.history(conn), "table")
         elif args.command == "rejects":
-            _emit(ingest.rejects_of(conn, args.import_id), args.format)
+            _emit(ingest.rejects_of(conn, args.import_id), args.format,
+                  empty=f"Import #{args.import_id} has no rejected lines.")
         else:
             removed = ingest.undo(conn, args.import_id, actor="cli")
             print(f"Import #{args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))

@@ -101,7 +101,8 @@ def poisson_rate_test(count1: int, exposure1: float, count0: int, exposure0: flo
     """Exact conditional test of two Poisson rates (count1/exposure1 vs count0/exposure0).
 
     Given the total, count1 ~ Binomial(count1 + count0, exposure1 / (exposure1 + exposure0)) under equal
-    rates. ``delta`` is the relative change of the rate (rate1 / rate0 - 1).
+    rates. ``delta`` is the relative change of the rate (rate1 / rate0 - 1); NaN when rate0 is 0 (a change from
+    nothing has no relative size: callers say "new"), never infinite.
     """
     if exposure1 <= 0 or exposure0 <= 0:
         raise ValueError("exposures must be positive")
@@ -111,7 +112,7 @@ def poisson_rate_test(count1: int, exposure1: float, count0: int, exposure0: flo
     share = exposure1 / (exposure1 + exposure0)
     p_value = float(sps.binomtest(count1, total, share).pvalue)
     rate0 = count0 / exposure0
-    delta = math.inf if rate0 == 0 else (count1 / exposure1) / rate0 - 1
+    delta = math.nan if rate0 == 0 else (count1 / exposure1) / rate0 - 1
     return Comparison(delta, p_value, "exact Poisson rate test")
 
 

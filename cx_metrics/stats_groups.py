@@ -123,7 +123,7 @@ def rates(count1: int, exposure1: float, count2: int, exposure2: float) -> Group
     share = exposure1 / (exposure1 + exposure2)
     p_value = 1.0 if total == 0 else float(sps.binomtest(count1, total, share).pvalue)
     r1, r2 = count1 / exposure1, count2 / exposure2
-    ratio = math.inf if r2 == 0 and r1 > 0 else (math.nan if r2 == 0 else r1 / r2)
+    ratio = math.nan if r2 == 0 else r1 / r2  # none in the second group: no ratio (never infinite)
     return GroupTest(r1 - r2, p_value, "exact Poisson rate test", ratio, "rate ratio")
 
 

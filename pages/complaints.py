@@ -40,7 +40,8 @@ if movers.empty:
     st.info("Not enough data in this and the previous period to compare.")
 else:
     shown = movers.assign(
-        change=movers["change"].map(lambda v: "new" if v == float("inf") else f"{v:+.0%}"),
+        change=[("new" if d == "new" else f"{v:+.0%}") for v, d in zip(movers["change"], movers["direction"],
+                                                                       strict=True)],
         p_value=movers["p_value"].map(lambda v: f"{v:.2g}"),
         verdict=movers["significant"].map({True: "real change", False: "within noise"}),
     ).rename(columns={"dimension": LABELS[by]})

@@ -3,15 +3,13 @@ median resolution and SLA breach rate."""
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import auth, state
+from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
 auth.require("view")
@@ -26,32 +24,7 @@ st.caption(
 )
 
 tiles = state.kpis(path, version, period, filters)
-columns = st.columns(3)
-for i, row in enumerate(tiles.to_dict("records")):
-    with columns[i % 3], st.container(border=True):
-        ci = (
-            f"{int(s.confidence * 100)}% CI {state.fmt_value({**row, 'value': row['ci_low']})} – "
-            f"{state.fmt_value({**row, 'value': row['ci_high']})}"
-            if not math.isnan(row["ci_low"]) else "no interval"
-        )
-        if row["small_n"]:
-            value = f"{state.fmt_value(row)} (n < {s.min_cell_n})"
-            color = "off"
-        else:
-            value = state.fmt_value(row)
-            color = "off" if not row["significant"] else ("normal" if row["higher_is_better"] else "inverse")
-        st.metric(
-            row["label"],
-            value,
-            delta=describe_delta(row, s.alpha),
-            delta_color=color,
-            help=f"{row['definition']}\n\nTest: {row['test']}.",
-        )
-        st.caption(
-            f"{ci} · n = {int(row['n']):,} · previous {state.fmt_value({**row, 'value': row['prev_value']})} "
-            f"(n = {int(row['prev_n']):,}) · {describe_test(row, s.alpha)}"
-            + (f" · {row['note']}" if row["note"] else "")
-        )
+kpi_tiles.tiles(tiles)
 
 auth.download_button(
     "Download these KPIs (CSV)",

@@ -165,8 +165,9 @@ emerging = state.emerging_themes(path, version, period, filters, kinds)
 if emerging.empty:
     st.info("Not enough texts in this and the previous period to compare.")
 else:
-    st.dataframe(emerging.assign(change=emerging["change"].map(lambda v: "new" if v == float("inf") else
-                                                                 f"{v:+.0%}")).drop(columns=["theme_key"]),
+    st.dataframe(emerging.assign(change=[("new" if k0 == 0 else f"{v:+.0%}") for v, k0 in
+                                         zip(emerging["change"], emerging["prev_documents"], strict=True)]
+                                 ).drop(columns=["theme_key"]),
                  hide_index=True, width="stretch", key="themes_emerging", column_config={
                      "share": st.column_config.NumberColumn("share", format="percent"),
                      "prev_share": st.column_config.NumberColumn("previous share", format="percent"),

@@ -30,7 +30,7 @@ SOURCES = {
 }
 #: what one record of a source is called in a sentence
 NOUNS = {"tickets": "ticket", "nps": "NPS response", "csat": "CSAT response", "ces": "CES response",
-         "customers": "customer signup"}
+         "responses": "survey response", "customers": "customer signup"}
 _SURVEY_LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 
@@ -51,6 +51,7 @@ class Coverage:
     period: Period
     filters: Filters
     counts: dict[str, Any]
+    spans: dict[str, tuple[dt.date | None, dt.date | None]]
 
     def _int(self, key: str) -> int:
         value = self.counts.get(key)
@@ -65,20 +66,15 @@ class Coverage:
         return kept, any_channel, with_channel, total, total_with_channel
 
     def span(self, source: str) -> tuple[dt.date | None, dt.date | None]:
-        """First and last day of a source's records (None, None without any)."""
-        if source == "tickets":
-            return _date(self.counts.get("first_ticket")), _date(self.counts.get("last_ticket"))
-        if source == "customers":
-            return _date(self.counts.get("first_signup")), self.data_last
-        first, last = (self.counts.get("response_spans") or {}).get(source, (None, None))
-        return _date(first), _date(last)
+        """First and last day of a source's records (None, None without any); customers end on the data's last
+        day (a customer is observed until then)."""
+        first, last = self.spans.get(source, (None, None))
+        return (first, self.data_last) if source == "customers" else (first, last)
 
     @property
     def data_last(self) -> dt.date | None:
         """The data's last day: the latest ticket or survey response of any kind."""
-        lasts = [self.span(s)[1] for s in ("tickets", "nps", "csat", "ces")]
-        known = [d for d in lasts if d is not None]
-        return max(known) if known else None
+        return data_last(self.spans)
 
     def unavailable(self, metric: str) -> str:
         """Why ``metric`` cannot be computed on this selection ('' when it can)."""
@@ -132,19 +128,83 @@ class Coverage:
         """Why the previous period of equal length cannot be compared for ``metric`` ('' when it can)."""
         if self.unavailable(metric):
             return ""
-        first, _ = self.span(SOURCES[metric])
-        previous = self.period.previous()
-        if first is not None and previous.start < first:
-            return (f"no comparison: the previous period ({previous.label()}) starts before the first "
-                    f"{NOUNS[SOURCES[metric]]} ({_day(first)})")
-        last = self.data_last
-        if last is not None and self.period.end > last:
-            return f"no comparison: this period runs past the data's last day ({_day(last)})"
-        return ""
+        return comparison_reason(self.period, SOURCES[metric], self.spans)
+
+
+def comparison_reason(period: Period, source: str, spans_: dict[str, tuple[dt.date | None, dt.date | None]]) -> str:
+    """Why ``period`` cannot be compared with the previous period of equal length on ``source``'s records: the
+    previous period starts before the source's first record (its days were not observed: "nothing" there is not
+    zero), or ``period`` runs past the data's last day. '' when the comparison is fair (or the source is empty)."""
+    first = spans_.get(source, (None, None))[0]
+    previous = period.previous()
+    if first is not None and previous.start < first:
+        return (f"no comparison: the previous period ({previous.label()}) starts before the first "
+                f"{NOUNS.get(source, 'record')} ({_day(first)})")
+    last = data_last(spans_)
+    if first is not None and last is not None and period.end > last:
+        return f"no comparison: this period runs past the data's last day ({_day(last)})"
+    return ""
+
+
+def comparison_note(conn: Connection, period: Period, source: str) -> str:
+    """:func:`comparison_reason` on the database's spans."""
+    return comparison_reason(period, source, spans(conn))
+
+
+def spans(conn: Connection) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """First and last day of each source ('tickets', 'nps', 'csat', 'ces', 'responses' for every survey response,
+    'customers' for signups); (None, None) for a source without records."""
+    frame = query(conn, "data_spans")
+    return {str(r["source"]): (_date(r["first_at"]), _date(r["last_at"])) for r in frame.to_dict("records")}
+
+
+def observed_span(conn: Connection, *sources: str) -> tuple[dt.date | None, dt.date | None]:
+    """The days the data observed ``sources`` ('tickets', 'nps', 'responses'...): from the first record of any of
+    them to the data's last day (an export covers its sources up to one end, so a quiet source is not unobserved
+    at the end); (None, None) when none of them has records."""
+    known = spans(conn)
+    firsts = [known.get(s, (None, None))[0] for s in sources]
+    days = [d for d in firsts if d is not None]
+    return (min(days), data_last(known)) if days else (None, None)
+
+
+def data_last(spans_: dict[str, tuple[dt.date | None, dt.date | None]]) -> dt.date | None:
+    """The data's last day: the latest ticket or survey response (None for an empty database)."""
+    known = [spans_.get(s, (None, None))[1] for s in ("tickets", "responses")]
+    days = [d for d in known if d is not None]
+    return max(days) if days else None
+
+
+def observed(starts: pd.Series, ends: pd.Series, span: tuple[dt.date | None, dt.date | None]) -> pd.Series:
+    """Whether each bucket [start, end) lies wholly inside the span's days (a bucket before the first record or
+    after the last one was not observed: its count is unknown, not zero)."""
+    first, last = span
+    if first is None or last is None:
+        return pd.Series(False, index=starts.index)
+    lo, hi = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1)
+    return (starts >= lo) & (ends <= hi)
+
+
+def partial_buckets(starts: pd.Series, ends: pd.Series, period: Period,
+                    span: tuple[dt.date | None, dt.date | None]) -> pd.Series:
+    """Whether each bucket [start, end) is only partly counted: cut by the period, or not wholly inside the data's
+    span (the last month of an export that ends mid-month). Charts draw such buckets apart (dashed, labelled)."""
+    starts, ends = pd.to_datetime(starts), pd.to_datetime(ends)
+    cut = (starts < pd.Timestamp(period.start_ts)) | (ends > pd.Timestamp(period.end_ts))
+    return cut | ~observed(starts, ends, span)
 
 
 def coverage(conn: Connection, *, period: Period, filters: Filters | None = None) -> Coverage:
-    """What the data holds for the metrics of ``period`` under ``filters`` (one query)."""
+    """What the data holds for the metrics of ``period`` under ``filters`` (two small queries)."""
     f = filters or Filters()
     row = query(conn, "input_coverage", {**f.params(), "start": period.start_ts, "end": period.end_ts}).iloc[0]
-    return Coverage(period=period, filters=f, counts={str(k): v for k, v in row.to_dict().items()})
+    return Coverage(period=period, filters=f, counts={str(k): v for k, v in row.to_dict().items()},
+                    spans=spans(conn))
+
+
+def with_notes(frame: pd.DataFrame, *notes: str) -> pd.DataFrame:
+    """``frame`` carrying ``notes`` (sentences saying what the data cannot support or compare) in
+    ``frame.attrs['notes']``, after any it already carries; pages show them above the table, the CLI on stderr."""
+    kept = [*frame.attrs.get("notes", ()), *(n for n in notes if n)]
+    frame.attrs["notes"] = list(dict.fromkeys(kept))
+    return frame

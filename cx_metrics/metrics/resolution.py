@@ -22,8 +22,11 @@ from cx_metrics import business_hours, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets, with_notes
 
 METRICS = ("first_response", "first_resolution", "full_resolution")
+METRIC_NAMES = {"first_response": "Time to first response", "first_resolution": "Time to first resolution",
+                "full_resolution": "Time to full resolution"}
 GROUPS = ("all", "channel", "priority", "group", "category", "plan", "region", "segment", "handoffs")
 OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
 CLOCKS = ("calendar", "business")
@@ -83,7 +86,14 @@ def duration_counts(conn: Connection, period: Period, metric: str, by: str, filt
                                             **clock_params(conn, settings or Settings(), clock, period.start_ts,
                                                            as_of)})
     frame["hours"] = frame["minutes"].astype(float) / 60.0
+    if not frame["event"].any():  # nothing reached the end point: say whether the data can show it at all
+        why = coverage(conn, period=period, filters=filters).unavailable(metric)
+        with_notes(frame, f"{METRIC_NAMES[metric]}: {why}." if why else "")
     return frame
+
+
+def _carry(frame: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    return with_notes(frame, *source.attrs.get("notes", ()))
 
 
 @dataclass(frozen=True)
@@ -148,7 +158,7 @@ def time_to_event(
             "median_hours": got.median, "median_low": got.median_low, "median_high": got.median_high,
             "p90_hours": got.p90, "small_n": got.tickets < s.min_cell_n,
         })
-    return pd.DataFrame(rows, columns=TIME_COLUMNS)
+    return _carry(pd.DataFrame(rows, columns=TIME_COLUMNS), frame)
 
 
 def resolution_trend(
@@ -158,7 +168,8 @@ def resolution_trend(
 ) -> pd.DataFrame:
     """Time to ``metric`` of the tickets created in each week or month, open tickets censored.
 
-    The columns of :func:`time_to_event` with ``period_start`` (a Timestamp) instead of ``group``. The Kaplan-Meier
+    The columns of :func:`time_to_event` with ``period_start`` (a Timestamp) instead of ``group``, and ``partial``
+    (the period or the data's start or end cuts the bucket). The Kaplan-Meier
     median is the honest figure for recent periods, whose slow tickets are still open.
     """
     if grain not in ("week", "month"):
@@ -166,7 +177,16 @@ def resolution_trend(
     frame = time_to_event(conn, period=period, metric=metric, by=f"created_{grain}", filters=filters, as_of=as_of,
                           settings=settings, clock=clock)
     frame.insert(0, "period_start", pd.to_datetime(frame.pop("group")))
-    return frame.sort_values("period_start", ignore_index=True)
+    return _with_partial(conn, frame.sort_values("period_start", ignore_index=True), period, grain)
+
+
+def _with_partial(conn: Connection, frame: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
+    """``partial``: the creation bucket is cut by the period or by the data's start or end."""
+    starts = pd.to_datetime(frame["period_start"])
+    step: Any = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
+    ends = pd.Series([start + step for start in starts], index=frame.index)
+    frame["partial"] = partial_buckets(starts, ends, period, observed_span(conn, "tickets"))
+    return frame
 
 
 def km_curves(
@@ -189,9 +209,9 @@ def km_curves(
             curve = curve[curve["hours"] <= max_hours]
         parts.append(curve)
     if not parts:
-        return pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"])
+        return _carry(pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"]), frame)
     curves: pd.DataFrame = pd.concat(parts, ignore_index=True)
-    return curves
+    return _carry(curves, frame)
 
 
 def logrank(
@@ -210,18 +230,28 @@ def logrank(
     frame = duration_counts(conn, period, metric, by, filters, as_of, clock, settings)
     result = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
     fastest, slowest, ratio = result.rate_ratio()
-    return pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
-                          "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value,
-                          "fastest": fastest, "slowest": slowest, "rate_ratio": ratio}])
+    return _carry(pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
+                                 "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value,
+                                 "fastest": fastest, "slowest": slowest, "rate_ratio": ratio}]), frame)
+
+
+_SLA_NAMES = {"first_response": "First-response SLA", "resolution": "Resolution SLA"}
 
 
 def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
                 clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS) -> pd.DataFrame:
+    """Counts per target (and grain, priority); a target the data cannot support (no first-reply times, no solve
+    times, no priorities) is left out and its reason is in ``attrs['notes']``."""
     as_of = as_of or data_as_of(conn) or period.end_ts
     timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
-    parts = []
+    cov = coverage(conn, period=period, filters=filters)
+    parts, notes = [], []
     for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
         if target not in which:
+            continue
+        why = cov.unavailable(f"sla_{target}")
+        if why:
+            notes.append(f"{_SLA_NAMES[target]}: {why}.")
             continue
         frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target, "grain": grain,
                                              "targets": {str(k): float(v) for k, v in targets.items()},
@@ -229,7 +259,10 @@ def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Se
                                              **timing})
         frame.insert(0, "target", target)
         parts.append(frame)
-    return pd.concat(parts, ignore_index=True)
+    columns = ["target", "period_start", "priority", "target_hours", "achieved", "breached", "pending",
+               "open_breached"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return with_notes(out, *notes)
 
 
 def _with_breach_rate(out: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -255,8 +288,8 @@ def sla_breaches(
     ``ci_high`` (Wilson), ``small_n``.
     """
     s = settings or Settings()
-    out = _sla_counts(conn, period, filters, s, as_of, clock, "all", targets).drop(columns="period_start")
-    return _with_breach_rate(out, s)
+    counts = _sla_counts(conn, period, filters, s, as_of, clock, "all", targets)
+    return with_notes(_with_breach_rate(counts.drop(columns="period_start"), s), *counts.attrs.get("notes", ()))
 
 
 def sla_breach_trend(
@@ -268,7 +301,8 @@ def sla_breach_trend(
     priorities together (each ticket against its own priority's target).
 
     Columns: ``target``, ``period_start``, ``achieved``, ``breached``, ``pending``, ``breach_rate``, ``ci_low``,
-    ``ci_high`` (Wilson), ``small_n``. Recent periods have more tickets still pending, so their rate is less settled.
+    ``ci_high`` (Wilson), ``small_n``, ``partial`` (the period or the data's start or end cuts the bucket).
+    Recent periods have more tickets still pending, so their rate is less settled.
     """
     if grain not in ("day", "week", "month"):
         raise ValueError(f"grain must be day, week or month, got {grain!r}")
@@ -276,7 +310,8 @@ def sla_breach_trend(
     counts = _sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
     out = (counts.groupby(["target", "period_start"], as_index=False)[["achieved", "breached", "pending"]].sum()
            .sort_values(["target", "period_start"], ignore_index=True))
-    return _with_breach_rate(out, s)
+    out = _with_partial(conn, _with_breach_rate(out, s), period, grain)
+    return with_notes(out, *counts.attrs.get("notes", ()))
 
 
 def vendor_agreement(

@@ -29,6 +29,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import observed_span, partial_buckets
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
 from cx_metrics.text.redact import redact_many
 
@@ -261,9 +262,9 @@ def survey_trend(
     """``metric`` per week or month, every bucket of the period present (n = 0 where nobody answered).
 
     Columns :data:`TREND_COLUMNS`: the cell columns of :func:`score_cells`, ``partial`` (bucket cut by the
-    range), and the change against the previous bucket with its p-value and test. ``significant`` is true only
-    when p < alpha and both buckets reach ``min_cell_n``; small cells keep their value but are flagged
-    ``small_n`` (shown greyed, never as a real number).
+    range or by the survey's first or last response), and the change against the previous bucket with its p-value
+    and test. ``significant`` is true only when p < alpha and both buckets reach ``min_cell_n``; small cells keep
+    their value but are flagged ``small_n`` (shown greyed, never as a real number).
     """
     s = settings or Settings()
     starts = bucket_starts(period, grain)
@@ -277,8 +278,9 @@ def survey_trend(
     merged["has_one_to_ten"] = merged["has_one_to_ten"].fillna(False).astype(bool)
     merged["has_reversed"] = merged["has_reversed"].fillna(False).astype(bool)
     out = score_cells(merged, metric, s).rename(columns={"bucket": "period_start"})
-    lo, hi = pd.Timestamp(period.start_ts), pd.Timestamp(period.end_ts)
-    out["partial"] = [(b < lo) or (_bucket_end(b, grain) > hi) for b in out["period_start"]]
+    ends = pd.Series([_bucket_end(b, grain) for b in out["period_start"]], index=out.index)
+    out["partial"] = partial_buckets(out["period_start"], ends, period,
+                                     observed_span(conn, SOURCE_METRIC[metric]))
     recs = out.to_dict("records")
     changes, pvals, sig, eff, names, tests = [], [], [], [], [], []
     for i, rec in enumerate(recs):

@@ -4,8 +4,6 @@
 --   the period [$start, $end) under the shared filters (the selection has it);
 --   survey responses of the period under the customer filters but any channel, and how many of them carry a
 --   channel (relationship surveys carry none, so a channel filter cannot keep them).
--- Spans (first_* / last_*): where each source's data starts and ends, so a comparison with a period outside it
--- is refused.
 WITH sel AS (
     SELECT
         count(*) AS tickets,
@@ -32,26 +30,22 @@ responses AS (
 ),
 tickets_all AS (
     SELECT count(*) AS tickets_all, count(first_response_at) AS with_first_response_all,
-           count(solved_at) AS with_solved_all, count(priority) AS with_priority_all,
-           min(created_at) AS first_ticket, max(created_at) AS last_ticket
+           count(solved_at) AS with_solved_all, count(priority) AS with_priority_all
     FROM tickets
 ),
 responses_all AS (
-    SELECT metric, count(*) AS responses_all, count(channel) AS with_channel_all, min(responded_at) AS first_at,
-           max(responded_at) AS last_at
+    SELECT metric, count(*) AS responses_all, count(channel) AS with_channel_all
     FROM survey_responses
     GROUP BY metric
 ),
 customers_all AS (
-    SELECT count(*) AS customers_all, count(signup_at) AS with_signup_all, count(churned_at) AS with_churn_date_all,
-           min(signup_at) AS first_signup
+    SELECT count(*) AS customers_all, count(signup_at) AS with_signup_all, count(churned_at) AS with_churn_date_all
     FROM customers
 )
 SELECT
     sel.*, tickets_all.*, customers_all.*,
     -- per survey metric (nps, csat, ces): [kept, any channel, with a channel] in the period; [all, with a channel]
-    -- in the table; [first, last] response time (NULL maps when there are none)
+    -- in the table (NULL maps when there are none)
     (SELECT map(list(metric), list([kept, any_channel, with_channel])) FROM responses) AS responses_period,
-    (SELECT map(list(metric), list([responses_all, with_channel_all])) FROM responses_all) AS responses_table,
-    (SELECT map(list(metric), list([first_at, last_at])) FROM responses_all) AS response_spans
+    (SELECT map(list(metric), list([responses_all, with_channel_all])) FROM responses_all) AS responses_table
 FROM sel, tickets_all, customers_all
