@@ -120,7 +120,8 @@ def cohort_bars(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go
         error_y={"type": "data", "symmetric": False, "array": (frame["ci_high"] - frame["value"]).fillna(0),
                  "arrayminus": (frame["value"] - frame["ci_low"]).fillna(0)},
         hovertemplate="%{x}: %{text}<extra></extra>"))
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title,
+                      xaxis={"type": "category"})  # "100.2" is a cohort's name, not a position on a number line
     return fig
 
 
@@ -155,17 +156,30 @@ def heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, higher_is
     return fig
 
 
-def spread_boxes(frame: pd.DataFrame, *, title: str) -> go.Figure:
-    """Box per cohort from precomputed quantiles (box p25-p75, line median, whiskers p10-p90, marker mean)."""
+def spread_boxes(frame: pd.DataFrame, *, title: str, min_n: int | None = None) -> go.Figure:
+    """Box per cohort from precomputed quantiles (box p25-p75, line median, whiskers p10-p90, marker mean).
+
+    Cohorts the table suppresses (``small_n``: fewer than ``min_n`` observations) get no box: quantiles of 2 or 27
+    values would be drawn as confidently as those of thousands. They are named under the chart instead."""
     if frame.empty:
         return _empty("No spread to show for this metric (a yes/no outcome has only its rate)")
-    names = [f"{a}" if b == "All" else f"{a} · {b}" for a, b in zip(frame["dim1"], frame["dim2"], strict=True)]
+    names_all = [f"{a}" if b == "All" else f"{a} · {b}" for a, b in zip(frame["dim1"], frame["dim2"], strict=True)]
+    small = frame["small_n"].to_numpy(dtype=bool) if "small_n" in frame else np.zeros(len(frame), dtype=bool)
+    hidden = [f"{name} (n = {int(n):,})" for name, n, s in zip(names_all, frame["n"], small, strict=True) if s]
+    frame = frame[~small]
+    if frame.empty:
+        return _empty(f"Every cohort has fewer than {min_n} observations: no spread is shown" if min_n
+                      else "Every cohort is too small to show its spread")
+    names = [n for n, s in zip(names_all, small, strict=True) if not s]
     fig = go.Figure(go.Box(
         x=names, q1=frame["p25"], median=frame["p50"], q3=frame["p75"], lowerfence=frame["p10"],
         upperfence=frame["p90"], mean=frame["mean"], boxpoints=False, marker={"color": PALETTE[0]},
         name=title))
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title,
-                      showlegend=False)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10 + (30 if hidden else 0)},
+                      yaxis_title=title, showlegend=False, xaxis={"type": "category"})
+    if hidden:
+        fig.add_annotation(text=f"Not drawn, fewer than {min_n} observations: " + ", ".join(hidden), showarrow=False,
+                           x=0, xanchor="left", y=-0.22, xref="paper", yref="paper", font={"color": GREY})
     return fig
 
 

@@ -212,7 +212,7 @@ COLUMNS: dict[str, Column] = {
     "change": Column("Change", "text"),
     "direction": Column("Direction", "text"),
     "verdict": Column("Verdict", "text"),
-    "description": Column("What it means", "text"),
+    "description": Column("Description", "text"),
     "detail": Column("Detail", "text"),
     "note": Column("Note", "text"),
     "text": Column("Text", "text"),
@@ -271,7 +271,43 @@ COLUMNS: dict[str, Column] = {
     "occurred_at": Column("Date", "datetime"),
     "signup_at": Column("Signed up", "datetime"),
     "last_contact_at": Column("Last contact", "datetime"),
+    "last_response_at": Column("Last answer", "datetime"),
     "first_seen": Column("First seen", "datetime"),
+    # --- the canonical tables' own columns (the upload page's parsed sample)
+    "first_solved_at": Column("First solved", "datetime"),
+    "closed_at": Column("Closed", "datetime"),
+    "churned_at": Column("Churned on", "datetime"),
+    "status_raw": Column("Status as exported", "text"),
+    "channel_raw": Column("Channel as exported", "text"),
+    "tags": Column("Tags", "text"),
+    "assignee": Column("Assignee", "text"),
+    "replies": Column("Agent replies", "count"),
+    "assignee_stations": Column("Assignees handled by", "count"),
+    "satisfaction_score": Column("Satisfaction rating", "score"),
+    "satisfaction_scale": Column("Rating scale", "text"),
+    "is_complaint": Column("Complaint", "flag"),
+    "vendor_first_reply_minutes": Column("Vendor's first reply", "minutes"),
+    "vendor_first_reply_minutes_business": Column("Vendor's first reply, business", "minutes"),
+    "vendor_full_resolution_minutes": Column("Vendor's full resolution", "minutes"),
+    "vendor_full_resolution_minutes_business": Column("Vendor's full resolution, business", "minutes"),
+    "attributes": Column("Other columns", "text"),
+    "event_filled": Column("Times from the status history", "flag"),
+    "scale_min": Column("Scale from", "count"),
+    "scale_max": Column("Scale to", "count"),
+    "touchpoint": Column("Touchpoint", "text"),
+    "country": Column("Country", "text"),
+    "acquisition_channel": Column("Acquisition channel", "text"),
+    "email_hash": Column("E-mail (hashed)", "hidden"),
+    "amount": Column("Amount", "score"),
+    "vendor_first_resolution_minutes": Column("Vendor's first resolution", "minutes"),
+    "first_response_hours": Column("First reply time", "hours"),
+    "resolution_hours": Column("Resolution time", "hours"),
+    "sla_first_response": Column("First-reply SLA met", "flag"),
+    "sla_resolution": Column("Resolution SLA met", "flag"),
+    "birth_date": Column("Birth date", "date"),
+    "customer_email": Column("Customer e-mail", "text"),
+    "customer_name": Column("Customer name", "text"),
+    "name": Column("Name", "text"),
     "last_seen": Column("Last seen", "datetime"),
     "started_at": Column("Started", "datetime"),
     "finished_at": Column("Finished", "datetime"),
@@ -338,10 +374,11 @@ class Shown:
 
 
 def display_frame(frame: pd.DataFrame, *, unit: str = "", labels: dict[str, str] | None = None,
-                  min_n: int | None = None) -> tuple[pd.DataFrame, dict[str, Shown]]:
+                  min_n: int | None = None, hours_unit: str = "h") -> tuple[pd.DataFrame, dict[str, Shown]]:
     """``frame`` as a person reads it: columns renamed to :func:`display_name`, identifiers a person does not need
     dropped, flags as yes/no, ``small_n`` as "n < 30", an effect size with its measure ("Cohen's h 0.21"), and no
-    empty cell (a missing value is :data:`MISSING`). Returns the frame and, per displayed header, how to draw it.
+    empty cell (a missing value is :data:`MISSING`); hours are ``hours_unit`` ("business h" on the business clock).
+    Returns the frame and, per displayed header, how to draw it.
     Raises KeyError naming a column that has no label (add it to :data:`COLUMNS`)."""
     unknown = [str(c) for c in frame.columns if str(c) not in COLUMNS and str(c) not in (labels or {})]
     if unknown:
@@ -352,9 +389,13 @@ def display_frame(frame: pd.DataFrame, *, unit: str = "", labels: dict[str, str]
         spec = COLUMNS.get(name, Column(name, "text"))
         kind = kind_of(name, unit) if name in COLUMNS else "text"
         if kind == "hidden":
-            continue
+            if name not in (labels or {}):
+                continue
+            kind = "text"  # a page that names an identifier wants it shown
         values = frame[name]
         header = display_name(name, unit, labels) if name in COLUMNS else (labels or {})[name]
+        if kind == "hours" and hours_unit != "h":
+            header = header.replace("(h)", f"({hours_unit})")
         as_text = False
         if name == "effect_size" and "effect_name" in frame.columns:
             values = pd.Series([MISSING if pd.isna(v) or not n else f"{n} {float(v):.2f}"

@@ -29,15 +29,15 @@ def _config(shown: Shown) -> Any:
 
 def show(frame: pd.DataFrame, *, key: str | None = None, unit: str = "", labels: dict[str, str] | None = None,
          min_n: int | None = None, height: int | None = None, container: Any = None,
-         widths: dict[str, str] | None = None, **kwargs: Any) -> Any:
+         widths: dict[str, str] | None = None, hours_unit: str = "h", **kwargs: Any) -> Any:
     """Draw ``frame`` with labelled columns (see :func:`cx_metrics.columns.display_frame`); ``unit`` is the unit of
     its value columns, ``labels`` rename columns (a breakdown named after its dimension), ``min_n`` the minimum
-    n a "Sample" column speaks of, ``widths`` column widths by raw name. Notes the frame carries (what the data
-    cannot support) are shown above it."""
+    n a "Sample" column speaks of, ``widths`` column widths by raw name, ``hours_unit`` "business h" on the
+    business clock. Notes the frame carries (what the data cannot support) are shown above it."""
     target = container or st
     for note in frame.attrs.get("notes", ()):
         target.info(note, icon=":material/info:")
-    display, shown = display_frame(frame, unit=unit, labels=labels, min_n=min_n)
+    display, shown = display_frame(frame, unit=unit, labels=labels, min_n=min_n, hours_unit=hours_unit)
     config = {header: _config(spec) for header, spec in shown.items()}
     for header, spec in shown.items():
         if spec.name in (widths or {}):

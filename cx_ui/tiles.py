@@ -48,7 +48,7 @@ def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 
     s = state.settings()
     rows = {str(r["metric"]): r for r in frame.to_dict("records")}
     chosen = [rows[m] for m in (metrics or list(rows)) if m in rows]
-    cols = st.columns(min(columns, len(chosen)) or 1)
+    cols = st.columns(columns)
     for i, row in enumerate(chosen):
         with cols[i % len(cols)]:
             tile(row, s)

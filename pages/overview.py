@@ -18,12 +18,14 @@ state.require_data()
 
 period, filters = state.current_view()
 s = state.settings()
-st.caption(
-    f"**{period.label()}** ({period.days} days) compared with **{period.previous().label()}** · "
-    f"{filters.describe()} · deltas in grey are within noise at α = {s.alpha:g}"
-)
-
 tiles = state.kpis(path, version, period, filters)
+compared = not tiles["comparison"].astype(bool).all()
+st.caption(
+    f"**{period.label()}** ({period.days} days) "
+    + (f"compared with **{period.previous().label()}** · " if compared else
+       f"· **no comparison**: the previous {period.days} days lie outside the data · ")
+    + f"{filters.describe()}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
+)
 kpi_tiles.tiles(tiles)
 
 auth.download_button(
@@ -34,7 +36,8 @@ auth.download_button(
 
 st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
-st.plotly_chart(charts.complaint_trend(trend, grain="week"), width="stretch")
+st.plotly_chart(charts.complaint_trend(trend, grain="week", colors=state.colors(path, version, "category")),
+                width="stretch")
 st.caption(DEFINITIONS["complaint_trend"])
 flags = state.anomalies(path, version, period, filters, "week", "category")
 flagged = flags[flags["is_anomaly"]]

@@ -246,3 +246,45 @@ def test_holm_matches_statsmodels(p_values: list[float]) -> None:
     finite = [p for p in p_values if not math.isnan(p)]
     expected = iter(multipletests(finite, alpha=0.05, method="holm")[0])
     assert holm(p_values, 0.05) == [False if math.isnan(p) else bool(next(expected)) for p in p_values]
+
+
+def test_a_cohort_compared_with_itself_or_too_small_gets_no_test(conn: db.Connection) -> None:
+    same = cohorts.compare(conn, period=WEEK, metric="csat", dim1="generation", a="Millennials", b="Millennials",
+                           settings=Settings(min_cell_n=1))
+    assert "same cohort" in same.loc[0, "verdict"] and math.isnan(same.loc[0, "p_value"])
+    assert not same["significant"].any() and math.isnan(same.loc[0, "difference"])
+    small = cohorts.compare(conn, period=WEEK, metric="csat", dim1="generation", a="Millennials", b="Gen X",
+                            settings=Settings(min_cell_n=3))
+    assert math.isnan(small.loc[0, "p_value"]) and math.isnan(small.loc[0, "effect_size"])  # not tested: no p
+
+
+def test_nps_by_channel_says_relationship_nps_has_no_channel(tiny_conn: db.Connection) -> None:
+    with pytest.raises(cohorts.NotSupported, match="carry no channel"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="nps", dim1="channel", settings=TINY_LOW_N)
+    # CSAT responses have channels: the same breakdown works
+    assert len(cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="csat", dim1="channel",
+                                 settings=TINY_LOW_N)) == 3
+
+
+def test_a_metric_the_data_cannot_support_is_refused_with_the_reason(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE customers SET churned_at = NULL")
+    with pytest.raises(cohorts.NotSupported, match="the customers carry no churn dates"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="churn_rate", dim1="plan")
+    tiny_conn.execute("DELETE FROM survey_responses WHERE metric = 'csat'")
+    with pytest.raises(cohorts.NotSupported, match="no CSAT responses in this data"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="csat", dim1="plan")
+
+
+def test_suppressed_cohorts_get_no_box_and_names_are_categories(conn: db.Connection) -> None:
+    from cx_metrics import charts_surveys
+
+    spread = cohorts.spread(conn, period=WEEK, metric="csat", dim1="generation", settings=Settings(min_cell_n=3))
+    assert spread["small_n"].any() and not spread["small_n"].all()
+    fig = charts_surveys.spread_boxes(spread, title="CSAT", min_n=3)
+    drawn = set(fig.data[0].x)
+    assert drawn == set(spread.loc[~spread["small_n"], "dim1"])  # Gen X (2), Boomers (1)... get no box
+    assert "Not drawn, fewer than 3 observations" in fig.layout.annotations[0].text
+    table = cohorts.breakdown(conn, period=WEEK, metric="csat", dim1="attr:industry", settings=LOW_N)
+    bars = charts_surveys.cohort_bars(table.assign(dim1=["100.2", "70.1493", "(unknown)"]), unit="%",
+                                      title="CSAT", min_n=1)
+    assert bars.layout.xaxis.type == "category"  # cohort names that look like numbers stay names

@@ -29,6 +29,7 @@ from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
+from cx_metrics.metrics.coverage import coverage
 from cx_metrics.stats_groups import GroupTest, holm, mann_whitney, proportions, rates, wilson_arrays
 
 #: built-in dimensions -> label
@@ -109,6 +110,40 @@ def parse_dimension(text: str, metric: str | None = None) -> Dimension:
     if metric == "resolution_hours" and text in SURVEY_ONLY_DIMENSIONS:
         raise ValueError(f"{text!r} describes survey responses; resolution time cannot be broken down by it")
     return Dimension(text)
+
+
+class NotSupported(ValueError):
+    """The data cannot give this breakdown (its inputs are absent, or the dimension does not apply to them); the
+    message says why."""
+
+
+#: cohort metric -> the coverage metric whose inputs it reads
+_COVERAGE = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces", "complaint_rate": "complaints",
+             "resolution_hours": "resolution", "churn_rate": "churn"}
+
+
+def _supported(conn: Connection, period: Period, metric: str, filters: Filters | None) -> None:
+    """Raise :class:`NotSupported` when the data lacks the metric's inputs (no churn dates, no responses...)."""
+    why = coverage(conn, period=period, filters=filters).unavailable(_COVERAGE[metric])
+    if why:
+        raise NotSupported(f"{METRICS[metric]} cannot be shown: {why}.")
+
+
+def _applies(raw: pd.DataFrame, metric: str, d1: Dimension, d2: Dimension) -> None:
+    """Raise :class:`NotSupported` when a breakdown dimension is unknown for every observation: NPS by channel is a
+    relationship survey's NPS, which has no channel (not "n < 30" in a cell called "(no channel)")."""
+    for dim, column in ((d1, "dim1"), (d2, "dim2")):
+        if dim.name == "all" or raw.empty:
+            continue
+        labels = set(map(str, raw[column]))
+        if labels and all(v.startswith("(") for v in labels):
+            if dim.name == "channel" and metric in surveys.METRICS:
+                raise NotSupported(f"{METRICS[metric]} responses carry no channel (a relationship survey, not tied "
+                                   "to an interaction), so they cannot be broken down by channel: pick a customer "
+                                   "dimension instead.")
+            raise NotSupported(f"No observation of {METRICS[metric]} in this period has a known "
+                               f"{dim.label.lower()} (all are {', '.join(sorted(labels))}), so it cannot be broken "
+                               "down by it: pick another dimension.")
 
 
 def check_metric(metric: str) -> None:
@@ -212,13 +247,17 @@ def breakdown(
     cell's ``difference`` from it with ``p_value``/``test``, ``significant`` (Holm-corrected across the
     unsuppressed cells at ``alpha``), an effect size, ``direction`` ('better'/'worse'/'' if not significant)
     and ``detail`` (open tickets, promoters... a reader needs). Rows are in the dimensions' natural order.
+    Raises :class:`NotSupported` (a ValueError saying why) when the data lacks the metric's inputs or a dimension
+    is unknown for every observation.
     """
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
+    _supported(conn, period, metric, filters)
     raw = _counts(conn, metric, _params(period, metric, d1, d2, filters, s, level, surveys_filter))
     if raw.empty:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    _applies(raw, metric, d1, d2)
     recs = raw.to_dict("records")
     present = [c for c in _ADDITIVE if c in raw.columns]
     totals = {c: float(raw[c].fillna(0).sum()) for c in present}
@@ -286,7 +325,9 @@ def compare(
     Two rows (``cohort`` 'a: ...' and 'b: ...') with n, value and CI, then the difference (a - b), p-value
     and test, ``significant`` (p < alpha and both n at least ``min_cell_n``), effect size and a one-line
     ``verdict`` - repeated on both rows. Resolution times are compared with the Mann-Whitney U test on the
-    tickets' hours (effect: rank-biserial r); the other metrics from counts as in :func:`breakdown`.
+    tickets' hours (effect: rank-biserial r); the other metrics from counts as in :func:`breakdown`. A cohort
+    compared with itself, or one below ``min_cell_n``, is not tested: p-value, difference and effect are NaN and
+    the verdict says why.
     """
     check_metric(metric)
     s = settings or Settings()
@@ -303,11 +344,16 @@ def compare(
     else:
         test = _test(ra, rb, metric)
     na, nb = int(ra.get("n") or 0), int(rb.get("n") or 0)
-    enough = na >= s.min_cell_n and nb >= s.min_cell_n
+    same = (a, a2) == (b, b2)
+    enough = na >= s.min_cell_n and nb >= s.min_cell_n and not same
+    if not enough:  # no test is reported for what is not tested
+        test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
     significant = bool(enough and test.p_value < s.alpha)
     label_a = a if d2.name == "all" else f"{a} · {a2}"
     label_b = b if d2.name == "all" else f"{b} · {b2}"
-    if not enough:
+    if same:
+        verdict = "not tested: A and B are the same cohort; pick two different ones"
+    elif not enough:
         verdict = f"not tested: a cohort has fewer than {s.min_cell_n} observations"
     elif math.isnan(test.p_value):
         verdict = "not tested: no data"

@@ -238,6 +238,29 @@ def logrank(
 _SLA_NAMES = {"first_response": "First-response SLA", "resolution": "Resolution SLA"}
 
 
+def logrank_sentence(row: dict[str, Any], alpha: float, summary: pd.DataFrame | None = None) -> str:
+    """The log-rank result (:func:`logrank`) as a sentence with its effect size: whether the groups differ and by
+    how much (the fastest group's rate of reaching the end point against the slowest's, and their medians)."""
+    groups, p_value = int(row["groups"]), float(row["p_value"])
+    head = (f"Log-rank test across {groups} groups: χ² = {float(row['statistic']):,.1f} "
+            f"(df {int(row['degrees_of_freedom'])}), p = {p_value:.2g}")
+    if math.isnan(p_value):
+        return head + " — not tested."
+    if p_value >= alpha:
+        return head + " — **no evidence the groups differ**."
+    ratio = float(row.get("rate_ratio", math.nan))
+    if math.isnan(ratio):
+        return head + " — **the groups differ** (no effect size: a group has no completed ticket)."
+    medians = ""
+    if summary is not None and not summary.empty:
+        known = summary.set_index("group")["median_hours"].to_dict()
+        fast, slow = known.get(row["fastest"], math.nan), known.get(row["slowest"], math.nan)
+        shown = [f"{v:,.1f} h" if not math.isnan(v) else "not reached" for v in (fast, slow)]
+        medians = f"; medians {shown[0]} vs {shown[1]}"
+    return (f"{head} — **the groups differ**: {row['fastest']} tickets get there {ratio:.2f}× as fast as "
+            f"{row['slowest']} tickets (ratio of observed to expected events, a hazard-ratio estimate{medians}).")
+
+
 def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
                 clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS) -> pd.DataFrame:
     """Counts per target (and grain, priority); a target the data cannot support (no first-reply times, no solve
@@ -446,8 +469,9 @@ def follow_through(
 ) -> pd.DataFrame:
     """Reopens, one-touch resolution and handoffs of the solved tickets created in the period, per group.
 
-    reopen rate = solved tickets reopened at least once / solved tickets; one-touch = solved with fewer than 2
-    agent replies / solved tickets with a reply count; handoffs = group stations - 1. Columns: ``group``,
+    reopen rate = solved tickets reopened at least once / solved tickets with a reopen count; one-touch = solved
+    with fewer than 2 agent replies / solved tickets with a reply count; handoffs = group stations - 1. A figure
+    whose counts the data lacks entirely is NaN and ``attrs['notes']`` says so (never 0%). Columns: ``group``,
     ``solved``, ``reopen_rate``, ``reopen_low``, ``reopen_high``, ``one_touch_rate``, ``one_touch_low``,
     ``one_touch_high``, ``mean_handoffs``, ``handed_off_rate`` (share with 1+ handoff), ``small_n``.
     Rates in 0..1 with 95% Wilson intervals.
@@ -458,7 +482,7 @@ def follow_through(
     frame = query(conn, "follow_through", {**(filters or Filters()).params(), "by": by, "start": period.start_ts,
                                            "end": period.end_ts})
     out = pd.DataFrame({"group": frame["grp"].astype(str), "solved": frame["solved"]})
-    for name, k, n in (("reopen", frame["reopened"], frame["solved"]),
+    for name, k, n in (("reopen", frame["reopened"], frame["with_reopens"]),
                        ("one_touch", frame["one_touch"], frame["with_replies"])):
         cis = [stats.wilson_ci(int(a), int(b), s.confidence) for a, b in zip(k, n, strict=True)]
         out[f"{name}_rate"] = np.where(n > 0, k / n.clip(lower=1), np.nan)
@@ -468,7 +492,13 @@ def follow_through(
     out["handed_off_rate"] = np.where(frame["with_stations"] > 0,
                                       frame["handed_off"] / frame["with_stations"].clip(lower=1), np.nan)
     out["small_n"] = out["solved"] < s.min_cell_n
-    return out
+    solved = int(frame["solved"].sum())
+    missing = [what for what, column in (("Reopen rate: no reopen counts", "with_reopens"),
+                                          ("One-touch rate: no reply counts", "with_replies"),
+                                          ("Handoffs: no group station counts", "with_stations"))
+               if solved and int(frame[column].sum()) == 0]
+    return with_notes(out, *(f"{what} for the solved tickets of this selection (an export with them, or a status "
+                             "history, gives them)." for what in missing))
 
 
 def handoff_distribution(

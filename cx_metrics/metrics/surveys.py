@@ -29,7 +29,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics.coverage import observed_span, partial_buckets
+from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
 from cx_metrics.text.redact import redact_many
 
@@ -183,7 +183,7 @@ def _scores(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
 #: output columns of :func:`survey_summary`
 SUMMARY_COLUMNS = ["metric", "label", "unit", "value", "ci_low", "ci_high", "n", "respondents", "prev_value",
                    "prev_ci_low", "prev_ci_high", "prev_n", "delta", "p_value", "test", "significant",
-                   "effect_size", "effect_name", "small_n", "note", "definition"]
+                   "effect_size", "effect_name", "small_n", "note", "unavailable", "comparison", "definition"]
 
 
 def survey_summary(
@@ -195,10 +195,14 @@ def survey_summary(
     One row per metric in :data:`METRICS` with :data:`SUMMARY_COLUMNS`: value and CI (``confidence``), n
     (responses kept at this ``level``) and respondents, the previous period's, the change (points for NPS and
     percentages, score points for CES), its p-value and test (NPS z-test, two-proportion z-test, Welch t-test),
-    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``.
+    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``;
+    ``unavailable`` says why a score cannot be computed on this selection (no such responses in the data, a
+    relationship survey under a channel filter), ``comparison`` why the previous period is not compared (it starts
+    before the survey's first response, or the period runs past the data): their figures are then NaN.
     """
     s = settings or Settings()
     prev = period.previous()
+    cov = coverage(conn, period=period, filters=filters)
     rows = []
     counted: dict[str, pd.DataFrame] = {}
     for metric in METRICS:
@@ -222,14 +226,21 @@ def survey_summary(
             notes.append("Includes legacy effort scales where low = easy; they are reversed before scoring.")
         if metric.startswith("ces") and _i(cur.get("scales")) > 1:
             notes.append("Several CES scales are pooled after rescaling to 1–7.")
+        unavailable, comparison = cov.unavailable(metric), cov.comparison(metric)
+        if unavailable:
+            v1 = lo1 = hi1 = math.nan
+        if unavailable or comparison:
+            v0 = lo0 = hi0 = math.nan
+            test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
         rows.append({
             "metric": metric, "label": LABELS[metric], "unit": UNITS[metric], "value": v1, "ci_low": lo1,
             "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
             "prev_ci_low": lo0, "prev_ci_high": hi0, "prev_n": n0, "delta": test.difference,
             "p_value": test.p_value, "test": test.test,
             "significant": bool(test.p_value < s.alpha) and n1 >= s.min_cell_n and n0 >= s.min_cell_n,
-            "effect_size": test.effect_size, "effect_name": test.effect_name, "small_n": n1 < s.min_cell_n,
-            "note": " ".join(notes), "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
+            "effect_size": test.effect_size, "effect_name": test.effect_name,
+            "small_n": n1 < s.min_cell_n and not unavailable, "note": " ".join(notes), "unavailable": unavailable,
+            "comparison": comparison, "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
