@@ -122,6 +122,8 @@ COLUMNS: dict[str, Column] = {
     "group_stations": Column("Groups handled by", "count"),
     "open_tickets": Column("Open tickets", "count"),
     "complaints_90d": Column("Complaints, last 90 days", "count"),
+    "complaints_in_period": Column("Complaints in the period", "count"),
+    "churned_in_period": Column("Churned in the period", "flag"),
     "answered": Column("Answered the question", "count"),
     "rank": Column("Rank", "count"),
     "birth_year": Column("Birth year", "text"),
@@ -231,7 +233,7 @@ COLUMNS: dict[str, Column] = {
     "pinned": Column("Pinned", "flag"),
     "request": Column("Request", "text"),
     "reasons": Column("Reasons", "text"),
-    "last_contact": Column("Last contact", "text"),
+    "last_contact": Column("Last contact was", "text"),
     "reliability": Column("Reliability", "text"),
     "survey_name": Column("Survey", "text"),
     "scored_metrics": Column("Scores", "text"),
@@ -245,7 +247,7 @@ COLUMNS: dict[str, Column] = {
     "ticket_subject": Column("Ticket subject", "text"),
     "ticket_channel": Column("Ticket channel", "text"),
     "ticket_status": Column("Ticket status", "text"),
-    "metric": Column("Score", "text"),
+    "metric": Column("Score type", "text"),
     "ticket_type": Column("Type", "text"),
     "group_name": Column("Group", "text"),
     "file_name": Column("File", "text"),
@@ -328,7 +330,7 @@ def display_name(name: str, unit: str = "", labels: dict[str, str] | None = None
     spec = COLUMNS[name]
     label = (labels or {}).get(name, spec.label)
     suffix = KINDS[kind_of(name, unit)][0]
-    return f"{label} ({suffix})" if suffix and suffix not in label else label
+    return f"{label} ({suffix})" if suffix and f"({suffix})" not in label else label
 
 
 def kind_of(name: str, unit: str = "") -> str:

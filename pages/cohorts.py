@@ -175,7 +175,9 @@ if cells:
     rows_behind = survey_state.drill_rows(path, version, period, filters, metric, by, v1, by2, v2, level)
     what = "responses" if is_survey else ("tickets" if metric == "resolution_hours" else "customers")
     st.caption(f"{len(rows_behind):,} {what} (at most 5,000)")
-    tables.show(rows_behind, labels={"dim1": label(by), "dim2": label(by2)}, key="coh_rows")
+    # a cohort that is a column of the rows already (plan, region...) is not repeated
+    repeated = [c for c, d in (("dim1", by), ("dim2", by2)) if d in rows_behind.columns or d == "all"]
+    tables.show(rows_behind.drop(columns=repeated), labels={"dim1": label(by), "dim2": label(by2)}, key="coh_rows")
     auth.download_button(f"Download these {len(rows_behind):,} {what} (CSV)", to_safe_csv(rows_behind),
                        f"cx-cohort-{metric}-{v1}-{v2}.csv", key="coh_rows_download",
                        icon=":material/download:")
