@@ -356,6 +356,9 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                     progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
                 how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
                        if result.chosen_by == "stability" else "fixed by --themes")
+                if result.split:
+                    how += (f", then {result.split} theme(s) holding unrelated kinds of text split into one theme "
+                            "per kind")
                 print(f"fit #{result.fit_id} ({result.source}): {result.n_themes} themes over {result.documents:,} "
                       f"texts ({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
                       f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "

@@ -28,7 +28,8 @@ path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 st.caption(f"**{period.label()}** · {filters.describe()} · personal data (e-mails, phone, card numbers, IBANs) is "
-           "redacted in every text shown or exported")
+           "redacted in every text shown or exported, and a vendor's own masks (XXXX, {$21.00}) are redactions "
+           "too, never theme words")
 
 
 def _progress_fit(action: str) -> None:
@@ -38,7 +39,9 @@ def _progress_fit(action: str) -> None:
             results = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = "Fitted " + "; ".join(
                 f"{r.n_themes} themes over {r.documents:,} {SOURCE_LABELS[r.source]} in {r.seconds:.0f} s "
-                f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new)" for r in results) + "."
+                f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new"
+                + (f"; {r.split} holding unrelated kinds of text split into one theme per kind" if r.split else "")
+                + ")" for r in results) + "."
         else:
             n = state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
