@@ -49,8 +49,7 @@ else:
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
     st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
     tables.show(cohorts, labels={"cohort": COHORT_LABELS[cohort_by]}, min_n=s.min_cell_n, key="churn_cohorts")
-    st.caption(DEFINITIONS["churn_rate"] + " Partial periods (cut by the date range, or past the point where churn "
-               "is observable) are dashed and labelled.")
+    st.caption(DEFINITIONS["churn_rate"] + " In the chart they are dashed and labelled partial.")
 
     st.subheader("Retention curves")
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,

@@ -23,13 +23,17 @@ st.caption(
 )
 
 limit_mb = state.settings().max_upload_mb
-# the widget states and enforces the importer's own limit ([imports] max_upload_mb), not Streamlit's default
+# the widget enforces the importer's own limit ([imports] max_upload_mb); its own line would round it for display
+# (512 MB reads "1GB per file"), so that line is hidden and the limit is said here in full
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
 uploaded = st.file_uploader(
     "Drop a CSV, TSV, XLSX or JSON export", type=["csv", "tsv", "txt", "xlsx", "xls", "ods", "json"],
     key="upload_file", max_upload_size=limit_mb,
     help=f"Up to {limit_mb:,} MB per file ([imports] max_upload_mb in cx.toml). A larger file imports with "
          "`cx import FILE`, which reads it in parts.",
 )
+st.caption(f"Up to **{limit_mb:,} MB per file** · CSV, TSV, TXT, XLSX, XLS, ODS or JSON · a larger file imports with "
+           "`cx import FILE`.")
 if uploaded is not None:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()

@@ -124,3 +124,20 @@ def test_own_export_tiles_are_honest(own_server: tuple[str, str], browser: Any, 
     assert "First-response SLA: no first-reply times in this data." in body
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_the_uploader_states_the_true_limit(own_server: tuple[str, str], browser: Any) -> None:
+    """Streamlit's own line rounds 512 MB to "1GB per file"; the page says the importer's limit as it is."""
+    name, url = own_server
+    if EXPORTS[name][0] is not None:
+        pytest.skip("checked once, on the synthetic export's server")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=90_000)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Upload exports").click()
+    page.get_by_text("MB per file").wait_for(timeout=60_000)
+    # Streamlit's rounded line is hidden; what a person reads is the importer's own limit
+    page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').wait_for(state="hidden", timeout=30_000)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "512 MB per file" in text and "1GB" not in text and "GB per file" not in text
+    page.close()

@@ -18,4 +18,6 @@ SELECT 'segment', segment, count(*) FROM customers WHERE segment IS NOT NULL GRO
 UNION ALL
 SELECT 'acquisition_channel', acquisition_channel, count(*) FROM customers WHERE acquisition_channel IS NOT NULL
 GROUP BY 2
+UNION ALL
+SELECT 'signup_year', CAST(year(signup_at) AS VARCHAR), count(*) FROM customers WHERE signup_at IS NOT NULL GROUP BY 2
 ORDER BY dimension, n DESC, value
