@@ -152,9 +152,10 @@ DEFINITIONS: dict[str, str] = {
         "Poisson test (effect: rate ratio). Spread: customers with 0, 1, 2, 3+ complaints."
     ),
     "cohort_resolution": (
-        "Median hours from creation to last solve of tickets created in the period, with a distribution-free "
-        "order-statistic 95% interval; open tickets are censored (counted, not in the median). Cell vs rest: "
-        "Mood's median test; two cohorts: Mann-Whitney U (effect: rank-biserial r)."
+        "Median hours from creation to last solve of the tickets created in the period: the Kaplan-Meier median "
+        "(tickets still open censored at the data's latest time, as on every page) with its 95% interval; not "
+        "known while fewer than half are solved. Cell vs rest and two cohorts: log-rank test (effect: rate ratio, "
+        "how much sooner one group's tickets are resolved)."
     ),
     "cohort_churn": (
         "Churned in the period ÷ customers active at its start, per cohort; 95% Wilson interval; two-proportion "

@@ -133,17 +133,6 @@ def poisson_ci_arrays(counts: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     return low, high
 
 
-def median_test(above1: int, n1: int, above0: int, n0: int) -> float:
-    """Mood's median test from counts above the pooled median in each group; returns the p-value."""
-    if n1 <= 0 or n0 <= 0:
-        return math.nan
-    table = [[above1, n1 - above1], [above0, n0 - above0]]
-    if min(above1 + above0, n1 + n0 - above1 - above0) == 0:
-        return 1.0
-    _, p_value, _, _ = sps.chi2_contingency(table, correction=True)
-    return float(p_value)
-
-
 def _counted(durations: Any, observed: Any, counts: Any, groups: Any = None) -> tuple[np.ndarray, ...]:
     """Durations, event flags, counts (and group labels, as text, when given) as arrays, without the rows of
     count 0; a clear error for what the estimators are not defined on (fractional or negative counts, missing or

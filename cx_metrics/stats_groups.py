@@ -127,17 +127,6 @@ def rates(count1: int, exposure1: float, count2: int, exposure2: float) -> Group
     return GroupTest(r1 - r2, p_value, "exact Poisson rate test", ratio, "rate ratio")
 
 
-def mann_whitney(a: Sequence[float], b: Sequence[float]) -> GroupTest:
-    """Mann-Whitney U test (two-sided) on raw values; difference of medians; rank-biserial correlation."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(x) == 0 or len(y) == 0:
-        return GroupTest(math.nan, math.nan, "Mann-Whitney U test", math.nan, "rank-biserial r")
-    res = sps.mannwhitneyu(x, y, alternative="two-sided")
-    r = 2 * float(res.statistic) / (len(x) * len(y)) - 1  # P(x > y) - P(x < y)
-    return GroupTest(float(np.median(x) - np.median(y)), float(res.pvalue), "Mann-Whitney U test", r,
-                     "rank-biserial r")
-
-
 def holm(p_values: Sequence[float], alpha: float) -> list[bool]:
     """Holm's step-down correction: which p-values stay significant across the whole family (NaN = not tested).
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cx_metrics import cli, db
+from cx_metrics import cli, db, stats
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, cohorts
@@ -145,13 +145,21 @@ def test_churn_complaint_and_resolution_breakdowns_on_the_tiny_fixture(tiny_conn
                              settings=TINY_LOW_N)
     assert cell(rate, "Pro")["value"] == pytest.approx(2000.0) and cell(rate, "Basic")["value"] == pytest.approx(500)
     assert cell(rate, "Pro")["effect_size"] == pytest.approx((2 / 1) / (1 / 2))  # rate ratio vs the rest
-    # solved tickets created in the week: t1 (A, 4 h) and t2 (B, 24 h); t3 (A) and t4 (D) are open
+    # tickets created in the week: t1 (A, Pro, solved in 4 h), t3 (A, Pro, open 20 h at the data's latest time),
+    # t2 (B, Basic, 24 h), t4 (D, Basic, open 0 h): Kaplan-Meier medians, the same as the Resolution page's
     res = cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="resolution_hours", dim1="plan",
                             settings=TINY_LOW_N)
     assert cell(res, "Pro")["value"] == pytest.approx(4.0) and cell(res, "Basic")["value"] == pytest.approx(24.0)
-    assert cell(res, "Pro")["detail"] == "1 still open (censored)"
-    # Mood's median test, cell vs rest: pooled median of 4 and 24 h is 14; Pro has 0 of 1 above, the rest 1 of 1
-    assert cell(res, "Pro")["p_value"] == pytest.approx(sps.chi2_contingency([[0, 1], [1, 0]], correction=True)[1])
+    assert (cell(res, "Pro")["n"], cell(res, "Pro")["detail"]) == (2, "1 still open (censored)")
+    assert cell(res, "Pro")["rest_value"] == pytest.approx(24.0) and cell(res, "Pro")["difference"] == -20.0
+    # the log-rank test of the cell against the rest, with the rate ratio as its effect size
+    expected = stats.logrank([4, 20, 24, 0], ["a", "a", "b", "b"], [True, False, True, False], [1, 1, 1, 1])
+    assert cell(res, "Pro")["p_value"] == pytest.approx(expected.p_value)
+    assert cell(res, "Pro")["test"] == "log-rank test" and cell(res, "Pro")["effect_name"] == "rate ratio"
+    from cx_metrics.metrics import resolution
+
+    page = resolution.time_to_event(tiny_conn, period=TINY_PERIOD, by="plan").set_index("group")
+    assert page.loc["Pro", "median_hours"] == cell(res, "Pro")["value"]  # one median everywhere
     spread = cohorts.spread(tiny_conn, period=TINY_PERIOD, metric="complaint_rate", dim1="plan",
                             settings=TINY_LOW_N)
     pro = spread[spread["dim1"] == "Pro"].iloc[0]

@@ -87,12 +87,6 @@ def test_poisson_ci_garwood() -> None:
     assert ci.low == pytest.approx(4.795389, abs=1e-5) and ci.high == pytest.approx(18.390356, abs=1e-5)
 
 
-def test_median_test() -> None:
-    assert stats.median_test(50, 100, 50, 100) == pytest.approx(1.0)
-    assert stats.median_test(80, 100, 20, 100) < 1e-10
-    assert math.isnan(stats.median_test(0, 0, 3, 5))
-
-
 def test_poisson_ci_arrays_match_the_scalar_version() -> None:
     counts = [0, 1, 10, 250]
     low, high = stats.poisson_ci_arrays(counts)
