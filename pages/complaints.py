@@ -29,6 +29,10 @@ grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
 measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
 
 volume = state.complaint_volume(path, version, period, filters, grain, by)
+if measure.startswith("per") and not volume.empty and int(volume["active_customers"].sum()) == 0:
+    st.info("No customers to divide by in this data (no customer file, or none active in the period): complaints "
+            "are shown as counts, not per 1,000 customers.", icon=":material/info:")
+    measure = "count"
 figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints",
                                 grain=grain, colors=state.colors(path, version, by))
 event = st.plotly_chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")

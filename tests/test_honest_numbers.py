@@ -139,3 +139,42 @@ def test_anomaly_baselines_use_observed_weeks_only(own: db.Connection) -> None:
     assert flags.iloc[4:]["baseline"].notna().all()
     daily = complaints.anomalies(own, period=Period(FIRST_DAY, LAST_DAY), grain="day", by="all")
     assert not daily["is_anomaly"].iloc[:28].any()
+
+
+def test_tables_and_comparisons_say_what_the_data_lacks(own: db.Connection) -> None:
+    """Reopens, replies and stations are absent from this export: their rates are unknown, not 0%; movers and
+    emerging themes have nothing to compare with before the data starts."""
+    follow = resolution.follow_through(own, period=LATE)
+    assert follow["reopen_rate"].isna().all() and follow["one_touch_rate"].isna().all()
+    assert any(n.startswith("Reopen rate: no reopen counts") for n in follow.attrs["notes"])
+    movers = complaints.top_movers(own, period=EARLY)
+    assert movers.empty and movers.attrs["notes"][0].startswith("no comparison: the previous period")
+    assert not complaints.top_movers(own, period=LATE).empty
+    from cx_metrics.metrics import themes as theme_metrics
+
+    emerging = theme_metrics.emerging_themes(own, period=EARLY)
+    assert emerging.empty and emerging.attrs["notes"][0].startswith("no comparison")
+
+
+def test_survey_tiles_compare_only_inside_the_survey(tiny_conn: db.Connection) -> None:
+    from cx_metrics.metrics import surveys
+
+    # NPS answers start on 1 Dec 2025: the week before holds no survey, not a survey of nobody
+    first_week = Period(dt.date(2025, 12, 1), dt.date(2025, 12, 7))
+    nps = surveys.survey_summary(tiny_conn, period=first_week).set_index("metric").loc["nps"]
+    assert nps["comparison"].startswith("no comparison: the previous period (24 Nov 2025 – 30 Nov 2025) starts "
+                                        "before the first NPS response (01 Dec 2025)")
+    assert math.isnan(nps["delta"]) and math.isnan(nps["p_value"])
+    email = surveys.survey_summary(tiny_conn, period=TINY_PERIOD, filters=Filters.of(channels=["email"]))
+    assert email.set_index("metric").loc["nps", "unavailable"].startswith("NPS responses carry no channel")
+
+
+def test_the_cli_says_what_the_data_lacks(own_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["metric", "sla-breaches", "--db", str(own_path), "--start", str(LATE.start),
+                     "--end", str(LATE.end)]) == 0
+    captured = capsys.readouterr()
+    assert "# First-response SLA: no first-reply times in this data." in captured.err
+    assert "first_response" not in captured.out
+    assert cli.main(["rejects", "1", "--db", str(own_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Empty DataFrame" not in out and out.strip() == "Import #1 has no rejected lines."

@@ -177,6 +177,8 @@ def top_movers(
     ``prev_per_1000``, ``change`` (relative; NaN for a value with none before), ``p_value``, ``significant``,
     ``direction`` (new/up/down/flat). Sorted: significant first, then by the size of the relative change (new
     first). When the previous period is not inside the data the frame is empty and ``attrs['notes']`` says why.
+    Without customers (no customer file) a ticket dimension's counts are compared over the two equal periods
+    (exposure: days; no per-1,000 rates), a customer dimension has nothing to compare; a note says which.
     """
     _check("day", by)
     s = settings or Settings()
@@ -196,6 +198,14 @@ def top_movers(
                                                     **period.comparison_params()})
     days = {(str(d) if by in CUSTOMER_DIMENSIONS else None, str(p)): float(v)
             for d, p, v in zip(exposure["dimension"], exposure["period"], exposure["customer_days"], strict=True)}
+    note = ""
+    if not any(v > 0 for v in days.values()):  # no customers to divide by
+        if by in CUSTOMER_DIMENSIONS:
+            return with_notes(pd.DataFrame(columns=columns), f"No customers in this data, so complaints cannot be "
+                                                              f"broken down by {by}.")
+        note = ("No customer file in this data: movers compare complaint counts over the two equal periods, "
+                "without rates per 1,000 customers.")
+        days = {(None, "current"): float(period.days), (None, "previous"): float(prev.days)}
     rows = []
     for dim in sorted(frame["dimension"].unique()):
         key = str(dim) if by in CUSTOMER_DIMENSIONS else None
@@ -206,8 +216,9 @@ def top_movers(
         cmp = stats.poisson_rate_test(k1, e1, k0, e0)
         rows.append({
             "dimension": dim, "complaints": k1, "prev_complaints": k0,
-            # per 1,000 customers active on average over the period
-            "per_1000": 1000 * k1 / (e1 / period.days), "prev_per_1000": 1000 * k0 / (e0 / prev.days),
+            # per 1,000 customers active on average over the period (none without customers)
+            "per_1000": math.nan if note else 1000 * k1 / (e1 / period.days),
+            "prev_per_1000": math.nan if note else 1000 * k0 / (e0 / prev.days),
             "change": cmp.delta, "p_value": cmp.p_value, "significant": cmp.p_value < s.alpha,
         })
     out = pd.DataFrame(rows, columns=columns[:-1])
@@ -217,8 +228,8 @@ def top_movers(
     out["direction"] = np.where(new, "new", np.where(out["change"] > 0, "up", np.where(out["change"] < 0, "down",
                                                                                         "flat")))
     size = out["change"].abs().where(~new, np.inf).fillna(0)
-    return out.assign(_size=size).sort_values(["significant", "_size"], ascending=[False, False]).drop(
-        columns="_size").reset_index(drop=True)[columns]
+    ranked = out.assign(_size=size).sort_values(["significant", "_size"], ascending=[False, False])
+    return with_notes(ranked.drop(columns="_size").reset_index(drop=True)[columns], note)
 
 
 def robust_z(counts: pd.Series, k: int) -> pd.DataFrame:
