@@ -341,9 +341,13 @@ def kind_of(name: str, unit: str = "") -> str:
     return kind
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 def _number_text(value: Any, kind: str) -> str:
     """A number as text in its kind's format (used where a column also holds missing values)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+    if _missing(value):
         return MISSING
     v = float(value)
     if kind == "share":
@@ -407,9 +411,7 @@ def display_frame(frame: pd.DataFrame, *, unit: str = "", labels: dict[str, str]
             values = values.map(lambda v: f"n < {min_n}" if bool(v) and min_n else ("too few" if bool(v) else ""))
             as_text = True
         elif kind == "flag":
-            values = values.map(lambda v: MISSING if v is None or v is pd.NA or (isinstance(v, float) and
-                                                                                 math.isnan(v)) else
-                                ("yes" if bool(v) else "no"))
+            values = values.map(lambda v: MISSING if _missing(v) else ("yes" if bool(v) else "no"))
             as_text = True
         elif kind in ("date", "datetime"):
             stamps = pd.to_datetime(values, errors="coerce")
@@ -420,8 +422,7 @@ def display_frame(frame: pd.DataFrame, *, unit: str = "", labels: dict[str, str]
             else:
                 values = stamps
         elif kind == "text":
-            values = values.map(lambda v: MISSING if v is None or v is pd.NA or (isinstance(v, float) and
-                                                                                 math.isnan(v)) else str(v))
+            values = values.map(lambda v: MISSING if _missing(v) else str(v))
             as_text = True
         else:
             numbers = pd.to_numeric(values, errors="coerce")

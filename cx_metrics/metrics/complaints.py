@@ -184,7 +184,7 @@ def top_movers(
     s = settings or Settings()
     columns = ["dimension", "complaints", "prev_complaints", "per_1000", "prev_per_1000", "change", "p_value",
                "significant", "direction"]
-    why = comparison_note(conn, period, "tickets")
+    why = comparison_note(conn, period, "tickets", counts=True)
     if why:
         return with_notes(pd.DataFrame(columns=columns), why)
     prev = period.previous()

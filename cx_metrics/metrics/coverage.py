@@ -128,27 +128,34 @@ class Coverage:
         """Why the previous period of equal length cannot be compared for ``metric`` ('' when it can)."""
         if self.unavailable(metric):
             return ""
-        return comparison_reason(self.period, SOURCES[metric], self.spans)
+        return comparison_reason(self.period, SOURCES[metric], self.spans, counts=metric in COUNTS)
 
 
-def comparison_reason(period: Period, source: str, spans_: dict[str, tuple[dt.date | None, dt.date | None]]) -> str:
+#: metrics that are counts over the period: a period the data covers only in part has fewer of them
+COUNTS = frozenset({"complaints"})
+
+
+def comparison_reason(period: Period, source: str, spans_: dict[str, tuple[dt.date | None, dt.date | None]], *,
+                      counts: bool = False) -> str:
     """Why ``period`` cannot be compared with the previous period of equal length on ``source``'s records: the
     previous period starts before the source's first record (its days were not observed: "nothing" there is not
-    zero), or ``period`` runs past the data's last day. '' when the comparison is fair (or the source is empty)."""
+    zero), or, for ``counts``, ``period`` runs past the data's last day (a rate or a median of the days observed
+    is still comparable; a count of part of the period is not). '' when the comparison is fair (or the source is
+    empty)."""
     first = spans_.get(source, (None, None))[0]
     previous = period.previous()
     if first is not None and previous.start < first:
         return (f"no comparison: the previous period ({previous.label()}) starts before the first "
                 f"{NOUNS.get(source, 'record')} ({_day(first)})")
     last = data_last(spans_)
-    if first is not None and last is not None and period.end > last:
+    if counts and first is not None and last is not None and period.end > last:
         return f"no comparison: this period runs past the data's last day ({_day(last)})"
     return ""
 
 
-def comparison_note(conn: Connection, period: Period, source: str) -> str:
+def comparison_note(conn: Connection, period: Period, source: str, *, counts: bool = False) -> str:
     """:func:`comparison_reason` on the database's spans."""
-    return comparison_reason(period, source, spans(conn))
+    return comparison_reason(period, source, spans(conn), counts=counts)
 
 
 def spans(conn: Connection) -> dict[str, tuple[dt.date | None, dt.date | None]]:

@@ -349,7 +349,7 @@ def themes_behind(
         raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
     columns = ["theme_key", "theme", "complaints", "prev_complaints", "difference", "share_of_change", "change",
                "p_value", "significant"]
-    why = comparison_note(conn, period, "tickets")
+    why = comparison_note(conn, period, "tickets", counts=True)
     if why:
         return with_notes(pd.DataFrame(columns=columns), why)
     params = {**(filters or Filters()).params(), **complaint_rule_params(s), **period.comparison_params(),
