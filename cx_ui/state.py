@@ -137,14 +137,6 @@ def colors(path: str, version: int, by: str) -> dict[str, str]:
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def coverage(path: str, version: int, period: Period, filters: Filters) -> Any:
-    """What the data can support for this selection (see :mod:`cx_metrics.metrics.coverage`)."""
-    from cx_metrics.metrics.coverage import coverage as compute
-
-    return compute(connection(), period=period, filters=filters)
-
-
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def kpis(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
     return overview.kpis(connection(), period=period, filters=filters, settings=settings())
 

@@ -180,13 +180,12 @@ def _churn(conn: Connection, params: dict[str, Any], s: Settings) -> dict[str, A
                             unavailable="" if n1 else "no customers were active at the period's start")
 
 
-def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:
-    from cx_metrics.metrics.resolution import data_as_of, sla_breach_trend
+def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings, cov: Coverage) -> dict[str, Any]:
+    from cx_metrics.metrics.resolution import data_as_of, sla_counts
 
     # both periods from one query: day by day over their joint span, then split at the current period's start
     span = Period(period.previous().start, period.end)
-    daily = sla_breach_trend(conn, period=span, grain="day", filters=filters, settings=s, as_of=data_as_of(conn),
-                             targets=("resolution",))
+    daily = sla_counts(conn, span, filters, s, data_as_of(conn), None, "day", ("resolution",), cov)
     current = daily["period_start"] >= pd.Timestamp(period.start_ts)
     counts = [(int(part["breached"].sum()), int((part["breached"] + part["achieved"]).sum()),
                int(part["pending"].sum())) for part in (daily[current], daily[~current])]
@@ -249,7 +248,7 @@ def kpis(
         *_durations(conn, period, f, s),
         *_surveys(conn, params, s),
         _churn(conn, params, s),
-        _sla(conn, period, f, s),
+        _sla(conn, period, f, s, cov),
     ]
     frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)

@@ -22,7 +22,7 @@ from cx_metrics import business_hours, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets, with_notes
+from cx_metrics.metrics.coverage import Coverage, coverage, observed_span, partial_buckets, with_notes
 
 METRICS = ("first_response", "first_resolution", "full_resolution")
 METRIC_NAMES = {"first_response": "Time to first response", "first_resolution": "Time to first resolution",
@@ -261,13 +261,15 @@ def logrank_sentence(row: dict[str, Any], alpha: float, summary: pd.DataFrame | 
             f"{row['slowest']} tickets (ratio of observed to expected events, a hazard-ratio estimate{medians}).")
 
 
-def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
-                clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS) -> pd.DataFrame:
+def sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
+               clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS,
+               cov: Coverage | None = None) -> pd.DataFrame:
     """Counts per target (and grain, priority); a target the data cannot support (no first-reply times, no solve
-    times, no priorities) is left out and its reason is in ``attrs['notes']``."""
+    times, no priorities) is left out and its reason is in ``attrs['notes']`` (``cov``: the selection's coverage,
+    when the caller has it already)."""
     as_of = as_of or data_as_of(conn) or period.end_ts
     timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
-    cov = coverage(conn, period=period, filters=filters)
+    cov = cov or coverage(conn, period=period, filters=filters)
     parts, notes = [], []
     for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
         if target not in which:
@@ -311,7 +313,7 @@ def sla_breaches(
     ``ci_high`` (Wilson), ``small_n``.
     """
     s = settings or Settings()
-    counts = _sla_counts(conn, period, filters, s, as_of, clock, "all", targets)
+    counts = sla_counts(conn, period, filters, s, as_of, clock, "all", targets)
     return with_notes(_with_breach_rate(counts.drop(columns="period_start"), s), *counts.attrs.get("notes", ()))
 
 
@@ -330,7 +332,7 @@ def sla_breach_trend(
     if grain not in ("day", "week", "month"):
         raise ValueError(f"grain must be day, week or month, got {grain!r}")
     s = settings or Settings()
-    counts = _sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
+    counts = sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
     out = (counts.groupby(["target", "period_start"], as_index=False)[["achieved", "breached", "pending"]].sum()
            .sort_values(["target", "period_start"], ignore_index=True))
     out = _with_partial(conn, _with_breach_rate(out, s), period, grain)
