@@ -167,14 +167,21 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
 
 
-def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -> None:
-    """Print a result: a table for people, CSV, or JSON (strict RFC 8259: NaN and infinities are null). With
-    ``meta`` the JSON is an object holding it (period, filters...) and the records under ``rows``."""
+def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None, empty: str = "No rows.") -> None:
+    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
+    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
+    go to stderr, so scripts reading stdout are unaffected. JSON is strict RFC 8259 (NaN and infinities are null);
+    with ``meta`` it is an object holding it (period, filters...), the notes and the records under ``rows``."""
+    notes = list(frame.attrs.get("notes", ()))
+    for note in notes:
+        print(f"# {note}", file=sys.stderr)
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
         records = frame.to_dict("records")
-        print(dumps({**meta, "rows": records} if meta is not None else records))
+        print(dumps({**meta, "notes": notes, "rows": records} if meta is not None else records))
+    elif frame.empty:
+        print(empty)
     else:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             print(frame.to_string(index=False))
@@ -486,6 +493,9 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                     progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
                 how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
                        if result.chosen_by == "stability" else "fixed by --themes")
+                if result.split:
+                    how += (f", then {result.split} theme(s) holding unrelated kinds of text split into one theme "
+                            "per kind")
                 print(f"fit #{result.fit_id} ({result.source}): {result.n_themes} themes over {result.documents:,} "
                       f"texts ({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
                       f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
@@ -635,7 +645,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "imports":
             _emit(ingest.history(conn), "table")
         elif args.command == "rejects":
-            _emit(ingest.rejects_of(conn, args.import_id), args.format)
+            _emit(ingest.rejects_of(conn, args.import_id), args.format,
+                  empty=f"Import #{args.import_id} has no rejected lines.")
         else:
             plan = ingest.footprint(conn, args.import_id)
             if plan["status"] == "loaded" and plan["kind"] != "demo" and not _confirm(

@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 from cx_metrics import audit, db
-from cx_ui import auth, state
+from cx_ui import auth, state, tables
 
 st.title("Users and audit log")
 user = auth.require("admin")
@@ -23,7 +23,7 @@ st.caption(
 )
 with state.reading() as conn:
     roles = audit.roles(conn)
-st.dataframe(roles, hide_index=True, width="stretch")
+tables.show(roles, key="admin_roles")
 with st.form("role_form", clear_on_submit=True):
     left, right = st.columns([2, 1])
     email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
@@ -44,5 +44,6 @@ actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
 if actions:
     log = log[log["action"].isin(actions)]
 log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d)) if isinstance(d, str) else d))
-st.dataframe(log, hide_index=True, width="stretch")
-st.caption("Logins (and refused ones), imports, undos, exports and role changes, newest first; append-only.")
+tables.show(log, key="admin_log")
+st.caption("Logins (and refused ones), imports, undos, demo removals, exports and role changes, newest first; "
+           "append-only.")
