@@ -257,6 +257,7 @@ def test_json_is_strict_and_carries_the_period_and_filters(demo_copy: Path,
     assert doc["previous_period"]["start"] == "2018-12-31"
     assert doc["filters"] == {"plans": ["Pro"], "regions": [], "segments": [], "channels": ["chat"]}
     assert doc["filters_label"] == "plans: Pro; channels: chat"
+    assert isinstance(doc["notes"], list)  # what the data cannot support, as the table output says on stderr
     nps = next(r for r in doc["rows"] if r["metric"] == "nps")
     assert nps["value"] is None
     # the table output prints the same period and filters (on stderr, so the table stays clean)
