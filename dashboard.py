@@ -14,12 +14,8 @@ PAGES = HERE / "pages"
 st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", layout="wide")
 
 settings = state.settings()
-address = str(st.get_option("server.address") or "")
-if not auth.auth_configured() and not auth.is_loopback(address) and not settings.allow_unauthenticated:
-    st.error(f"This dashboard holds customer data and no login is configured, so it will not serve on {address}. "
-             "Configure OpenID Connect login ([auth] in .streamlit/secrets.toml, see the README), serve on "
-             "127.0.0.1, or set [access] allow_unauthenticated = true if another layer authenticates users.")
-    st.stop()
+address = auth.bind_address()
+auth.refuse_if_exposed()  # every page also does (auth.require): a page URL can be served without this script
 
 user = auth.current_user()
 if user is None:
@@ -69,9 +65,12 @@ url_state.apply_filters_from_url()  # a shared link's period and filters, once p
 state.sidebar_filters()
 with st.sidebar:
     st.caption(f"Database: `{settings.db_path}`")
-    if user.local:
+    if user.local and auth.is_loopback(address):
         st.info(":material/lock: **Local mode**: no login is configured, so the dashboard is served on "
-                f"{address or '127.0.0.1'} only and you have every right.")
+                f"{address} only and you have every right.")
+    elif user.local:
+        st.warning(f":material/lock_open: **No login**: served on {address or 'every interface'} without login "
+                   "because [access] allow_unauthenticated is set; everyone who reaches it has every right.")
     else:
         st.caption(f"Signed in as **{user.name}** ({user.role})")
         st.button("Sign out", on_click=st.logout, key="auth_sign_out")

@@ -4,10 +4,13 @@ With an ``[auth]`` section in ``.streamlit/secrets.toml`` the dashboard uses Str
 (``st.login``); the role comes from the identity provider's claim (``[access] role_claim``, default ``roles``),
 else from the email-to-role table admins edit in the app; ``[access] admins`` are always admins. A signed-in
 user with no role sees no data. Without ``[auth]`` the app is in local mode: one local user with every right,
-served on 127.0.0.1 only (a non-loopback address is refused unless ``[access] allow_unauthenticated``).
+served on loopback only. On any other bind address (an unset ``server.address`` binds every interface) local mode
+is never granted: :func:`current_user` returns nobody and :func:`require` shows the refusal, unless
+``[access] allow_unauthenticated`` says another layer authenticates users.
 
-Every page calls :func:`require` before reading anything, so a page reached by URL (Streamlit serves files in
-``pages/`` by path) checks the role itself; navigation also lists only the pages a role may open.
+Every page calls :func:`require` before reading anything. That is where the refusal must live, not only in
+``dashboard.py``: Streamlit runs a file of ``pages/`` directly, without ``dashboard.py``, when a session opens its
+URL before any session of the process has reached ``st.navigation``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import streamlit as st
 from cx_metrics import audit
 from cx_ui import state
 
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", ""}
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ def auth_configured() -> bool:
 
 
 def is_loopback(address: str) -> bool:
+    """Whether a server bound to ``address`` is reachable from this machine only ("" = unset = every interface)."""
     if address in LOOPBACK_NAMES:
         return True
     try:
@@ -66,9 +70,40 @@ def _claim_role(claims: dict[str, Any], claim: str) -> str | None:
     return None
 
 
+def bind_address() -> str:
+    return str(st.get_option("server.address") or "")
+
+
+def exposure_refusal() -> str | None:
+    """Why this process serves no data at all (local mode on a non-loopback address), or None when it may."""
+    if auth_configured() or state.settings().allow_unauthenticated:
+        return None
+    address = bind_address()
+    if is_loopback(address):
+        return None
+    where = address or "every network interface (server.address is not set)"
+    return (f"This dashboard holds customer data and no login is configured, so it will not serve on {where}. "
+            "Configure OpenID Connect login ([auth] in .streamlit/secrets.toml, see the README), serve on "
+            "127.0.0.1 (`make run`, or --server.address 127.0.0.1), or set [access] allow_unauthenticated = true "
+            "in cx.toml if another layer authenticates users.")
+
+
+def refuse_if_exposed() -> None:
+    """Stop the page with the refusal when :func:`exposure_refusal` says this process must serve nothing."""
+    reason = exposure_refusal()
+    if reason:
+        st.error(reason)
+        st.stop()
+
+
 def current_user() -> User | None:
-    """The signed-in user with their role (role None: signed in but not allowed), or None before login."""
+    """The signed-in user with their role (role None: signed in but not allowed), or None before login.
+
+    Local mode (no login configured) is the local user with every right, granted only where
+    :func:`exposure_refusal` allows it; elsewhere nobody."""
     if not auth_configured():
+        if exposure_refusal():
+            return None
         return User("local", "local user", "admin", local=True)
     if not st.user.is_logged_in:
         return None
@@ -90,6 +125,7 @@ def current_user() -> User | None:
 
 def require(permission: str = "view") -> User:
     """Stop the page with a plain message unless the current user may ``permission``; return the user."""
+    refuse_if_exposed()
     user = current_user()
     if user is None:
         st.warning("Please sign in to see this page.")

@@ -54,17 +54,19 @@ class Server:
 @contextmanager
 def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60,
                    secrets: Path | None = None, env: dict[str, str] | None = None,
-                   script: Path | None = None) -> Iterator[Server]:
-    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards.
+                   script: Path | None = None, address: str = "127.0.0.1") -> Iterator[Server]:
+    """Serve ``dashboard.py`` with ``db_path``; yield its URL (always on 127.0.0.1) and pid; stop it afterwards.
 
     ``secrets``: a secrets.toml to use instead of the project's (e.g. an ``[auth]`` section for a login test).
     ``script``: another Streamlit script to serve the same way (the render benchmark's baseline page).
+    ``address``: the address to bind (default loopback); a test of the non-loopback refusal binds ``0.0.0.0`` and
+    still fetches through 127.0.0.1.
     """
     port = port or free_port()
     env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script or ROOT / "dashboard.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--server.address", address, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
     if secrets is not None:

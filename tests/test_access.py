@@ -3,6 +3,7 @@ seeded by AppTest), local mode, unknown users, hidden pages reached directly, ex
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -146,18 +147,49 @@ def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch,
     assert change["actor"] == "root@example.com" and "new.analyst@example.com" in change["detail"]
 
 
-def test_local_mode_banner_and_non_loopback_refusal(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert any("Local mode" in i.value for i in at.sidebar.info)
-    assert at.metric  # the local user sees the overview
+@pytest.fixture
+def bound_to(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """Set Streamlit's server.address for the AppTests of one test (None: unset, which binds every interface)."""
     from streamlit import config
 
     original = config.get_option("server.address")
-    config.set_option("server.address", "0.0.0.0")
-    try:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-        assert any("will not serve on 0.0.0.0" in e.value for e in at.error)
-        assert not at.metric and not at.dataframe
-    finally:
-        config.set_option("server.address", original)
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", original)
+
+
+def test_local_mode_banner_and_non_loopback_refusal(monkeypatch: pytest.MonkeyPatch, app_db_path: Path,
+                                                    bound_to: Callable[[str | None], None]) -> None:
+    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
+    bound_to("127.0.0.1")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert any("Local mode" in i.value for i in at.sidebar.info)
+    assert at.metric  # the local user sees the overview
+    bound_to("0.0.0.0")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert any("will not serve on 0.0.0.0" in e.value for e in at.error)
+    assert not at.metric and not at.dataframe
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "192.0.2.10", "::", None])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_local_mode_off_loopback_refuses_in_every_page_itself(
+        monkeypatch: pytest.MonkeyPatch, app_db_path: Path, bound_to: Callable[[str | None], None], page: str,
+        address: str | None) -> None:
+    """Each page file run on its own (as Streamlit runs it for a URL before dashboard.py has routed once) refuses:
+    the gate is in auth.require, not only in dashboard.py. An unset address binds every interface."""
+    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
+    bound_to(address)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("will not serve on" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.dataframe and not at.metric and not at.get("plotly_chart") and not at.get("file_uploader")
+    assert not at.get("download_button") and not at.text_input
+
+
+def test_allow_unauthenticated_is_an_explicit_choice(monkeypatch: pytest.MonkeyPatch, app_db_path: Path,
+                                                    bound_to: Callable[[str | None], None]) -> None:
+    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
+    monkeypatch.setenv("CX_ALLOW_UNAUTHENTICATED", "true")
+    bound_to("0.0.0.0")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert at.metric and any("allow_unauthenticated" in w.value for w in at.sidebar.warning)
