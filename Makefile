@@ -26,9 +26,9 @@ setup-dev: $(VENV)/.installed-dev
 ## run: create the venv, build the demo database if there is none, serve on http://127.0.0.1:$(PORT)
 run: setup
 	$(VENV)/bin/cx demo --if-missing
-	cd $(ROOT) && $(VENV)/bin/streamlit run dashboard.py \
+	cd $(ROOT) && $(VENV)/bin/streamlit run app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --client.disableDataExport true
 
 ## demo: rebuild the demo database from scratch
 demo: setup

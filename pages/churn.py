@@ -12,7 +12,7 @@ from cx_metrics.churn_model import card_markdown
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_window
-from cx_ui import auth, state
+from cx_ui import auth, safe, state
 
 COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
                  "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel"}
@@ -26,7 +26,7 @@ state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 definition = state.churn_definition(path, version)
-st.caption(f"**{period.label()}** · {filters.describe()} (the channel filter does not apply to churn)")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} (the channel filter does not apply to churn)")
 st.info(definition.describe(), icon=":material/rule:")
 with st.expander("How churn is defined and set"):
     st.markdown(DEFINITIONS["churn_definition"])
@@ -45,7 +45,7 @@ else:
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
     by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
     rates = state.churn_rates(path, version, period, filters, grain, by)
-    st.plotly_chart(churn_charts.churn_trend(rates), width="stretch", key="churn_trend")
+    safe.chart(churn_charts.churn_trend(rates), width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
     st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
@@ -53,12 +53,14 @@ else:
                                 vs_rest_p=cohorts["vs_rest_p"].map(lambda v: f"{v:.2g}")),
                  hide_index=True, width="stretch", column_config=PERCENT)
     st.caption(DEFINITIONS["churn_rate"] + " Hollow markers are partial periods.")
+    auth.download_button("Download churn by cohort (CSV)", lambda: to_safe_csv(cohorts), f"churn-by-{cohort_by}.csv",
+                         key="churn_cohorts_download")
 
     st.subheader("Retention curves")
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
-    st.plotly_chart(churn_charts.retention(curves, min_n=s.min_cell_n), width="stretch", key="churn_km")
+    safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n), width="stretch", key="churn_km")
     st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
@@ -73,7 +75,7 @@ else:
             f"without a complaint (95% CI {bad['lift_low']:.2f}–{bad['lift_high']:.2f}; {bad['churn_rate']:.1%} of "
             f"{int(bad['customers']):,} vs {base['churn_rate']:.1%} of {int(base['customers']):,}): "
             f"**{verdict}**.")
-    st.plotly_chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
+    safe.chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
     st.dataframe(lift.assign(p_value=lift["p_value"].map(lambda v: "" if math.isnan(v) else f"{v:.2g}"),
                              small_n=lift["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
                  hide_index=True, width="stretch",
@@ -91,19 +93,19 @@ else:
     if overall.empty:
         st.info("Not enough customers with and without a failure in the window to compare.")
     for row in overall.to_dict("records"):
-        (st.success if row["paradox"] else st.warning)(row["text"])
+        (st.success if row["paradox"] else st.warning)(safe.md(row["text"]))
     if not verdict_rows.empty and not verdict_rows["paradox"].any():
         st.markdown("**The data shows no recovery paradox**: in no priority does a failure fixed fast leave "
                     "customers better off than no failure at all. Preventing failures beats recovering from them.")
     measure = st.radio("Show", ["churn", "CSAT"], horizontal=True, key="churn_recovery_measure")
-    st.plotly_chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
+    safe.chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
                     width="stretch", key="churn_recovery")
     st.dataframe(recovery.assign(small_n=recovery["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
                  hide_index=True, width="stretch",
                  column_config={**PERCENT, "nps": st.column_config.NumberColumn("NPS", format="%.0f")})
     with st.expander("Per priority"):
         st.dataframe(verdict_rows[["priority", "measure", "text"]], hide_index=True, width="stretch")
-    st.plotly_chart(churn_charts.retention(state.experience_curves(path, version, filters),
+    safe.chart(churn_charts.retention(state.experience_curves(path, version, filters),
                                            x_title="days since the landmark (first ticket + 14 days)",
                                            order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
@@ -128,7 +130,7 @@ elif st.button("Train the model now" if status == "missing" else "Retrain the mo
         st.success(f"Trained on {card['split']['train']:,} rows; ROC-AUC {card['metrics']['roc_auc']:.3f} on the "
                    "held-out split.")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
 if card:
     m = card["metrics"]
     cols = st.columns(4)
@@ -143,10 +145,10 @@ if card:
     left, right = st.columns(2)
     with left:
         st.markdown("**Global drivers** (support experience in red)")
-        st.plotly_chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
+        safe.chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
     with right:
         st.markdown("**Calibration on the held-out split**")
-        st.plotly_chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
+        safe.chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
     with st.expander("Model card"):
         st.markdown(card_markdown(card))
 

@@ -9,7 +9,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import auth, state
+from cx_ui import auth, safe, state
 
 LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
           "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -21,7 +21,7 @@ path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
 
 left, mid, right = st.columns(3)
 by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
@@ -30,7 +30,7 @@ measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_
 
 volume = state.complaint_volume(path, version, period, filters, grain, by)
 figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints")
-event = st.plotly_chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
+event = safe.chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
 st.caption(DEFINITIONS["complaint_rate"] + " Hollow markers are periods cut by the date range. Click a point to "
            "see its tickets below.")
 
@@ -49,6 +49,8 @@ else:
                      "per_1000": st.column_config.NumberColumn("per 1,000 customers", format="%.1f"),
                      "prev_per_1000": st.column_config.NumberColumn("previous, per 1,000", format="%.1f")})
     st.caption(DEFINITIONS["top_movers"])
+    auth.download_button("Download the movers (CSV)", lambda: to_safe_csv(movers), f"top-movers-{by}.csv",
+                         key="cmp_movers_download")
     # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
     t1, t2 = st.columns([1, 2])
     mover = t1.selectbox("Themes behind", movers["dimension"].tolist(), key="cmp_theme_mover")
@@ -59,7 +61,7 @@ else:
         t2.dataframe(behind.head(5)[["theme", "complaints", "prev_complaints", "difference", "share_of_change"]],
                      hide_index=True, width="stretch", key="cmp_themes_behind", column_config={
                          "share_of_change": st.column_config.NumberColumn("share of change", format="percent")})
-        if t2.button(f"Open “{behind.iloc[0]['theme']}” on the Themes page", key="cmp_open_theme"):
+        if t2.button(f"Open “{safe.md(behind.iloc[0]['theme'])}” on the Themes page", key="cmp_open_theme"):
             st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
             st.switch_page("pages/themes.py")
         t2.caption(DEFINITIONS["themes_behind"])
@@ -70,7 +72,7 @@ series = st.selectbox("Series", series_options, key="cmp_series",
                       format_func=lambda v: "All complaints" if v == "all" else v)
 flags = state.anomalies(path, version, period, filters, grain, "all" if series == "all" else by)
 series_name = "All complaints" if series == "all" else series
-st.plotly_chart(charts.anomaly_band(flags, dimension=series_name), width="stretch", key="cmp_anomaly_chart")
+safe.chart(charts.anomaly_band(flags, dimension=series_name), width="stretch", key="cmp_anomaly_chart")
 flagged = flags[flags["is_anomaly"] & (flags["dimension"] == series_name)]
 if flagged.empty:
     st.success("No anomaly in this series and period.")
@@ -91,6 +93,8 @@ else:
                        "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
                        "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
     st.caption(DEFINITIONS["repeat_complaints"])
+    auth.download_button("Download repeat complaints (CSV)", lambda: to_safe_csv(repeats), "repeat-complaints.csv",
+                         key="cmp_repeats_download")
 
 st.subheader("The tickets behind a point")
 buckets = sorted(volume["period_start"].unique()) if not volume.empty else []

@@ -11,7 +11,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.overview import describe_delta, describe_test
-from cx_ui import auth, state
+from cx_ui import auth, safe, state
 
 st.title("Executive overview")
 auth.require("view")
@@ -22,7 +22,7 @@ period, filters = state.current_view()
 s = state.settings()
 st.caption(
     f"**{period.label()}** ({period.days} days) compared with **{period.previous().label()}** · "
-    f"{filters.describe()} · deltas in grey are within noise at α = {s.alpha:g}"
+    f"{filters.describe(safe.md)} · deltas in grey are within noise at α = {s.alpha:g}"
 )
 
 tiles = state.kpis(path, version, period, filters)
@@ -61,7 +61,7 @@ auth.download_button(
 
 st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
-st.plotly_chart(charts.complaint_trend(trend, grain="week"), width="stretch")
+safe.chart(charts.complaint_trend(trend, grain="week"), width="stretch")
 st.caption(DEFINITIONS["complaint_trend"])
 flags = state.anomalies(path, version, period, filters, "week", "category")
 flagged = flags[flags["is_anomaly"]]
@@ -69,8 +69,9 @@ if flagged.empty:
     st.caption("No category's weekly complaints were anomalous in this period (robust z above 3.5).")
 else:
     for rec in flagged.to_dict("records"):
-        st.warning(f"**{rec['dimension']}**, week of {rec['period_start']:%d %b %Y}: {rec['complaints']:,} complaints, "
-                   f"{rec['description']}. See *Complaint trends* for the tickets behind it.")
+        st.warning(f"**{safe.md(rec['dimension'])}**, week of {rec['period_start']:%d %b %Y}: "
+                   f"{rec['complaints']:,} complaints, {rec['description']}. See *Complaint trends* for the tickets "
+                   "behind it.")
 auth.download_button(
     "Download the weekly counts (CSV)", to_safe_csv(trend), f"cx-complaints-weekly-{period.start}-{period.end}.csv",
     key="overview_trend_download", icon=":material/download:",
@@ -80,12 +81,12 @@ left, right = st.columns(2)
 with left:
     st.subheader("Median resolution by week")
     res_trend = state.resolution_trend(path, version, period, filters, "week")
-    st.plotly_chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
+    safe.chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
     st.caption("Hours from creation to the last solve of the tickets created each week; the line counts tickets "
                "still open as censored (Kaplan-Meier), the dotted one only solved tickets, which flatters recent "
                "weeks. Hollow markers: fewer than the minimum n. Details on *Resolution*.")
 with right:
     st.subheader("SLA breach rate by week")
     sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
-    st.plotly_chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
+    safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
     st.caption(DEFINITIONS["sla"])

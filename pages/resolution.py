@@ -8,7 +8,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS
-from cx_ui import auth, state
+from cx_ui import auth, safe, state
 
 LABELS = {"first_response": "First response", "first_resolution": "First resolution",
           "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
@@ -22,7 +22,7 @@ path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")
+st.caption(f"Tickets created **{period.label()}** · {filters.describe(safe.md)}")
 
 left, middle, right = st.columns(3)
 metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS.__getitem__, key="res_metric")
@@ -40,7 +40,7 @@ st.dataframe(
                    for c in ("median_hours", "p90_hours", "km_median_hours", "km_median_low", "km_median_high")})
 curves = state.km_curves(path, version, period, filters, metric, by, clock)
 horizon = float(summary["p90_hours"].max()) * 1.5 if not summary.empty else None
-st.plotly_chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
+safe.chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
 test = state.logrank(path, version, period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
     row = test.iloc[0]
@@ -48,6 +48,8 @@ if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
     st.markdown(f"Log-rank test across {int(row['groups'])} groups: χ² = {row['statistic']:,.1f} "
                 f"(df {int(row['degrees_of_freedom'])}), p = {row['p_value']:.2g} — **{verdict}**.")
 st.caption(DEFINITIONS["time_to_event"])
+auth.download_button("Download these figures (CSV)", lambda: to_safe_csv(summary), f"time-to-{metric}-by-{by}.csv",
+                     key="res_summary_download")
 
 with st.expander("The tickets behind these figures"):
     groups = summary["group"].tolist()
@@ -81,7 +83,7 @@ st.dataframe(follow.assign(small_n=follow["small_n"].map({True: f"n < {s.min_cel
 handoffs = state.handoff_distribution(path, version, period, filters)
 known = handoffs.dropna(subset=["share"])
 if not known.empty:
-    st.plotly_chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
+    safe.chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
                                                   ci_high=100 * known["ci_high"]),
                                      x="handoffs", y="share", low="ci_low", high="ci_high",
                                      title="% of solved tickets"), width="stretch", key="res_handoffs")
@@ -95,15 +97,17 @@ st.dataframe(sla, hide_index=True, width="stretch",
                                                                            min_value=0, max_value=1),
                             "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
                             "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+auth.download_button("Download SLA breach rates (CSV)", lambda: to_safe_csv(sla), "sla-breaches.csv",
+                     key="res_sla_download")
 trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
 trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
-st.plotly_chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
+safe.chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
 st.caption(DEFINITIONS["sla"] + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
            f"{s.min_cell_n} decided tickets.")
 
 st.subheader("Backlog over time")
 history = state.backlog_history(path, version, period, filters)
-st.plotly_chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
+safe.chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
 st.caption(DEFINITIONS["backlog_history"])
 
 left, right = st.columns(2)
@@ -120,7 +124,7 @@ with right:
     outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
     if outcome.empty and score == "nps":
         st.info("No NPS responses are linked to tickets in this period (a ticket id on the response links them).")
-    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
+    safe.chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
                                      title="CSAT %" if score == "csat" else "NPS"),
                     width="stretch", key="res_outcome_chart")
     st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "

@@ -10,6 +10,7 @@ import streamlit as st
 from cx_metrics.export import to_safe_csv
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.specs import FIELDS, KINDS
+from cx_metrics.text.escape import md
 from cx_ui import auth, state
 
 st.title("Upload exports")
@@ -44,7 +45,7 @@ if uploaded is not None:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
                                   st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
@@ -57,13 +58,13 @@ if uploaded is not None:
     cols[3].metric("Rejected", f"{summary['rows_rejected']:,}")
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
-    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
+    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source {md(summary['source'])}"
                + (f" · date formats {summary['date_formats']}" if summary["date_formats"] else ""))
     for column in summary["ambiguous_dates"]:
-        st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
-                   "choose the order under *Import options* if that is wrong.")
+        st.warning(f"Dates in {md(repr(column))} read both as DD/MM and MM/DD (every day ≤ 12). They were read as "
+                   "MM/DD; choose the order under *Import options* if that is wrong.")
     for warning in summary["warnings"]:
-        st.info(warning)
+        st.info(md(warning))
 
     if pv.prepared.kind != "surveys":
         st.markdown("**Column mapping** — change a column and the preview updates.")
