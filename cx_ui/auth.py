@@ -114,34 +114,31 @@ def _unguarded() -> bool:
 
 
 def serving_refusal() -> str | None:
-    """Why this process serves no data at all, or None when it may: local mode on a non-loopback address, a login
-    whose cookie secret anyone could guess (a forged cookie is a login as anyone), or a server reachable by others
-    started without its HTTP guard (Streamlit would answer /_stcore/metrics to anyone)."""
-    exposed = auth_configured() or not is_loopback(bind_address())
-    if exposed and _unguarded():
+    """Why this process serves no data at all, or None when it may: local mode on a non-loopback address, a server
+    reachable by others started without its HTTP guard (Streamlit would answer /_stcore/metrics to anyone), or a
+    login whose cookie secret anyone could guess (a forged cookie is a login as anyone)."""
+    loopback = is_loopback(bind_address())
+    if not auth_configured() and not loopback and not state.settings().allow_unauthenticated:
+        where = bind_address() or "every network interface (server.address is not set)"
+        return (f"This dashboard holds customer data and no login is configured, so it will not serve on {where}. "
+                "Configure OpenID Connect login ([auth] in .streamlit/secrets.toml, see the README), serve on "
+                "127.0.0.1 (`make run`, or --server.address 127.0.0.1), or set [access] allow_unauthenticated = "
+                "true in cx.toml if another layer authenticates users.")
+    if (auth_configured() or not loopback) and _unguarded():
         return ("This dashboard was started with `streamlit run dashboard.py`, without its HTTP guard, so Streamlit "
                 "would answer some requests (/_stcore/metrics) without a login; it will not serve like this. Start "
                 "it with `streamlit run app.py` (what `make run` does), with the same options.")
-    if auth_configured():
-        try:
-            why = weak_secret(st.secrets["auth"].get("cookie_secret"))
-        except (AttributeError, KeyError):
-            why = "missing"
-        if why is None:
-            return None
-        return (f"Login is configured, but its cookie_secret ([auth] in .streamlit/secrets.toml) is {why}: anyone who "
-                "knows it can forge a login cookie, so the dashboard will not serve. Generate one with "
-                "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, put it there, and restart.")
-    if state.settings().allow_unauthenticated:
+    if not auth_configured():
         return None
-    address = bind_address()
-    if is_loopback(address):
+    try:
+        why = weak_secret(st.secrets["auth"].get("cookie_secret"))
+    except (AttributeError, KeyError):
+        why = "missing"
+    if why is None:
         return None
-    where = address or "every network interface (server.address is not set)"
-    return (f"This dashboard holds customer data and no login is configured, so it will not serve on {where}. "
-            "Configure OpenID Connect login ([auth] in .streamlit/secrets.toml, see the README), serve on "
-            "127.0.0.1 (`make run`, or --server.address 127.0.0.1), or set [access] allow_unauthenticated = true "
-            "in cx.toml if another layer authenticates users.")
+    return (f"Login is configured, but its cookie_secret ([auth] in .streamlit/secrets.toml) is {why}: anyone who "
+            "knows it can forge a login cookie, so the dashboard will not serve. Generate one with "
+            "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, put it there, and restart.")
 
 
 def gate() -> None:

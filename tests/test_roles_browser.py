@@ -105,6 +105,16 @@ def _open(page: object, url: str, wait_text: str) -> str:
     return str(page.content())  # type: ignore[attr-defined]
 
 
+def _content_with(page: object, text: str) -> str:
+    """The page's HTML once it holds ``text`` (a grid's cells reach the DOM a moment after the run ends)."""
+    deadline = time.monotonic() + 30
+    while True:
+        html = str(page.content())  # type: ignore[attr-defined]
+        if text in html or time.monotonic() > deadline:
+            return html
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+
+
 def _pick(page: object, combobox: str, option: str) -> None:
     choice = page.get_by_role("option", name=option)  # type: ignore[attr-defined]
     for _ in range(3):  # a rerun that lands while the list is open closes it: open it again
@@ -125,7 +135,7 @@ def test_executive_reads_no_answer_text_and_cannot_search(browser: object, serve
     assert page.get_by_role("textbox", name="Comment contains").count() == 0  # no search to test e-mails with
     assert "Verbatim comments, and searching them, need the analyst role" in page.locator("body").inner_text()
     _pick(page, "Answers of survey", "Onboarding survey (qualtrics)")
-    html = page.content()
+    html = _content_with(page, "answers given by fewer than 30 respondents each")
     page.screenshot(path=str(tmp_path / "executive-surveys.png"), full_page=True)
     assert PII_NAME not in html and "Free text number" not in html and PII_EMAIL not in html
     assert "answers given by fewer than 30 respondents each" in html  # counted, not shown
