@@ -54,6 +54,19 @@ def chart_text(value: str) -> str:
     return "".join(part if _OURS.fullmatch(part) else markup(part) for part in _OURS.split(value))
 
 
+_MARKUP_CHARS = re.compile(r"[<>&]")
+
+
+def _needs_escape(values: Any) -> bool:
+    if isinstance(values, str):
+        return _MARKUP_CHARS.search(values) is not None
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind in "OUS" and any(_needs_escape(v) for v in values.ravel().tolist())
+    if isinstance(values, (list, tuple)):
+        return any(_needs_escape(v) for v in values if isinstance(v, (str, list, tuple, np.ndarray)))
+    return False
+
+
 def _safe_values(values: Any) -> Any:
     if isinstance(values, str):
         return chart_text(values)
@@ -73,11 +86,11 @@ def safe_figure(fig: Any) -> Any:
     for trace in fig.data:
         for attr in _TRACE_TEXT:
             value = getattr(trace, attr, None)
-            if value is not None:
+            if value is not None and _needs_escape(value):  # most labels hold no < > &: left untouched
                 setattr(trace, attr, _safe_values(value))
     layout = fig.layout
     for name in [k for k in layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
-        if layout[name].ticktext is not None:
+        if layout[name].ticktext is not None and _needs_escape(layout[name].ticktext):
             layout[name].ticktext = _safe_values(layout[name].ticktext)
     for annotation in layout.annotations or ():
         if annotation.text is not None:
