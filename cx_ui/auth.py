@@ -84,8 +84,10 @@ def bind_address() -> str:
 #: cookie secrets copied from documentation rather than generated
 PLACEHOLDER_SECRETS = {"a long random string", "changeme", "change-me", "change_me", "secret", "cookie_secret",
                        "your-secret", "your_secret", "xxx", "...", "random", "replace-me", "todo"}
-_WORDY = re.compile(r"random|secret|cookie|password|passwd|changeme|change.?me|example|placeholder|string|test",
-                    re.IGNORECASE)
+#: a word standing on its own (between separators or at an end) in a would-be secret: a phrase, not a key (a generated
+#: key may contain such letters, but hardly ever between separators)
+_WORDY = re.compile(r"(?<![A-Za-z0-9])(?:random|secret|cookie|password|passwd|changeme|change|example|placeholder|"
+                    r"string|test|long)(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def weak_secret(secret: object) -> str | None:

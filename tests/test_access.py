@@ -196,3 +196,29 @@ def test_allow_unauthenticated_is_an_explicit_choice(monkeypatch: pytest.MonkeyP
     bound_to("0.0.0.0")
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert at.metric and any("allow_unauthenticated" in w.value for w in at.sidebar.warning)
+
+
+@pytest.mark.parametrize("secret", ["", "a long random string", "changeme", "short-but-random-Xy7",
+                                    "a-test-only-cookie-secret-of-enough-length", "x" * 64, "0123456789" * 4])
+def test_weak_or_placeholder_cookie_secrets_are_refused(secret: str) -> None:
+    from cx_ui.auth import weak_secret
+
+    assert weak_secret(secret) is not None
+
+
+def test_generated_cookie_secrets_are_accepted() -> None:
+    from cx_ui.auth import weak_secret
+
+    assert all(weak_secret(secrets.token_urlsafe(48)) is None for _ in range(2_000))
+    assert weak_secret(secrets.token_hex(32)) is None
+
+
+def test_weak_cookie_secret_refuses_every_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
+    for script in ("dashboard.py", "pages/admin.py"):
+        at = AppTest.from_file(str(ROOT / script), default_timeout=60)
+        at.secrets["auth"] = {**AUTH, "cookie_secret": "a long random string"}
+        at.user = {"is_logged_in": True, "email": "a@example.com", "email_verified": True, "roles": ["admin"]}
+        at.run()
+        assert any("cookie_secret" in e.value and "will not serve" in e.value for e in at.error)
+        assert not at.dataframe and not at.metric
