@@ -541,7 +541,7 @@ def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo")
         import_id = int(row[0])
         # e-mail hashes are stored keyed, like an import's (cx_metrics.pii)
         secret = pii.key(cur, create=True)
-        keyed = data.customers["email_hash"].map(lambda h: pii.hmac_hex(secret, str(h)[:20]), na_action="ignore")
+        keyed = data.customers["email_hash"].map(lambda h: pii.keyed_hex(secret, str(h)[:20]), na_action="ignore")
         customers = data.customers.assign(email_hash=keyed)
         for table, frame in (
             ("customers", customers),
