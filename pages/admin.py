@@ -9,7 +9,7 @@ import streamlit as st
 from cx_metrics import audit
 from cx_metrics.export import to_safe_csv
 from cx_metrics.text.escape import md
-from cx_ui import auth, state
+from cx_ui import auth, state, tables
 
 st.title("Users and audit log")
 user = auth.require("admin")
@@ -24,7 +24,7 @@ st.caption(
     + (f"always admins (cx.toml [access] admins): {', '.join(s.admins)}." if s.admins else
        "no bootstrap admins are configured ([access] admins in cx.toml).")
 )
-st.dataframe(audit.roles(conn), hide_index=True, width="stretch")
+tables.show(audit.roles(conn), key="admin_roles")
 with st.form("role_form", clear_on_submit=True):
     left, right = st.columns([2, 1])
     email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
@@ -43,7 +43,7 @@ actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
 if actions:
     log = log[log["action"].isin(actions)]
 log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d)) if isinstance(d, str) else d))
-st.dataframe(log, hide_index=True, width="stretch")
+tables.show(log, key="admin_log")
 auth.download_button("Download the audit log (CSV)", lambda: to_safe_csv(log), "audit-log.csv",
                      key="admin_log_download", permission="admin")
 st.caption("Logins (once per sign-in, and refused ones), imports, undos, exports, role changes and data resets, "

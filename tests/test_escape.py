@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -51,3 +52,12 @@ def test_chart_labels_keep_our_tags_and_show_theirs() -> None:
     assert list(trace.customdata) == ["<i>c</i>", "&lt;span style='x'&gt;d&lt;/span&gt;"]
     assert trace.hovertemplate == '%{x}<br>&lt;a href="h"&gt;cat&lt;/a&gt;<extra></extra>'
     assert fig.layout.annotations[0].text == "&lt;a href='h'&gt;note&lt;/a&gt;<br>second line"
+
+
+def test_every_chart_goes_through_safe_chart() -> None:
+    """A chart drawn with st.plotly_chart directly would render a category's <a href> as a live link."""
+    root = Path(__file__).resolve().parent.parent
+    offenders = [f"{path.relative_to(root)}:{number}" for path in [root / "dashboard.py", *sorted(
+        (root / "pages").glob("*.py")), *sorted((root / "cx_ui").glob("*.py"))] if path.name != "safe.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1) if "plotly_chart(" in line]
+    assert not offenders, f"use cx_ui.safe.chart: {offenders}"
