@@ -183,18 +183,26 @@ def explain(exc: BaseException, path: Path | None = None) -> DatabaseError:
 
 
 def check_file(conn: Connection, path: Path) -> None:
-    """Raise :class:`DatabaseError` when the file is shorter than its own header says (truncated by a copy that was
-    cut short, a full disk, a download that stopped): DuckDB would open it and report counts from its catalogue."""
-    row = conn.execute("PRAGMA database_size").fetchone()
-    if row is None or not path.exists():
+    """Raise :class:`DatabaseError` when the file is shorter than the blocks its tables are stored in reach
+    (truncated by a copy cut short, a full disk, a download that stopped): DuckDB would open it and report counts
+    from its catalogue. Reads only the tables' storage map (where each stored segment is), not their data."""
+    if not path.exists():
         return
-    block_size, total_blocks = int(row[2]), int(row[3])
-    expected = _FILE_HEADER_BYTES + block_size * total_blocks if total_blocks else 0
+    row = conn.execute("PRAGMA database_size").fetchone()
+    block_size = int(row[2]) if row else 262_144
+    tables = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+    last = -1
+    for table in tables:
+        found = conn.execute("SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+                             "FROM pragma_storage_info(?) WHERE persistent", [table]).fetchone()
+        if found and found[0] is not None:
+            last = max(last, int(found[0]))
+    expected = _FILE_HEADER_BYTES + block_size * (last + 1) if last >= 0 else 0
     size = path.stat().st_size
     if size < expected:
         raise DatabaseError(
-            f"The database file {path} is truncated: it holds {size:,} bytes of the {expected:,} its header "
-            "describes, so part of the data is missing. Restore it from a backup (a copy made while nothing was "
+            f"The database file {path} is truncated: it holds {size:,} bytes, but its tables are stored up to byte "
+            f"{expected:,}, so part of the data is missing. Restore it from a backup (a copy made while nothing was "
             "writing to it), or move it away and build it again (`cx demo`, or import your exports again).")
 
 

@@ -526,10 +526,11 @@ def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo")
             if table in existing:
                 removed[table] = int(cur.execute(f"DELETE FROM {table}").fetchall()[0][0])  # noqa: S608 - fixed names
         cur.execute("DELETE FROM imports")
-        audit.record(cur, actor, "data_reset", {
-            "why": f"demo dataset rebuilt (seed {seed})", "rows_removed": {k: v for k, v in removed.items() if v},
-            "imports_removed": [{"import_id": i, "file": f, "kind": k, "rows": n, "by": a}
-                                for i, f, k, n, a in removed_imports]})
+        if "audit_log" in existing:  # (a database at an older schema version has no audit log yet)
+            audit.record(cur, actor, "data_reset", {
+                "why": f"demo dataset rebuilt (seed {seed})", "rows_removed": {k: v for k, v in removed.items() if v},
+                "imports_removed": [{"import_id": i, "file": f, "kind": k, "rows": n, "by": a}
+                                    for i, f, k, n, a in removed_imports]})
         row = cur.execute(
             "INSERT INTO imports (file_name, kind, vendor, confidence, options, rows_read, rows_loaded, "
             "rows_rejected, actor, started_at, finished_at, status) "
