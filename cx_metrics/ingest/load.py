@@ -404,8 +404,9 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
     if len(rejects):
         # stored redacted whatever built them (a preview, a duplicate across parts of a large file); redact_many
         # returns a redacted text unchanged
-        stored = rejects.assign(import_id=import_id, raw=redact_many(rejects["raw"].tolist()),
-                                reason=redact_many(rejects["reason"].tolist()))
+        stored = rejects.assign(import_id=import_id)
+        stored["raw"] = redact_many(rejects["raw"].tolist())
+        stored["reason"] = redact_many(rejects["reason"].tolist())
         cur.register("rejects_in", stored)
         cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
                     "SELECT import_id, line, field, reason, raw FROM rejects_in")
