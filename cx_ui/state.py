@@ -288,17 +288,7 @@ def has_data() -> bool:
 
 
 def fmt_value(row: pd.Series | dict[str, Any]) -> str:
-    value = float(row["value"])
-    if pd.isna(value):
-        return "no data"
-    unit = row["unit"]
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+    return overview.format_value(row)
 
 
 # --- churn (pages/churn.py) -----------------------------------------------------------------------------------
