@@ -149,8 +149,9 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     html = pdf.with_suffix(".html")
     html.write_text(rendered.web_html, encoding="utf-8")
     t = rendered.seconds
-    print(f"{rendered.subject} ({filters.describe()}, {args.role} edition)\n  PDF:    {pdf}\n  e-mail: {eml} (HTML with "
-          f"inline charts, text part, PDF attached)\n  HTML:   {html}\n  charts {t.get('charts', 0):.1f} s, PDF "
+    print(f"{rendered.subject} ({filters.describe()}, {args.role} edition)\n  PDF:    {pdf}\n  e-mail: {eml} "
+          f"(HTML with inline charts, text part, PDF attached)\n  HTML:   {html}\n  charts {t.get('charts', 0):.1f} s, "
+          f"PDF "
           f"{t.get('pdf', 0):.1f} s")
     return 0
 

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cx_metrics import audit
+from cx_metrics.alerts.rules import Rule, all_rules
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection
 from cx_metrics.delivery import outbox
@@ -19,7 +20,6 @@ from cx_metrics.delivery.secrets import Secrets
 from cx_metrics.delivery.transports import webhook_payload
 from cx_metrics.digest import figures as figs
 from cx_metrics.digest.links import view_link
-from cx_metrics.alerts.rules import Rule, all_rules
 from cx_metrics.filters import Period
 from cx_metrics.metrics.complaints import BASELINE_PERIODS, buckets
 

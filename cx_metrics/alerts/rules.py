@@ -113,7 +113,8 @@ def _from_row(row: dict[str, Any]) -> Rule:
     recipients = json.loads(row["recipients"]) if isinstance(row["recipients"], str) else list(row["recipients"])
     snoozed = row["snoozed_until"]
     return Rule(name=str(row["name"]), metric=str(row["metric"]), kind=str(row["kind"]), grain=str(row["grain"]),
-                by=str(row["breakdown"]), value=None if row["value"] is None or pd.isna(row["value"]) else str(row["value"]),
+                by=str(row["breakdown"]),
+                value=None if row["value"] is None or pd.isna(row["value"]) else str(row["value"]),
                 filters=Filters.of(**raw), direction=str(row["direction"]),
                 threshold=None if row["threshold"] is None or pd.isna(row["threshold"]) else float(row["threshold"]),
                 alpha=float(row["alpha"]), min_count=int(row["min_count"]), recipients=tuple(recipients),
@@ -162,8 +163,8 @@ def add(conn: Connection, rule: Rule, *, by: str, now: dt.datetime | None = None
     at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     filters = json.dumps({k: list(v) for k, v in asdict(rule.filters).items() if v})
     rows = _write(conn,
-                  "INSERT INTO alert_rules (name, metric, kind, grain, breakdown, value, filters, direction, threshold, alpha, "
-                  "min_count, recipients, snoozed_until, active, created_at, created_by) VALUES "
+                  "INSERT INTO alert_rules (name, metric, kind, grain, breakdown, value, filters, direction, "
+                  "threshold, alpha, min_count, recipients, snoozed_until, active, created_at, created_by) VALUES "
                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?) RETURNING rule_id",
                   [rule.name, rule.metric, rule.kind, rule.grain, rule.by, rule.value, filters, rule.direction,
                    rule.threshold, rule.alpha, rule.min_count, json.dumps(list(rule.recipients)), rule.active, at, by],

@@ -31,7 +31,8 @@ def now_utc() -> dt.datetime:
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the ``attempts``-th failed attempt: 1, 2, 4, ... minutes, capped at 6 hours."""
-    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    wait: dt.timedelta = FIRST_BACKOFF * (2 ** max(attempts - 1, 0))
+    return min(wait, MAX_BACKOFF)
 
 
 def enqueue(cur: duckdb.DuckDBPyConnection, *, dedupe_key: str, kind: str, recipient: str, subject: str,
@@ -90,10 +91,11 @@ def deliver_due(conn: Connection, secrets: Secrets, *, now: dt.datetime | None =
     """Try every pending message whose next attempt is due; record the outcome of each attempt."""
     at = now or now_utc()
     cur = conn.cursor()
-    rows = cur.execute(
+    found = cur.execute(
         "SELECT message_id, kind, channel, recipient, subject, body, attachment, attachment_name, attempts "
         "FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY message_id LIMIT ?",
         [at, limit]).df().to_dict("records")
+    rows = [{str(k): v for k, v in r.items()} for r in found]
     report = DeliveryReport(errors=[])
     for row in rows:
         detail = {"message_id": int(row["message_id"]), "kind": row["kind"], "channel": row["channel"],
@@ -131,9 +133,8 @@ def retry(conn: Connection, message_id: int | None = None, *, actor: str) -> int
     """Put failed messages (one, or all with ``message_id`` None) back in the queue, due now."""
     cur = conn.cursor()
     cur.execute("BEGIN TRANSACTION")
-    where = "status = 'failed'" + (" AND message_id = ?" if message_id is not None else "")
-    params: list[Any] = [] if message_id is None else [message_id]
-    ids = [int(r[0]) for r in cur.execute(f"SELECT message_id FROM outbox WHERE {where}", params).fetchall()]
+    ids = [int(r[0]) for r in cur.execute("SELECT message_id FROM outbox WHERE status = 'failed' AND "
+                                          "(? IS NULL OR message_id = ?)", [message_id, message_id]).fetchall()]
     if ids:
         cur.execute("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE message_id IN "
                     "(SELECT unnest(?::BIGINT[]))", [now_utc(), ids])

@@ -46,7 +46,8 @@ def build_email(smtp: Smtp, recipient: str, subject: str, body: dict[str, Any], 
     msg.set_content(str(body.get("text", "")))
     if body.get("html"):
         msg.add_alternative(str(body["html"]), subtype="html")
-        html_part = msg.get_payload()[1]  # type: ignore[index]
+        html_part = msg.get_body(preferencelist=("html",))
+        assert isinstance(html_part, EmailMessage)
         for cid, data in dict(body.get("images", {})).items():
             html_part.add_related(base64.b64decode(data), "image", "png", cid=f"<{cid}>",
                                   filename=f"{cid.split('@')[0]}.png")
@@ -111,7 +112,7 @@ def post_webhook(url: str, payload: dict[str, Any]) -> None:
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json", "User-Agent": "cx-dashboard"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310 - scheme checked above
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:200].decode("utf-8", "replace")

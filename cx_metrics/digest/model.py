@@ -166,9 +166,10 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
         themes_note = "No themes are fitted yet (`cx themes fit`), so the reasons behind the movers are not shown."
     else:
         themes_note = ""
-    rows: list[dict[str, str]] = []
+    ticket_rows: list[dict[str, str]] = []
     if fig.rows is not None:
-        rows = [{"ticket": str(r.get("ticket_id", "")), "created": f"{pd.Timestamp(r['created_at']):%d %b %H:%M}",
+        ticket_rows = [{"ticket": str(r.get("ticket_id", "")),
+                        "created": f"{pd.Timestamp(r['created_at']):%d %b %H:%M}",
                  "channel": str(r.get("channel") or ""), "priority": str(r.get("priority") or ""),
                  "subject": str(r.get("subject") or "")} for r in _records(fig.rows)]
     span = fig.span
@@ -189,6 +190,6 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
         filters=fig.filters.describe(), role=fig.role, role_text=ROLE_TEXT.get(fig.role, ""),
         generated=f"{(generated or dt.datetime.now(dt.UTC)):%d %b %Y %H:%M} UTC",
         freshness=freshness, tiles=tiles, survey_tiles=survey_tiles, anomalies=anomalies, movers=movers,
-        themes=themes, themes_note=themes_note, rows=rows, rows_label=fig.rows_label, definitions=definitions,
+        themes=themes, themes_note=themes_note, rows=ticket_rows, rows_label=fig.rows_label, definitions=definitions,
         link=link,
     )

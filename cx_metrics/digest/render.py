@@ -134,8 +134,8 @@ class ChromiumRenderer:
             """async ([specs, fmt, scale]) => {
                 const out = {};
                 for (const [name, fig] of Object.entries(specs)) {
-                    out[name] = await Plotly.toImage(fig, {format: fmt, width: fig.layout.width,
-                                                           height: fig.layout.height, scale: fmt === 'png' ? scale : 1});
+                    const size = {width: fig.layout.width, height: fig.layout.height};
+                    out[name] = await Plotly.toImage(fig, {format: fmt, ...size, scale: fmt === 'png' ? scale : 1});
                 }
                 return out;
             }""", [specs, fmt, PNG_SCALE])

@@ -16,7 +16,7 @@ from cx_metrics.delivery.secrets import Secrets, Smtp
 from cx_metrics.delivery.transports import build_email, webhook_payload
 from cx_metrics.digest import figures as figs
 from cx_metrics.digest.links import view_link
-from cx_metrics.digest.render import Renderer, Rendered, chromium, render
+from cx_metrics.digest.render import Rendered, Renderer, chromium, render
 from cx_metrics.digest.subscriptions import PERIOD_OF, Subscription, all_subscriptions
 from cx_metrics.filters import Filters, Period
 
