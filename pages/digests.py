@@ -35,11 +35,11 @@ def filter_inputs(prefix: str) -> Filters:
 
 
 with tab_subs:
-    table = state.subscriptions_table()
-    if table.empty:
+    sub_table = state.subscriptions_table()
+    if sub_table.empty:
         st.info("No subscriptions yet. Add one below: a region's VP gets their region with the Regions filter.")
     else:
-        st.dataframe(table, hide_index=True, width="stretch", key="dig_subs_table")
+        st.dataframe(sub_table, hide_index=True, width="stretch", key="dig_subs_table")
     with st.form("dig_sub_form", clear_on_submit=False):
         st.markdown("**Add a subscription**")
         c1, c2, c3 = st.columns([2, 1, 1])
@@ -65,18 +65,18 @@ with tab_subs:
                 st.success(f"Subscription #{new} added: {subs.get(conn, new).describe_schedule()}, "
                            f"{sub_filters.describe()}. The change is in the audit log.")
                 st.rerun()
-    if not table.empty:
+    if not sub_table.empty:
         c1, c2, c3 = st.columns([1, 1, 2])
-        chosen = c1.selectbox("Subscription", table["id"].tolist(), key="dig_sub_pick",
-                              format_func=lambda i: f"#{i} {table.set_index('id').loc[i, 'recipient']}")
+        chosen = c1.selectbox("Subscription", sub_table["id"].tolist(), key="dig_sub_pick",
+                              format_func=lambda i: f"#{i} {sub_table.set_index('id').loc[i, 'recipient']}")
         action = c2.selectbox("Change", ["pause", "resume", "remove"], key="dig_sub_action")
         if c3.button("Apply", key="dig_sub_apply"):
             subs.change(conn, int(chosen), action, by=user.label)
             st.rerun()
 
 with tab_rules:
-    table = state.alert_rules_table()
-    if table.empty:
+    rule_table = state.alert_rules_table()
+    if rule_table.empty:
         st.info("No alert rules yet. The default set watches complaints by category (anomaly and significant rise), "
                 "median resolution and CSAT, week by week; over the demo's two years it fires on the planted "
                 "double-charge spike and on nothing else (backtest below).")
@@ -84,10 +84,10 @@ with tab_rules:
             rules.install_defaults(conn, by=user.label)
             st.rerun()
     else:
-        st.dataframe(table, hide_index=True, width="stretch", key="dig_rules_table")
+        st.dataframe(rule_table, hide_index=True, width="stretch", key="dig_rules_table")
         c1, c2, c3 = st.columns([1, 1, 2])
-        chosen = c1.selectbox("Rule", table["id"].tolist(), key="dig_rule_pick",
-                              format_func=lambda i: f"#{i} {table.set_index('id').loc[i, 'name']}")
+        chosen = c1.selectbox("Rule", rule_table["id"].tolist(), key="dig_rule_pick",
+                              format_func=lambda i: f"#{i} {rule_table.set_index('id').loc[i, 'name']}")
         action = c2.selectbox("Change", ["snooze 24 h", "snooze 7 days", "unsnooze", "pause", "resume", "remove"],
                               key="dig_rule_action")
         if c3.button("Apply", key="dig_rule_apply"):
@@ -130,8 +130,8 @@ with tab_rules:
     st.subheader("Backtest")
     which = st.radio("Rules", ["the rules above", "the default set"], horizontal=True, key="dig_backtest_which")
     if st.button("Run the backtest over the whole history", key="dig_backtest_run"):
-        frame = state.alert_backtest(path, version, table.to_json(), which == "the default set")
-        st.dataframe(frame, hide_index=True, width="stretch", key="dig_backtest_table")
+        frame = state.alert_backtest(path, version, rule_table.to_json(), which == "the default set")
+        st.dataframe(frame, hide_index=True, width="stretch", key="dig_backtest_rule_table")
         st.caption("How many episodes each rule would have fired, period by period over all the data (an episode "
                    "fires once and ends when the series is back inside its band). Periods whose baseline or "
                    "previous period reaches before the data are not evaluated.")
