@@ -35,7 +35,7 @@ class _Handler:
     def __init__(self, captured: Captured) -> None:
         self.captured = captured
 
-    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
         self.captured.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         self.captured.tls.append(session.ssl is not None)
         return "250 OK"
@@ -90,7 +90,7 @@ def webhook_server() -> Iterator[tuple[Posts, str]]:
     posts = Posts()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if posts.fail_next > 0:
                 posts.fail_next -= 1
