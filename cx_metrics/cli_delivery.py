@@ -129,8 +129,9 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if report.delivery and report.delivery.gave_up else 0
     conn = db.connect(settings, read_only=True)
     try:
-        if args.start or (args.end and args.start):
-            period = Period(args.start, args.end or args.start)
+        if args.start:
+            span = figures.data_span(conn)
+            period = Period(args.start, args.end or (span[1] if span else args.start))
         else:
             period = figures.latest_period(conn, args.period, args.end)
         filters = _filters(args)

@@ -11,7 +11,6 @@ and the functions below read from it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +195,3 @@ def describe_delta(row: dict[str, Any], alpha: float) -> str:
 
 def describe_test(row: dict[str, Any], alpha: float) -> str:
     return overview.describe_test(row, alpha)
-
-
-def is_nan(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

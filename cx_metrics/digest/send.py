@@ -8,6 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection
@@ -70,7 +71,7 @@ def due(conn: Connection, now: dt.datetime) -> list[tuple[Subscription, dt.datet
 
 def period_for(conn: Connection, sub: Subscription, slot: dt.datetime) -> Period:
     """The last whole day / week / month before the slot's local date that the data reaches."""
-    local_day = sub.latest_slot(slot).date()
+    local_day = slot.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(sub.timezone)).date()
     span = figs.data_span(conn)
     as_of = local_day - dt.timedelta(days=1)
     if span is not None:
@@ -101,7 +102,6 @@ def send_due(conn: Connection, settings: Settings, secrets: Secrets, *, now: dt.
     todo = due(conn, at)
     if todo:
         cache: dict[tuple[Period, Filters, str], Rendered] = {}
-        sender = secrets.smtp.sender if secrets.smtp else ""
         with renderer_factory() as renderer:
             for sub, slot in todo:
                 period = period_for(conn, sub, slot)
@@ -111,7 +111,7 @@ def send_due(conn: Connection, settings: Settings, secrets: Secrets, *, now: dt.
                 rendered = cache[key]
                 if sub.channel == "email":
                     body = {"text": rendered.email_text, "html": rendered.email_html,
-                            "images": outbox.image_body(rendered.images), "from": sender}
+                            "images": outbox.image_body(rendered.images)}
                     pdf, name = rendered.pdf, file_name(period, sub.filters)
                 else:
                     body = {"webhook": webhook_payload(sub.channel, rendered.subject, chat_lines(rendered),
