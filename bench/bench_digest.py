@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -120,7 +121,7 @@ def run_once(path: Path, renderer: str, pdf: Path, end: dt.date) -> dict[str, fl
 
 
 def fidelity(pdf: Path, tmp: Path) -> dict[str, Any]:
-    """Selectable chart text, and pixel agreement of the first chart with plotly.js's own drawing in Chromium."""
+    """Whether the charts' text is selectable (vector), the page count and the size of a rendered PDF."""
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     vector = "complaints per week" in text and "breach rate of tickets created that week" in text
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -128,39 +129,60 @@ def fidelity(pdf: Path, tmp: Path) -> dict[str, Any]:
     return {"vector_text": vector, "pages": count, "bytes": pdf.stat().st_size}
 
 
-def chart_agreement(pdf: Path, reference_png: Path, tmp: Path) -> float:
-    """Share of pixels of the complaint-trend chart that differ (by > 64 of 255 in any channel) from the reference:
-    the PDF page is rasterised at 96 dpi and the chart found by the best-matching offset near its expected place."""
+CHART_PAGE = ("<!DOCTYPE html><html><head><style>@page {{ size: 700px 330px; margin: 0 }} body {{ margin: 0 }} "
+              "img {{ display: block; width: 700px; height: 330px }}</style></head><body><img src=\"{src}\">"
+              "</body></html>")
+
+
+def chart_agreement(which: str, figure: Any, reference: Path, tmp: Path) -> float:
+    """Share of the complaint-trend chart's pixels that differ (by more than 64 of 255 in a channel) from the
+    reference: the chart alone on a page of its size, exported and printed by the renderer, rasterised at 96 dpi
+    (one CSS pixel per pixel), against plotly.js's own PNG of it in Chromium."""
     import numpy as np
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "96", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp / "page")], check=True)
-    page = np.asarray(Image.open(next(tmp.glob("page*.png"))).convert("RGB")).astype(int)
-    ref = np.asarray(Image.open(reference_png).convert("RGB").resize((700, 330))).astype(int)
-    h, w = ref.shape[:2]
-    best = 1.0
-    for y in range(0, page.shape[0] - h, 4):
-        for x in range(0, max(page.shape[1] - w, 1), 4):
-            window = page[y:y + h, x:x + w]
-            if window.shape != ref.shape:
-                continue
-            diff = float((np.abs(window - ref).max(axis=2) > 64).mean())
-            best = min(best, diff)
-    for f in tmp.glob("page*.png"):
-        f.unlink()
-    return best
+    from cx_metrics.digest.render import chromium, data_uri
+
+    ctx: Any = chromium() if which == "chromium" else KaleidoWeasy(which)
+    with ctx as r:
+        image = r.images({"c": figure}, "svg")["c"]
+        mime = "image/png" if image.startswith(b"\x89PNG") else "image/svg+xml"
+        pdf = r.pdf(CHART_PAGE.format(src=data_uri(mime, image)))
+    (tmp / "chart.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "96", "-png", "-singlefile", str(tmp / "chart.pdf"), str(tmp / "chart")],
+                   check=True)
+    got = np.asarray(Image.open(tmp / "chart.png").convert("RGB")).astype(int)
+    ref = np.asarray(Image.open(reference).convert("RGB")).astype(int)
+    h, w = min(got.shape[0], ref.shape[0]), min(got.shape[1], ref.shape[1])
+    return float((np.abs(got[:h, :w] - ref[:h, :w]).max(axis=2) > 64).mean())
 
 
-def reference_chart(path: Path, out: Path) -> None:
+def reference_chart(path: Path, out: Path) -> Any:
     from cx_metrics.digest import figures as figs
     from cx_metrics.digest.render import chart_figures, chromium
 
-    conn = db.connect(Settings().with_db(path), read_only=True)
-    fig = figs.figures(conn, Settings().with_db(path), figs.latest_period(conn, "week", SPIKE_END))
+    settings = Settings().with_db(path)
+    conn = db.connect(settings, read_only=True)
+    fig = figs.figures(conn, settings, figs.latest_period(conn, "week", SPIKE_END))
     conn.close()
+    figure = chart_figures(fig)["complaint_trend"]
     with chromium() as r:
-        png = r.images({"c": chart_figures(fig)["complaint_trend"]}, "png")["c"]
-    out.write_bytes(png)
+        r_png = r._page.evaluate(
+            "async (fig) => await Plotly.toImage(fig, {format: 'png', width: 700, height: 330, scale: 1})",
+            json.loads(figure.to_json()))
+    from cx_metrics.digest.render import _decode
+
+    out.write_bytes(_decode(r_png))
+    return figure
+
+
+def cli_seconds(path: Path, out: Path) -> float:
+    """The whole `cx digest` command, as a person runs it (process start, figures and Chromium start overlapped,
+    charts, PDF, e-mail, files)."""
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "cx"), "digest", "--db", str(path), "--end",
+                    SPIKE_END.isoformat(), "--out", str(out)], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def build_1m(path: Path, tickets: int) -> float:
@@ -184,19 +206,20 @@ def main() -> None:
         demo.build(conn, seed=7)
         conn.close()
         reference = tmp / "reference.png"
-        reference_chart(demo_db, reference)
+        figure = reference_chart(demo_db, reference)
         renderers: dict[str, dict[str, Any]] = {}
         for name in RENDERERS:
             runs = [run_once(demo_db, name, tmp / f"{name}.pdf", SPIKE_END) for _ in range(args.repeats)]
             renderers[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             renderers[name].update(fidelity(tmp / f"{name}.pdf", tmp))
-            renderers[name]["differ"] = chart_agreement(tmp / f"{name}.pdf", reference, tmp)
+            renderers[name]["differ"] = chart_agreement(name, figure, reference, tmp)
         big = tmp / "big.duckdb"
         build_s = build_1m(big, args.tickets)
         sizes = {}
         for label, path in (("demo (~100k tickets)", demo_db), (f"{args.tickets:,} tickets", big)):
             runs = [run_once(path, "chromium", tmp / "x.pdf", SPIKE_END) for _ in range(args.repeats)]
             sizes[label] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            sizes[label]["cli"] = statistics.median(cli_seconds(path, tmp / "cli") for _ in range(args.repeats))
     lines = [
         "# Benchmark: digests", "",
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, 2 cores shared; Python "
@@ -206,7 +229,7 @@ def main() -> None:
         " movers and their themes, CES, churn; the PDF and the HTML e-mail", "",
         "## Renderer (demo)", "",
         "| renderer | browser start s | charts s (SVG + PNG) | PDF s | whole run s | PDF kB | chart text selectable |"
-        " chart pixels differing from plotly.js in Chromium |",
+        " chart pixels differing from plotly.js's own PNG |",
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for name, r in renderers.items():
@@ -214,13 +237,16 @@ def main() -> None:
                      f"{r['bytes'] / 1024:.0f} | {'yes' if r['vector_text'] else 'no'} | {r['differ']:.1%} |")
     lines += ["", "Chosen: **chromium** (see bench/NOTES.md, Digests).", "",
               "## Weekly digest by size (chromium)", "",
-              "| data | figures s | browser start s | charts s | PDF s | whole run s | share in chart rendering |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "| data | figures s | browser start s | charts s | PDF s | in sequence s | share in chart rendering |"
+              " `cx digest` command s |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for label, r in sizes.items():
         lines.append(f"| {label} | {r['figures']:.2f} | {r['start']:.2f} | {r['charts']:.2f} | {r['pdf']:.2f} | "
-                     f"**{r['total']:.2f}** | {r['charts'] / r['total']:.0%} |")
-    lines += ["", "Target: a weekly digest of 1M tickets in under 10 s (whole run: process start, figures, "
-              "Chromium start, charts, PDF and e-mail).", ""]
+                     f"{r['total']:.2f} | {r['charts'] / r['total']:.0%} | **{r['cli']:.2f}** |")
+    lines += ["", "Target: a weekly digest of 1M tickets in under 10 s. 'In sequence': one process timing each step "
+              "after the other (imports included); the `cx digest` command reads the figures while Chromium starts "
+              f"and writes the PDF, the e-mail and the HTML. Load average at the end: {os.getloadavg()[0]:.1f} "
+              "(2 cores).", ""]
     (HERE / "RESULTS-digest.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

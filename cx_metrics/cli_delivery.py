@@ -116,7 +116,6 @@ def _secrets() -> Any:
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.delivery.secrets import load_secrets
     from cx_metrics.digest import figures, send
-    from cx_metrics.digest.render import chromium
 
     if args.send_due:
         secrets = load_secrets()
@@ -135,8 +134,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
         else:
             period = figures.latest_period(conn, args.period, args.end)
         filters = _filters(args)
-        with chromium() as renderer:
-            rendered = send.make_digest(conn, settings, period, filters, args.role, renderer)
+        rendered = send.digest_once(conn, settings, period, filters, args.role)
     finally:
         conn.close()
     out = args.out or settings.db_path.parent / "digests"

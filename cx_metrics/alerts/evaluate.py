@@ -14,7 +14,7 @@ import pandas as pd
 from cx_metrics import audit
 from cx_metrics.alerts.rules import Rule, all_rules
 from cx_metrics.config import Settings
-from cx_metrics.db import Connection
+from cx_metrics.db import Connection, transaction
 from cx_metrics.delivery import outbox
 from cx_metrics.delivery.secrets import Secrets
 from cx_metrics.delivery.transports import webhook_payload
@@ -252,14 +252,11 @@ def _record(conn: Connection, settings: Settings, ev: Event, at: dt.datetime) ->
     url = link(settings, rule, ev.series, obs.period)
     title = _title(ev)
     text = f"{title}\n{rule.name}: {obs.message}.\nRule: {rule.describe()}." + (f"\n{url}" if url else "")
-    cur = conn.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        seen = cur.execute("SELECT 1 FROM alert_events WHERE rule_id = ? AND series = ? AND event = ? AND "
-                           "period_start = ?", [rule.rule_id, ev.series, ev.event, obs.period.start]).fetchall()
-        if seen:
-            cur.execute("ROLLBACK")
-            return None
+    seen = conn.cursor().execute("SELECT 1 FROM alert_events WHERE rule_id = ? AND series = ? AND event = ? AND "
+                                 "period_start = ?", [rule.rule_id, ev.series, ev.event, obs.period.start]).fetchall()
+    if seen:
+        return None
+    with transaction(conn) as cur:
         event_id = int(cur.execute(
             "INSERT INTO alert_events (rule_id, series, event, period_start, value, message, link, snoozed, "
             "occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING event_id",
@@ -267,23 +264,16 @@ def _record(conn: Connection, settings: Settings, ev: Event, at: dt.datetime) ->
         ).fetchall()[0][0])
         audit.record(cur, ACTOR, "alert", {"event_id": event_id, "rule_id": rule.rule_id, "series": ev.series,
                                            "event": ev.event, "period": obs.period.label(), "snoozed": snoozed})
-        if not snoozed:
-            for recipient in rule.recipients:
-                kind = recipient.partition(":")[0]
-                body: dict[str, Any]
-                if kind in ("slack", "teams"):
-                    body = {"webhook": webhook_payload(kind, title, [f"{rule.name}: {obs.message}.",
-                                                                     f"Rule: {rule.describe()}."], url)}
-                else:
-                    body = {"text": text}
-                outbox.enqueue(cur, dedupe_key=f"alert:{event_id}:{recipient}", kind="alert", recipient=recipient,
-                               subject=title, body=body, now=at)
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
+        for recipient in () if snoozed else rule.recipients:
+            kind = recipient.partition(":")[0]
+            body: dict[str, Any]
+            if kind in ("slack", "teams"):
+                body = {"webhook": webhook_payload(kind, title, [f"{rule.name}: {obs.message}.",
+                                                                 f"Rule: {rule.describe()}."], url)}
+            else:
+                body = {"text": text}
+            outbox.enqueue(cur, dedupe_key=f"alert:{event_id}:{recipient}", kind="alert", recipient=recipient,
+                           subject=title, body=body, now=at)
     return ("(snoozed) " if snoozed else "") + title + f": {obs.message}"
 
 

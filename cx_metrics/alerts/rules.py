@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from cx_metrics import audit
-from cx_metrics.db import Connection
+from cx_metrics.db import Connection, transaction
 from cx_metrics.delivery.transports import channel_of
 from cx_metrics.digest.figures import COMPLAINT_DIMENSIONS, METRICS
 from cx_metrics.filters import Filters
@@ -144,18 +144,10 @@ def table(conn: Connection) -> pd.DataFrame:
 
 
 def _write(conn: Connection, sql: str, params: list[Any], by: str, detail: dict[str, Any]) -> Any:
-    cur = conn.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn) as cur:
         result = cur.execute(sql, params).fetchall()
         audit.record(cur, by, "alert_rule_change", detail)
-        cur.execute("COMMIT")
-        return result
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
+    return result
 
 
 def add(conn: Connection, rule: Rule, *, by: str, now: dt.datetime | None = None) -> int:
@@ -203,6 +195,4 @@ def change(conn: Connection, rule_id: int, action: str, *, by: str, until: dt.da
         raise ValueError(f"action must be one of snooze, recipients, {', '.join(statements)}; got {action!r}")
     _write(conn, statements[action], [rule_id], by, {"action": action, "rule_id": rule_id})
     if action == "remove":
-        cur = conn.cursor()
-        cur.execute("DELETE FROM alert_state WHERE rule_id = ?", [rule_id])
-        cur.close()
+        conn.cursor().execute("DELETE FROM alert_state WHERE rule_id = ?", [rule_id]).close()

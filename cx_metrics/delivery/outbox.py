@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from cx_metrics import audit
-from cx_metrics.db import Connection
+from cx_metrics.db import Connection, transaction
 from cx_metrics.delivery.secrets import Secrets
 from cx_metrics.delivery.transports import DeliveryError, build_email, channel_of, post_webhook, send_email
 
@@ -105,25 +105,23 @@ def deliver_due(conn: Connection, secrets: Secrets, *, now: dt.datetime | None =
         except DeliveryError as exc:
             attempts = int(row["attempts"]) + 1
             gave_up = attempts >= MAX_ATTEMPTS
-            cur.execute("BEGIN TRANSACTION")
-            cur.execute("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? "
-                        "WHERE message_id = ?",
-                        [attempts, str(exc)[:1000], at + backoff(attempts), "failed" if gave_up else "pending",
-                         int(row["message_id"])])
-            audit.record(cur, ACTOR, "delivery_failed", {**detail, "attempt": attempts, "error": str(exc)[:500],
-                                                         "gave_up": gave_up})
-            cur.execute("COMMIT")
+            with transaction(conn) as tx:
+                tx.execute("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ? "
+                           "WHERE message_id = ?",
+                           [attempts, str(exc)[:1000], at + backoff(attempts), "failed" if gave_up else "pending",
+                            int(row["message_id"])])
+                audit.record(tx, ACTOR, "delivery_failed", {**detail, "attempt": attempts, "error": str(exc)[:500],
+                                                            "gave_up": gave_up})
             report.failed_attempts += 1
             report.gave_up += gave_up
             assert report.errors is not None
             report.errors.append(f"#{row['message_id']} to {row['recipient']}: attempt {attempts} failed: {exc}"
                                  + (" (gave up)" if gave_up else f"; next try after {at + backoff(attempts):%H:%M}"))
             continue
-        cur.execute("BEGIN TRANSACTION")
-        cur.execute("UPDATE outbox SET attempts = attempts + 1, status = 'sent', sent_at = ?, last_error = NULL "
-                    "WHERE message_id = ?", [at, int(row["message_id"])])
-        audit.record(cur, ACTOR, "delivery", {**detail, "attempt": int(row["attempts"]) + 1})
-        cur.execute("COMMIT")
+        with transaction(conn) as tx:
+            tx.execute("UPDATE outbox SET attempts = attempts + 1, status = 'sent', sent_at = ?, last_error = NULL "
+                       "WHERE message_id = ?", [at, int(row["message_id"])])
+            audit.record(tx, ACTOR, "delivery", {**detail, "attempt": int(row["attempts"]) + 1})
         report.sent += 1
     cur.close()
     return report
@@ -131,16 +129,13 @@ def deliver_due(conn: Connection, secrets: Secrets, *, now: dt.datetime | None =
 
 def retry(conn: Connection, message_id: int | None = None, *, actor: str) -> int:
     """Put failed messages (one, or all with ``message_id`` None) back in the queue, due now."""
-    cur = conn.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    ids = [int(r[0]) for r in cur.execute("SELECT message_id FROM outbox WHERE status = 'failed' AND "
-                                          "(? IS NULL OR message_id = ?)", [message_id, message_id]).fetchall()]
-    if ids:
-        cur.execute("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE message_id IN "
-                    "(SELECT unnest(?::BIGINT[]))", [now_utc(), ids])
-        audit.record(cur, actor, "delivery_retry", {"message_ids": ids})
-    cur.execute("COMMIT")
-    cur.close()
+    with transaction(conn) as cur:
+        ids = [int(r[0]) for r in cur.execute("SELECT message_id FROM outbox WHERE status = 'failed' AND "
+                                              "(? IS NULL OR message_id = ?)", [message_id, message_id]).fetchall()]
+        if ids:
+            cur.execute("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE message_id IN "
+                        "(SELECT unnest(?::BIGINT[]))", [now_utc(), ids])
+            audit.record(cur, actor, "delivery_retry", {"message_ids": ids})
     return len(ids)
 
 

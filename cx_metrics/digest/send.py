@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -33,10 +34,21 @@ def make_digest(conn: Connection, settings: Settings, period: Period, filters: F
     return render(fig, renderer, link=link, generated=generated, email=email)
 
 
+def digest_once(conn: Connection, settings: Settings, period: Period, filters: Filters | None, role: str, *,
+                email: bool = True) -> Rendered:
+    """One digest in a browser of its own: the figures are read from DuckDB on a second thread while Chromium
+    starts (each cursor is its own, so the connection serves both), then rendered."""
+    f = filters or Filters()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(figs.figures, conn, settings, period, f, role=role)
+        with chromium() as renderer:
+            fig = pending.result()
+            return render(fig, renderer, link=view_link(settings.dashboard_url, "", period, f), email=email)
+
+
 def pdf_bytes(conn: Connection, settings: Settings, period: Period, filters: Filters | None, role: str) -> bytes:
     """Just the PDF (the Overview's Download PDF button)."""
-    with chromium() as renderer:
-        return make_digest(conn, settings, period, filters, role, renderer, email=False).pdf
+    return digest_once(conn, settings, period, filters, role, email=False).pdf
 
 
 def file_name(period: Period, filters: Filters | None) -> str:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from cx_metrics import audit
-from cx_metrics.db import Connection
+from cx_metrics.db import Connection, transaction
 from cx_metrics.delivery.transports import channel_of
 from cx_metrics.filters import Filters
 
@@ -143,9 +143,7 @@ def add(conn: Connection, *, recipient: str, role: str = "executive", digest: st
     recipient = validate(conn, recipient=recipient, role=role, digest=digest, frequency=frequency, weekday=weekday,
                          hour=hour, timezone=timezone, filters=f)
     at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    cur = conn.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn) as cur:
         new_id = int(cur.execute(
             "INSERT INTO subscriptions (recipient, role, digest, frequency, weekday, hour, timezone, filters, active, "
             "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, true, ?, ?) RETURNING subscription_id",
@@ -153,12 +151,6 @@ def add(conn: Connection, *, recipient: str, role: str = "executive", digest: st
         audit.record(cur, by, "subscription_change", {"action": "add", "subscription_id": new_id,
                                                       "recipient": recipient, "role": role, "digest": digest,
                                                       "frequency": frequency, "filters": f.describe()})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
     return new_id
 
 
@@ -178,16 +170,8 @@ def change(conn: Connection, subscription_id: int, action: str, *, by: str) -> N
                   "remove": "DELETE FROM subscriptions WHERE subscription_id = ?"}
     if action not in statements:
         raise ValueError(f"action must be one of {', '.join(statements)}, got {action!r}")
-    cur = conn.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn) as cur:
         cur.execute(statements[action], [subscription_id])
         audit.record(cur, by, "subscription_change", {"action": action, "subscription_id": subscription_id})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
 
 
