@@ -19,6 +19,7 @@ st.title("Complaint trends")
 user = auth.require("view")
 path, version = state.key()
 state.require_data()
+url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")

@@ -209,7 +209,7 @@ def backtest_summary(conn: Connection, settings: Settings, rules: list[Rule]) ->
                     "fired": len(episodes_),
                     "when": "; ".join(f"{r['series']} from {r['fired']:%d %b %Y}" for r in
                                       episodes_.to_dict("records"))})
-    return pd.DataFrame(out, columns=["id", "name", "rule", "periods", "fired", "when"])
+    return pd.DataFrame(out, columns=["id", "name", "fired", "when", "periods", "rule"])
 
 
 def link(settings: Settings, rule: Rule, series: str, period: Period) -> str:

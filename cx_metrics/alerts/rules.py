@@ -140,7 +140,7 @@ def table(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame([{"id": r.rule_id, "name": r.name, "rule": r.describe(), "kind": r.kind,
                           "recipients": ", ".join(r.recipients) or "(none: shown here only)",
                           "snoozed_until": r.snoozed_until, "active": r.active} for r in rules],
-                        columns=["id", "name", "rule", "kind", "recipients", "snoozed_until", "active"])
+                        columns=["id", "name", "kind", "recipients", "snoozed_until", "active", "rule"])
 
 
 def _write(conn: Connection, sql: str, params: list[Any], by: str, detail: dict[str, Any]) -> Any:
