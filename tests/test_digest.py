@@ -293,3 +293,40 @@ def test_the_digests_page_adds_a_subscription_and_installs_the_default_rules(
     at.button(key="dig_rules_defaults").click().run()
     assert any("vp.emea@example.com" in str(t.value) for t in at.dataframe)
     assert any("Complaint anomaly by category" in str(t.value) for t in at.dataframe)
+
+
+def test_cx_digest_send_due_under_cron_reads_secrets_from_the_environment(
+        themed: tuple[db.Connection, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    conn, settings = themed
+    subscriptions.add(conn, recipient="cx-lead@example.com", role="cx_lead", frequency="monthly", by="test",
+                      now=dt.datetime(2026, 10, 1))
+    conn.close()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))  # no secrets file: the environment only
+    with smtp_server(tmp_path) as (mail, secrets):
+        assert secrets.smtp is not None
+        for key, value in {"CX_SMTP_HOST": "127.0.0.1", "CX_SMTP_PORT": str(secrets.smtp.port),
+                           "CX_SMTP_USERNAME": secrets.smtp.username, "CX_SMTP_PASSWORD": secrets.smtp.password,
+                           "CX_SMTP_FROM": "cx@example.com", "CX_SMTP_CA_FILE": secrets.smtp.ca_file}.items():
+            monkeypatch.setenv(key, value)
+        for minutes in (0, 30):  # cron every half hour: the second run sends nothing again
+            assert main(["digest", "--send-due", "--db", str(settings.db_path),
+                         "--now", f"2026-11-16T08:{minutes:02d}"]) == 0
+    out = capsys.readouterr().out
+    assert "1 digest(s) queued" in out and "0 digest(s) queued" in out
+    assert [m["Subject"] for m in mail.messages] == ["CX digest · 01 Oct 2026 – 31 Oct 2026"]  # the last whole month
+
+
+def test_the_latest_whole_period_and_the_trend_window(tiny_conn: db.Connection) -> None:
+    # the tiny fixture's data ends on Sunday 11 Jan 2026
+    assert figs.latest_period(tiny_conn, "week") == Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11))
+    assert figs.latest_period(tiny_conn, "week", dt.date(2026, 1, 10)) == Period(dt.date(2025, 12, 29),
+                                                                                dt.date(2026, 1, 4))
+    assert figs.latest_period(tiny_conn, "month") == Period(dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+    assert figs.latest_period(tiny_conn, "month", dt.date(2026, 1, 31)) == Period(dt.date(2026, 1, 1),
+                                                                                 dt.date(2026, 1, 31))
+    assert figs.latest_period(tiny_conn, "day") == Period(dt.date(2026, 1, 11), dt.date(2026, 1, 11))
+    week = Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11))
+    assert figs.trend_window(week) == Period(dt.date(2025, 10, 13), dt.date(2026, 1, 11))  # 13 weeks
+    quarter = Period(dt.date(2025, 10, 13), dt.date(2026, 1, 11))
+    assert figs.trend_window(quarter) == quarter  # the Overview's 13 weeks: its own charts
