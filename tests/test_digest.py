@@ -291,8 +291,10 @@ def test_the_digests_page_adds_a_subscription_and_installs_the_default_rules(
     at.button[0].click().run()  # the form's submit button is the first
     assert not at.error, [e.value for e in at.error]
     at.button(key="dig_rules_defaults").click().run()
-    assert any("vp.emea@example.com" in str(t.value) for t in at.dataframe)
-    assert any("Complaint anomaly by category" in str(t.value) for t in at.dataframe)
+    frames = {tuple(t.value.columns)[:3]: t.value for t in at.dataframe}
+    assert frames[("id", "recipient", "role")][["recipient", "filters"]].values.tolist() == [["vp.emea@example.com",
+                                                                                   "regions: EMEA"]]
+    assert frames[("id", "name", "kind")]["name"].tolist()[0] == "Complaint anomaly by category"
 
 
 def test_cx_digest_send_due_under_cron_reads_secrets_from_the_environment(
