@@ -8,7 +8,7 @@ PORT ?= 8501
 export CX_DB_PATH ?= $(ROOT)/data/cx.duckdb
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test lint demo setup setup-dev browser pdf-tools clean screenshot bench bench-10m bench-digest
+.PHONY: run test lint demo digest setup setup-dev browser pdf-tools clean screenshot bench bench-10m bench-digest
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: setup browser
 ## demo: rebuild the demo database from scratch
 demo: setup
 	$(VENV)/bin/cx demo
+
+## digest: the weekly executive digest of the demo (PDF, e-mail, HTML in data/digests/), from a fresh clone
+digest: setup browser
+	$(VENV)/bin/cx demo --if-missing
+	$(VENV)/bin/cx digest --period week
 
 ## browser: make sure headless Chromium is available for the browser tests
 browser:
