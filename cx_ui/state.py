@@ -124,6 +124,18 @@ def current_view() -> tuple[Period, Filters]:
     return period, filters
 
 
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _dimension_values(path: str, version: int) -> dict[str, list[str]]:
+    return base.dimension_values(connection())
+
+
+def colors(path: str, version: int, by: str) -> dict[str, str]:
+    """The colour of each value of breakdown ``by``, fixed for the database (not by what a chart happens to show)."""
+    from cx_metrics.charts import color_map
+
+    return color_map(_dimension_values(path, version).get(by, []))
+
+
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def kpis(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
     return overview.kpis(connection(), period=period, filters=filters, settings=settings())
@@ -346,25 +358,25 @@ def complaint_lift(path: str, version: int, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def service_recovery(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def service_recovery(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.service_recovery(connection(), filters=filters, settings=settings(),
+    return churn.service_recovery(connection(), window=window, filters=filters, settings=settings(),
                                   definition_=churn_definition(path, version))
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def recovery_verdict(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def recovery_verdict(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.recovery_verdict(service_recovery(path, version, filters), settings())
+    return churn.recovery_verdict(service_recovery(path, version, window, filters), settings())
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def experience_curves(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def experience_curves(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.experience_curves(connection(), filters=filters, settings=settings(),
+    return churn.experience_curves(connection(), window=window, filters=filters, settings=settings(),
                                    definition_=churn_definition(path, version), max_days=365)
 
 

@@ -7,10 +7,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from cx_metrics.columns import column, display_name
 from cx_metrics.export import to_safe_csv
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import FIELDS, KINDS
-from cx_ui import auth, state
+from cx_ui import auth, state, tables
 
 st.title("Upload exports")
 user = auth.require("upload")
@@ -20,10 +22,18 @@ st.caption(
     "Nothing is written until you press **Load**; a load is all-or-nothing and can be undone."
 )
 
+limit_mb = state.settings().max_upload_mb
+# the widget enforces the importer's own limit ([imports] max_upload_mb); its own line would round it for display
+# (512 MB reads "1GB per file"), so that line is hidden and the limit is said here in full
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
 uploaded = st.file_uploader(
     "Drop a CSV, TSV, XLSX or JSON export", type=["csv", "tsv", "txt", "xlsx", "xls", "ods", "json"],
-    key="upload_file",
+    key="upload_file", max_upload_size=limit_mb,
+    help=f"Up to {limit_mb:,} MB per file ([imports] max_upload_mb in cx.toml). A larger file imports with "
+         "`cx import FILE`, which reads it in parts.",
 )
+st.caption(f"Up to **{limit_mb:,} MB per file** · CSV, TSV, TXT, XLSX, XLS, ODS or JSON · a larger file imports with "
+           "`cx import FILE`.")
 if uploaded is not None:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
@@ -57,8 +67,9 @@ if uploaded is not None:
     cols[3].metric("Rejected", f"{summary['rows_rejected']:,}")
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
+    formats = "; ".join(f"{column}: {describe_format(fmt)}" for column, fmt in summary["date_formats"].items())
     st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
-               + (f" · date formats {summary['date_formats']}" if summary["date_formats"] else ""))
+               + (f" · dates read as {formats}" if formats else ""))
     for column in summary["ambiguous_dates"]:
         st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
                    "choose the order under *Import options* if that is wrong.")
@@ -68,24 +79,35 @@ if uploaded is not None:
     if pv.prepared.kind != "surveys":
         st.markdown("**Column mapping** — change a column and the preview updates.")
         fields = [f.name for f in FIELDS[pv.prepared.kind]]
-        table = pd.DataFrame({"field": fields, "column": [pv.detection.mapping.get(f, "") for f in fields],
+        # the field as a person reads it ("First reply", not first_response_at); the editor hands it back
+        named = {(display_name(f, labels={"age": "Age"}) if column(f) else f.replace("_", " ").capitalize()): f
+                 for f in fields}
+        table = pd.DataFrame({"field": list(named), "column": [pv.detection.mapping.get(f, "") for f in fields],
                               "required": [f.required for f in FIELDS[pv.prepared.kind]]})
         edited = st.data_editor(
             table, hide_index=True, disabled=["field", "required"], key=f"editor_{sha}",
-            column_config={"column": st.column_config.SelectboxColumn("column", options=["", *pv.raw.columns])},
+            column_config={"field": st.column_config.TextColumn("Field"),
+                           "column": st.column_config.SelectboxColumn("Column in the file",
+                                                                      options=["", *pv.raw.columns]),
+                           "required": st.column_config.CheckboxColumn("Required")},
         )
-        new = {r["field"]: r["column"] or "" for r in edited.to_dict("records")
-               if (r["column"] or "") != pv.detection.mapping.get(r["field"], "")}
+        new = {named[r["field"]]: r["column"] or "" for r in edited.to_dict("records")
+               if (r["column"] or "") != pv.detection.mapping.get(named[r["field"]], "")}
         if new:
             st.session_state[f"mapping_{sha}"] = {**overrides, **new}
             st.rerun()
 
     st.markdown("**Parsed sample**")
-    st.dataframe(pv.sample, hide_index=True)
+    sample = pv.sample.drop(columns=["source"], errors="ignore")
+    empty = [str(c) for c in sample.columns if sample[c].isna().all()]
+    tables.show(sample.drop(columns=empty), key="upload_sample")
+    if empty:
+        st.caption("Not in this file (empty in the first rows, so no figure that needs them is shown): "
+                   + ", ".join(display_name(c) if column(c) else c for c in empty) + ".")
     rejects = pv.rejects()
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")
-        st.dataframe(rejects.head(500), hide_index=True)
+        tables.show(rejects.head(500), key="upload_rejects")
         auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
                              key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
@@ -106,7 +128,7 @@ history = state.imports(path, version)
 if history.empty:
     st.info("Nothing imported yet.")
 else:
-    st.dataframe(history, hide_index=True)
+    tables.show(history, key="upload_history")
     loaded = history[history["status"] == "loaded"]["import_id"].tolist()
     if loaded:
         left, right = st.columns(2)

@@ -120,8 +120,9 @@ def test_upload_a_file_and_see_it_on_the_overview(server: str, browser: object, 
 
 
 @pytest.mark.parametrize(("link", "heading", "ready"), [
-    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace"),
-    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace"),
+    # a visible trace: an interval band's edges are lines of width 0
+    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
+    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
 ])
 def test_analysis_pages_render_charts(server: str, browser: object, link: str, heading: str, ready: str) -> None:
     page, _ = _open(browser, server)

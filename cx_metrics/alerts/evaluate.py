@@ -112,9 +112,10 @@ def observe(conn: Connection, settings: Settings, rule: Rule, todo: list[Period]
                     continue
                 k1, k0 = int(rec["complaints"]), int(rec["prev_complaints"])
                 if rule.kind == "change":
+                    new = rec["direction"] == "new"  # none the period before: a rise without a ratio
                     outside = (float(rec["p_value"]) < rule.alpha and k1 >= rule.min_count
-                               and _worse(float(rec["change"]), False, rule.direction))
-                    change = "new" if math.isinf(float(rec["change"])) else f"{float(rec['change']):+.0%}"
+                               and _worse(math.inf if new else float(rec["change"]), False, rule.direction))
+                    change = "new" if new else f"{float(rec['change']):+.0%}"
                     message = (f"{k1:,} complaints vs {k0:,} the {rule.grain} before ({change} in rate per customer, "
                                f"exact Poisson test p = {float(rec['p_value']):.2g})")
                 else:

@@ -112,6 +112,7 @@ class Figures:
     rows: pd.DataFrame | None = None  # complaint tickets behind the largest anomaly (roles with rows)
     rows_label: str = ""
     settings: Settings = field(default_factory=Settings)
+    categories: list[str] = field(default_factory=list)  # every category in the database: the charts' colour order
 
 
 def figures(conn: Connection, settings: Settings, period: Period, filters: Filters | None = None, *,
@@ -135,7 +136,7 @@ def figures(conn: Connection, settings: Settings, period: Period, filters: Filte
         movers=movers, themes=themes,
         resolution_trend=resolution.resolution_trend(conn, period=window, grain="week", filters=f, settings=s),
         sla_trend=resolution.sla_breach_trend(conn, period=window, grain="week", filters=f, settings=s),
-        settings=s,
+        settings=s, categories=base.dimension_values(conn).get("category", []),
     )
     if can(role, "verbatims"):
         for frame in themes.values():

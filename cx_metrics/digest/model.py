@@ -52,6 +52,7 @@ class DigestModel:
     movers: list[dict[str, str]]
     themes: list[dict[str, Any]]  # mover -> [theme rows with optional verbatims]
     themes_note: str
+    movers_note: str
     rows: list[dict[str, str]]
     rows_label: str
     definitions: list[tuple[str, str]]
@@ -142,9 +143,9 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
         "dimension": str(r["dimension"]), "complaints": f"{int(r['complaints']):,}",
         "prev_complaints": f"{int(r['prev_complaints']):,}", "per_1000": f"{r['per_1000']:.1f}",
         "prev_per_1000": f"{r['prev_per_1000']:.1f}",
-        "change": "new" if math.isinf(float(r["change"])) else f"{float(r['change']):+.0%}",
+        "change": "new" if r["direction"] == "new" else f"{float(r['change']):+.0%}",
         "p_value": f"{float(r['p_value']):.2g}", "verdict": "real change" if r["significant"] else "within noise",
-        "tone": ("bad" if r["direction"] == "up" else "good") if r["significant"] else "noise",
+        "tone": ("bad" if r["direction"] in ("up", "new") else "good") if r["significant"] else "noise",
     } for r in _records(fig.movers.head(8))]
     themes = []
     for mover, frame in fig.themes.items():
@@ -190,6 +191,9 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
         filters=fig.filters.describe(), role=fig.role, role_text=ROLE_TEXT.get(fig.role, ""),
         generated=f"{(generated or dt.datetime.now(dt.UTC)):%d %b %Y %H:%M} UTC",
         freshness=freshness, tiles=tiles, survey_tiles=survey_tiles, anomalies=anomalies, movers=movers,
-        themes=themes, themes_note=themes_note, rows=ticket_rows, rows_label=fig.rows_label, definitions=definitions,
+        themes=themes, themes_note=themes_note, rows=ticket_rows,
+        movers_note=" ".join(fig.movers.attrs.get("notes", []) or [
+            "Not enough data in this and the previous period to compare."]),
+        rows_label=fig.rows_label, definitions=definitions,
         link=link,
     )

@@ -45,7 +45,7 @@ class RenderError(RuntimeError):
 def chart_figures(fig: Figures) -> dict[str, go.Figure]:
     """The Overview's charts for the digest's window, with the anomalous weeks marked on the complaint trend."""
     out = {
-        "complaint_trend": charts.complaint_trend(fig.trend, grain="week"),
+        "complaint_trend": charts.complaint_trend(fig.trend, grain="week", colors=charts.color_map(fig.categories)),
         "resolution_trend": charts.resolution_trend(fig.resolution_trend),
         "sla_trend": charts.breach_trend(fig.sla_trend),
     }
