@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import cli_surveys, db, demo
+from cx_metrics import cli_delivery, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import safe_csv_text
@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="score: keep customers in this region")
     p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    cli_delivery.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -516,6 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_churn(args, settings)
         if args.command == "themes":
             return _cmd_themes(args, settings)
+        if args.command in cli_delivery.COMMANDS:
+            return cli_delivery.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

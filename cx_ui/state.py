@@ -301,17 +301,20 @@ def has_data() -> bool:
 
 
 def fmt_value(row: pd.Series | dict[str, Any]) -> str:
-    value = float(row["value"])
-    if pd.isna(value):
-        return "no data"
-    unit = row["unit"]
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+    return overview.format_value(row)
+
+
+def digest_pdf(period: Period, filters: Filters, role: str) -> bytes:
+    """The digest PDF of this view (the Overview's Download PDF): the same document as `cx digest`."""
+    from cx_metrics.digest import send
+
+    return send.pdf_bytes(connection(), settings(), period, filters, role)
+
+
+def digest_file_name(period: Period, filters: Filters) -> str:
+    from cx_metrics.digest import send
+
+    return send.file_name(period, filters)
 
 
 # --- churn (pages/churn.py) -----------------------------------------------------------------------------------
@@ -515,3 +518,27 @@ def edit_theme(action: str, key: int, value: Any = None) -> None:
         themes.unmerge(conn, key, actor="dashboard")
     else:
         raise ValueError(f"unknown theme edit {action!r}")
+
+
+# --- digests and alerts (pages/digests.py) ---------------------------------------------------------------------
+
+
+def subscriptions_table() -> pd.DataFrame:
+    from cx_metrics.digest import subscriptions
+
+    return subscriptions.table(connection())
+
+
+def alert_rules_table() -> pd.DataFrame:
+    from cx_metrics.alerts import rules
+
+    return rules.table(connection())
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner="Replaying the history...")
+def alert_backtest(path: str, version: int, rules_key: str, defaults: bool) -> pd.DataFrame:
+    """Per rule, how often it would have fired over the history (keyed on the rules' table as text)."""
+    from cx_metrics.alerts import evaluate, rules
+
+    chosen = list(rules.DEFAULT_RULES) if defaults else rules.all_rules(connection(), active_only=True)
+    return evaluate.backtest_summary(connection(), settings(), chosen)

@@ -9,7 +9,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import auth, safe, state, tables
+from cx_ui import auth, safe, state, tables, url_state
 
 LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
           "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -19,10 +19,16 @@ st.title("Complaint trends")
 user = auth.require("view")
 path, version = state.key()
 state.require_data()
+url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
 
+# an alert's link names the breakdown, bucket and series that fired (cx_metrics.alerts.evaluate.link)
+link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "day", "month")),
+               "series": ("cmp_series", lambda v: bool(v))}
+for problem in url_state.apply_page_params(link_params, "cx.cmp_url_applied"):
+    st.warning(problem)
 left, mid, right = st.columns(3)
 by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
 grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")

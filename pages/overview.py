@@ -12,7 +12,7 @@ from cx_ui import auth, safe, state
 from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
-auth.require("view")
+user = auth.require("view")
 path, version = state.key()
 state.require_data()
 
@@ -32,6 +32,12 @@ auth.download_button(
     "Download these KPIs (CSV)",
     to_safe_csv(tiles.drop(columns=["definition"]).assign(period=period.label(), filters=filters.describe())),
     f"cx-kpis-{period.start}-{period.end}.csv", key="overview_kpis_download", icon=":material/download:",
+)
+# the digest of this period and these filters, as this reader's role may see it (drawn when clicked)
+auth.download_button(
+    "Download PDF", lambda: state.digest_pdf(period, filters, user.role or "executive"),
+    state.digest_file_name(period, filters), key="overview_pdf_download", mime="application/pdf",
+    permission="view", icon=":material/picture_as_pdf:",
 )
 
 st.subheader("Complaints per week by category")

@@ -31,7 +31,12 @@ PAGES = {
     "pages/upload.py": {"cx_lead", "admin"},
     "pages/data_status.py": {"cx_lead", "admin"},
     "pages/admin.py": {"admin"},
+    "pages/digests.py": {"cx_lead", "admin"},
 }
+
+
+def test_every_page_file_is_checked() -> None:
+    assert set(PAGES) == {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path, email: str | None, roles: object = None,
