@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from cx_metrics import cli_surveys, db, demo
+from cx_metrics import cli_delivery, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import write_safe_csv
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview, resolution
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
     _add_db(p)
+    p.add_argument("--verify", action="store_true",
+                   help="also read back every value of every table, checking each block's checksum (slower)")
 
     p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does (--list: all of them)")
     p.add_argument("name", nargs="?", choices=sorted(METRICS))
@@ -159,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="score: keep customers in this region")
     p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    cli_delivery.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -175,8 +181,8 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None, emp
     notes = list(frame.attrs.get("notes", ()))
     for note in notes:
         print(f"# {note}", file=sys.stderr)
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+    if fmt == "csv":  # formula-guarded like every CSV we write: the README suggests redirecting it to a file
+        write_safe_csv(frame, sys.stdout)
     elif fmt == "json":
         records = frame.to_dict("records")
         print(dumps({**meta, "notes": notes, "rows": records} if meta is not None else records))
@@ -440,7 +446,6 @@ def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataF
 
 def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics import churn_model
-    from cx_metrics.export import to_safe_csv
 
     conn = _connect(settings, read_only=True)
     try:
@@ -459,10 +464,7 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
         check_filters(conn, filters)
         frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
-        if args.format == "csv":
-            sys.stdout.buffer.write(to_safe_csv(frame))
-        else:
-            _emit(frame, args.format)
+        _emit(frame, args.format)
         return 0
     finally:
         conn.close()
@@ -555,8 +557,8 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
-def _cmd_info(settings: Settings) -> int:
-    conn = _connect(settings, read_only=True)
+def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
+    conn = _connect(settings, read_only=True)  # refuses a truncated file (db.check_file)
     try:
         print(f"database: {settings.db_path}")
         print(f"schema version: {db.schema_version(conn)}")
@@ -571,6 +573,10 @@ def _cmd_info(settings: Settings) -> int:
         print(f"default period: {base.default_period(conn).label()} (the last 13 full weeks of "
               f"{'your' if found.has_own else 'the'} data)")
         _emit(db.table_counts(conn), "table")
+        if verify:
+            rows = db.verify(conn)
+            print(f"verified: every value of {len(rows)} tables ({sum(rows.values()):,} rows) reads back with its "
+                  "checksum")
         return 0
     finally:
         conn.close()
@@ -675,6 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         if args.command == "metric" and (args.list or not args.name):
             return _cmd_metric(args, Settings())
@@ -691,7 +698,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "demo":
             return _cmd_demo(args, settings)
         if args.command == "info":
-            return _cmd_info(settings)
+            return _cmd_info(settings, verify=args.verify)
         if args.command == "import":
             return _cmd_import(args, settings)
         if args.command in {"imports", "undo", "rejects"}:
@@ -700,12 +707,17 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_churn(args, settings)
         if args.command == "themes":
             return _cmd_themes(args, settings)
+        if args.command in cli_delivery.COMMANDS:
+            return cli_delivery.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
     except (db.DatabaseError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:  # a full disk, a damaged file: a sentence, not a traceback
+        print(f"error: {db.explain(exc, getattr(settings, 'db_path', None))}", file=sys.stderr)
         return 2
 
 

@@ -22,6 +22,7 @@ from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.limits import Limits
 from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
+from cx_metrics.text.escape import md
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
 #: value is also kept under a plain session-state key ("cx." + widget key) that widgets are restored from.
@@ -80,7 +81,7 @@ def _entered(section: Callable[[], AbstractContextManager[db.Connection]]) -> It
         try:
             conn = stack.enter_context(section())
         except db.DatabaseError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             st.stop()
             raise  # unreachable: st.stop raises
         yield conn
@@ -479,17 +480,21 @@ def has_data() -> bool:
 
 
 def fmt_value(row: pd.Series | dict[str, Any]) -> str:
-    value = float(row["value"])
-    if pd.isna(value):
-        return "no data"
-    unit = row["unit"]
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+    return overview.format_value(row)
+
+
+@reads
+def digest_pdf(period: Period, filters: Filters, role: str) -> bytes:
+    """The digest PDF of this view (the Overview's Download PDF): the same document as `cx digest`."""
+    from cx_metrics.digest import send
+
+    return send.pdf_bytes(connection(), settings(), period, filters, role)
+
+
+def digest_file_name(period: Period, filters: Filters) -> str:
+    from cx_metrics.digest import send
+
+    return send.file_name(period, filters)
 
 
 # --- churn (pages/churn.py) -----------------------------------------------------------------------------------
@@ -720,3 +725,30 @@ def _edit_theme(conn: db.Connection, action: str, key: int, value: Any) -> None:
         themes.unmerge(conn, key, actor="dashboard")
     else:
         raise ValueError(f"unknown theme edit {action!r}")
+
+
+# --- digests and alerts (pages/digests.py) ---------------------------------------------------------------------
+
+
+@reads
+def subscriptions_table() -> pd.DataFrame:
+    from cx_metrics.digest import subscriptions
+
+    return subscriptions.table(connection())
+
+
+@reads
+def alert_rules_table() -> pd.DataFrame:
+    from cx_metrics.alerts import rules
+
+    return rules.table(connection())
+
+
+@reads
+@st.cache_data(ttl=600, max_entries=8, show_spinner="Replaying the history...")
+def alert_backtest(path: str, version: int, rules_key: str, defaults: bool) -> pd.DataFrame:
+    """Per rule, how often it would have fired over the history (keyed on the rules' table as text)."""
+    from cx_metrics.alerts import evaluate, rules
+
+    chosen = list(rules.DEFAULT_RULES) if defaults else rules.all_rules(connection(), active_only=True)
+    return evaluate.backtest_summary(connection(), settings(), chosen)

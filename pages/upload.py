@@ -14,6 +14,7 @@ from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import FIELDS, KINDS
 from cx_metrics.metrics import base
+from cx_metrics.text.escape import md
 from cx_ui import auth, state, tables
 
 st.title("Upload exports")
@@ -60,7 +61,7 @@ else:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
                                   st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
@@ -74,13 +75,13 @@ else:
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
     formats = "; ".join(f"{column}: {describe_format(fmt)}" for column, fmt in summary["date_formats"].items())
-    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
-               + (f" · dates read as {formats}" if formats else ""))
+    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source {md(summary['source'])}"
+               + (f" · dates read as {md(formats)}" if formats else ""))
     for column in summary["ambiguous_dates"]:
-        st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
-                   "choose the order under *Import options* if that is wrong.")
+        st.warning(f"Dates in {md(repr(column))} read both as DD/MM and MM/DD (every day ≤ 12). They were read as "
+                   "MM/DD; choose the order under *Import options* if that is wrong.")
     for warning in summary["warnings"]:
-        st.info(warning)
+        st.info(md(warning))
 
     if pv.prepared.kind != "surveys":
         st.markdown("**Column mapping** — change a column and the preview updates.")
@@ -128,7 +129,7 @@ else:
         replace_demo = choice.startswith("Remove")
     confirming = st.session_state.get("upload_confirm") == sha
     if confirming and replace_demo:
-        st.warning(f"Load **{uploaded.name}** and remove the demo dataset "
+        st.warning(f"Load **{md(uploaded.name)}** and remove the demo dataset "
                    f"({base.Contents.describe(found.demo_rows)})? Both happen in one transaction: if the load fails, "
                    "the demo stays. Theme models fitted on its texts go with it; your own imports stay. The removal is "
                    "recorded in the audit log.")
@@ -200,7 +201,7 @@ else:
         chosen = int(left.selectbox("Import", list(labels), key="history_import", format_func=labels.__getitem__))
         if st.session_state.get("undo_confirm") == chosen:
             plan = state.import_footprint(chosen)
-            left.warning(f"Undo? {ingest.describe_undo(plan)} The undo is recorded in the audit log.")
+            left.warning(f"Undo? {md(ingest.describe_undo(plan))} The undo is recorded in the audit log.")
             yes, no = left.columns(2)
             if yes.button(f"Undo import #{chosen}", type="primary", key="history_undo_yes"):
                 removed = state.undo_import(chosen, actor=user.label)

@@ -109,7 +109,8 @@ def test_unopenable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
 def test_overview_offers_guarded_csv_exports(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path)
     buttons = at.get("download_button")
-    assert len(buttons) == 2
+    assert len(buttons) == 3  # the KPIs and the weekly counts (CSV), and the digest (PDF)
+    assert sum("Download PDF" in str(b.proto) for b in buttons) == 1
 
 
 UPLOAD = (

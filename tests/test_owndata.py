@@ -19,7 +19,7 @@ from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 from cx_metrics.ingest import load as ingest
 from cx_metrics.metrics import base
-from tests.conftest import app_db, own_export
+from tests.conftest import app_db, as_shown, own_export
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the own export's whole weeks (Mon 3 Apr - Sun 28 May 2023; its last ticket is on Mon 29 May)
@@ -366,7 +366,7 @@ def _period(at: AppTest) -> tuple[dt.date, dt.date]:
 
 
 def _warnings(at: AppTest) -> str:
-    return " ".join(w.value for w in at.warning)
+    return " ".join(as_shown(w.value) for w in at.warning)  # data text in them is escaped for Markdown
 
 
 def test_first_upload_offers_to_remove_the_demo_and_asks(monkeypatch: pytest.MonkeyPatch, demo_copy: Path) -> None:
@@ -473,3 +473,4 @@ def conn_value(path: Path, sql: str) -> object:
         row = conn.cursor().execute(sql).fetchone()
     assert row is not None
     return row[0]
+

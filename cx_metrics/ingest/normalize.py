@@ -22,13 +22,7 @@ from cx_metrics.ingest import sqlprep
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import RawTable, clean
-
-PII_HINTS = re.compile(
-    r"^(?:.*[\s_.-])?(?:e-?mail(?:[\s_]?address)?|phone(?:[\s_]?number)?|mobile(?:[\s_]?number)?|address|"
-    r"ip[\s_]?address|ssn|passport(?:[\s_]?number)?)$"
-    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|customer|contact|requester|recipient|user|to|from)[\s_]?)?name$",
-    re.IGNORECASE,
-)
+from cx_metrics.text.personal import PII_HINTS
 
 
 @dataclass

@@ -255,6 +255,21 @@ def kpis(
     return frame
 
 
+def format_value(row: pd.Series | dict[str, Any]) -> str:
+    """A tile's value as the dashboard, the CLI and the digest write it ('1,234', '5.2 h', '81.0%', '+32')."""
+    value = float(row["value"])
+    if pd.isna(value):
+        return "no data"
+    unit = row["unit"]
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "hours":
+        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+
+
 def describe_delta(row: pd.Series | dict[str, Any], alpha: float) -> str:
     """Short delta for a KPI tile: '+12.3% · real change' or '-4 min · within noise'; '' without a comparison."""
     if row.get("unavailable") or row.get("comparison"):
