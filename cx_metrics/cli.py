@@ -258,6 +258,18 @@ def check_filters(conn: db.Connection, filters: Filters) -> None:
                              f"The {noun}s here: {listed}.")
 
 
+def _with_origin_note(conn: db.Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a note when the demo dataset and the user's own rows are mixed (every figure counts both), as every
+    dashboard page says: on stderr for the table and CSV output, under "notes" in the JSON."""
+    found = base.contents(conn)
+    if found.mixed:
+        note = (f"Demo and your own data are mixed: the demo dataset ({found.describe(found.demo_rows)}) beside "
+                f"yours ({found.describe(found.own_rows)}); every figure counts both. `cx demo --remove` removes the "
+                "demo rows and keeps yours.")
+        frame.attrs["notes"] = [*frame.attrs.get("notes", ()), note]
+    return frame
+
+
 def _check_surveys(conn: db.Connection, names: Sequence[str]) -> None:
     if not names:
         return
@@ -464,7 +476,7 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
         check_filters(conn, filters)
         frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
-        _emit(frame, args.format)
+        _emit(_with_origin_note(conn, frame), args.format)
         return 0
     finally:
         conn.close()
@@ -551,7 +563,7 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
         if args.format != "json":  # the same line the JSON carries as "period" and "filters"
             scope = f"{shown.label()} vs {shown.previous().label()}" if shown else "all data (no period applies)"
             print(f"# {args.name}: {scope}; {filters.describe()}", file=sys.stderr)
-        _emit(frame, args.format, {"metric": args.name, **_view(shown, filters)})
+        _emit(_with_origin_note(conn, frame), args.format, {"metric": args.name, **_view(shown, filters)})
         return 0
     finally:
         conn.close()

@@ -474,3 +474,25 @@ def conn_value(path: Path, sql: str) -> object:
     assert row is not None
     return row[0]
 
+
+def test_cli_figures_say_when_demo_and_own_rows_are_mixed(demo_copy: Path, export: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`cx metric` and `cx churn score` say what every dashboard page says: the figures count demo rows too."""
+    args = ["metric", "kpis", "--db", str(demo_copy), "--start", "2023-04-03", "--end", "2023-05-28"]
+    assert cli.main(args) == 0
+    assert "mixed" not in capsys.readouterr().err  # the demo alone: nothing to say
+    assert cli.main(["import", str(export), "--db", str(demo_copy)]) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    err = capsys.readouterr().err
+    assert "# Demo and your own data are mixed: the demo dataset (" in err and "beside yours (840 tickets)" in err
+    assert "`cx demo --remove`" in err
+    assert cli.main([*args, "--format", "json"]) == 0
+    doc = _strict(capsys.readouterr().out)
+    assert isinstance(doc, dict) and any(n.startswith("Demo and your own data are mixed") for n in doc["notes"])
+    assert cli.main(["churn", "score", "--db", str(demo_copy), "--top", "3"]) == 0
+    assert "# Demo and your own data are mixed" in capsys.readouterr().err
+    assert cli.main(["demo", "--remove", "--yes", "--db", str(demo_copy)]) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert "mixed" not in capsys.readouterr().err  # your data alone
