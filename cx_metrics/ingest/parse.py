@@ -4,11 +4,12 @@ flagged), its translation for the DuckDB import query, and a pandas parser for s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from cx_metrics.ingest import vocab
 from cx_metrics.ingest.reader import clean
 
 _EPOCH_RE = re.compile(r"^\d{9,13}(\.\d+)?$")
@@ -32,6 +33,12 @@ _FORMATS += [
     ("%Y/%m/%d %H:%M:%S", None),
     ("%Y/%m/%d %H:%M", None),
     ("%Y/%m/%d", None),
+    ("%d %B %Y", None),
+    ("%d %B %Y %H:%M", None),
+    ("%d. %B %Y", None),
+    ("%d/%b/%Y", None),
+    ("%d-%b-%Y", None),
+    ("%d-%b-%y", None),
 ]
 
 #: Dates before this are placeholders ("1900-01-01" in Zendesk means "never"), not real events
@@ -40,9 +47,10 @@ MIN_REAL_DATE = pd.Timestamp("1901-01-01")
 
 @dataclass(frozen=True)
 class DateFormat:
-    fmt: str  # "ISO8601", "epoch_s", "epoch_ms" or a strptime pattern
+    fmt: str  # "ISO8601", "epoch_s", "epoch_ms", "excel_serial" or a strptime pattern
     day_first: bool | None  # None: the format does not depend on day order
     ambiguous: bool = False  # MM/DD and DD/MM both read every sampled value
+    months: str | None = None  # month names written in this language (vocab.MONTHS), translated before reading
 
 
 def _sample(values: pd.Series, n: int = 400) -> pd.Series:
@@ -60,16 +68,45 @@ def _share_parsed(sample: pd.Series, fmt: str) -> float:
     return float(parsed.notna().mean())
 
 
+def month_rules(language: str) -> list[tuple[str, str]]:
+    """(regex, English abbreviation) for the month names of a language, longest names first."""
+    pairs = sorted(vocab.MONTHS[language], key=lambda kv: len(kv[0]), reverse=True)
+    return [(rf"\b{re.escape(word)}\b\.?", english) for word, english in pairs]
+
+
+def translate_months(values: pd.Series, language: str) -> pd.Series:
+    text = values.astype("string").map(vocab.fold, na_action="ignore").astype("string")
+    for pattern, english in month_rules(language):
+        text = text.str.replace(pattern, english, regex=True)
+    return text
+
+
 def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None) -> DateFormat | None:
     """The format that reads the most sampled values (at least half: the rest become rejects with their line);
-    None if no format fits."""
+    None if no format fits. Month names in another language than English are translated first."""
     sample = _sample(values)
+    if sample.empty:
+        return None
+    found = _infer(sample, prefer_day_first)
+    if found is not None or not sample.str.contains(r"[^\W\d_]{3}", regex=True).mean() >= 0.5:
+        return found
+    for language in vocab.MONTHS:
+        translated = _infer(translate_months(sample, language).dropna(), prefer_day_first)
+        if translated is not None:
+            return replace(translated, months=language)
+    return None
+
+
+def _infer(sample: pd.Series, prefer_day_first: bool | None) -> DateFormat | None:
     if sample.empty:
         return None
     if sample.str.match(_ISO_RE).mean() >= 0.5:
         return DateFormat("ISO8601", None)
     if sample.str.match(_EPOCH_RE).mean() >= 0.5:
         return DateFormat("epoch_ms" if sample.str.len().median() >= 13 else "epoch_s", None)
+    serials = pd.to_numeric(sample, errors="coerce")
+    if serials.notna().mean() >= 0.9 and serials.between(32874, 58440).mean() >= 0.9:
+        return DateFormat("excel_serial", None)  # Excel's day count since 1899-12-30 (years 1990..2060)
     scored = [(fmt, day_first, _share_parsed(sample, fmt)) for fmt, day_first in _FORMATS]
     best = max(share for _, _, share in scored)
     if best < 0.5:
@@ -96,7 +133,12 @@ def parse_dates(values: pd.Series, fmt: DateFormat, timezone: str = "UTC") -> tu
     Times without an offset are wall-clock times in ``timezone``.
     """
     text = clean(values)
-    if fmt.fmt in {"epoch_s", "epoch_ms"}:
+    if fmt.months:
+        text = translate_months(text, fmt.months)
+    if fmt.fmt == "excel_serial":
+        days = pd.to_numeric(text, errors="coerce")
+        parsed = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
+    elif fmt.fmt in {"epoch_s", "epoch_ms"}:
         nums = pd.to_numeric(text, errors="coerce")
         parsed = pd.to_datetime(nums, unit="s" if fmt.fmt == "epoch_s" else "ms", errors="coerce")
     elif fmt.fmt == "ISO8601":
@@ -106,7 +148,7 @@ def parse_dates(values: pd.Series, fmt: DateFormat, timezone: str = "UTC") -> tu
     else:
         parsed = pd.to_datetime(text, format=fmt.fmt, errors="coerce")
     parsed = pd.Series(parsed, index=values.index).astype("datetime64[us]")
-    if timezone != "UTC" and fmt.fmt not in {"epoch_s", "epoch_ms"}:
+    if timezone != "UTC" and fmt.fmt not in {"epoch_s", "epoch_ms", "excel_serial"}:
         local = ~text.str.contains(_HAS_OFFSET, regex=True, na=False)
         shifted = (parsed[local].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
                    .dt.tz_convert("UTC").dt.tz_localize(None))

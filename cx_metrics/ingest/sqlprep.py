@@ -129,6 +129,13 @@ class Query:
             # most exports write plain "YYYY-MM-DD HH:MM:SS" (already UTC here): a strict strptime reads those at
             # a quarter of the zone-aware cast's cost; anything else (fractions, offsets, Z) falls through to it
             return f"coalesce(try_strptime({t}, {self.p(PLAIN_ISO)}), {general})"
+        if fmt.months:  # month names in the file's language -> English abbreviations, then the usual format
+            folded = f"strip_accents(lower({t}))"
+            for pattern, english in parse.month_rules(fmt.months):
+                folded = f"regexp_replace({folded}, {self.p(pattern)}, {self.p(english)}, 'g')"
+            t = folded
+        if fmt.fmt == "excel_serial":
+            return f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(TRY_CAST({t} AS DOUBLE) * 86400000000 AS BIGINT)))"
         if fmt.fmt in {"epoch_s", "epoch_ms"}:
             scale = 1000.0 if fmt.fmt == "epoch_ms" else 1.0
             return f"timezone('UTC', to_timestamp(TRY_CAST({t} AS DOUBLE) / {scale}))"
