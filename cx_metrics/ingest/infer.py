@@ -142,7 +142,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "subject": _r(_text, ("subject", 1.0), ("ticket subject", 1.0), ("ticket name", 0.9), exclude="date"),
         "description": _r(_long_text, ("description", 1.0), exclude="date"),
         "customer_id": _r(_customer_key, ("customer id", 1.0), ("customer", 0.7), ("customer number", 0.9),
-                          exclude="email name date type"),
+                          exclude="email name date type age birth count"),
         "customer_name": _r(_name_text, ("customer", 0.65), ("customer name", 0.8), ("name", 0.5),
                             exclude="date id type email ticket"),
         "customer_email": _r(_email, ("email", 0.9), ("customer email", 1.0), by_content=0.6),
@@ -261,6 +261,8 @@ def _describe(p: ColumnProfile) -> str:
 def score_field(kind: str, field_name: str, column: str, p: ColumnProfile, exact: set[str]) -> tuple[float, str]:
     rule = RULES[kind][field_name]
     fit = rule.check(p)
+    if norm(column) in exact:  # a usual name for the field: mapped even when the values are bad (then rejected)
+        fit = max(fit, 0.5)
     if fit == 0.0:
         return 0.0, ""
     said = vocab.concepts(column)
@@ -272,6 +274,8 @@ def score_field(kind: str, field_name: str, column: str, p: ColumnProfile, exact
         per_token = vocab.token_concepts(column)
         name_score, why = 0.0, ""
         for needed, weight in rule.names:
+            if needed == {"date"} and said - {"date", "ticket", "survey", "id"}:
+                continue  # a bare "date" pattern: only for names that say nothing else ("Date", "Datum")
             if weight > name_score and _covers(needed, per_token):
                 name_score, why = weight, f"its name speaks of {' + '.join(sorted(needed))}"
         if name_score == 0.0 and rule.by_content and fit >= 0.8:
@@ -312,6 +316,11 @@ def _assign(kind: str, profiles: dict[str, ColumnProfile], columns: list[str],
         choices[f] = FieldChoice(f, col, round(min(score, 1.0), 2), reason)
         used.add(col)
     _fallbacks(kind, profiles, columns, choices, used)
+    for f, names in (hints or {}).items():  # a known export's own names win, even for a column used twice
+        by_norm = {norm(c): c for c in reversed(columns)}
+        col = next((by_norm[n] for n in names if n in by_norm), None)
+        if col is not None and f in RULES[kind]:
+            choices[f] = FieldChoice(f, col, 1.0, f"{col!r} -> {f}: the known export's name for it")
     return choices
 
 
@@ -332,24 +341,34 @@ def _fallbacks(kind: str, profiles: dict[str, ColumnProfile], columns: list[str]
     if time_field and time_field not in choices:
         for col in columns:
             p = profiles[col]
-            if col not in used and p.is_date:
+            plain = vocab.concepts(col) <= {"date", "create", "ticket", "id"}
+            if col not in used and p.is_date and plain:
                 choices[time_field] = FieldChoice(time_field, col, 0.45, f"{col!r} -> {time_field}: the first "
                                                   f"date column ({_describe(p)})")
                 used.add(col)
                 break
 
 
+_MEASURES = {"minutes", "hours", "count", "solve", "close", "create", "update", "first", "date", "id"}
+
+
 def _survey_evidence(profiles: dict[str, ColumnProfile], columns: list[str]) -> float:
     """Share of columns that read as questions: long names or '?', answers on a small numeric or word scale."""
-    questions = 0
+    questions, named = 0, 0
     for col in columns:
         p = profiles[col]
-        long_name = len(col) >= 30 or "?" in col or "question" in vocab.concepts(col) \
+        said = vocab.concepts(col)
+        wordy = len(col) >= 30 and len(vocab.tokens(col)) >= 5 and not said & _MEASURES
+        long_name = wordy or "?" in col or "question" in said or vocab.SCORE_QUESTION.search(col) is not None \
             or re.match(r"(?i)^(?:g\d+)?q(?:id)?\d+", col) is not None
         scale = p.is_number and p.number_min is not None and p.number_max is not None \
             and 0 <= p.number_min and p.number_max <= 10 and p.integer_share == 1.0 and p.distinct <= 11
-        if long_name or (scale and not p.is_identifier):
+        keyish = bool(vocab.concepts(col) & {"id", "number", "ticket", "customer", "row", "age", "count"})
+        if long_name or (scale and not p.is_identifier and not keyish):
             questions += 1
+            named += long_name
+    if named == 0 and questions < 3:
+        return 0.0  # two small numbers are not a questionnaire
     return questions / max(len(columns), 1)
 
 

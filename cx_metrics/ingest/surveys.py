@@ -145,8 +145,8 @@ def _pick(raw: RawTable, names: list[str]) -> str | None:
 def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     rejects, warnings = RejectLog(), list(raw.warnings)
     data = raw.data
-    id_col = det.mapping.get("response_id") or _pick(raw, _ID)
-    time_col = det.mapping.get("responded_at") or _pick(raw, _TIME)
+    id_col = _pick(raw, _ID) or det.mapping.get("response_id")
+    time_col = _pick(raw, _TIME) or det.mapping.get("responded_at")
     cust_col = det.mapping.get("customer_id") or _pick(raw, _CUSTOMER)
     email_col = _pick(raw, _EMAIL)
     ticket_col = det.mapping.get("ticket_id") or _pick(raw, _TICKET)

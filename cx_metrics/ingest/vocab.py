@@ -241,3 +241,8 @@ MONTHS: dict[str, list[tuple[str, str]]] = {
 SENTINEL_RE = re.compile(r"^(?:\?+|-{1,3}|\.|\(none\)|\(blank\)|\(empty\)|<[^<>]{0,60}>|n\.?\s?a\.?|none|nil|"
                          r"unknown|unbekannt|desconocido|inconnu|sconosciuto|desconhecido|#n/?a|#ref!|#value!)$",
                          re.IGNORECASE)
+
+#: question texts that ask for a score (NPS, CSAT, CES) in several languages
+SCORE_QUESTION = re.compile(r"(recommend|recomiend|recomend|recomment|empfehl|recommand|raccomand|\bnps\b|net promoter|"
+                            r"satisf|zufried|tevreden|\bcsat\b|\bces\b|effort|easy|einfach|facile|facil|likely|"
+                            r"wahrscheinlich|probable|probabile)", re.IGNORECASE)
