@@ -151,8 +151,8 @@ def preview(
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
-    if det.kind == "unknown" and conn is not None:
-        # a file like one whose mapping a user fixed before: same columns (and source, when given)
+    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind:
+        # a file like one whose mapping a user fixed before (same columns, and source when given) beats a guess
         known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
         if known is not None:
             det = detection_for(raw, known["kind"], known["vendor"])
@@ -160,9 +160,10 @@ def preview(
             options = replace(options or normalize.Options(), source=known["source"])
     if det.kind == "unknown":
         raise ImportRefused(
-            f"{file_name} does not look like tickets, survey responses, customers or activity: none of its columns "
-            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) matched. Choose the kind "
-            "and map the columns (the ticket id and creation time, or the customer id, at least)."
+            f"{file_name} does not look like tickets, survey responses, customers or activity: of its columns "
+            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) {det.reasons[0]}. Choose the "
+            "kind (Upload page: Import options > Kind; CLI: --kind) and the proposed mapping is shown to confirm "
+            "or edit (CLI: --mapping FILE.json)."
         )
     opts = options or normalize.Options()
     if conn is not None and saved_mapping is None and det.kind != "surveys":
