@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-pii", action="store_true", help="store emails/names in clear (default: hashed or dropped)")
     p.add_argument("--save-mapping", action="store_true", help="reuse this mapping for the source's next files")
     p.add_argument("--dry-run", action="store_true", help="show what would load; write nothing")
+    p.add_argument("--accept", action="store_true",
+                   help="load a file understood with low confidence as proposed (without it, the proposal is shown)")
+    p.add_argument("--fieldwork-date", dest="fieldwork_date", type=_date,
+                   help="surveys without a response date: the day (YYYY-MM-DD) the answers were collected")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
     p = sub.add_parser("imports", help="import history")
@@ -430,7 +434,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             mapping = json.loads(args.mapping.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
-    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone)
+    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone,
+                      fieldwork_date=args.fieldwork_date)
     limits = Limits.from_megabytes(settings.max_upload_mb, settings.max_columns)
     # a large CSV is imported in parts inside one transaction (a dry run rolls it back, so it needs write access)
     large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
@@ -438,7 +443,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result, rejects = parts.import_file(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
                                             options=options, sheet=args.sheet, dry_run=args.dry_run,
-                                            save_mapping=args.save_mapping, limits=limits)
+                                            save_mapping=args.save_mapping, limits=limits,
+                                            confirm=not (args.accept or args.kind or mapping))
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}

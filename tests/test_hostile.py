@@ -152,7 +152,7 @@ CORPUS: list[Case] = [
     Case("qualtrics_headers_only.csv",
          b'ResponseId,Q1\n"Response ID","How likely are you to recommend us?"\n'
          b'"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\n', refused="no data rows"),
-    Case("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n",
+    Case("scores_bad_dates.csv", b"Response ID,Response Date,How likely to recommend us\na,soon,9\nb,later,7\n",
          refused="need a response date"),
     # --- loads safely: stored verbatim, guarded on the way out, nothing else touched ------------------------
     Case("formulas.csv", _rows("X1,2026-03-01 10:00,open,email,=cmd|'/C calc'!A0",

@@ -325,7 +325,8 @@ BROKEN: list[tuple[str, bytes, str]] = [
     ("no_ids.csv", b"Ticket ID,Created at\n,2026-03-01\n,2026-03-02\n", "none of its 2 rows can be loaded"),
     ("truncated.xlsx", b"PK\x03\x04" + b"\x00" * 64, "not a readable spreadsheet"),
     ("bad.json", b'{"conversations": [{"id": 1,', "not valid JSON"),
-    ("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n", "need a response date"),
+    ("scores_bad_dates.csv", b"Response ID,Response Date,How likely to recommend us\na,soon,9\nb,later,7\n",
+     "need a response date"),
 ]
 
 

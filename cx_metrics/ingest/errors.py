@@ -3,3 +3,7 @@
 
 class ImportRefused(ValueError):
     """The file cannot be imported as it is; nothing was changed."""
+
+
+class NeedsConfirmation(ImportRefused):
+    """The file was understood with low confidence: the proposed mapping waits for the user's confirmation."""

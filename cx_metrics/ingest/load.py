@@ -29,7 +29,7 @@ from cx_metrics import audit
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
-from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.errors import ImportRefused, NeedsConfirmation
 from cx_metrics.ingest.limits import Limits, check_size
 from cx_metrics.ingest.reader import RawTable, read_table
 
@@ -132,6 +132,7 @@ def preview(
     saved_mapping: dict[str, Any] | None = None,
     conn: Connection | None = None,
     limits: Limits | None = None,
+    confirm: bool = False,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
@@ -165,6 +166,8 @@ def preview(
             "kind (Upload page: Import options > Kind; CLI: --kind) and the proposed mapping is shown to confirm "
             "or edit (CLI: --mapping FILE.json)."
         )
+    if confirm and det.needs_confirmation and not mapping:
+        raise NeedsConfirmation(proposal(file_name, det))
     opts = options or normalize.Options()
     if conn is not None and saved_mapping is None and det.kind != "surveys":
         saved_mapping = _saved_mapping(conn, normalize.source_name(det, opts), det.kind)
@@ -188,6 +191,19 @@ def preview(
     main = prepared.tables[normalize.main_table(det.kind)]
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
     return Preview(file_name, digest, raw, det, prepared, opts, sample)
+
+
+def proposal(file_name: str, det: Detection) -> str:
+    """The proposed reading of a file, field by field with its confidence and reason, and how to accept it."""
+    lines = [f"{file_name} looks like {det.kind} (confidence {det.confidence:.0%}), but not surely enough to load "
+             "without your confirmation. Proposed mapping:"]
+    for name, column in det.mapping.items():
+        conf = det.field_confidence.get(name)
+        lines.append(f"  {name:<22} <- {column!r}" + (f"  ({conf:.0%})" if conf is not None else ""))
+    lines += [f"  why: {r}" for r in det.reasons[:12]]
+    lines.append("Load it as proposed with --accept, or give the mapping with --mapping FILE.json "
+                 '({"field": "column", ...}) or the kind with --kind.')
+    return "\n".join(lines)
 
 
 def _existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:

@@ -6,6 +6,7 @@ without a trace. Values vendors use for "never" (Zendesk's 1900-01-01) become mi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import sqlprep
+from cx_metrics.ingest import sqlprep, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import RawTable, clean
@@ -39,6 +40,7 @@ class Options:
     reference_date: pd.Timestamp | None = None  # for ages -> birth years (default: today)
     timezone: str = "UTC"  # zone of times written without an offset (Zendesk UI exports use the account's)
     keep_rows: bool = False  # internal: the main table keeps `_row`, each row's data row in the file (parts)
+    fieldwork_date: dt.date | None = None  # surveys without a response date: the day the answers were collected
 
     def __post_init__(self) -> None:
         try:
@@ -123,6 +125,7 @@ def email_customer_key(values: pd.Series) -> pd.Series:
     return ("email:" + hash_series(values).str.slice(0, 20)).astype("string")
 
 
+_FLAG_STATUS = [(rf"^(?:{'|'.join(re.escape(w) for w in vocab.TRUE_WORDS)})$", "solved")]
 _STATUS = [
     (r"^(?:new|unassigned|to do|todo)$", "new"),
     (r"(?:hold|snooz|on hold|paused)", "hold"),
@@ -130,14 +133,15 @@ _STATUS = [
     (r"^(?:solved|resolved|done|fixed|completed?)$", "solved"),
     (r"(?:closed|archived)", "closed"),
     (r"(?:open|progress|active|escalat|assigned|reopen|work)", "open"),
+    *vocab.STATUS_WORDS,  # the same classes in the other languages a file may be written in
 ]
 _CHANNEL = [
-    (r"(?:e-?mail|mail)", "email"),
+    (r"(?:e-?mail|mail|correo|courriel)", "email"),
     (r"(?:chat|live ?chat)", "chat"),
-    (r"(?:phone|voice|call|telephon)", "phone"),
+    (r"(?:phone|voice|call|telephon|telefon)", "phone"),
     (r"(?:twitter|facebook|instagram|social|x\.com)", "social"),
     (r"(?:whatsapp|sms|messag|line|wechat|telegram|native_messaging|any_channel)", "messaging"),
-    (r"(?:web|portal|form|widget|help ?cent|api|mobile|app|in-app)", "web"),
+    (r"(?:web|portal|form|widget|help ?cent|api|mobile|app|in-app|formulaire|formulario)", "web"),
 ]
 _PRIORITY = [
     (r"(?:urgent|critical|highest|blocker|p1|emergency)", "urgent"),
@@ -245,6 +249,13 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     ticket_id = qy.text("ticket_id")
     qy.reject(f"{ticket_id} IS NULL", "no ticket id", det.mapping.get("ticket_id"), None)
     has_created = qy.has("created_at")
+    if not has_created and not qy.has("first_response_at"):
+        dates = [c for c in raw.columns if c not in det.mapping.values()]
+        raise ImportRefused(
+            f"{raw.file_name} was read as tickets, but none of its columns holds a creation time"
+            + (f" (columns not used: {', '.join(map(repr, dates[:6]))})" if dates else "")
+            + ". Map the creation time (Upload page: Column mapping; CLI: --mapping FILE.json with "
+            '{"created_at": "<column>"}) or choose another kind.')
     created = qy.timestamp("created_at", required=True) if has_created else qy.timestamp("first_response_at")
     if not has_created:
         warnings.append(
@@ -263,14 +274,15 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     else:
         first_response = "CAST(NULL AS TIMESTAMP)"
     status_raw = qy.text("status")
-    status = qy.value("k_status_class", qy.classify(status_raw, _STATUS, "open"))
+    rules = _FLAG_STATUS if "status" in det.flags else _STATUS  # a yes/no "Resolved" column: yes = solved
+    status = qy.value("k_status_class", qy.classify(status_raw, rules, "open"))
     closed = qy.value("k_closed", qy.timestamp("closed_at"))
     solved = qy.value("k_solved", f"coalesce({qy.timestamp('solved_at')}, "
                                   f"CASE WHEN {status} = 'closed' THEN {closed} END)")
     first_solved = (f"coalesce({qy.timestamp('first_solved_at')}, "
                     f"{created} + {_seconds(minutes['vendor_first_resolution_minutes'])}, {solved})")
     final_status = f"coalesce({status}, CASE WHEN {solved} IS NOT NULL THEN 'solved' ELSE 'open' END)"
-    qy.reject(f"lower({status_raw}) IN ('deleted', 'spam', 'merged')",
+    qy.reject(f"lower({status_raw}) IN (SELECT unnest({qy.p(list(vocab.DROPPED_STATUS))}))",
               "the ticket is deleted/spam/merged in the source", det.mapping.get("status"), status_raw)
     tags_t = qy.text("tags")
     tags = qy.derive(tags_t, _split_tags, "tags")
@@ -320,6 +332,14 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     outputs += [(f"_sla_{name}", expr) for name, expr in sla.items()]
     result = sqlprep.run(qy, outputs, key="ticket_id", newest="updated_at", keep_row=opts.keep_rows)
     good = result.good
+    history = None
+    if det.event_log:  # one row per update: the newest row is the ticket, every row a step of its history
+        dup = result.rejects["reason"].astype("string").str.startswith("duplicate id in this file").fillna(False)
+        result.rejects = result.rejects[~dup].reset_index(drop=True)
+        history = _event_history(raw, det, opts, source)
+        warnings.append(f"One row per update: {raw.num_rows:,} rows collapsed into {good.num_rows:,} tickets (the "
+                        f"newest row of each); {history.num_rows:,} status, group and assignee changes are kept as "
+                        "their history.")
     stats = sqlprep.aggregate(good, """
         SELECT count(*) FILTER (WHERE created_at IS NULL),
                count(*) FILTER (WHERE first_response_at < created_at OR solved_at < created_at),
@@ -338,6 +358,8 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
                         "the values are kept in the ticket attributes.")
     good = good.select(TICKET_COLUMNS + (["_row"] if opts.keep_rows else []))
     tables: dict[str, Any] = {"tickets": good}
+    if history is not None and history.num_rows:
+        tables["ticket_events"] = history
     if offered:
         warnings.append(f"{offered:,} tickets were offered a satisfaction survey without an answer: they count for "
                         "the response rate, not as responses.")
@@ -346,6 +368,35 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         tables["survey_responses"] = ratings
     return Prepared("tickets", det.vendor, source, tables, result.rejects, warnings, raw.num_rows,
                     sqlprep.date_span(good, "created_at"), qy.formats, qy.ambiguous)
+
+
+def _event_history(raw: RawTable, det: Detection, opts: Options, source: str) -> pa.Table:
+    """Status, group and assignee of every row of an event log, kept where they changed (ticket_events)."""
+    qy = _query(raw, det, opts, [])
+    ticket_id = qy.text("ticket_id")
+    occurred = qy.value("k_occurred", qy.timestamp("updated_at"))
+    outputs = [("ticket_id", ticket_id), ("occurred_at", occurred),
+               ("status", qy.classify(qy.text("status"), _FLAG_STATUS if "status" in det.flags else _STATUS, "open")),
+               ("group_name", qy.text("group_name")), ("assignee", qy.text("assignee"))]
+    rows = sqlprep.run(qy, outputs).good
+    conn = db.scratch()
+    try:
+        conn.register("r", rows)
+        return conn.sql("""
+            WITH long AS (
+                SELECT ticket_id, occurred_at, _f AS field, _v AS value
+                FROM r UNPIVOT INCLUDE NULLS (_v FOR _f IN (status, group_name, assignee))
+                WHERE ticket_id IS NOT NULL AND occurred_at IS NOT NULL),
+            changed AS (
+                SELECT *, lag(value) OVER (PARTITION BY ticket_id, field ORDER BY occurred_at) AS prev,
+                          row_number() OVER (PARTITION BY ticket_id, field ORDER BY occurred_at) AS n
+                FROM long)
+            SELECT $source AS source, ticket_id, occurred_at, field, value, CAST(NULL AS VARCHAR) AS actor
+            FROM changed WHERE value IS NOT NULL AND (n = 1 OR prev IS DISTINCT FROM value)
+            ORDER BY ticket_id, occurred_at, field
+        """, params={"source": source}).to_arrow_table()
+    finally:
+        conn.close()
 
 
 def _ticket_ratings(tickets: pa.Table, source: str, question: str | None) -> pa.Table:

@@ -77,17 +77,19 @@ def import_file(
     dry_run: bool = False,
     save_mapping: bool = False,
     limits: Limits | None = None,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame]:
     """Import a file as ``cx import`` does; (result, rejects). A large UTF-8 CSV of tickets, customers, ticket
     events or activity goes in parts (:func:`import_in_parts`); anything else, or a chosen sheet, is previewed and
     loaded whole."""
     if sheet is None:
         outcome = import_in_parts(conn, path, kind=kind, vendor=vendor, mapping=mapping, options=options,
-                                  actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits)
+                                  actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits,
+                                  confirm=confirm)
         if outcome is not None:
             return outcome
     pv = single.preview(path, kind=kind, vendor=vendor, mapping=mapping, options=options, sheet=sheet, conn=conn,
-                        limits=limits)
+                        limits=limits, confirm=confirm)
     result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping)
     return result, pv.rejects()
 
@@ -106,6 +108,7 @@ def import_in_parts(
     limits: Limits | None = None,
     progress: Callable[[float, str], None] | None = None,
     part_bytes: int | None = None,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame] | None:
     """Import a large CSV in parts; (result, rejects). None when the file is small or not a UTF-8 CSV of tickets,
     customers, ticket events or activity: the caller then previews and loads it whole."""
@@ -132,7 +135,7 @@ def import_in_parts(
             digest.update(chunk)
         handle.seek(0)
         first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                               options=opts, conn=conn, limits=limits)
+                               options=opts, conn=conn, limits=limits, confirm=confirm)
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
                 or first.prepared.kind not in _PART_KINDS):
             return None

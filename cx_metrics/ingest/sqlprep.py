@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import parse
+from cx_metrics.ingest import parse, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
@@ -76,7 +76,14 @@ class Query:
         return self.cleaned[column]
 
     def text(self, name: str) -> str:
-        return self.clean_col(self.det.mapping[name]) if self.has(name) else "CAST(NULL AS VARCHAR)"
+        if not self.has(name):
+            return "CAST(NULL AS VARCHAR)"
+        column = self.det.mapping[name]
+        alias = self.clean_col(column)
+        sentinels = getattr(self.det, "sentinels", {}).get(column)
+        if sentinels:  # values that stand for "missing" in this column (?, --, <none>...)
+            return f"CASE WHEN {alias} IN (SELECT unnest({self.p(sentinels)})) THEN NULL ELSE {alias} END"
+        return alias
 
     def value(self, hint: str, expr: str) -> str:
         """Name an intermediate value (computed once in CTE v); returns its alias."""
@@ -105,7 +112,18 @@ class Query:
         if fmt.ambiguous and self.day_first is None:
             self.ambiguous.append(column)
         self.formats[column] = fmt.fmt
-        parsed = self.value("ts", self._parse_sql(t, fmt))
+        parsed_sql = self._parse_sql(t, fmt)
+        clock = f"{name}_time"
+        if self.has(clock):  # the time of day is in its own column (09:41, 9:41 PM or an Excel day fraction)
+            tt = self.text(clock)
+            fraction = f"TRY_CAST({tt} AS DOUBLE)"
+            hms = (f"coalesce(TRY_CAST(try_strptime(upper({tt}), ['%I:%M:%S %p', '%I:%M %p', '%H:%M:%S', '%H:%M']) "
+                   f"AS TIME), CAST(NULL AS TIME))")
+            offset = (f"coalesce(to_microseconds(CAST(({fraction} - floor({fraction})) * 86400000000 AS BIGINT)), "
+                      f"to_microseconds(epoch_us(CAST('1970-01-01 ' || CAST({hms} AS VARCHAR) AS TIMESTAMP))), "
+                      f"INTERVAL 0 SECOND)")
+            parsed_sql = f"({parsed_sql} + {offset})"
+        parsed = self.value("ts", parsed_sql)
         self.reject(f"{t} IS NOT NULL AND {parsed} IS NULL", f"{column!r} is not a date in the column's format "
                     f"({fmt.fmt})", column, t)
         if required and self.latest is not None:
@@ -203,7 +221,7 @@ class Query:
                 if value is None:
                     out.append(None)
                     continue
-                text = str(value).lower()
+                text = vocab.fold(str(value))
                 out.append(next((lab for rx, lab in compiled if rx.search(text)), fallback))
             return pa.array(out, pa.string())
 

@@ -157,16 +157,21 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     scores = find_score_columns(raw)
     fmt = parse.infer_date_format(data[time_col], prefer_day_first=opts.day_first) \
         if time_col else None
-    if fmt is None and scores:
-        found = f"{time_col!r} does not hold dates in a format we read" if time_col else "no response date column"
-        raise ImportRefused(f"Survey scores need a response date (e.g. RecordedDate, Submit Date, Timestamp), but "
-                            f"this file has {found}. Map the date column, then import again.")
+    if fmt is None and time_col is not None and opts.fieldwork_date is None:
+        raise ImportRefused(f"Survey answers need a response date, but {time_col!r} does not hold dates in a format "
+                            "we read. Map another date column, or state the fieldwork date (Upload page: Fieldwork "
+                            "date; CLI: --fieldwork-date YYYY-MM-DD), then import again.")
     if fmt is not None and time_col is not None:
         responded, bad = parse.parse_dates(data[time_col], fmt, opts.timezone)
         rejects.add(bad | responded.isna(), time_col, "no readable response date", data[time_col])
     else:
-        responded = pd.Series(pd.NaT, index=data.index, dtype="datetime64[us]")
-        warnings.append("No response date column: the answers are stored without a date.")
+        # a panel export or a cleaned data set: the answers carry the fieldwork date, stated, never guessed silently
+        day = opts.fieldwork_date or (opts.reference_date or pd.Timestamp.now(tz="UTC")).date()
+        responded = pd.Series(pd.Timestamp(day), index=data.index).astype("datetime64[us]")
+        how = "the fieldwork date you gave" if opts.fieldwork_date else "the import day, by default"
+        warnings.append(f"The file has no response date: every answer is dated {day:%Y-%m-%d} ({how}). State "
+                        "the fieldwork date on the Upload page (Fieldwork date) or with --fieldwork-date if "
+                        "that is wrong.")
     status_col = _pick(raw, [norm("Status"), norm("Response Type")])
     if status_col is not None and det.vendor.startswith("Qualtrics"):
         preview = clean(data[status_col]).str.lower().isin(_PREVIEW)
