@@ -261,8 +261,8 @@ def _describe(p: ColumnProfile) -> str:
 def score_field(kind: str, field_name: str, column: str, p: ColumnProfile, exact: set[str]) -> tuple[float, str]:
     rule = RULES[kind][field_name]
     fit = rule.check(p)
-    if norm(column) in exact:  # a usual name for the field: mapped even when the values are bad (then rejected)
-        fit = max(fit, 0.5)
+    if norm(column) in exact and p.bool_share < 1.0:
+        fit = max(fit, 0.5)  # a usual name for the field: mapped even when its values are bad (then rejected)
     if fit == 0.0:
         return 0.0, ""
     said = vocab.concepts(column)
