@@ -102,7 +102,7 @@ def _from_inference(raw: RawTable, kind: str | None = None) -> Detection:
         reasons = survey_reasons or ["questions answered on scales or in words"]
     else:
         label = vendor.name if vendor and vendor.kind == chosen else "generic"
-        reasons = [f"{vendor.name}'s usual columns are present"] if label != "generic" else []
+        reasons = [f"{label}'s usual columns are present"] if label != "generic" else []
     reasons += [c.reason for c in found.choices.values()]
     mapping = found.mapping
     if chosen != "surveys":  # the usual names of the fields inference does not score (vendor minutes, stations...)

@@ -318,9 +318,9 @@ def _assign(kind: str, profiles: dict[str, ColumnProfile], columns: list[str],
     _fallbacks(kind, profiles, columns, choices, used)
     for f, names in (hints or {}).items():  # a known export's own names win, even for a column used twice
         by_norm = {norm(c): c for c in reversed(columns)}
-        col = next((by_norm[n] for n in names if n in by_norm), None)
-        if col is not None and f in RULES[kind]:
-            choices[f] = FieldChoice(f, col, 1.0, f"{col!r} -> {f}: the known export's name for it")
+        hit = next((by_norm[n] for n in names if n in by_norm), None)
+        if hit is not None and f in RULES[kind]:
+            choices[f] = FieldChoice(f, hit, 1.0, f"{hit!r} -> {f}: the known export's name for it")
     return choices
 
 

@@ -42,8 +42,8 @@ _EMAIL = [norm(c) for c in ("RecipientEmail", "EmailAddress", "Email Address", "
 _TICKET = [norm(c) for c in ("Ticket ID", "ticket_id", "TicketId", "Ticket")]
 
 _HINTS = {
-    "nps": re.compile(r"(recommend|\bnps\b|net promoter|empfehl|recommand|recomend|recomiend|raccomand|likely .* friend)",
-                     re.I),
+    "nps": re.compile(r"(recommend|\bnps\b|net promoter|empfehl|recommand|recomend|recomiend|raccomand|"
+                      r"likely .* friend)", re.I),
     "csat": re.compile(r"(satisf|\bcsat\b|zufried|satisfait|how happy|rate (our|the|your) (service|support))", re.I),
     "ces": re.compile(r"(effort|\bces\b|easy|ease of|einfach|facile|difficult)", re.I),
 }
