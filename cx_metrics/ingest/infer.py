@@ -79,10 +79,6 @@ def _customer_key(p: ColumnProfile) -> float:
     return _key(p) if p.keylike_share >= 0.6 or p.email_share >= 0.6 else 0.0
 
 
-def _name_text(p: ColumnProfile) -> float:
-    return 1.0 if p.is_text and p.keylike_share < 0.6 and p.email_share < 0.5 else 0.0
-
-
 def _text(p: ColumnProfile) -> float:
     return 1.0 if p.is_text else 0.0
 
@@ -143,8 +139,6 @@ RULES: dict[str, dict[str, Rule]] = {
         "description": _r(_long_text, ("description", 1.0), exclude="date"),
         "customer_id": _r(_customer_key, ("customer id", 1.0), ("customer", 0.7), ("customer number", 0.9),
                           exclude="email name date type age birth count"),
-        "customer_name": _r(_name_text, ("customer", 0.65), ("customer name", 0.8), ("name", 0.5),
-                            exclude="date id type email ticket"),
         "customer_email": _r(_email, ("email", 0.9), ("customer email", 1.0), by_content=0.6),
         "group_name": _r(_label, ("group", 0.9), exclude="date id"),
         "assignee": _r(_label, ("assignee", 0.9), exclude="date id group"),
