@@ -6,9 +6,11 @@ limesurvey_responses_de.csv."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from cx_metrics import db
 from cx_metrics.cli import main
@@ -126,3 +128,21 @@ def test_an_event_log_becomes_one_ticket_each_with_its_history(conn: db.Connecti
     history = conn.execute("SELECT value FROM ticket_events WHERE ticket_id = 'INC0000047' AND field = 'status' "
                            "ORDER BY occurred_at").fetchall()
     assert [v for (v,) in history] == ["new", "open", "pending", "solved", "closed"]
+
+
+def test_a_workbook_date_at_midnight_next_to_a_time_column_keeps_the_time() -> None:
+    """Excel stores a date cell as a datetime at midnight; the time of day is in its own column (a time cell or a
+    day fraction). The date carries no clock of its own, so the time column gives it one."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Call Id", "Date", "Time", "Agent", "Topic", "Resolved"])
+    for i in range(12):
+        sheet.append([f"ID{i:04d}", dt.datetime(2021, 1, 1 + i), dt.time(9 + i % 8, 15, 30), "Dan", "Billing",
+                      "Y" if i % 2 else "N"])
+        sheet.cell(row=i + 2, column=2).number_format = "yyyy-mm-dd hh:mm"  # shown with its (midnight) clock
+    buffer = io.BytesIO()
+    book.save(buffer)
+    pv = ingest.preview(buffer.getvalue(), name="calls.xlsx")
+    assert pv.detection.mapping.get("created_at_time") == "Time"
+    created = pv.prepared.tables["tickets"].to_pandas().set_index("ticket_id")["created_at"]
+    assert str(created["ID0000"]) == "2021-01-01 09:15:30" and str(created["ID0011"]) == "2021-01-12 12:15:30"

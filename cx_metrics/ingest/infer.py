@@ -414,8 +414,9 @@ def infer(raw: RawTable, *, kind: str | None = None, hints: dict[str, tuple[str,
 
 
 def _has_clock(p: ColumnProfile) -> bool:
-    fmt = p.date_format
-    return fmt is not None and (fmt.fmt in {"ISO8601", "epoch_s", "epoch_ms"} or "%H" in fmt.fmt or "%I" in fmt.fmt)
+    """The dates carry a time of day: some read value is not at midnight (a workbook's date cell at midnight
+    next to a time column is a date without a clock, whatever format it is written in)."""
+    return p.clock_share > 0
 
 
 def identifier_columns(frame: pd.DataFrame) -> list[str]:

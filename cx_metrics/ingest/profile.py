@@ -49,6 +49,7 @@ class ColumnProfile:
     number_min: float | None = None
     number_max: float | None = None
     top: list[str] = field(default_factory=list)  # most frequent values
+    clock_share: float = 0.0  # share of the dates read that carry a time of day (not midnight)
 
     @property
     def fill(self) -> float:
@@ -122,10 +123,12 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
     finite = numbers.dropna()
     integer_share = float((finite == finite.round()).mean()) if len(finite) else 0.0
     fmt = parse.infer_date_format(present) if number_share < 0.9 or _serial_like(finite) else None
-    date_share = 0.0
+    date_share = clock_share = 0.0
     if fmt is not None:
         parsed, _ = parse.parse_dates(present, fmt)
         date_share = float(parsed.notna().mean())
+        read = parsed.dropna()
+        clock_share = float((read != read.dt.normalize()).mean()) if len(read) else 0.0
     folded = present.map(vocab.fold)
     fractions = finite[(finite >= 0) & (finite < 1)]
     time_share = float(present.str.match(_TIME_OF_DAY).mean())
@@ -148,7 +151,7 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
         bool_share=bool_share, monotone=monotone, sentinels=sentinels,
         number_min=float(finite.min()) if len(finite) else None,
         number_max=float(finite.max()) if len(finite) else None,
-        top=present.value_counts().head(8).index.astype(str).tolist(),
+        top=present.value_counts().head(8).index.astype(str).tolist(), clock_share=clock_share,
     )
 
 
