@@ -133,10 +133,12 @@ def preview(
     conn: Connection | None = None,
     limits: Limits | None = None,
     confirm: bool = False,
+    ends_file: bool = True,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
+    ``ends_file`` is False for a part of a larger file (its last lines are no footer).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -146,7 +148,7 @@ def preview(
     hashing = ThreadPoolExecutor(max_workers=1)
     sha256 = hashing.submit(_sha256, data)
     hashing.shutdown(wait=False)
-    raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
+    raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file)
     digest = sha256.result()
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:

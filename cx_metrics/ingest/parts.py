@@ -135,7 +135,7 @@ def import_in_parts(
             digest.update(chunk)
         handle.seek(0)
         first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                               options=opts, conn=conn, limits=limits, confirm=confirm)
+                               options=opts, conn=conn, limits=limits, confirm=confirm, ends_file=False)
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
                 or first.prepared.kind not in _PART_KINDS):
             return None
@@ -200,7 +200,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 else:
                     handle.seek(start)
                     pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits)
+                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
+                                        ends_file=i == len(spans) - 1)
                     part = _Part(pv, offset)
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
