@@ -276,6 +276,8 @@ METRICS.update(cli_surveys.METRICS)
 
 METRICS.update({
     "churn-definition": ("churn_definition", lambda c, p, f, s, a: _churn_definition_frame(c, s)),
+    "churn-share": ("churn_snapshot", lambda c, p, f, s, a: churn_metrics.snapshot_churn(
+        c, by=a.cohort, filters=f, settings=s)),
     "churn-rate": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_rates(
         c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s)),
     "churn-cohorts": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
@@ -289,6 +291,10 @@ METRICS.update({
     "recovery-verdict": ("service_recovery", lambda c, p, f, s, a: churn_metrics.recovery_verdict(
         churn_metrics.service_recovery(c, window=p if (a.start or a.end) else None, filters=f, settings=s), s)),
 })
+
+
+#: metrics of the data as it stands, with no period
+UNTIMED = {"churn-share"}
 
 
 def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataFrame:
@@ -401,7 +407,9 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
             frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
                            "significant"]]
         if args.format == "table":
-            print(f"# {period.label()} vs {period.previous().label()}; {filters.describe()}", file=sys.stderr)
+            when = ("the customer table as it stands" if args.name in UNTIMED
+                    else f"{period.label()} vs {period.previous().label()}")
+            print(f"# {when}; {filters.describe()}", file=sys.stderr)
         _emit(frame, args.format)
         return 0
     finally:

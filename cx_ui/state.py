@@ -311,6 +311,13 @@ def churn_definition(path: str, version: int) -> Any:
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def snapshot_churn(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.snapshot_churn(connection(), by=by, filters=filters, settings=settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def churn_rates(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 

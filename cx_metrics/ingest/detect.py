@@ -22,6 +22,7 @@ class Detection:
     event_log: bool = False  # one row per update of a ticket: collapse into tickets + ticket_events
     flags: set[str] = field(default_factory=set)  # fields fed by a yes/no column (e.g. a "Resolved" flag)
     sentinels: dict[str, list[str]] = field(default_factory=dict)  # column -> values meaning "missing"
+    numbers: set[str] = field(default_factory=set)  # columns of numbers: kept as numbers where stored as attributes
 
 
 def map_columns(columns: list[str], kind: str, vendor: Vendor | None = None) -> dict[str, str]:
@@ -117,6 +118,7 @@ def _from_inference(raw: RawTable, kind: str | None = None) -> Detection:
     det.flags = {f for f, c in found.choices.items() if found.profiles[c.column].bool_share >= 1.0}
     det.sentinels = {c.column: found.profiles[c.column].sentinels for c in found.choices.values()
                      if found.profiles[c.column].sentinels}
+    det.numbers = {c for c, p in found.profiles.items() if p.is_number and not p.is_date}
     det.alternatives = [(k, "generic", v) for k, v in sorted(scores.items(), key=lambda kv: -kv[1])
                         if k != chosen and v > 0]
     required = [f for f in infer.REQUIRED.get(chosen, ()) if f in det.field_confidence]

@@ -95,6 +95,17 @@ def _flag(p: ColumnProfile) -> float:
     return 1.0 if p.bool_share >= 1.0 or (p.distinct <= 3 and p.status_share >= 0.8) else 0.0
 
 
+def _tenure_in(*, months: bool) -> Check:
+    """Whole numbers from 0 up: months when some exceed 24 (two years), else years; the name's unit, when it says
+    one, is stronger (a "Tenure (months)" column is months whatever its range)."""
+    def check(p: ColumnProfile) -> float:
+        if not p.is_number or p.number_min is None or p.number_max is None or p.number_min < 0:
+            return 0.0
+        looks_months = p.number_max > 24
+        return 1.0 if looks_months == months else 0.45
+    return check
+
+
 def _any(p: ColumnProfile) -> float:
     return 1.0 if p.present else 0.0
 
@@ -154,6 +165,10 @@ RULES: dict[str, dict[str, Rule]] = {
         "churned": _r(_flag, ("churn", 1.0)),
         "churned_at": _r(_date, ("churn", 0.8), ("churn date", 1.0), ("close date", 0.6)),
         "age": _r(_number, ("age", 1.0), exclude="date"),
+        "tenure_months": _r(_tenure_in(months=True), ("tenure", 0.85), ("tenure months_unit", 1.0),
+                            exclude="date years_unit signup"),
+        "tenure_years": _r(_tenure_in(months=False), ("tenure", 0.85), ("tenure years_unit", 1.0),
+                           exclude="date months_unit signup"),
         "birth_year": _r(_number, ("birth", 0.8), exclude="date"),
         "birth_date": _r(_date, ("birth", 0.9)),
         "plan": _r(_label, ("plan", 0.9)),
@@ -239,7 +254,7 @@ def _describe(p: ColumnProfile) -> str:
         bits.append("unique per row")
     elif p.is_text:
         bits.append(f"{p.distinct} distinct values")
-    if p.keylike_share >= 0.8 and not p.is_date:
+    if p.keylike_share >= 0.8 and not p.is_date and (not p.is_number or p.unique_share >= 0.9):
         bits.append("values look like keys")
     if p.status_share >= 0.8:
         bits.append("status words")

@@ -27,7 +27,8 @@ from cx_metrics.ingest.reader import RawTable, clean
 PII_HINTS = re.compile(
     r"^(?:.*[\s_.-])?(?:e-?mail(?:[\s_]?address)?|phone(?:[\s_]?number)?|mobile(?:[\s_]?number)?|address|"
     r"ip[\s_]?address|ssn|passport(?:[\s_]?number)?)$"
-    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|customer|contact|requester|recipient|user|to|from)[\s_]?)?name$",
+    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|given|family|sur|customer|contact|requester|recipient|user|to|from)"
+    r"[\s_]?)?name$|^(?:vorname|nachname|apellidos?|pr[eé]nom|cognome|sobrenome)$",
     re.IGNORECASE,
 )
 
@@ -441,11 +442,14 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     qy = _query(raw, det, opts, warnings)
     customer_id = qy.text("customer_id")
     qy.reject(f"{customer_id} IS NULL", "no customer id", det.mapping.get("customer_id"), None)
-    ref_year = (opts.reference_date or pd.Timestamp.now()).year
+    # a snapshot's ages and tenures are as of the day the data was taken: stated (Fieldwork date), else today
+    as_of = pd.Timestamp(opts.fieldwork_date) if opts.fieldwork_date else (opts.reference_date or pd.Timestamp.now())
+    when = "the day you gave" if opts.fieldwork_date else "the import day, by default"
+    ref_year = as_of.year
     birth = f"coalesce({qy.number('birth_year')}, year({qy.timestamp('birth_date')}))"
     if qy.has("age"):
         birth = f"coalesce({birth}, {ref_year} - {qy.number('age')})"
-        warnings.append(f"Birth years were estimated from ages as of {ref_year} (± 1 year).")
+        warnings.append(f"Birth years were estimated from ages as of {ref_year} ({when}; ± 1 year).")
     birth = qy.value("k_birth", f"CAST(round({birth}) AS INTEGER)")
     qy.reject(f"{birth} < 1900 OR {birth} > {sqlprep.this_year()}", "birth year outside 1900..this year",
               det.mapping.get("birth_year", det.mapping.get("age")), f"CAST({birth} AS VARCHAR)")
@@ -457,7 +461,7 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     email = qy.text("email")
     outputs = [
         ("customer_id", customer_id),
-        ("signup_at", qy.timestamp("signup_at")),
+        ("signup_at", _signup_from_tenure(qy, det, as_of, when, warnings)),
         ("birth_year", birth),
         ("plan", qy.text("plan")),
         ("segment", qy.text("segment")),
@@ -479,6 +483,25 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     span = sqlprep.date_span(good, "signup_at")
     return Prepared("customers", det.vendor, source_name(det, opts), {"customers": good}, result.rejects, warnings,
                     raw.num_rows, span, qy.formats, qy.ambiguous)
+
+
+def _signup_from_tenure(qy: sqlprep.Query, det: Detection, as_of: pd.Timestamp, when: str,
+                        warnings: list[str]) -> str:
+    """The signup time, or, in a snapshot with a tenure (months or years as a customer) and no signup date, the
+    tenure counted back from the day the data was taken, so tenure bands and signup cohorts still work."""
+    signup = qy.timestamp("signup_at")
+    unit = next((u for u in ("tenure_months", "tenure_years") if qy.has(u)), None)
+    if unit is None:
+        return signup
+    months = qy.number(unit) + (" * 12" if unit == "tenure_years" else "")
+    day = as_of.strftime("%Y-%m-%d")
+    estimated = f"(TIMESTAMP '{day}' - to_months(CAST(round({months}) AS INTEGER)))"
+    words = "months" if unit == "tenure_months" else "years"
+    warnings.append(f"Customers without a signup date were given one from {det.mapping[unit]!r} ({words} as a "
+                    f"customer) counted back from {day} ({when}; state the day the data was taken with Fieldwork "
+                    "date / --fieldwork-date). Change the mapping to tenure_months or tenure_years if the unit is "
+                    "the other one.")
+    return f"coalesce({signup}, {estimated})"
 
 
 def prepare_activity(raw: RawTable, det: Detection, opts: Options) -> Prepared:

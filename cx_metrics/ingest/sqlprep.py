@@ -238,8 +238,17 @@ class Query:
             extra = [c for c in extra if c not in dropped]
         if not extra:
             return "CAST(NULL AS VARCHAR)"
-        pairs = ", ".join(f"{self.p(c)}, {self.clean_col(c)}" for c in extra)
+        pairs = ", ".join(f"{self.p(c)}, {self._attribute_value(c)}" for c in extra)
         return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    def _attribute_value(self, column: str) -> str:
+        """A column of numbers (age, tenure, balance...) stays numeric in the attributes; anything else is text."""
+        cell = self.clean_col(column)
+        if column not in getattr(self.det, "numbers", ()):
+            return cell
+        decimal = f"replace({cell}, ',', '.')" if self.raw.delimiter == ";" else cell
+        whole = f"CASE WHEN regexp_full_match({cell}, '[-+]?[0-9]+') THEN to_json(TRY_CAST({cell} AS BIGINT)) END"
+        return f"coalesce({whole}, to_json(TRY_CAST({decimal} AS DOUBLE)), to_json({cell}))"
 
     # --- assembly -------------------------------------------------------------------------------------
     def sql(self, outputs: list[tuple[str, str]], key: str | None, newest: str | None) -> str:

@@ -63,14 +63,17 @@ METRICS: dict[str, str] = {
     "complaint_rate": "Complaints per 1,000 customers",
     "resolution_hours": "Median hours to resolution",
     "churn_rate": "Churn rate %",
+    "churn_share": "Churned share % (snapshot)",
 }
 UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%", "complaint_rate": "per 1,000",
-         "resolution_hours": "hours", "churn_rate": "%"}
+         "resolution_hours": "hours", "churn_rate": "%", "churn_share": "%"}
 HIGHER_IS_BETTER = {"nps": True, "csat": True, "ces": True, "ces_easy": True, "complaint_rate": False,
-                    "resolution_hours": False, "churn_rate": False}
+                    "resolution_hours": False, "churn_rate": False, "churn_share": False}
 DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ces", "ces_easy": "survey_ces",
                    "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
-                   "churn_rate": "cohort_churn"}
+                   "churn_rate": "cohort_churn", "churn_share": "churn_snapshot"}
+#: metrics that are a share of customers (Wilson interval, two-proportion test)
+CUSTOMER_SHARES = ("churn_rate", "churn_share")
 
 #: natural order of banded labels (see surveys.sort_labels)
 ORDER = surveys.LABEL_ORDER
@@ -103,7 +106,7 @@ def parse_dimension(text: str, metric: str | None = None) -> Dimension:
     if text not in DIMENSIONS:
         raise ValueError(f"unknown cohort dimension {text!r}: use one of {', '.join(DIMENSIONS)} or attr:KEY for a "
                          "customer attribute")
-    if metric in ("churn_rate", "complaint_rate") and text in INTERACTION_DIMENSIONS:
+    if metric in (*CUSTOMER_SHARES, "complaint_rate") and text in INTERACTION_DIMENSIONS:
         raise ValueError(f"{text!r} describes a ticket or a response, not a customer, so {metric} cannot be broken "
                          "down by it; complaint rates by channel are on the Complaint trends page")
     if metric == "resolution_hours" and text in SURVEY_ONLY_DIMENSIONS:
@@ -153,7 +156,7 @@ def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFra
         for col in (*surveys.COUNT_COLUMNS, "respondents"):
             raw[col] = raw[col].fillna(0)
         return raw.drop(columns=["bucket"])
-    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn",
+    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn_share",
             "resolution_hours": "cohort_resolution"}[metric]
     return query(conn, name, params)
 
@@ -163,7 +166,7 @@ def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[floa
         v, lo, hi, _ = surveys.cell_value(rec, metric, confidence)
         return v, lo, hi
     n = int(rec["n"] or 0)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         k = int(rec["events"] or 0)
         w = stats.wilson_ci(k, n, confidence)
         return (100 * k / n if n else math.nan), 100 * w.low, 100 * w.high
@@ -181,7 +184,7 @@ def _test(a: Mapping[Any, Any], b: Mapping[Any, Any], metric: str) -> GroupTest:
     """Cell ``a`` against ``b`` from counts (resolution: Mood's median test on counts above the pooled median)."""
     if metric in surveys.METRICS:
         return surveys.compare_cells(a, b, metric)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return proportions(int(a["events"]), int(a["n"]), int(b["events"]), int(b["n"]))
     if metric == "complaint_rate":
         t = rates(int(a["events"]), float(a["n"]), int(b["events"]), float(b["n"]))
@@ -264,7 +267,7 @@ def _detail(rec: Mapping[Any, Any], metric: str) -> str:
         return f"{int(rec['easy'])} easy"
     if metric == "ces":
         return f"{int(rec['respondents'])} respondents"
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return f"{int(rec['events'])} churned"
     if metric == "complaint_rate":
         return f"{int(rec['events'])} complaints"
@@ -481,4 +484,5 @@ def drill_rows(
         return query(conn, "cohort_rows_responses", params)
     if metric == "resolution_hours":
         return query(conn, "cohort_rows_tickets", params)
-    return query(conn, "cohort_rows_customers", {**params, "kind": "churn" if metric == "churn_rate" else "complaints"})
+    kind = {"churn_rate": "churn", "churn_share": "snapshot"}.get(metric, "complaints")
+    return query(conn, "cohort_rows_customers", {**params, "kind": kind})

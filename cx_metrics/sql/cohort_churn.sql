@@ -7,7 +7,7 @@ WITH base AS (
         c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
     FROM customers AS c
     WHERE (c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
-      AND (c.signup_at IS NOT NULL OR c.churned_at IS NOT NULL OR c.status = 'active')
+      AND (c.status = 'active' OR c.churned_at IS NOT NULL)  -- churned with no date: not placeable in time
       -- @include customer_filters
 ),
 labelled AS (
