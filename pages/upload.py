@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
 from cx_metrics.export import to_safe_csv
+from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.specs import FIELDS, KINDS
-from cx_ui import auth, state
+from cx_metrics.ingest.specs import KINDS
+from cx_ui import auth, state, upload_state
+
+AUTO = "Detect automatically"
+
+
+def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
+    """The reading of the file, field by field (column, confidence, why), for the person to check and change: a
+    changed column, or another category candidate, reruns the preview with it."""
+    st.markdown("**How the file is read** — each field, the column it comes from, how sure the reading is and "
+                "why. Change a column and the preview updates.")
+    reading = det.reading()
+    edited = st.data_editor(
+        reading, hide_index=True, key=f"editor_{sha}_{det.kind}", disabled=["label", "confidence", "why"],
+        column_order=["label", "column", "confidence", "why"],
+        column_config={
+            "label": st.column_config.TextColumn("field"),
+            "column": st.column_config.SelectboxColumn("column", options=["", *det.columns]),
+            "confidence": st.column_config.ProgressColumn("confidence", format="percent", min_value=0, max_value=1),
+            "why": st.column_config.TextColumn("why", width="large"),
+        },
+    )
+    new = upload_state.changed_columns(reading, edited)
+    if "category" in reading["field"].tolist():
+        choice = upload_state.category_choice(det, det.columns)
+        st.markdown(choice.statement)
+        picked = st.selectbox("Category from", choice.options, index=choice.options.index(choice.current),
+                              format_func=choice.labels.__getitem__, key=f"upload_category_{sha}_{det.kind}")
+        if picked != choice.current:
+            new["category"] = picked
+    if new:
+        st.session_state[f"mapping_{sha}"] = {**overrides, **new}
+        st.rerun()
+
 
 st.title("Upload exports")
 user = auth.require("upload")
@@ -28,8 +61,7 @@ if uploaded is not None:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     with st.expander("Import options", expanded=False):
-        left, mid, right = st.columns(3)
-        kind_choice = left.selectbox("Kind", ["Detect automatically", *KINDS], key="upload_kind")
+        mid, right = st.columns(2)
         source = mid.text_input("Source name", key="upload_source",
                                 help="The system the file comes from; ids are unique per source. "
                                      "Default: the vendor.") or None
@@ -37,19 +69,33 @@ if uploaded is not None:
                                   help="Zendesk UI exports are in the account's time zone, e.g. Europe/Paris.")
         order = right.radio("Dates like 03/04/2026", ["Infer from the data", "DD/MM/YYYY", "MM/DD/YYYY"],
                             key="upload_day_order")
-    kind = None if kind_choice == "Detect automatically" else kind_choice
+    kind_choice = st.selectbox("Read the file as", [AUTO, *KINDS], key="upload_kind",
+                               help="What the file holds. Detected from its column names and values; choose "
+                                    "another kind if the detection is wrong, and the columns are proposed again.")
+    kind = None if kind_choice == AUTO else kind_choice
     day_first = {"DD/MM/YYYY": True, "MM/DD/YYYY": False}.get(order)
     overrides: dict[str, str] = st.session_state.get(f"mapping_{sha}", {})
+    fieldwork = upload_state.fieldwork_day(st.session_state.get("upload_fieldwork"))
     try:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
-                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
+                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())), fieldwork)
     except ImportRefused as exc:
         st.error(str(exc))
+        if isinstance(exc.detection, Detection):  # read, but the reading fails: change a column or the kind
+            read_as(exc.detection, sha, overrides)
         st.stop()
+        raise  # unreachable
+    det = pv.detection
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
         st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet", index=pv.raw.sheets.index(pv.raw.sheet))
     st.subheader(f"Detected: {summary['kind']} · {summary['vendor']}")
+    unsure = det.needs_confirmation and not overrides and kind is None
+    if unsure:
+        st.warning(f"Not sure enough to load without you: this file looks like **{det.kind}** with "
+                   f"{det.confidence:.0%} confidence. Check how each field is read below, change a column (or the "
+                   "kind above) where it is wrong, then press **Confirm this reading and load**.",
+                   icon=":material/help:")
     cols = st.columns(4)
     cols[0].metric("Confidence", f"{summary['confidence']:.0%}")
     cols[1].metric("Rows read", f"{summary['rows_read']:,}")
@@ -65,20 +111,23 @@ if uploaded is not None:
     for warning in summary["warnings"]:
         st.info(warning)
 
-    if pv.prepared.kind != "surveys":
-        st.markdown("**Column mapping** — change a column and the preview updates.")
-        fields = [f.name for f in FIELDS[pv.prepared.kind]]
-        table = pd.DataFrame({"field": fields, "column": [pv.detection.mapping.get(f, "") for f in fields],
-                              "required": [f.required for f in FIELDS[pv.prepared.kind]]})
-        edited = st.data_editor(
-            table, hide_index=True, disabled=["field", "required"], key=f"editor_{sha}",
-            column_config={"column": st.column_config.SelectboxColumn("column", options=["", *pv.raw.columns])},
-        )
-        new = {r["field"]: r["column"] or "" for r in edited.to_dict("records")
-               if (r["column"] or "") != pv.detection.mapping.get(r["field"], "")}
-        if new:
-            st.session_state[f"mapping_{sha}"] = {**overrides, **new}
-            st.rerun()
+    read_as(det, sha, overrides)
+    if det.kind == "surveys":
+        questions = upload_state.survey_questions(pv.raw)
+        if len(questions):
+            st.markdown("**Questions scored** (NPS, CSAT, CES, found from their question texts and answer scales)")
+            st.dataframe(questions, hide_index=True)
+        else:
+            st.caption("No NPS, CSAT or CES question found: the answers load as they are and show on the Surveys "
+                       "page among the imported surveys.")
+    if upload_state.undated(pv):
+        today = dt.date.today()
+        st.date_input(
+            "Fieldwork date or period", value=(today, today), key="upload_fieldwork",
+            help="The file has no date per row. Every answer (or the customer snapshot) is dated the day you give, "
+                 "or the last day of the period. Default: the import day.")
+        st.caption(f"Dated **{(fieldwork or today):%d %b %Y}**"
+                   + (" (the import day, by default)." if fieldwork is None else " (as you stated)."))
 
     st.markdown("**Parsed sample**")
     st.dataframe(pv.sample, hide_index=True)
@@ -89,7 +138,7 @@ if uploaded is not None:
         auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
                              key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
-    if st.button("Load", type="primary", key="upload_load"):
+    if st.button("Confirm this reading and load" if unsure else "Load", type="primary", key="upload_load"):
         bar = st.progress(0.0, text="Starting")
         result = state.load_preview(pv, save_mapping=save, actor=user.label,
                                     progress=lambda fraction, message: bar.progress(fraction, text=message))

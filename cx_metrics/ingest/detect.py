@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from cx_metrics.ingest import infer
 from cx_metrics.ingest.reader import RawTable
 from cx_metrics.ingest.specs import FIELDS, KINDS, SURVEY_VENDOR_HINTS, VENDORS, Vendor, norm
@@ -23,6 +25,53 @@ class Detection:
     flags: set[str] = field(default_factory=set)  # fields fed by a yes/no column (e.g. a "Resolved" flag)
     sentinels: dict[str, list[str]] = field(default_factory=dict)  # column -> values meaning "missing"
     numbers: set[str] = field(default_factory=set)  # columns of numbers: kept as numbers where stored as attributes
+    why: dict[str, str] = field(default_factory=dict)  # canonical field -> why its column was chosen, in words
+    candidates: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)  # field -> (column, score, why)
+    user_fields: set[str] = field(default_factory=set)  # fields whose column the user chose (blank: none)
+    columns: list[str] = field(default_factory=list)  # the file's columns, for a person to pick from
+
+    def reading(self) -> pd.DataFrame:
+        """How the file is read, one row per field a file of this kind can hold: ``field``, ``label`` (words),
+        ``column`` ('' when none), ``confidence`` (0..1, NaN when none), ``why``, ``required``."""
+        rows = []
+        for name in field_names(self.kind):
+            column = self.mapping.get(name, "")
+            chosen_by_user = name in self.user_fields
+            why = ("chosen by you" if chosen_by_user else self.why.get(name, "its usual name" if column else ""))
+            rows.append({"field": name, "label": FIELD_LABELS.get(name, name.replace("_", " ")), "column": column,
+                         "confidence": (1.0 if chosen_by_user else self.field_confidence.get(name, 1.0)) if column
+                         else float("nan"), "why": why or "no column found", "required": name in REQUIRED_FIELDS.get(
+                             self.kind, ())})
+        frame = pd.DataFrame(rows, columns=["field", "label", "column", "confidence", "why", "required"])
+        found = (frame["column"] != "") | frame["required"]  # fields read (and the required ones) first
+        return pd.concat([frame[found], frame[~found]], ignore_index=True)
+
+
+#: fields of a survey file a user can map (the score questions are found from their question texts)
+SURVEY_FIELDS = ("response_id", "responded_at", "customer_id", "email", "ticket_id")
+#: fields a file of the kind cannot load without (tickets can derive the creation time from the first response)
+REQUIRED_FIELDS = {k: tuple(f.name for f in fields if f.required) for k, fields in FIELDS.items()}
+#: canonical fields in words, for the page that shows how a file is read
+FIELD_LABELS = {
+    "ticket_id": "Ticket id", "created_at": "Created (date)", "created_at_time": "Created (time of day)",
+    "customer_id": "Customer id", "customer_email": "Customer e-mail", "customer_name": "Customer name",
+    "first_response_at": "First response", "first_solved_at": "First solved", "solved_at": "Solved",
+    "closed_at": "Closed", "updated_at": "Last updated", "status": "Status", "channel": "Channel",
+    "category": "Category", "ticket_type": "Type", "priority": "Priority", "subject": "Subject",
+    "description": "Description", "tags": "Tags", "group_name": "Group / queue", "assignee": "Assignee",
+    "reopens": "Reopens", "replies": "Replies", "satisfaction": "Satisfaction rating",
+    "response_id": "Response id", "responded_at": "Response date", "email": "E-mail", "signup_at": "Signup date",
+    "churned": "Churned (yes/no)", "churned_at": "Churn date", "age": "Age", "birth_year": "Birth year",
+    "birth_date": "Birth date", "tenure_months": "Tenure in months", "tenure_years": "Tenure in years",
+    "plan": "Plan", "segment": "Segment", "region": "Region", "country": "Country",
+    "acquisition_channel": "Acquisition channel", "occurred_at": "When", "kind": "Kind of event",
+    "amount": "Amount", "field": "Field changed", "value": "New value", "actor": "Changed by",
+}
+
+
+def field_names(kind: str) -> list[str]:
+    """The fields a file of this kind can hold, in the order a person reads them."""
+    return list(SURVEY_FIELDS) if kind == "surveys" else [f.name for f in FIELDS.get(kind, [])]
 
 
 def map_columns(columns: list[str], kind: str, vendor: Vendor | None = None) -> dict[str, str]:
@@ -119,6 +168,10 @@ def _from_inference(raw: RawTable, kind: str | None = None) -> Detection:
     det.sentinels = {c.column: found.profiles[c.column].sentinels for c in found.choices.values()
                      if found.profiles[c.column].sentinels}
     det.numbers = {c for c, p in found.profiles.items() if p.is_number and not p.is_date}
+    det.why = {f: c.why for f, c in found.choices.items()}
+    det.columns = list(raw.columns)
+    det.candidates = {f: [(c.column, c.confidence, c.why) for c in others]
+                      for f, others in (found.candidates or {}).items() if others}
     det.alternatives = [(k, "generic", v) for k, v in sorted(scores.items(), key=lambda kv: -kv[1])
                         if k != chosen and v > 0]
     required = [f for f in infer.REQUIRED.get(chosen, ()) if f in det.field_confidence]

@@ -176,21 +176,28 @@ def preview(
     if saved_mapping and not mapping and saved_mapping.get("kind") == det.kind:
         mapping = {k: v for k, v in saved_mapping.get("mapping", {}).items() if v in raw.columns}
     if mapping:
-        unknown = {c for c in mapping.values() if c not in raw.columns}
+        unknown = {c for c in mapping.values() if c and c not in raw.columns}
         if unknown:
             raise ImportRefused(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}.")
         det.mapping = {**det.mapping, **mapping}
         det.mapping = {k: v for k, v in det.mapping.items() if v}
+        det.user_fields = set(mapping)
         det.reasons.append("column mapping saved for this source" if saved_mapping else "column mapping edited")
-    prepared = _PREPARE[det.kind](raw, det, opts)
-    if prepared.rows_loadable == 0:
-        reasons = prepared.rejects["reason"].value_counts().head(3)
-        why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
-        raise ImportRefused(
-            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
-            f"loaded: {why}. Check the kind and the column mapping."
-        )
+    try:
+        prepared = _PREPARE[det.kind](raw, det, opts)
+        if prepared.rows_loadable == 0:
+            reasons = prepared.rejects["reason"].value_counts().head(3)
+            why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
+            raise ImportRefused(
+                f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
+                f"loaded: {why}. Check the kind and the column mapping."
+            )
+    except ImportRefused as exc:
+        exc.detection = det  # the reading that failed: the page shows it to change a column or the kind
+        raise
     main = prepared.tables[normalize.main_table(det.kind)]
+    if len(main) == 0:  # surveys without a scored question: their answers are what loads
+        main = next((t for t in prepared.tables.values() if len(t)), main)
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
     return Preview(file_name, digest, raw, det, prepared, opts, sample)
 
