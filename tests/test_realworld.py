@@ -34,20 +34,27 @@ CASES = [
                                             (40,)),
                                            ("SELECT min(responded_at)::VARCHAR FROM survey_responses",
                                             ("2024-03-02 17:41:48",))]),
-    ("hubspot_tickets.csv", "tickets", 35, [(SOLVED, (8,))]),
-    ("jira_service_desk_es.csv", "tickets", 30, [(SOLVED, (18,))]),
+    ("consumidor_gov_br_reclamacoes_pt.csv", "tickets", 30,
+     [(SOLVED, (15,)), ("SELECT min(created_at)::DATE::VARCHAR FROM tickets", ("2025-04-01",)),
+      ("SELECT count(*), min(score), max(score) FROM survey_responses", (30, 1.0, 5.0))]),
+    ("hubspot_tickets.csv", "tickets", 35, [(SOLVED, (11,))]),
+    ("jira_service_desk_es.csv", "tickets", 30,
+     [(SOLVED, (17,)), ("SELECT count(*) FILTER (WHERE category = 'Cuentas') FROM tickets", (14,))]),
     ("kaggle_airline_passenger_satisfaction.csv", "surveys", 60,
      [("SELECT count(DISTINCT response_id) FROM survey_answers", (60,))]),
     ("kaggle_bank_churn_modelling.csv", "customers", 200,
      [("SELECT count(*) FILTER (WHERE status = 'churned') FROM customers", (33,))]),
-    ("limesurvey_responses_de.csv", "surveys", 40, []),
+    ("limesurvey_responses_de.csv", "surveys", 37,
+     [("SELECT count(DISTINCT response_id), min(responded_at)::VARCHAR FROM survey_answers",
+       (37, "2024-09-01 02:27:16"))]),
     ("osticket_tickets.csv", "tickets", 30, [("SELECT count(*) FROM tickets WHERE status = 'open'", (7,))]),
-    ("otrs_znuny_tickets_de.csv", "tickets", 30, [("SELECT count(*) FROM tickets WHERE status = 'closed'", (5,))]),
+    ("otrs_znuny_tickets_de.csv", "tickets", 30, [("SELECT count(*) FROM tickets WHERE status = 'closed'", (7,))]),
     ("pwc_call_centre_semicolon.csv", "tickets", 80,
      [(SOLVED, (60,)), ("SELECT date_trunc('second', created_at)::VARCHAR FROM tickets WHERE ticket_id = 'ID0001'",
                         ("2021-01-01 10:23:03",))]),
     ("pwc_call_centre_pivot_first.xlsx", "tickets", 80, []),
-    ("salesforce_case_report.csv", "tickets", 30, [(SOLVED, (12,))]),
+    ("salesforce_case_report.csv", "tickets", 30,
+     [(SOLVED, (12,)), ("SELECT count(*) FROM import_rejects", (0,))]),
     ("servicenow_incident_event_log.csv", "tickets", 5,
      [(SOLVED, (5,)), ("SELECT count(*) FROM ticket_events WHERE field = 'status'", (18,))]),
     ("zammad_ticket_report.xlsx", "tickets", 25, [("SELECT count(*) FROM tickets WHERE status = 'closed'", (8,))]),
@@ -72,11 +79,11 @@ def test_corpus_file_loads_with_its_figures(conn: db.Connection, name: str, kind
         assert conn.execute(sql).fetchone() == expected, sql
 
 
-def test_the_corpus_spans_fifteen_tools_and_four_languages() -> None:
+def test_the_corpus_spans_fifteen_tools_and_five_languages() -> None:
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     listed = [line for line in readme.splitlines() if line.startswith("| `")]
     assert len(listed) >= 15
-    assert {"en", "de", "fr", "es"} <= {cell.strip() for line in listed for cell in line.split("|")[3:4]
+    assert {"en", "de", "fr", "es", "pt"} <= {cell.strip() for line in listed for cell in line.split("|")[3:4]
                                               for cell in cell.split(",")}
 
 

@@ -141,7 +141,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "updated_at": _r(_date, ("update", 0.85), ("update date", 1.0), exclude="escalation minutes"),
         "status": _r(_status, ("status", 1.0), ("ticket status", 1.0), ("solve", 0.6), exclude="date",
                      by_content=0.55),
-        "channel": _r(_channel, ("channel", 1.0), ("create channel", 1.0), ("customer type", 0.7), exclude="date",
+        "channel": _r(_channel, ("channel", 1.0), ("create channel", 1.0), exclude="date",
                       by_content=0.5),
         "category": _r(_kind_label, ("category", 0.9), ("ticket category", 1.0), exclude="date sub type"),
         "ticket_type": _r(_kind_label, ("type", 0.8), ("ticket type", 1.0), exclude="date channel customer"),
@@ -179,7 +179,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "email": _r(_email, ("email", 1.0), by_content=0.6),
     },
     "activity": {
-        "customer_id": _r(_key, ("customer id", 1.0), ("customer", 0.7), exclude="name email"),
+        "customer_id": _r(_customer_key, ("customer id", 1.0), ("customer", 0.7), exclude="name email"),
         "occurred_at": _r(_date, ("order date", 1.0), ("date", 0.6), ("order", 0.6)),
         "kind": _r(_label, ("type", 0.6), ("order type", 0.8)),
         "amount": _r(_number, ("amount", 0.9)),
@@ -208,7 +208,7 @@ REQUIRED = {"tickets": ("ticket_id", "created_at"), "customers": ("customer_id",
 #: fields whose presence says "this is that kind" (beyond the required ones)
 EVIDENCE = {
     "tickets": ("status", "priority", "channel", "category", "subject", "solved_at", "closed_at", "assignee",
-                "group_name", "first_response_at", "ticket_type", "description"),
+                "group_name", "first_response_at", "ticket_type", "description", "satisfaction"),
     "customers": ("churned", "signup_at", "age", "birth_year", "birth_date", "plan", "segment", "churned_at"),
     "activity": ("amount", "kind"),
     "ticket_events": ("value", "actor"),
@@ -221,7 +221,12 @@ class FieldChoice:
     field: str
     column: str
     confidence: float
-    reason: str
+    reason: str  # "'N° de ticket' -> ticket_id: its name speaks of ticket + number; unique per row..."
+
+    @property
+    def why(self) -> str:
+        """The reason without the "'column' -> field:" prefix, for a table that already shows both."""
+        return self.reason.split(": ", 1)[1] if ": " in self.reason else self.reason
 
 
 @dataclass
@@ -233,6 +238,7 @@ class Inference:
     profiles: dict[str, ColumnProfile]
     event_log: bool = False
     reasons: list[str] | None = None
+    candidates: dict[str, list[FieldChoice]] | None = None  # field -> other columns that could hold it, best first
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -253,7 +259,9 @@ def _describe(p: ColumnProfile) -> str:
     if p.unique_share >= 0.98 and p.present >= 5:
         bits.append("unique per row")
     elif p.is_text:
-        bits.append(f"{p.distinct} distinct values")
+        examples = ", ".join(repr(v if len(v) <= 24 else v[:23] + "…") for v in p.top[:3])
+        more = ", ..." if p.distinct > 3 else ""
+        bits.append(f"{p.distinct} distinct values" + (f" ({examples}{more})" if p.distinct <= 50 and examples else ""))
     if p.keylike_share >= 0.8 and not p.is_date and (not p.is_number or p.unique_share >= 0.9):
         bits.append("values look like keys")
     if p.status_share >= 0.8:
@@ -270,7 +278,10 @@ def _describe(p: ColumnProfile) -> str:
 def score_field(kind: str, field_name: str, column: str, p: ColumnProfile, exact: set[str]) -> tuple[float, str]:
     rule = RULES[kind][field_name]
     fit = rule.check(p)
-    if norm(column) in exact and p.bool_share < 1.0:
+    # values in a vocabulary of their own (status words) that never appear: the name means something else
+    # ("State" holding US states in a complaint log is no ticket state)
+    foreign = rule.check is _status and p.status_share == 0 and p.bool_share == 0 and p.distinct > 3
+    if norm(column) in exact and p.bool_share < 1.0 and not foreign:
         fit = max(fit, 0.5)  # a usual name for the field: mapped even when its values are bad (then rejected)
     if fit == 0.0:
         return 0.0, ""
@@ -308,7 +319,9 @@ def _covers(needed: frozenset[str], per_token: list[set[str]]) -> bool:
 
 
 def _assign(kind: str, profiles: dict[str, ColumnProfile], columns: list[str],
-            hints: dict[str, tuple[str, ...]] | None = None) -> dict[str, FieldChoice]:
+            hints: dict[str, tuple[str, ...]] | None = None
+            ) -> tuple[dict[str, FieldChoice], dict[str, list[FieldChoice]]]:
+    """(field -> the column chosen for it, field -> the other columns that could hold it, best first)."""
     candidates: list[tuple[float, int, str, str, str]] = []
     for f in RULES[kind]:
         exact = _exact(f, kind) | set((hints or {}).get(f, ()))
@@ -330,7 +343,11 @@ def _assign(kind: str, profiles: dict[str, ColumnProfile], columns: list[str],
         hit = next((by_norm[n] for n in names if n in by_norm), None)
         if hit is not None and f in RULES[kind]:
             choices[f] = FieldChoice(f, hit, 1.0, f"{hit!r} -> {f}: the known export's name for it")
-    return choices
+    others: dict[str, list[FieldChoice]] = {}
+    for score, _, f, col, reason in candidates:
+        if (f not in choices or choices[f].column != col) and len(others.setdefault(f, [])) < 4:
+            others[f].append(FieldChoice(f, col, round(min(score, 1.0), 2), reason))
+    return choices, others
 
 
 def _fallbacks(kind: str, profiles: dict[str, ColumnProfile], columns: list[str],
@@ -388,13 +405,17 @@ def _kind_score(kind: str, choices: dict[str, FieldChoice], profiles: dict[str, 
         bonus = 0.1 * ("responded_at" in choices) + 0.05 * ("response_id" in choices)
         return round(min(0.35 + share * 0.8 + bonus, 0.9), 2) if share >= 0.25 else 0.0
     required = REQUIRED[kind]
-    if any(r not in choices for r in required if not (kind == "tickets" and r == "created_at")):
+    # a complaint log may have no id column at all (its rows are then identified by their place in the file)
+    optional = ("created_at", "ticket_id") if kind == "tickets" else ()
+    if any(r not in choices for r in required if r not in optional):
         return 0.0
     if kind == "tickets" and "created_at" not in choices and "first_response_at" not in choices:
         return 0.0
     core = sum(choices[r].confidence for r in required if r in choices) / max(len(required), 1)
     evidence = [choices[f].confidence for f in EVIDENCE[kind] if f in choices]
     needed = {"tickets": 3, "customers": 2, "activity": 1, "ticket_events": 1}[kind]
+    if kind == "tickets" and "ticket_id" not in choices and len(evidence) < needed:
+        return 0.0  # a date and a label without an id are not yet a ticket log
     if kind == "customers" and not any(f in choices for f in EVIDENCE[kind] if f != "signup_at"):
         return 0.0  # an id and a date alone are not a customer table
     support = min(sum(evidence) / needed, 1.0)
@@ -407,25 +428,27 @@ def infer(raw: RawTable, *, kind: str | None = None, hints: dict[str, tuple[str,
     frame = sample(raw)
     columns = [c for c in raw.columns if c in frame.columns]
     profiles = profile_table(frame[columns])
-    results: dict[str, tuple[float, dict[str, FieldChoice]]] = {}
+    results: dict[str, tuple[float, dict[str, FieldChoice], dict[str, list[FieldChoice]]]] = {}
     for k in ([kind] if kind else list(RULES)):
-        choices = _assign(k, profiles, columns, hints if prefer in (None, k) else None)
+        choices, others = _assign(k, profiles, columns, hints if prefer in (None, k) else None)
         score = _kind_score(k, choices, profiles, columns)
         if prefer == k and score > 0:
             score = min(score + 0.2, 1.0)
-        results[k] = (score, choices)
+        results[k] = (score, choices, others)
     best = kind or max(results, key=lambda k: results[k][0])
-    score, choices = results[best]
+    score, choices, others = results[best]
     event_log = False
     if best == "tickets" and "ticket_id" in choices:
         p = profiles[choices["ticket_id"].column]
-        event_log = p.unique_share < 0.9 and "updated_at" in choices
+        # one row per update: many ids come back (not one stray duplicate), each time with a later update time
+        event_log = p.repeated >= 2 and p.repeat_share >= 0.2 and "updated_at" in choices
     if best != "tickets":
         choices.pop("created_at_time", None)
     elif "created_at_time" in choices and ("created_at" not in choices or _has_clock(
             profiles[choices["created_at"].column])):
         choices.pop("created_at_time")  # the date already carries a time: no separate time column
-    return Inference(best, score, choices, {k: v[0] for k, v in results.items()}, profiles, event_log)
+    return Inference(best, score, choices, {k: v[0] for k, v in results.items()}, profiles, event_log,
+                     candidates=others)
 
 
 def _has_clock(p: ColumnProfile) -> bool:

@@ -167,7 +167,7 @@ _SMILEY = {"extremely happy": 5.0, "happy": 4.0, "neutral": 3.0, "unhappy": 2.0,
 _GOOD = r"^(?:good|satisfied|happy|positive|awesome|great)"
 _BAD = r"^(?:bad|unsatisfied|dissatisfied|unhappy|negative|not good)"
 _OFFERED = r"^(?:offered|unoffered|not offered|sent|pending)"
-_RATING = r"^(\d+(?:\.\d+)?)"
+_RATING = r"^(?:[^\W\d_]{2,12}\s*:?\s*)?(\d+(?:\.\d+)?)"  # "4", "4 - good", "Nota 4", "Score: 8"
 _TAG_NOISE = r"[\[\]\"']"
 _TAG_SPLIT = r"[,;\s]+"
 _TRUE = ["yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inactive", "lost", "exited"]
@@ -247,8 +247,14 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     warnings = list(raw.warnings)
     qy = _query(raw, det, opts, warnings)
     source = source_name(det, opts)
-    ticket_id = qy.text("ticket_id")
-    qy.reject(f"{ticket_id} IS NULL", "no ticket id", det.mapping.get("ticket_id"), None)
+    if qy.has("ticket_id"):
+        ticket_id = qy.text("ticket_id")
+        qy.reject(f"{ticket_id} IS NULL", "no ticket id", det.mapping.get("ticket_id"), None)
+    else:  # a complaint log without ids: each row is identified by its place in the file, stated
+        ticket_id = f"('row' || CAST(_row + {raw.first_data_line} AS VARCHAR))"
+        warnings.append(f"No ticket id column: each row of {raw.file_name} is identified by its row in the file "
+                        f"(row{raw.first_data_line}, row{raw.first_data_line + 1}...). Re-importing an edited copy "
+                        "of the file cannot update these tickets; map an id column if the file has one.")
     has_created = qy.has("created_at")
     if not has_created and not qy.has("first_response_at"):
         dates = [c for c in raw.columns if c not in det.mapping.values()]

@@ -51,6 +51,12 @@ class DateFormat:
     day_first: bool | None  # None: the format does not depend on day order
     ambiguous: bool = False  # MM/DD and DD/MM both read every sampled value
     months: str | None = None  # month names written in this language (vocab.MONTHS), translated before reading
+    leading: bool = False  # the date opens a longer value ("25/04/2025, Santa Maria - RS"): read that part
+
+
+#: a date (and time) at the start of a value, followed by a comma or semicolon and more text
+LEADING_DATE = (r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)?)"
+                r"\s*[,;]\s*\S")
 
 
 def _sample(values: pd.Series, n: int = 400) -> pd.Series:
@@ -88,6 +94,10 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
     if sample.empty:
         return None
     found = _infer(sample, prefer_day_first)
+    if found is None and sample.str.match(LEADING_DATE).mean() >= 0.6:
+        # a date followed by other text in the same cell (a date and a place, say): the date is read
+        leading = _infer(sample.str.extract(LEADING_DATE, expand=False).dropna(), prefer_day_first)
+        return replace(leading, leading=True) if leading is not None else None
     if found is not None or not sample.str.contains(r"[^\W\d_]{3}", regex=True).mean() >= 0.5:
         return found
     for language in vocab.MONTHS:
@@ -133,6 +143,8 @@ def parse_dates(values: pd.Series, fmt: DateFormat, timezone: str = "UTC") -> tu
     Times without an offset are wall-clock times in ``timezone``.
     """
     text = clean(values)
+    if fmt.leading:
+        text = text.str.extract(LEADING_DATE, expand=False).fillna(text)
     if fmt.months:
         text = translate_months(text, fmt.months)
     if fmt.fmt == "excel_serial":

@@ -137,8 +137,9 @@ def import_in_parts(
         first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
                                options=opts, conn=conn, limits=limits, confirm=confirm, ends_file=False)
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
-                or first.prepared.kind not in _PART_KINDS):
-            return None
+                or first.prepared.kind not in _PART_KINDS
+                or (first.prepared.kind == "tickets" and "ticket_id" not in first.detection.mapping)):
+            return None  # (rows identified by their place in the file are numbered over the whole file)
         header_lines = first.raw.first_data_line - 1
         handle.seek(0)
         head = handle.read(min(ends[0], 1 << 24))

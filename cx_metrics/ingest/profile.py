@@ -50,6 +50,8 @@ class ColumnProfile:
     number_max: float | None = None
     top: list[str] = field(default_factory=list)  # most frequent values
     clock_share: float = 0.0  # share of the dates read that carry a time of day (not midnight)
+    repeated: int = 0  # distinct values that occur more than once
+    repeat_share: float = 0.0  # share of the values whose value occurs more than once
 
     @property
     def fill(self) -> float:
@@ -118,6 +120,8 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
         return ColumnProfile(name, 0, rows, 0, 0.0, 0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                              False, sentinels)
     distinct = int(present.nunique())
+    counts = present.value_counts()
+    repeated, in_repeats = int((counts > 1).sum()), int(counts[counts > 1].sum())
     numbers = _numbers(present)
     number_share = float(numbers.notna().mean())
     finite = numbers.dropna()
@@ -151,7 +155,8 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
         bool_share=bool_share, monotone=monotone, sentinels=sentinels,
         number_min=float(finite.min()) if len(finite) else None,
         number_max=float(finite.max()) if len(finite) else None,
-        top=present.value_counts().head(8).index.astype(str).tolist(), clock_share=clock_share,
+        top=counts.head(8).index.astype(str).tolist(), clock_share=clock_share, repeated=repeated,
+        repeat_share=in_repeats / n,
     )
 
 

@@ -135,6 +135,8 @@ class Query:
                 f"THEN NULL ELSE {parsed} END")
 
     def _parse_sql(self, t: str, fmt: parse.DateFormat) -> str:
+        if fmt.leading:  # the date opens a longer value: read that part
+            t = f"coalesce(nullif(regexp_extract({t}, {self.p(parse.LEADING_DATE)}, 1), ''), {t})"
         if fmt.fmt == "ISO8601":
             tz_name, tz_offset = self.p(TZ_NAME), self.p(TZ_OFFSET)
             text = f"regexp_replace(regexp_replace({t}, {tz_name}, 'Z'), {tz_offset}, '\\1:\\2')"

@@ -33,8 +33,8 @@ _META = {norm(c) for c in (
     "Customer ID", "Ticket ID", "Tags",
 )}
 _ID = [norm(c) for c in ("ResponseId", "Response ID", "RespondentID", "Respondent ID", "#", "id", "Token")]
-_TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Response Timestamp", "EndDate", "End Date",
-                           "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
+_TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Submit Date", "Response Timestamp", "EndDate",
+                           "End Date", "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
                            "Response Date", "Date", "Responded At", "Created At", "StartDate", "Start Date")]
 _CUSTOMER = [norm(c) for c in ("Customer ID", "ExternalReference", "ExternalDataReference", "Person ID",
                                "customer_id", "Custom Data 1", "Account ID")]
@@ -146,11 +146,19 @@ def _pick(raw: RawTable, names: list[str]) -> str | None:
 def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     rejects, warnings = RejectLog(), list(raw.warnings)
     data = raw.data
-    id_col = _pick(raw, _ID) or det.mapping.get("response_id")
-    time_col = _pick(raw, _TIME) or det.mapping.get("responded_at")
-    cust_col = det.mapping.get("customer_id") or _pick(raw, _CUSTOMER)
-    email_col = _pick(raw, _EMAIL)
-    ticket_col = det.mapping.get("ticket_id") or _pick(raw, _TICKET)
+    def column(name: str, usual: list[str], usual_first: bool = False) -> str | None:
+        """The column the user chose for the field (None: they chose none), else the vendor's usual name or the
+        inferred column."""
+        if name in det.user_fields:
+            return det.mapping.get(name)
+        picked, inferred = _pick(raw, usual), det.mapping.get(name)
+        return (picked or inferred) if usual_first else (inferred or picked)
+
+    id_col = column("response_id", _ID, usual_first=True)
+    time_col = column("responded_at", _TIME, usual_first=True)
+    cust_col = column("customer_id", _CUSTOMER)
+    email_col = column("email", _EMAIL, usual_first=True)
+    ticket_col = column("ticket_id", _TICKET)
     response_id = clean(data[id_col]) if id_col else pd.Series(
         [f"row{i + raw.first_data_line}" for i in range(len(data))], index=data.index, dtype="string")
     if not id_col:
@@ -215,8 +223,10 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         "source", "response_id", "survey_name", "question", "customer_id", "ticket_id", "responded_at", "metric",
         "score", "scale_min", "scale_max", "higher_is_better", "comment", "touchpoint", "channel"])
     if not scores:
-        warnings.append("No NPS, CSAT or CES question was recognised: the answers are stored, but no score "
-                        "metric is computed from this file. Map a score column if it has one.")
+        warnings.append("No NPS, CSAT or CES question was recognised: the answers are stored (the Surveys page "
+                        "lists them under imported surveys), but no score metric is computed from this file. A "
+                        "question is scored when its text asks how likely one is to recommend (NPS), how satisfied "
+                        "(CSAT) or how easy (CES), answered on a numeric scale.")
     ids = import_ids(raw)
     other = [c for c in content_cols if c not in {s.column for s in scores}]
     answers = []
