@@ -27,7 +27,9 @@ CASES = [
     ("cfpb_consumer_complaints.csv", "tickets", 5,
      [("SELECT min(created_at)::DATE::VARCHAR, max(created_at)::DATE::VARCHAR FROM tickets",
        ("2019-09-19", "2020-01-06")),
-      ("SELECT count(DISTINCT category) FROM tickets", (2,))]),
+      ("SELECT count(DISTINCT category) FROM tickets", (2,)),
+      # the status is the company's response (4 closed, 1 in progress), not `State` (US states)
+      (SOLVED, (4,)), ("SELECT count(*) FROM tickets WHERE status = 'open'", (1,))]),
     ("glpi_tickets_fr.csv", "tickets", 30,
      [(SOLVED, (10,)), ("SELECT min(created_at)::VARCHAR FROM tickets", ("2026-01-09 00:15:00",))]),
     ("google_forms_es.csv", "surveys", 40, [("SELECT count(*) FILTER (WHERE metric = 'nps') FROM survey_responses",
