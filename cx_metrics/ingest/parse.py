@@ -3,6 +3,7 @@ flagged), its translation for the DuckDB import query, and a pandas parser for s
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -100,11 +101,24 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
         return replace(leading, leading=True) if leading is not None else None
     if found is not None or not sample.str.contains(r"[^\W\d_]{3}", regex=True).mean() >= 0.5:
         return found
+    folded = sample.map(vocab.fold)
     for language in vocab.MONTHS:
+        # only a language whose month names the values use (a subject line is not tried six times over)
+        if folded.str.contains(_month_words(language), regex=True).mean() < 0.5:
+            continue
         translated = _infer(translate_months(sample, language).dropna(), prefer_day_first)
         if translated is not None:
             return replace(translated, months=language)
     return None
+
+
+@functools.cache
+def _month_words(language: str) -> str:
+    return r"\b(?:" + "|".join(re.escape(word) for word, _ in vocab.MONTHS[language]) + r")\b"
+
+
+#: values a date format is first tried on; formats that read fewer than half of them are not tried further
+_PROBE = 24
 
 
 def _infer(sample: pd.Series, prefer_day_first: bool | None) -> DateFormat | None:
@@ -117,7 +131,11 @@ def _infer(sample: pd.Series, prefer_day_first: bool | None) -> DateFormat | Non
     serials = pd.to_numeric(sample, errors="coerce")
     if serials.notna().mean() >= 0.9 and serials.between(32874, 58440).mean() >= 0.9:
         return DateFormat("excel_serial", None)  # Excel's day count since 1899-12-30 (years 1990..2060)
-    scored = [(fmt, day_first, _share_parsed(sample, fmt)) for fmt, day_first in _FORMATS]
+    if sample.str.contains(r"\d", regex=True).mean() < 0.5:
+        return None  # no format reads a value without digits
+    probe = sample.iloc[np.linspace(0, len(sample) - 1, min(_PROBE, len(sample))).astype(int)]
+    likely = [(fmt, df) for fmt, df in _FORMATS if _share_parsed(probe, fmt) >= 0.5]
+    scored = [(fmt, day_first, _share_parsed(sample, fmt)) for fmt, day_first in likely] or [("", None, 0.0)]
     best = max(share for _, _, share in scored)
     if best < 0.5:
         return None

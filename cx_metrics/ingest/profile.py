@@ -17,6 +17,7 @@ from cx_metrics.ingest import parse, vocab
 from cx_metrics.ingest.reader import RawTable, clean
 
 SAMPLE_ROWS = 3_000
+_VOCABULARY_VALUES = 300  # distinct values read for status, channel and yes/no words
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _HASH = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$", re.IGNORECASE)
 _KEYLIKE = re.compile(r"^[A-Za-z]{0,6}[-_ #]?\d[\d\s\u00a0\u202f.,/-]*$")
@@ -133,25 +134,37 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
         date_share = float(parsed.notna().mean())
         read = parsed.dropna()
         clock_share = float((read != read.dt.normalize()).mean()) if len(read) else 0.0
-    folded = present.map(vocab.fold)
+    # word vocabularies are read on the distinct values (a label column has few), weighted by how often each occurs;
+    # a column with hundreds of distinct texts is no status, channel or yes/no column: its commonest values decide
+    common = counts.head(_VOCABULARY_VALUES)
+    folded_values = pd.Series([vocab.fold(v) for v in common.index.astype(str)], index=common.index, dtype=object)
+    weights = common.to_numpy(dtype=float) / n
     fractions = finite[(finite >= 0) & (finite < 1)]
-    time_share = float(present.str.match(_TIME_OF_DAY).mean())
+    distinct_values = pd.Series(counts.index.astype(str), dtype=object)
+    shares = counts.to_numpy(dtype=float) / n
+
+    def share(pattern: re.Pattern[str]) -> float:
+        """Share of the values matching ``pattern``, read once per distinct value."""
+        return float((distinct_values.map(lambda v: pattern.match(v) is not None).to_numpy(dtype=float)
+                      * shares).sum())
+
+    time_share = share(_TIME_OF_DAY)
     if number_share >= 0.9 and len(finite) and len(fractions) == len(finite) and integer_share < 0.5:
         time_share = 1.0  # Excel writes a time of day as a fraction of a day
     ints = finite.to_numpy()
     monotone = bool(number_share == 1.0 and integer_share == 1.0 and n >= 10 and n == rows
                     and np.all(np.diff(ints) == 1))
-    status_share = float(folded.map(_is_status).mean())
-    bool_values = set(folded.unique().tolist())
-    bool_share = float(len(bool_values) <= 2 and len(bool_values) > 0
+    status_share = float((folded_values.map(_is_status).to_numpy(dtype=float) * weights).sum())
+    bool_values = set(folded_values.tolist())
+    bool_share = float(distinct <= len(common) and 0 < len(bool_values) <= 2
                        and all(v in vocab.TRUE_WORDS or v in vocab.FALSE_WORDS for v in bool_values))
     return ColumnProfile(
         name=name, present=n, rows=rows, distinct=distinct, unique_share=distinct / n,
         date_share=date_share, date_format=fmt, number_share=number_share, integer_share=integer_share,
         time_share=time_share, mean_length=float(present.str.len().mean()),
-        email_share=float(present.str.match(_EMAIL).mean()), hash_share=float(present.str.match(_HASH).mean()),
-        keylike_share=float(present.str.match(_KEYLIKE).mean()), status_share=status_share,
-        channel_share=float(folded.str.contains(vocab.CHANNEL_WORDS).mean()) if number_share < 0.5 else 0.0,
+        email_share=share(_EMAIL), hash_share=share(_HASH), keylike_share=share(_KEYLIKE), status_share=status_share,
+        channel_share=float((folded_values.str.contains(vocab.CHANNEL_WORDS).to_numpy(dtype=float) * weights).sum())
+        if number_share < 0.5 else 0.0,
         bool_share=bool_share, monotone=monotone, sentinels=sentinels,
         number_min=float(finite.min()) if len(finite) else None,
         number_max=float(finite.max()) if len(finite) else None,

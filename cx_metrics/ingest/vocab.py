@@ -9,6 +9,7 @@ A column name is cut into tokens (``Date/Time Opened`` -> date, time, opened; ``
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -141,13 +142,18 @@ def fold(text: str) -> str:
 
 def tokens(name: str) -> list[str]:
     """Words of a column name: camelCase and compounds split, accents folded, "#"/"N°"/"Nº" -> "number"."""
+    return list(_tokens(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(name: str) -> tuple[str, ...]:
     text = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
     text = re.sub(r"\b[Nn][°ºo]\s*(?=[\s.]|$)|[Nn][°º]|#", " number ", text)
     words = [w for w in re.split(r"[^a-z0-9]+", fold(text)) if w]
     out: list[str] = []
     for word in words:
         out.extend(_split_compound(word))
-    return out
+    return tuple(out)
 
 
 def _split_compound(word: str) -> list[str]:
