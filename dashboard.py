@@ -49,6 +49,8 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
     "CX leads": [
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),
         ("upload", {"page": PAGES / "data_status.py", "title": "Data status", "icon": ":material/database:"}),
+        ("subscriptions", {"page": PAGES / "digests.py", "title": "Digests and alerts",
+                           "icon": ":material/notifications:"}),
     ],
     "Analysts": [
         ("rows", {"page": PAGES / "cohorts.py", "title": "Cohorts", "icon": ":material/groups:"}),

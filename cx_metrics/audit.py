@@ -3,7 +3,7 @@
 Roles and what each may do live here, so the dashboard, the CLI and the tests share one definition:
 
 * executive - the aggregate pages;
-* cx_lead - that, plus uploading and undoing imports and the data status page;
+* cx_lead - that, plus uploading and undoing imports, the data status page, digest subscriptions and alert rules;
 * analyst - the aggregate pages plus the rows behind them (drill-through), verbatim comments and exports;
 * admin - everything, plus users, roles and the audit log.
 """
@@ -22,11 +22,13 @@ from cx_metrics.db import Connection
 ROLES = ("executive", "cx_lead", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "executive": frozenset({"view"}),
-    "cx_lead": frozenset({"view", "upload"}),
+    "cx_lead": frozenset({"view", "upload", "subscriptions"}),
     "analyst": frozenset({"view", "rows", "verbatims", "export"}),
-    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin"}),
+    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin", "subscriptions"}),
 }
-ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change")
+ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change",
+           # digests, alerts and their delivery (cx_metrics.digest, cx_metrics.alerts, cx_metrics.delivery)
+           "subscription_change", "alert_rule_change", "alert", "delivery", "delivery_failed", "delivery_retry")
 
 
 def can(role: str | None, permission: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import cli_surveys, db, demo
+from cx_metrics import cli_delivery, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="score: keep customers in this region")
     p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    cli_delivery.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -157,12 +159,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
 
 
-def _emit(frame: pd.DataFrame, fmt: str) -> None:
+def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
+    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
+    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
+    go to stderr, so scripts reading stdout are unaffected."""
+    for note in frame.attrs.get("notes", ()):
+        print(f"# {note}", file=sys.stderr)
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
         records = frame.to_dict("records")
         print(json.dumps(records, default=_json_default, indent=2))
+    elif frame.empty:
+        print(empty)
     else:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             print(frame.to_string(index=False))
@@ -359,6 +368,9 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                     progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
                 how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
                        if result.chosen_by == "stability" else "fixed by --themes")
+                if result.split:
+                    how += (f", then {result.split} theme(s) holding unrelated kinds of text split into one theme "
+                            "per kind")
                 print(f"fit #{result.fit_id} ({result.source}): {result.n_themes} themes over {result.documents:,} "
                       f"texts ({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
                       f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
@@ -478,7 +490,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "imports":
             _emit(ingest.history(conn), "table")
         elif args.command == "rejects":
-            _emit(ingest.rejects_of(conn, args.import_id), args.format)
+            _emit(ingest.rejects_of(conn, args.import_id), args.format,
+                  empty=f"Import #{args.import_id} has no rejected lines.")
         else:
             removed = ingest.undo(conn, args.import_id, actor="cli")
             print(f"Import #{args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
@@ -514,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_churn(args, settings)
         if args.command == "themes":
             return _cmd_themes(args, settings)
+        if args.command in cli_delivery.COMMANDS:
+            return cli_delivery.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

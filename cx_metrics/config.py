@@ -77,6 +77,8 @@ class Settings:
     churn_inactivity_days: int = 0
     #: churn-risk model: label = churned within the next churn_horizon_days after a snapshot
     churn_horizon_days: int = 90
+    #: the dashboard's address as its readers reach it ([delivery] dashboard_url): digests and alerts link to it
+    dashboard_url: str = ""
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -104,6 +106,7 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CHURN_MODE": ("churn_mode", str),
     "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
     "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
+    "CX_DASHBOARD_URL": ("dashboard_url", str),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -127,6 +130,7 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "churn.mode": ("churn_mode", str),
     "churn.inactivity_days": ("churn_inactivity_days", int),
     "churn.horizon_days": ("churn_horizon_days", int),
+    "delivery.dashboard_url": ("dashboard_url", str),
 }
 
 

@@ -102,7 +102,7 @@ def require(permission: str = "view") -> User:
     return user
 
 
-def download_button(label: str, data: bytes, file_name: str, *, key: str, mime: str = "text/csv",
+def download_button(label: str, data: bytes | Callable[[], bytes], file_name: str, *, key: str, mime: str = "text/csv",
                     permission: str = "export", **kwargs: Any) -> None:
     """An export: shown only to roles with ``permission`` (default: export); each download is audited."""
     user = current_user()

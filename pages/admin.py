@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 from cx_metrics import audit
-from cx_ui import auth, state
+from cx_ui import auth, state, tables
 
 st.title("Users and audit log")
 user = auth.require("admin")
@@ -22,7 +22,7 @@ st.caption(
     + (f"always admins (cx.toml [access] admins): {', '.join(s.admins)}." if s.admins else
        "no bootstrap admins are configured ([access] admins in cx.toml).")
 )
-st.dataframe(audit.roles(conn), hide_index=True, width="stretch")
+tables.show(audit.roles(conn), key="admin_roles")
 with st.form("role_form", clear_on_submit=True):
     left, right = st.columns([2, 1])
     email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
@@ -41,5 +41,5 @@ actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
 if actions:
     log = log[log["action"].isin(actions)]
 log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d)) if isinstance(d, str) else d))
-st.dataframe(log, hide_index=True, width="stretch")
+tables.show(log, key="admin_log")
 st.caption("Logins (and refused ones), imports, undos, exports and role changes, newest first; append-only.")

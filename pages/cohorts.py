@@ -11,7 +11,7 @@ from cx_metrics import charts_surveys
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
-from cx_ui import auth, state, survey_state, url_state
+from cx_ui import auth, state, survey_state, tables, url_state
 
 SEP = " · "
 
@@ -56,6 +56,11 @@ st.caption(f"**{period.label()}** · {filters.describe()}"
 
 try:
     table = survey_state.breakdown(path, version, period, filters, metric, by, by2, level)
+except cohorts.NotSupported as exc:
+    st.info(str(exc), icon=":material/info:")
+    url_state.write_url({"metric": metric, "by": by, "by2": by2, "level": level if is_survey else None})
+    st.stop()
+    raise  # unreachable
 except ValueError as exc:
     st.error(f"{exc}. Pick another dimension.")
     url_state.write_url({"metric": metric, "by": by, "by2": by2, "level": level if is_survey else None})
@@ -89,7 +94,8 @@ for rec in flagged.to_dict("records"):
             + (f", {rec['effect_name']} = {rec['effect_size']:.2f}" if rec["effect_name"] else "") + ").")
     (st.success if rec["direction"] == "better" else st.warning)(text)
 shown = table.drop(columns=["dim2"]) if by2 == "all" else table
-st.dataframe(shown.rename(columns={"dim1": label(by), "dim2": label(by2)}), hide_index=True, width="stretch")
+tables.show(shown, unit=unit, labels={"dim1": label(by), "dim2": label(by2)}, min_n=s.min_cell_n,
+            key="coh_table")
 st.caption(DEFINITIONS["cohort_breakdown"] + " " + DEFINITIONS[cohorts.DEFINITION_KEYS[metric]])
 auth.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     metric=metric, period=period.label(), filters=filters.describe())), f"cx-cohorts-{metric}-{by}.csv",
@@ -129,7 +135,7 @@ if len(cells) >= 2:
     by_how_much = ("" if diff != diff else  # NaN: a cohort is too small to show
                    f" differs by {diff:+.2f}{' pts' if unit in ('%', 'points') else (' h' if unit == 'hours' else '')}")
     (st.success if bool(side.iloc[0]["significant"]) else st.info)(f"{a} vs {b}: {title}{by_how_much} — {verdict}")
-    st.dataframe(side, hide_index=True, width="stretch")
+    tables.show(side, unit=unit, min_n=s.min_cell_n, key="coh_compare")
 else:
     st.caption("Needs at least two cohorts in the table.")
 
@@ -137,8 +143,8 @@ st.subheader("Spread inside each cohort")
 st.caption("Not just the mean: box = middle half (p25–p75), line = median, whiskers = p10–p90. A cohort is many "
            "different people.")
 spread = survey_state.spread(path, version, period, filters, metric, by, by2, level)
-st.plotly_chart(charts_surveys.spread_boxes(spread, title=str(spread["what"].iloc[0]) if len(spread) else title),
-                width="stretch", key="coh_spread")
+st.plotly_chart(charts_surveys.spread_boxes(spread, title=str(spread["what"].iloc[0]) if len(spread) else title,
+                                           min_n=s.min_cell_n), width="stretch", key="coh_spread")
 if is_survey and by2 == "all":
     dist = survey_state.score_distribution(path, version, period, filters, surveys.SOURCE_METRIC[metric], by,
                                            level, ())
@@ -169,7 +175,9 @@ if cells:
     rows_behind = survey_state.drill_rows(path, version, period, filters, metric, by, v1, by2, v2, level)
     what = "responses" if is_survey else ("tickets" if metric == "resolution_hours" else "customers")
     st.caption(f"{len(rows_behind):,} {what} (at most 5,000)")
-    st.dataframe(rows_behind, hide_index=True, width="stretch")
+    # a cohort that is a column of the rows already (plan, region...) is not repeated
+    repeated = [c for c, d in (("dim1", by), ("dim2", by2)) if d in rows_behind.columns or d == "all"]
+    tables.show(rows_behind.drop(columns=repeated), labels={"dim1": label(by), "dim2": label(by2)}, key="coh_rows")
     auth.download_button(f"Download these {len(rows_behind):,} {what} (CSV)", to_safe_csv(rows_behind),
                        f"cx-cohort-{metric}-{v1}-{v2}.csv", key="coh_rows_download",
                        icon=":material/download:")

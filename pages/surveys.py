@@ -11,7 +11,7 @@ from cx_metrics import charts_surveys
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
-from cx_ui import auth, state, survey_state, url_state
+from cx_ui import auth, state, survey_state, tables, url_state
 
 st.title("Surveys")
 user = auth.require("view")
@@ -39,6 +39,10 @@ columns = st.columns(5)
 for col, row in zip(columns, summary.to_dict("records"), strict=False):
     with col, st.container(border=True):
         unit = row["unit"]
+        if row["unavailable"]:
+            st.metric(row["label"], "—", help=row["definition"])
+            st.caption(f"**Not shown: {row['unavailable']}.**")
+            continue
         if row["n"] == 0:
             value = "no responses"
         elif row["small_n"]:
@@ -54,8 +58,9 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
                   delta_color="normal" if row["significant"] else "off", help=row["definition"])
         ci = (f"95% CI {charts_surveys._fmt(row['ci_low'], unit)} – {charts_surveys._fmt(row['ci_high'], unit)}"
               if not row["small_n"] and not math.isnan(row["ci_low"]) else "no interval")
-        st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · previous "
-                   f"{charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})"
+        previous = (row["comparison"] if row["comparison"] else
+                    f"previous {charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
+        st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · {previous}"
                    + (f" · {row['test']}, p = {row['p_value']:.2g}" if not math.isnan(row["p_value"]) else "")
                    + (f" · {row['note']}" if row["note"] else ""))
 with columns[4], st.container(border=True):
@@ -74,7 +79,7 @@ metric = c1.selectbox("Score", surveys.METRICS, key="srv_metric", format_func=su
 grain = c2.selectbox("Bucket", surveys.GRAINS, index=1, key="srv_grain")
 trend = survey_state.survey_trend(path, version, period, filters, metric, grain, level, names)
 st.plotly_chart(charts_surveys.trend_band(trend, unit=surveys.UNITS[metric], title=surveys.LABELS[metric],
-                                          min_n=s.min_cell_n), width="stretch", key="srv_trend_chart")
+                                          min_n=s.min_cell_n, grain=grain), width="stretch", key="srv_trend_chart")
 moved = trend[trend["significant"]]
 if moved.empty:
     st.caption("No bucket differs significantly from the one before it.")
@@ -88,8 +93,11 @@ shown = trend.assign(value=trend["value"].where(~trend["small_n"]), ci_low=trend
                      ci_high=trend["ci_high"].where(~trend["small_n"]),
                      reliability=trend["small_n"].map({True: f"n < {s.min_cell_n}: not shown", False: ""}))
 with st.expander("Trend table"):
-    st.dataframe(shown[["period_start", "n", "respondents", "value", "ci_low", "ci_high", "reliability", "partial",
-                        "change", "p_value", "significant"]], hide_index=True, width="stretch")
+    tables.show(shown[["period_start", "n", "respondents", "value", "ci_low", "ci_high", "reliability", "partial",
+                       "change", "p_value", "significant"]].rename(columns={"change": "difference"}),
+                unit=surveys.UNITS[metric], labels={"period_start": f"{grain.capitalize()} starting",
+                                                    "difference": f"Change vs the {grain} before"},
+                key="srv_trend_table")
     auth.download_button("Download the trend (CSV)", to_safe_csv(shown), f"cx-{metric}-{grain}.csv",
                        key="srv_trend_download")
 
@@ -134,15 +142,16 @@ st.caption(f"{len(comments):,} comments (newest first, at most 500) · {v_period
 if not user.can("verbatims"):
     st.info(":material/lock: Verbatim comments need the analyst role; the counts above include them.")
     comments = comments.iloc[0:0]
-st.dataframe(comments, hide_index=True, width="stretch", column_config={
-    "comment": st.column_config.TextColumn("comment", width="large")})
+tables.show(comments, widths={"comment": "large"}, labels={"cohort": cohorts.parse_dimension(v_by).label},
+            key="srv_verbatims")
 auth.download_button(f"Download these {len(comments):,} comments (CSV)", to_safe_csv(comments),
                    f"cx-verbatims-{stored}.csv", key="srv_vb_download")
 
 st.subheader("Surveys in the database")
 st.caption("Every imported survey, scored or not. Questions that are not NPS, CSAT or CES are kept and shown "
            "here as answer counts.")
-st.dataframe(inventory, hide_index=True, width="stretch")
+tables.show(inventory, labels={"first_response_at": "First answer", "last_response_at": "Last answer"},
+            key="srv_inventory")
 if not inventory.empty:
     labels = [f"{r['survey_name']} ({r['source']})" for r in inventory.to_dict("records")]
     pick = st.selectbox("Answers of survey", range(len(labels)), key="srv_answers_survey",
@@ -152,9 +161,6 @@ if not inventory.empty:
     if answers.empty:
         st.caption("This survey has no answers to unscored questions.")
     else:
-        st.dataframe(answers, hide_index=True, width="stretch", column_config={
-            "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
-            "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-            "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+        tables.show(answers, unit="share", key="srv_answers")
         auth.download_button("Download these answers (CSV)", to_safe_csv(answers),
                            f"cx-survey-answers-{chosen['source']}.csv", key="srv_answers_download")

@@ -7,11 +7,13 @@ import hashlib
 
 import streamlit as st
 
+from cx_metrics.columns import column, display_name
 from cx_metrics.export import to_safe_csv
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import KINDS
-from cx_ui import auth, state, upload_state
+from cx_ui import auth, state, tables, upload_state
 
 AUTO = "Detect automatically"
 
@@ -26,10 +28,10 @@ def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
         reading, hide_index=True, key=f"editor_{sha}_{det.kind}", disabled=["label", "confidence", "why"],
         column_order=["label", "column", "confidence", "why"],
         column_config={
-            "label": st.column_config.TextColumn("field"),
-            "column": st.column_config.SelectboxColumn("column", options=["", *det.columns]),
-            "confidence": st.column_config.ProgressColumn("confidence", format="percent", min_value=0, max_value=1),
-            "why": st.column_config.TextColumn("why", width="large"),
+            "label": st.column_config.TextColumn("Field"),
+            "column": st.column_config.SelectboxColumn("Column in the file", options=["", *det.columns]),
+            "confidence": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0, max_value=1),
+            "why": st.column_config.TextColumn("Why", width="large"),
         },
     )
     new = upload_state.changed_columns(reading, edited)
@@ -44,7 +46,6 @@ def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
         st.session_state[f"mapping_{sha}"] = {**overrides, **new}
         st.rerun()
 
-
 st.title("Upload exports")
 user = auth.require("upload")
 st.caption(
@@ -53,10 +54,18 @@ st.caption(
     "Nothing is written until you press **Load**; a load is all-or-nothing and can be undone."
 )
 
+limit_mb = state.settings().max_upload_mb
+# the widget enforces the importer's own limit ([imports] max_upload_mb); its own line would round it for display
+# (512 MB reads "1GB per file"), so that line is hidden and the limit is said here in full
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
 uploaded = st.file_uploader(
     "Drop a CSV, TSV, XLSX or JSON export", type=["csv", "tsv", "txt", "xlsx", "xls", "ods", "json"],
-    key="upload_file",
+    key="upload_file", max_upload_size=limit_mb,
+    help=f"Up to {limit_mb:,} MB per file ([imports] max_upload_mb in cx.toml). A larger file imports with "
+         "`cx import FILE`, which reads it in parts.",
 )
+st.caption(f"Up to **{limit_mb:,} MB per file** · CSV, TSV, TXT, XLSX, XLS, ODS or JSON · a larger file imports with "
+           "`cx import FILE`.")
 if uploaded is not None:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
@@ -103,8 +112,9 @@ if uploaded is not None:
     cols[3].metric("Rejected", f"{summary['rows_rejected']:,}")
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
+    formats = "; ".join(f"{column}: {describe_format(fmt)}" for column, fmt in summary["date_formats"].items())
     st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
-               + (f" · date formats {summary['date_formats']}" if summary["date_formats"] else ""))
+               + (f" · dates read as {formats}" if formats else ""))
     for column in summary["ambiguous_dates"]:
         st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
                    "choose the order under *Import options* if that is wrong.")
@@ -116,7 +126,9 @@ if uploaded is not None:
         questions = upload_state.survey_questions(pv.raw)
         if len(questions):
             st.markdown("**Questions scored** (NPS, CSAT, CES, found from their question texts and answer scales)")
-            st.dataframe(questions, hide_index=True)
+            tables.show(questions, key="upload_questions", labels={
+                "question": "Question", "column": "Column in the file", "measured as": "Measured as",
+                "scale": "Scale"})
         else:
             st.caption("No NPS, CSAT or CES question found: the answers load as they are and show on the Surveys "
                        "page among the imported surveys.")
@@ -130,11 +142,16 @@ if uploaded is not None:
                    + (" (the import day, by default)." if fieldwork is None else " (as you stated)."))
 
     st.markdown("**Parsed sample**")
-    st.dataframe(pv.sample, hide_index=True)
+    sample = pv.sample.drop(columns=["source"], errors="ignore")
+    empty = [str(c) for c in sample.columns if sample[c].isna().all()]
+    tables.show(sample.drop(columns=empty), key="upload_sample")
+    if empty:
+        st.caption("Not in this file (empty in the first rows, so no figure that needs them is shown): "
+                   + ", ".join(display_name(c) if column(c) else c for c in empty) + ".")
     rejects = pv.rejects()
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")
-        st.dataframe(rejects.head(500), hide_index=True)
+        tables.show(rejects.head(500), key="upload_rejects")
         auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
                              key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
@@ -155,7 +172,7 @@ history = state.imports(path, version)
 if history.empty:
     st.info("Nothing imported yet.")
 else:
-    st.dataframe(history, hide_index=True)
+    tables.show(history, key="upload_history")
     loaded = history[history["status"] == "loaded"]["import_id"].tolist()
     if loaded:
         left, right = st.columns(2)

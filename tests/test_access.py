@@ -109,12 +109,12 @@ def test_role_from_the_email_table_and_admin_bootstrap(monkeypatch: pytest.Monke
 def test_drill_through_and_exports_follow_the_role(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path, "exec@example.com", roles="executive").run()
     at.switch_page("pages/complaints.py").run()
-    assert not any("ticket_id" in d.value.columns for d in at.dataframe)
+    assert not any("Ticket" in d.value.columns for d in at.dataframe)
     assert not at.get("download_button")
     assert any("need the analyst role" in c.value for c in at.caption)
     at = _app(monkeypatch, app_db_path, "ana@example.com", roles=["analyst"]).run()
     at.switch_page("pages/complaints.py").run()
-    assert any("ticket_id" in d.value.columns for d in at.dataframe)
+    assert any("Ticket" in d.value.columns for d in at.dataframe)
     assert at.get("download_button")
 
 
@@ -122,10 +122,10 @@ def test_verbatims_need_the_analyst_role(monkeypatch: pytest.MonkeyPatch, app_db
     at = _app(monkeypatch, app_db_path, "exec@example.com", roles="executive").run()
     at.switch_page("pages/surveys.py").run()
     assert any("Verbatim comments need the analyst role" in i.value for i in at.info)
-    assert not any("comment" in d.value.columns and len(d.value) for d in at.dataframe)
+    assert not any("Comment" in d.value.columns and len(d.value) for d in at.dataframe)
     at = _app(monkeypatch, app_db_path, "ana@example.com", roles="analyst").run()
     at.switch_page("pages/surveys.py").run()
-    assert any("comment" in d.value.columns and len(d.value) for d in at.dataframe)
+    assert any("Comment" in d.value.columns and len(d.value) for d in at.dataframe)
 
 
 def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:

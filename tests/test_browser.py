@@ -150,8 +150,9 @@ def test_an_unsure_file_is_a_proposal_that_is_confirmed_and_loaded(server: str, 
 
 
 @pytest.mark.parametrize(("link", "heading", "ready"), [
-    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace"),
-    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace"),
+    # a visible trace: an interval band's edges are lines of width 0
+    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
+    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
 ])
 def test_analysis_pages_render_charts(server: str, browser: object, link: str, heading: str, ready: str) -> None:
     page, _ = _open(browser, server)

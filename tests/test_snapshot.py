@@ -100,9 +100,9 @@ def test_the_churn_page_states_the_snapshot_share_with_its_interval(snapshot: Pa
     at.run()
     at.switch_page("pages/churn.py").run()
     assert not at.exception, at.exception
-    assert [m.value for m in at.metric] == ["16.5%"]
+    assert {m.label: m.value for m in at.metric}["Churned (snapshot share)"] == "16.5%"
     text = " ".join(m.value for m in at.markdown)
     assert "**33** of **200** customers are flagged churned (95% CI 12.0%–22.3%)" in text
     at.selectbox(key="churn_snapshot_by").set_value("region").run()
-    table = next(d.value for d in at.dataframe if "churn_share" in d.value.columns)
-    assert table.set_index("cohort")["customers"].to_dict() == dict(Counter(r["Geography"] for r in _rows()))
+    table = next(d.value for d in at.dataframe if "Churned share (%)" in d.value.columns)
+    assert table.set_index("Region")["Customers"].to_dict() == dict(Counter(r["Geography"] for r in _rows()))

@@ -96,8 +96,8 @@ def test_the_category_candidate_is_stated_and_another_one_can_be_picked(monkeypa
                                   "('Incorrect information o…', 'Attempts to collect deb…')"]
     picker.set_value("Issue").run()
     assert not at.exception, at.exception
-    sample = next(d.value for d in at.dataframe if "category" in d.value.columns and "ticket_id" in d.value.columns)
-    assert set(sample["category"]) == {"Incorrect information on your report", "Attempts to collect debt not owed"}
+    sample = next(d.value for d in at.dataframe if "Category" in d.value.columns and "Ticket" in d.value.columns)
+    assert set(sample["Category"]) == {"Incorrect information on your report", "Attempts to collect debt not owed"}
     assert _reading(at).set_index("field").loc["category", "why"] == "chosen by you"
 
 
@@ -129,8 +129,8 @@ def test_a_survey_field_the_person_sets_wins_over_the_usual_name(monkeypatch: py
     at = _upload(monkeypatch, empty_db_path, "forms.csv", data)
     assert _reading(at).set_index("field").loc["responded_at", "column"] == "Marca temporal"
     assert not at.date_input
-    questions = next(d.value for d in at.dataframe if "measured as" in d.value.columns)
-    assert list(questions["measured as"]) == ["NPS", "CSAT"]
+    questions = next(d.value for d in at.dataframe if "Measured as" in d.value.columns)
+    assert list(questions["Measured as"]) == ["NPS", "CSAT"]
     at.session_state[f"mapping_{hashlib.sha256(data).hexdigest()}"] = {"responded_at": ""}
     at.run()
     assert not at.exception, at.exception

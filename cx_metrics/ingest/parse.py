@@ -60,6 +60,23 @@ LEADING_DATE = (r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d
                 r"\s*[,;]\s*\S")
 
 
+_PATTERN_WORDS = (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
+                  ("%S", "ss"), ("%f", "ffffff"), ("%b", "Mon"), ("%B", "Month"), ("%p", "AM/PM"), ("%z", "+hh:mm"),
+                  ("%Z", "zone"))
+
+
+def describe_format(fmt: str) -> str:
+    """A date format as a person reads it: "ISO 8601", "Unix seconds", "DD/MM/YYYY hh:mm" (never a strptime
+    pattern)."""
+    named = {"ISO8601": "ISO 8601 (YYYY-MM-DD hh:mm:ss)", "epoch_s": "Unix time in seconds",
+             "epoch_ms": "Unix time in milliseconds"}
+    if fmt in named:
+        return named[fmt]
+    for code, word in _PATTERN_WORDS:
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
 def _sample(values: pd.Series, n: int = 400) -> pd.Series:
     present = clean(values).dropna()
     if len(present) > n:

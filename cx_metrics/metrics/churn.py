@@ -64,11 +64,13 @@ class ChurnDefinition:
             text = (f"Non-contractual churn: a customer is lost at their last activity when nothing followed for "
                     f"{self.inactivity_days} days ({how}). Churn is observable up to "
                     f"{self.obs_end:%d %b %Y}, {self.inactivity_days} days before the latest data.")
+            if self.suggested_days:
+                text += (f" The gaps between a customer's consecutive activities suggest N = {self.suggested_days} "
+                         f"days (95th percentile {self.gap_quantiles.get('p95', math.nan):.0f} days, rounded up to "
+                         "a week).")
         else:
+            # the activity gaps say nothing about a cancellation date: not mentioned here
             text = "Contractual churn: a customer is lost at their cancellation date (`churned_at`)."
-        if self.suggested_days:
-            text += (f" The gaps between a customer's consecutive activities suggest N = {self.suggested_days} days "
-                     f"(95th percentile {self.gap_quantiles.get('p95', math.nan):.0f} days, rounded up to a week).")
         return text + (" " + self.note if self.note else "")
 
 
@@ -241,6 +243,21 @@ def recovery_window(d: ChurnDefinition, days: int = 365) -> Period:
     end = (d.obs_end or dt.datetime.now(dt.UTC).replace(tzinfo=None)) - dt.timedelta(
         days=d.horizon_days + UNRESOLVED_DAYS + 1)
     return Period(end.date() - dt.timedelta(days=days - 1), end.date())
+
+
+def recovery_period(d: ChurnDefinition, period: Period) -> tuple[Period, str]:
+    """The window of index tickets the service-recovery view uses for the header's ``period``, and what to tell the
+    reader: the period itself when every customer in it can be followed for the horizon; otherwise the latest
+    window of the same length that can (:func:`recovery_window`), said in the note."""
+    latest = recovery_window(d)
+    if period.end <= latest.end:
+        return period, ""
+    days = min(period.days, 366)
+    window = Period(latest.end - dt.timedelta(days=days - 1), latest.end)
+    return window, (f"The service-recovery view follows each customer for {d.horizon_days + UNRESOLVED_DAYS} days "
+                    f"after their first ticket (the landmark plus the churn horizon), so it cannot use "
+                    f"{period.label()}: tickets after {latest.end:%d %b %Y} have no complete follow-up yet. It uses "
+                    f"the latest {days} days that do, {window.label()}.")
 
 
 def _recovery_params(d: ChurnDefinition, window: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:

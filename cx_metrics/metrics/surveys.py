@@ -29,6 +29,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
 from cx_metrics.text.redact import redact_many
 
@@ -182,7 +183,7 @@ def _scores(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
 #: output columns of :func:`survey_summary`
 SUMMARY_COLUMNS = ["metric", "label", "unit", "value", "ci_low", "ci_high", "n", "respondents", "prev_value",
                    "prev_ci_low", "prev_ci_high", "prev_n", "delta", "p_value", "test", "significant",
-                   "effect_size", "effect_name", "small_n", "note", "definition"]
+                   "effect_size", "effect_name", "small_n", "note", "unavailable", "comparison", "definition"]
 
 
 def survey_summary(
@@ -194,10 +195,14 @@ def survey_summary(
     One row per metric in :data:`METRICS` with :data:`SUMMARY_COLUMNS`: value and CI (``confidence``), n
     (responses kept at this ``level``) and respondents, the previous period's, the change (points for NPS and
     percentages, score points for CES), its p-value and test (NPS z-test, two-proportion z-test, Welch t-test),
-    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``.
+    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``;
+    ``unavailable`` says why a score cannot be computed on this selection (no such responses in the data, a
+    relationship survey under a channel filter), ``comparison`` why the previous period is not compared (it starts
+    before the survey's first response, or the period runs past the data): their figures are then NaN.
     """
     s = settings or Settings()
     prev = period.previous()
+    cov = coverage(conn, period=period, filters=filters)
     rows = []
     counted: dict[str, pd.DataFrame] = {}
     for metric in METRICS:
@@ -221,14 +226,21 @@ def survey_summary(
             notes.append("Includes legacy effort scales where low = easy; they are reversed before scoring.")
         if metric.startswith("ces") and _i(cur.get("scales")) > 1:
             notes.append("Several CES scales are pooled after rescaling to 1–7.")
+        unavailable, comparison = cov.unavailable(metric), cov.comparison(metric)
+        if unavailable:
+            v1 = lo1 = hi1 = math.nan
+        if unavailable or comparison:
+            v0 = lo0 = hi0 = math.nan
+            test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
         rows.append({
             "metric": metric, "label": LABELS[metric], "unit": UNITS[metric], "value": v1, "ci_low": lo1,
             "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
             "prev_ci_low": lo0, "prev_ci_high": hi0, "prev_n": n0, "delta": test.difference,
             "p_value": test.p_value, "test": test.test,
             "significant": bool(test.p_value < s.alpha) and n1 >= s.min_cell_n and n0 >= s.min_cell_n,
-            "effect_size": test.effect_size, "effect_name": test.effect_name, "small_n": n1 < s.min_cell_n,
-            "note": " ".join(notes), "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
+            "effect_size": test.effect_size, "effect_name": test.effect_name,
+            "small_n": n1 < s.min_cell_n and not unavailable, "note": " ".join(notes), "unavailable": unavailable,
+            "comparison": comparison, "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
@@ -261,9 +273,9 @@ def survey_trend(
     """``metric`` per week or month, every bucket of the period present (n = 0 where nobody answered).
 
     Columns :data:`TREND_COLUMNS`: the cell columns of :func:`score_cells`, ``partial`` (bucket cut by the
-    range), and the change against the previous bucket with its p-value and test. ``significant`` is true only
-    when p < alpha and both buckets reach ``min_cell_n``; small cells keep their value but are flagged
-    ``small_n`` (shown greyed, never as a real number).
+    range or by the survey's first or last response), and the change against the previous bucket with its p-value
+    and test. ``significant`` is true only when p < alpha and both buckets reach ``min_cell_n``; small cells keep
+    their value but are flagged ``small_n`` (shown greyed, never as a real number).
     """
     s = settings or Settings()
     starts = bucket_starts(period, grain)
@@ -277,8 +289,9 @@ def survey_trend(
     merged["has_one_to_ten"] = merged["has_one_to_ten"].fillna(False).astype(bool)
     merged["has_reversed"] = merged["has_reversed"].fillna(False).astype(bool)
     out = score_cells(merged, metric, s).rename(columns={"bucket": "period_start"})
-    lo, hi = pd.Timestamp(period.start_ts), pd.Timestamp(period.end_ts)
-    out["partial"] = [(b < lo) or (_bucket_end(b, grain) > hi) for b in out["period_start"]]
+    ends = pd.Series([_bucket_end(b, grain) for b in out["period_start"]], index=out.index)
+    out["partial"] = partial_buckets(out["period_start"], ends, period,
+                                     observed_span(conn, SOURCE_METRIC[metric]))
     recs = out.to_dict("records")
     changes, pvals, sig, eff, names, tests = [], [], [], [], [], []
     for i, rec in enumerate(recs):
