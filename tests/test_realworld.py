@@ -1,7 +1,8 @@
 """The corpus of real exports (tests/fixtures/realworld, see its README): each file loads with no hand-made
 mapping, as the right kind, with the figures computed independently (plain pandas/csv/openpyxl, recorded in the
-README). Held out while the rules were written: otrs_znuny_tickets_de.csv, hubspot_tickets.csv,
-limesurvey_responses_de.csv."""
+README). Held out while the rules were written and tried once at the end: nyc_311_service_requests.csv and
+uci_online_retail_orders.csv (both loaded the first time, as the right kind, with these figures); earlier
+otrs_znuny_tickets_de.csv, hubspot_tickets.csv, limesurvey_responses_de.csv."""
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ CASES = [
     ("limesurvey_responses_de.csv", "surveys", 37,
      [("SELECT count(DISTINCT response_id), min(responded_at)::VARCHAR FROM survey_answers",
        (37, "2024-09-01 02:27:16"))]),
+    ("nyc_311_service_requests.csv", "tickets", 24,
+     [("SELECT min(created_at)::VARCHAR, max(created_at)::VARCHAR, count(*) FILTER (WHERE status = 'closed'), "
+       "count(DISTINCT ticket_type) FROM tickets", ("2011-03-01 08:15:00", "2011-03-01 21:12:53", 24, 7))]),
     ("osticket_tickets.csv", "tickets", 30, [("SELECT count(*) FROM tickets WHERE status = 'open'", (7,))]),
     ("otrs_znuny_tickets_de.csv", "tickets", 30, [("SELECT count(*) FROM tickets WHERE status = 'closed'", (7,))]),
     ("pwc_call_centre_semicolon.csv", "tickets", 80,
@@ -59,6 +63,9 @@ CASES = [
      [(SOLVED, (12,)), ("SELECT count(*) FROM import_rejects", (0,))]),
     ("servicenow_incident_event_log.csv", "tickets", 5,
      [(SOLVED, (5,)), ("SELECT count(*) FROM ticket_events WHERE field = 'status'", (18,))]),
+    ("uci_online_retail_orders.csv", "activity", 49,
+     [("SELECT count(DISTINCT customer_id), min(occurred_at)::VARCHAR FROM customer_activity",
+       (4, "2010-12-01 08:26:00"))]),
     ("zammad_ticket_report.xlsx", "tickets", 25, [("SELECT count(*) FROM tickets WHERE status = 'closed'", (8,))]),
 ]
 
