@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accept", action="store_true",
                    help="load a file understood with low confidence as proposed (without it, the proposal is shown)")
     p.add_argument("--fieldwork-date", dest="fieldwork_date", type=_date,
-                   help="surveys without a response date: the day (YYYY-MM-DD) the answers were collected")
+                   help="files without a date per row: the day (YYYY-MM-DD) survey answers were collected or a "
+                        "customer snapshot was taken (default: the import day, said in a warning)")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
     p = sub.add_parser("imports", help="import history")

@@ -165,7 +165,7 @@ def preview(
         raise ImportRefused(
             f"{file_name} does not look like tickets, survey responses, customers or activity: of its columns "
             f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) {det.reasons[0]}. Choose the "
-            "kind (Upload page: Import options > Kind; CLI: --kind) and the proposed mapping is shown to confirm "
+            "kind (Upload page: Read the file as; CLI: --kind) and the proposed mapping is shown to confirm "
             "or edit (CLI: --mapping FILE.json)."
         )
     if confirm and det.needs_confirmation and not mapping:

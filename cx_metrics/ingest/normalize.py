@@ -261,7 +261,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         raise ImportRefused(
             f"{raw.file_name} was read as tickets, but none of its columns holds a creation time"
             + (f" (columns not used: {', '.join(map(repr, dates[:6]))})" if dates else "")
-            + ". Map the creation time (Upload page: Column mapping; CLI: --mapping FILE.json with "
+            + ". Map the creation time (Upload page: How the file is read; CLI: --mapping FILE.json with "
             '{"created_at": "<column>"}) or choose another kind.')
     created = qy.timestamp("created_at", required=True) if has_created else qy.timestamp("first_response_at")
     if not has_created:
@@ -505,8 +505,8 @@ def _signup_from_tenure(qy: sqlprep.Query, det: Detection, as_of: pd.Timestamp, 
     words = "months" if unit == "tenure_months" else "years"
     warnings.append(f"Customers without a signup date were given one from {det.mapping[unit]!r} ({words} as a "
                     f"customer) counted back from {day} ({when}; state the day the data was taken with Fieldwork "
-                    "date / --fieldwork-date). Change the mapping to tenure_months or tenure_years if the unit is "
-                    "the other one.")
+                    "date or period / --fieldwork-date). Change the mapping to tenure_months or tenure_years if the "
+                    "unit is the other one.")
     return f"coalesce({signup}, {estimated})"
 
 

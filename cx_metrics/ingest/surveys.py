@@ -168,8 +168,9 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         if time_col else None
     if fmt is None and time_col is not None and opts.fieldwork_date is None:
         raise ImportRefused(f"Survey answers need a response date, but {time_col!r} does not hold dates in a format "
-                            "we read. Map another date column, or state the fieldwork date (Upload page: Fieldwork "
-                            "date; CLI: --fieldwork-date YYYY-MM-DD), then import again.")
+                            "we read. Map another date column, or none and state the fieldwork date (Upload page: "
+                            "How the file is read, then Fieldwork date or period; CLI: --fieldwork-date "
+                            "YYYY-MM-DD), then import again.")
     if fmt is not None and time_col is not None:
         responded, bad = parse.parse_dates(data[time_col], fmt, opts.timezone)
         rejects.add(bad | responded.isna(), time_col, "no readable response date", data[time_col])
@@ -179,8 +180,8 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         responded = pd.Series(pd.Timestamp(day), index=data.index).astype("datetime64[us]")
         how = "the fieldwork date you gave" if opts.fieldwork_date else "the import day, by default"
         warnings.append(f"The file has no response date: every answer is dated {day:%Y-%m-%d} ({how}). State "
-                        "the fieldwork date on the Upload page (Fieldwork date) or with --fieldwork-date if "
-                        "that is wrong.")
+                        "the fieldwork date on the Upload page (Fieldwork date or period) or with --fieldwork-date "
+                        "if that is wrong.")
     status_col = _pick(raw, [norm("Status"), norm("Response Type")])
     if status_col is not None and det.vendor.startswith("Qualtrics"):
         preview = clean(data[status_col]).str.lower().isin(_PREVIEW)

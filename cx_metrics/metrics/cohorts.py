@@ -247,9 +247,8 @@ def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFra
         return raw.drop(columns=["bucket"])
     if metric == "resolution_hours":
         return Durations(conn, params, float(params["confidence"])).table()
-    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn",
-            "churn_share": "cohort_churn_share"}[metric]
-    return query(conn, name, params)
+    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn"}[metric]
+    return query(conn, name, {**params, "snapshot": metric == "churn_share"})
 
 
 def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[float, float, float]:
