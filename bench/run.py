@@ -173,10 +173,10 @@ def measure(size: int, repeats: int, tmp: Path, *, import_bench: bool) -> dict[s
     result: dict[str, Any] = {"build": build(db_path, csv, size)}
     result["csv_rows"] = result["build"]["tickets"]
     if import_bench:
-        result["import_duckdb"] = statistics.median(time_duckdb(csv) for _ in range(repeats))
+        result["import_duckdb"] = statistics.median(time_duckdb(csv)[0] for _ in range(repeats))
         ours = [time_ours(csv) for _ in range(repeats)]
-        result["import_ours"] = statistics.median(t for t, _ in ours)
-        result["import_inference"] = statistics.median(i for _, i in ours)
+        result["import_ours"] = statistics.median(t for t, _, _ in ours)
+        result["import_inference"] = statistics.median(i for _, i, _ in ours)
     result["queries"] = query_times(db_path, repeats)
     result["render"] = render_times(db_path, repeats)
     result["db_path"] = db_path

@@ -112,16 +112,16 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
     if sample.empty:
         return None
     found = _infer(sample, prefer_day_first)
-    if found is None and sample.str.match(LEADING_DATE).mean() >= 0.6:
+    if found is None and _share(sample, _LEADING_RE) >= 0.6:
         # a date followed by other text in the same cell (a date and a place, say): the date is read
         leading = _infer(sample.str.extract(LEADING_DATE, expand=False).dropna(), prefer_day_first)
         return replace(leading, leading=True) if leading is not None else None
-    if found is not None or not sample.str.contains(r"[^\W\d_]{3}", regex=True).mean() >= 0.5:
+    if found is not None or not _share(sample, _WORD_RE, search=True) >= 0.5:
         return found
     folded = sample.map(vocab.fold)
     for language in vocab.MONTHS:
         # only a language whose month names the values use (a subject line is not tried six times over)
-        if folded.str.contains(_month_words(language), regex=True).mean() < 0.5:
+        if _share(folded, _month_words(language), search=True) < 0.5:
             continue
         translated = _infer(translate_months(sample, language).dropna(), prefer_day_first)
         if translated is not None:
@@ -130,8 +130,20 @@ def infer_date_format(values: pd.Series, *, prefer_day_first: bool | None = None
 
 
 @functools.cache
-def _month_words(language: str) -> str:
-    return r"\b(?:" + "|".join(re.escape(word) for word, _ in vocab.MONTHS[language]) + r")\b"
+def _month_words(language: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(word) for word, _ in vocab.MONTHS[language]) + r")\b")
+
+
+_LEADING_RE = re.compile(LEADING_DATE)
+_WORD_RE = re.compile(r"[^\W\d_]{3}")
+_TWO_NUMBERS = re.compile(r"\d\D+\d")
+
+
+def _share(sample: pd.Series, pattern: re.Pattern[str], *, search: bool = False) -> float:
+    """Share of the (few hundred) sampled values matching ``pattern`` at their start, or anywhere with ``search``."""
+    test = pattern.search if search else pattern.match
+    values = sample.tolist()
+    return sum(test(v) is not None for v in values) / len(values) if values else 0.0
 
 
 #: values a date format is first tried on; formats that read fewer than half of them are not tried further
@@ -141,15 +153,15 @@ _PROBE = 24
 def _infer(sample: pd.Series, prefer_day_first: bool | None) -> DateFormat | None:
     if sample.empty:
         return None
-    if sample.str.match(_ISO_RE).mean() >= 0.5:
+    if _share(sample, _ISO_RE) >= 0.5:
         return DateFormat("ISO8601", None)
-    if sample.str.match(_EPOCH_RE).mean() >= 0.5:
+    if _share(sample, _EPOCH_RE) >= 0.5:
         return DateFormat("epoch_ms" if sample.str.len().median() >= 13 else "epoch_s", None)
     serials = pd.to_numeric(sample, errors="coerce")
     if serials.notna().mean() >= 0.9 and serials.between(32874, 58440).mean() >= 0.9:
         return DateFormat("excel_serial", None)  # Excel's day count since 1899-12-30 (years 1990..2060)
-    if sample.str.contains(r"\d", regex=True).mean() < 0.5:
-        return None  # no format reads a value without digits
+    if _share(sample, _TWO_NUMBERS, search=True) < 0.5:
+        return None  # every format has a day and a year: two runs of digits apart (not "C116726", not "12 boxes")
     probe = sample.iloc[np.linspace(0, len(sample) - 1, min(_PROBE, len(sample))).astype(int)]
     likely = [(fmt, df) for fmt, df in _FORMATS if _share_parsed(probe, fmt) >= 0.5]
     scored = [(fmt, day_first, _share_parsed(sample, fmt)) for fmt, day_first in likely] or [("", None, 0.0)]

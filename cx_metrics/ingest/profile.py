@@ -8,6 +8,7 @@ the same on a thousand rows as on ten million.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,16 +96,27 @@ def profile_table(frame: pd.DataFrame) -> dict[str, ColumnProfile]:
     return {str(col): profile_column(str(col), frame[col]) for col in frame.columns}
 
 
+def _by_value(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``fn`` computed once per distinct value and spread back over ``values`` (a label column of 3,000 sampled
+    rows has a handful of distinct values: its parses cost a handful)."""
+    distinct = values.drop_duplicates()
+    if len(distinct) == len(values):
+        return fn(values)
+    result = fn(distinct)
+    spread = pd.Series(result.to_numpy(), index=distinct.to_numpy()).reindex(values.to_numpy())
+    return pd.Series(spread.to_numpy(), index=values.index, dtype=result.dtype)
+
+
 def _numbers(text: pd.Series) -> pd.Series:
     plain = pd.to_numeric(text, errors="coerce")
     rest = text[plain.isna()]
+    rest = rest[rest.str.match(_NUMBER)] if len(rest) else rest  # only number-shaped text is read further
     if len(rest):
         european = rest.str.replace(r"[\s\u00a0\u202f.]", "", regex=True).str.replace(",", ".", regex=False)
         american = rest.str.replace(r"[\s\u00a0\u202f,]", "", regex=True)
-        ok = rest.str.match(_NUMBER)
         parsed = pd.to_numeric(american.where(~rest.str.contains(r",\d{1,2}$", regex=True), european),
                                errors="coerce")
-        plain = plain.fillna(parsed.where(ok))
+        plain = plain.fillna(parsed)
     return plain.astype("float64")
 
 
@@ -113,9 +125,9 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
     rows = len(text)
     present_all = text.dropna()
     # values that stand for "missing" (?, --, <none>...) are not data
-    sentinel_mask = present_all.str.match(vocab.SENTINEL_RE)
-    sentinels = sorted(set(present_all[sentinel_mask].unique().tolist()))
-    present = present_all[~sentinel_mask]
+    values = present_all.drop_duplicates()
+    sentinels = sorted(values[values.str.match(vocab.SENTINEL_RE).to_numpy(dtype=bool)].tolist())
+    present = present_all[~present_all.isin(sentinels)] if sentinels else present_all
     n = len(present)
     if n == 0:
         return ColumnProfile(name, 0, rows, 0, 0.0, 0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
@@ -123,14 +135,14 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
     distinct = int(present.nunique())
     counts = present.value_counts()
     repeated, in_repeats = int((counts > 1).sum()), int(counts[counts > 1].sum())
-    numbers = _numbers(present)
+    numbers = _by_value(present, _numbers)
     number_share = float(numbers.notna().mean())
     finite = numbers.dropna()
     integer_share = float((finite == finite.round()).mean()) if len(finite) else 0.0
     fmt = parse.infer_date_format(present) if number_share < 0.9 or _serial_like(finite) else None
     date_share = clock_share = 0.0
     if fmt is not None:
-        parsed, _ = parse.parse_dates(present, fmt)
+        parsed = _by_value(present, lambda v: parse.parse_dates(v, fmt)[0])
         date_share = float(parsed.notna().mean())
         read = parsed.dropna()
         clock_share = float((read != read.dt.normalize()).mean()) if len(read) else 0.0

@@ -136,6 +136,8 @@ _PARTS = sorted({w for w in _WORD_CONCEPTS if len(w) >= 4}, key=len, reverse=Tru
 
 def fold(text: str) -> str:
     """Lower case without accents: "Priorität" -> "prioritat", "Création" -> "creation"."""
+    if text.isascii():  # nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("ß", "ss")
 

@@ -1,11 +1,12 @@
 -- grain: one row per customer of the cell ($value1, $value2) behind churn ($kind = 'churn': active at $start),
 -- the snapshot churn share ($kind = 'snapshot': every customer) or complaint rates ($kind = 'complaints': active
--- some time in [$start, $end)), with churn in the period and
--- complaints opened in it (the configured complaint rule). Labels are taken at $start ($end for the snapshot).
+-- some time in [$start, $end)), with churn in the period and complaints opened in it (the configured complaint
+-- rule). Labels are taken at $start ($end for the snapshot).
 WITH base AS (
     SELECT
-        c.customer_id, c.churned_at, c.status, CASE WHEN $kind = 'snapshot' THEN $end ELSE $start END AS ref_at, CAST(NULL AS VARCHAR) AS interaction_channel,
-        CAST(NULL AS VARCHAR) AS survey_name, CAST(NULL AS VARCHAR) AS touchpoint,
+        c.customer_id, c.churned_at, c.status, CASE WHEN $kind = 'snapshot' THEN $end ELSE $start END AS ref_at,
+        CAST(NULL AS VARCHAR) AS interaction_channel, CAST(NULL AS VARCHAR) AS survey_name,
+        CAST(NULL AS VARCHAR) AS touchpoint,
         c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
     FROM customers AS c
     WHERE CASE WHEN $kind = 'snapshot' THEN true
