@@ -27,9 +27,9 @@ setup-dev: $(VENV)/.installed-dev
 ## (Chromium draws the digest's PDF: the Overview's Download PDF button)
 run: setup browser
 	$(VENV)/bin/cx demo --if-missing
-	cd $(ROOT) && $(VENV)/bin/streamlit run dashboard.py \
+	cd $(ROOT) && $(VENV)/bin/streamlit run app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --client.disableDataExport true
 
 ## demo: rebuild the demo database from scratch
 demo: setup

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from cx_metrics import cli_delivery, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import safe_csv_text
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview, resolution
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
     _add_db(p)
+    p.add_argument("--verify", action="store_true",
+                   help="also read back every value of every table, checking each block's checksum (slower)")
 
     p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does (--list: all of them)")
     p.add_argument("name", nargs="?", choices=sorted(METRICS))
@@ -166,8 +170,8 @@ def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
     go to stderr, so scripts reading stdout are unaffected."""
     for note in frame.attrs.get("notes", ()):
         print(f"# {note}", file=sys.stderr)
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+    if fmt == "csv":  # formula-guarded like every CSV we write: the README suggests redirecting it to a file
+        sys.stdout.write(safe_csv_text(frame))
     elif fmt == "json":
         records = frame.to_dict("records")
         print(json.dumps(records, default=_json_default, indent=2))
@@ -316,7 +320,6 @@ def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataF
 
 def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics import churn_model
-    from cx_metrics.export import to_safe_csv
 
     conn = db.connect(settings, read_only=True)
     try:
@@ -334,10 +337,7 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
         model = churn_model.ensure_model(conn, settings, progress=progress)
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
         frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
-        if args.format == "csv":
-            sys.stdout.buffer.write(to_safe_csv(frame))
-        else:
-            _emit(frame, args.format)
+        _emit(frame, args.format)
         return 0
     finally:
         conn.close()
@@ -429,14 +429,18 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
-def _cmd_info(settings: Settings) -> int:
-    conn = db.connect(settings, read_only=True)
+def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
+    conn = db.connect(settings, read_only=True)  # refuses a truncated file (db.check_file)
     try:
         print(f"database: {settings.db_path}")
         print(f"schema version: {db.schema_version(conn)}")
         span = base.data_range(conn)
         print(f"data: {span[0]} to {span[1]}" if span else "data: none")
         _emit(db.table_counts(conn), "table")
+        if verify:
+            rows = db.verify(conn)
+            print(f"verified: every value of {len(rows)} tables ({sum(rows.values()):,} rows) reads back with its "
+                  "checksum")
         return 0
     finally:
         conn.close()
@@ -503,6 +507,7 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         if args.command == "metric" and (args.list or not args.name):
             return _cmd_metric(args, Settings())
@@ -519,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _cmd_demo(args, settings)
         if args.command == "info":
-            return _cmd_info(settings)
+            return _cmd_info(settings, verify=args.verify)
         if args.command == "import":
             return _cmd_import(args, settings)
         if args.command in {"imports", "undo", "rejects"}:
@@ -536,6 +541,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     except (db.DatabaseError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:  # a full disk, a damaged file: a sentence, not a traceback
+        print(f"error: {db.explain(exc, getattr(settings, 'db_path', None))}", file=sys.stderr)
         return 2
 
 

@@ -19,6 +19,7 @@ from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.limits import Limits
 from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
+from cx_metrics.text.escape import md
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
 #: value is also kept under a plain session-state key ("cx." + widget key) that widgets are restored from.
@@ -56,7 +57,7 @@ def connection() -> db.Connection:
     try:
         return _connection(str(s.db_path))
     except db.DatabaseError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
         raise  # unreachable; st.stop raises
 

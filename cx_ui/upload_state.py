@@ -13,6 +13,7 @@ from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.load import Preview
 from cx_metrics.ingest.reader import RawTable
 from cx_metrics.ingest.surveys import find_score_columns
+from cx_metrics.text.escape import md
 
 NONE = ""  # no column for the field
 
@@ -53,11 +54,11 @@ def category_choice(det: Detection, columns: list[str]) -> CategoryChoice:
     current = det.mapping.get("category", NONE)
     others = [(c, score, why) for c, score, why in det.candidates.get("category", []) if c != current]
     if current:
-        statement = (f"**Category** is taken from **{current}**: {det.why.get('category', 'its usual name')}."
-                     + (f" Other candidates: {', '.join(repr(c) for c, _, _ in others)}." if others else ""))
+        statement = (f"**Category** is taken from **{md(current)}**: {md(det.why.get('category', 'its usual name'))}."
+                     + (f" Other candidates: {md(', '.join(repr(c) for c, _, _ in others))}." if others else ""))
     else:
         statement = ("**Category**: no column looks like one, so every row loads as (no category)."
-                     + (f" Candidates: {', '.join(repr(c) for c, _, _ in others)}." if others else ""))
+                     + (f" Candidates: {md(', '.join(repr(c) for c, _, _ in others))}." if others else ""))
     options = [current] if current else []
     options += [c for c, _, _ in others if c not in options]
     options += [NONE] if NONE not in options else []

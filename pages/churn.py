@@ -9,7 +9,7 @@ from cx_metrics.churn_model import card_markdown
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
-from cx_ui import auth, state, tables
+from cx_ui import auth, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
 COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -22,7 +22,7 @@ state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 definition = state.churn_definition(path, version)
-st.caption(f"**{period.label()}** · {filters.describe()} (the channel filter does not apply to churn)")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} (the channel filter does not apply to churn)")
 # the answer first: how many customers the period lost, against the period before (the Overview's own tile)
 kpi_tiles.tiles(state.kpis(path, version, period, filters), ["churn"])
 st.info(definition.describe(), icon=":material/rule:")
@@ -59,20 +59,22 @@ else:
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
     by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
     rates = state.churn_rates(path, version, period, filters, grain, by)
-    st.plotly_chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
-                    width="stretch", key="churn_trend")
+    safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
+               width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
     st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
     tables.show(cohorts, labels={"cohort": COHORT_LABELS[cohort_by]}, min_n=s.min_cell_n, key="churn_cohorts")
     st.caption(DEFINITIONS["churn_rate"] + " In the chart they are dashed and labelled partial.")
+    auth.download_button("Download churn by cohort (CSV)", lambda: to_safe_csv(cohorts), f"churn-by-{cohort_by}.csv",
+                         key="churn_cohorts_download")
 
     st.subheader("Retention curves")
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
-    st.plotly_chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),
-                    width="stretch", key="churn_km")
+    safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),
+               width="stretch", key="churn_km")
     st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
@@ -87,7 +89,7 @@ else:
             f"without a complaint (95% CI {bad['lift_low']:.2f}–{bad['lift_high']:.2f}; {bad['churn_rate']:.1%} of "
             f"{int(bad['customers']):,} vs {base['churn_rate']:.1%} of {int(base['customers']):,}): "
             f"**{verdict}**.")
-    st.plotly_chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
+    safe.chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
     tables.show(lift, min_n=s.min_cell_n, key="churn_lift_table")
     landmark = lift_landmark(definition)
     st.caption(f"Landmark **{landmark:%d %b %Y}**: complaints from {EXPOSURE_DAYS} days before it, churn in the "
@@ -104,17 +106,17 @@ else:
     if overall.empty:
         st.info("Not enough customers with and without a failure in the window to compare.")
     for row in overall.to_dict("records"):
-        (st.success if row["paradox"] else st.warning)(row["text"])
+        (st.success if row["paradox"] else st.warning)(safe.md(row["text"]))
     if not verdict_rows.empty and not verdict_rows["paradox"].any():
         st.markdown("**The data shows no recovery paradox**: in no priority does a failure fixed fast leave "
                     "customers better off than no failure at all. Preventing failures beats recovering from them.")
     measure = st.radio("Show", ["churn", "CSAT"], horizontal=True, key="churn_recovery_measure")
-    st.plotly_chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
+    safe.chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
                     width="stretch", key="churn_recovery")
     tables.show(recovery, min_n=s.min_cell_n, key="churn_recovery_table")
     with st.expander("Per priority"):
         tables.show(verdict_rows[["priority", "measure", "text"]], labels={"text": "Verdict"}, key="churn_verdicts")
-    st.plotly_chart(churn_charts.retention(state.experience_curves(path, version, window, filters),
+    safe.chart(churn_charts.retention(state.experience_curves(path, version, window, filters),
                                            x_title="days since the landmark (first ticket + 14 days)",
                                            order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
@@ -138,7 +140,7 @@ elif st.button("Train the model now" if status == "missing" else "Retrain the mo
         st.success(f"Trained on {card['split']['train']:,} rows; ROC-AUC {card['metrics']['roc_auc']:.3f} on the "
                    "held-out split.")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
 if card:
     m = card["metrics"]
     cols = st.columns(4)
@@ -153,10 +155,10 @@ if card:
     left, right = st.columns(2)
     with left:
         st.markdown("**Global drivers** (support experience in red)")
-        st.plotly_chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
+        safe.chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
     with right:
         st.markdown("**Calibration on the held-out split**")
-        st.plotly_chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
+        safe.chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
     with st.expander("Model card"):
         st.markdown(card_markdown(card))
 

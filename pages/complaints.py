@@ -9,7 +9,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import auth, state, tables, url_state
+from cx_ui import auth, safe, state, tables, url_state
 
 LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
           "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -22,7 +22,7 @@ state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
 
 # an alert's link names the breakdown, bucket and series that fired (cx_metrics.alerts.evaluate.link)
 link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "day", "month")),
@@ -41,7 +41,7 @@ if measure.startswith("per") and not volume.empty and int(volume["active_custome
     measure = "count"
 figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints",
                                 grain=grain, colors=state.colors(path, version, by))
-event = st.plotly_chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
+event = safe.chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
 st.caption(DEFINITIONS["complaint_rate"] + " Periods cut by the date range or by the data's start or end are "
            "dashed and labelled partial. Click a point to see its tickets below.")
 
@@ -58,6 +58,8 @@ else:
     )
     tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS[by]}, key="cmp_movers")
     st.caption(DEFINITIONS["top_movers"])
+    auth.download_button("Download the movers (CSV)", lambda: to_safe_csv(movers), f"top-movers-{by}.csv",
+                         key="cmp_movers_download")
     # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
     t1, t2 = st.columns([1, 2])
     mover = t1.selectbox("Themes behind", movers["dimension"].tolist(), key="cmp_theme_mover")
@@ -68,7 +70,7 @@ else:
     else:
         tables.show(behind.head(5)[["theme", "complaints", "prev_complaints", "difference", "share_of_change"]],
                     key="cmp_themes_behind", unit="count", container=t2)
-        if t2.button(f"Open “{behind.iloc[0]['theme']}” on the Themes page", key="cmp_open_theme"):
+        if t2.button(f"Open “{safe.md(behind.iloc[0]['theme'])}” on the Themes page", key="cmp_open_theme"):
             st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
             st.switch_page("pages/themes.py")
         t2.caption(DEFINITIONS["themes_behind"])
@@ -79,8 +81,7 @@ series = st.selectbox("Series", series_options, key="cmp_series",
                       format_func=lambda v: "All complaints" if v == "all" else v)
 flags = state.anomalies(path, version, period, filters, grain, "all" if series == "all" else by)
 series_name = "All complaints" if series == "all" else series
-st.plotly_chart(charts.anomaly_band(flags, dimension=series_name, grain=grain), width="stretch",
-                key="cmp_anomaly_chart")
+safe.chart(charts.anomaly_band(flags, dimension=series_name, grain=grain), width="stretch", key="cmp_anomaly_chart")
 flagged = flags[flags["is_anomaly"] & (flags["dimension"] == series_name)]
 if flagged.empty:
     st.success("No anomaly in this series and period.")
@@ -97,6 +98,8 @@ if repeats.empty:
 else:
     tables.show(repeats, unit="share", min_n=s.min_cell_n, key="cmp_repeats")
     st.caption(DEFINITIONS["repeat_complaints"])
+    auth.download_button("Download repeat complaints (CSV)", lambda: to_safe_csv(repeats), "repeat-complaints.csv",
+                         key="cmp_repeats_download")
 
 st.subheader("The tickets behind a point")
 buckets = sorted(volume["period_start"].unique()) if not volume.empty else []

@@ -13,6 +13,7 @@ from cx_metrics.digest import figures as figs
 from cx_metrics.digest import subscriptions as subs
 from cx_metrics.filters import Filters
 from cx_metrics.metrics.complaints import DIMENSIONS
+from cx_metrics.text.escape import md
 from cx_ui import auth, state
 
 st.title("Digests and alerts")
@@ -60,10 +61,10 @@ with tab_subs:
                                weekday=int(weekday), hour=int(hour), timezone=timezone.strip(), filters=sub_filters,
                                by=user.label)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
             else:
-                st.success(f"Subscription #{new} added: {subs.get(conn, new).describe_schedule()}, "
-                           f"{sub_filters.describe()}. The change is in the audit log.")
+                st.success(f"Subscription #{new} added: {md(subs.get(conn, new).describe_schedule())}, "
+                           f"{sub_filters.describe(md)}. The change is in the audit log.")
                 st.rerun()
     if not sub_table.empty:
         c1, c2, c3 = st.columns([1, 1, 2])
@@ -123,9 +124,9 @@ with tab_rules:
                     min_count=int(min_count), recipients=tuple(r.strip() for r in recipients.split(",") if r.strip())),
                     by=user.label)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
             else:
-                st.success(f"Rule #{new} added: {rules.get(conn, new).describe()}")
+                st.success(f"Rule #{new} added: {md(rules.get(conn, new).describe())}")
                 st.rerun()
     st.subheader("Backtest")
     which = st.radio("Rules", ["the rules above", "the default set"], horizontal=True, key="dig_backtest_which")

@@ -8,7 +8,7 @@ import streamlit as st
 from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_ui import auth, state
+from cx_ui import auth, safe, state
 from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
@@ -24,7 +24,7 @@ st.caption(
     f"**{period.label()}** ({period.days} days) "
     + (f"compared with **{period.previous().label()}** · " if compared else
        f"· **no comparison**: the previous {period.days} days lie outside the data · ")
-    + f"{filters.describe()}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
+    + f"{filters.describe(safe.md)}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
 )
 kpi_tiles.tiles(tiles)
 
@@ -42,8 +42,8 @@ auth.download_button(
 
 st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
-st.plotly_chart(charts.complaint_trend(trend, grain="week", colors=state.colors(path, version, "category")),
-                width="stretch")
+safe.chart(charts.complaint_trend(trend, grain="week", colors=state.colors(path, version, "category")),
+           width="stretch")
 st.caption(DEFINITIONS["complaint_trend"])
 flags = state.anomalies(path, version, period, filters, "week", "category")
 flagged = flags[flags["is_anomaly"]]
@@ -51,8 +51,9 @@ if flagged.empty:
     st.caption("No category's weekly complaints were anomalous in this period (robust z above 3.5).")
 else:
     for rec in flagged.to_dict("records"):
-        st.warning(f"**{rec['dimension']}**, week of {rec['period_start']:%d %b %Y}: {rec['complaints']:,} complaints, "
-                   f"{rec['description']}. See *Complaint trends* for the tickets behind it.")
+        st.warning(f"**{safe.md(rec['dimension'])}**, week of {rec['period_start']:%d %b %Y}: "
+                   f"{rec['complaints']:,} complaints, {rec['description']}. See *Complaint trends* for the tickets "
+                   "behind it.")
 auth.download_button(
     "Download the weekly counts (CSV)", to_safe_csv(trend), f"cx-complaints-weekly-{period.start}-{period.end}.csv",
     key="overview_trend_download", icon=":material/download:",
@@ -62,12 +63,12 @@ left, right = st.columns(2)
 with left:
     st.subheader("Median resolution by week")
     res_trend = state.resolution_trend(path, version, period, filters, "week")
-    st.plotly_chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
+    safe.chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
     st.caption("Hours from creation to the last solve of the tickets created each week: the Kaplan-Meier median, "
                "tickets still open counted as censored (the same median as the tile above), with its 95% band. "
                "Hollow markers: fewer than the minimum n. Details on *Resolution*.")
 with right:
     st.subheader("SLA breach rate by week")
     sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
-    st.plotly_chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
+    safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
     st.caption(DEFINITIONS["sla"])

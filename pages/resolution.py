@@ -8,7 +8,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS, logrank_sentence
-from cx_ui import auth, state, tables
+from cx_ui import auth, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
 LABELS = {"first_response": "First response", "first_resolution": "First resolution",
@@ -23,7 +23,7 @@ path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")
+st.caption(f"Tickets created **{period.label()}** · {filters.describe(safe.md)}")
 # the answer first: how long customers wait, and how often a promise is broken (the Overview's own tiles)
 kpi_tiles.tiles(state.kpis(path, version, period, filters), ["first_response", "resolution", "sla"])
 
@@ -40,12 +40,16 @@ hours_unit = "business h" if clock == "business" else "h"
 tables.show(summary, labels={"group": LABELS[by]}, min_n=s.min_cell_n, hours_unit=hours_unit, key="res_summary")
 curves = state.km_curves(path, version, period, filters, metric, by, clock)
 horizon = float(summary["p90_hours"].max()) * 1.5 if summary["p90_hours"].notna().any() else None
-st.plotly_chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(path, version, by), clock=clock),
-                width="stretch", key="res_km")
+safe.chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(path, version, by), clock=clock),
+           width="stretch", key="res_km")
 test = state.logrank(path, version, period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
-    st.markdown(logrank_sentence(test.iloc[0].to_dict(), s.alpha, summary))
+    row = test.iloc[0].to_dict()
+    named = {k: safe.md(row[k]) for k in ("fastest", "slowest") if isinstance(row.get(k), str)}  # groups are data
+    st.markdown(logrank_sentence({**row, **named}, s.alpha, summary.assign(group=summary["group"].map(safe.md))))
 st.caption(DEFINITIONS["time_to_event"])
+auth.download_button("Download these figures (CSV)", lambda: to_safe_csv(summary), f"time-to-{metric}-by-{by}.csv",
+                     key="res_summary_download")
 
 with st.expander("The tickets behind these figures"):
     groups = summary["group"].tolist()
@@ -73,7 +77,7 @@ tables.show(follow, labels={"group": LABELS[by]}, min_n=s.min_cell_n, key="res_f
 handoffs = state.handoff_distribution(path, version, period, filters)
 known = handoffs.dropna(subset=["share"])
 if not known.empty:
-    st.plotly_chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
+    safe.chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
                                                   ci_high=100 * known["ci_high"]),
                                      x="handoffs", y="share", low="ci_low", high="ci_high",
                                      title="% of solved tickets"), width="stretch", key="res_handoffs")
@@ -85,15 +89,17 @@ sla = state.sla_breaches(path, version, period, filters)
 tables.show(sla.assign(target=sla["target"].map({"first_response": "first response", "resolution": "resolution"})),
             unit="share", min_n=s.min_cell_n, key="res_sla",
             hours_unit="business h" if s.sla_clock == "business" else "h")
+auth.download_button("Download SLA breach rates (CSV)", lambda: to_safe_csv(sla), "sla-breaches.csv",
+                     key="res_sla_download")
 trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
 trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
-st.plotly_chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
+safe.chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
 st.caption(DEFINITIONS["sla"] + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
            f"{s.min_cell_n} decided tickets.")
 
 st.subheader("Backlog over time")
 history = state.backlog_history(path, version, period, filters)
-st.plotly_chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
+safe.chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
 st.caption(DEFINITIONS["backlog_history"])
 
 left, right = st.columns(2)
@@ -110,7 +116,7 @@ with right:
     outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
     if outcome.empty and score == "nps":
         st.info("No NPS responses are linked to tickets in this period (a ticket id on the response links them).")
-    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
+    safe.chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
                                      title="CSAT %" if score == "csat" else "NPS"),
                     width="stretch", key="res_outcome_chart")
     st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "

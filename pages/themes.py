@@ -12,7 +12,7 @@ from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
 from cx_metrics.themes import SOURCE_LABELS, ThemeError
-from cx_ui import auth, state, tables
+from cx_ui import auth, safe, state, tables
 
 #: each corpus has its own theme model: ticket text and survey comments share words, not reasons
 SOURCES = {"tickets": ("tickets", ("ticket",)), "survey comments": ("comments", ("survey",))}
@@ -27,9 +27,9 @@ can_edit = user.can("rows")  # fitting and naming themes: analysts and admins
 path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
-st.caption(f"**{period.label()}** · {filters.describe()} · personal data (e-mails, phone, card numbers, IBANs) is "
-           "redacted in every text shown or exported, and a vendor's own masks (XXXX, {$21.00}) are redactions "
-           "too, never theme words")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · personal data (e-mails, phone, card numbers, "
+           "IBANs) is redacted in every text shown or exported, and a vendor's own masks (XXXX, {$21.00}) are "
+           "redactions too, never theme words")
 
 
 def _progress_fit(action: str) -> None:
@@ -47,7 +47,7 @@ def _progress_fit(action: str) -> None:
             st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
     except ThemeError as exc:
         st.session_state["themes_notice"] = None
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
         return
     st.rerun()
 
@@ -87,7 +87,7 @@ if can_edit and unassigned and right.button(f"Assign {unassigned:,} new texts", 
     _progress_fit("assign")
 with st.expander("How the number of themes was chosen"):
     curve = json.loads(fit["stability"]) if isinstance(fit["stability"], str) else {}
-    st.plotly_chart(theme_charts.stability(curve, int(fit["n_themes"])), width="stretch", key="themes_stability")
+    safe.chart(theme_charts.stability(curve, int(fit["n_themes"])), width="stretch", key="themes_stability")
     st.caption("For each candidate number, the model is refitted with different seeds on a sample; stability is "
                "the mean cosine similarity of the matched themes' terms. The largest number within 0.02 of the "
                "most stable is kept (pinned themes the refit did not find come on top).")
@@ -98,9 +98,10 @@ live = shown[shown["merged_into"].isna()]
 label_of = dict(zip(catalog["theme_key"], catalog["theme"], strict=True))
 
 st.subheader("Themes")
+can_read = user.can("verbatims")  # example texts are verbatims: analysts and admins
 table = live.assign(
     top_terms=live["top_terms"].map(lambda t: ", ".join(t[:6])),
-    example=live["examples"].map(lambda e: e[0] if e else ""),
+    example=live["examples"].map(lambda e: e[0] if e else "") if can_read else "(needs the analyst role)",
     merged=[", ".join(label_of[k] for k in catalog.loc[catalog["merged_into"] == key, "theme_key"])
             for key in live["theme_key"]],
 )[["theme_key", "theme", "pinned", "documents", "share", "top_terms", "example", "merged"]]
@@ -125,7 +126,7 @@ with st.expander("Rename, pin or merge a theme"):
         st.rerun()
     targets = [k for k in live["theme_key"] if k != picked]
     if pd.notna(row["merged_into"]):
-        c4.caption(f"Merged into {label_of[int(row['merged_into'])]}")
+        c4.caption(f"Merged into {safe.md(label_of[int(row['merged_into'])])}")
         if can_edit and c5.button("Unmerge", key="themes_unmerge"):
             state.edit_theme("unmerge", int(picked))
             st.rerun()
@@ -136,12 +137,12 @@ with st.expander("Rename, pin or merge a theme"):
             try:
                 state.edit_theme("merge", int(picked), int(into))
             except ThemeError as exc:
-                st.error(str(exc))
+                st.error(safe.md(str(exc)))
             else:
                 st.rerun()
-    st.caption("Terms: " + ", ".join(row["top_terms"]))
-    for example in row["examples"]:
-        st.markdown(f"> {example}")
+    st.caption("Terms: " + safe.md(", ".join(row["top_terms"])))
+    for example in row["examples"] if can_read else []:
+        st.markdown(f"> {safe.md(example)}")
 
 st.subheader("Volume and share over time")
 g1, g2 = st.columns([1, 3])
@@ -151,8 +152,8 @@ flags = state.theme_anomalies(path, version, period, filters, grain, kinds)
 order = volume.drop_duplicates("theme_key")  # themes come biggest first in every bucket
 chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["theme_key"].head(5).tolist(),
                         format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
-st.plotly_chart(theme_charts.share_over_time(volume, chosen, flags, grain=grain), width="stretch",
-                key="themes_share_chart")
+safe.chart(theme_charts.share_over_time(volume, chosen, flags, grain=grain), width="stretch",
+           key="themes_share_chart")
 st.caption(DEFINITIONS["theme_volume"] + " Buckets cut by the date range or by the data's start or end are dashed "
            "and labelled partial; red rings are anomalies.")
 flagged = flags[flags["is_anomaly"]] if not flags.empty else flags
@@ -179,11 +180,12 @@ st.caption("From the survey comments' themes, whichever texts are chosen above: 
            "respondents wrote.")
 metric = st.radio("Score", ["nps", "csat"], horizontal=True, key="themes_metric", format_func=str.upper)
 impact = state.theme_impact(path, version, period, filters, metric)
-st.plotly_chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
+safe.chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
 if not impact.empty:
     worst, best = impact.iloc[0], impact.iloc[-1]
-    st.markdown(f"Drags {metric.upper()} down most: **{worst['theme']}** ({worst['impact']:+.2f} points, 95% CI "
-                f"{worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}); lifts it most: **{best['theme']}** "
+    st.markdown(f"Drags {metric.upper()} down most: **{safe.md(worst['theme'])}** ({worst['impact']:+.2f} points, "
+                f"95% CI {worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}); lifts it most: "
+                f"**{safe.md(best['theme'])}** "
                 f"({best['impact']:+.2f}, {best['ci_low']:+.2f} to {best['ci_high']:+.2f}). "
                 f"{int(impact['all_responses'].iloc[0]):,} responses; faded bars have n < "
                 f"{state.settings().min_cell_n}.")
@@ -194,7 +196,7 @@ st.caption(DEFINITIONS["theme_impact"])
 st.subheader("Theme mix by channel and cohort")
 by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=MIX_LABELS.__getitem__, key="themes_mix_by")
 mix = state.theme_mix(path, version, period, filters, by, kinds)
-st.plotly_chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
+safe.chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
 st.caption(DEFINITIONS["theme_mix"] + " Blue: over-represented (lift > 1); red: under-represented.")
 
 st.subheader("Product requests")

@@ -13,6 +13,7 @@ from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import KINDS
+from cx_metrics.text.escape import md
 from cx_ui import auth, state, tables, upload_state
 
 AUTO = "Detect automatically"
@@ -89,7 +90,7 @@ if uploaded is not None:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
                                   st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())), fieldwork)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         if isinstance(exc.detection, Detection):  # read, but the reading fails: change a column or the kind
             read_as(exc.detection, sha, overrides)
         st.stop()
@@ -113,13 +114,13 @@ if uploaded is not None:
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
     formats = "; ".join(f"{column}: {describe_format(fmt)}" for column, fmt in summary["date_formats"].items())
-    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
-               + (f" · dates read as {formats}" if formats else ""))
+    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source {md(summary['source'])}"
+               + (f" · dates read as {md(formats)}" if formats else ""))
     for column in summary["ambiguous_dates"]:
-        st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
-                   "choose the order under *Import options* if that is wrong.")
+        st.warning(f"Dates in {md(repr(column))} read both as DD/MM and MM/DD (every day ≤ 12). They were read as "
+                   "MM/DD; choose the order under *Import options* if that is wrong.")
     for warning in summary["warnings"]:
-        st.info(warning)
+        st.info(md(warning))
 
     read_as(det, sha, overrides)
     if det.kind == "surveys":
@@ -147,7 +148,7 @@ if uploaded is not None:
     tables.show(sample.drop(columns=empty), key="upload_sample")
     if empty:
         st.caption("Not in this file (empty in the first rows, so no figure that needs them is shown): "
-                   + ", ".join(display_name(c) if column(c) else c for c in empty) + ".")
+                   + md(", ".join(display_name(c) if column(c) else c for c in empty)) + ".")
     rejects = pv.rejects()
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")

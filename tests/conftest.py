@@ -136,3 +136,17 @@ def browser() -> Iterator[Any]:
         launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apptest_binds_loopback() -> Iterator[None]:
+    """AppTest runs the scripts in this process with the Streamlit config of the directory pytest started in; an
+    unset server.address means every interface, which local mode refuses. Give them `make run`'s address."""
+    from streamlit import config
+
+    if config.get_option("server.address"):
+        yield
+        return
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", None)

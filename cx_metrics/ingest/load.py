@@ -25,13 +25,15 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from cx_metrics import audit
+from cx_metrics import audit, pii
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
 from cx_metrics.ingest.errors import ImportRefused, NeedsConfirmation
 from cx_metrics.ingest.limits import Limits, check_size
 from cx_metrics.ingest.reader import RawTable, read_table
+from cx_metrics.text.personal import personal_question
+from cx_metrics.text.redact import redact_many
 
 #: table -> key columns used to replace older versions (None: rows are only appended)
 KEYS: dict[str, tuple[str, ...] | None] = {
@@ -94,6 +96,10 @@ class Preview:
         if self.raw.ragged:
             out = pd.concat([out, pd.DataFrame(self.raw.ragged, columns=["line", "reason", "raw"])],
                             ignore_index=True)
+        # a rejected line is redacted like the stored fields: e-mails, phones, cards and IBANs in the text, and the
+        # cells of personal-data columns that are not stored (cx_metrics.pii)
+        out["raw"] = redact_many(out["raw"].tolist())
+        out["reason"] = redact_many(out["reason"].tolist())
         return out.sort_values("line", na_position="last", ignore_index=True)
 
     def _raw_lines(self, rows: list[int]) -> list[str]:
@@ -102,7 +108,9 @@ class Preview:
             return []
         picked = self.raw.table.take(pa.array(rows, pa.int64())).to_pylist()
         sep = self.raw.delimiter or ","
-        return [sep.join("" if v is None else str(v) for v in record.values())[:2000] for record in picked]
+        hidden = set() if self.options.keep_pii else {c for c in self.raw.columns if personal_question(c)}
+        return [sep.join("" if v is None else "[personal data]" if k in hidden else str(v) for k, v in record.items())
+                [:2000] for record in picked]
 
 
 @dataclass
@@ -278,7 +286,9 @@ def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, colum
     """:func:`_write` from a relation (a registered Arrow table or a staging table) with ``columns``."""
     schema = _columns(cur, table)
     cols = [c for c in columns if c in schema]
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {', '.join(_q(c) for c in cols)}, "  # noqa: S608
+    pii.install(cur, pii.key(cur))  # e-mail hashes and e-mail ids are stored keyed (cx_metrics.pii)
+    stored = ", ".join(f"{pii.keyed_column(c, _q(c))} AS {_q(c)}" for c in cols)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {stored}, "  # noqa: S608
                 f"CAST({int(import_id)} AS INTEGER) AS import_id FROM {_q(relation)}")
     col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
     keys = None if append_only else KEYS[table]
@@ -373,7 +383,7 @@ def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor
         [pv.file_name, sha256, pv.prepared.kind, pv.prepared.vendor, pv.detection.confidence,
          json.dumps(pv.detection.mapping), json.dumps({"source": pv.prepared.source,
                                                       "day_first": pv.options.day_first,
-                                                      "sheet": pv.raw.sheet}),
+                                                      "sheet": pv.raw.sheet, "keep_pii": pv.options.keep_pii}),
          pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
     ).fetchall()
     return int(row[0][0])
@@ -418,7 +428,12 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
     if pv.prepared.kind in ("tickets", "ticket_events"):
         _derive_from_events(cur)
     if len(rejects):
-        cur.register("rejects_in", rejects.assign(import_id=import_id))
+        # stored redacted whatever built them (a preview, a duplicate across parts of a large file); redact_many
+        # returns a redacted text unchanged
+        stored = rejects.assign(import_id=import_id)
+        stored["raw"] = redact_many(rejects["raw"].tolist())
+        stored["reason"] = redact_many(rejects["reason"].tolist())
+        cur.register("rejects_in", stored)
         cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
                     "SELECT import_id, line, field, reason, raw FROM rejects_in")
         cur.unregister("rejects_in")

@@ -23,14 +23,7 @@ from cx_metrics.ingest import sqlprep, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import RawTable, clean
-
-PII_HINTS = re.compile(
-    r"^(?:.*[\s_.-])?(?:e-?mail(?:[\s_]?address)?|phone(?:[\s_]?number)?|mobile(?:[\s_]?number)?|address|"
-    r"ip[\s_]?address|ssn|passport(?:[\s_]?number)?)$"
-    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|given|family|sur|customer|contact|requester|recipient|user|to|from)"
-    r"[\s_]?)?name$|^(?:vorname|nachname|apellidos?|pr[eé]nom|cognome|sobrenome)$",
-    re.IGNORECASE,
-)
+from cx_metrics.text.personal import PII_HINTS
 
 
 @dataclass

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -520,6 +521,10 @@ def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRefused(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}).") from exc
+    except RecursionError as exc:  # [[[[...]]]] thousands deep: no export nests like that
+        raise ImportRefused(f"{name} nests its JSON more deeply than any export does (over "
+                            f"{sys.getrecursionlimit():,} levels of [ or {{), so it was not read. Export the records "
+                            "as a flat list (e.g. {\"conversations\": [...]}) and import that.") from exc
     records: Any = doc
     if isinstance(doc, dict):
         lists = [(k, v) for k, v in doc.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
@@ -528,7 +533,11 @@ def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
         records = max(lists, key=lambda kv: len(kv[1]))[1]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ImportRefused(f"{name} is JSON but not a list of records.")
-    flat = [_flatten(r) for r in records]
+    try:
+        flat = [_flatten(r) for r in records]
+    except RecursionError as exc:
+        raise ImportRefused(f"{name} has records nested more deeply than any export does, so it was not read. Export "
+                            "them flatter and import that.") from exc
     columns: list[str] = []
     seen: set[str] = set()
     for r in flat:

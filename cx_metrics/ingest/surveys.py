@@ -21,6 +21,7 @@ from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.normalize import Options, Prepared, RejectLog, email_customer_key, source_name
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.ingest.specs import norm
+from cx_metrics.text.personal import personal_question
 
 _META = {norm(c) for c in (
     "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
@@ -91,7 +92,7 @@ def import_ids(raw: RawTable) -> dict[str, str]:
             try:
                 value = loader(cell)
                 break
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, RecursionError, MemoryError):  # a header cell is not a dict: skip it
                 continue
         if isinstance(value, dict) and "ImportId" in value:
             out[col] = str(value["ImportId"])
@@ -230,6 +231,11 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
                         "(CSAT) or how easy (CES), answered on a numeric scale.")
     ids = import_ids(raw)
     other = [c for c in content_cols if c not in {s.column for s in scores}]
+    if not opts.keep_pii:  # "Full name", "Your phone number", "Home address": like every other kind of file
+        personal = [c for c in other if personal_question(c) or personal_question(labels.get(c, c))]
+        if personal:
+            warnings.append(f"Not stored (personal data): {', '.join(personal)}.")
+        other = [c for c in other if c not in personal]
     answers = []
     for col in other:
         values = clean(data[col])

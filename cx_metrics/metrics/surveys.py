@@ -380,9 +380,13 @@ def verbatims(
                             filters=filters, surveys=surveys, settings=settings),
               "group": group, "search": search.strip(), "value1": value, "limit": int(limit)}
     frame = query(conn, "survey_verbatims", params)
-    # e-mails, phone numbers, card numbers and IBANs never reach the page or an export
+    # e-mails, phone numbers, card numbers and IBANs never reach the page or an export, nor answer a search: the
+    # search is matched again on the redacted text, so looking for someone's address finds nothing
     frame["comment"] = redact_many(frame["comment"].tolist())
-    return frame
+    frame["ticket_subject"] = redact_many(frame["ticket_subject"].tolist())
+    if params["search"]:
+        frame = frame[frame["comment"].str.lower().str.contains(params["search"].lower(), regex=False)]
+    return frame.reset_index(drop=True)
 
 
 def response_rate(
@@ -418,16 +422,38 @@ def survey_inventory(conn: Connection) -> pd.DataFrame:
     return query(conn, "survey_inventory")
 
 
+#: the answer row that stands for the answers fewer respondents gave than an aggregate view may show
+RARE_ANSWERS = "(answers given by fewer than {n} respondents each: {k:,} distinct; they need the analyst role)"
+
+
 def answer_distribution(
     conn: Connection, *, source: str, survey_name: str, settings: Settings | None = None,
+    min_respondents: int | None = None,
 ) -> pd.DataFrame:
     """Answers to a survey's unscored questions: ``question_id``, ``question``, ``answer``, ``responses``,
-    ``answered`` (respondents who answered the question), ``share`` with its Wilson ``ci_low``/``ci_high``."""
+    ``answered`` (respondents who answered the question), ``share`` with its Wilson ``ci_low``/``ci_high``.
+
+    Answers are PII-redacted. With ``min_respondents`` (the aggregate view), an answer fewer respondents gave is
+    not shown: each question's rare answers are one row (:data:`RARE_ANSWERS`), so the shares still add up and no
+    free-text answer, name or phone number is readable."""
     s = settings or Settings()
     frame = query(conn, "survey_answer_counts", {"source": source, "survey_name": survey_name})
     if frame.empty:
         return frame.assign(share=pd.Series(dtype=float), ci_low=pd.Series(dtype=float),
                             ci_high=pd.Series(dtype=float))
+    frame["answer"] = redact_many(frame["answer"].tolist())
+    if min_respondents is not None:
+        rare = frame["responses"] < min_respondents
+        if bool(rare.any()):
+            grouped = frame[rare].groupby("question_id", sort=False).agg(
+                question=("question", "first"), responses=("responses", "sum"), answered=("answered", "first"),
+                distinct=("answer", "size")).reset_index()
+            grouped["answer"] = [RARE_ANSWERS.format(n=min_respondents, k=int(k)) for k in grouped["distinct"]]
+            position = {q: i for i, q in enumerate(frame["question_id"].drop_duplicates())}
+            frame = pd.concat([frame[~rare].assign(_last=False), grouped.drop(columns="distinct").assign(_last=True)],
+                              ignore_index=True)
+            frame = frame.assign(_q=frame["question_id"].map(position)).sort_values(
+                ["_q", "_last"], kind="stable").drop(columns=["_q", "_last"]).reset_index(drop=True)
     cis = [stats.wilson_ci(int(k), int(n), s.confidence) for k, n in zip(frame["responses"], frame["answered"],
                                                                            strict=True)]
     frame["share"] = frame["responses"] / frame["answered"]
