@@ -140,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove the demo dataset in the same transaction, so figures count only your data (asks "
                         "first; audited)")
     _add_yes(p)
+    p.add_argument("--accept", action="store_true",
+                   help="load a file understood with low confidence as proposed (without it, the proposal is shown)")
+    p.add_argument("--fieldwork-date", dest="fieldwork_date", type=_date,
+                   help="files without a date per row: the day (YYYY-MM-DD) survey answers were collected or a "
+                        "customer snapshot was taken (default: the import day, said in a warning)")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
     p = sub.add_parser("imports", help="import history")
@@ -311,7 +316,7 @@ NO_PERIOD = frozenset({"backlog", "retention", "complaint-lift", "cohort-grid", 
 def _uses_period(name: str, args: argparse.Namespace) -> bool:
     if name in ("service-recovery", "recovery-verdict"):
         return bool(args.start or args.end)
-    return name not in NO_PERIOD
+    return name not in NO_PERIOD and name not in UNTIMED
 
 
 def _view(period: Period | None, filters: Filters) -> dict[str, Any]:
@@ -434,6 +439,8 @@ METRICS.update(cli_surveys.METRICS)
 
 METRICS.update({
     "churn-definition": ("churn_definition", lambda c, p, f, s, a: _churn_definition_frame(c, s)),
+    "churn-share": ("churn_snapshot", lambda c, p, f, s, a: churn_metrics.snapshot_churn(
+        c, by=a.cohort, filters=f, settings=s)),
     "churn-rate": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_rates(
         c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s)),
     "churn-cohorts": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
@@ -447,6 +454,10 @@ METRICS.update({
     "recovery-verdict": ("service_recovery", lambda c, p, f, s, a: churn_metrics.recovery_verdict(
         churn_metrics.service_recovery(c, window=p if (a.start or a.end) else None, filters=f, settings=s), s)),
 })
+
+
+#: metrics of the data as it stands, with no period
+UNTIMED = {"churn-share"}
 
 
 def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataFrame:
@@ -561,7 +572,8 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
                            "significant"]]
         shown = period if _uses_period(args.name, args) else None
         if args.format != "json":  # the same line the JSON carries as "period" and "filters"
-            scope = f"{shown.label()} vs {shown.previous().label()}" if shown else "all data (no period applies)"
+            scope = (f"{shown.label()} vs {shown.previous().label()}" if shown else
+                     "the customer table as it stands" if args.name in UNTIMED else "all data (no period applies)")
             print(f"# {args.name}: {scope}; {filters.describe()}", file=sys.stderr)
         _emit(_with_origin_note(conn, frame), args.format, {"metric": args.name, **_view(shown, filters)})
         return 0
@@ -607,7 +619,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             mapping = json.loads(args.mapping.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
-    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone)
+    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone,
+                      fieldwork_date=args.fieldwork_date)
     limits = Limits.from_megabytes(settings.max_upload_mb, settings.max_columns)
     # a large CSV is imported in parts inside one transaction (a dry run rolls it back, so it needs write access)
     large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
@@ -623,7 +636,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         result, rejects = parts.import_file(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
                                             options=options, sheet=args.sheet, dry_run=args.dry_run,
                                             save_mapping=args.save_mapping, limits=limits,
-                                            replace_demo=replace_demo and not args.dry_run)
+                                            replace_demo=replace_demo and not args.dry_run,
+                                            confirm=not (args.accept or args.kind or mapping))
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}

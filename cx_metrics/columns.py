@@ -152,6 +152,8 @@ COLUMNS: dict[str, Column] = {
     "one_touch_high": Column("One-touch, 95% high", "share"),
     "handed_off_rate": Column("Handed off", "share"),
     "churn_rate": Column("Churn rate", "share"),
+    "churn_share": Column("Churned share", "share", "customers flagged churned ÷ customers, the table as it stands"),
+    "undated": Column("Churned without a date", "count"),
     "churn_low": Column("Churn, 95% low", "share"),
     "churn_high": Column("Churn, 95% high", "share"),
     "csat": Column("CSAT", "share"),

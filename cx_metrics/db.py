@@ -413,7 +413,7 @@ def scratch(timezone: str = "UTC") -> Connection:
 
     ``timezone`` is the session zone: naive times are read as wall-clock times there.
     """
-    conn = _quiet(duckdb.connect(":memory:"))
+    conn = _quiet(duckdb.connect(":memory:"))  # a long parse prints no bar on the CLI's stdout
     # a SET takes no parameters; the name was checked against the IANA database (ingest Options)
     conn.execute("SET TimeZone = '" + timezone.replace("'", "''") + "'")
     return conn

@@ -179,6 +179,13 @@ DEFINITIONS: dict[str, str] = {
         "cohort is compared with all other customers by a two-proportion z-test. Periods cut by the date range or "
         "running past the point where churn is observable are marked partial (their rate leans low)."
     ),
+    "churn_snapshot": (
+        "Snapshot churn share = customers flagged churned ÷ customers in the customer table as it stands (under "
+        "the customer filters), with a 95% Wilson interval. For a snapshot (one row per customer, a churn flag, no "
+        "dates), churn cannot be placed in time: this share is the state of the table, not a rate per period, and "
+        "it is not comparable with a monthly churn rate. Customers flagged churned without a churn date count here "
+        "and in the risk model only."
+    ),
     "retention": (
         "Kaplan-Meier retention: share of customers still there t days after they started (signup), per cohort, "
         "with 95% bands. Customers still there are censored at the end of observation, never counted as lost."

@@ -387,10 +387,11 @@ def imports(path: str, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def preview_upload(
     sha: str, _data: bytes, name: str, kind: str | None, source: str | None, day_first: bool | None,
-    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...],
+    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...], fieldwork: dt.date | None = None,
 ) -> ingest.Preview:
-    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
-    options = Options(source=source, day_first=day_first, timezone=timezone)
+    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing. ``fieldwork``: the
+    day the answers were collected or the snapshot taken (files without dates)."""
+    options = Options(source=source, day_first=day_first, timezone=timezone, fieldwork_date=fieldwork)
     s = settings()
     return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
                           options=options, conn=connection(),
@@ -505,6 +506,14 @@ def churn_definition(path: str, version: int) -> Any:
     from cx_metrics.metrics import churn
 
     return churn.definition(connection(), settings())
+
+
+@reads
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def snapshot_churn(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.snapshot_churn(connection(), by=by, filters=filters, settings=settings())
 
 
 @reads

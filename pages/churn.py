@@ -33,10 +33,26 @@ with st.expander("How churn is defined and set"):
                 + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
                 "Change them in `cx.toml` under `[churn]` (`mode`, `inactivity_days`, `horizon_days`).")
 
+if definition.undated_churned or not definition.timed:
+    st.subheader("Churn share of the customer snapshot")
+    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS.__getitem__,
+                           key="churn_snapshot_by")
+    whole = state.snapshot_churn(path, version, filters, "all").iloc[0]
+    left, right = st.columns([1, 2])
+    left.metric("Churned (snapshot share)", f"{whole['churn_share']:.1%}" if whole["customers"] else "no customers",
+                help=DEFINITIONS["churn_snapshot"])
+    right.markdown(f"**{int(whole['churned']):,}** of **{int(whole['customers']):,}** customers are flagged churned "
+                   f"(95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of the customer "
+                   "table, not a rate per period: the data does not say when they left.")
+    if snap_by != "all":
+        snapshot = state.snapshot_churn(path, version, filters, snap_by)
+        tables.show(snapshot, labels={"cohort": COHORT_LABELS[snap_by]}, min_n=s.min_cell_n, key="churn_snapshot")
+    st.caption(DEFINITIONS["churn_snapshot"])
+
 if not definition.timed:
     st.warning("This data has no churn dates (or no start dates), so churn rates, retention curves, the complaint "
-               "lift and the recovery view cannot be placed in time. The risk model below still works, in "
-               "customers-only mode.")
+               "lift and the recovery view cannot be placed in time. The snapshot share above and the risk model "
+               "below still work (the model in customers-only mode).")
 else:
     st.subheader("Churn rate")
     left, right = st.columns(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pandas as pd
@@ -10,12 +11,44 @@ import streamlit as st
 from cx_metrics.columns import column, display_name
 from cx_metrics.export import to_safe_csv
 from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.parse import describe_format
-from cx_metrics.ingest.specs import FIELDS, KINDS
+from cx_metrics.ingest.specs import KINDS
 from cx_metrics.metrics import base
 from cx_metrics.text.escape import md
-from cx_ui import auth, state, tables
+from cx_ui import auth, state, tables, upload_state
+
+AUTO = "Detect automatically"
+
+
+def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
+    """The reading of the file, field by field (column, confidence, why), for the person to check and change: a
+    changed column, or another category candidate, reruns the preview with it."""
+    st.markdown("**How the file is read** — each field, the column it comes from, how sure the reading is and "
+                "why. Change a column and the preview updates.")
+    reading = det.reading()
+    edited = st.data_editor(
+        reading, hide_index=True, key=f"editor_{sha}_{det.kind}", disabled=["label", "confidence", "why"],
+        column_order=["label", "column", "confidence", "why"],
+        column_config={
+            "label": st.column_config.TextColumn("Field"),
+            "column": st.column_config.SelectboxColumn("Column in the file", options=["", *det.columns]),
+            "confidence": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0, max_value=1),
+            "why": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
+    new = upload_state.changed_columns(reading, edited)
+    if "category" in reading["field"].tolist():
+        choice = upload_state.category_choice(det, det.columns)
+        st.markdown(choice.statement)
+        picked = st.selectbox("Category from", choice.options, index=choice.options.index(choice.current),
+                              format_func=choice.labels.__getitem__, key=f"upload_category_{sha}_{det.kind}")
+        if picked != choice.current:
+            new["category"] = picked
+    if new:
+        st.session_state[f"mapping_{sha}"] = {**overrides, **new}
+        st.rerun()
 
 st.title("Upload exports")
 user = auth.require("upload")
@@ -45,8 +78,7 @@ else:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     with st.expander("Import options", expanded=False):
-        left, mid, right = st.columns(3)
-        kind_choice = left.selectbox("Kind", ["Detect automatically", *KINDS], key="upload_kind")
+        mid, right = st.columns(2)
         source = mid.text_input("Source name", key="upload_source",
                                 help="The system the file comes from; ids are unique per source. "
                                      "Default: the vendor.") or None
@@ -54,19 +86,33 @@ else:
                                   help="Zendesk UI exports are in the account's time zone, e.g. Europe/Paris.")
         order = right.radio("Dates like 03/04/2026", ["Infer from the data", "DD/MM/YYYY", "MM/DD/YYYY"],
                             key="upload_day_order")
-    kind = None if kind_choice == "Detect automatically" else kind_choice
+    kind_choice = st.selectbox("Read the file as", [AUTO, *KINDS], key="upload_kind",
+                               help="What the file holds. Detected from its column names and values; choose "
+                                    "another kind if the detection is wrong, and the columns are proposed again.")
+    kind = None if kind_choice == AUTO else kind_choice
     day_first = {"DD/MM/YYYY": True, "MM/DD/YYYY": False}.get(order)
     overrides: dict[str, str] = st.session_state.get(f"mapping_{sha}", {})
+    fieldwork = upload_state.fieldwork_day(st.session_state.get("upload_fieldwork"))
     try:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
-                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
+                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())), fieldwork)
     except ImportRefused as exc:
         st.error(md(str(exc)))
+        if isinstance(exc.detection, Detection):  # read, but the reading fails: change a column or the kind
+            read_as(exc.detection, sha, overrides)
         st.stop()
+        raise  # unreachable
+    det = pv.detection
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
         st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet", index=pv.raw.sheets.index(pv.raw.sheet))
     st.subheader(f"Detected: {summary['kind']} · {summary['vendor']}")
+    unsure = det.needs_confirmation and not overrides and kind is None
+    if unsure:
+        st.warning(f"Not sure enough to load without you: this file looks like **{det.kind}** with "
+                   f"{det.confidence:.0%} confidence. Check how each field is read below, change a column (or the "
+                   "kind above) where it is wrong, then press **Confirm this reading and load**.",
+                   icon=":material/help:")
     cols = st.columns(4)
     cols[0].metric("Confidence", f"{summary['confidence']:.0%}")
     cols[1].metric("Rows read", f"{summary['rows_read']:,}")
@@ -83,26 +129,25 @@ else:
     for warning in summary["warnings"]:
         st.info(md(warning))
 
-    if pv.prepared.kind != "surveys":
-        st.markdown("**Column mapping** — change a column and the preview updates.")
-        fields = [f.name for f in FIELDS[pv.prepared.kind]]
-        # the field as a person reads it ("First reply", not first_response_at); the editor hands it back
-        named = {(display_name(f, labels={"age": "Age"}) if column(f) else f.replace("_", " ").capitalize()): f
-                 for f in fields}
-        table = pd.DataFrame({"field": list(named), "column": [pv.detection.mapping.get(f, "") for f in fields],
-                              "required": [f.required for f in FIELDS[pv.prepared.kind]]})
-        edited = st.data_editor(
-            table, hide_index=True, disabled=["field", "required"], key=f"editor_{sha}",
-            column_config={"field": st.column_config.TextColumn("Field"),
-                           "column": st.column_config.SelectboxColumn("Column in the file",
-                                                                      options=["", *pv.raw.columns]),
-                           "required": st.column_config.CheckboxColumn("Required")},
-        )
-        new = {named[r["field"]]: r["column"] or "" for r in edited.to_dict("records")
-               if (r["column"] or "") != pv.detection.mapping.get(named[r["field"]], "")}
-        if new:
-            st.session_state[f"mapping_{sha}"] = {**overrides, **new}
-            st.rerun()
+    read_as(det, sha, overrides)
+    if det.kind == "surveys":
+        questions = upload_state.survey_questions(pv.raw)
+        if len(questions):
+            st.markdown("**Questions scored** (NPS, CSAT, CES, found from their question texts and answer scales)")
+            tables.show(questions, key="upload_questions", labels={
+                "question": "Question", "column": "Column in the file", "measured as": "Measured as",
+                "scale": "Scale"})
+        else:
+            st.caption("No NPS, CSAT or CES question found: the answers load as they are and show on the Surveys "
+                       "page among the imported surveys.")
+    if upload_state.undated(pv):
+        today = dt.date.today()
+        st.date_input(
+            "Fieldwork date or period", value=(today, today), key="upload_fieldwork",
+            help="The file has no date per row. Every answer (or the customer snapshot) is dated the day you give, "
+                 "or the last day of the period. Default: the import day.")
+        st.caption(f"Dated **{(fieldwork or today):%d %b %Y}**"
+                   + (" (the import day, by default)." if fieldwork is None else " (as you stated)."))
 
     st.markdown("**Parsed sample**")
     sample = pv.sample.drop(columns=["source"], errors="ignore")
@@ -110,7 +155,7 @@ else:
     tables.show(sample.drop(columns=empty), key="upload_sample")
     if empty:
         st.caption("Not in this file (empty in the first rows, so no figure that needs them is shown): "
-                   + ", ".join(display_name(c) if column(c) else c for c in empty) + ".")
+                   + md(", ".join(display_name(c) if column(c) else c for c in empty)) + ".")
     rejects = pv.rejects()
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")
@@ -140,7 +185,7 @@ else:
             st.rerun()
     else:
         go = False
-        if st.button("Load", type="primary", key="upload_load"):
+        if st.button("Confirm this reading and load" if unsure else "Load", type="primary", key="upload_load"):
             if replace_demo:
                 st.session_state["upload_confirm"] = sha  # ask first: this removes data
                 st.rerun()

@@ -180,7 +180,7 @@ CORPUS: list[Case] = [
     Case("qualtrics_headers_only.csv",
          b'ResponseId,Q1\n"Response ID","How likely are you to recommend us?"\n'
          b'"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\n', refused="no data rows"),
-    Case("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n",
+    Case("scores_bad_dates.csv", b"Response ID,Response Date,How likely to recommend us\na,soon,9\nb,later,7\n",
          refused="need a response date"),
     Case("nested_arrays.json", lambda: b"[" * 100_000 + b"]" * 100_000, refused="nests its JSON more deeply"),
     Case("nested_record.json", _deep_json, refused="nests its JSON more deeply"),

@@ -29,7 +29,7 @@ from cx_metrics import audit, pii
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
-from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.errors import ImportRefused, NeedsConfirmation
 from cx_metrics.ingest.limits import Limits, check_size
 from cx_metrics.ingest.reader import RawTable, read_table
 from cx_metrics.text.personal import personal_question
@@ -140,10 +140,13 @@ def preview(
     saved_mapping: dict[str, Any] | None = None,
     conn: Connection | None = None,
     limits: Limits | None = None,
+    confirm: bool = False,
+    ends_file: bool = True,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
+    ``ends_file`` is False for a part of a larger file (its last lines are no footer).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -153,14 +156,14 @@ def preview(
     hashing = ThreadPoolExecutor(max_workers=1)
     sha256 = hashing.submit(_sha256, data)
     hashing.shutdown(wait=False)
-    raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
+    raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file)
     digest = sha256.result()
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
-    if det.kind == "unknown" and conn is not None:
-        # a file like one whose mapping a user fixed before: same columns (and source, when given)
+    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind:
+        # a file like one whose mapping a user fixed before (same columns, and source when given) beats a guess
         known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
         if known is not None:
             det = detection_for(raw, known["kind"], known["vendor"])
@@ -168,33 +171,56 @@ def preview(
             options = replace(options or normalize.Options(), source=known["source"])
     if det.kind == "unknown":
         raise ImportRefused(
-            f"{file_name} does not look like tickets, survey responses, customers or activity: none of its columns "
-            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) matched. Choose the kind "
-            "and map the columns (the ticket id and creation time, or the customer id, at least)."
+            f"{file_name} does not look like tickets, survey responses, customers or activity: of its columns "
+            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) {det.reasons[0]}. Choose the "
+            "kind (Upload page: Read the file as; CLI: --kind) and the proposed mapping is shown to confirm "
+            "or edit (CLI: --mapping FILE.json)."
         )
+    if confirm and det.needs_confirmation and not mapping:
+        raise NeedsConfirmation(proposal(file_name, det))
     opts = options or normalize.Options()
     if conn is not None and saved_mapping is None and det.kind != "surveys":
         saved_mapping = _saved_mapping(conn, normalize.source_name(det, opts), det.kind)
     if saved_mapping and not mapping and saved_mapping.get("kind") == det.kind:
         mapping = {k: v for k, v in saved_mapping.get("mapping", {}).items() if v in raw.columns}
     if mapping:
-        unknown = {c for c in mapping.values() if c not in raw.columns}
+        unknown = {c for c in mapping.values() if c and c not in raw.columns}
         if unknown:
             raise ImportRefused(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}.")
         det.mapping = {**det.mapping, **mapping}
         det.mapping = {k: v for k, v in det.mapping.items() if v}
+        det.user_fields = set(mapping)
         det.reasons.append("column mapping saved for this source" if saved_mapping else "column mapping edited")
-    prepared = _PREPARE[det.kind](raw, det, opts)
-    if prepared.rows_loadable == 0:
-        reasons = prepared.rejects["reason"].value_counts().head(3)
-        why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
-        raise ImportRefused(
-            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
-            f"loaded: {why}. Check the kind and the column mapping."
-        )
+    try:
+        prepared = _PREPARE[det.kind](raw, det, opts)
+        if prepared.rows_loadable == 0:
+            reasons = prepared.rejects["reason"].value_counts().head(3)
+            why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
+            raise ImportRefused(
+                f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
+                f"loaded: {why}. Check the kind and the column mapping."
+            )
+    except ImportRefused as exc:
+        exc.detection = det  # the reading that failed: the page shows it to change a column or the kind
+        raise
     main = prepared.tables[normalize.main_table(det.kind)]
+    if len(main) == 0:  # surveys without a scored question: their answers are what loads
+        main = next((t for t in prepared.tables.values() if len(t)), main)
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
     return Preview(file_name, digest, raw, det, prepared, opts, sample)
+
+
+def proposal(file_name: str, det: Detection) -> str:
+    """The proposed reading of a file, field by field with its confidence and reason, and how to accept it."""
+    lines = [f"{file_name} looks like {det.kind} (confidence {det.confidence:.0%}), but not surely enough to load "
+             "without your confirmation. Proposed mapping:"]
+    for name, column in det.mapping.items():
+        conf = det.field_confidence.get(name)
+        lines.append(f"  {name:<22} <- {column!r}" + (f"  ({conf:.0%})" if conf is not None else ""))
+    lines += [f"  why: {r}" for r in det.reasons[:12]]
+    lines.append("Load it as proposed with --accept, or give the mapping with --mapping FILE.json "
+                 '({"field": "column", ...}) or the kind with --kind.')
+    return "\n".join(lines)
 
 
 def _existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:

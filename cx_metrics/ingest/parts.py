@@ -78,6 +78,7 @@ def import_file(
     save_mapping: bool = False,
     limits: Limits | None = None,
     replace_demo: bool = False,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame]:
     """Import a file as ``cx import`` does; (result, rejects). A large UTF-8 CSV of tickets, customers, ticket
     events or activity goes in parts (:func:`import_in_parts`); anything else, or a chosen sheet, is previewed and
@@ -85,11 +86,11 @@ def import_file(
     if sheet is None:
         outcome = import_in_parts(conn, path, kind=kind, vendor=vendor, mapping=mapping, options=options,
                                   actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits,
-                                  replace_demo=replace_demo)
+                                  replace_demo=replace_demo, confirm=confirm)
         if outcome is not None:
             return outcome
     pv = single.preview(path, kind=kind, vendor=vendor, mapping=mapping, options=options, sheet=sheet, conn=conn,
-                        limits=limits)
+                        limits=limits, confirm=confirm)
     result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping, replace_demo=replace_demo)
     return result, pv.rejects()
 
@@ -109,6 +110,7 @@ def import_in_parts(
     progress: Callable[[float, str], None] | None = None,
     part_bytes: int | None = None,
     replace_demo: bool = False,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame] | None:
     """Import a large CSV in parts; (result, rejects). None when the file is small or not a UTF-8 CSV of tickets,
     customers, ticket events or activity: the caller then previews and loads it whole."""
@@ -135,10 +137,11 @@ def import_in_parts(
             digest.update(chunk)
         handle.seek(0)
         first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                               options=opts, conn=conn, limits=limits)
+                               options=opts, conn=conn, limits=limits, confirm=confirm, ends_file=False)
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
-                or first.prepared.kind not in _PART_KINDS):
-            return None
+                or first.prepared.kind not in _PART_KINDS
+                or (first.prepared.kind == "tickets" and "ticket_id" not in first.detection.mapping)):
+            return None  # (rows identified by their place in the file are numbered over the whole file)
         header_lines = first.raw.first_data_line - 1
         handle.seek(0)
         head = handle.read(min(ends[0], 1 << 24))
@@ -201,7 +204,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 else:
                     handle.seek(start)
                     pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits)
+                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
+                                        ends_file=i == len(spans) - 1)
                     part = _Part(pv, offset)
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))

@@ -64,14 +64,17 @@ METRICS: dict[str, str] = {
     "complaint_rate": "Complaints per 1,000 customers",
     "resolution_hours": "Median hours to resolution",
     "churn_rate": "Churn rate %",
+    "churn_share": "Churned share % (snapshot)",
 }
 UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%", "complaint_rate": "per 1,000",
-         "resolution_hours": "hours", "churn_rate": "%"}
+         "resolution_hours": "hours", "churn_rate": "%", "churn_share": "%"}
 HIGHER_IS_BETTER = {"nps": True, "csat": True, "ces": True, "ces_easy": True, "complaint_rate": False,
-                    "resolution_hours": False, "churn_rate": False}
+                    "resolution_hours": False, "churn_rate": False, "churn_share": False}
 DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ces", "ces_easy": "survey_ces",
                    "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
-                   "churn_rate": "cohort_churn"}
+                   "churn_rate": "cohort_churn", "churn_share": "churn_snapshot"}
+#: metrics that are a share of customers (Wilson interval, two-proportion test)
+CUSTOMER_SHARES = ("churn_rate", "churn_share")
 
 #: natural order of banded labels (see surveys.sort_labels)
 ORDER = surveys.LABEL_ORDER
@@ -104,7 +107,7 @@ def parse_dimension(text: str, metric: str | None = None) -> Dimension:
     if text not in DIMENSIONS:
         raise ValueError(f"unknown cohort dimension {text!r}: use one of {', '.join(DIMENSIONS)} or attr:KEY for a "
                          "customer attribute")
-    if metric in ("churn_rate", "complaint_rate") and text in INTERACTION_DIMENSIONS:
+    if metric in (*CUSTOMER_SHARES, "complaint_rate") and text in INTERACTION_DIMENSIONS:
         raise ValueError(f"{text!r} describes a ticket or a response, not a customer, so {metric} cannot be broken "
                          "down by it; complaint rates by channel are on the Complaint trends page")
     if metric == "resolution_hours" and text in SURVEY_ONLY_DIMENSIONS:
@@ -124,7 +127,11 @@ _COVERAGE = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces", "com
 
 def _supported(conn: Connection, period: Period, metric: str, filters: Filters | None) -> None:
     """Raise :class:`NotSupported` when the data lacks the metric's inputs (no churn dates, no responses...)."""
-    why = coverage(conn, period=period, filters=filters).unavailable(_COVERAGE[metric])
+    found = coverage(conn, period=period, filters=filters)
+    if metric == "churn_share":  # the table as it stands: customers are all it needs (no dates)
+        why = "" if found.counts.get("customers_all") else "no customer file in this data"
+    else:
+        why = found.unavailable(_COVERAGE[metric])
     if why:
         raise NotSupported(f"{METRICS[metric]} cannot be shown: {why}.")
 
@@ -240,8 +247,8 @@ def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFra
         return raw.drop(columns=["bucket"])
     if metric == "resolution_hours":
         return Durations(conn, params, float(params["confidence"])).table()
-    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn"}[metric]
-    return query(conn, name, params)
+    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn"}[metric]
+    return query(conn, name, {**params, "snapshot": metric == "churn_share"})
 
 
 def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[float, float, float]:
@@ -249,7 +256,7 @@ def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[floa
         v, lo, hi, _ = surveys.cell_value(rec, metric, confidence)
         return v, lo, hi
     n = int(rec["n"] or 0)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         k = int(rec["events"] or 0)
         w = stats.wilson_ci(k, n, confidence)
         return (100 * k / n if n else math.nan), 100 * w.low, 100 * w.high
@@ -267,7 +274,7 @@ def _test(a: Mapping[Any, Any], b: Mapping[Any, Any], metric: str) -> GroupTest:
     """Cell ``a`` against ``b`` from counts (resolution: Mood's median test on counts above the pooled median)."""
     if metric in surveys.METRICS:
         return surveys.compare_cells(a, b, metric)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return proportions(int(a["events"]), int(a["n"]), int(b["events"]), int(b["n"]))
     t = rates(int(a["events"]), float(a["n"]), int(b["events"]), float(b["n"]))
     return GroupTest(1000 * t.difference, t.p_value, t.test, t.effect_size, t.effect_name)
@@ -355,7 +362,7 @@ def _detail(rec: Mapping[Any, Any], metric: str) -> str:
         return f"{int(rec['easy'])} easy"
     if metric == "ces":
         return f"{int(rec['respondents'])} respondents"
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return f"{int(rec['events'])} churned"
     if metric == "complaint_rate":
         return f"{int(rec['events'])} complaints"
@@ -575,4 +582,5 @@ def drill_rows(
         return query(conn, "cohort_rows_responses", params)
     if metric == "resolution_hours":
         return query(conn, "cohort_rows_tickets", params)
-    return query(conn, "cohort_rows_customers", {**params, "kind": "churn" if metric == "churn_rate" else "complaints"})
+    kind = {"churn_rate": "churn", "churn_share": "snapshot"}.get(metric, "complaints")
+    return query(conn, "cohort_rows_customers", {**params, "kind": kind})

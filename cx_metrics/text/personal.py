@@ -8,7 +8,8 @@ import re
 PII_HINTS = re.compile(
     r"^(?:.*[\s_.-])?(?:e-?mail(?:[\s_]?address)?|phone(?:[\s_]?number)?|mobile(?:[\s_]?number)?|address|"
     r"ip[\s_]?address|ssn|passport(?:[\s_]?number)?)$"
-    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|customer|contact|requester|recipient|user|to|from)[\s_]?)?name$",
+    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|given|family|sur|customer|contact|requester|recipient|user|to|from)"
+    r"[\s_]?)?name$|^(?:vorname|nachname|apellidos?|pr[eé]nom|cognome|sobrenome)$",
     re.IGNORECASE,
 )
 _ASKING = re.compile(r"^(?:(?:what(?:'s| is)|please (?:enter|give|tell us|type)|enter|type|tell us)\s+)?"
