@@ -496,3 +496,13 @@ def test_cli_figures_say_when_demo_and_own_rows_are_mixed(demo_copy: Path, expor
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "mixed" not in capsys.readouterr().err  # your data alone
+
+
+def test_the_churn_page_of_a_tickets_only_export_says_why_it_has_no_churn(
+        monkeypatch: pytest.MonkeyPatch, empty_db_path: Path, export: Path, tmp_path: Path) -> None:
+    """A first import is often tickets alone: the Churn page says there are no customers, not a traceback."""
+    path = tmp_path / "tickets-only.duckdb"
+    shutil.copyfile(empty_db_path, path)
+    assert cli.main(["import", str(export), "--db", str(path)]) == 0
+    at = _app(monkeypatch, path, "pages/churn.py")  # (asserts no exception)
+    assert any("This data holds no customers" in i.value for i in at.info)
