@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx_metrics import charts
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, charts
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS, logrank_sentence
 from cx_ui import auth, safe, state, tables
@@ -47,7 +46,7 @@ if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
     row = test.iloc[0].to_dict()
     named = {k: safe.md(row[k]) for k in ("fastest", "slowest") if isinstance(row.get(k), str)}  # groups are data
     st.markdown(logrank_sentence({**row, **named}, s.alpha, summary.assign(group=summary["group"].map(safe.md))))
-st.caption(DEFINITIONS["time_to_event"])
+st.caption(catalog.definition("time_to_event"))
 auth.download_button("Download these figures (CSV)", lambda: to_safe_csv(summary), f"time-to-{metric}-by-{by}.csv",
                      key="res_summary_download")
 
@@ -69,7 +68,7 @@ if int(agreement["tickets"].sum()) > 0:
     st.subheader("Our figures against the vendor's own minutes")
     tables.show(agreement.assign(metric=agreement["metric"].map(LABELS), clock=agreement["clock"].map(LABELS)),
                 labels={"metric": "Time to"}, key="res_agreement")
-    st.caption(DEFINITIONS["vendor_agreement"])
+    st.caption(catalog.definition("vendor_agreement"))
 
 st.subheader("Follow-through: reopens, one-touch, handoffs")
 follow = state.follow_through(path, version, period, filters, by)
@@ -81,7 +80,7 @@ if not known.empty:
                                                   ci_high=100 * known["ci_high"]),
                                      x="handoffs", y="share", low="ci_low", high="ci_high",
                                      title="% of solved tickets"), width="stretch", key="res_handoffs")
-st.caption(DEFINITIONS["follow_through"] + " Distribution: "
+st.caption(catalog.definition("follow_through") + " Distribution: "
            + ", ".join(f"{h} {n:,}" for h, n in zip(handoffs["handoffs"], handoffs["solved"], strict=True)))
 
 st.subheader("SLA breach rate")
@@ -94,20 +93,20 @@ auth.download_button("Download SLA breach rates (CSV)", lambda: to_safe_csv(sla)
 trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
 trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
 safe.chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
-st.caption(DEFINITIONS["sla"] + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
+st.caption(catalog.definition("sla") + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
            f"{s.min_cell_n} decided tickets.")
 
 st.subheader("Backlog over time")
 history = state.backlog_history(path, version, period, filters)
 safe.chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
-st.caption(DEFINITIONS["backlog_history"])
+st.caption(catalog.definition("backlog_history"))
 
 left, right = st.columns(2)
 with left:
     st.subheader("Backlog now")
     ageing = state.backlog(path, version, filters)
     tables.show(ageing, key="res_backlog")
-    st.caption(DEFINITIONS["backlog"])
+    st.caption(catalog.definition("backlog"))
 with right:
     st.subheader("What handling costs in satisfaction")
     c1, c2 = st.columns(2)
@@ -119,5 +118,5 @@ with right:
     safe.chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
                                      title="CSAT %" if score == "csat" else "NPS"),
                     width="stretch", key="res_outcome_chart")
-    st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "
+    st.caption(catalog.definition("experience_outcome") + " n per bar: "
                + ", ".join(f"{b} {n:,}" for b, n in zip(outcome["bucket"], outcome["responses"], strict=True)))

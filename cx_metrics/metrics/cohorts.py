@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cx_metrics import stats
+from cx_metrics import catalog, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
@@ -56,23 +56,15 @@ INTERACTION_DIMENSIONS = ("channel", "survey", "touchpoint")
 SURVEY_ONLY_DIMENSIONS = ("survey", "touchpoint")
 ATTRIBUTE_PREFIX = "attr:"
 
+#: the cohort figures (``--score`` of ``cx metric cohort-*``) -> their concept in :mod:`cx_metrics.catalog`
+CATALOG_IDS = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces_easy", "complaint_rate": "complaint_rate",
+               "resolution_hours": "resolution", "churn_rate": "churn", "churn_share": "churn_snapshot"}
+#: label (the catalog's, with '%' where the figure is a percentage), unit and direction of each cohort figure
 METRICS: dict[str, str] = {
-    "nps": "NPS",
-    "csat": "CSAT %",
-    "ces": "CES mean (1-7)",
-    "ces_easy": "CES % easy",
-    "complaint_rate": "Complaints per 1,000 customers",
-    "resolution_hours": "Median hours to resolution",
-    "churn_rate": "Churn rate %",
-    "churn_share": "Churned share % (snapshot)",
-}
-UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%", "complaint_rate": "per 1,000",
-         "resolution_hours": "hours", "churn_rate": "%", "churn_share": "%"}
-HIGHER_IS_BETTER = {"nps": True, "csat": True, "ces": True, "ces_easy": True, "complaint_rate": False,
-                    "resolution_hours": False, "churn_rate": False, "churn_share": False}
-DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ces", "ces_easy": "survey_ces",
-                   "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
-                   "churn_rate": "cohort_churn", "churn_share": "churn_snapshot"}
+    k: catalog.label(v) + (" %" if catalog.get(v).unit == "%" and "%" not in catalog.label(v) else "")
+    for k, v in CATALOG_IDS.items()}
+UNITS = {k: catalog.get(v).unit for k, v in CATALOG_IDS.items()}
+HIGHER_IS_BETTER = {k: catalog.get(v).higher_is_better for k, v in CATALOG_IDS.items()}
 #: metrics that are a share of customers (Wilson interval, two-proportion test)
 CUSTOMER_SHARES = ("churn_rate", "churn_share")
 
