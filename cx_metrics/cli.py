@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from cx_metrics import catalog, cli_delivery, cli_surveys, db, demo
+from cx_metrics.cli_output import emit as _emit
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.export import safe_csv_text
 from cx_metrics.filters import Filters, Period
@@ -168,34 +168,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
-
-
-def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
-    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
-    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
-    go to stderr, so scripts reading stdout are unaffected."""
-    for note in frame.attrs.get("notes", ()):
-        print(f"# {note}", file=sys.stderr)
-    if fmt == "csv":  # formula-guarded like every CSV we write: the README suggests redirecting it to a file
-        sys.stdout.write(safe_csv_text(frame))
-    elif fmt == "json":
-        records = frame.to_dict("records")
-        print(json.dumps(records, default=_json_default, indent=2))
-    elif frame.empty:
-        print(empty)
-    else:
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
-            print(frame.to_string(index=False))
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
 
 
 def _period(conn: db.Connection, args: argparse.Namespace) -> Period:
