@@ -320,6 +320,23 @@ COLUMNS: dict[str, Column] = {
 }
 
 
+#: what each choice a page offers is called: breakdowns ("by", "compare by"), end points, clocks, handling buckets.
+#: "all" (no breakdown) is named by the page: all tickets, all complaints, all customers (see :func:`choice_label`).
+CHOICES: dict[str, str] = {
+    "category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
+    "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
+    "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel",
+    "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened",
+    "first_response": "First response", "first_resolution": "First resolution", "full_resolution": "Full resolution",
+    "calendar": "Calendar hours", "business": "Business hours",
+}
+
+
+def choice_label(name: str, everything: str = "All") -> str:
+    """The label of a page's choice ``name`` (:data:`CHOICES`); ``everything`` for "all" (no breakdown)."""
+    return everything if name == "all" else CHOICES[name]
+
+
 def column(name: str) -> Column | None:
     """The registry entry of a column (None for a name that is not in it)."""
     return COLUMNS.get(name)

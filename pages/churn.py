@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from cx_metrics import catalog, churn_charts
 from cx_metrics.churn_model import card_markdown
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
 from cx_ui import auth, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
-COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
-                 "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel"}
+COHORT_LABELS = partial(choice_label, everything="All customers")
 
 st.title("Churn")
 user = auth.require("view")
@@ -34,7 +36,7 @@ with st.expander("How churn is defined and set"):
 
 if definition.undated_churned or not definition.timed:
     st.subheader("Churn share of the customer snapshot")
-    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS.__getitem__,
+    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS,
                            key="churn_snapshot_by")
     whole = state.snapshot_churn(path, version, filters, "all").iloc[0]
     left, right = st.columns([1, 2])
@@ -45,7 +47,7 @@ if definition.undated_churned or not definition.timed:
                    "table, not a rate per period: the data does not say when they left.")
     if snap_by != "all":
         snapshot = state.snapshot_churn(path, version, filters, snap_by)
-        tables.show(snapshot, labels={"cohort": COHORT_LABELS[snap_by]}, min_n=s.min_cell_n, key="churn_snapshot")
+        tables.show(snapshot, labels={"cohort": COHORT_LABELS(snap_by)}, min_n=s.min_cell_n, key="churn_snapshot")
     st.caption(catalog.definition("churn_snapshot"))
 
 if not definition.timed:
@@ -56,20 +58,20 @@ else:
     st.subheader("Churn rate")
     left, right = st.columns(2)
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
-    by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
+    by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS, key="churn_by")
     rates = state.churn_rates(path, version, period, filters, grain, by)
     safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
                width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
-    st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
-    tables.show(cohorts, labels={"cohort": COHORT_LABELS[cohort_by]}, min_n=s.min_cell_n, key="churn_cohorts")
+    st.markdown(f"Over the whole period, by **{COHORT_LABELS(cohort_by).lower()}**:")
+    tables.show(cohorts, labels={"cohort": COHORT_LABELS(cohort_by)}, min_n=s.min_cell_n, key="churn_cohorts")
     st.caption(catalog.definition("churn") + " In the chart they are dashed and labelled partial.")
     auth.download_button("Download churn by cohort (CSV)", lambda: to_safe_csv(cohorts), f"churn-by-{cohort_by}.csv",
                          key="churn_cohorts_download")
 
     st.subheader("Retention curves")
-    km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
+    km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
     safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),

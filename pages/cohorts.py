@@ -89,8 +89,8 @@ else:
 flagged = table[table["significant"]] if not table.empty else table
 for rec in flagged.to_dict("records"):
     cell = rec["dim1"] if by2 == "all" else f"{rec['dim1']}{SEP}{rec['dim2']}"
-    rest = charts_surveys._fmt(rec["rest_value"], unit)
-    text = (f"**{safe.md(cell)}**: {title} {charts_surveys._fmt(rec['value'], unit)} (n = {rec['n']:,})"
+    rest = charts_surveys.format_score(rec["rest_value"], unit)
+    text = (f"**{safe.md(cell)}**: {title} {charts_surveys.format_score(rec['value'], unit)} (n = {rec['n']:,})"
             + (f" vs {rest} for everyone else" if rest != "–" else "")
             + f" — significantly {rec['direction']} ({rec['test']}, p = {rec['p_value']:.2g}"
             + (f", {rec['effect_name']} = {rec['effect_size']:.2f}" if rec["effect_name"] else "") + ").")

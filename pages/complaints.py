@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from cx_metrics import catalog, charts
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
 from cx_ui import auth, safe, state, tables, url_state
 
-LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
-          "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
-          "generation": "Generation", "all": "All complaints"}
+LABELS = partial(choice_label, everything="All complaints")
 
 st.title("Complaint trends")
 user = auth.require("view")
@@ -29,7 +30,7 @@ link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "da
 for problem in url_state.apply_page_params(link_params, "cx.cmp_url_applied"):
     st.warning(problem)
 left, mid, right = st.columns(3)
-by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
+by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS, key="cmp_by")
 grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
 measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
 
@@ -55,7 +56,7 @@ else:
                                                                        strict=True)],
         verdict=movers["significant"].map({True: "real change", False: "within noise"}),
     )
-    tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS[by]}, key="cmp_movers")
+    tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS(by)}, key="cmp_movers")
     st.caption(catalog.definition("top_movers"))
     auth.download_button("Download the movers (CSV)", lambda: to_safe_csv(movers), f"top-movers-{by}.csv",
                          key="cmp_movers_download")
@@ -113,7 +114,7 @@ if points and buckets:
 if buckets:
     c1, c2 = st.columns(2)
     bucket = c1.selectbox("Period", buckets, key="cmp_bucket", format_func=lambda b: f"{pd.Timestamp(b):%d %b %Y}")
-    value = c2.selectbox(LABELS[by], values, key="cmp_value")
+    value = c2.selectbox(LABELS(by), values, key="cmp_value")
     start = pd.Timestamp(bucket)
     end = start + {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
     if not user.can("rows"):

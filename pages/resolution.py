@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from cx_metrics import catalog, charts
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS, logrank_sentence
 from cx_ui import auth, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
-LABELS = {"first_response": "First response", "first_resolution": "First resolution",
-          "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
-          "group": "Group", "category": "Category", "plan": "Plan", "region": "Region", "segment": "Segment",
-          "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened",
-          "calendar": "Calendar hours", "business": "Business hours"}
+LABELS = partial(choice_label, everything="All tickets")
 
 st.title("Resolution and follow-through")
 user = auth.require("view")
@@ -27,16 +26,16 @@ st.caption(f"Tickets created **{period.label()}** · {filters.describe(safe.md)}
 kpi_tiles.tiles(state.kpis(path, version, period, filters), ["first_response", "resolution", "sla"])
 
 left, middle, right = st.columns(3)
-metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS.__getitem__, key="res_metric")
-by = middle.selectbox("Compare by", GROUPS, index=1, format_func=LABELS.__getitem__, key="res_by")
-clock = right.radio("Clock", CLOCKS, format_func=LABELS.__getitem__, horizontal=True, key="res_clock",
+metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS, key="res_metric")
+by = middle.selectbox("Compare by", GROUPS, index=1, format_func=LABELS, key="res_by")
+clock = right.radio("Clock", CLOCKS, format_func=LABELS, horizontal=True, key="res_clock",
                     help="Business hours: " + s.business_hours.describe())
 if clock == "business":
     st.caption(f"Business hours: {s.business_hours.describe()}. Set [business_hours] in cx.toml.")
 
 summary = state.time_to_event(path, version, period, filters, metric, by, clock)
 hours_unit = "business h" if clock == "business" else "h"
-tables.show(summary, labels={"group": LABELS[by]}, min_n=s.min_cell_n, hours_unit=hours_unit, key="res_summary")
+tables.show(summary, labels={"group": LABELS(by)}, min_n=s.min_cell_n, hours_unit=hours_unit, key="res_summary")
 curves = state.km_curves(path, version, period, filters, metric, by, clock)
 horizon = float(summary["p90_hours"].max()) * 1.5 if summary["p90_hours"].notna().any() else None
 safe.chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(path, version, by), clock=clock),
@@ -52,12 +51,12 @@ auth.download_button("Download these figures (CSV)", lambda: to_safe_csv(summary
 
 with st.expander("The tickets behind these figures"):
     groups = summary["group"].tolist()
-    value = st.selectbox(LABELS[by], groups, key="res_rows_group") if by != "all" and groups else None
+    value = st.selectbox(LABELS(by), groups, key="res_rows_group") if by != "all" and groups else None
     if not user.can("rows"):
         st.caption(":material/lock: The ticket rows need the analyst role.")
     else:
         rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
-        st.caption(f"Longest wait first, hours to {LABELS[metric].lower()} on the {LABELS[clock].lower()} clock "
+        st.caption(f"Longest wait first, hours to {LABELS(metric).lower()} on the {LABELS(clock).lower()} clock "
                    "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
         tables.show(rows, hours_unit=hours_unit, key="res_rows")
         auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
@@ -72,7 +71,7 @@ if int(agreement["tickets"].sum()) > 0:
 
 st.subheader("Follow-through: reopens, one-touch, handoffs")
 follow = state.follow_through(path, version, period, filters, by)
-tables.show(follow, labels={"group": LABELS[by]}, min_n=s.min_cell_n, key="res_follow")
+tables.show(follow, labels={"group": LABELS(by)}, min_n=s.min_cell_n, key="res_follow")
 handoffs = state.handoff_distribution(path, version, period, filters)
 known = handoffs.dropna(subset=["share"])
 if not known.empty:
@@ -110,7 +109,7 @@ with left:
 with right:
     st.subheader("What handling costs in satisfaction")
     c1, c2 = st.columns(2)
-    bucket = c1.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS.__getitem__, key="res_outcome")
+    bucket = c1.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS, key="res_outcome")
     score = c2.radio("Score", ["csat", "nps"], format_func=str.upper, horizontal=True, key="res_outcome_score")
     outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
     if outcome.empty and score == "nps":

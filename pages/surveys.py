@@ -47,7 +47,7 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
         elif row["small_n"]:
             value = f"n < {s.min_cell_n}"
         else:
-            value = charts_surveys._fmt(row["value"], unit)
+            value = charts_surveys.format_score(row["value"], unit)
         if math.isnan(row["delta"]):
             delta = None
         else:
@@ -55,10 +55,11 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
             delta = (f"{row['delta']:+.1f}" + (" pts" if unit in ("%", "points") else "") + f" · {verdict}")
         st.metric(row["label"], value, delta=delta,
                   delta_color="normal" if row["significant"] else "off", help=row["definition"])
-        ci = (f"95% CI {charts_surveys._fmt(row['ci_low'], unit)} – {charts_surveys._fmt(row['ci_high'], unit)}"
+        low, high = (charts_surveys.format_score(row[k], unit) for k in ("ci_low", "ci_high"))
+        ci = (f"95% CI {low} – {high}"
               if not row["small_n"] and not math.isnan(row["ci_low"]) else "no interval")
         previous = (row["comparison"] if row["comparison"] else
-                    f"previous {charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
+                    f"previous {charts_surveys.format_score(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
         st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · {previous}"
                    + (f" · {row['test']}, p = {row['p_value']:.2g}" if not math.isnan(row["p_value"]) else "")
                    + (f" · {row['note']}" if row["note"] else ""))
@@ -85,7 +86,8 @@ if moved.empty:
 else:
     for rec in moved.to_dict("records"):
         st.info(f"{rec['period_start']:%d %b %Y}: {catalog.label(metric)} "
-                f"{charts_surveys._fmt(rec['value'], catalog.get(metric).unit)}, {rec['change']:+.1f} vs the previous "
+                f"{charts_surveys.format_score(rec['value'], catalog.get(metric).unit)}, {rec['change']:+.1f} vs the "
+                f"previous "
                 f"{grain} ({rec['test']}, p = {rec['p_value']:.2g}) — a real change.")
 st.caption(catalog.definition("survey_trend") + " " + catalog.definition(metric))
 shown = trend.assign(value=trend["value"].where(~trend["small_n"]), ci_low=trend["ci_low"].where(~trend["small_n"]),
