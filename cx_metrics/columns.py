@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from cx_metrics import catalog
+
 #: what an empty cell shows (a cell is never blank "None": a missing value is a dash, its reason is said above)
 MISSING = "–"
 
@@ -84,7 +86,7 @@ COLUMNS: dict[str, Column] = {
     # --- counts
     "n": Column("n", "count", "Observations behind the figure"),
     "tickets": Column("Tickets", "count"),
-    "complaints": Column("Complaints", "count"),
+    "complaints": Column(catalog.label("complaints"), "count"),
     "prev_complaints": Column("Complaints, previous period", "count"),
     "completed": Column("Reached the end point", "count"),
     "censored": Column("Still waiting", "count", "Counted as waiting up to the data's latest time (censored)"),
@@ -156,7 +158,7 @@ COLUMNS: dict[str, Column] = {
     "undated": Column("Churned without a date", "count"),
     "churn_low": Column("Churn, 95% low", "share"),
     "churn_high": Column("Churn, 95% high", "share"),
-    "csat": Column("CSAT", "share"),
+    "csat": Column(catalog.label("csat"), "share"),
     "csat_low": Column("CSAT, 95% low", "share"),
     "csat_high": Column("CSAT, 95% high", "share"),
     "share": Column("Share", "share"),
@@ -172,7 +174,7 @@ COLUMNS: dict[str, Column] = {
     "no_failure": Column("With no failure", "share"),
     "overall_share": Column("Share overall", "share"),
     # --- scores and per-1,000 rates
-    "nps": Column("NPS", "points"),
+    "nps": Column(catalog.label("nps"), "points"),
     "nps_low": Column("NPS, 95% low", "points"),
     "nps_high": Column("NPS, 95% high", "points"),
     "per_1000": Column("Complaints", "per_1000", "Per 1,000 customers active on average in the period"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cx_metrics import catalog, cli, db
+from cx_metrics import catalog, cli, columns, db
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters
 from cx_metrics.metrics import base, overview, surveys
@@ -69,6 +69,9 @@ def test_no_second_copy_of_a_definition_or_label_table() -> None:
     assert not (ROOT / "cx_metrics" / "definitions.py").exists()
     for p, text in texts.items():
         assert not re.search(r'^(LABELS|UNITS) = \{"nps"', text, re.MULTILINE), p
+    # a table column named after a metric is labelled as the metric is
+    for metric_id in set(catalog.METRICS) & set(columns.COLUMNS):
+        assert columns.COLUMNS[metric_id].label == catalog.label(metric_id)
 
 
 def test_tiles_and_survey_scores_read_the_catalog(demo_conn: db.Connection) -> None:
