@@ -458,8 +458,8 @@ def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.ingest import parts
+    from cx_metrics.ingest.contract import Options
     from cx_metrics.ingest.limits import Limits
-    from cx_metrics.ingest.normalize import Options
 
     if not args.path.is_file():
         raise ImportRefused(f"{args.path} is not a file.")

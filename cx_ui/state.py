@@ -16,8 +16,8 @@ from cx_metrics import db
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.contract import Options
 from cx_metrics.ingest.limits import Limits
-from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
 from cx_metrics.text.escape import md
 
