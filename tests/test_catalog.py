@@ -136,3 +136,19 @@ def test_sql_show_refuses_an_unknown_name(capsys: pytest.CaptureFixture[str]) ->
     assert "no query named 'no_such_query'; `cx sql list` lists them" in capsys.readouterr().err
     assert cli.main(["sql", "list"]) == 0
     assert "churn_rates\n" in capsys.readouterr().out
+
+
+def test_every_sql_fragment_says_what_it_needs() -> None:
+    """A fragment's leading comment names every $parameter its SQL binds, so `cx sql show` readers and query writers
+    find what to pass in one place."""
+    for path in sorted((ROOT / "cx_metrics" / "sql" / "fragments").glob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        head = []
+        for line in lines:
+            if not line.lstrip().startswith("--"):
+                break
+            head.append(line)
+        body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+        used = set(re.findall(r"\$[a-z_][a-z0-9_]*", body))
+        assert head, path.name
+        assert not {p for p in used if p not in "\n".join(head)}, path.name

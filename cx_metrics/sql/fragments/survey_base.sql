@@ -3,7 +3,8 @@
 -- labels dim1 / dim2 and `o`, the score oriented so that higher is better (reversed effort scales flipped).
 -- $level = 'customer' keeps only each customer's latest response per bucket and cell (responses without a
 -- customer count as their own respondent). Needs: $metric, $start, $end, $cur_start, $grain, $level, $dim1, $attr1,
--- $dim2, $attr2, $surveys, $all_surveys, $join_customers and the shared filters (surveys.base_params binds them).
+-- $dim2, $attr2, $surveys, $all_surveys, $join_customers, $all_channels, $channels and the
+-- customer filters (surveys.base_params binds them all).
 base AS (
     SELECT
         r.source, r.response_id, r.survey_name, r.question, r.customer_id, r.ticket_id, r.comment, r.touchpoint,
