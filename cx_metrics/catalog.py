@@ -352,7 +352,7 @@ _ENTRIES = (
     Metric(
         'churn', 'churn', 'Churn rate', '%', 'lower',
         grain="customers there at the period's start",
-        sql=('churn_rates',), function='cx_metrics.metrics.churn.churn_counts',
+        sql=('churn_rates', 'cohort_churn'), function='cx_metrics.metrics.churn.churn_counts',
         pages=('overview', 'churn', 'cohorts'), commands=('kpis', 'churn-rate', 'churn-cohorts'),
         definition=(
         'Churn rate = customers lost in the period (or month, quarter, week) ÷ customers there at its start '

@@ -116,3 +116,28 @@ def test_activity_churn_without_activity_says_why(tiny_conn: db.Connection) -> N
     tile = overview.kpis(tiny_conn, period=TINY_PERIOD, settings=Settings(churn_mode="activity")) \
         .set_index("metric").loc["churn"]
     assert math.isnan(tile["value"]) and "no activity events" in tile["unavailable"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cohort_churn_equals_the_churn_page(demo_conn: db.Connection, mode: str) -> None:
+    """The Cohorts page's churn rate per plan is the Churn page's, under the same definition (it counted
+    contractual dates whatever [churn] mode said); its drill-through lists exactly the customers counted."""
+    from cx_metrics.metrics import cohorts
+
+    s = Settings(churn_mode=mode, min_cell_n=1)
+    for period in _periods(demo_conn).values():
+        for filters in (Filters(), Filters.of(regions=["EMEA"])):
+            page = churn.churn_by_cohort(demo_conn, period=period, by="plan", filters=filters, settings=s)
+            cells = cohorts.breakdown(demo_conn, period=period, metric="churn_rate", dim1="plan", filters=filters,
+                                      settings=s)
+            ours = {str(r["dim1"]): (int(r["n"]), r["value"]) for r in cells.to_dict("records")}
+            theirs = {str(r["cohort"]): (int(r["at_start"]), 100 * r["churn_rate"]) for r in page.to_dict("records")}
+            assert set(ours) == set(theirs)
+            for plan, (n, value) in theirs.items():
+                assert ours[plan][0] == n and _close(ours[plan][1], value), (mode, plan)
+            plan = next(iter(theirs))
+            rows = cohorts.drill_rows(demo_conn, period=period, metric="churn_rate", dim1="plan", value1=plan,
+                                      filters=filters, settings=s, limit=100_000)
+            assert len(rows) == theirs[plan][0]
+            assert int(rows["churned_in_period"].sum()) == int(
+                page.set_index("cohort").loc[plan, "lost"])

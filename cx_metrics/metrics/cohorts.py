@@ -15,6 +15,7 @@ Dimensions (:data:`DIMENSIONS`) are labelled in SQL (``fragments/cohort_label.sq
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from cx_metrics import catalog, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics import surveys
+from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import coverage
 from cx_metrics.stats_groups import GroupTest, holm, proportions, rates, wilson_arrays
@@ -163,9 +164,21 @@ def dimension_options(conn: Connection) -> list[str]:
 sort_labels = surveys.sort_labels
 
 
+def _churn_params(conn: Connection, metric: str, settings: Settings) -> dict[str, Any]:
+    """$mode and $obs_end of the churn definition in force (churn is counted as on the Churn page); a figure other
+    than the churn rate does not need activity data, so it reads contractual dates when the definition cannot
+    be built."""
+    try:
+        return churn.definition(conn, settings, suggest=False).params()
+    except ValueError:
+        if metric == "churn_rate":
+            raise
+        return {"mode": "contractual", "obs_end": dt.datetime(9999, 1, 1)}
+
+
 def _params(
-    period: Period, metric: str, d1: Dimension, d2: Dimension, filters: Filters | None, settings: Settings,
-    level: str, surveys_: tuple[str, ...],
+    conn: Connection, period: Period, metric: str, d1: Dimension, d2: Dimension, filters: Filters | None,
+    settings: Settings, level: str, surveys_: tuple[str, ...],
 ) -> dict[str, Any]:
     if metric in surveys.METRICS:
         return surveys.base_params(metric=metric, start=period.start_ts, end=period.end_ts, level=level,
@@ -177,6 +190,7 @@ def _params(
         "attr1": surveys.attribute_path(d1.attribute) if d1.attribute else "$.__none__",
         "attr2": surveys.attribute_path(d2.attribute) if d2.attribute else "$.__none__",
         "confidence": settings.confidence,
+        **(_churn_params(conn, metric, settings) if metric in ("churn_rate", "churn_share", "complaint_rate") else {}),
     }
 
 
@@ -301,7 +315,7 @@ def breakdown(
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
     _supported(conn, period, metric, filters)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     if raw.empty:
@@ -383,7 +397,7 @@ def compare(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     cells = {(str(r["dim1"]), str(r["dim2"])): {str(k): v for k, v in r.items()} for r in raw.to_dict("records")}
@@ -438,7 +452,7 @@ def spread(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     if metric in surveys.METRICS:
         frame = query(conn, "survey_spread", params).assign(
             what="CES score (1-7)" if metric.startswith("ces") else f"{metric.upper()} score")
@@ -568,7 +582,7 @@ def drill_rows(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = {**_params(period, metric, d1, d2, filters, s, level, surveys_filter), "value1": value1,
+    params = {**_params(conn, period, metric, d1, d2, filters, s, level, surveys_filter), "value1": value1,
               "value2": value2, "limit": int(limit)}
     if metric in surveys.METRICS:
         return query(conn, "cohort_rows_responses", params)
