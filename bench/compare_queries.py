@@ -29,15 +29,16 @@ from cx_metrics import db
 from cx_metrics.config import Settings
 conn = db.connect(Settings().with_db({path!r}), read_only=True)
 fn = QUERIES[{name!r}]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 fn(conn)
-cold = time.perf_counter() - start
-warm = []
+cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
+warm, warm_cpu = [], []
 for _ in range(5):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fn(conn)
     warm.append(time.perf_counter() - start)
-print(json.dumps([cold, statistics.median(warm)]))
+    warm_cpu.append(time.process_time() - cpu)
+print(json.dumps([cold, statistics.median(warm), cold_cpu, statistics.median(warm_cpu)]))
 """
 
 
@@ -48,12 +49,12 @@ def names(root: Path) -> list[str]:
                                           check=True).stdout))
 
 
-def measure(root: Path, db_path: Path, name: str) -> tuple[float, float]:
+def measure(root: Path, db_path: Path, name: str) -> tuple[float, float, float, float]:
     code = RUN.format(root=str(root), bench=str(root / "bench"), path=str(db_path), name=name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
-    cold, warm = json.loads(out)
-    return float(cold), float(warm)
+    cold, warm, cold_cpu, warm_cpu = json.loads(out)
+    return float(cold), float(warm), float(cold_cpu), float(warm_cpu)
 
 
 def main() -> None:
@@ -65,19 +66,22 @@ def main() -> None:
     args = parser.parse_args()
     sides = {"base": args.base.resolve(), "this": ROOT}
     chosen = [n for n in names(ROOT) if args.only in n and n in set(names(sides["base"]))]
-    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    times: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {}
     load = []
     for _ in range(args.repeats):
         for name in chosen:
             for side, root in sides.items():
                 times.setdefault((side, name), []).append(measure(root, args.db, name))
         load.append(os.getloadavg()[0])
-    print("| query | base cold s | this cold s | ratio | base warm ms | this warm ms | ratio |\n|---|" + "---:|" * 6)
+    print("| query | base cold s | this cold s | ratio | base warm ms | this warm ms | ratio | warm CPU ms base / this "
+          "| CPU ratio |\n|---|" + "---:|" * 8)
     for name in chosen:
         b, t = times[("base", name)], times[("this", name)]
-        bc, tc = statistics.median(c for c, _ in b), statistics.median(c for c, _ in t)
-        bw, tw = statistics.median(w for _, w in b), statistics.median(w for _, w in t)
-        print(f"| {name} | {bc:.3f} | {tc:.3f} | {tc / bc:.2f} | {1000 * bw:.1f} | {1000 * tw:.1f} | {tw / bw:.2f} |")
+        bc, tc = (statistics.median(x[0] for x in side) for side in (b, t))
+        bw, tw = (statistics.median(x[1] for x in side) for side in (b, t))
+        bu, tu = (statistics.median(x[3] for x in side) for side in (b, t))
+        print(f"| {name} | {bc:.3f} | {tc:.3f} | {tc / bc:.2f} | {1000 * bw:.1f} | {1000 * tw:.1f} | {tw / bw:.2f} | "
+              f"{1000 * bu:.0f} / {1000 * tu:.0f} | {tu / bu:.2f} |")
     print(f"\nMedians of {args.repeats} runs per side, alternating; 1-minute load average after each repeat: "
           + ", ".join(f"{x:.1f}" for x in load) + f" on {os.cpu_count()} cores.")
 

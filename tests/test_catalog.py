@@ -152,3 +152,19 @@ def test_every_sql_fragment_says_what_it_needs() -> None:
         used = set(re.findall(r"\$[a-z_][a-z0-9_]*", body))
         assert head, path.name
         assert not {p for p in used if p not in "\n".join(head)}, path.name
+
+
+def test_definitions_page_is_the_catalog(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
+    """The Metric definitions page shows every entry: its label, id, definition and where it lives."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/definitions.py").run()
+    assert not at.exception, at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    captions = "\n".join(c.value for c in at.caption)
+    for m in catalog.METRICS.values():
+        assert f"**{m.label}** (`{m.id}`" in shown and m.definition in shown
+        assert f"computed by `{m.function}`" in captions
+    assert [h.value for h in at.subheader] == [a.capitalize() for a in catalog.AREAS]
