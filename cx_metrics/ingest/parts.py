@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from cx_metrics.db import Connection, transaction
 from cx_metrics.ingest import load as single
-from cx_metrics.ingest import normalize, reader, sqlprep
+from cx_metrics.ingest import normalize, reader, records, sqlprep
 from cx_metrics.ingest.limits import Limits, check_size
 
 #: CSV files larger than this are imported in parts of about this size (bytes)
@@ -35,19 +35,12 @@ _PART_KINDS = {"tickets", "customers", "ticket_events", "activity"}
 _DUPLICATE = "duplicate id in this file; the newer row of the same id was kept"
 
 
-def cut_points(data: bytes | mmap.mmap, part_bytes: int) -> list[int]:
-    """Byte offsets where parts start: 0, then the first record boundary past each ``part_bytes`` of data."""
-    points = [0]
-    quoted = data.find(b'"') >= 0
-    while points[-1] + part_bytes < len(data):
-        cut = data.find(b"\n", points[-1] + part_bytes)
-        # a line break inside a quoted value leaves an odd number of quotes since the previous cut
-        while quoted and cut >= 0 and data[points[-1]:cut].count(b'"') % 2:
-            cut = data.find(b"\n", cut + 1)
-        if cut < 0 or cut + 1 >= len(data):
-            break
-        points.append(cut + 1)
-    return points
+def cut_points(data: bytes | mmap.mmap, part_bytes: int, delimiter: str = ",") -> list[int]:
+    """Byte offsets where parts start: 0, then the first record boundary past each ``part_bytes`` of data (a line
+    break outside quoted values, as :func:`records.scan` reads them; a record whose quote never closes stays whole
+    in one part, which reports it)."""
+    structure = records.scan(data, 0, len(data), delimiter)
+    return [begin for begin, _ in structure.pieces(data, 0, part_bytes, leave_out_broken=False)] or [0]
 
 
 @dataclass
@@ -56,7 +49,7 @@ class _Part:
     line_offset: int  # physical lines of the file before this part's first data line, beyond the header
 
 
-def _nth_line_end(data: bytes, lines: int) -> int:
+def _nth_line_end(data: bytes | mmap.mmap, lines: int) -> int:
     """Offset just past the ``lines``-th line break (the end of the header rows)."""
     pos = 0
     for _ in range(lines):
@@ -120,7 +113,7 @@ def import_in_parts(
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data[:2] == b"PK" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 return None  # a workbook or UTF-16: one piece
-            cuts = cut_points(data, size)
+            cuts = cut_points(data, size, reader.sniff_delimiter(data[:200_000].decode("utf-8", "replace")))
             ends = [*cuts[1:], len(data)]
             lines_before = [0]  # physical lines of the file before each part
             for start, end in zip(cuts[:-1], ends[:-1], strict=True):
@@ -155,8 +148,10 @@ def _ids_repeat(path: Path, first: single.Preview) -> bool:
     if column is None:
         return False
     raw = first.raw
-    values = reader.parse_body(lambda: str(path), skip_rows=raw.first_data_line - 1, columns=raw.columns,
-                               delimiter=raw.delimiter or ",", on_invalid=lambda row: "skip", include=[column])[column]
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        origin = _nth_line_end(data, raw.first_data_line - 1)
+        values = reader.parse_body(data, origin, first_line=raw.first_data_line, columns=raw.columns,
+                                   delimiter=raw.delimiter or ",", include=[column]).table[column]
     return sqlprep.has_repeats(sqlprep.clean_cells(values))
 
 

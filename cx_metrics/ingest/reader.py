@@ -5,8 +5,8 @@ Handles UTF-8 (with or without BOM), UTF-16 (BOM), Windows-1252/Latin-1 and othe
 (reported, never dropped silently), XLSX/XLS/ODS workbooks (python-calamine; every sheet readable) and JSON
 (a list of records or an object holding one, e.g. Intercom's ``{"conversations": [...]}``).
 
-The body of a CSV is parsed by pyarrow (multi-threaded); the first records by Python's csv module, which
-also tells how many physical lines the header rows take.
+The body of a CSV is parsed by pyarrow in pieces cut where records end (:mod:`records`), on every core; the
+first records by Python's csv module, which also tells how many physical lines the header rows take.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -29,13 +29,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cx_metrics.ingest import limits as lim
+from cx_metrics.ingest import records
 from cx_metrics.ingest.errors import ImportRefused
 
 # Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
 csv.field_size_limit(lim.Limits().max_bytes)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
-BLOCK_SIZE = 16 << 20  # bytes of CSV body per parse task
+BLOCK_SIZE = 16 << 20  # bytes of CSV body per parse task (cut where a record ends)
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
 
 
@@ -51,11 +52,11 @@ class RawTable:
     columns: list[str]  # unique, non-empty column names
     table: pa.Table  # string cells, one column per name in `columns` (empty string for an empty cell)
     first_data_line: int  # physical line number (1-based) of the first data record
-    lines_are_records: bool  # no quoted line breaks: line = first_data_line + row index
-    ragged: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, raw text)
+    # records that are no row (wrong number of fields, a quote never closed): (line, reason, raw text)
+    ragged: list[tuple[int | None, str, str]] = field(default_factory=list)
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
-    text_for_lines: str | None = None  # kept only when line numbers must be recounted
+    row_lines: np.ndarray | None = None  # physical line where each row starts (None: first_data_line + row)
     warnings: list[str] = field(default_factory=list)
 
     @cached_property
@@ -74,30 +75,14 @@ class RawTable:
         return int(self.table.num_rows)
 
     def lines_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Physical lines (1-based) where the data rows ``rows`` (0-based) start; 0 where a recount did not find one.
+        """Physical lines (1-based) where the data rows ``rows`` (0-based) start.
 
-        Workbooks and JSON count a row per line after the header, as does a CSV whose records are one line each.
+        Workbooks and JSON count a row per line after the header; a CSV knows each row's line from its parse.
         """
         index = np.asarray(rows, dtype=np.int64)
-        if self.file_format != "csv" or self.lines_are_records:
+        if self.row_lines is None:
             return index + self.first_data_line
-        starts = np.asarray([0, *self._line_starts()], dtype=np.int64)  # position 0: "not found"
-        return starts[np.where(index < len(starts) - 1, index + 1, 0)]
-
-    def _line_starts(self) -> list[int]:
-        cached: list[int] | None = getattr(self, "_starts", None)
-        if cached is not None:
-            return cached
-        starts: list[int] = []
-        text = self.text_for_lines or ""
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter or ",")
-        line = 0
-        for i, row in enumerate(reader):
-            if i >= len(self.header_rows) and row and len(row) == len(self.columns):
-                starts.append(line + 1)
-            line = reader.line_num
-        self._starts = starts
-        return starts
+        return self.row_lines[index]
 
 
 def _strings(frame: pd.DataFrame) -> pa.Table:
@@ -202,22 +187,34 @@ def sniff_delimiter(sample_text: str) -> str:
 
 
 def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """Names made unique (a blank one becomes ``column_N``; copies get `` (2)``, `` (3)``...) and one warning
+    that sums up every repeated name."""
+    cleaned = [(raw or "").strip().replace("\n", " ") or f"column_{i + 1}" for i, raw in enumerate(names)]
+    used = set(cleaned)
     out: list[str] = []
-    warnings: list[str] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(names):
-        name = (raw or "").strip().replace("\n", " ")
-        if not name:
-            name = f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            new = f"{name} ({seen[name]})"
-            warnings.append(f"The column name {name!r} appears more than once; the copy is read as {new!r}.")
-            name = new
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out, warnings
+    for name in cleaned:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 1:
+            out.append(name)
+            continue
+        copy, k = f"{name} ({seen[name]})", seen[name]
+        while copy in used:  # the file has a column named like that already
+            k += 1
+            copy = f"{name} ({k})"
+        used.add(copy)
+        out.append(copy)
+    repeated = {name: n for name, n in seen.items() if n > 1}
+    if not repeated:
+        return out, []
+    listed = [f"{name!r} ({n} times)" for name, n in list(repeated.items())[:5]]
+    more = f" and {len(repeated) - 5:,} more" if len(repeated) > 5 else ""
+    names_are = "column names appear" if len(repeated) > 1 else "column name appears"
+    first = next(iter(repeated))
+    second = out[[i for i, name in enumerate(cleaned) if name == first][1]]
+    return out, [f"{len(repeated):,} {names_are} more than once: {', '.join(listed)}{more}. Each copy is read as a "
+                 f"column of its own (the second {first!r} as {second!r}); the first copy is the one matched to a "
+                 "field: change the column mapping if another copy holds the data."]
 
 
 def _header_depth(first: list[list[str]]) -> int:
@@ -317,83 +314,136 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
     else:
         assert text is not None  # a non-UTF-8 file went through decode()
         body = text.encode("utf-8")
-    ragged: list[tuple[int | None, str, str]] = []
-
-    def on_invalid(row: Any) -> str:
-        ragged.append((None, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
-                       str(row.text)[:2000]))
-        return "skip"
-
+    origin = start
+    for _ in range(header_lines):
+        found = body.find(b"\n", origin)
+        origin = len(body) if found < 0 else found + 1
     try:
-        table = parse_body(lambda: pa.BufferReader(pa.py_buffer(body).slice(start)), skip_rows=header_lines,
-                           columns=columns, delimiter=delimiter, on_invalid=on_invalid, before=ragged.clear,
-                           quotes_in_header=header_lines != depth)
+        parsed = parse_body(body, origin, first_line=header_lines + 1,
+                            columns=columns, delimiter=delimiter)
     except pa.ArrowInvalid as exc:
         if fast is not None and "utf8" in str(exc).lower():
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
         raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
-    # every record on its own line? then a row's line number is arithmetic; otherwise recount when needed
-    physical = body.count(b"\n", start) + (0 if body.endswith(b"\n") else 1)
-    lines_are_records = physical == header_lines + table.num_rows + len(ragged)
-    if text is None and (not lines_are_records or ragged):
-        text = data.decode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
-    raw = RawTable(
+    return RawTable(
         file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
-        columns=columns, table=table, first_data_line=header_lines + 1,
-        lines_are_records=lines_are_records, ragged=ragged, warnings=warnings,
-        text_for_lines=text if (not lines_are_records or ragged) else None,
+        columns=columns, table=parsed.table, first_data_line=header_lines + 1, ragged=parsed.malformed,
+        warnings=warnings + parsed.warnings, row_lines=parsed.row_lines,
     )
-    if ragged and text is not None:
-        _locate_ragged(raw, text, delimiter, len(columns))
-    return raw
 
 
-def parse_body(source: Callable[[], Any], *, skip_rows: int, columns: list[str], delimiter: str,
-               on_invalid: Callable[[Any], str], include: list[str] | None = None,
-               before: Callable[[], None] | None = None, quotes_in_header: bool = False) -> pa.Table:
-    """The cells below the header, as strings, parsed by pyarrow on all cores (``include``: only these columns).
+@dataclass
+class Body:
+    """A parsed CSV body: its rows, the line each starts on, and the records that are no row."""
 
-    Splitting the body into blocks at any line break is about twice as fast as tracking quotes across it. The
-    parser itself still reads quoted line breaks; a block boundary that falls inside a quoted value makes pyarrow
-    raise "out of sync with chunker" (never a silent mis-read), and the body is then parsed again tracking quotes.
-    Multi-line header cells (Qualtrics question texts) go that way at once. ``source()`` gives a fresh input and
-    ``before()`` runs before each attempt (to reset what ``on_invalid`` collected).
+    table: pa.Table
+    row_lines: np.ndarray
+    malformed: list[tuple[int | None, str, str]]
+    warnings: list[str]
+
+
+def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], delimiter: str,
+               include: list[str] | None = None, end: int | None = None) -> Body:
+    """The cells of ``data[origin:end]`` (bytes or an mmap; the body below the header, starting on physical line
+    ``first_line``), as strings, parsed by pyarrow in pieces on all cores (``include``: only these columns).
+
+    The pieces are cut where records end (:func:`records.scan`), never inside a quoted value, so each is parsed
+    whole and exactly; a record whose quote never closes is reported, not merged with the records after it.
     """
-    def parse(newlines_in_values: bool) -> pa.Table:
-        if before is not None:
-            before()
-        return pacsv.read_csv(
-            source(),
-            read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=columns, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
+    size = (len(data) if end is None else end) - origin
+    wanted = include or columns
+    structure = records.scan(data, origin, size, delimiter)
+    arr = np.frombuffer(data, dtype=np.uint8)[origin:origin + size] if size else np.zeros(0, dtype=np.uint8)
+    whole = pa.py_buffer(data)
+
+    def parse(span: tuple[int, int]) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]], int]:
+        """One piece: (rows, their lines counted from the piece's first line, malformed records, line breaks)."""
+        begin, stop = span
+        piece = whole.slice(origin + begin, stop - begin)
+        if arr[stop - 1] != records.LF:  # the file's last record, without a line break: give it one
+            piece = pa.py_buffer(piece.to_pybytes() + b"\n")
+        bad: list[tuple[str, str]] = []
+
+        def on_invalid(row: Any) -> str:
+            bad.append((f"has {row.actual_columns} fields where the header has {row.expected_columns}",
+                        str(row.text)[:2000]))
+            return "skip"
+
+        table = pacsv.read_csv(
+            pa.BufferReader(piece),
+            read_options=pacsv.ReadOptions(column_names=columns, block_size=max(piece.size + 1, 1 << 16),
+                                           use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=include or columns,
-                                                 column_types={c: pa.string() for c in include or columns},
+            convert_options=pacsv.ConvertOptions(include_columns=wanted,
+                                                 column_types={c: pa.string() for c in wanted},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+        breaks = records.line_breaks(arr, begin, stop)
+        lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
+        if not bad and lines_made == table.num_rows:  # one record per line, none empty: lines are arithmetic
+            return table, np.arange(table.num_rows, dtype=np.int64), [], breaks
+        row_lines, bad_lines = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
+                                                    count_fields=bool(bad))
+        if len(row_lines) != table.num_rows or len(bad_lines) != len(bad):
+            raise pa.ArrowInvalid(f"records and rows disagree near byte {begin:,} of the body")
+        return table, row_lines, [(int(n), r, t) for n, (r, t) in zip(bad_lines, bad, strict=True)], breaks
 
-    try:
-        return parse(newlines_in_values=quotes_in_header)
-    except pa.ArrowInvalid as exc:
-        if "out of sync with chunker" not in str(exc):
-            raise
-        return parse(newlines_in_values=True)
+    spans = structure.pieces(data, origin, BLOCK_SIZE)
+    done = records.in_parallel(parse, spans)
+    # line of each piece: the line breaks of every piece and left-out record before it
+    gaps = {b.start: b for b in structure.broken}
+    tables: list[pa.Table] = []
+    lines: list[np.ndarray] = []
+    malformed: list[tuple[int | None, str, str]] = []
+    line, pos = first_line, 0
+    for (begin, stop), (table, row_lines, bad, breaks) in zip(spans, done, strict=True):
+        while pos < begin:  # a record left out before this piece
+            gap = gaps[pos]
+            malformed.append((line, _never_closed(arr, gap, line), _text(data, origin, gap.start, gap.end)))
+            line += records.line_breaks(arr, gap.start, gap.end)
+            pos = gap.end
+        tables.append(table)
+        lines.append(row_lines + line)
+        malformed += [(n + line, r, t) for n, r, t in bad]
+        line += breaks
+        pos = stop
+    while pos < size and pos in gaps:  # records left out at the end of the body
+        gap = gaps[pos]
+        malformed.append((line, _never_closed(arr, gap, line), _text(data, origin, gap.start, gap.end)))
+        line += records.line_breaks(arr, gap.start, gap.end)
+        pos = gap.end
+    schema = pa.schema([(c, pa.string()) for c in wanted])
+    warnings = []
+    if structure.loose:
+        n = len(structure.loose)
+        where = ", ".join(f"{first_line + records.line_breaks(arr, 0, q):,}"
+                          for q in structure.loose[:5])
+        warnings.append(
+            f"{n:,} quoted value{'s are' if n > 1 else ' is'} followed by more text after the closing quote (line "
+            f"{where}{', ...' if n > 5 else ''}): read as a spreadsheet reads them, the text joins the value. A quote "
+            "inside a quoted value should be written twice (\"\"); check those cells in the export.")
+    return Body(pa.concat_tables(tables) if tables else schema.empty_table(),
+                np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings)
 
 
-def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None:
-    """Give each ragged record its physical line number."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found: list[tuple[int | None, str, str]] = []
-    line = 0
-    for i, row in enumerate(reader):
-        start = line + 1
-        line = reader.line_num
-        if i < len(raw.header_rows) or not row:
-            continue
-        if len(row) != width:
-            found.append((start, f"has {len(row)} fields where the header has {width}",
-                          delimiter.join(row)[:2000]))
-    raw.ragged = found or raw.ragged
+def _text(data: Any, origin: int, begin: int, end: int) -> str:
+    return bytes(data[origin + begin:origin + min(end, begin + 8000)]).decode("utf-8", "replace").rstrip("\r\n")[
+        :2000]
+
+
+def _never_closed(arr: np.ndarray, gap: records.Broken, line: int) -> str:
+    """Why a record whose quote never closes was left out, and what to do."""
+    quote_line = line + records.line_breaks(arr, gap.start, gap.quote)
+    where = "" if quote_line == line else f" (opened on line {quote_line:,})"
+    if gap.close < 0:
+        swallowed = "every line after it, to the end of the file,"
+    else:
+        later = records.line_breaks(arr, gap.quote, gap.close)
+        swallowed = f"the next {later:,} line{'s' if later != 1 else ''}"
+    return (f"a quoted value{where} is never closed: read as written, it would merge {swallowed} into one cell. "
+            "This record was not loaded; the lines after it were read as records. Close the quote in the export "
+            "(a quote inside a quoted value is written twice: \"\")")
 
 
 def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
@@ -422,7 +472,6 @@ def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: l
     return RawTable(
         file_name=name, file_format="xlsx", encoding="xlsx", delimiter=None, header_rows=cells[:depth],
         columns=columns, table=_strings(frame.reset_index(drop=True)), first_data_line=depth + 1,
-        lines_are_records=True,
         sheet=chosen, sheets=names, warnings=warnings,
     )
 
@@ -478,7 +527,7 @@ def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
     frame = pd.DataFrame(flat, columns=columns)
     return RawTable(
         file_name=name, file_format="json", encoding=encoding, delimiter=None, header_rows=[columns],
-        columns=columns, table=_strings(frame), first_data_line=1, lines_are_records=True, warnings=warnings,
+        columns=columns, table=_strings(frame), first_data_line=1, warnings=warnings,
     )
 
 
