@@ -25,12 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import parse
+from cx_metrics.ingest import limits, parse
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
 from cx_metrics.ingest.specs import FIELDS
 
+_FIELD_TYPES = {f.name: f.type for fields in FIELDS.values() for f in fields}
 TZ_NAME = r"\s*(UTC|GMT)$"
 TZ_OFFSET = r"\s*([+-]\d{2}):?(\d{2})$"
 NUMBER_NOISE = "[\\s\u00a0%]"
@@ -60,6 +61,7 @@ class Query:
     checks: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)
     ambiguous: list[str] = field(default_factory=list)
+    bounded: set[str] = field(default_factory=set)  # fields whose length is checked already
 
     def p(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -76,7 +78,22 @@ class Query:
         return self.cleaned[column]
 
     def text(self, name: str) -> str:
-        return self.clean_col(self.det.mapping[name]) if self.has(name) else "CAST(NULL AS VARCHAR)"
+        """The cleaned cells of the column mapped to field ``name``, bounded in length by what the field holds."""
+        if not self.has(name):
+            return "CAST(NULL AS VARCHAR)"
+        column = self.det.mapping[name]
+        t = self.clean_col(column)
+        if name not in self.bounded:
+            self.bounded.add(name)
+            most, one_line, what = limits.field_bound(_FIELD_TYPES.get(name, "text"), name)
+            self.reject(f"strlen({t}) > {most} AND length({t}) > {most}",
+                        f"{column!r} is too long for a {what} (at most {most:,} characters)", column,
+                        f"CAST(length({t}) AS VARCHAR) || ' characters: ' || left({t}, 40)")
+            if one_line:
+                self.reject(f"contains({t}, chr(10)) OR contains({t}, chr(13))",
+                            f"{column!r} holds a line break, which a {what} cannot (a quote that is never closed "
+                            "pulls the next lines into one cell)", column, f"left({t}, 80)")
+        return t
 
     def value(self, hint: str, expr: str) -> str:
         """Name an intermediate value (computed once in CTE v); returns its alias."""
@@ -213,6 +230,12 @@ class Query:
             extra = [c for c in extra if c not in dropped]
         if not extra:
             return "CAST(NULL AS VARCHAR)"
+        cells = [self.clean_col(c) for c in extra]
+        most = limits.TEXT_CHARS
+        self.reject(f"greatest({', '.join(f'strlen({c})' for c in cells)}) > {most} AND "
+                    f"greatest({', '.join(f'length({c})' for c in cells)}) > {most}",
+                    f"a value in a column that is kept as an attribute is longer than {most:,} characters", None,
+                    None)
         pairs = ", ".join(f"{self.p(c)}, {self.clean_col(c)}" for c in extra)
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
@@ -382,11 +405,10 @@ def aggregate(table: pa.Table, sql: str, params: dict[str, Any] | None = None) -
 
 def file_day_first(raw: RawTable, det: Detection) -> bool | None:
     """One day order per file: DD/MM if a date column can only be read that way, MM/DD likewise."""
-    types = {f.name: f.type for fields in FIELDS.values() for f in fields}
     seen: set[bool] = set()
     sample = raw.head(5_000).data
     for name, col in det.mapping.items():
-        if types.get(name) == "timestamp" and col in sample.columns:
+        if _FIELD_TYPES.get(name) == "timestamp" and col in sample.columns:
             fmt = parse.infer_date_format(sample[col])
             if fmt is not None and fmt.day_first is not None and not fmt.ambiguous:
                 seen.add(fmt.day_first)
