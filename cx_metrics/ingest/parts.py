@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from cx_metrics.db import Connection, transaction
 from cx_metrics.ingest import load as single
-from cx_metrics.ingest import normalize, reader, records, sqlprep
+from cx_metrics.ingest import normalize, notes, reader, records, sqlprep
 from cx_metrics.ingest.limits import Limits, check_size
 
 #: CSV files larger than this are imported in parts of about this size (bytes)
@@ -175,7 +175,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
         return single.ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing), empty
     started = single._now()
     main = normalize.main_table(prepared.kind)
-    totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "spans": []}
+    totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "offsets": [], "spans": []}
     rejects: list[pd.DataFrame] = [empty]
     result: single.ImportResult | None = None
     all_rejects = empty
@@ -203,7 +203,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                     rejects.append(_shift_lines(part_rejects, part.line_offset))
                 p = part.preview.prepared
                 totals["rows_read"] += p.rows_read
-                totals["warnings"] += [w for w in p.warnings if w not in totals["warnings"]]
+                totals["warnings"].append(p.warnings)  # merged once every part is read: counts add up
+                totals["offsets"].append(part.line_offset)
                 if p.date_range:
                     totals["spans"].append(p.date_range)
                 p.tables = {}  # written: only the part's metadata is needed from here on
@@ -221,13 +222,18 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 cur.execute(f"DROP TABLE {stage + table}")
             loaded_main = int(cur.execute(f"SELECT count(*) FROM {main} WHERE import_id = ?",  # noqa: S608
                                           [import_id]).fetchall()[0][0])
+            warnings = notes.merge(totals["warnings"], totals["offsets"])
+            if repeats and prepared.kind == "tickets":  # some parts' rows lost to a newer version: count again
+                kept = cur.sql("SELECT created_at, first_response_at, solved_at, satisfaction_scale FROM tickets "
+                               "WHERE import_id = ?", params=[import_id]).to_arrow_table()
+                warnings = [w for w in warnings if getattr(w, "template", None) not in normalize.TICKET_NOTES]
+                warnings += normalize.ticket_notes(kept)
             single._close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
-                                 save_mapping=save_mapping, rows_read=totals["rows_read"],
-                                 warnings=totals["warnings"])
+                                 save_mapping=save_mapping, rows_read=totals["rows_read"], warnings=warnings)
             dates = totals["spans"]
             summary.update(
                 rows_read=totals["rows_read"], rows_loadable=loaded_main, rows_loaded=loaded_main,
-                rows_rejected=len(all_rejects), warnings=totals["warnings"],
+                rows_rejected=len(all_rejects), warnings=warnings,
                 date_range=[str(min(d[0] for d in dates)), str(max(d[1] for d in dates))] if dates else None,
                 import_id=None if dry_run else import_id)
             if dry_run:

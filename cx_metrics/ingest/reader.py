@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 from cx_metrics.ingest import limits as lim
 from cx_metrics.ingest import records
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.notes import SHOWN_LINES, Counted
 
 # Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
 csv.field_size_limit(lim.Limits().max_bytes)
@@ -414,15 +415,13 @@ def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], d
         line += records.line_breaks(arr, gap.start, gap.end)
         pos = gap.end
     schema = pa.schema([(c, pa.string()) for c in wanted])
-    warnings = []
+    warnings: list[str] = []
     if structure.loose:
-        n = len(structure.loose)
-        where = ", ".join(f"{first_line + records.line_breaks(arr, 0, q):,}"
-                          for q in structure.loose[:5])
-        warnings.append(
-            f"{n:,} quoted value{'s are' if n > 1 else ' is'} followed by more text after the closing quote (line "
-            f"{where}{', ...' if n > 5 else ''}): read as a spreadsheet reads them, the text joins the value. A quote "
-            "inside a quoted value should be written twice (\"\"); check those cells in the export.")
+        warnings.append(Counted(
+            "Quoted values followed by more text after their closing quote: {n:,} (line {lines}). They were read "
+            "as a spreadsheet reads them (the text joins the value); a quote inside a quoted value should be "
+            'written twice (""): check those cells in the export.', len(structure.loose),
+            [first_line + records.line_breaks(arr, 0, q) for q in structure.loose[:SHOWN_LINES]]))
     return Body(pa.concat_tables(tables) if tables else schema.empty_table(),
                 np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings)
 
