@@ -96,8 +96,10 @@ if uploaded is not None:
         if result.status == "already imported":
             st.info(f"This file was already imported as #{result.duplicate_of}; nothing changed.")
         else:
-            st.success(f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded, "
-                       f"{result.rows_rejected:,} rejected. Every page now shows the new data.")
+            changed = result.outcome()
+            st.success(f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded"
+                       + (f" ({changed})" if changed else "")
+                       + f", {result.rows_rejected:,} rejected. Every page now shows the new data.")
 
 st.divider()
 st.subheader("Import history")

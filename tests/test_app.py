@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def test_upload_preview_load_then_overview_and_undo(
     assert rejects.loc[0, "line"] == 9 and "not a date" in rejects.loc[0, "reason"]  # the line, and why
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
-    assert "7 rows loaded, 1 rejected" in at.success[0].value
+    assert "7 rows loaded (7 new, 0 updated, 0 unchanged), 1 rejected" in at.success[0].value
     at.switch_page("pages/overview.py").run()
     tiles = {m.label: m for m in at.metric}
     assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
@@ -153,6 +154,23 @@ def test_upload_preview_load_then_overview_and_undo(
     assert not at.exception
     at.switch_page("pages/overview.py").run()
     assert {m.label: m for m in at.metric}["Complaints"].value == f"{before:,.0f}"
+
+
+def test_uploading_the_same_tickets_again_as_json_says_nothing_changed(
+    monkeypatch: pytest.MonkeyPatch, empty_db_path: Path
+) -> None:
+    rows = [dict(zip(["Ticket ID", "Created at", "Ticket type", "Category", "Channel"], line.split(","), strict=True))
+            for line in UPLOAD.decode().splitlines()[1:-1]]
+    at = _app(monkeypatch, empty_db_path)
+    at.switch_page("pages/upload.py").run()
+    for name, data in (("helpdesk.csv", UPLOAD), ("helpdesk.json", json.dumps(rows).encode())):
+        at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
+        at.button(key="upload_load").click().run()
+        assert not at.exception, at.exception
+    assert "7 rows loaded (0 new, 0 updated, 7 unchanged), 0 rejected" in at.success[0].value
+    history = at.dataframe[-1].value
+    assert history.loc[0, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [0, 0, 7]
+    assert history.loc[1, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [7, 0, 0]
 
 
 def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:

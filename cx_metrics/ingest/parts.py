@@ -176,6 +176,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     started = single._now()
     main = normalize.main_table(prepared.kind)
     totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "offsets": [], "spans": []}
+    outcome = single.Written()
     rejects: list[pd.DataFrame] = [empty]
     result: single.ImportResult | None = None
     all_rejects = empty
@@ -197,9 +198,10 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
                 else:
-                    _, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
-                                                                   0.9 * i / len(spans), 0.9 / len(spans),
-                                                                   append_only=fresh)
+                    written, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
+                                                                     0.9 * i / len(spans), 0.9 / len(spans),
+                                                                     append_only=fresh)
+                    outcome = outcome.plus(written)
                     rejects.append(_shift_lines(part_rejects, part.line_offset))
                 p = part.preview.prepared
                 totals["rows_read"] += p.rows_read
@@ -218,7 +220,9 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             all_rejects = all_rejects.sort_values("line", na_position="last", ignore_index=True)
             for table in [t for t in single.KEYS if _exists(cur, stage + t)]:
                 report(0.95, f"writing {table}")
-                single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                written = single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                if table == main:
+                    outcome = written
                 cur.execute(f"DROP TABLE {stage + table}")
             loaded_main = int(cur.execute(f"SELECT count(*) FROM {main} WHERE import_id = ?",  # noqa: S608
                                           [import_id]).fetchall()[0][0])
@@ -229,11 +233,12 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 warnings = [w for w in warnings if getattr(w, "template", None) not in normalize.TICKET_NOTES]
                 warnings += normalize.ticket_notes(kept)
             single._close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
-                                 save_mapping=save_mapping, rows_read=totals["rows_read"], warnings=warnings)
+                                 save_mapping=save_mapping, rows_read=totals["rows_read"], warnings=warnings,
+                                 outcome=outcome.counts())
             dates = totals["spans"]
             summary.update(
                 rows_read=totals["rows_read"], rows_loadable=loaded_main, rows_loaded=loaded_main,
-                rows_rejected=len(all_rejects), warnings=warnings,
+                rows_rejected=len(all_rejects), warnings=warnings, **outcome.counts(),
                 date_range=[str(min(d[0] for d in dates)), str(max(d[1] for d in dates))] if dates else None,
                 import_id=None if dry_run else import_id)
             if dry_run:
