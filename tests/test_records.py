@@ -139,7 +139,7 @@ def test_a_quote_that_never_closes_is_reported_and_swallows_nothing(rows: list[l
     assert [entry for entry in got if entry not in loose] == kept
     reported = sorted(line for line, _, _ in raw.ragged)
     assert all(start_k <= line <= end_k for line in reported)
-    assert start_k in reported or (loose and any("after the closing quote" in w for w in raw.warnings))
+    assert start_k in reported or (loose and any("after its closing quote" in w for w in raw.warnings))
 
 
 def test_an_unclosed_quote_is_reported_with_its_line_and_the_records_after_it_load() -> None:

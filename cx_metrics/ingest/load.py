@@ -171,10 +171,12 @@ def preview(
     saved_mapping: dict[str, Any] | None = None,
     conn: Connection | None = None,
     limits: Limits | None = None,
+    sha256: str | None = None,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
+    ``sha256``: the content hash when the caller knows it (a part of a file: the whole file's).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -182,10 +184,10 @@ def preview(
     data = source.read_bytes() if isinstance(source, Path) else source
     # the content hash (re-import = no-op) is computed beside the parse: hashlib releases the GIL on large buffers
     hashing = ThreadPoolExecutor(max_workers=1)
-    sha256 = hashing.submit(_sha256, data)
+    hashed = hashing.submit(_sha256, data) if sha256 is None else None
     hashing.shutdown(wait=False)
     raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
-    digest = sha256.result()
+    digest = hashed.result() if hashed is not None else str(sha256)
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
@@ -390,7 +392,9 @@ def load(
     started = _now()
     with transaction(conn) as cur:
         import_id = _open_import(cur, pv, pv.sha256, actor, started)
-        main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0)
+        # nothing stored from this source: every row is appended without looking for a stored version
+        fresh = not source_has_rows(cur, normalize.main_table(pv.prepared.kind), pv.prepared.source)
+        main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0, append_only=fresh)
         outcome = main.counts() if pv.prepared.kind != "surveys" else None
         report(0.95, "recording rejects and committing")
         _close_import(cur, pv, import_id, main.loaded, rejects, actor, started, save_mapping=save_mapping,
@@ -398,6 +402,14 @@ def load(
     report(1.0, "done")
     summary.update(rows_loaded=main.loaded, rows_rejected=len(rejects), import_id=import_id, **(outcome or {}))
     return ImportResult(import_id, "loaded", summary, main.loaded, len(rejects), replaced_total)
+
+
+def source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> bool:
+    """Whether ``main`` holds rows of ``source`` (any rows, for tables without a source column)."""
+    if "source" not in _columns(cur, main):
+        return bool(cur.execute(f"SELECT count(*) > 0 FROM {_q(main)}").fetchall()[0][0])  # noqa: S608
+    return bool(cur.execute(f"SELECT count(*) > 0 FROM {_q(main)} WHERE source = ?",  # noqa: S608
+                            [source]).fetchall()[0][0])
 
 
 def _now() -> dt.datetime:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -115,17 +116,20 @@ def import_in_parts(
                 return None  # a workbook or UTF-16: one piece
             cuts = cut_points(data, size, reader.sniff_delimiter(data[:200_000].decode("utf-8", "replace")))
             ends = [*cuts[1:], len(data)]
-            lines_before = [0]  # physical lines of the file before each part
-            for start, end in zip(cuts[:-1], ends[:-1], strict=True):
-                lines_before.append(lines_before[-1] + data[start:end].count(b"\n"))
         if len(cuts) == 1:
             return None
-        digest = hashlib.sha256()
-        while chunk := handle.read(16 << 20):
-            digest.update(chunk)
-        handle.seek(0)
-        first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                               options=opts, conn=conn, limits=limits)
+        # the content hash (re-import = no-op) is computed beside the first part's parse
+        hashing = ThreadPoolExecutor(max_workers=1)
+        sha256 = hashing.submit(_sha256_of, path)
+        hashing.shutdown(wait=False)
+
+        def first_part() -> single.Preview:
+            handle.seek(0)
+            return single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
+                                  options=opts, conn=conn, limits=limits)
+
+        first = first_part()
+        digest = sha256.result()
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
                 or first.prepared.kind not in _PART_KINDS):
             return None
@@ -133,26 +137,27 @@ def import_in_parts(
         handle.seek(0)
         head = handle.read(min(ends[0], 1 << 24))
         header = head[: _nth_line_end(head, header_lines)]
-        offsets = [max(0, n - header_lines) for n in lines_before]
-        repeats = _ids_repeat(path, first)
-        return _import(conn, path, handle, first, header, list(zip(cuts, ends, offsets, strict=True)),
-                       digest.hexdigest(), opts, repeats, actor=actor, dry_run=dry_run, save_mapping=save_mapping,
-                       limits=limits, progress=progress)
+        spans = list(zip(cuts, ends, strict=True))
+        # parts go straight to their tables; if an id turns out to repeat across parts, the import is rolled back
+        # and done again with the parts staged, so that the newest version of each id wins
+        try:
+            return _import(conn, path, handle, first, header, spans, digest, opts, False, actor=actor,
+                           dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress)
+        except _RepeatsAcrossParts:
+            return _import(conn, path, handle, first_part(), header, spans, digest, opts, True, actor=actor,
+                           dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress)
 
 
-def _ids_repeat(path: Path, first: single.Preview) -> bool:
-    """Whether the whole file repeats an id (its id column alone, parsed as the first part was). Without repeats,
-    each part is written straight to its tables; with them, parts are staged so the newest version can win."""
-    keys = single.KEYS[normalize.main_table(first.prepared.kind)]
-    column = first.detection.mapping.get(keys[-1]) if keys else None
-    if column is None:
-        return False
-    raw = first.raw
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        origin = _nth_line_end(data, raw.first_data_line - 1)
-        values = reader.parse_body(data, origin, first_line=raw.first_data_line, columns=raw.columns,
-                                   delimiter=raw.delimiter or ",", include=[column]).table[column]
-    return sqlprep.has_repeats(sqlprep.clean_cells(values))
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(16 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _RepeatsAcrossParts(Exception):
+    """Raised inside the import's transaction when an id of one part was written from an earlier part."""
 
 
 class _DryRun(Exception):
@@ -160,7 +165,7 @@ class _DryRun(Exception):
 
 
 def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, header: bytes,
-            spans: list[tuple[int, int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
+            spans: list[tuple[int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
             dry_run: bool,
             save_mapping: bool, limits: Limits | None,
             progress: Callable[[float, str], None] | None) -> tuple[single.ImportResult, pd.DataFrame]:
@@ -185,16 +190,23 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             import_id = single._open_import(cur, first, sha256, actor, started)
             stage = f"import_stage_{import_id}_"
             # no repeated id and nothing stored from this source: every part is a plain append
-            fresh = not repeats and not _source_has_rows(cur, main, prepared.source)
-            for i, (start, end, offset) in enumerate(spans):
+            fresh = not repeats and not single.source_has_rows(cur, main, prepared.source)
+            keys = single.KEYS[main]
+            seen = f"import_keys_{import_id}"  # each part's ids, to find an id repeated across parts
+            if keys and not repeats:
+                cur.execute(f"CREATE TEMP TABLE {seen} (id VARCHAR)")
+            offset = 0  # lines of the file before the part's first data line, beyond the header rows
+            for i, (start, end) in enumerate(spans):
                 report(0.9 * i / len(spans), f"part {i + 1} of {len(spans)}: reading and checking")
                 if i == 0:
                     part = _Part(first, 0)
                 else:
                     handle.seek(start)
                     pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits)
+                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
+                                        sha256=sha256)
                     part = _Part(pv, offset)
+                offset += part.preview.raw.body_breaks
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
                 else:
@@ -203,6 +215,10 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                                                                      append_only=fresh)
                     outcome = outcome.plus(written)
                     rejects.append(_shift_lines(part_rejects, part.line_offset))
+                    if keys:
+                        cur.register("part_keys", part.preview.prepared.tables[main].select([keys[-1]]))
+                        cur.execute(f"INSERT INTO {seen} SELECT * FROM part_keys")  # noqa: S608
+                        cur.unregister("part_keys")
                 p = part.preview.prepared
                 totals["rows_read"] += p.rows_read
                 totals["warnings"].append(p.warnings)  # merged once every part is read: counts add up
@@ -213,6 +229,10 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 part.preview.raw.table = part.preview.raw.table.slice(0, 0)
                 del part, p
                 pa.default_memory_pool().release_unused()  # hand the part's buffers back to the system
+            if keys and not repeats:
+                if cur.execute(f"SELECT count(*) > count(DISTINCT id) FROM {seen}").fetchall()[0][0]:  # noqa: S608
+                    raise _RepeatsAcrossParts
+                cur.execute(f"DROP TABLE {seen}")
             if repeats:
                 report(0.92, "resolving ids repeated across parts")
                 rejects.append(_resolve_repeats(cur, stage, main, prepared.kind, det.mapping, path))
@@ -250,13 +270,6 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     report(1.0, "done")
     assert result is not None
     return result, all_rejects
-
-
-def _source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> bool:
-    if main not in ("tickets", "ticket_events"):
-        return bool(cur.execute(f"SELECT count(*) > 0 FROM {main}").fetchall()[0][0])  # noqa: S608
-    return bool(cur.execute(f"SELECT count(*) > 0 FROM {main} WHERE source = ?",  # noqa: S608
-                            [source]).fetchall()[0][0])
 
 
 def _shift_lines(rejects: pd.DataFrame, offset: int) -> pd.DataFrame:

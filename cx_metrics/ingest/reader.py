@@ -59,6 +59,7 @@ class RawTable:
     sheets: list[str] = field(default_factory=list)
     row_lines: np.ndarray | None = None  # physical line where each row starts (None: first_data_line + row)
     warnings: list[str] = field(default_factory=list)
+    body_breaks: int = 0  # line breaks below the header (a CSV's), so the next part of a file knows its first line
 
     @cached_property
     def data(self) -> pd.DataFrame:
@@ -329,7 +330,7 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
     return RawTable(
         file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
         columns=columns, table=parsed.table, first_data_line=header_lines + 1, ragged=parsed.malformed,
-        warnings=warnings + parsed.warnings, row_lines=parsed.row_lines,
+        warnings=warnings + parsed.warnings, row_lines=parsed.row_lines, body_breaks=parsed.breaks,
     )
 
 
@@ -341,11 +342,12 @@ class Body:
     row_lines: np.ndarray
     malformed: list[tuple[int | None, str, str]]
     warnings: list[str]
+    breaks: int  # line breaks in the body
 
 
-def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], delimiter: str,
+def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str], delimiter: str,
                include: list[str] | None = None, end: int | None = None) -> Body:
-    """The cells of ``data[origin:end]`` (bytes or an mmap; the body below the header, starting on physical line
+    """The cells of ``data[origin:end]`` (the body below the header, starting on physical line
     ``first_line``), as strings, parsed by pyarrow in pieces on all cores (``include``: only these columns).
 
     The pieces are cut where records end (:func:`records.scan`), never inside a quoted value, so each is parsed
@@ -380,12 +382,13 @@ def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], d
                                                  column_types={c: pa.string() for c in wanted},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-        breaks = records.line_breaks(arr, begin, stop)
+        breaks = records.line_breaks(data, origin + begin, origin + stop)
         lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
         if not bad and lines_made == table.num_rows:  # one record per line, none empty: lines are arithmetic
             return table, np.arange(table.num_rows, dtype=np.int64), [], breaks
         row_lines, bad_lines = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
-                                                    count_fields=bool(bad))
+                                                    count_fields=bool(bad),
+                                                    has_cr=data.find(b"\r", origin + begin, origin + stop) >= 0)
         if len(row_lines) != table.num_rows or len(bad_lines) != len(bad):
             raise pa.ArrowInvalid(f"records and rows disagree near byte {begin:,} of the body")
         return table, row_lines, [(int(n), r, t) for n, (r, t) in zip(bad_lines, bad, strict=True)], breaks
@@ -401,8 +404,8 @@ def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], d
     for (begin, stop), (table, row_lines, bad, breaks) in zip(spans, done, strict=True):
         while pos < begin:  # a record left out before this piece
             gap = gaps[pos]
-            malformed.append((line, _never_closed(arr, gap, line), _text(data, origin, gap.start, gap.end)))
-            line += records.line_breaks(arr, gap.start, gap.end)
+            malformed.append((line, _never_closed(data, origin, gap, line), _text(data, origin, gap.start, gap.end)))
+            line += records.line_breaks(data, origin + gap.start, origin + gap.end)
             pos = gap.end
         tables.append(table)
         lines.append(row_lines + line)
@@ -411,19 +414,21 @@ def parse_body(data: Any, origin: int, *, first_line: int, columns: list[str], d
         pos = stop
     while pos < size and pos in gaps:  # records left out at the end of the body
         gap = gaps[pos]
-        malformed.append((line, _never_closed(arr, gap, line), _text(data, origin, gap.start, gap.end)))
-        line += records.line_breaks(arr, gap.start, gap.end)
+        malformed.append((line, _never_closed(data, origin, gap, line), _text(data, origin, gap.start, gap.end)))
+        line += records.line_breaks(data, origin + gap.start, origin + gap.end)
         pos = gap.end
     schema = pa.schema([(c, pa.string()) for c in wanted])
     warnings: list[str] = []
     if structure.loose:
+        breaks = np.flatnonzero(arr == records.LF)
+        at = np.unique(first_line + np.searchsorted(breaks, np.asarray(structure.loose)))
         warnings.append(Counted(
-            "Quoted values followed by more text after their closing quote: {n:,} (line {lines}). They were read "
-            "as a spreadsheet reads them (the text joins the value); a quote inside a quoted value should be "
-            'written twice (""): check those cells in the export.', len(structure.loose),
-            [first_line + records.line_breaks(arr, 0, q) for q in structure.loose[:SHOWN_LINES]]))
+            "Lines with a quoted value followed by more text after its closing quote: {n:,} (line {lines}). They "
+            "were read as a spreadsheet reads them (the text joins the value); a quote inside a quoted value should "
+            'be written twice (""): check those cells in the export.', len(at), at[:SHOWN_LINES].tolist()))
     return Body(pa.concat_tables(tables) if tables else schema.empty_table(),
-                np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings)
+                np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings,
+                line - first_line)
 
 
 def _text(data: Any, origin: int, begin: int, end: int) -> str:
@@ -431,14 +436,14 @@ def _text(data: Any, origin: int, begin: int, end: int) -> str:
         :2000]
 
 
-def _never_closed(arr: np.ndarray, gap: records.Broken, line: int) -> str:
+def _never_closed(data: bytes, origin: int, gap: records.Broken, line: int) -> str:
     """Why a record whose quote never closes was left out, and what to do."""
-    quote_line = line + records.line_breaks(arr, gap.start, gap.quote)
+    quote_line = line + records.line_breaks(data, origin + gap.start, origin + gap.quote)
     where = "" if quote_line == line else f" (opened on line {quote_line:,})"
     if gap.close < 0:
         swallowed = "every line after it, to the end of the file,"
     else:
-        later = records.line_breaks(arr, gap.quote, gap.close)
+        later = records.line_breaks(data, origin + gap.quote, origin + gap.close)
         swallowed = f"the next {later:,} line{'s' if later != 1 else ''}"
     return (f"a quoted value{where} is never closed: read as written, it would merge {swallowed} into one cell. "
             "This record was not loaded; the lines after it were read as records. Close the quote in the export "

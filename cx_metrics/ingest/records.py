@@ -193,27 +193,28 @@ def _record_start(data: Any, origin: int, p: int, opens: list[int], closes: list
     return floor
 
 
-def line_breaks(arr: np.ndarray, begin: int, end: int) -> int:
-    """Line breaks in ``arr[begin:end]``: LF, CRLF, and a CR alone (as old Mac exports end lines)."""
-    segment = arr[begin:end]
-    breaks = int(np.count_nonzero(segment == LF))
-    crs = np.flatnonzero(segment == CR) + begin + 1
-    if len(crs):
-        crs = crs[crs < len(arr)]
-        breaks += len(np.flatnonzero(segment == CR)) - int(np.count_nonzero(arr[crs] == LF))
+def line_breaks(data: bytes, begin: int, end: int) -> int:
+    """Line breaks in ``data[begin:end]``: LF, CRLF, and a CR alone (as old Mac exports end lines)."""
+    breaks = data.count(b"\n", begin, end)
+    crs = data.count(b"\r", begin, end)
+    if crs:  # a CR followed by LF is one break with it
+        breaks += crs - data.count(b"\r\n", begin, min(end + 1, len(data)))
     return breaks
 
 
 def record_lines(arr: np.ndarray, begin: int, end: int, structure: Structure, first_line: int, width: int,
-                 delimiter: str, *, count_fields: bool) -> tuple[np.ndarray, np.ndarray]:
+                 delimiter: str, *, count_fields: bool, has_cr: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(line of each row, line of each malformed record) in ``arr[begin:end]``, a span that starts a record on
     physical line ``first_line``. Rows are the records the parser returns: not empty and, when ``count_fields``
     (the parser reported malformed records here), of ``width`` fields; the others are malformed."""
     segment = arr[begin:end]
     lfs = np.flatnonzero(segment == LF) + begin
-    crs = np.flatnonzero(segment == CR) + begin
-    lone_crs = crs[(crs + 1 >= len(arr)) | (arr[np.minimum(crs + 1, len(arr) - 1)] != LF)]
-    breaks = np.sort(np.concatenate([lfs, lone_crs])) if len(lone_crs) else lfs
+    if has_cr:
+        crs = np.flatnonzero(segment == CR) + begin
+        lone_crs = crs[(crs + 1 >= len(arr)) | (arr[np.minimum(crs + 1, len(arr) - 1)] != LF)]
+        breaks = np.sort(np.concatenate([lfs, lone_crs])) if len(lone_crs) else lfs
+    else:
+        breaks = lfs
     ends = breaks[~structure.inside(breaks)]
     starts = np.concatenate([[begin], ends + 1])
     stops = np.concatenate([ends, [end]])

@@ -243,14 +243,18 @@ class Query:
     def sql(self, outputs: list[tuple[str, str]], key: str | None, newest: str | None) -> str:
         v_select = ", ".join(["*"] + [f"{expr} AS {alias}" for alias, expr in self.values])
         out_select = ", ".join(f"{expr} AS {q(name)}" for name, expr in outputs)
-        reason = " ".join(f"WHEN {cond} THEN {self.p(r)}" for cond, r, _, _ in self.checks)
-        field_ = " ".join(f"WHEN {cond} THEN {self.p(f)}" for cond, _, f, _ in self.checks)
-        value = " ".join(f"WHEN {cond} THEN {v or 'NULL'}" for cond, _, _, v in self.checks)
-        checked = (f"CASE {reason} END AS _reason, CASE {field_} END AS _field, CASE {value} END AS _value"
+        # the first failing check of each row, found once; its reason, field and value looked up from that
+        first = " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _, _, _) in enumerate(self.checks, start=1))
+        reasons = self.p([r for _, r, _, _ in self.checks])
+        fields = self.p([f for _, _, f, _ in self.checks])
+        value = " ".join(f"WHEN {i} THEN {v}" for i, (_, _, _, v) in enumerate(self.checks, start=1) if v)
+        checked = (f"list_extract({reasons}, _check) AS _reason, list_extract({fields}, _check) AS _field, "
+                   + (f"CASE _check {value} END AS _value" if value else "CAST(NULL AS VARCHAR) AS _value")
                    if self.checks else "NULL AS _reason, NULL AS _field, NULL AS _value")
+        check = f"CASE {first} END" if self.checks else "NULL"
         core = f"""
             WITH c AS (SELECT * FROM raw),
-            v AS (SELECT {v_select} FROM c),
+            v AS (SELECT {v_select}, {check} AS _check FROM c),
             o AS (SELECT _row, {out_select}, {checked} FROM v)
         """
         if key is None:
@@ -300,11 +304,45 @@ def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Trim (any Unicode whitespace) and turn missing-value tokens (NA, N/A, blank, -, ...) into nulls."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.is_in(trimmed, value_set=_TOKENS), pa.scalar(None, pa.string()), trimmed)
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([_clean_chunk(chunk) for chunk in column.chunks], pa.string())
+    return _clean_chunk(column)
 
 
 _TOKENS = pa.array(sorted(_MISSING_TOKENS), pa.string())
+_TOKEN_BYTES = max(len(t.encode()) for t in _MISSING_TOKENS)
+_NULL = pa.scalar(None, pa.string())
+
+
+def _clean_chunk(cells: pa.Array) -> pa.Array:
+    """:func:`clean_cells` of one array. Most cells need nothing: when no cell starts or ends with a space, a
+    control or a non-ASCII byte (which could be whitespace), nothing is trimmed, and only cells as short as a
+    missing-value token are looked up, so a column of long texts is neither copied nor hashed."""
+    if cells.type != pa.string() or cells.null_count or len(cells) == 0:
+        return _clean_slow(cells)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)[cells.offset:cells.offset + len(cells) + 1]
+    data = cells.buffers()[2]
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    if data is not None and filled.any():
+        text = np.frombuffer(data, dtype=np.uint8)
+        ends = np.concatenate([text[offsets[:-1][filled]], text[offsets[1:][filled] - 1]])
+        if bool(((ends <= 0x20) | (ends >= 0x80)).any()):
+            return _clean_slow(cells)
+    short = np.flatnonzero(lengths <= _TOKEN_BYTES)
+    if len(short) == 0:
+        return cells
+    missing = short[pc.is_in(cells.take(pa.array(short)), value_set=_TOKENS).to_numpy(zero_copy_only=False)]
+    if len(missing) == 0:
+        return cells
+    mask = np.zeros(len(cells), dtype=bool)
+    mask[missing] = True
+    return pc.if_else(pa.array(mask), _NULL, cells)
+
+
+def _clean_slow(cells: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim_whitespace(cells)
+    return pc.if_else(pc.is_in(trimmed, value_set=_TOKENS), _NULL, trimmed)
 
 
 def _clean_encoded(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -334,7 +372,7 @@ def _input_table(query: Query) -> pa.Table:
         if alias in sources:
             indices, dictionary = _clean_encoded(raw)
             return alias, pc.take(dictionary, indices), (indices, dictionary)
-        return alias, clean_cells(raw).combine_chunks(), None
+        return alias, clean_cells(raw), None  # chunked as parsed: no copy of a text column
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for alias, values, encoding in pool.map(cleaned, query.cleaned.items()):
