@@ -38,7 +38,7 @@ def check_size(size: int, name: str, limits: Limits) -> None:
             "date range, or raise [imports] max_upload_mb in cx.toml.")
 
 
-def check_type(data: bytes, name: str) -> None:
+def check_type(data: bytes | bytearray, name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES and not data.startswith(_WORKBOOK_MAGIC):
         raise ImportRefused(
@@ -46,7 +46,7 @@ def check_type(data: bytes, name: str) -> None:
             "and JSON. Export the data in one of those formats.")
 
 
-def check_workbook(data: bytes, name: str, limits: Limits) -> None:
+def check_workbook(data: bytes | bytearray, name: str, limits: Limits) -> None:
     """Refuse a zip-based workbook that would inflate past the limits (a decompression bomb)."""
     if not data.startswith(b"PK\x03\x04"):
         return

@@ -155,12 +155,12 @@ class Written:
         return Written(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
 
 
-def _sha256(data: bytes) -> str:
+def _sha256(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def preview(
-    source: Path | bytes,
+    source: Path | bytes | bytearray,
     *,
     name: str | None = None,
     kind: str | None = None,

@@ -124,9 +124,8 @@ def import_in_parts(
         hashing.shutdown(wait=False)
 
         def first_part() -> single.Preview:
-            handle.seek(0)
-            return single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                                  options=opts, conn=conn, limits=limits)
+            return single.preview(_read_part(handle, b"", 0, ends[0]), name=path.name, kind=kind, vendor=vendor,
+                                  mapping=mapping, options=opts, conn=conn, limits=limits, sha256="")
 
         first = first_part()
         digest = sha256.result()
@@ -150,10 +149,25 @@ def import_in_parts(
 
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
+    buffer = memoryview(bytearray(4 << 20))  # one buffer, refilled: no fresh memory per chunk
     with path.open("rb") as handle:
-        while chunk := handle.read(16 << 20):
-            digest.update(chunk)
+        while n := handle.readinto(buffer):
+            digest.update(buffer[:n])
     return digest.hexdigest()
+
+
+def _read_part(handle: Any, header: bytes, start: int, end: int) -> bytearray:
+    """The header rows followed by the file's bytes ``start:end``, read straight into one buffer."""
+    part = bytearray(len(header) + end - start)
+    part[:len(header)] = header
+    handle.seek(start)
+    view = memoryview(part)[len(header):]
+    while len(view):
+        n = handle.readinto(view)
+        if not n:
+            raise OSError("the file got shorter while it was being imported")
+        view = view[n:]
+    return part
 
 
 class _RepeatsAcrossParts(Exception):
@@ -201,8 +215,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 if i == 0:
                     part = _Part(first, 0)
                 else:
-                    handle.seek(start)
-                    pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
+                    pv = single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
                                         vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
                                         sha256=sha256)
                     part = _Part(pv, offset)

@@ -37,7 +37,8 @@ from cx_metrics.ingest.notes import SHOWN_LINES, Counted
 csv.field_size_limit(lim.Limits().max_bytes)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
-BLOCK_SIZE = 16 << 20  # bytes of CSV body per parse task (cut where a record ends)
+BLOCK_SIZE = 1 << 20  # bytes of CSV body pyarrow parses at a time (cut where a record ends; stays in cache)
+PIECE_SIZE = 16 << 20  # bytes of CSV body per parse task
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
 
 
@@ -91,6 +92,7 @@ def _strings(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame.fillna("").astype(str), preserve_index=False)
 
 
+_NOT_SPACE = re.compile(rb"\S")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
@@ -103,7 +105,7 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("cx-cp1252-fallback", _cp1252_fallback)
 
 
-def decode(data: bytes) -> tuple[str, str, list[str]]:
+def decode(data: bytes | bytearray) -> tuple[str, str, list[str]]:
     """Bytes -> (text, encoding name, warnings). Never guesses silently: a legacy encoding is reported."""
     warnings: list[str] = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -251,7 +253,7 @@ def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
     return top
 
 
-def _utf8_head(data: bytes, size: int = 2_000_000) -> str | None:
+def _utf8_head(data: bytes | bytearray, size: int = 2_000_000) -> str | None:
     """The first ``size`` bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark), else None.
 
     Most exports are UTF-8: then only the head is decoded here and pyarrow validates the rest as it parses
@@ -271,7 +273,7 @@ def _utf8_head(data: bytes, size: int = 2_000_000) -> str | None:
     return None
 
 
-def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
+def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
     fast = None if full_decode else _utf8_head(data)
     text: str | None
     if fast is None:
@@ -345,7 +347,7 @@ class Body:
     breaks: int  # line breaks in the body
 
 
-def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str], delimiter: str,
+def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns: list[str], delimiter: str,
                include: list[str] | None = None, end: int | None = None) -> Body:
     """The cells of ``data[origin:end]`` (the body below the header, starting on physical line
     ``first_line``), as strings, parsed by pyarrow in pieces on all cores (``include``: only these columns).
@@ -359,22 +361,20 @@ def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str],
     arr = np.frombuffer(data, dtype=np.uint8)[origin:origin + size] if size else np.zeros(0, dtype=np.uint8)
     whole = pa.py_buffer(data)
 
-    def parse(span: tuple[int, int]) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]], int]:
-        """One piece: (rows, their lines counted from the piece's first line, malformed records, line breaks)."""
-        begin, stop = span
-        piece = whole.slice(origin + begin, stop - begin)
+    def parse_block(begin: int, stop: int, bad: list[tuple[str, str]]) -> pa.Table:
+        """One block, parsed whole by pyarrow (small, so its work stays in the CPU's cache)."""
+        block = whole.slice(origin + begin, stop - begin)
         if arr[stop - 1] != records.LF:  # the file's last record, without a line break: give it one
-            piece = pa.py_buffer(piece.to_pybytes() + b"\n")
-        bad: list[tuple[str, str]] = []
+            block = pa.py_buffer(block.to_pybytes() + b"\n")
 
         def on_invalid(row: Any) -> str:
             bad.append((f"has {row.actual_columns} fields where the header has {row.expected_columns}",
                         str(row.text)[:2000]))
             return "skip"
 
-        table = pacsv.read_csv(
-            pa.BufferReader(piece),
-            read_options=pacsv.ReadOptions(column_names=columns, block_size=max(piece.size + 1, 1 << 16),
+        return pacsv.read_csv(
+            pa.BufferReader(block),
+            read_options=pacsv.ReadOptions(column_names=columns, block_size=max(block.size + 1, 1 << 16),
                                            use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                              invalid_row_handler=on_invalid),
@@ -382,6 +382,13 @@ def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str],
                                                  column_types={c: pa.string() for c in wanted},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+
+    def parse(blocks: list[tuple[int, int]]) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]], int]:
+        """One piece (consecutive blocks): (rows, their lines counted from the piece's first line, malformed
+        records, line breaks)."""
+        begin, stop = blocks[0][0], blocks[-1][1]
+        bad: list[tuple[str, str]] = []
+        table = pa.concat_tables([parse_block(b, e, bad) for b, e in blocks])
         breaks = records.line_breaks(data, origin + begin, origin + stop)
         lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
         if not bad and lines_made == table.num_rows:  # one record per line, none empty: lines are arithmetic
@@ -393,8 +400,15 @@ def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str],
             raise pa.ArrowInvalid(f"records and rows disagree near byte {begin:,} of the body")
         return table, row_lines, [(int(n), r, t) for n, (r, t) in zip(bad_lines, bad, strict=True)], breaks
 
-    spans = structure.pieces(data, origin, BLOCK_SIZE)
-    done = records.in_parallel(parse, spans)
+    blocks = structure.pieces(data, origin, BLOCK_SIZE)
+    pieces: list[list[tuple[int, int]]] = []  # consecutive blocks of about PIECE_SIZE: one task and one chunk
+    for block in blocks:
+        if pieces and pieces[-1][-1][1] == block[0] and pieces[-1][-1][1] - pieces[-1][0][0] < PIECE_SIZE:
+            pieces[-1].append(block)
+        else:
+            pieces.append([block])
+    done = records.in_parallel(parse, pieces)
+    spans = [(piece[0][0], piece[-1][1]) for piece in pieces]
     # line of each piece: the line breaks of every piece and left-out record before it
     gaps = {b.start: b for b in structure.broken}
     tables: list[pa.Table] = []
@@ -420,8 +434,8 @@ def parse_body(data: bytes, origin: int, *, first_line: int, columns: list[str],
     schema = pa.schema([(c, pa.string()) for c in wanted])
     warnings: list[str] = []
     if structure.loose:
-        breaks = np.flatnonzero(arr == records.LF)
-        at = np.unique(first_line + np.searchsorted(breaks, np.asarray(structure.loose)))
+        line_ends = np.flatnonzero(arr == records.LF)
+        at = np.unique(first_line + np.searchsorted(line_ends, np.asarray(structure.loose)))
         warnings.append(Counted(
             "Lines with a quoted value followed by more text after its closing quote: {n:,} (line {lines}). They "
             "were read as a spreadsheet reads them (the text joins the value); a quote inside a quoted value should "
@@ -436,7 +450,7 @@ def _text(data: Any, origin: int, begin: int, end: int) -> str:
         :2000]
 
 
-def _never_closed(data: bytes, origin: int, gap: records.Broken, line: int) -> str:
+def _never_closed(data: bytes | bytearray, origin: int, gap: records.Broken, line: int) -> str:
     """Why a record whose quote never closes was left out, and what to do."""
     quote_line = line + records.line_breaks(data, origin + gap.start, origin + gap.quote)
     where = "" if quote_line == line else f" (opened on line {quote_line:,})"
@@ -450,7 +464,7 @@ def _never_closed(data: bytes, origin: int, gap: records.Broken, line: int) -> s
             "(a quote inside a quoted value is written twice: \"\")")
 
 
-def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
+def _read_workbook(path_or_bytes: bytes | bytearray, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -505,7 +519,7 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
+def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTable:
     text, encoding, warnings = decode(data)
     try:
         doc = json.loads(text)
@@ -536,13 +550,15 @@ def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
 
 
 def read_table(
-    source: Path | bytes, *, name: str | None = None, sheet: str | None = None, limits: lim.Limits | None = None,
+    source: Path | bytes | bytearray, *, name: str | None = None, sheet: str | None = None,
+    limits: lim.Limits | None = None,
 ) -> RawTable:
     """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings.
 
     ``limits`` (size, type, width, workbook inflation) are checked before anything is parsed.
     """
     limits = limits or lim.Limits()
+    data: bytes | bytearray
     if isinstance(source, Path):
         name = name or source.name
         lim.check_size(source.stat().st_size, name, limits)
@@ -558,7 +574,8 @@ def read_table(
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
         lim.check_workbook(data, name, limits)
         return _read_workbook(data, name, sheet, limits)
-    if suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
+    first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
+    if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
         return _read_json(data, name, limits)
     return _read_csv(data, name, limits)
 

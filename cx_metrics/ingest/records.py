@@ -30,7 +30,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 QUOTE, LF, CR = 0x22, 0x0A, 0x0D
-SCAN_BYTES = 16 << 20  # bytes per numpy scan task
+SCAN_BYTES = 16 << 20  # bytes per scan task
+STEP_BYTES = 1 << 20  # bytes per numpy comparison: its temporary array is reused by the allocator, not re-mapped
 T = TypeVar("T")
 
 
@@ -42,11 +43,19 @@ def in_parallel(fn: Callable[..., T], items: list[Any]) -> list[T]:
         return list(pool.map(fn, items))
 
 
-def positions(arr: np.ndarray, byte: int, begin: int = 0, end: int | None = None) -> np.ndarray:
+def positions(arr: np.ndarray, byte: int, begin: int = 0, end: int | None = None, *,
+              parallel: bool = True) -> np.ndarray:
     """Offsets in ``arr[begin:end]`` (counted from the start of ``arr``) where ``byte`` occurs."""
     stop = len(arr) if end is None else end
-    spans = [(s, min(s + SCAN_BYTES, stop)) for s in range(begin, stop, SCAN_BYTES)]
-    found = in_parallel(lambda span: np.flatnonzero(arr[span[0]:span[1]] == byte) + span[0], spans)
+
+    def find(span: tuple[int, int]) -> np.ndarray:
+        steps = [np.flatnonzero(arr[s:min(s + STEP_BYTES, span[1])] == byte) + s
+                 for s in range(span[0], span[1], STEP_BYTES)]
+        return np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64)
+
+    if not parallel:
+        return find((begin, stop))
+    found = in_parallel(find, [(s, min(s + SCAN_BYTES, stop)) for s in range(begin, stop, SCAN_BYTES)])
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
@@ -193,12 +202,11 @@ def _record_start(data: Any, origin: int, p: int, opens: list[int], closes: list
     return floor
 
 
-def line_breaks(data: bytes, begin: int, end: int) -> int:
+def line_breaks(data: bytes | bytearray, begin: int, end: int) -> int:
     """Line breaks in ``data[begin:end]``: LF, CRLF, and a CR alone (as old Mac exports end lines)."""
     breaks = data.count(b"\n", begin, end)
-    crs = data.count(b"\r", begin, end)
-    if crs:  # a CR followed by LF is one break with it
-        breaks += crs - data.count(b"\r\n", begin, min(end + 1, len(data)))
+    if data.find(b"\r", begin, end) >= 0:  # a CR followed by LF is one break with it
+        breaks += data.count(b"\r", begin, end) - data.count(b"\r\n", begin, min(end + 1, len(data)))
     return breaks
 
 
@@ -207,10 +215,9 @@ def record_lines(arr: np.ndarray, begin: int, end: int, structure: Structure, fi
     """(line of each row, line of each malformed record) in ``arr[begin:end]``, a span that starts a record on
     physical line ``first_line``. Rows are the records the parser returns: not empty and, when ``count_fields``
     (the parser reported malformed records here), of ``width`` fields; the others are malformed."""
-    segment = arr[begin:end]
-    lfs = np.flatnonzero(segment == LF) + begin
+    lfs = positions(arr, LF, begin, end, parallel=False)
     if has_cr:
-        crs = np.flatnonzero(segment == CR) + begin
+        crs = positions(arr, CR, begin, end, parallel=False)
         lone_crs = crs[(crs + 1 >= len(arr)) | (arr[np.minimum(crs + 1, len(arr) - 1)] != LF)]
         breaks = np.sort(np.concatenate([lfs, lone_crs])) if len(lone_crs) else lfs
     else:
@@ -225,7 +232,7 @@ def record_lines(arr: np.ndarray, begin: int, end: int, structure: Structure, fi
     present = ~((length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == CR)))
     if not count_fields:
         return lines[present], lines[:0]
-    delims = np.flatnonzero(segment == ord(delimiter)) + begin
+    delims = positions(arr, ord(delimiter), begin, end, parallel=False)
     delims = delims[~structure.inside(delims)]
     fields = np.bincount(np.searchsorted(starts, delims, side="right") - 1, minlength=len(starts)) + 1
     return lines[present & (fields == width)], lines[present & (fields != width)]

@@ -305,7 +305,7 @@ def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Trim (any Unicode whitespace) and turn missing-value tokens (NA, N/A, blank, -, ...) into nulls."""
     if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array([_clean_chunk(chunk) for chunk in column.chunks], pa.string())
+        return pa.chunked_array([_clean_chunk(chunk) for chunk in column.chunks], column.type)
     return _clean_chunk(column)
 
 
@@ -371,7 +371,7 @@ def _input_table(query: Query) -> pa.Table:
         raw = query.raw.table[col]
         if alias in sources:
             indices, dictionary = _clean_encoded(raw)
-            return alias, pc.take(dictionary, indices), (indices, dictionary)
+            return alias, _decoded(indices, dictionary), (indices, dictionary)
         return alias, clean_cells(raw), None  # chunked as parsed: no copy of a text column
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -385,11 +385,18 @@ def _input_table(query: Query) -> pa.Table:
     for alias, (source, fn) in query.derived.items():
         indices, dictionary = encodings[source]
         mapped = fn(dictionary.to_pylist())
-        columns[alias] = pc.take(mapped, indices)
-        if pc.any(pc.is_null(indices)).as_py():  # missing cells: the function's answer for None
+        columns[alias] = _decoded(indices, mapped)
+        if indices.null_count:  # missing cells: the function's answer for None
             missing_value = fn([None])[0]
-            columns[alias] = pc.if_else(pc.is_null(indices), missing_value, columns[alias])
+            columns[alias] = pc.if_else(pc.is_null(indices), missing_value, pc.take(mapped, indices))
     return pa.table(columns)
+
+
+def _decoded(indices: pa.Array, values: pa.Array) -> pa.Array:
+    """``values[indices]`` as a dictionary array: DuckDB reads it as the plain column, with nothing copied."""
+    if indices.null_count:
+        return pc.take(values, indices)
+    return pa.DictionaryArray.from_arrays(indices, values)
 
 
 @dataclass
