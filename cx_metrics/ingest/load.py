@@ -281,6 +281,8 @@ def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_i
     """
     if frame.num_rows == 0:
         return Written()
+    if append_only:  # a column with no value at all is left to the table's default rather than copied in
+        frame = frame.select([c for c in frame.column_names if frame[c].null_count < frame.num_rows])
     cur.register("incoming_rows", frame)
     try:
         return _write_from(cur, table, "incoming_rows", frame.column_names, import_id, append_only=append_only)

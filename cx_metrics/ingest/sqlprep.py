@@ -89,7 +89,7 @@ class Query:
             self.reject(f"strlen({t}) > {most} AND length({t}) > {most}",
                         f"{column!r} is too long for a {what} (at most {most:,} characters)", column,
                         f"CAST(length({t}) AS VARCHAR) || ' characters: ' || left({t}, 40)")
-            if one_line:
+            if one_line and _has_line_break(self.raw.table[column]):
                 self.reject(f"contains({t}, chr(10)) OR contains({t}, chr(13))",
                             f"{column!r} holds a line break, which a {what} cannot (a quote that is never closed "
                             "pulls the next lines into one cell)", column, f"left({t}, 80)")
@@ -282,6 +282,21 @@ class Query:
         if column is None or column not in self.raw.columns:
             return False
         return has_repeats(clean_cells(self.raw.table[column]))
+
+
+def _has_line_break(column: pa.ChunkedArray) -> bool:
+    """Whether any cell of a column may hold a line break (its text bytes hold one): only then is it checked row
+    by row."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2] if chunk.type == pa.string() and len(chunk.buffers()) > 2 else None
+        if data is None:
+            if chunk.type != pa.string():
+                return True  # not plain strings: check every row
+            continue
+        text = np.frombuffer(data, dtype=np.uint8)
+        if bool((text == 10).any()) or bool((text == 13).any()):
+            return True
+    return False
 
 
 def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
