@@ -1,11 +1,15 @@
-"""CX dashboard: router and frame. Run with `make run` (or `streamlit run dashboard.py`)."""
+"""CX dashboard: router and frame. Run with `make run` (or `streamlit run app.py`, which serves this script behind
+the HTTP guard)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
+from cx_metrics import db
+from cx_metrics.text.escape import md
 from cx_ui import auth, state, url_state
 
 HERE = Path(__file__).resolve().parent
@@ -14,28 +18,25 @@ PAGES = HERE / "pages"
 st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", layout="wide")
 
 settings = state.settings()
-address = str(st.get_option("server.address") or "")
-if not auth.auth_configured() and not auth.is_loopback(address) and not settings.allow_unauthenticated:
-    st.error(f"This dashboard holds customer data and no login is configured, so it will not serve on {address}. "
-             "Configure OpenID Connect login ([auth] in .streamlit/secrets.toml, see the README), serve on "
-             "127.0.0.1, or set [access] allow_unauthenticated = true if another layer authenticates users.")
-    st.stop()
+address = auth.bind_address()
+auth.gate()  # every page also passes it (auth.require): a page URL can be served without this script
 
 user = auth.current_user()
 if user is None:
     st.title("CX dashboard")
     st.write("Sign in with your organisation's account to see the dashboard.")
-    st.button("Sign in", on_click=st.login, type="primary", key="auth_sign_in")
-    st.stop()
+    auth.ask_to_sign_in("auth_sign_in")
 if user.role is None:
     st.title("CX dashboard")
-    st.error(f"You are signed in as {user.email}, but your account has no role here yet, so no data is shown. "
-             "Ask an admin to give you one (executive, cx_lead, analyst or admin).")
+    why = ("" if user.email else " Your identity provider did not send a verified e-mail address, so the role table "
+           "cannot name you; ask an admin to give you a role at the identity provider.")
+    st.error(f"You are signed in as {md(user.label)}, but your account has no role here yet, so no data is shown. "
+             f"Ask an admin to give you one (executive, cx_lead, analyst or admin).{why}")
     st.button("Sign out", on_click=st.logout, key="auth_sign_out_norole")
     st.stop()
 
-# Every page is listed explicitly, grouped by who uses it, and only where the role may open it (each page also
-# checks for itself: a page reached by its URL shows "not allowed" and no data).
+# Every page is registered, grouped by who uses it; the menu shows only those the role may open. The others are
+# hidden, not missing: opened by their URL they run and refuse ("Not allowed", no data) instead of a silent redirect.
 ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
     "Executives": [
         ("view", {"page": PAGES / "overview.py", "title": "Overview", "icon": ":material/dashboard:",
@@ -49,6 +50,8 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
     "CX leads": [
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),
         ("upload", {"page": PAGES / "data_status.py", "title": "Data status", "icon": ":material/database:"}),
+        ("subscriptions", {"page": PAGES / "digests.py", "title": "Digests and alerts",
+                           "icon": ":material/notifications:"}),
     ],
     "Analysts": [
         ("rows", {"page": PAGES / "cohorts.py", "title": "Cohorts", "icon": ":material/groups:"}),
@@ -59,20 +62,31 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
     ],
 }
 navigation = st.navigation({
-    section: [st.Page(**spec) for permission, spec in pages if user.can(permission)]  # type: ignore[arg-type]
+    section: [st.Page(**spec, visibility="visible" if user.can(permission) else "hidden")  # type: ignore[arg-type]
+              for permission, spec in pages]
     for section, pages in ALL_PAGES.items()
-    if any(user.can(permission) for permission, _ in pages)
 })
 
-state.connection()  # a clear error (and stop) when the database cannot be opened
-url_state.apply_filters_from_url()  # a shared link's period and filters, once per session
-state.sidebar_filters()
-with st.sidebar:
-    st.caption(f"Database: `{settings.db_path}`")
-    if user.local:
-        st.info(":material/lock: **Local mode**: no login is configured, so the dashboard is served on "
-                f"{address or '127.0.0.1'} only and you have every right.")
-    else:
-        st.caption(f"Signed in as **{user.name}** ({user.role})")
-        st.button("Sign out", on_click=st.logout, key="auth_sign_out")
-navigation.run()
+def frame() -> None:
+    """The shared frame (filters, who is signed in) and the page."""
+    state.connection()  # a clear error (and stop) when the database cannot be opened
+    url_state.apply_filters_from_url()  # a shared link's period and filters, once per session
+    state.sidebar_filters()
+    with st.sidebar:
+        st.caption(f"Database: `{settings.db_path}`")
+        if user.local and auth.is_loopback(address):
+            st.info(":material/lock: **Local mode**: no login is configured, so the dashboard is served on "
+                    f"{address} only and you have every right.")
+        elif user.local:
+            st.warning(f":material/lock_open: **No login**: served on {address or 'every interface'} without "
+                       "login because [access] allow_unauthenticated is set; everyone who reaches it has every right.")
+        else:
+            st.caption(f"Signed in as **{md(user.name)}** ({user.role})")
+            st.button("Sign out", on_click=st.logout, key="auth_sign_out")
+    navigation.run()
+
+
+try:
+    frame()
+except duckdb.Error as exc:  # a full disk, a damaged file: say so in a sentence, not a traceback
+    st.error(md(str(db.explain(exc, settings.db_path))))

@@ -4,8 +4,10 @@ real export layouts (bench/layouts.py) and the demo generator's Zendesk-shaped f
     python bench/bench_import.py [--rows 1000000] [--repeats 3] [--layouts zendesk kaggle ...]
 
 Each measurement runs in a fresh process (one import into a fresh database on disk), alternating DuckDB and
-ours, so both see the same machine load; it records wall seconds, CPU seconds (user + system, all threads) and
-the process's peak resident memory. Medians of ``--repeats``. Writes the "Import" section of bench/RESULTS.md.
+ours, so both see the same machine load; it records wall seconds, CPU seconds (user + system, all threads), the
+process's peak resident memory and, for ours, the seconds spent inferring the file's kind and columns (every call
+of detect / detection_for: profiles of a sample of rows, name and value scores). Medians of ``--repeats``. Writes
+the "Import" section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,9 @@ _ONE = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
+sys.path.insert(0, {here!r})
 which, path = sys.argv[1], Path(sys.argv[2])
+inference = 0.0
 with tempfile.TemporaryDirectory() as tmp:
     if which == "duckdb":
         import duckdb
@@ -48,6 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
         conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
         rows = conn.execute("SELECT count(*) FROM t").fetchall()[0][0]
     else:
+        from bench_import import timed_inference
         from cx_metrics import db
         from cx_metrics.config import Settings
         from cx_metrics.ingest import parts
@@ -56,7 +63,9 @@ with tempfile.TemporaryDirectory() as tmp:
         limits = Limits(max_bytes=16 << 30, max_unzipped_bytes=16 << 30)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
-        result, _ = parts.import_file(conn, path, limits=limits)  # what `cx import` does
+        with timed_inference() as spent:
+            result, _ = parts.import_file(conn, path, limits=limits)  # what `cx import` does
+        inference = sum(spent)
         rows = result.rows_loaded
     wall = time.perf_counter() - start
     conn.close()
@@ -65,14 +74,41 @@ begin = usage.ru_utime + usage.ru_stime
 with open("/proc/self/status") as status:
     peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
 print(json.dumps({{"wall": wall, "cpu": usage_end.ru_utime + usage_end.ru_stime - begin, "peak_mb": peak,
-                  "rows": rows}}))
+                  "rows": rows, "inference": inference}}))
 """
+
+
+@contextmanager
+def timed_inference() -> Iterator[list[float]]:
+    """Seconds spent inferring the kind and the columns (every call of detect / detection_for during an import)."""
+    from cx_metrics.ingest import load as single
+
+    spent: list[float] = []
+    names = ("detect", "detection_for")  # what load.preview calls to infer a file's reading
+    originals = {name: getattr(single, name) for name in names}
+
+    def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent.append(time.perf_counter() - start)
+        return call
+
+    for name in names:
+        setattr(single, name, timed(originals[name]))
+    try:
+        yield spent
+    finally:
+        for name in names:
+            setattr(single, name, originals[name])
 
 
 def run_one(which: str, path: Path) -> dict[str, float]:
     """One import of ``path`` by ``which`` ("duckdb" or "ours") in a fresh process: wall and CPU seconds from the
     import's start to its end (the database closed), the process's peak MB, rows loaded."""
-    code = _ONE.format(root=str(HERE.parent))
+    code = _ONE.format(root=str(HERE.parent), here=str(HERE))
     out = subprocess.run([sys.executable, "-c", code, which, str(path)], capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -93,7 +129,7 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
             loads.append(load_average())
     out: dict[str, Any] = {"bytes": path.stat().st_size, "load": statistics.median(loads)}
     for which, figures in runs.items():
-        for key in ("wall", "cpu", "peak_mb"):
+        for key in ("wall", "cpu", "peak_mb", "inference"):
             out[f"{which}_{key}"] = statistics.median(f[key] for f in figures)
         out[f"{which}_rows"] = int(figures[-1]["rows"])
         out[f"{which}_walls"] = [f["wall"] for f in figures]
@@ -120,6 +156,8 @@ def make_file(layout: str, rows: int, folder: Path) -> Path:
 
 def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> list[str]:
     """The "Import" section of RESULTS.md; ``results`` by (layout, rows)."""
+    from cx_metrics.ingest.profile import SAMPLE_ROWS
+
     lines = [
         "## Import",
         "",
@@ -127,14 +165,15 @@ def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> lis
         "database on disk (`python bench/bench_import.py`). Ratio = DuckDB's seconds / ours (target at least "
         "0.5x, wall clock, at 1M rows). CPU = user + system seconds of all threads.",
         "",
-        "| file | rows | MB | DuckDB `read_csv` s | `cx import` s | **ratio** | CPU s DuckDB / ours (ratio) | "
-        "peak MB DuckDB / ours | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| file | rows | MB | DuckDB `read_csv` s | `cx import` s | **ratio** | of which inference s (share) | "
+        "CPU s DuckDB / ours (ratio) | peak MB DuckDB / ours | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (layout, rows), r in results.items():
         lines.append(
             f"| {layout}: {LAYOUT_NAMES[layout]} | {rows:,} | {r['bytes'] / 1e6:,.0f} | {r['duckdb_wall']:.2f} | "
-            f"{r['ours_wall']:.2f} | **{r['duckdb_wall'] / r['ours_wall']:.2f}x** | {r['duckdb_cpu']:.1f} / "
+            f"{r['ours_wall']:.2f} | **{r['duckdb_wall'] / r['ours_wall']:.2f}x** | {r['ours_inference']:.2f} "
+            f"({r['ours_inference'] / r['ours_wall']:.1%}) | {r['duckdb_cpu']:.1f} / "
             f"{r['ours_cpu']:.1f} ({r['duckdb_cpu'] / r['ours_cpu']:.2f}x) | {r['duckdb_peak_mb']:,.0f} / "
             f"{r['ours_peak_mb']:,.0f} | {r['load']:.1f} |")
     lines += [
@@ -145,6 +184,11 @@ def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> lis
                     for (layout, _), r in results.items())
         + ". Load = the machine's 1-minute load average during the runs (2 cores, shared): above 2, both sides "
         "wait for a core, so wall seconds are longer than on an idle machine and vary more than the CPU seconds.",
+        "",
+        f"Inference = working out the file's kind and which column holds which field: every column profiled on at "
+        f"most {SAMPLE_ROWS:,} rows spread over the file (types by parsing, uniqueness, value vocabularies), then "
+        "each field scored against each column by name and values. Its cost does not grow with the file; a file "
+        "imported in parts is inferred once per part.",
         "",
     ]
     return lines

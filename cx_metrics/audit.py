@@ -3,7 +3,7 @@
 Roles and what each may do live here, so the dashboard, the CLI and the tests share one definition:
 
 * executive - the aggregate pages;
-* cx_lead - that, plus uploading and undoing imports and the data status page;
+* cx_lead - that, plus uploading and undoing imports, the data status page, digest subscriptions and alert rules;
 * analyst - the aggregate pages plus the rows behind them (drill-through), verbatim comments and exports;
 * admin - everything, plus users, roles and the audit log.
 """
@@ -17,16 +17,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics.db import Connection
+from cx_metrics.db import Connection, query
 
 ROLES = ("executive", "cx_lead", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "executive": frozenset({"view"}),
-    "cx_lead": frozenset({"view", "upload"}),
+    "cx_lead": frozenset({"view", "upload", "subscriptions"}),
     "analyst": frozenset({"view", "rows", "verbatims", "export"}),
-    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin"}),
+    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin", "subscriptions"}),
 }
-ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change")
+ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change", "data_reset",
+           # digests, alerts and their delivery (cx_metrics.digest, cx_metrics.alerts, cx_metrics.delivery)
+           "subscription_change", "alert_rule_change", "alert", "delivery", "delivery_failed", "delivery_retry")
 
 
 def can(role: str | None, permission: str) -> bool:
@@ -52,6 +54,11 @@ def log(conn: Connection, actor: str, action: str, detail: dict[str, Any] | None
         record(cur, actor, action, detail)
     finally:
         cur.close()
+
+
+def login_recorded(conn: Connection, actor: str, iss: str, sub: str, iat: str) -> bool:
+    """Whether the sign-in of ``actor`` (``sub`` at ``iss``) whose ID token was issued at ``iat`` is already logged."""
+    return bool(query(conn, "audit_login_recorded", {"actor": actor, "iss": iss, "sub": sub, "iat": iat}).iloc[0, 0])
 
 
 def recent(conn: Connection, limit: int = 500) -> pd.DataFrame:

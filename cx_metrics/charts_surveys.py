@@ -6,13 +6,13 @@ Small cells are drawn grey and labelled; intervals are drawn as bands or whisker
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _empty, _rgba
+from cx_metrics.charts import PALETTE, _color, _empty, band, series_line, time_axis
 
 GREY = "#b0b0b0"
 GROUP_COLORS = {"promoter": "#2ca02c", "passive": "#bcbd22", "detractor": "#d62728", "satisfied": "#2ca02c",
@@ -33,30 +33,23 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go.Figure:
+def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, grain: str = "month") -> go.Figure:
     """Line of ``survey_trend`` output with its interval as a band; small-n buckets grey and labelled, significant
-    changes from the previous bucket marked with a diamond, partial buckets hollow."""
+    changes from the previous bucket marked with a diamond, partial buckets dashed and labelled."""
     if frame.empty or int(frame["n"].sum()) == 0:
         return _empty("No responses in this period and selection")
     f = frame.sort_values("period_start")
     ok = ~f["small_n"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_high"].where(ok), mode="lines", line={"width": 0},
-                             showlegend=False, hoverinfo="skip", connectgaps=False))
-    fig.add_trace(go.Scatter(x=f["period_start"], y=f["ci_low"].where(ok), mode="lines", fill="tonexty",
-                             line={"width": 0},
-                             fillcolor=_rgba(PALETTE[0], 0.18), name="95% interval", hoverinfo="skip",
-                             connectgaps=False))
+    band(fig, f["period_start"], f["ci_low"].where(ok), f["ci_high"].where(ok), PALETTE[0], name="95% interval",
+         alpha=0.18)
     text = [f"{_fmt(v, unit)} (95% CI {_fmt(lo, unit)} – {_fmt(hi, unit)}) · n = {n:,}"
-            + (" · partial period" if p else "")
             + (f" · change {_fmt(c, unit) if unit != 'points' else f'{c:+.1f}'} vs previous, p = {pv:.2g}"
                if not math.isnan(pv) else "")
-            for v, lo, hi, n, p, c, pv in zip(f["value"], f["ci_low"], f["ci_high"], f["n"].astype(int), f["partial"],
-                                              f["change"], f["p_value"], strict=True)]
-    fig.add_trace(go.Scatter(
-        x=f["period_start"], y=f["value"].where(ok), name=title, mode="lines+markers", line={"color": PALETTE[0]},
-        marker={"symbol": ["circle-open" if p else "circle" for p in f["partial"]], "size": 8},
-        customdata=text, hovertemplate="%{x|%d %b %Y}: %{customdata}<extra></extra>"))
+            for v, lo, hi, n, c, pv in zip(f["value"], f["ci_low"], f["ci_high"], f["n"].astype(int), f["change"],
+                                           f["p_value"], strict=True)]
+    series_line(fig, f["period_start"], f["value"].where(ok), partial=f["partial"], name=title, color=PALETTE[0],
+                customdata=text, hovertemplate="%{x|%d %b %Y}: %{customdata}<extra></extra>")
     small = f[f["small_n"] & (f["n"] > 0)]
     if not small.empty:
         fig.add_trace(go.Scatter(
@@ -72,7 +65,7 @@ def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go.
             hoverinfo="skip"))
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title,
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return time_axis(fig, f["period_start"], grain)
 
 
 def group_split_bars(frame: pd.DataFrame) -> go.Figure:
@@ -93,16 +86,16 @@ def group_split_bars(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def distribution_bars(frame: pd.DataFrame) -> go.Figure:
+def distribution_bars(frame: pd.DataFrame, colors: Mapping[str, str] | None = None) -> go.Figure:
     """Share of responses giving each score, one bar series per cohort (``surveys.score_distribution``)."""
     if frame.empty:
         return _empty("No responses in this period and selection")
     scales = frame.groupby("scale")["responses"].sum().sort_values(ascending=False)
     main = frame[frame["scale"] == scales.index[0]]
     fig = go.Figure()
-    for i, dim in enumerate(main["dimension"].drop_duplicates()):
+    for dim in main["dimension"].drop_duplicates():
         part = main[main["dimension"] == dim]
-        fig.add_trace(go.Bar(x=part["score"], y=part["share"], name=str(dim), marker={"color": PALETTE[i % 10]},
+        fig.add_trace(go.Bar(x=part["score"], y=part["share"], name=str(dim), marker={"color": _color(dim, colors)},
                              customdata=part["responses"],
                              hovertemplate="score %{x}: %{y:.1%} (%{customdata:,})<extra>" + str(dim) + "</extra>"))
     note = f"scale {scales.index[0]}" + (f" (other scales: {', '.join(scales.index[1:])})" if len(scales) > 1 else "")
@@ -127,7 +120,8 @@ def cohort_bars(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go
         error_y={"type": "data", "symmetric": False, "array": (frame["ci_high"] - frame["value"]).fillna(0),
                  "arrayminus": (frame["value"] - frame["ci_low"]).fillna(0)},
         hovertemplate="%{x}: %{text}<extra></extra>"))
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title,
+                      xaxis={"type": "category"})  # "100.2" is a cohort's name, not a position on a number line
     return fig
 
 
@@ -162,17 +156,30 @@ def heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, higher_is
     return fig
 
 
-def spread_boxes(frame: pd.DataFrame, *, title: str) -> go.Figure:
-    """Box per cohort from precomputed quantiles (box p25-p75, line median, whiskers p10-p90, marker mean)."""
+def spread_boxes(frame: pd.DataFrame, *, title: str, min_n: int | None = None) -> go.Figure:
+    """Box per cohort from precomputed quantiles (box p25-p75, line median, whiskers p10-p90, marker mean).
+
+    Cohorts the table suppresses (``small_n``: fewer than ``min_n`` observations) get no box: quantiles of 2 or 27
+    values would be drawn as confidently as those of thousands. They are named under the chart instead."""
     if frame.empty:
         return _empty("No spread to show for this metric (a yes/no outcome has only its rate)")
-    names = [f"{a}" if b == "All" else f"{a} · {b}" for a, b in zip(frame["dim1"], frame["dim2"], strict=True)]
+    names_all = [f"{a}" if b == "All" else f"{a} · {b}" for a, b in zip(frame["dim1"], frame["dim2"], strict=True)]
+    small = frame["small_n"].to_numpy(dtype=bool) if "small_n" in frame else np.zeros(len(frame), dtype=bool)
+    hidden = [f"{name} (n = {int(n):,})" for name, n, s in zip(names_all, frame["n"], small, strict=True) if s]
+    frame = frame[~small]
+    if frame.empty:
+        return _empty(f"Every cohort has fewer than {min_n} observations: no spread is shown" if min_n
+                      else "Every cohort is too small to show its spread")
+    names = [n for n, s in zip(names_all, small, strict=True) if not s]
     fig = go.Figure(go.Box(
         x=names, q1=frame["p25"], median=frame["p50"], q3=frame["p75"], lowerfence=frame["p10"],
         upperfence=frame["p90"], mean=frame["mean"], boxpoints=False, marker={"color": PALETTE[0]},
         name=title))
-    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=title,
-                      showlegend=False)
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10 + (30 if hidden else 0)},
+                      yaxis_title=title, showlegend=False, xaxis={"type": "category"})
+    if hidden:
+        fig.add_annotation(text=f"Not drawn, fewer than {min_n} observations: " + ", ".join(hidden), showarrow=False,
+                           x=0, xanchor="left", y=-0.22, xref="paper", yref="paper", font={"color": GREY})
     return fig
 
 

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _empty, _rgba
+from cx_metrics.charts import PALETTE, _color, _empty, band, color_map, series_line, time_axis
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
 
 
-def churn_trend(frame: pd.DataFrame) -> go.Figure:
-    """Churn rate per bucket (``churn.churn_rates`` output) per cohort, with Wilson whiskers; partial buckets hollow."""
+def churn_trend(frame: pd.DataFrame, *, grain: str = "month", colors: Mapping[str, str] | None = None) -> go.Figure:
+    """Churn rate per bucket (``churn.churn_rates`` output) per cohort in its own colour, with its Wilson band;
+    partial buckets dashed and labelled."""
     if frame.empty:
         return _empty("No customers in this period and selection")
     fig = go.Figure()
-    for i, (cohort, part) in enumerate(frame.groupby("cohort", sort=True)):
+    for cohort, part in frame.groupby("cohort", sort=True):
         part = part.sort_values("period_start")
-        fig.add_trace(go.Scatter(
-            x=part["period_start"], y=part["churn_rate"], name=str(cohort), mode="lines+markers",
-            line={"color": PALETTE[i % len(PALETTE)]},
-            marker={"symbol": ["circle-open" if p else "circle" for p in part["partial"]], "size": 8},
-            error_y={"type": "data", "symmetric": False, "array": part["churn_high"] - part["churn_rate"],
-                     "arrayminus": part["churn_rate"] - part["churn_low"]},
-            customdata=[f"{k:,} lost of {n:,} at start" + (" · partial period" if p else "")
-                        for k, n, p in zip(part["lost"], part["at_start"], part["partial"], strict=True)],
-            hovertemplate="%{x|%b %Y}: %{y:.2%}<br>%{customdata}<extra>" + str(cohort) + "</extra>",
-        ))
+        color = _color(cohort, colors)
+        band(fig, part["period_start"], part["churn_low"], part["churn_high"], color, group=str(cohort), alpha=0.1)
+        series_line(fig, part["period_start"], part["churn_rate"], partial=part["partial"], name=str(cohort),
+                    color=color, group=str(cohort),
+                    customdata=[f"{k:,} lost of {n:,} at start" for k, n in zip(part["lost"], part["at_start"],
+                                                                                  strict=True)],
+                    hovertemplate="%{x|%b %Y}: %{y:.2%}<br>%{customdata}<extra>" + str(cohort) + "</extra>")
     fig.update_layout(height=360, yaxis_title="churn rate", yaxis_tickformat=".1%", **_LAYOUT)
-    return fig
+    return time_axis(fig, frame["period_start"], grain)
 
 
 def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order: list[str] | None = None,
-              min_n: int = 0) -> go.Figure:
+              min_n: int = 0, colors: Mapping[str, str] | None = None) -> go.Figure:
     """Kaplan-Meier retention curves with their bands (``churn.retention_curves`` / ``experience_curves``).
 
     ``order`` fixes the groups' order (and so their colours); groups with fewer than ``min_n`` customers are
@@ -44,18 +43,14 @@ def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order:
         return _empty("No customers to follow in this selection")
     fig = go.Figure()
     groups = [g for g in (order or sorted(frame["group"].unique())) if g in set(frame["group"])]
-    for i, group in enumerate(groups):
+    fixed = colors or (color_map(order) if order else None)
+    for group in groups:
         part = frame[frame["group"] == group]
-        color = PALETTE[i % len(PALETTE)]
+        color = _color(group, fixed)
         n = int(part["customers"].iloc[0])
         small = n < min_n
         label = f"{group} (n = {n:,}{', small' if small else ''})"
-        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_high"], mode="lines", line={"width": 0, "shape": "hv"},
-                                 showlegend=False, hoverinfo="skip", legendgroup=str(group)))
-        fig.add_trace(go.Scatter(x=part["days"], y=part["ci_low"], mode="lines", line={"width": 0, "shape": "hv"},
-                                 fill="tonexty",
-                                 fillcolor=_rgba(color, 0.15), showlegend=False, hoverinfo="skip",
-                                 legendgroup=str(group)))
+        band(fig, part["days"], part["ci_low"], part["ci_high"], color, group=str(group), shape="hv")
         fig.add_trace(go.Scatter(x=part["days"], y=part["retained"], name=label, legendgroup=str(group),
                                  mode="lines", line={"color": color, "shape": "hv", "dash": "dot" if small else None},
                                  hovertemplate="day %{x:,.0f}: %{y:.1%} retained<extra>" + str(group) + "</extra>"))

@@ -39,6 +39,7 @@ from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters
+from cx_metrics.ingest.infer import identifier_columns
 from cx_metrics.metrics import churn
 from cx_metrics.metrics.complaints import complaint_rule_params
 
@@ -230,7 +231,11 @@ def _attributes(conn: Connection) -> pd.DataFrame:
 
 def _attribute_kinds(wide: pd.DataFrame) -> dict[str, str]:
     kinds: dict[str, str] = {}
+    # identifiers are never inputs: row counters, values unique per customer, hashes, names, e-mail addresses
+    keys = set(identifier_columns(wide.rename(columns=lambda c: str(c).removeprefix("attr:"))))
     for col in wide.columns:
+        if str(col).removeprefix("attr:") in keys:
+            continue
         values = wide[col].dropna()
         if values.empty:
             continue

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-from cx_metrics import cli_surveys, db, demo
+from cx_metrics import cli_delivery, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.export import safe_csv_text
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.metrics import base, complaints, overview, resolution
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
     _add_db(p)
+    p.add_argument("--verify", action="store_true",
+                   help="also read back every value of every table, checking each block's checksum (slower)")
 
     p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does (--list: all of them)")
     p.add_argument("name", nargs="?", choices=sorted(METRICS))
@@ -123,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-pii", action="store_true", help="store emails/names in clear (default: hashed or dropped)")
     p.add_argument("--save-mapping", action="store_true", help="reuse this mapping for the source's next files")
     p.add_argument("--dry-run", action="store_true", help="show what would load; write nothing")
+    p.add_argument("--accept", action="store_true",
+                   help="load a file understood with low confidence as proposed (without it, the proposal is shown)")
+    p.add_argument("--fieldwork-date", dest="fieldwork_date", type=_date,
+                   help="files without a date per row: the day (YYYY-MM-DD) survey answers were collected or a "
+                        "customer snapshot was taken (default: the import day, said in a warning)")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
     p = sub.add_parser("imports", help="import history")
@@ -145,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="score: keep customers in this region")
     p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    cli_delivery.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -153,12 +164,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
 
 
-def _emit(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
+    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
+    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
+    go to stderr, so scripts reading stdout are unaffected."""
+    for note in frame.attrs.get("notes", ()):
+        print(f"# {note}", file=sys.stderr)
+    if fmt == "csv":  # formula-guarded like every CSV we write: the README suggests redirecting it to a file
+        sys.stdout.write(safe_csv_text(frame))
     elif fmt == "json":
         records = frame.to_dict("records")
         print(json.dumps(records, default=_json_default, indent=2))
+    elif frame.empty:
+        print(empty)
     else:
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             print(frame.to_string(index=False))
@@ -272,6 +290,8 @@ METRICS.update(cli_surveys.METRICS)
 
 METRICS.update({
     "churn-definition": ("churn_definition", lambda c, p, f, s, a: _churn_definition_frame(c, s)),
+    "churn-share": ("churn_snapshot", lambda c, p, f, s, a: churn_metrics.snapshot_churn(
+        c, by=a.cohort, filters=f, settings=s)),
     "churn-rate": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_rates(
         c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s)),
     "churn-cohorts": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
@@ -287,6 +307,10 @@ METRICS.update({
 })
 
 
+#: metrics of the data as it stands, with no period
+UNTIMED = {"churn-share"}
+
+
 def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataFrame:
     d = churn_metrics.definition(conn, settings)
     return pd.DataFrame([{"mode": d.mode, "inactivity_days": d.inactivity_days, "suggested_days": d.suggested_days,
@@ -296,7 +320,6 @@ def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataF
 
 def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics import churn_model
-    from cx_metrics.export import to_safe_csv
 
     conn = db.connect(settings, read_only=True)
     try:
@@ -314,10 +337,7 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
         model = churn_model.ensure_model(conn, settings, progress=progress)
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
         frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
-        if args.format == "csv":
-            sys.stdout.buffer.write(to_safe_csv(frame))
-        else:
-            _emit(frame, args.format)
+        _emit(frame, args.format)
         return 0
     finally:
         conn.close()
@@ -349,6 +369,9 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                     progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
                 how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
                        if result.chosen_by == "stability" else "fixed by --themes")
+                if result.split:
+                    how += (f", then {result.split} theme(s) holding unrelated kinds of text split into one theme "
+                            "per kind")
                 print(f"fit #{result.fit_id} ({result.source}): {result.n_themes} themes over {result.documents:,} "
                       f"texts ({result.distinct_texts:,} distinct) in {result.seconds:.1f} s; number of themes {how}; "
                       f"{len(result.kept)} kept from the previous fit, {len(result.new)} new, "
@@ -397,21 +420,27 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
             frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
                            "significant"]]
         if args.format == "table":
-            print(f"# {period.label()} vs {period.previous().label()}; {filters.describe()}", file=sys.stderr)
+            when = ("the customer table as it stands" if args.name in UNTIMED
+                    else f"{period.label()} vs {period.previous().label()}")
+            print(f"# {when}; {filters.describe()}", file=sys.stderr)
         _emit(frame, args.format)
         return 0
     finally:
         conn.close()
 
 
-def _cmd_info(settings: Settings) -> int:
-    conn = db.connect(settings, read_only=True)
+def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
+    conn = db.connect(settings, read_only=True)  # refuses a truncated file (db.check_file)
     try:
         print(f"database: {settings.db_path}")
         print(f"schema version: {db.schema_version(conn)}")
         span = base.data_range(conn)
         print(f"data: {span[0]} to {span[1]}" if span else "data: none")
         _emit(db.table_counts(conn), "table")
+        if verify:
+            rows = db.verify(conn)
+            print(f"verified: every value of {len(rows)} tables ({sum(rows.values()):,} rows) reads back with its "
+                  "checksum")
         return 0
     finally:
         conn.close()
@@ -430,7 +459,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             mapping = json.loads(args.mapping.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ImportRefused(f"The mapping file {args.mapping} is not readable JSON: {exc}.") from exc
-    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone)
+    options = Options(source=args.source, day_first=args.day_first, keep_pii=args.keep_pii, timezone=args.timezone,
+                      fieldwork_date=args.fieldwork_date)
     limits = Limits.from_megabytes(settings.max_upload_mb, settings.max_columns)
     # a large CSV is imported in parts inside one transaction (a dry run rolls it back, so it needs write access)
     large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
@@ -438,7 +468,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result, rejects = parts.import_file(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
                                             options=options, sheet=args.sheet, dry_run=args.dry_run,
-                                            save_mapping=args.save_mapping, limits=limits)
+                                            save_mapping=args.save_mapping, limits=limits,
+                                            confirm=not (args.accept or args.kind or mapping))
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}
@@ -464,7 +495,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "imports":
             _emit(ingest.history(conn), "table")
         elif args.command == "rejects":
-            _emit(ingest.rejects_of(conn, args.import_id), args.format)
+            _emit(ingest.rejects_of(conn, args.import_id), args.format,
+                  empty=f"Import #{args.import_id} has no rejected lines.")
         else:
             removed = ingest.undo(conn, args.import_id, actor="cli")
             print(f"Import #{args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
@@ -475,6 +507,7 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         if args.command == "metric" and (args.list or not args.name):
             return _cmd_metric(args, Settings())
@@ -491,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _cmd_demo(args, settings)
         if args.command == "info":
-            return _cmd_info(settings)
+            return _cmd_info(settings, verify=args.verify)
         if args.command == "import":
             return _cmd_import(args, settings)
         if args.command in {"imports", "undo", "rejects"}:
@@ -500,12 +533,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_churn(args, settings)
         if args.command == "themes":
             return _cmd_themes(args, settings)
+        if args.command in cli_delivery.COMMANDS:
+            return cli_delivery.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
     except (db.DatabaseError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:  # a full disk, a damaged file: a sentence, not a traceback
+        print(f"error: {db.explain(exc, getattr(settings, 'db_path', None))}", file=sys.stderr)
         return 2
 
 

@@ -69,6 +69,10 @@ class Settings:
     #: provider's claim named here (a role name or a list of them) sets the role; else the in-app email table
     admins: tuple[str, ...] = ()
     role_claim: str = "roles"
+    #: the claim that names a user for the admins list and the role table. "email" is trusted only with
+    #: email_verified = true; another claim (e.g. "preferred_username" for a single-tenant Entra ID app) is trusted as
+    #: the identity provider sends it
+    email_claim: str = "email"
     #: serve on a non-loopback address without login (an explicit, logged decision; default: refused)
     allow_unauthenticated: bool = False
     #: churn definition ([churn] in cx.toml): "contractual" (customers.churned_at) or "activity" (no activity for
@@ -77,6 +81,8 @@ class Settings:
     churn_inactivity_days: int = 0
     #: churn-risk model: label = churned within the next churn_horizon_days after a snapshot
     churn_horizon_days: int = 90
+    #: the dashboard's address as its readers reach it ([delivery] dashboard_url): digests and alerts link to it
+    dashboard_url: str = ""
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -100,10 +106,12 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_MAX_COLUMNS": ("max_columns", int),
     "CX_ADMINS": ("admins", tuple),
     "CX_ROLE_CLAIM": ("role_claim", str),
+    "CX_EMAIL_CLAIM": ("email_claim", str),
     "CX_ALLOW_UNAUTHENTICATED": ("allow_unauthenticated", bool),
     "CX_CHURN_MODE": ("churn_mode", str),
     "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
     "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
+    "CX_DASHBOARD_URL": ("dashboard_url", str),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -123,10 +131,12 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "imports.max_columns": ("max_columns", int),
     "access.admins": ("admins", tuple),
     "access.role_claim": ("role_claim", str),
+    "access.email_claim": ("email_claim", str),
     "access.allow_unauthenticated": ("allow_unauthenticated", bool),
     "churn.mode": ("churn_mode", str),
     "churn.inactivity_days": ("churn_inactivity_days", int),
     "churn.horizon_days": ("churn_horizon_days", int),
+    "delivery.dashboard_url": ("dashboard_url", str),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cx_metrics import pii
 from cx_metrics.config import Settings
 
 Connection = duckdb.DuckDBPyConnection
@@ -116,6 +117,10 @@ def schema_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
+#: migration name -> the Python that completes it, in the same transaction (what SQL cannot do)
+_PYTHON_STEPS: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] = {"pii_at_rest": pii.secure_existing}
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in a single transaction; return the versions applied."""
     pending = [m for m in migrations() if m[0] > schema_version(conn)]
@@ -130,6 +135,8 @@ def migrate(conn: Connection) -> list[int]:
         )
         for version, name, sql in pending:
             cur.execute(sql)
+            if name in _PYTHON_STEPS:
+                _PYTHON_STEPS[name](cur)
             cur.execute(
                 "INSERT INTO schema_version VALUES (?, ?, current_timestamp::TIMESTAMP)", [version, name]
             )
@@ -140,6 +147,81 @@ def migrate(conn: Connection) -> list[int]:
             f"migration {pending[0][0]:04d}..{pending[-1][0]:04d} failed and was rolled back: {exc}"
         ) from exc
     return [v for v, _, _ in pending]
+
+
+_DISK_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded|out of disk", re.IGNORECASE)
+_INVALIDATED = re.compile(r"database has been invalidated", re.IGNORECASE)
+_DAMAGED = re.compile(r"Corrupt database file|checksum|Could not read enough bytes|Failed to read block|"
+                      r"Serialization Error|INTERNAL Error", re.IGNORECASE)
+#: a DuckDB file starts with three 4 KiB headers, then its blocks
+_FILE_HEADER_BYTES = 3 * 4096
+
+
+def explain(exc: BaseException, path: Path | None = None) -> DatabaseError:
+    """A sentence for what went wrong with the database, from the whole chain of ``exc`` (a write that failed on
+    a full disk surfaces as "transaction aborted" further up the chain)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " | ".join(str(e) for e in chain)
+    where = f" {path}" if path else ""
+    if _DISK_FULL.search(text):
+        return DatabaseError(
+            f"The disk holding the database{where} is full (or the file may not grow any more), so the change could "
+            "not be written. It was rolled back: the data is as it was before. Free some disk space and run it again.")
+    if _INVALIDATED.search(text):
+        return DatabaseError(
+            f"The database{where} stopped accepting work after a write failed (a full disk, say). The data on disk "
+            "is as it was before that write: restart the dashboard or the command.")
+    if _DAMAGED.search(text):
+        return DatabaseError(
+            f"The database file{where} is damaged: part of it cannot be read back ({chain[-1]}). Restore it from a "
+            "backup, or move it away and build it again (`cx demo`, or import your exports again).")
+    return DatabaseError(f"The database{where} reported an error: {chain[-1]}")
+
+
+def check_file(conn: Connection, path: Path) -> None:
+    """Raise :class:`DatabaseError` when the file is shorter than the blocks its tables are stored in reach
+    (truncated by a copy cut short, a full disk, a download that stopped): DuckDB would open it and report counts
+    from its catalogue. Reads only the tables' storage map (where each stored segment is), not their data."""
+    if not path.exists():
+        return
+    row = conn.execute("PRAGMA database_size").fetchone()
+    block_size = int(row[2]) if row else 262_144
+    tables = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+    last = -1
+    for table in tables:
+        found = conn.execute("SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+                             "FROM pragma_storage_info(?) WHERE persistent", [table]).fetchone()
+        if found and found[0] is not None:
+            last = max(last, int(found[0]))
+    expected = _FILE_HEADER_BYTES + block_size * (last + 1) if last >= 0 else 0
+    size = path.stat().st_size
+    if size < expected:
+        raise DatabaseError(
+            f"The database file {path} is truncated: it holds {size:,} bytes, but its tables are stored up to byte "
+            f"{expected:,}, so part of the data is missing. Restore it from a backup (a copy made while nothing was "
+            "writing to it), or move it away and build it again (`cx demo`, or import your exports again).")
+
+
+def verify(conn: Connection) -> dict[str, int]:
+    """Read every value of every table (DuckDB checks each block's checksum as it reads); rows per table.
+    Raises :class:`DatabaseError` naming the first table that cannot be read back."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' "
+        "ORDER BY table_name").fetchall()]
+    rows: dict[str, int] = {}
+    for table in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        try:
+            # every column hashed: nothing is skipped by projection pushdown
+            rows[table] = int(conn.execute(f"SELECT count(*), sum(hash(COLUMNS(*))) FROM {quoted}"  # noqa: S608
+                                           ).fetchall()[0][0])
+        except duckdb.Error as exc:
+            raise DatabaseError(f"Table {table}: {explain(exc)}") from exc
+    return rows
 
 
 def _explain_lock(path: Path, exc: duckdb.Error) -> DatabaseLockedError:
@@ -182,12 +264,19 @@ def connect(
                 f"{path} exists but is not a DuckDB database file, so it could not be opened. Point CX_DB_PATH "
                 "at another path (a new file is created there), or move this file away."
             ) from exc
-        raise DatabaseError(f"Could not open the database {path}: {exc}") from exc
+        raise explain(exc, path) from exc
     except duckdb.Error as exc:
+        if _DAMAGED.search(str(exc)) or _DISK_FULL.search(str(exc)):
+            raise explain(exc, path) from exc
         raise DatabaseError(
             f"{path} could not be opened as a DuckDB database ({exc}). If it is not a database file, "
             "point CX_DB_PATH at another path."
         ) from exc
+    try:
+        check_file(conn, path)
+    except DatabaseError:
+        conn.close()
+        raise
     if apply_migrations and not read_only:
         migrate(conn)
     return conn
@@ -199,6 +288,7 @@ def scratch(timezone: str = "UTC") -> Connection:
     ``timezone`` is the session zone: naive times are read as wall-clock times there.
     """
     conn = duckdb.connect(":memory:")
+    conn.execute("SET enable_progress_bar = false")  # a long parse prints no bar on the CLI's stdout
     # a SET takes no parameters; the name was checked against the IANA database (ingest Options)
     conn.execute("SET TimeZone = '" + timezone.replace("'", "''") + "'")
     return conn

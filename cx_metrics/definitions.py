@@ -9,16 +9,18 @@ DEFINITIONS: dict[str, str] = {
         "bad satisfaction rating. Change vs the previous period of equal length: exact Poisson rate test."
     ),
     "first_response": (
-        "Median hours from ticket creation to the first public agent reply, over tickets created in the "
-        "period that have had a reply (calendar hours). Tickets still waiting are censored, never counted as "
-        "zero; their number is shown. 95% CI: distribution-free order-statistic interval. Change: Mood's "
-        "median test."
+        "Median hours from ticket creation to the first public agent reply over the tickets created in the "
+        "period (calendar hours): the Kaplan-Meier median, so tickets still awaiting a reply count as waiting up "
+        "to the data's latest time (censored), never as zero and never left out. A pending or on-hold ticket has "
+        "had a reply; without its time it is left out. Not shown when the export has no first-reply times. 95% CI "
+        "from the Kaplan-Meier band (log-log Greenwood). Change: log-rank test of the two periods."
     ),
     "resolution": (
-        "Median hours from ticket creation to its last solve (full resolution), over tickets created in the "
-        "period that are solved (calendar hours). Open tickets are censored and counted separately: a recent "
-        "period has more open tickets, so its median leans short. 95% CI: order-statistic interval. "
-        "Change: Mood's median test."
+        "Median hours from ticket creation to its last solve (full resolution) over the tickets created in the "
+        "period (calendar hours): the Kaplan-Meier median, the one median on every page, with open tickets "
+        "censored at the data's latest time (the median of the solved tickets alone leans short, most in recent "
+        "periods). Not known while fewer than half are solved. 95% CI from the Kaplan-Meier band. Change: "
+        "log-rank test of the two periods."
     ),
     "nps": (
         "NPS = 100 × (share of 9–10 − share of 0–6) over NPS responses in the period (a 1–10 scale is "
@@ -65,17 +67,20 @@ DEFINITIONS: dict[str, str] = {
         "Hours from creation to the first public agent reply (first response), the first solve (first "
         "resolution) or the last solve (full resolution), on the chosen clock: calendar hours, or business hours "
         "of the [business_hours] schedule (weekly opening hours, time zone, holidays) in cx.toml. Where the "
-        "export has no solve time, it comes from the ticket's status history. The median and "
-        "p90 of completed tickets lean short when many are still open; the Kaplan-Meier median counts open "
-        "tickets as censored at the data's latest time and is the honest figure. Groups are compared with the "
-        "log-rank test."
+        "export has no solve time, it comes from the ticket's status history. The median and p90 are "
+        "Kaplan-Meier figures: tickets still waiting count as censored at the data's latest time (the completed "
+        "tickets alone would lean short), so a median is not known until half the tickets have reached the end "
+        "point. Groups are compared with the log-rank test; its effect size is the ratio of the fastest and "
+        "slowest groups' observed to expected events (a hazard-ratio estimate)."
     ),
     "sla": (
         "Breach rate per target and priority = breached ÷ (achieved + breached). Open tickets already past their "
         "target count as breached; open tickets not yet past it are pending and in neither count. Targets in "
         "hours come from [sla.first_response_hours] / [sla.resolution_hours] in cx.toml and are counted on the "
         "[sla] clock (calendar or business hours). 95% Wilson interval. Over time: the breach rate of the "
-        "tickets created in each period; recent periods still have pending tickets."
+        "tickets created in each period; recent periods still have pending tickets. A pending or on-hold ticket "
+        "has had its first reply; a target the export cannot measure (no first-reply or solve times) is not "
+        "shown, and the page says why."
     ),
     "backlog_history": (
         "Tickets not solved or closed at the end of each day. Tickets with a status history (e.g. Zendesk field "
@@ -147,9 +152,10 @@ DEFINITIONS: dict[str, str] = {
         "Poisson test (effect: rate ratio). Spread: customers with 0, 1, 2, 3+ complaints."
     ),
     "cohort_resolution": (
-        "Median hours from creation to last solve of tickets created in the period, with a distribution-free "
-        "order-statistic 95% interval; open tickets are censored (counted, not in the median). Cell vs rest: "
-        "Mood's median test; two cohorts: Mann-Whitney U (effect: rank-biserial r)."
+        "Median hours from creation to last solve of the tickets created in the period: the Kaplan-Meier median "
+        "(tickets still open censored at the data's latest time, as on every page) with its 95% interval; not "
+        "known while fewer than half are solved. Cell vs rest and two cohorts: log-rank test (effect: rate ratio, "
+        "how much sooner one group's tickets are resolved)."
     ),
     "cohort_churn": (
         "Churned in the period ÷ customers active at its start, per cohort; 95% Wilson interval; two-proportion "
@@ -172,6 +178,13 @@ DEFINITIONS: dict[str, str] = {
         "(started before it, not churned before it), under the churn definition in force. 95% Wilson interval; a "
         "cohort is compared with all other customers by a two-proportion z-test. Periods cut by the date range or "
         "running past the point where churn is observable are marked partial (their rate leans low)."
+    ),
+    "churn_snapshot": (
+        "Snapshot churn share = customers flagged churned ÷ customers in the customer table as it stands (under "
+        "the customer filters), with a 95% Wilson interval. For a snapshot (one row per customer, a churn flag, no "
+        "dates), churn cannot be placed in time: this share is the state of the table, not a rate per period, and "
+        "it is not comparable with a monthly churn rate. Customers flagged churned without a churn date count here "
+        "and in the risk model only."
     ),
     "retention": (
         "Kaplan-Meier retention: share of customers still there t days after they started (signup), per cohort, "

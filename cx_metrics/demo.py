@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cx_metrics import audit, pii
 from cx_metrics import demo_text as txt
 from cx_metrics.db import Connection, bump_data_version, transaction
 
@@ -485,6 +486,8 @@ def _surveys(
 
 
 _DATA_TABLES = ("survey_responses", "ticket_events", "tickets", "customer_activity", "customers")
+_IMPORT_SIDE_TABLES = ("survey_answers", "tickets_replaced", "customers_replaced", "survey_responses_replaced",
+                       "import_rejects", "theme_documents")
 
 
 def has_data(conn: Connection) -> bool:
@@ -512,15 +515,22 @@ def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo")
     }
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with transaction(conn) as cur:
-        for table in _DATA_TABLES:
-            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        cur.execute("DELETE FROM import_rejects")
+        existing = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        removed_imports = cur.execute(
+            "SELECT import_id, file_name, kind, rows_loaded, actor FROM imports ORDER BY import_id").fetchall()
+        removed = {}
+        # every table an import writes to, the versions it replaced and its rejected lines: nothing is left behind
+        # (answers of surveys whose responses are gone would keep what respondents wrote). The texts the themes were
+        # assigned to go too; the theme catalogue (names, pins, merges) stays for a refit.
+        for table in (*_DATA_TABLES, *_IMPORT_SIDE_TABLES):
+            if table in existing:
+                removed[table] = int(cur.execute(f"DELETE FROM {table}").fetchall()[0][0])  # noqa: S608 - fixed names
         cur.execute("DELETE FROM imports")
-        # the texts the themes were assigned to are gone; the theme catalogue (names, pins, merges) stays for a refit
-        # (an older schema without themes has nothing to drop)
-        if cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'theme_documents'"
-                       ).fetchall()[0][0]:
-            cur.execute("DELETE FROM theme_documents")
+        if "audit_log" in existing:  # (a database at an older schema version has no audit log yet)
+            audit.record(cur, actor, "data_reset", {
+                "why": f"demo dataset rebuilt (seed {seed})", "rows_removed": {k: v for k, v in removed.items() if v},
+                "imports_removed": [{"import_id": i, "file": f, "kind": k, "rows": n, "by": a}
+                                    for i, f, k, n, a in removed_imports]})
         row = cur.execute(
             "INSERT INTO imports (file_name, kind, vendor, confidence, options, rows_read, rows_loaded, "
             "rows_rejected, actor, started_at, finished_at, status) "
@@ -530,8 +540,12 @@ def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo")
         ).fetchone()
         assert row is not None
         import_id = int(row[0])
+        # e-mail hashes are stored keyed, like an import's (cx_metrics.pii)
+        secret = pii.key(cur, create=True)
+        keyed = data.customers["email_hash"].map(lambda h: pii.keyed_hex(secret, str(h)[:20]), na_action="ignore")
+        customers = data.customers.assign(email_hash=keyed)
         for table, frame in (
-            ("customers", data.customers),
+            ("customers", customers),
             ("customer_activity", data.customer_activity),
             ("tickets", data.tickets),
             ("survey_responses", data.survey_responses),

@@ -7,6 +7,7 @@ Every metric query binds the same parameters, produced by :meth:`Filters.params`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -37,8 +38,10 @@ class Filters:
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
 
-    def describe(self) -> str:
-        parts = [f"{f.name}: {', '.join(getattr(self, f.name))}" for f in fields(self) if getattr(self, f.name)]
+    def describe(self, value: Callable[[str], str] = str) -> str:
+        """"plans: Pro; channels: chat" (``value`` formats each filter value, e.g. escapes it for Markdown)."""
+        parts = [f"{f.name}: {', '.join(map(value, getattr(self, f.name)))}" for f in fields(self)
+                 if getattr(self, f.name)]
         return "; ".join(parts) if parts else "no filters"
 
     @classmethod

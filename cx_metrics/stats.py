@@ -101,7 +101,8 @@ def poisson_rate_test(count1: int, exposure1: float, count0: int, exposure0: flo
     """Exact conditional test of two Poisson rates (count1/exposure1 vs count0/exposure0).
 
     Given the total, count1 ~ Binomial(count1 + count0, exposure1 / (exposure1 + exposure0)) under equal
-    rates. ``delta`` is the relative change of the rate (rate1 / rate0 - 1).
+    rates. ``delta`` is the relative change of the rate (rate1 / rate0 - 1); NaN when rate0 is 0 (a change from
+    nothing has no relative size: callers say "new"), never infinite.
     """
     if exposure1 <= 0 or exposure0 <= 0:
         raise ValueError("exposures must be positive")
@@ -111,7 +112,7 @@ def poisson_rate_test(count1: int, exposure1: float, count0: int, exposure0: flo
     share = exposure1 / (exposure1 + exposure0)
     p_value = float(sps.binomtest(count1, total, share).pvalue)
     rate0 = count0 / exposure0
-    delta = math.inf if rate0 == 0 else (count1 / exposure1) / rate0 - 1
+    delta = math.nan if rate0 == 0 else (count1 / exposure1) / rate0 - 1
     return Comparison(delta, p_value, "exact Poisson rate test")
 
 
@@ -130,17 +131,6 @@ def poisson_ci_arrays(counts: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     low = np.where(k > 0, sps.chi2.ppf(a / 2, 2 * np.maximum(k, 1)) / 2, 0.0)
     high = sps.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
     return low, high
-
-
-def median_test(above1: int, n1: int, above0: int, n0: int) -> float:
-    """Mood's median test from counts above the pooled median in each group; returns the p-value."""
-    if n1 <= 0 or n0 <= 0:
-        return math.nan
-    table = [[above1, n1 - above1], [above0, n0 - above0]]
-    if min(above1 + above0, n1 + n0 - above1 - above0) == 0:
-        return 1.0
-    _, p_value, _, _ = sps.chi2_contingency(table, correction=True)
-    return float(p_value)
 
 
 def _counted(durations: Any, observed: Any, counts: Any, groups: Any = None) -> tuple[np.ndarray, ...]:
@@ -188,7 +178,11 @@ class KaplanMeier:
 
     def median(self) -> float:
         """The first time S(t) <= 0.5; NaN when it never falls that far (fewer than half reached the event)."""
-        return self._first_at_or_below(self.survival, self.time, 0.5)
+        return self.quantile(0.5)
+
+    def quantile(self, q: float) -> float:
+        """The first time a share ``q`` has reached the event (S(t) <= 1 - q); NaN when it never has."""
+        return self._first_at_or_below(self.survival, self.time, 1.0 - q)
 
     def median_ci(self) -> Interval:
         """The first times the band's lower and upper curves are at or below 0.5 (NaN where one never is).
@@ -238,6 +232,23 @@ class LogRank:
     statistic: float
     degrees_of_freedom: int
     p_value: float
+    #: per group (in label order): events observed and expected under "no difference"; observed / expected is
+    #: the group's event rate relative to the pooled one (above 1: reaches the event sooner)
+    labels: tuple[str, ...] = ()
+    observed: tuple[float, ...] = ()
+    expected: tuple[float, ...] = ()
+
+    def rate_ratio(self) -> tuple[str, str, float]:
+        """The effect size: (fastest group, slowest group, ratio of their observed/expected events), a hazard-ratio
+        estimate (Peto); NaN with fewer than two groups or a group without expected events."""
+        if len(self.observed) < 2:
+            return "", "", math.nan
+        ratios = [o / e if e > 0 else math.nan for o, e in zip(self.observed, self.expected, strict=True)]
+        known = [(r, g) for r, g in zip(ratios, self.labels, strict=True) if not math.isnan(r)]
+        if len(known) < 2:
+            return "", "", math.nan
+        (low, slow), (high, fast) = min(known), max(known)
+        return fast, slow, (high / low if low > 0 else math.nan)
 
 
 def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
@@ -253,7 +264,7 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     labels, g_idx = np.unique(g, return_inverse=True)
     k = labels.size
     if k < 2:
-        return LogRank(k, math.nan, 0, math.nan)
+        return LogRank(k, math.nan, 0, math.nan, tuple(str(v) for v in labels))
     times, t_idx = np.unique(d, return_inverse=True)
     cell = t_idx * k + g_idx
     removed = np.bincount(cell, weights=w, minlength=times.size * k).reshape(times.size, k)
@@ -261,7 +272,8 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     at_risk = removed.sum(axis=0) - (np.cumsum(removed, axis=0) - removed)  # per group, just before each time
     n = at_risk.sum(axis=1)
     deaths = events.sum(axis=1)
-    observed_minus_expected = events.sum(axis=0) - (at_risk * (deaths / n)[:, None]).sum(axis=0)
+    expected = (at_risk * (deaths / n)[:, None]).sum(axis=0)
+    observed_minus_expected = events.sum(axis=0) - expected
     with np.errstate(divide="ignore", invalid="ignore"):
         ties = (n - deaths) / (n - 1)
     factor = np.where(np.isfinite(ties), ties, 1.0) * deaths / n**2
@@ -269,4 +281,5 @@ def logrank(durations: Any, groups: Any, observed: Any, counts: Any) -> LogRank:
     covariance[np.diag_indices(k)] = (factor[:, None] * at_risk * (n[:, None] - at_risk)).sum(axis=0)
     z = observed_minus_expected[:-1]
     statistic = float(z @ np.linalg.pinv(covariance[:-1, :-1]) @ z)
-    return LogRank(k, statistic, k - 1, float(sps.chi2.sf(statistic, k - 1)))
+    return LogRank(k, statistic, k - 1, float(sps.chi2.sf(statistic, k - 1)), tuple(str(v) for v in labels),
+                   tuple(float(x) for x in events.sum(axis=0)), tuple(float(x) for x in expected))

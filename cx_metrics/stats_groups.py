@@ -123,19 +123,8 @@ def rates(count1: int, exposure1: float, count2: int, exposure2: float) -> Group
     share = exposure1 / (exposure1 + exposure2)
     p_value = 1.0 if total == 0 else float(sps.binomtest(count1, total, share).pvalue)
     r1, r2 = count1 / exposure1, count2 / exposure2
-    ratio = math.inf if r2 == 0 and r1 > 0 else (math.nan if r2 == 0 else r1 / r2)
+    ratio = math.nan if r2 == 0 else r1 / r2  # none in the second group: no ratio (never infinite)
     return GroupTest(r1 - r2, p_value, "exact Poisson rate test", ratio, "rate ratio")
-
-
-def mann_whitney(a: Sequence[float], b: Sequence[float]) -> GroupTest:
-    """Mann-Whitney U test (two-sided) on raw values; difference of medians; rank-biserial correlation."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(x) == 0 or len(y) == 0:
-        return GroupTest(math.nan, math.nan, "Mann-Whitney U test", math.nan, "rank-biserial r")
-    res = sps.mannwhitneyu(x, y, alternative="two-sided")
-    r = 2 * float(res.statistic) / (len(x) * len(y)) - 1  # P(x > y) - P(x < y)
-    return GroupTest(float(np.median(x) - np.median(y)), float(res.pvalue), "Mann-Whitney U test", r,
-                     "rank-biserial r")
 
 
 def holm(p_values: Sequence[float], alpha: float) -> list[bool]:

@@ -7,28 +7,29 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _empty
+from cx_metrics.charts import PALETTE, _empty, series_line, time_axis
 
 
-def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.DataFrame | None = None) -> go.Figure:
-    """Share of texts carrying each chosen theme per bucket (``theme_volume``), anomalies ringed in red."""
+def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.DataFrame | None = None,
+                    grain: str = "week") -> go.Figure:
+    """Share of texts carrying each chosen theme per bucket (``theme_volume``), each theme in a colour fixed by its
+    key (not by its place in the selection), partial buckets dashed, anomalies ringed in red."""
     part = volume[volume["theme_key"].isin(list(keys))]
     if part.empty:
         return _empty("No themed texts in this period and selection")
     fig = go.Figure()
-    for i, key in enumerate(keys):
+    for key in keys:
         series = part[part["theme_key"] == key].sort_values("period_start")
         if series.empty:
             continue
-        color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(
-            x=series["period_start"], y=100 * series["share"], mode="lines+markers", name=str(series["theme"].iloc[0]),
-            line={"color": color},
-            marker={"symbol": ["circle-open" if p else "circle" for p in series["partial"]], "color": color},
+        color = PALETTE[int(key) % len(PALETTE)]
+        series_line(
+            fig, series["period_start"], 100 * series["share"], partial=series["partial"],
+            name=str(series["theme"].iloc[0]), color=color, group=str(key),
             customdata=list(zip(series["documents"], series["total_documents"], 100 * series["share_low"],
                                 100 * series["share_high"], strict=True)),
             hovertemplate="%{x|%d %b %Y}: %{y:.1f}% (%{customdata[0]:,} of %{customdata[1]:,} texts; 95% CI "
-                          "%{customdata[2]:.1f}–%{customdata[3]:.1f}%)<extra>%{fullData.name}</extra>"))
+                          "%{customdata[2]:.1f}–%{customdata[3]:.1f}%)<extra>%{fullData.name}</extra>")
         if anomalies is not None and not anomalies.empty:
             flagged = anomalies[(anomalies["theme_key"] == key) & anomalies["is_anomaly"]]
             flagged = flagged.merge(series[["period_start", "share"]], on="period_start")
@@ -40,7 +41,7 @@ def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.Dat
                     hovertemplate="anomaly: %{customdata}<extra></extra>"))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="% of texts",
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return time_axis(fig, part["period_start"], grain)
 
 
 def impact_bars(impact: pd.DataFrame, *, metric: str) -> go.Figure:

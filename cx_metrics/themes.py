@@ -50,7 +50,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, bump_data_version, query, transaction
 from cx_metrics.text.redact import redact
 from cx_metrics.text.requests import request_of
-from cx_metrics.text.tokens import analyze, boilerplate, phrases, preprocess
+from cx_metrics.text.tokens import analyze, boilerplate, phrases, preprocess, surface_label
 
 Progress = Callable[[float, str], None]
 
@@ -122,6 +122,7 @@ class FitSummary:
     kept: list[int] = field(default_factory=list)  #: catalogue themes matched again
     new: list[int] = field(default_factory=list)  #: themes seen for the first time
     pinned_kept: list[int] = field(default_factory=list)  #: pinned themes kept without a match
+    split: int = 0  #: topics that held unrelated kinds of text, each split into one theme per kind
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -281,16 +282,21 @@ def choose_label(coverage: np.ndarray, lift: np.ndarray, members: Any, weights: 
     return chosen
 
 
-def label_themes(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray, topics: np.ndarray,
-                 shares: np.ndarray, n_topics: int, seed: int) -> list[str | None]:
-    """A label per topic from the texts assigned to it (None for a topic that no text carries).
+@dataclass
+class TopicPhrases:
+    """What :func:`topic_phrases` found for one topic: the label phrases, the texts carrying the topic most
+    (``idx`` into the distinct texts, ``weight`` = documents x the topic's share of them) and, per phrase, which of
+    those texts hold it."""
 
-    The texts carrying a topic most (weighted by their document count x the topic's share of them) are compared
-    with a seeded sample of all texts: :func:`choose_label` picks the phrases frequent in the theme and rare
-    elsewhere that together cover most of its texts, so a theme gets the words that set it apart, not the words
-    it shares with others ("charged twice subscription", not "twice"), and a theme made of two kinds of texts
-    names both.
-    """
+    chosen: list[str]
+    idx: np.ndarray
+    weight: np.ndarray
+    holds: list[np.ndarray]
+
+
+def topic_phrases(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray, topics: np.ndarray,
+                  shares: np.ndarray, n_topics: int, seed: int) -> list[TopicPhrases]:
+    """The label phrases of every topic (see :func:`label_themes`), with the texts each one covers."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     rng = np.random.default_rng(seed)
@@ -302,37 +308,129 @@ def label_themes(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray,
         idx, weight = rows[mine], counts[rows[mine]] * shares[mine]
         top = np.argsort(-weight, kind="stable")[:LABEL_DOCS]
         per_topic.append((idx[top], weight[top]))
+    nothing = [TopicPhrases([], idx, weight, []) for idx, weight in per_topic]
     pool = np.unique(np.concatenate([background, *[i for i, _ in per_topic]]))
     if not len(pool):
-        return [None] * n_topics
+        return nothing
     position = {int(d): j for j, d in enumerate(pool)}
     try:
         matrix = CountVectorizer(analyzer=phrases, binary=True, dtype=np.float32).fit(
             [processed[i] for i in pool])
     except ValueError:  # no words at all
-        return [None] * n_topics
+        return nothing
     x = matrix.transform([processed[i] for i in pool]).tocsr()
     candidates = matrix.get_feature_names_out()
+    column = {str(c): j for j, c in enumerate(candidates)}
     bg_rows = x[[position[int(d)] for d in background]]
     bg_weights = counts[background]
     overall = np.asarray(bg_rows.T @ bg_weights).ravel() / max(float(bg_weights.sum()), 1.0)
-    labels: list[str | None] = []
+    out: list[TopicPhrases] = []
     taken: set[str] = set()
     for idx, weight in per_topic:
         if not len(idx):
-            labels.append(None)
+            out.append(TopicPhrases([], idx, weight, []))
             continue
-        members = x[[position[int(d)] for d in idx]]
+        members = x[[position[int(d)] for d in idx]].tocsc()
         coverage = np.asarray(members.T @ weight).ravel() / float(weight.sum())
         # a phrase of the theme the background sample missed is rarer overall than the rarest seen
         floor = 1.0 / max(float(counts.sum()), 1.0)
         lift = coverage / np.maximum(overall, floor)
-        chosen = choose_label(coverage, lift, members.tocsc(), weight, candidates, taken)
-        label = " · ".join(chosen) or None
-        if label:
-            taken.add(label)
-        labels.append(label)
-    return labels
+        chosen = choose_label(coverage, lift, members, weight, candidates, taken)
+        if chosen:
+            taken.add(" · ".join(chosen))
+        holds = [np.asarray(members[:, column[c]].todense()).ravel() > 0 for c in chosen]
+        out.append(TopicPhrases(chosen, idx, weight, holds))
+    return out
+
+
+def label_themes(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray, topics: np.ndarray,
+                 shares: np.ndarray, n_topics: int, seed: int, originals: Sequence[str] | None = None
+                 ) -> list[str | None]:
+    """A label per topic from the texts assigned to it (None for a topic that no text carries).
+
+    The texts carrying a topic most (weighted by their document count x the topic's share of them) are compared
+    with a seeded sample of all texts: :func:`choose_label` picks the phrases frequent in the theme and rare
+    elsewhere that together cover most of its texts, so a theme gets the words that set it apart, not the words
+    it shares with others ("charged twice subscription", not "twice"), and a theme made of two kinds of texts
+    names both. With the ``originals`` (the texts as written, aligned with ``processed``) each phrase is shown as
+    the texts write it (:func:`cx_metrics.text.tokens.surface_label`: "Missing features we asked for a year ago"
+    reads "asked for a year ago", not "asked year ago").
+    """
+    found = topic_phrases(processed, counts, rows, topics, shares, n_topics, seed)
+    labels = [" · ".join(tp.chosen) or None for tp in found]
+    written = [_written(tp.chosen, tp.idx, tp.weight, originals) if tp.chosen and originals is not None
+               else label for tp, label in zip(found, labels, strict=True)]
+    # as written when every theme still reads differently; a written label shared by two themes gives way to the
+    # phrases that tell them apart
+    seen = [w for w in written if w]
+    return [w if w and seen.count(w) == 1 else lab for w, lab in zip(written, labels, strict=True)]
+
+
+#: two kinds of text in one topic are unrelated when at most this share of the smaller kind's texts also holds the
+#: other's phrase, and the two kinds' term profiles are at most this similar (cosine): they share a word such as
+#: "account" ("Cannot log in to my account" / "Close my account"), not their subject
+SPLIT_OVERLAP = 0.05
+SPLIT_SIMILARITY = 0.3
+
+
+def split_mixed_topics(vectorizer: Any, h: np.ndarray, found: list[TopicPhrases], processed: Sequence[str],
+                       counts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Topics that hold unrelated kinds of text become one topic per kind: one theme must not merge unrelated
+    topics (an NMF with fewer topics than kinds of text puts two in one, and its label then names both).
+
+    A topic is split when its label's phrases cover (nearly) disjoint texts (:data:`SPLIT_OVERLAP`) whose term
+    profiles differ (TF-IDF centroids at most :data:`SPLIT_SIMILARITY` alike): synonyms ("refund" / "money back")
+    share their context and stay together. Each kind's topic row is its texts' TF-IDF centroid without the terms
+    the kinds share (which would pull texts of one kind towards the other), scaled like the topic it replaces.
+    Returns the new topic-term matrix and how many topics were split."""
+    rows: list[np.ndarray] = []
+    split = 0
+    for t in range(h.shape[0]):
+        tp = found[t] if t < len(found) else None
+        kinds = _unrelated_kinds(vectorizer, tp, processed, counts) if tp and len(tp.chosen) >= 2 else None
+        if kinds is None:
+            rows.append(h[t])
+            continue
+        split += 1
+        scale = float(np.linalg.norm(h[t]))
+        for g, centroid in enumerate(kinds):
+            others = np.max(np.delete(kinds, g, axis=0), axis=0)
+            own = np.where(centroid > others, centroid, 0.0)
+            rows.append(own * scale / max(float(np.linalg.norm(own)), 1e-12))
+    return (np.vstack(rows) if split else h), split
+
+
+def _unrelated_kinds(vectorizer: Any, tp: TopicPhrases, processed: Sequence[str], counts: np.ndarray
+                     ) -> np.ndarray | None:
+    """The TF-IDF centroids of the kinds of text a topic's label names, when they are unrelated (else None)."""
+    groups = []
+    for held in tp.holds:
+        mine = tp.idx[held]
+        if not len(mine):
+            return None
+        groups.append((held, mine))
+    for a in range(len(groups)):
+        for b in range(a + 1, len(groups)):
+            both = float(tp.weight[groups[a][0] & groups[b][0]].sum())
+            smaller = min(float(tp.weight[groups[a][0]].sum()), float(tp.weight[groups[b][0]].sum()))
+            if both > SPLIT_OVERLAP * smaller:
+                return None
+    centroids = []
+    for _, mine in groups:
+        x = vectorizer.transform([processed[int(i)] for i in mine])
+        c = np.asarray(x.T @ counts[mine]).ravel()
+        centroids.append(c / max(float(np.linalg.norm(c)), 1e-12))
+    profile = np.vstack(centroids)
+    similarity = profile @ profile.T
+    if np.max(similarity - np.eye(len(centroids))) > SPLIT_SIMILARITY:
+        return None
+    return profile
+
+
+def _written(chosen: list[str], idx: np.ndarray, weight: np.ndarray, originals: Sequence[str]) -> str:
+    """The label's phrases as the theme's texts write them (see :func:`label_themes`)."""
+    texts = [str(originals[int(i)]) for i in idx]
+    return " · ".join(surface_label(phrase, texts, [float(w) for w in weight]) for phrase in chosen)
 
 
 def term_weights(h_row: np.ndarray, vocab: np.ndarray, n: int = 60) -> dict[str, float]:
@@ -581,6 +679,26 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
     sizes = (w_sample * _counts(sample)[:, None]).sum(axis=0)  # documents' weight on each topic
     order = np.argsort(-sizes, kind="stable")  # biggest theme first: stable ordering
     h = h_fit[order]
+    # the fit already solved the sampled texts' weights: solve the rest
+    distinct = np.unique(sample)
+    w_all = np.zeros((len(originals), k))
+    w_all[distinct] = w_sample[:, order]
+    rest = np.setdiff1d(np.arange(len(originals)), distinct)
+    if len(rest):
+        w_all[rest] = _transform(vectorizer, h, [processed[i] for i in rest], report, 0.5, 0.05)
+    n_split = 0
+    if opts.n_themes is None:  # a number of themes the user fixed is kept as it is
+        rows, topics, shares = _assign(w_all, opts.min_weight, opts.max_themes_per_doc)
+        report(0.55, "checking that no theme merges unrelated kinds of text")
+        found = topic_phrases(processed, counts, rows, topics, shares, k, opts.seed)
+        h, n_split = split_mixed_topics(vectorizer, h, found, processed, counts)
+    if n_split:  # the topic matrix changed: every text's weights are solved again, biggest theme first
+        w_all = _transform(vectorizer, h, processed, report, 0.56, 0.04)
+        _, carried, _ = _assign(w_all, opts.min_weight, opts.max_themes_per_doc)
+        sizes = (w_all * counts[:, None]).sum(axis=0)
+        # a kind split off that another topic already holds carries no text: it is dropped, not kept empty
+        resort = [int(i) for i in np.argsort(-sizes, kind="stable") if i in set(carried.tolist())]
+        h, w_all, k = h[resort], w_all[:, resort], len(resort)
 
     new_weights = [term_weights(row, vocab) for row in h]
     catalogue = _catalogue(conn, source)
@@ -606,16 +724,11 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
     report(0.6, f"assigning themes to {len(originals):,} distinct texts")
     if pinned_extra:  # the topic matrix changed: every text's weights are solved again
         w = _transform(vectorizer, h, processed, report, 0.6, 0.3)
-    else:  # the fit already solved the sampled texts' weights: solve the rest
-        distinct = np.unique(sample)
-        w = np.zeros((len(originals), k))
-        w[distinct] = w_sample[:, order]
-        rest = np.setdiff1d(np.arange(len(originals)), distinct)
-        if len(rest):
-            w[rest] = _transform(vectorizer, h, [processed[i] for i in rest], report, 0.6, 0.3)
+    else:
+        w = w_all
     rows, topics, shares = _assign(w, opts.min_weight, opts.max_themes_per_doc)
     report(0.88, "labelling themes")
-    labels = label_themes(processed, counts, rows, topics, shares, h.shape[0], opts.seed)
+    labels = label_themes(processed, counts, rows, topics, shares, h.shape[0], opts.seed, originals)
 
     fitted_at = _now()
     report(0.92, "saving")
@@ -677,7 +790,7 @@ def fit(conn: Connection, settings: Settings, options: FitOptions | None = None,
             old_model.unlink(missing_ok=True)
     report(1.0, f"{len(keys)} themes over {n:,} texts")
     return FitSummary(fit_id, source, n, n_distinct, len(sample), len(keys), chosen_by, curve, seconds, model_path,
-                      len(template), kept, new, pinned_kept)
+                      len(template), kept, new, pinned_kept, n_split)
 
 
 def _write_documents(cur: Any, corpus: pd.DataFrame, codes: np.ndarray, rows: np.ndarray, topics: np.ndarray,

@@ -8,18 +8,16 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from cx_metrics.browser import CHROMIUM, CHROMIUM_ARGS
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "Server", "free_port", "peak_rss_mb", "running_dashboard", "running_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def free_port() -> int:
@@ -54,21 +52,28 @@ class Server:
 @contextmanager
 def running_server(db_path: Path, *, port: int | None = None, timeout: float = 60,
                    secrets: Path | None = None, env: dict[str, str] | None = None,
-                   script: Path | None = None) -> Iterator[Server]:
-    """Serve ``dashboard.py`` on 127.0.0.1 with ``db_path``; yield its URL and pid; stop it afterwards.
+                   script: Path | None = None, address: str = "127.0.0.1",
+                   flags: Sequence[str] = ()) -> Iterator[Server]:
+    """Serve the dashboard (``app.py``: ``dashboard.py`` behind its HTTP guard) with ``db_path``; yield its URL (always
+    on 127.0.0.1) and pid; stop it afterwards.
 
     ``secrets``: a secrets.toml to use instead of the project's (e.g. an ``[auth]`` section for a login test).
     ``script``: another Streamlit script to serve the same way (the render benchmark's baseline page).
+    ``address``: the address to bind (default loopback); a test of the non-loopback refusal binds ``0.0.0.0`` and
+    still fetches through 127.0.0.1.
+    ``flags``: more ``streamlit run`` options, after (so overriding) the defaults above.
     """
     port = port or free_port()
     env = {**os.environ, "CX_DB_PATH": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "dashboard.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
+        "--server.address", address, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--client.disableDataExport", "true",
     ]
     if secrets is not None:
         cmd += ["--secrets.files", str(secrets)]
+    cmd += list(flags)
     log = Path(os.devnull).open("wb")  # closed in finally
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -19,6 +19,7 @@ from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.limits import Limits
 from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
+from cx_metrics.text.escape import md
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
 #: value is also kept under a plain session-state key ("cx." + widget key) that widgets are restored from.
@@ -56,7 +57,7 @@ def connection() -> db.Connection:
     try:
         return _connection(str(s.db_path))
     except db.DatabaseError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
         raise  # unreachable; st.stop raises
 
@@ -122,6 +123,18 @@ def current_view() -> tuple[Period, Filters]:
         period = _default_period(path, version)
     filters = Filters.of(**{name: _chosen(k) or () for name, k in FILTER_KEYS.items()})
     return period, filters
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _dimension_values(path: str, version: int) -> dict[str, list[str]]:
+    return base.dimension_values(connection())
+
+
+def colors(path: str, version: int, by: str) -> dict[str, str]:
+    """The colour of each value of breakdown ``by``, fixed for the database (not by what a chart happens to show)."""
+    from cx_metrics.charts import color_map
+
+    return color_map(_dimension_values(path, version).get(by, []))
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
@@ -250,10 +263,11 @@ def imports(path: str, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def preview_upload(
     sha: str, _data: bytes, name: str, kind: str | None, source: str | None, day_first: bool | None,
-    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...],
+    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...], fieldwork: dt.date | None = None,
 ) -> ingest.Preview:
-    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing."""
-    options = Options(source=source, day_first=day_first, timezone=timezone)
+    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing. ``fieldwork``: the
+    day the answers were collected or the snapshot taken (files without dates)."""
+    options = Options(source=source, day_first=day_first, timezone=timezone, fieldwork_date=fieldwork)
     s = settings()
     return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
                           options=options, conn=connection(),
@@ -288,17 +302,20 @@ def has_data() -> bool:
 
 
 def fmt_value(row: pd.Series | dict[str, Any]) -> str:
-    value = float(row["value"])
-    if pd.isna(value):
-        return "no data"
-    unit = row["unit"]
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+    return overview.format_value(row)
+
+
+def digest_pdf(period: Period, filters: Filters, role: str) -> bytes:
+    """The digest PDF of this view (the Overview's Download PDF): the same document as `cx digest`."""
+    from cx_metrics.digest import send
+
+    return send.pdf_bytes(connection(), settings(), period, filters, role)
+
+
+def digest_file_name(period: Period, filters: Filters) -> str:
+    from cx_metrics.digest import send
+
+    return send.file_name(period, filters)
 
 
 # --- churn (pages/churn.py) -----------------------------------------------------------------------------------
@@ -308,6 +325,13 @@ def churn_definition(path: str, version: int) -> Any:
     from cx_metrics.metrics import churn
 
     return churn.definition(connection(), settings())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def snapshot_churn(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
+    from cx_metrics.metrics import churn
+
+    return churn.snapshot_churn(connection(), by=by, filters=filters, settings=settings())
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -343,25 +367,25 @@ def complaint_lift(path: str, version: int, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def service_recovery(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def service_recovery(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.service_recovery(connection(), filters=filters, settings=settings(),
+    return churn.service_recovery(connection(), window=window, filters=filters, settings=settings(),
                                   definition_=churn_definition(path, version))
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def recovery_verdict(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def recovery_verdict(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.recovery_verdict(service_recovery(path, version, filters), settings())
+    return churn.recovery_verdict(service_recovery(path, version, window, filters), settings())
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def experience_curves(path: str, version: int, filters: Filters) -> pd.DataFrame:
+def experience_curves(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
     from cx_metrics.metrics import churn
 
-    return churn.experience_curves(connection(), filters=filters, settings=settings(),
+    return churn.experience_curves(connection(), window=window, filters=filters, settings=settings(),
                                    definition_=churn_definition(path, version), max_days=365)
 
 
@@ -502,3 +526,27 @@ def edit_theme(action: str, key: int, value: Any = None) -> None:
         themes.unmerge(conn, key, actor="dashboard")
     else:
         raise ValueError(f"unknown theme edit {action!r}")
+
+
+# --- digests and alerts (pages/digests.py) ---------------------------------------------------------------------
+
+
+def subscriptions_table() -> pd.DataFrame:
+    from cx_metrics.digest import subscriptions
+
+    return subscriptions.table(connection())
+
+
+def alert_rules_table() -> pd.DataFrame:
+    from cx_metrics.alerts import rules
+
+    return rules.table(connection())
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner="Replaying the history...")
+def alert_backtest(path: str, version: int, rules_key: str, defaults: bool) -> pd.DataFrame:
+    """Per rule, how often it would have fired over the history (keyed on the rules' table as text)."""
+    from cx_metrics.alerts import evaluate, rules
+
+    chosen = list(rules.DEFAULT_RULES) if defaults else rules.all_rules(connection(), active_only=True)
+    return evaluate.backtest_summary(connection(), settings(), chosen)

@@ -63,9 +63,10 @@ def survey_inventory(path: str, version: Version) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def answer_distribution(path: str, version: Version, source: str, survey_name: str) -> pd.DataFrame:
+def answer_distribution(path: str, version: Version, source: str, survey_name: str,
+                        min_respondents: int | None = None) -> pd.DataFrame:
     return surveys.answer_distribution(state.connection(), source=source, survey_name=survey_name,
-                                       settings=state.settings())
+                                       settings=state.settings(), min_respondents=min_respondents)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)

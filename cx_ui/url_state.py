@@ -50,9 +50,10 @@ def apply_filters_from_url() -> list[str]:
             continue
         known = [v for v in values if v in options.get(name, [])]
         unknown = [v for v in values if v not in known]
-        if unknown:
-            problems.append(f"The link's {key} {', '.join(map(repr, unknown))} is not in this database and was "
-                            f"ignored. Known: {', '.join(options.get(name, [])) or 'none'}.")
+        if unknown:  # refused, not echoed: a link's text is not ours to show
+            problems.append(f"{len(unknown)} of the link's {key} values {'is' if len(unknown) == 1 else 'are'} not in "
+                            f"this database and {'was' if len(unknown) == 1 else 'were'} ignored; pick from the "
+                            "sidebar.")
         _set(state.FILTER_KEYS[name], sorted(known))
     st.session_state["cx.url_problems"] = problems
     return problems
@@ -78,7 +79,7 @@ def apply_page_params(spec: Mapping[str, tuple[str, Sequence[str] | Callable[[st
             st.session_state.setdefault(flag + ".keys", set()).add(widget_key)
         else:
             shown = "" if callable(allowed) else f" Use one of: {', '.join(map(str, allowed))}."
-            problems.append(f"The link's {key}={value!r} is not available here and was ignored.{shown}")
+            problems.append(f"The link's {key} is not a value available here and was ignored.{shown}")
     return problems
 
 

@@ -7,7 +7,9 @@ import json
 import streamlit as st
 
 from cx_metrics import audit
-from cx_ui import auth, state
+from cx_metrics.export import to_safe_csv
+from cx_metrics.text.escape import md
+from cx_ui import auth, state, tables
 
 st.title("Users and audit log")
 user = auth.require("admin")
@@ -22,7 +24,7 @@ st.caption(
     + (f"always admins (cx.toml [access] admins): {', '.join(s.admins)}." if s.admins else
        "no bootstrap admins are configured ([access] admins in cx.toml).")
 )
-st.dataframe(audit.roles(conn), hide_index=True, width="stretch")
+tables.show(audit.roles(conn), key="admin_roles")
 with st.form("role_form", clear_on_submit=True):
     left, right = st.columns([2, 1])
     email = left.text_input("Email", key="admin_email", placeholder="name@company.com")
@@ -31,9 +33,9 @@ with st.form("role_form", clear_on_submit=True):
         try:
             audit.set_role(conn, email, None if role == "(remove)" else role, by=user.label)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
-            st.success(f"{email.strip().lower()}: {role}. The change is in the audit log.")
+            st.success(f"{md(email.strip().lower())}: {role}. The change is in the audit log.")
 
 st.subheader("Audit log")
 log = audit.recent(conn)
@@ -41,5 +43,8 @@ actions = st.multiselect("Actions", audit.ACTIONS, key="admin_actions")
 if actions:
     log = log[log["action"].isin(actions)]
 log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d)) if isinstance(d, str) else d))
-st.dataframe(log, hide_index=True, width="stretch")
-st.caption("Logins (and refused ones), imports, undos, exports and role changes, newest first; append-only.")
+tables.show(log, key="admin_log")
+auth.download_button("Download the audit log (CSV)", lambda: to_safe_csv(log), "audit-log.csv",
+                     key="admin_log_download", permission="admin")
+st.caption("Logins (once per sign-in, and refused ones), imports, undos, exports, role changes and data resets, "
+           "newest first; append-only.")

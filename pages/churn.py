@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
 import streamlit as st
 
 from cx_metrics import churn_charts
 from cx_metrics.churn_model import card_markdown
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_window
-from cx_ui import auth, state
+from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
+from cx_ui import auth, safe, state, tables
+from cx_ui import tiles as kpi_tiles
 
 COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
                  "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel"}
-PERCENT = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-           for c in ("churn_rate", "churn_low", "churn_high", "csat", "csat_low", "csat_high")}
 
 st.title("Churn")
 user = auth.require("view")
@@ -26,7 +22,9 @@ state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 definition = state.churn_definition(path, version)
-st.caption(f"**{period.label()}** · {filters.describe()} (the channel filter does not apply to churn)")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} (the channel filter does not apply to churn)")
+# the answer first: how many customers the period lost, against the period before (the Overview's own tile)
+kpi_tiles.tiles(state.kpis(path, version, period, filters), ["churn"])
 st.info(definition.describe(), icon=":material/rule:")
 with st.expander("How churn is defined and set"):
     st.markdown(DEFINITIONS["churn_definition"])
@@ -35,30 +33,48 @@ with st.expander("How churn is defined and set"):
                 + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
                 "Change them in `cx.toml` under `[churn]` (`mode`, `inactivity_days`, `horizon_days`).")
 
+if definition.undated_churned or not definition.timed:
+    st.subheader("Churn share of the customer snapshot")
+    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS.__getitem__,
+                           key="churn_snapshot_by")
+    whole = state.snapshot_churn(path, version, filters, "all").iloc[0]
+    left, right = st.columns([1, 2])
+    left.metric("Churned (snapshot share)", f"{whole['churn_share']:.1%}" if whole["customers"] else "no customers",
+                help=DEFINITIONS["churn_snapshot"])
+    right.markdown(f"**{int(whole['churned']):,}** of **{int(whole['customers']):,}** customers are flagged churned "
+                   f"(95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of the customer "
+                   "table, not a rate per period: the data does not say when they left.")
+    if snap_by != "all":
+        snapshot = state.snapshot_churn(path, version, filters, snap_by)
+        tables.show(snapshot, labels={"cohort": COHORT_LABELS[snap_by]}, min_n=s.min_cell_n, key="churn_snapshot")
+    st.caption(DEFINITIONS["churn_snapshot"])
+
 if not definition.timed:
     st.warning("This data has no churn dates (or no start dates), so churn rates, retention curves, the complaint "
-               "lift and the recovery view cannot be placed in time. The risk model below still works, in "
-               "customers-only mode.")
+               "lift and the recovery view cannot be placed in time. The snapshot share above and the risk model "
+               "below still work (the model in customers-only mode).")
 else:
     st.subheader("Churn rate")
     left, right = st.columns(2)
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
     by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
     rates = state.churn_rates(path, version, period, filters, grain, by)
-    st.plotly_chart(churn_charts.churn_trend(rates), width="stretch", key="churn_trend")
+    safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
+               width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
     st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
-    st.dataframe(cohorts.assign(small_n=cohorts["small_n"].map({True: f"n < {s.min_cell_n}", False: ""}),
-                                vs_rest_p=cohorts["vs_rest_p"].map(lambda v: f"{v:.2g}")),
-                 hide_index=True, width="stretch", column_config=PERCENT)
-    st.caption(DEFINITIONS["churn_rate"] + " Hollow markers are partial periods.")
+    tables.show(cohorts, labels={"cohort": COHORT_LABELS[cohort_by]}, min_n=s.min_cell_n, key="churn_cohorts")
+    st.caption(DEFINITIONS["churn_rate"] + " In the chart they are dashed and labelled partial.")
+    auth.download_button("Download churn by cohort (CSV)", lambda: to_safe_csv(cohorts), f"churn-by-{cohort_by}.csv",
+                         key="churn_cohorts_download")
 
     st.subheader("Retention curves")
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
-    st.plotly_chart(churn_charts.retention(curves, min_n=s.min_cell_n), width="stretch", key="churn_km")
+    safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),
+               width="stretch", key="churn_km")
     st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
@@ -73,42 +89,38 @@ else:
             f"without a complaint (95% CI {bad['lift_low']:.2f}–{bad['lift_high']:.2f}; {bad['churn_rate']:.1%} of "
             f"{int(bad['customers']):,} vs {base['churn_rate']:.1%} of {int(base['customers']):,}): "
             f"**{verdict}**.")
-    st.plotly_chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
-    st.dataframe(lift.assign(p_value=lift["p_value"].map(lambda v: "" if math.isnan(v) else f"{v:.2g}"),
-                             small_n=lift["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
-                 hide_index=True, width="stretch",
-                 column_config={**PERCENT, **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.2f")
-                                              for c in ("lift", "lift_low", "lift_high")}})
+    safe.chart(churn_charts.lift(lift), width="stretch", key="churn_lift")
+    tables.show(lift, min_n=s.min_cell_n, key="churn_lift_table")
     landmark = lift_landmark(definition)
     st.caption(f"Landmark **{landmark:%d %b %Y}**: complaints from {EXPOSURE_DAYS} days before it, churn in the "
                f"{definition.horizon_days} days after it. " + DEFINITIONS["complaint_lift"])
 
     st.subheader("Service recovery")
-    recovery = state.service_recovery(path, version, filters)
-    window = recovery_window(definition)
-    verdict_rows = state.recovery_verdict(path, version, filters)
+    window, moved = recovery_period(definition, period)
+    st.caption(f"First tickets created **{window.label()}**" + (" (the period above)." if not moved else "."))
+    if moved:
+        st.info(moved, icon=":material/date_range:")
+    recovery = state.service_recovery(path, version, window, filters)
+    verdict_rows = state.recovery_verdict(path, version, window, filters)
     overall = verdict_rows[verdict_rows["priority"] == "All priorities"]
     if overall.empty:
         st.info("Not enough customers with and without a failure in the window to compare.")
     for row in overall.to_dict("records"):
-        (st.success if row["paradox"] else st.warning)(row["text"])
+        (st.success if row["paradox"] else st.warning)(safe.md(row["text"]))
     if not verdict_rows.empty and not verdict_rows["paradox"].any():
         st.markdown("**The data shows no recovery paradox**: in no priority does a failure fixed fast leave "
                     "customers better off than no failure at all. Preventing failures beats recovering from them.")
     measure = st.radio("Show", ["churn", "CSAT"], horizontal=True, key="churn_recovery_measure")
-    st.plotly_chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
+    safe.chart(churn_charts.recovery(recovery, measure="churn" if measure == "churn" else "csat"),
                     width="stretch", key="churn_recovery")
-    st.dataframe(recovery.assign(small_n=recovery["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
-                 hide_index=True, width="stretch",
-                 column_config={**PERCENT, "nps": st.column_config.NumberColumn("NPS", format="%.0f")})
+    tables.show(recovery, min_n=s.min_cell_n, key="churn_recovery_table")
     with st.expander("Per priority"):
-        st.dataframe(verdict_rows[["priority", "measure", "text"]], hide_index=True, width="stretch")
-    st.plotly_chart(churn_charts.retention(state.experience_curves(path, version, filters),
+        tables.show(verdict_rows[["priority", "measure", "text"]], labels={"text": "Verdict"}, key="churn_verdicts")
+    safe.chart(churn_charts.retention(state.experience_curves(path, version, window, filters),
                                            x_title="days since the landmark (first ticket + 14 days)",
                                            order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
-    st.caption(f"Index tickets created {window.label()} (the latest year whose {definition.horizon_days}-day "
-               "follow-up is complete). " + DEFINITIONS["service_recovery"])
+    st.caption(f"Index tickets created {window.label()}. " + DEFINITIONS["service_recovery"])
 
 st.subheader("Churn risk model")
 status, why = state.churn_model_status()
@@ -128,7 +140,7 @@ elif st.button("Train the model now" if status == "missing" else "Retrain the mo
         st.success(f"Trained on {card['split']['train']:,} rows; ROC-AUC {card['metrics']['roc_auc']:.3f} on the "
                    "held-out split.")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
 if card:
     m = card["metrics"]
     cols = st.columns(4)
@@ -143,10 +155,10 @@ if card:
     left, right = st.columns(2)
     with left:
         st.markdown("**Global drivers** (support experience in red)")
-        st.plotly_chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
+        safe.chart(churn_charts.importance(card["importance"]), width="stretch", key="churn_importance")
     with right:
         st.markdown("**Calibration on the held-out split**")
-        st.plotly_chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
+        safe.chart(churn_charts.reliability(card["reliability"]), width="stretch", key="churn_reliability")
     with st.expander("Model card"):
         st.markdown(card_markdown(card))
 
@@ -156,11 +168,8 @@ if card:
         st.caption(":material/lock: The customers at risk, with their reasons, need the analyst role.")
     elif status == "current":
         at_risk = state.churn_scores(path, version, str(card["trained_at"]), filters, int(top))
-        shown = at_risk.assign(last_contact_at=pd.to_datetime(at_risk["last_contact_at"]))
-        st.dataframe(shown, hide_index=True, width="stretch",
-                     column_config={"risk": st.column_config.ProgressColumn(
-                         f"risk ({card['horizon_days']} days)", format="percent", min_value=0, max_value=1),
-                         "reasons": st.column_config.TextColumn("reasons", width="large")})
+        tables.show(at_risk, labels={"risk": f"Churn risk within {card['horizon_days']} days"},
+                    widths={"reasons": "large"}, key="churn_at_risk")
         auth.download_button(f"Download these {len(at_risk):,} customers (CSV)", to_safe_csv(at_risk),
                              "churn-at-risk.csv", key="churn_download")
         st.caption("Risk is the calibrated probability of churning within the horizon. Reasons: the features whose "

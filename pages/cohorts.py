@@ -5,13 +5,15 @@ Every selection lives in the URL query string, so the address bar is a link to e
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from cx_metrics import charts_surveys
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
-from cx_ui import auth, state, survey_state, url_state
+from cx_ui import auth, safe, state, survey_state, tables, url_state
 
 SEP = " · "
 
@@ -50,14 +52,19 @@ by2 = c3.selectbox("and by", options, key="coh_by2", format_func=lambda d: "noth
 is_survey = metric in surveys.METRICS
 level = c4.radio("Count", surveys.LEVELS, key="coh_level", disabled=not is_survey,
                  format_func={"response": "every response", "customer": "latest per customer"}.__getitem__)
-st.caption(f"**{period.label()}** · {filters.describe()}"
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)}"
            + (f" · {surveys.LEVEL_TEXT[level]}" if is_survey else "")
            + f" · cells with n < {s.min_cell_n} are suppressed · α = {s.alpha:g}, Holm-corrected across cells")
 
 try:
     table = survey_state.breakdown(path, version, period, filters, metric, by, by2, level)
+except cohorts.NotSupported as exc:
+    st.info(str(exc), icon=":material/info:")
+    url_state.write_url({"metric": metric, "by": by, "by2": by2, "level": level if is_survey else None})
+    st.stop()
+    raise  # unreachable
 except ValueError as exc:
-    st.error(f"{exc}. Pick another dimension.")
+    st.error(f"{safe.md(exc)}. Pick another dimension.")
     url_state.write_url({"metric": metric, "by": by, "by2": by2, "level": level if is_survey else None})
     st.stop()
     raise  # unreachable
@@ -67,15 +74,16 @@ better = cohorts.HIGHER_IS_BETTER[metric]
 if table.empty:
     st.info("No data for this metric in the period and selection.")
 elif by2 == "all":
-    event = st.plotly_chart(charts_surveys.cohort_bars(table, unit=unit, title=title, min_n=s.min_cell_n),
+    event = safe.chart(charts_surveys.cohort_bars(table, unit=unit, title=title, min_n=s.min_cell_n),
                             width="stretch", key="coh_bars", on_select="rerun", selection_mode="points")
     picked = event.selection.points if event and event.selection else []
-    if picked and str(picked[0].get("x")) in set(table["dim1"]):
-        st.session_state["coh_cell"] = str(picked[0]["x"])  # a click on a bar opens its rows below
+    clicked = html.unescape(str(picked[0].get("x"))) if picked else None  # chart labels are escaped (safe.chart)
+    if clicked in set(table["dim1"]):
+        st.session_state["coh_cell"] = clicked  # a click on a bar opens its rows below
 else:
     rows = cohorts.sort_labels(by, table["dim1"].unique())
     cols = cohorts.sort_labels(by2, table["dim2"].unique())
-    st.plotly_chart(charts_surveys.heatmap(table, unit=unit, title=title, min_n=s.min_cell_n, higher_is_better=better,
+    safe.chart(charts_surveys.heatmap(table, unit=unit, title=title, min_n=s.min_cell_n, higher_is_better=better,
                                            rows=rows, cols=cols), width="stretch", key="coh_heatmap")
     st.caption("\\* significantly different from the rest of the table (Holm-corrected). Blank cells: too few "
                "observations to show.")
@@ -83,13 +91,14 @@ flagged = table[table["significant"]] if not table.empty else table
 for rec in flagged.to_dict("records"):
     cell = rec["dim1"] if by2 == "all" else f"{rec['dim1']}{SEP}{rec['dim2']}"
     rest = charts_surveys._fmt(rec["rest_value"], unit)
-    text = (f"**{cell}**: {title} {charts_surveys._fmt(rec['value'], unit)} (n = {rec['n']:,})"
+    text = (f"**{safe.md(cell)}**: {title} {charts_surveys._fmt(rec['value'], unit)} (n = {rec['n']:,})"
             + (f" vs {rest} for everyone else" if rest != "–" else "")
             + f" — significantly {rec['direction']} ({rec['test']}, p = {rec['p_value']:.2g}"
             + (f", {rec['effect_name']} = {rec['effect_size']:.2f}" if rec["effect_name"] else "") + ").")
     (st.success if rec["direction"] == "better" else st.warning)(text)
 shown = table.drop(columns=["dim2"]) if by2 == "all" else table
-st.dataframe(shown.rename(columns={"dim1": label(by), "dim2": label(by2)}), hide_index=True, width="stretch")
+tables.show(shown, unit=unit, labels={"dim1": label(by), "dim2": label(by2)}, min_n=s.min_cell_n,
+            key="coh_table")
 st.caption(DEFINITIONS["cohort_breakdown"] + " " + DEFINITIONS[cohorts.DEFINITION_KEYS[metric]])
 auth.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     metric=metric, period=period.label(), filters=filters.describe())), f"cx-cohorts-{metric}-{by}.csv",
@@ -103,11 +112,12 @@ from_url = st.session_state.get("cx.coh_url_applied.keys", set())
 for key in ("coh_a", "coh_b", "coh_cell"):
     if key in st.session_state and st.session_state[key] not in cells:
         if key in from_url:  # a stale choice after a change of dimension is simply reset; a link's is explained
-            problems.append(f"The link's cohort {st.session_state[key]!r} is not in this table; pick one below.")
+            problems.append(f"The link's {key.removeprefix('coh_')} is not a cohort of this table and was ignored; "
+                            "pick one below.")
         del st.session_state[key]
     from_url.discard(key)
 for problem in problems:
-    st.warning(problem)
+    st.warning(safe.md(problem))
 
 
 def split(cell: str) -> tuple[str, str]:
@@ -128,8 +138,9 @@ if len(cells) >= 2:
     diff = float(side.iloc[0]["difference"])
     by_how_much = ("" if diff != diff else  # NaN: a cohort is too small to show
                    f" differs by {diff:+.2f}{' pts' if unit in ('%', 'points') else (' h' if unit == 'hours' else '')}")
-    (st.success if bool(side.iloc[0]["significant"]) else st.info)(f"{a} vs {b}: {title}{by_how_much} — {verdict}")
-    st.dataframe(side, hide_index=True, width="stretch")
+    (st.success if bool(side.iloc[0]["significant"]) else st.info)(
+        f"{safe.md(a)} vs {safe.md(b)}: {title}{by_how_much} — {verdict}")
+    tables.show(side, unit=unit, min_n=s.min_cell_n, key="coh_compare")
 else:
     st.caption("Needs at least two cohorts in the table.")
 
@@ -137,12 +148,12 @@ st.subheader("Spread inside each cohort")
 st.caption("Not just the mean: box = middle half (p25–p75), line = median, whiskers = p10–p90. A cohort is many "
            "different people.")
 spread = survey_state.spread(path, version, period, filters, metric, by, by2, level)
-st.plotly_chart(charts_surveys.spread_boxes(spread, title=str(spread["what"].iloc[0]) if len(spread) else title),
-                width="stretch", key="coh_spread")
+safe.chart(charts_surveys.spread_boxes(spread, title=str(spread["what"].iloc[0]) if len(spread) else title,
+                                      min_n=s.min_cell_n), width="stretch", key="coh_spread")
 if is_survey and by2 == "all":
     dist = survey_state.score_distribution(path, version, period, filters, surveys.SOURCE_METRIC[metric], by,
                                            level, ())
-    st.plotly_chart(charts_surveys.distribution_bars(dist), width="stretch", key="coh_dist")
+    safe.chart(charts_surveys.distribution_bars(dist), width="stretch", key="coh_dist")
 
 st.subheader("Signup cohorts over time")
 g1, g2 = st.columns(2)
@@ -151,7 +162,7 @@ grid_metric = g1.selectbox("Grid", cohorts.GRID_METRICS, key="coh_grid",
 st.session_state.setdefault("coh_grid_grain", "quarter")
 grid_grain = g2.selectbox("Signup cohorts by", cohorts.GRID_GRAINS, key="coh_grid_grain")
 grid = survey_state.grid(path, version, filters, grid_metric, grid_grain)
-st.plotly_chart(charts_surveys.grid_heatmap(
+safe.chart(charts_surveys.grid_heatmap(
     grid, unit="%" if grid_metric == "retention" else cohorts.UNITS[grid_metric],
     title="retained %" if grid_metric == "retention" else cohorts.METRICS[grid_metric], min_n=s.min_cell_n,
     period_word="months" if grid_grain == "month" else "quarters"), width="stretch", key="coh_grid_chart")
@@ -169,7 +180,9 @@ if cells:
     rows_behind = survey_state.drill_rows(path, version, period, filters, metric, by, v1, by2, v2, level)
     what = "responses" if is_survey else ("tickets" if metric == "resolution_hours" else "customers")
     st.caption(f"{len(rows_behind):,} {what} (at most 5,000)")
-    st.dataframe(rows_behind, hide_index=True, width="stretch")
+    # a cohort that is a column of the rows already (plan, region...) is not repeated
+    repeated = [c for c, d in (("dim1", by), ("dim2", by2)) if d in rows_behind.columns or d == "all"]
+    tables.show(rows_behind.drop(columns=repeated), labels={"dim1": label(by), "dim2": label(by2)}, key="coh_rows")
     auth.download_button(f"Download these {len(rows_behind):,} {what} (CSV)", to_safe_csv(rows_behind),
                        f"cx-cohort-{metric}-{v1}-{v2}.csv", key="coh_rows_download",
                        icon=":material/download:")

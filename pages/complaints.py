@@ -9,7 +9,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import auth, state
+from cx_ui import auth, safe, state, tables, url_state
 
 LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
           "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
@@ -19,47 +19,58 @@ st.title("Complaint trends")
 user = auth.require("view")
 path, version = state.key()
 state.require_data()
+url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"**{period.label()}** · {filters.describe()} · a complaint is {describe_complaint_rule(s)}")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
 
+# an alert's link names the breakdown, bucket and series that fired (cx_metrics.alerts.evaluate.link)
+link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "day", "month")),
+               "series": ("cmp_series", lambda v: bool(v))}
+for problem in url_state.apply_page_params(link_params, "cx.cmp_url_applied"):
+    st.warning(problem)
 left, mid, right = st.columns(3)
 by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
 grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
 measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
 
 volume = state.complaint_volume(path, version, period, filters, grain, by)
-figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints")
-event = st.plotly_chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
-st.caption(DEFINITIONS["complaint_rate"] + " Hollow markers are periods cut by the date range. Click a point to "
-           "see its tickets below.")
+if measure.startswith("per") and not volume.empty and int(volume["active_customers"].sum()) == 0:
+    st.info("No customers to divide by in this data (no customer file, or none active in the period): complaints "
+            "are shown as counts, not per 1,000 customers.", icon=":material/info:")
+    measure = "count"
+figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints",
+                                grain=grain, colors=state.colors(path, version, by))
+event = safe.chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
+st.caption(DEFINITIONS["complaint_rate"] + " Periods cut by the date range or by the data's start or end are "
+           "dashed and labelled partial. Click a point to see its tickets below.")
 
 st.subheader("Top movers vs the previous period")
 movers = state.top_movers(path, version, period, filters, by)
 if movers.empty:
-    st.info("Not enough data in this and the previous period to compare.")
+    for note in movers.attrs.get("notes", []) or ["Not enough data in this and the previous period to compare."]:
+        st.info(note)
 else:
     shown = movers.assign(
-        change=movers["change"].map(lambda v: "new" if v == float("inf") else f"{v:+.0%}"),
-        p_value=movers["p_value"].map(lambda v: f"{v:.2g}"),
+        change=[("new" if d == "new" else f"{v:+.0%}") for v, d in zip(movers["change"], movers["direction"],
+                                                                       strict=True)],
         verdict=movers["significant"].map({True: "real change", False: "within noise"}),
-    ).rename(columns={"dimension": LABELS[by]})
-    st.dataframe(shown.drop(columns=["significant"]), hide_index=True, width="stretch",
-                 column_config={
-                     "per_1000": st.column_config.NumberColumn("per 1,000 customers", format="%.1f"),
-                     "prev_per_1000": st.column_config.NumberColumn("previous, per 1,000", format="%.1f")})
+    )
+    tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS[by]}, key="cmp_movers")
     st.caption(DEFINITIONS["top_movers"])
+    auth.download_button("Download the movers (CSV)", lambda: to_safe_csv(movers), f"top-movers-{by}.csv",
+                         key="cmp_movers_download")
     # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
     t1, t2 = st.columns([1, 2])
     mover = t1.selectbox("Themes behind", movers["dimension"].tolist(), key="cmp_theme_mover")
     behind = state.themes_behind(path, version, period, filters, by, None if by == "all" else str(mover))
     if behind.empty:
-        t2.caption("No themes yet: fit them on the Themes page to see the reasons behind a mover.")
+        t2.caption(" ".join(behind.attrs.get("notes", [])) or
+                   "No themes yet: fit them on the Themes page to see the reasons behind a mover.")
     else:
-        t2.dataframe(behind.head(5)[["theme", "complaints", "prev_complaints", "difference", "share_of_change"]],
-                     hide_index=True, width="stretch", key="cmp_themes_behind", column_config={
-                         "share_of_change": st.column_config.NumberColumn("share of change", format="percent")})
-        if t2.button(f"Open “{behind.iloc[0]['theme']}” on the Themes page", key="cmp_open_theme"):
+        tables.show(behind.head(5)[["theme", "complaints", "prev_complaints", "difference", "share_of_change"]],
+                    key="cmp_themes_behind", unit="count", container=t2)
+        if t2.button(f"Open “{safe.md(behind.iloc[0]['theme'])}” on the Themes page", key="cmp_open_theme"):
             st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
             st.switch_page("pages/themes.py")
         t2.caption(DEFINITIONS["themes_behind"])
@@ -70,12 +81,14 @@ series = st.selectbox("Series", series_options, key="cmp_series",
                       format_func=lambda v: "All complaints" if v == "all" else v)
 flags = state.anomalies(path, version, period, filters, grain, "all" if series == "all" else by)
 series_name = "All complaints" if series == "all" else series
-st.plotly_chart(charts.anomaly_band(flags, dimension=series_name), width="stretch", key="cmp_anomaly_chart")
+safe.chart(charts.anomaly_band(flags, dimension=series_name, grain=grain), width="stretch", key="cmp_anomaly_chart")
 flagged = flags[flags["is_anomaly"] & (flags["dimension"] == series_name)]
 if flagged.empty:
     st.success("No anomaly in this series and period.")
 else:
-    st.dataframe(flagged[["period_start", "complaints", "baseline", "z", "description"]], hide_index=True)
+    tables.show(flagged[["period_start", "complaints", "baseline", "z", "description"]], unit="count",
+                labels={"period_start": f"{grain.capitalize()} starting", "description": "What it means"},
+                key="cmp_anomalies")
 st.caption(DEFINITIONS["anomalies"])
 
 st.subheader("Repeat complaints by category")
@@ -83,14 +96,10 @@ repeats = state.repeat_complaints(path, version, period, filters)
 if repeats.empty:
     st.info("No complaints with a full 30-day follow-up in this period.")
 else:
-    st.dataframe(
-        repeats.assign(small_n=repeats["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
-        hide_index=True, width="stretch",
-        column_config={"repeat_rate": st.column_config.ProgressColumn("repeat rate", format="percent",
-                                                                      min_value=0, max_value=1),
-                       "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-                       "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+    tables.show(repeats, unit="share", min_n=s.min_cell_n, key="cmp_repeats")
     st.caption(DEFINITIONS["repeat_complaints"])
+    auth.download_button("Download repeat complaints (CSV)", lambda: to_safe_csv(repeats), "repeat-complaints.csv",
+                         key="cmp_repeats_download")
 
 st.subheader("The tickets behind a point")
 buckets = sorted(volume["period_start"].unique()) if not volume.empty else []
@@ -114,6 +123,6 @@ if buckets:
         rows = state.complaint_rows(path, version, max(start, pd.Timestamp(period.start_ts)),
                                     min(end, pd.Timestamp(period.end_ts)), by, None if by == "all" else value,
                                     filters)
-        st.dataframe(rows, hide_index=True, width="stretch")
+        tables.show(rows, key="cmp_rows")
         auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
                              f"complaints-{value}-{start:%Y-%m-%d}.csv", key="cmp_rows_download")

@@ -7,8 +7,9 @@ import streamlit as st
 from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
-from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS
-from cx_ui import auth, state
+from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS, logrank_sentence
+from cx_ui import auth, safe, state, tables
+from cx_ui import tiles as kpi_tiles
 
 LABELS = {"first_response": "First response", "first_resolution": "First resolution",
           "full_resolution": "Full resolution", "all": "All tickets", "channel": "Channel", "priority": "Priority",
@@ -22,7 +23,9 @@ path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
-st.caption(f"Tickets created **{period.label()}** · {filters.describe()}")
+st.caption(f"Tickets created **{period.label()}** · {filters.describe(safe.md)}")
+# the answer first: how long customers wait, and how often a promise is broken (the Overview's own tiles)
+kpi_tiles.tiles(state.kpis(path, version, period, filters), ["first_response", "resolution", "sla"])
 
 left, middle, right = st.columns(3)
 metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS.__getitem__, key="res_metric")
@@ -33,21 +36,20 @@ if clock == "business":
     st.caption(f"Business hours: {s.business_hours.describe()}. Set [business_hours] in cx.toml.")
 
 summary = state.time_to_event(path, version, period, filters, metric, by, clock)
-st.dataframe(
-    summary.assign(small_n=summary["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
-    hide_index=True, width="stretch",
-    column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
-                   for c in ("median_hours", "p90_hours", "km_median_hours", "km_median_low", "km_median_high")})
+hours_unit = "business h" if clock == "business" else "h"
+tables.show(summary, labels={"group": LABELS[by]}, min_n=s.min_cell_n, hours_unit=hours_unit, key="res_summary")
 curves = state.km_curves(path, version, period, filters, metric, by, clock)
-horizon = float(summary["p90_hours"].max()) * 1.5 if not summary.empty else None
-st.plotly_chart(charts.km_curves(curves, max_hours=horizon), width="stretch", key="res_km")
+horizon = float(summary["p90_hours"].max()) * 1.5 if summary["p90_hours"].notna().any() else None
+safe.chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(path, version, by), clock=clock),
+           width="stretch", key="res_km")
 test = state.logrank(path, version, period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
-    row = test.iloc[0]
-    verdict = "the groups differ" if row["p_value"] < s.alpha else "no evidence the groups differ"
-    st.markdown(f"Log-rank test across {int(row['groups'])} groups: χ² = {row['statistic']:,.1f} "
-                f"(df {int(row['degrees_of_freedom'])}), p = {row['p_value']:.2g} — **{verdict}**.")
+    row = test.iloc[0].to_dict()
+    named = {k: safe.md(row[k]) for k in ("fastest", "slowest") if isinstance(row.get(k), str)}  # groups are data
+    st.markdown(logrank_sentence({**row, **named}, s.alpha, summary.assign(group=summary["group"].map(safe.md))))
 st.caption(DEFINITIONS["time_to_event"])
+auth.download_button("Download these figures (CSV)", lambda: to_safe_csv(summary), f"time-to-{metric}-by-{by}.csv",
+                     key="res_summary_download")
 
 with st.expander("The tickets behind these figures"):
     groups = summary["group"].tolist()
@@ -58,30 +60,24 @@ with st.expander("The tickets behind these figures"):
         rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
         st.caption(f"Longest wait first, hours to {LABELS[metric].lower()} on the {LABELS[clock].lower()} clock "
                    "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        tables.show(rows, hours_unit=hours_unit, key="res_rows")
         auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
                              f"resolution-{metric}-{value or 'all'}.csv", key="res_rows_download")
 
 agreement = state.vendor_agreement(path, version, period, filters)
 if int(agreement["tickets"].sum()) > 0:
     st.subheader("Our figures against the vendor's own minutes")
-    st.dataframe(agreement, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-                                for c in ("agree_rate", "agree_low", "agree_high")})
+    tables.show(agreement.assign(metric=agreement["metric"].map(LABELS), clock=agreement["clock"].map(LABELS)),
+                labels={"metric": "Time to"}, key="res_agreement")
     st.caption(DEFINITIONS["vendor_agreement"])
 
 st.subheader("Follow-through: reopens, one-touch, handoffs")
 follow = state.follow_through(path, version, period, filters, by)
-percent = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-           for c in ("reopen_rate", "reopen_low", "reopen_high", "one_touch_rate", "one_touch_low", "one_touch_high",
-                     "handed_off_rate")}
-st.dataframe(follow.assign(small_n=follow["small_n"].map({True: f"n < {s.min_cell_n}", False: ""})),
-             hide_index=True, width="stretch",
-             column_config={**percent, "mean_handoffs": st.column_config.NumberColumn("mean handoffs", format="%.2f")})
+tables.show(follow, labels={"group": LABELS[by]}, min_n=s.min_cell_n, key="res_follow")
 handoffs = state.handoff_distribution(path, version, period, filters)
 known = handoffs.dropna(subset=["share"])
 if not known.empty:
-    st.plotly_chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
+    safe.chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
                                                   ci_high=100 * known["ci_high"]),
                                      x="handoffs", y="share", low="ci_low", high="ci_high",
                                      title="% of solved tickets"), width="stretch", key="res_handoffs")
@@ -90,27 +86,27 @@ st.caption(DEFINITIONS["follow_through"] + " Distribution: "
 
 st.subheader("SLA breach rate")
 sla = state.sla_breaches(path, version, period, filters)
-st.dataframe(sla, hide_index=True, width="stretch",
-             column_config={"breach_rate": st.column_config.ProgressColumn("breach rate", format="percent",
-                                                                           min_value=0, max_value=1),
-                            "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-                            "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+tables.show(sla.assign(target=sla["target"].map({"first_response": "first response", "resolution": "resolution"})),
+            unit="share", min_n=s.min_cell_n, key="res_sla",
+            hours_unit="business h" if s.sla_clock == "business" else "h")
+auth.download_button("Download SLA breach rates (CSV)", lambda: to_safe_csv(sla), "sla-breaches.csv",
+                     key="res_sla_download")
 trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
 trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
-st.plotly_chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
+safe.chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
 st.caption(DEFINITIONS["sla"] + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
            f"{s.min_cell_n} decided tickets.")
 
 st.subheader("Backlog over time")
 history = state.backlog_history(path, version, period, filters)
-st.plotly_chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
+safe.chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
 st.caption(DEFINITIONS["backlog_history"])
 
 left, right = st.columns(2)
 with left:
     st.subheader("Backlog now")
     ageing = state.backlog(path, version, filters)
-    st.dataframe(ageing, hide_index=True, width="stretch")
+    tables.show(ageing, key="res_backlog")
     st.caption(DEFINITIONS["backlog"])
 with right:
     st.subheader("What handling costs in satisfaction")
@@ -120,7 +116,7 @@ with right:
     outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
     if outcome.empty and score == "nps":
         st.info("No NPS responses are linked to tickets in this period (a ticket id on the response links them).")
-    st.plotly_chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
+    safe.chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",
                                      title="CSAT %" if score == "csat" else "NPS"),
                     width="stretch", key="res_outcome_chart")
     st.caption(DEFINITIONS["experience_outcome"] + " n per bar: "

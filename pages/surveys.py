@@ -11,7 +11,7 @@ from cx_metrics import charts_surveys
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
-from cx_ui import auth, state, survey_state, url_state
+from cx_ui import auth, safe, state, survey_state, tables, url_state
 
 st.title("Surveys")
 user = auth.require("view")
@@ -21,7 +21,7 @@ url_state.apply_filters_from_url()  # also here: a link opened as the server's f
 period, filters = state.current_view()
 s = state.settings()
 for problem in st.session_state.get("cx.url_problems", []):
-    st.warning(problem)
+    st.warning(safe.md(problem))
 
 inventory = survey_state.survey_inventory(path, version)
 scored_names = sorted(inventory.loc[inventory["scored_metrics"].notna(), "survey_name"].astype(str).unique())
@@ -29,7 +29,7 @@ left, right = st.columns([2, 3])
 level = left.radio("Count", surveys.LEVELS, key="srv_level", horizontal=True,
                    format_func={"response": "every response", "customer": "latest per customer"}.__getitem__)
 names = tuple(right.multiselect("Surveys", scored_names, key="srv_surveys", placeholder="All surveys"))
-st.caption(f"**{period.label()}** vs {period.previous().label()} · {filters.describe()} · "
+st.caption(f"**{period.label()}** vs {period.previous().label()} · {filters.describe(safe.md)} · "
            f"**{surveys.LEVEL_TEXT[level]}** Cells with fewer than {s.min_cell_n} responses are greyed and "
            f"labelled, not shown as real numbers; α = {s.alpha:g}.")
 
@@ -39,6 +39,10 @@ columns = st.columns(5)
 for col, row in zip(columns, summary.to_dict("records"), strict=False):
     with col, st.container(border=True):
         unit = row["unit"]
+        if row["unavailable"]:
+            st.metric(row["label"], "—", help=row["definition"])
+            st.caption(f"**Not shown: {row['unavailable']}.**")
+            continue
         if row["n"] == 0:
             value = "no responses"
         elif row["small_n"]:
@@ -54,8 +58,9 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
                   delta_color="normal" if row["significant"] else "off", help=row["definition"])
         ci = (f"95% CI {charts_surveys._fmt(row['ci_low'], unit)} – {charts_surveys._fmt(row['ci_high'], unit)}"
               if not row["small_n"] and not math.isnan(row["ci_low"]) else "no interval")
-        st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · previous "
-                   f"{charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})"
+        previous = (row["comparison"] if row["comparison"] else
+                    f"previous {charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
+        st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · {previous}"
                    + (f" · {row['test']}, p = {row['p_value']:.2g}" if not math.isnan(row["p_value"]) else "")
                    + (f" · {row['note']}" if row["note"] else ""))
 with columns[4], st.container(border=True):
@@ -73,8 +78,8 @@ c1, c2 = st.columns(2)
 metric = c1.selectbox("Score", surveys.METRICS, key="srv_metric", format_func=surveys.LABELS.__getitem__)
 grain = c2.selectbox("Bucket", surveys.GRAINS, index=1, key="srv_grain")
 trend = survey_state.survey_trend(path, version, period, filters, metric, grain, level, names)
-st.plotly_chart(charts_surveys.trend_band(trend, unit=surveys.UNITS[metric], title=surveys.LABELS[metric],
-                                          min_n=s.min_cell_n), width="stretch", key="srv_trend_chart")
+safe.chart(charts_surveys.trend_band(trend, unit=surveys.UNITS[metric], title=surveys.LABELS[metric],
+                                     min_n=s.min_cell_n, grain=grain), width="stretch", key="srv_trend_chart")
 moved = trend[trend["significant"]]
 if moved.empty:
     st.caption("No bucket differs significantly from the one before it.")
@@ -88,8 +93,11 @@ shown = trend.assign(value=trend["value"].where(~trend["small_n"]), ci_low=trend
                      ci_high=trend["ci_high"].where(~trend["small_n"]),
                      reliability=trend["small_n"].map({True: f"n < {s.min_cell_n}: not shown", False: ""}))
 with st.expander("Trend table"):
-    st.dataframe(shown[["period_start", "n", "respondents", "value", "ci_low", "ci_high", "reliability", "partial",
-                        "change", "p_value", "significant"]], hide_index=True, width="stretch")
+    tables.show(shown[["period_start", "n", "respondents", "value", "ci_low", "ci_high", "reliability", "partial",
+                       "change", "p_value", "significant"]].rename(columns={"change": "difference"}),
+                unit=surveys.UNITS[metric], labels={"period_start": f"{grain.capitalize()} starting",
+                                                    "difference": f"Change vs the {grain} before"},
+                key="srv_trend_table")
     auth.download_button("Download the trend (CSV)", to_safe_csv(shown), f"cx-{metric}-{grain}.csv",
                        key="srv_trend_download")
 
@@ -97,7 +105,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Score groups over time")
     split = surveys.group_split(trend, metric)
-    st.plotly_chart(charts_surveys.group_split_bars(split), width="stretch", key="srv_split_chart")
+    safe.chart(charts_surveys.group_split_bars(split), width="stretch", key="srv_split_chart")
     st.caption("Faded bars have fewer than the minimum n.")
 with right:
     st.subheader("Distribution of scores")
@@ -106,7 +114,7 @@ with right:
                       format_func=lambda d: cohorts.parse_dimension(d).label)
     dist = survey_state.score_distribution(path, version, period, filters, surveys.SOURCE_METRIC[metric], by,
                                            level, names)
-    st.plotly_chart(charts_surveys.distribution_bars(dist), width="stretch", key="srv_dist_chart")
+    safe.chart(charts_surveys.distribution_bars(dist), width="stretch", key="srv_dist_chart")
 
 st.subheader("Verbatims")
 stored = surveys.SOURCE_METRIC[metric]
@@ -121,40 +129,46 @@ if v_by != "all" and not values:
 v_value = v3.selectbox("Cohort value", ["(all)", *values], key="srv_vb_value") if v_by != "all" else "(all)"
 buckets = ["(whole range)", *[f"{b:%Y-%m-%d}" for b in trend["period_start"]]]
 v_bucket = v4.selectbox(f"Period ({grain})", buckets, key="srv_vb_bucket")
-search = st.text_input("Comment contains", key="srv_vb_search", placeholder="e.g. refund, waiting, app")
+# a search runs on comment text: only for roles that may read it (a count alone would answer "did X write in?")
+search = (st.text_input("Comment contains", key="srv_vb_search", placeholder="e.g. refund, waiting, app")
+          if user.can("verbatims") else "")
 v_period = period
 if v_bucket != "(whole range)":
     b_start = pd.Timestamp(v_bucket)
     b_end = b_start + (pd.Timedelta(days=6) if grain == "week" else pd.offsets.MonthEnd(0))
     v_period = type(period)(max(b_start.date(), period.start), min(b_end.date(), period.end))
-comments = survey_state.verbatims(path, version, v_period, filters, stored, group, search, v_by,
-                                  None if v_value == "(all)" else v_value, names)
-st.caption(f"{len(comments):,} comments (newest first, at most 500) · {v_period.label()}"
-           + (" · the ticket columns show the linked ticket when there is one" if len(comments) else ""))
 if not user.can("verbatims"):
-    st.info(":material/lock: Verbatim comments need the analyst role; the counts above include them.")
-    comments = comments.iloc[0:0]
-st.dataframe(comments, hide_index=True, width="stretch", column_config={
-    "comment": st.column_config.TextColumn("comment", width="large")})
-auth.download_button(f"Download these {len(comments):,} comments (CSV)", to_safe_csv(comments),
-                   f"cx-verbatims-{stored}.csv", key="srv_vb_download")
+    st.info(":material/lock: Verbatim comments, and searching them, need the analyst role; the counts above "
+            "include them.")
+else:
+    comments = survey_state.verbatims(path, version, v_period, filters, stored, group, search, v_by,
+                                      None if v_value == "(all)" else v_value, names)
+    st.caption(f"{len(comments):,} comments (newest first, at most 500) · {v_period.label()}"
+               + (" · the ticket columns show the linked ticket when there is one" if len(comments) else ""))
+    tables.show(comments, widths={"comment": "large"}, labels={"cohort": cohorts.parse_dimension(v_by).label},
+                key="srv_verbatims")
+    auth.download_button(f"Download these {len(comments):,} comments (CSV)", to_safe_csv(comments),
+                         f"cx-verbatims-{stored}.csv", key="srv_vb_download")
 
 st.subheader("Surveys in the database")
 st.caption("Every imported survey, scored or not. Questions that are not NPS, CSAT or CES are kept and shown "
            "here as answer counts.")
-st.dataframe(inventory, hide_index=True, width="stretch")
+tables.show(inventory, labels={"first_response_at": "First answer", "last_response_at": "Last answer"},
+            key="srv_inventory")
 if not inventory.empty:
     labels = [f"{r['survey_name']} ({r['source']})" for r in inventory.to_dict("records")]
     pick = st.selectbox("Answers of survey", range(len(labels)), key="srv_answers_survey",
                         format_func=labels.__getitem__)
     chosen = inventory.iloc[int(pick)]
-    answers = survey_state.answer_distribution(path, version, str(chosen["source"]), str(chosen["survey_name"]))
+    # the aggregate view shows only answers many respondents gave: no free text, name or phone number
+    answers = survey_state.answer_distribution(path, version, str(chosen["source"]), str(chosen["survey_name"]),
+                                               None if user.can("verbatims") else s.min_cell_n)
+    if not user.can("verbatims"):
+        st.caption(f":material/lock: Answers fewer than {s.min_cell_n} respondents gave (free text among them) "
+                   "are counted together; reading them needs the analyst role.")
     if answers.empty:
         st.caption("This survey has no answers to unscored questions.")
     else:
-        st.dataframe(answers, hide_index=True, width="stretch", column_config={
-            "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
-            "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-            "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+        tables.show(answers, unit="share", key="srv_answers")
         auth.download_button("Download these answers (CSV)", to_safe_csv(answers),
                            f"cx-survey-answers-{chosen['source']}.csv", key="srv_answers_download")

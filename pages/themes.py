@@ -12,7 +12,7 @@ from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
 from cx_metrics.themes import SOURCE_LABELS, ThemeError
-from cx_ui import auth, state
+from cx_ui import auth, safe, state, tables
 
 #: each corpus has its own theme model: ticket text and survey comments share words, not reasons
 SOURCES = {"tickets": ("tickets", ("ticket",)), "survey comments": ("comments", ("survey",))}
@@ -27,8 +27,9 @@ can_edit = user.can("rows")  # fitting and naming themes: analysts and admins
 path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
-st.caption(f"**{period.label()}** · {filters.describe()} · personal data (e-mails, phone, card numbers, IBANs) is "
-           "redacted in every text shown or exported")
+st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · personal data (e-mails, phone, card numbers, "
+           "IBANs) is redacted in every text shown or exported, and a vendor's own masks (XXXX, {$21.00}) are "
+           "redactions too, never theme words")
 
 
 def _progress_fit(action: str) -> None:
@@ -38,13 +39,15 @@ def _progress_fit(action: str) -> None:
             results = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = "Fitted " + "; ".join(
                 f"{r.n_themes} themes over {r.documents:,} {SOURCE_LABELS[r.source]} in {r.seconds:.0f} s "
-                f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new)" for r in results) + "."
+                f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new"
+                + (f"; {r.split} holding unrelated kinds of text split into one theme per kind" if r.split else "")
+                + ")" for r in results) + "."
         else:
             n = state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
     except ThemeError as exc:
         st.session_state["themes_notice"] = None
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
         return
     st.rerun()
 
@@ -84,7 +87,7 @@ if can_edit and unassigned and right.button(f"Assign {unassigned:,} new texts", 
     _progress_fit("assign")
 with st.expander("How the number of themes was chosen"):
     curve = json.loads(fit["stability"]) if isinstance(fit["stability"], str) else {}
-    st.plotly_chart(theme_charts.stability(curve, int(fit["n_themes"])), width="stretch", key="themes_stability")
+    safe.chart(theme_charts.stability(curve, int(fit["n_themes"])), width="stretch", key="themes_stability")
     st.caption("For each candidate number, the model is refitted with different seeds on a sample; stability is "
                "the mean cosine similarity of the matched themes' terms. The largest number within 0.02 of the "
                "most stable is kept (pinned themes the refit did not find come on top).")
@@ -95,16 +98,15 @@ live = shown[shown["merged_into"].isna()]
 label_of = dict(zip(catalog["theme_key"], catalog["theme"], strict=True))
 
 st.subheader("Themes")
+can_read = user.can("verbatims")  # example texts are verbatims: analysts and admins
 table = live.assign(
     top_terms=live["top_terms"].map(lambda t: ", ".join(t[:6])),
-    example=live["examples"].map(lambda e: e[0] if e else ""),
+    example=live["examples"].map(lambda e: e[0] if e else "") if can_read else "(needs the analyst role)",
     merged=[", ".join(label_of[k] for k in catalog.loc[catalog["merged_into"] == key, "theme_key"])
             for key in live["theme_key"]],
 )[["theme_key", "theme", "pinned", "documents", "share", "top_terms", "example", "merged"]]
-st.dataframe(table, hide_index=True, width="stretch", key="themes_table", column_config={
-    "theme_key": st.column_config.NumberColumn("key", width="small"),
-    "share": st.column_config.ProgressColumn("share of texts", format="percent", min_value=0, max_value=1),
-    "merged": st.column_config.TextColumn("merged in")})
+tables.show(table.assign(theme_key=table["theme_key"].astype(str)), key="themes_table",
+            labels={"theme_key": "Number", "share": "Share of texts", "merged": "Merged in"})
 st.caption(DEFINITIONS["themes"] + " Counts here are over every text, whatever the date range.")
 
 with st.expander("Rename, pin or merge a theme"):
@@ -124,7 +126,7 @@ with st.expander("Rename, pin or merge a theme"):
         st.rerun()
     targets = [k for k in live["theme_key"] if k != picked]
     if pd.notna(row["merged_into"]):
-        c4.caption(f"Merged into {label_of[int(row['merged_into'])]}")
+        c4.caption(f"Merged into {safe.md(label_of[int(row['merged_into'])])}")
         if can_edit and c5.button("Unmerge", key="themes_unmerge"):
             state.edit_theme("unmerge", int(picked))
             st.rerun()
@@ -135,12 +137,12 @@ with st.expander("Rename, pin or merge a theme"):
             try:
                 state.edit_theme("merge", int(picked), int(into))
             except ThemeError as exc:
-                st.error(str(exc))
+                st.error(safe.md(str(exc)))
             else:
                 st.rerun()
-    st.caption("Terms: " + ", ".join(row["top_terms"]))
-    for example in row["examples"]:
-        st.markdown(f"> {example}")
+    st.caption("Terms: " + safe.md(", ".join(row["top_terms"])))
+    for example in row["examples"] if can_read else []:
+        st.markdown(f"> {safe.md(example)}")
 
 st.subheader("Volume and share over time")
 g1, g2 = st.columns([1, 3])
@@ -150,27 +152,27 @@ flags = state.theme_anomalies(path, version, period, filters, grain, kinds)
 order = volume.drop_duplicates("theme_key")  # themes come biggest first in every bucket
 chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["theme_key"].head(5).tolist(),
                         format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
-st.plotly_chart(theme_charts.share_over_time(volume, chosen, flags), width="stretch", key="themes_share_chart")
-st.caption(DEFINITIONS["theme_volume"] + " Hollow markers are buckets cut by the date range; red rings are "
-           "anomalies.")
+safe.chart(theme_charts.share_over_time(volume, chosen, flags, grain=grain), width="stretch",
+           key="themes_share_chart")
+st.caption(DEFINITIONS["theme_volume"] + " Buckets cut by the date range or by the data's start or end are dashed "
+           "and labelled partial; red rings are anomalies.")
 flagged = flags[flags["is_anomaly"]] if not flags.empty else flags
 if flagged.empty:
     st.success("No theme anomaly in this period.")
 else:
-    st.dataframe(flagged[["period_start", "theme", "documents", "baseline", "z", "description"]], hide_index=True,
-                 width="stretch", key="themes_anomalies")
+    tables.show(flagged[["period_start", "theme", "documents", "baseline", "z", "description"]], unit="count",
+                labels={"period_start": f"{grain.capitalize()} starting", "description": "What it means"},
+                key="themes_anomalies")
 
 st.subheader("Emerging themes vs the previous period")
 emerging = state.emerging_themes(path, version, period, filters, kinds)
 if emerging.empty:
-    st.info("Not enough texts in this and the previous period to compare.")
+    for note in emerging.attrs.get("notes", []) or ["Not enough texts in this and the previous period to compare."]:
+        st.info(note)
 else:
-    st.dataframe(emerging.assign(change=emerging["change"].map(lambda v: "new" if v == float("inf") else
-                                                                 f"{v:+.0%}")).drop(columns=["theme_key"]),
-                 hide_index=True, width="stretch", key="themes_emerging", column_config={
-                     "share": st.column_config.NumberColumn("share", format="percent"),
-                     "prev_share": st.column_config.NumberColumn("previous share", format="percent"),
-                     "p_value": st.column_config.NumberColumn("p", format="%.2g")})
+    tables.show(emerging.assign(change=[("new" if k0 == 0 else f"{v:+.0%}") for v, k0 in
+                                        zip(emerging["change"], emerging["prev_documents"], strict=True)]),
+                key="themes_emerging")
     st.caption(DEFINITIONS["emerging_themes"])
 
 st.subheader("What moves the score")
@@ -178,22 +180,23 @@ st.caption("From the survey comments' themes, whichever texts are chosen above: 
            "respondents wrote.")
 metric = st.radio("Score", ["nps", "csat"], horizontal=True, key="themes_metric", format_func=str.upper)
 impact = state.theme_impact(path, version, period, filters, metric)
-st.plotly_chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
+safe.chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
 if not impact.empty:
     worst, best = impact.iloc[0], impact.iloc[-1]
-    st.markdown(f"Drags {metric.upper()} down most: **{worst['theme']}** ({worst['impact']:+.2f} points, 95% CI "
-                f"{worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}); lifts it most: **{best['theme']}** "
+    st.markdown(f"Drags {metric.upper()} down most: **{safe.md(worst['theme'])}** ({worst['impact']:+.2f} points, "
+                f"95% CI {worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}); lifts it most: "
+                f"**{safe.md(best['theme'])}** "
                 f"({best['impact']:+.2f}, {best['ci_low']:+.2f} to {best['ci_high']:+.2f}). "
                 f"{int(impact['all_responses'].iloc[0]):,} responses; faded bars have n < "
                 f"{state.settings().min_cell_n}.")
     with st.expander("Impact table"):
-        st.dataframe(impact.drop(columns=["theme_key"]), hide_index=True, width="stretch", key="themes_impact")
+        tables.show(impact, min_n=state.settings().min_cell_n, key="themes_impact")
 st.caption(DEFINITIONS["theme_impact"])
 
 st.subheader("Theme mix by channel and cohort")
 by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=MIX_LABELS.__getitem__, key="themes_mix_by")
 mix = state.theme_mix(path, version, period, filters, by, kinds)
-st.plotly_chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
+safe.chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
 st.caption(DEFINITIONS["theme_mix"] + " Blue: over-represented (lift > 1); red: under-represented.")
 
 st.subheader("Product requests")
@@ -204,7 +207,7 @@ else:
     if not user.can("verbatims"):
         st.info(":material/lock: The requests' own words need the analyst role.")
     else:
-        st.dataframe(requests, hide_index=True, width="stretch", key="themes_requests")
+        tables.show(requests, key="themes_requests")
         auth.download_button(f"Download the {len(requests):,} requests (CSV)", to_safe_csv(requests),
                              f"product-requests-{period.start:%Y-%m-%d}.csv", key="themes_requests_download")
 st.caption(DEFINITIONS["product_requests"])
@@ -219,6 +222,6 @@ if choices and not user.can("verbatims"):
 elif choices:
     theme_key = st.selectbox("Theme", choices, format_func=lambda k: label_of[k], key="themes_verbatim_key")
     rows = state.theme_verbatims(path, version, period, filters, int(theme_key), kinds)
-    st.dataframe(rows, hide_index=True, width="stretch", key="themes_verbatims")
+    tables.show(rows, key="themes_verbatims")
     auth.download_button(f"Download these {len(rows):,} texts (CSV, redacted)", to_safe_csv(rows),
                          f"theme-{theme_key}-{period.start:%Y-%m-%d}.csv", key="themes_verbatims_download")

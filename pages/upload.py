@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
+from cx_metrics.columns import column, display_name
 from cx_metrics.export import to_safe_csv
+from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.specs import FIELDS, KINDS
-from cx_ui import auth, state
+from cx_metrics.ingest.parse import describe_format
+from cx_metrics.ingest.specs import KINDS
+from cx_metrics.text.escape import md
+from cx_ui import auth, state, tables, upload_state
+
+AUTO = "Detect automatically"
+
+
+def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
+    """The reading of the file, field by field (column, confidence, why), for the person to check and change: a
+    changed column, or another category candidate, reruns the preview with it."""
+    st.markdown("**How the file is read** — each field, the column it comes from, how sure the reading is and "
+                "why. Change a column and the preview updates.")
+    reading = det.reading()
+    edited = st.data_editor(
+        reading, hide_index=True, key=f"editor_{sha}_{det.kind}", disabled=["label", "confidence", "why"],
+        column_order=["label", "column", "confidence", "why"],
+        column_config={
+            "label": st.column_config.TextColumn("Field"),
+            "column": st.column_config.SelectboxColumn("Column in the file", options=["", *det.columns]),
+            "confidence": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0, max_value=1),
+            "why": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
+    new = upload_state.changed_columns(reading, edited)
+    if "category" in reading["field"].tolist():
+        choice = upload_state.category_choice(det, det.columns)
+        st.markdown(choice.statement)
+        picked = st.selectbox("Category from", choice.options, index=choice.options.index(choice.current),
+                              format_func=choice.labels.__getitem__, key=f"upload_category_{sha}_{det.kind}")
+        if picked != choice.current:
+            new["category"] = picked
+    if new:
+        st.session_state[f"mapping_{sha}"] = {**overrides, **new}
+        st.rerun()
 
 st.title("Upload exports")
 user = auth.require("upload")
@@ -20,16 +55,23 @@ st.caption(
     "Nothing is written until you press **Load**; a load is all-or-nothing and can be undone."
 )
 
+limit_mb = state.settings().max_upload_mb
+# the widget enforces the importer's own limit ([imports] max_upload_mb); its own line would round it for display
+# (512 MB reads "1GB per file"), so that line is hidden and the limit is said here in full
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
 uploaded = st.file_uploader(
     "Drop a CSV, TSV, XLSX or JSON export", type=["csv", "tsv", "txt", "xlsx", "xls", "ods", "json"],
-    key="upload_file",
+    key="upload_file", max_upload_size=limit_mb,
+    help=f"Up to {limit_mb:,} MB per file ([imports] max_upload_mb in cx.toml). A larger file imports with "
+         "`cx import FILE`, which reads it in parts.",
 )
+st.caption(f"Up to **{limit_mb:,} MB per file** · CSV, TSV, TXT, XLSX, XLS, ODS or JSON · a larger file imports with "
+           "`cx import FILE`.")
 if uploaded is not None:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     with st.expander("Import options", expanded=False):
-        left, mid, right = st.columns(3)
-        kind_choice = left.selectbox("Kind", ["Detect automatically", *KINDS], key="upload_kind")
+        mid, right = st.columns(2)
         source = mid.text_input("Source name", key="upload_source",
                                 help="The system the file comes from; ids are unique per source. "
                                      "Default: the vendor.") or None
@@ -37,19 +79,33 @@ if uploaded is not None:
                                   help="Zendesk UI exports are in the account's time zone, e.g. Europe/Paris.")
         order = right.radio("Dates like 03/04/2026", ["Infer from the data", "DD/MM/YYYY", "MM/DD/YYYY"],
                             key="upload_day_order")
-    kind = None if kind_choice == "Detect automatically" else kind_choice
+    kind_choice = st.selectbox("Read the file as", [AUTO, *KINDS], key="upload_kind",
+                               help="What the file holds. Detected from its column names and values; choose "
+                                    "another kind if the detection is wrong, and the columns are proposed again.")
+    kind = None if kind_choice == AUTO else kind_choice
     day_first = {"DD/MM/YYYY": True, "MM/DD/YYYY": False}.get(order)
     overrides: dict[str, str] = st.session_state.get(f"mapping_{sha}", {})
+    fieldwork = upload_state.fieldwork_day(st.session_state.get("upload_fieldwork"))
     try:
         pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
-                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())))
+                                  st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())), fieldwork)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
+        if isinstance(exc.detection, Detection):  # read, but the reading fails: change a column or the kind
+            read_as(exc.detection, sha, overrides)
         st.stop()
+        raise  # unreachable
+    det = pv.detection
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
         st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet", index=pv.raw.sheets.index(pv.raw.sheet))
     st.subheader(f"Detected: {summary['kind']} · {summary['vendor']}")
+    unsure = det.needs_confirmation and not overrides and kind is None
+    if unsure:
+        st.warning(f"Not sure enough to load without you: this file looks like **{det.kind}** with "
+                   f"{det.confidence:.0%} confidence. Check how each field is read below, change a column (or the "
+                   "kind above) where it is wrong, then press **Confirm this reading and load**.",
+                   icon=":material/help:")
     cols = st.columns(4)
     cols[0].metric("Confidence", f"{summary['confidence']:.0%}")
     cols[1].metric("Rows read", f"{summary['rows_read']:,}")
@@ -57,39 +113,50 @@ if uploaded is not None:
     cols[3].metric("Rejected", f"{summary['rows_rejected']:,}")
     span = summary["date_range"]
     st.caption(f"Dates {span[0][:16]} → {span[1][:16]}" if span else "No dates")
-    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source `{summary['source']}`"
-               + (f" · date formats {summary['date_formats']}" if summary["date_formats"] else ""))
+    formats = "; ".join(f"{column}: {describe_format(fmt)}" for column, fmt in summary["date_formats"].items())
+    st.caption(f"Encoding {summary['encoding']} · delimiter {summary['delimiter']!r} · source {md(summary['source'])}"
+               + (f" · dates read as {md(formats)}" if formats else ""))
     for column in summary["ambiguous_dates"]:
-        st.warning(f"Dates in {column!r} read both as DD/MM and MM/DD (every day ≤ 12). They were read as MM/DD; "
-                   "choose the order under *Import options* if that is wrong.")
+        st.warning(f"Dates in {md(repr(column))} read both as DD/MM and MM/DD (every day ≤ 12). They were read as "
+                   "MM/DD; choose the order under *Import options* if that is wrong.")
     for warning in summary["warnings"]:
-        st.info(warning)
+        st.info(md(warning))
 
-    if pv.prepared.kind != "surveys":
-        st.markdown("**Column mapping** — change a column and the preview updates.")
-        fields = [f.name for f in FIELDS[pv.prepared.kind]]
-        table = pd.DataFrame({"field": fields, "column": [pv.detection.mapping.get(f, "") for f in fields],
-                              "required": [f.required for f in FIELDS[pv.prepared.kind]]})
-        edited = st.data_editor(
-            table, hide_index=True, disabled=["field", "required"], key=f"editor_{sha}",
-            column_config={"column": st.column_config.SelectboxColumn("column", options=["", *pv.raw.columns])},
-        )
-        new = {r["field"]: r["column"] or "" for r in edited.to_dict("records")
-               if (r["column"] or "") != pv.detection.mapping.get(r["field"], "")}
-        if new:
-            st.session_state[f"mapping_{sha}"] = {**overrides, **new}
-            st.rerun()
+    read_as(det, sha, overrides)
+    if det.kind == "surveys":
+        questions = upload_state.survey_questions(pv.raw)
+        if len(questions):
+            st.markdown("**Questions scored** (NPS, CSAT, CES, found from their question texts and answer scales)")
+            tables.show(questions, key="upload_questions", labels={
+                "question": "Question", "column": "Column in the file", "measured as": "Measured as",
+                "scale": "Scale"})
+        else:
+            st.caption("No NPS, CSAT or CES question found: the answers load as they are and show on the Surveys "
+                       "page among the imported surveys.")
+    if upload_state.undated(pv):
+        today = dt.date.today()
+        st.date_input(
+            "Fieldwork date or period", value=(today, today), key="upload_fieldwork",
+            help="The file has no date per row. Every answer (or the customer snapshot) is dated the day you give, "
+                 "or the last day of the period. Default: the import day.")
+        st.caption(f"Dated **{(fieldwork or today):%d %b %Y}**"
+                   + (" (the import day, by default)." if fieldwork is None else " (as you stated)."))
 
     st.markdown("**Parsed sample**")
-    st.dataframe(pv.sample, hide_index=True)
+    sample = pv.sample.drop(columns=["source"], errors="ignore")
+    empty = [str(c) for c in sample.columns if sample[c].isna().all()]
+    tables.show(sample.drop(columns=empty), key="upload_sample")
+    if empty:
+        st.caption("Not in this file (empty in the first rows, so no figure that needs them is shown): "
+                   + md(", ".join(display_name(c) if column(c) else c for c in empty)) + ".")
     rejects = pv.rejects()
     if len(rejects):
         st.markdown(f"**Rejected lines** ({len(rejects):,}) — these will not load; everything else will.")
-        st.dataframe(rejects.head(500), hide_index=True)
+        tables.show(rejects.head(500), key="upload_rejects")
         auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
                              key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
-    if st.button("Load", type="primary", key="upload_load"):
+    if st.button("Confirm this reading and load" if unsure else "Load", type="primary", key="upload_load"):
         bar = st.progress(0.0, text="Starting")
         result = state.load_preview(pv, save_mapping=save, actor=user.label,
                                     progress=lambda fraction, message: bar.progress(fraction, text=message))
@@ -108,7 +175,7 @@ history = state.imports(path, version)
 if history.empty:
     st.info("Nothing imported yet.")
 else:
-    st.dataframe(history, hide_index=True)
+    tables.show(history, key="upload_history")
     loaded = history[history["status"] == "loaded"]["import_id"].tolist()
     if loaded:
         left, right = st.columns(2)

@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from cx_metrics import db, demo, themes
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
+
+# the machine is shared with other test runs: a property test checks values, never how fast one example runs
+hypothesis_settings.register_profile("cx", deadline=None)
+hypothesis_settings.load_profile("cx")
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -57,7 +62,9 @@ INSERT INTO tickets (source, ticket_id, customer_id, created_at, first_response_
  ('t', 't3', 'A', '2026-01-07 12:00', '2026-01-07 14:00', NULL,               'open',   'email', 'Bug',     true),
  ('t', 't4', 'D', '2026-01-08 08:00', NULL,               NULL,               'new',    'phone', 'How-to',  false),
  ('t', 't5', 'C', '2025-12-30 10:00', '2025-12-30 13:00', '2025-12-31 10:00', 'solved', 'email', 'Bug',     true),
- ('t', 't6', 'A', '2026-01-02 10:00', '2026-01-02 10:15', '2026-01-02 12:00', 'solved', 'chat',  'How-to',  false);
+ ('t', 't6', 'A', '2026-01-02 10:00', '2026-01-02 10:15', '2026-01-02 12:00', 'solved', 'chat',  'How-to',  false),
+ -- the data starts on 1 Dec, before the previous period: the comparisons of TINY_PERIOD are with observed days
+ ('t', 't0', NULL, '2025-12-01 08:00', NULL,               NULL,               'closed', 'email', 'Other',   false);
 INSERT INTO survey_responses (source, response_id, customer_id, responded_at, metric, score, scale_min, scale_max,
                               channel) VALUES
  ('s', 'n1', 'A', '2026-01-05 09:00', 'nps', 10, 0, 10, NULL),
@@ -68,6 +75,7 @@ INSERT INTO survey_responses (source, response_id, customer_id, responded_at, me
  ('s', 'p1', 'A', '2025-12-30 09:00', 'nps', 10, 0, 10, NULL),
  ('s', 'p2', 'B', '2025-12-31 09:00', 'nps', 10, 0, 10, NULL),
  ('s', 'p3', 'C', '2026-01-01 09:00', 'nps',  7, 0, 10, NULL),
+ ('s', 'p0', NULL, '2025-12-01 09:00', 'nps',  7, 0, 10, NULL),
  ('s', 'c1', 'A', '2026-01-05 15:00', 'csat', 5, 1, 5, 'email'),
  ('s', 'c2', 'B', '2026-01-07 10:00', 'csat', 4, 1, 5, 'chat'),
  ('s', 'c3', 'A', '2026-01-08 10:00', 'csat', 4, 1, 5, 'email'),
@@ -128,3 +136,17 @@ def browser() -> Iterator[Any]:
         launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apptest_binds_loopback() -> Iterator[None]:
+    """AppTest runs the scripts in this process with the Streamlit config of the directory pytest started in; an
+    unset server.address means every interface, which local mode refuses. Give them `make run`'s address."""
+    from streamlit import config
+
+    if config.get_option("server.address"):
+        yield
+        return
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", None)

@@ -115,7 +115,8 @@ def test_unopenable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
 def test_overview_offers_guarded_csv_exports(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path)
     buttons = at.get("download_button")
-    assert len(buttons) == 2
+    assert len(buttons) == 3  # the KPIs and the weekly counts (CSV), and the digest (PDF)
+    assert sum("Download PDF" in str(b.proto) for b in buttons) == 1
 
 
 UPLOAD = (
@@ -138,8 +139,8 @@ def test_upload_preview_load_then_overview_and_undo(
     assert at.subheader[0].value == "Detected: tickets · generic"
     shown = {m.label: m.value for m in at.metric}
     assert (shown["Rows read"], shown["Will load"], shown["Rejected"]) == ("8", "7", "1")
-    rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert rejects.loc[0, "line"] == 9 and "not a date" in rejects.loc[0, "reason"]  # the line, and why
+    rejects = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert rejects.loc[0, "Line"] == 9 and "not a date" in rejects.loc[0, "Reason"]  # the line, and why
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
     assert "7 rows loaded (7 new, 0 updated, 0 unchanged), 1 rejected" in at.success[0].value
@@ -148,8 +149,8 @@ def test_upload_preview_load_then_overview_and_undo(
     assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
     at.switch_page("pages/upload.py").run()
     history = at.dataframe[-1].value
-    assert history.loc[0, "file_name"] == "helpdesk.csv" and history.loc[0, "rows_rejected"] == 1
-    at.selectbox(key="history_import").set_value(int(history.loc[0, "import_id"])).run()
+    assert history.loc[0, "File"] == "helpdesk.csv" and history.loc[0, "Rows rejected"] == 1
+    at.selectbox(key="history_import").set_value(int(history.loc[0, "Import"])).run()
     at.button(key="history_undo").click().run()
     assert not at.exception
     at.switch_page("pages/overview.py").run()
@@ -168,9 +169,9 @@ def test_uploading_the_same_tickets_again_as_json_says_nothing_changed(
         at.button(key="upload_load").click().run()
         assert not at.exception, at.exception
     assert "7 rows loaded (0 new, 0 updated, 7 unchanged), 0 rejected" in at.success[0].value
-    history = at.dataframe[-1].value
-    assert history.loc[0, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [0, 0, 7]
-    assert history.loc[1, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [7, 0, 0]
+    history = at.dataframe[-1].value  # the import history, under the columns' labels
+    assert history.loc[0, ["New rows", "Updated rows", "Unchanged rows"]].tolist() == [0, 0, 7]
+    assert history.loc[1, ["New rows", "Updated rows", "Unchanged rows"]].tolist() == [7, 0, 0]
 
 
 def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:
@@ -187,14 +188,14 @@ def test_complaint_trends_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Pat
     assert not at.exception
     at.session_state["flt_period"] = (dt.date(2026, 9, 14), dt.date(2026, 9, 27))
     at.run()
-    movers = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
-    assert movers.iloc[0]["Category"] == "Billing" and movers.iloc[0]["verdict"] == "real change"
+    movers = next(d.value for d in at.dataframe if "Verdict" in d.value.columns)
+    assert movers.iloc[0]["Category"] == "Billing" and movers.iloc[0]["Verdict"] == "real change"
     at.selectbox(key="cmp_by").set_value("channel").run()
     assert not at.exception
-    movers = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    movers = next(d.value for d in at.dataframe if "Verdict" in d.value.columns)
     assert "Channel" in movers.columns
-    rows = next(d.value for d in at.dataframe if "ticket_id" in d.value.columns)
-    assert len(rows) > 0 and rows["created_at"].min() >= pd.Timestamp("2026-09-14")
+    rows = next(d.value for d in at.dataframe if "Ticket" in d.value.columns)
+    assert len(rows) > 0 and pd.to_datetime(rows["Created"]).min() >= pd.Timestamp("2026-09-14")
     assert at.get("download_button")
 
 
@@ -202,16 +203,17 @@ def test_resolution_page_clock_breaches_backlog_and_rows(monkeypatch: pytest.Mon
     at = _app(monkeypatch, app_db_path)
     at.switch_page("pages/resolution.py").run()
     assert not at.exception
-    summary = next(d.value for d in at.dataframe if "km_median_hours" in d.value.columns)
+    summary = next(d.value for d in at.dataframe if "Median (h)" in d.value.columns)
     at.radio(key="res_clock").set_value("business").run()
     assert not at.exception
-    business = next(d.value for d in at.dataframe if "km_median_hours" in d.value.columns)
+    business = next(d.value for d in at.dataframe if "Median (business h)" in d.value.columns)
     # a 40-hour week leaves far fewer business hours than wall-clock hours between creation and solve
-    assert (business["median_hours"] < summary["median_hours"]).all()
+    assert (business["Median (business h)"].astype(float) < summary["Median (h)"].astype(float)).all()
     assert any("Business hours: Mon 09:00-17:00" in c.value for c in at.caption)
-    rows = next(d.value for d in at.dataframe if "state" in d.value.columns)
-    assert len(rows) > 0 and rows["hours"].is_monotonic_decreasing
+    rows = next(d.value for d in at.dataframe if "State" in d.value.columns)
+    waited = pd.to_numeric(rows["Waited (business h)"], errors="coerce")
+    assert len(rows) > 0 and waited.dropna().is_monotonic_decreasing
     picked = at.selectbox(key="res_rows_group").value
-    assert set(rows["channel"]) == {picked}
+    assert set(rows["Channel"]) == {picked}
     assert len(at.get("plotly_chart")) >= 4  # KM curves, breaches over time, backlog over time, CSAT by handling
     assert any(b.label.startswith("Download these") for b in at.get("download_button"))

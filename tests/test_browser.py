@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -119,9 +120,39 @@ def test_upload_a_file_and_see_it_on_the_overview(server: str, browser: object, 
     page.close()
 
 
+def _shot(page: object, tmp_path: Path, name: str) -> Path:
+    """A screenshot of the page (also into $CX_SCREENSHOTS, when set, to look at)."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    if os.environ.get("CX_SCREENSHOTS"):
+        shutil.copyfile(path, Path(os.environ["CX_SCREENSHOTS"]) / name)
+    return path
+
+
+def test_an_unsure_file_is_a_proposal_that_is_confirmed_and_loaded(server: str, browser: object,
+                                                                   tmp_path: Path) -> None:
+    page, _ = _open(browser, server)
+    csv = tmp_path / "crm-export.csv"
+    csv.write_text("Ref,Opened on,Kanal\n" + "".join(f"R{i},2026-11-0{1 + i} 10:00,Chat\n" for i in range(4)))
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Upload exports").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
+    page.get_by_text("Not sure enough to load without you").wait_for(timeout=30_000)
+    page.get_by_text("How the file is read").wait_for(timeout=30_000)
+    page.locator('[data-testid="stDataFrameResizable"]').first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert "Category: no column looks like one" in page.locator("body").inner_text()
+    _shot(page, tmp_path, "upload-proposal.png")
+    page.get_by_role("button", name="Confirm this reading and load").click()
+    page.get_by_text("4 rows loaded, 0 rejected").wait_for(timeout=30_000)
+    _shot(page, tmp_path, "upload-confirmed.png")
+    page.close()
+
+
 @pytest.mark.parametrize(("link", "heading", "ready"), [
-    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace"),
-    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace"),
+    # a visible trace: an interval band's edges are lines of width 0
+    ("Complaint trends", "Complaint trends", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
+    ("Resolution", "Resolution and follow-through", ".js-plotly-plot .scatterlayer .trace >> visible=true"),
 ])
 def test_analysis_pages_render_charts(server: str, browser: object, link: str, heading: str, ready: str) -> None:
     page, _ = _open(browser, server)

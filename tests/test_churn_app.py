@@ -36,24 +36,24 @@ def test_churn_page_analyses_train_and_at_risk_list(
     assert "**handled badly** churned" in text and "significantly more often" in text
     assert "The data shows no recovery paradox" in text
     assert any("no recovery paradox" in w.value for w in at.warning)
-    assert not at.metric  # no model yet
+    assert [m.label for m in at.metric] == ["Churn rate"]  # the headline; no model yet
     assert at.button(key="churn_train").label == "Train the model now"
-    rates = next(d.value for d in at.dataframe if "vs_rest_p" in d.value.columns)
-    assert set(rates["cohort"]) == {"Free", "Basic", "Pro", "Enterprise"}
+    rates = next(d.value for d in at.dataframe if "p-value vs the rest" in d.value.columns)
+    assert set(rates["Plan"]) == {"Free", "Basic", "Pro", "Enterprise"}
 
     at.button(key="churn_train").click().run()
     assert not at.exception, at.exception
     assert "ROC-AUC" in at.success[0].value
     labels = [m.label for m in at.metric]
-    assert labels == ["ROC-AUC (held out)", "PR-AUC", "Brier score", "Top-decile lift"]
-    at_risk = next(d.value for d in at.dataframe if "reasons" in d.value.columns)
-    assert len(at_risk) == 100 and at_risk["risk"].is_monotonic_decreasing
-    assert at_risk["reasons"].head(10).str.contains("typical").all()
-    assert at_risk["last_contact"].notna().any()
+    assert labels == ["Churn rate", "ROC-AUC (held out)", "PR-AUC", "Brier score", "Top-decile lift"]
+    at_risk = next(d.value for d in at.dataframe if "Reasons" in d.value.columns)
+    assert len(at_risk) == 100 and at_risk["Churn risk within 90 days (%)"].is_monotonic_decreasing
+    assert at_risk["Reasons"].head(10).str.contains("typical").all()
+    assert (at_risk["Last contact was"] != "–").any()
     assert at.get("download_button")
 
     at.select_slider(key="churn_top").set_value(25).run()
-    assert len(next(d.value for d in at.dataframe if "reasons" in d.value.columns)) == 25
+    assert len(next(d.value for d in at.dataframe if "Reasons" in d.value.columns)) == 25
 
     # new data: the page says the model is stale and offers to retrain, instead of showing stale scores
     conn = db.connect(Settings().with_db(path))
@@ -64,7 +64,7 @@ def test_churn_page_analyses_train_and_at_risk_list(
     assert not at.exception
     assert any("data changed" in w.value for w in at.warning)
     assert at.button(key="churn_train").label == "Retrain the model"
-    assert not any("reasons" in d.value.columns for d in at.dataframe)
+    assert not any("Reasons" in d.value.columns for d in at.dataframe)
 
 
 def test_churn_page_on_an_empty_database(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:

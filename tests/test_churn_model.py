@@ -171,7 +171,8 @@ def test_ibm_telco_customers_only_reaches_published_auc(tmp_path: Path) -> None:
     assert m["roc_auc"] >= 0.80  # published baselines are about 0.84
     assert abs(m["mean_predicted"] - m["base_rate"]) < 0.02  # calibrated
     names = {f["name"] for f in card["features"]}
-    assert {"attr:tenure", "attr:MonthlyCharges", "plan"} <= names and not any("Churn" in n for n in names)
+    # tenure (months as a customer) is read as such: the signup it implies gives the model its tenure in days
+    assert {"tenure_days", "attr:MonthlyCharges", "plan"} <= names and not any("Churn" in n for n in names)
     scores = M.score(conn, settings, top=10)
     assert len(scores) == 10 and scores["risk"].iloc[0] > 0.5
     flagged = conn.execute("SELECT customer_id FROM customers WHERE status = 'churned'").df()["customer_id"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cx_metrics import cli, db
+from cx_metrics import cli, db, stats
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, cohorts
@@ -145,13 +145,21 @@ def test_churn_complaint_and_resolution_breakdowns_on_the_tiny_fixture(tiny_conn
                              settings=TINY_LOW_N)
     assert cell(rate, "Pro")["value"] == pytest.approx(2000.0) and cell(rate, "Basic")["value"] == pytest.approx(500)
     assert cell(rate, "Pro")["effect_size"] == pytest.approx((2 / 1) / (1 / 2))  # rate ratio vs the rest
-    # solved tickets created in the week: t1 (A, 4 h) and t2 (B, 24 h); t3 (A) and t4 (D) are open
+    # tickets created in the week: t1 (A, Pro, solved in 4 h), t3 (A, Pro, open 20 h at the data's latest time),
+    # t2 (B, Basic, 24 h), t4 (D, Basic, open 0 h): Kaplan-Meier medians, the same as the Resolution page's
     res = cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="resolution_hours", dim1="plan",
                             settings=TINY_LOW_N)
     assert cell(res, "Pro")["value"] == pytest.approx(4.0) and cell(res, "Basic")["value"] == pytest.approx(24.0)
-    assert cell(res, "Pro")["detail"] == "1 still open (censored)"
-    # Mood's median test, cell vs rest: pooled median of 4 and 24 h is 14; Pro has 0 of 1 above, the rest 1 of 1
-    assert cell(res, "Pro")["p_value"] == pytest.approx(sps.chi2_contingency([[0, 1], [1, 0]], correction=True)[1])
+    assert (cell(res, "Pro")["n"], cell(res, "Pro")["detail"]) == (2, "1 still open (censored)")
+    assert cell(res, "Pro")["rest_value"] == pytest.approx(24.0) and cell(res, "Pro")["difference"] == -20.0
+    # the log-rank test of the cell against the rest, with the rate ratio as its effect size
+    expected = stats.logrank([4, 20, 24, 0], ["a", "a", "b", "b"], [True, False, True, False], [1, 1, 1, 1])
+    assert cell(res, "Pro")["p_value"] == pytest.approx(expected.p_value)
+    assert cell(res, "Pro")["test"] == "log-rank test" and cell(res, "Pro")["effect_name"] == "rate ratio"
+    from cx_metrics.metrics import resolution
+
+    page = resolution.time_to_event(tiny_conn, period=TINY_PERIOD, by="plan").set_index("group")
+    assert page.loc["Pro", "median_hours"] == cell(res, "Pro")["value"]  # one median everywhere
     spread = cohorts.spread(tiny_conn, period=TINY_PERIOD, metric="complaint_rate", dim1="plan",
                             settings=TINY_LOW_N)
     pro = spread[spread["dim1"] == "Pro"].iloc[0]
@@ -246,3 +254,45 @@ def test_holm_matches_statsmodels(p_values: list[float]) -> None:
     finite = [p for p in p_values if not math.isnan(p)]
     expected = iter(multipletests(finite, alpha=0.05, method="holm")[0])
     assert holm(p_values, 0.05) == [False if math.isnan(p) else bool(next(expected)) for p in p_values]
+
+
+def test_a_cohort_compared_with_itself_or_too_small_gets_no_test(conn: db.Connection) -> None:
+    same = cohorts.compare(conn, period=WEEK, metric="csat", dim1="generation", a="Millennials", b="Millennials",
+                           settings=Settings(min_cell_n=1))
+    assert "same cohort" in same.loc[0, "verdict"] and math.isnan(same.loc[0, "p_value"])
+    assert not same["significant"].any() and math.isnan(same.loc[0, "difference"])
+    small = cohorts.compare(conn, period=WEEK, metric="csat", dim1="generation", a="Millennials", b="Gen X",
+                            settings=Settings(min_cell_n=3))
+    assert math.isnan(small.loc[0, "p_value"]) and math.isnan(small.loc[0, "effect_size"])  # not tested: no p
+
+
+def test_nps_by_channel_says_relationship_nps_has_no_channel(tiny_conn: db.Connection) -> None:
+    with pytest.raises(cohorts.NotSupported, match="carry no channel"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="nps", dim1="channel", settings=TINY_LOW_N)
+    # CSAT responses have channels: the same breakdown works
+    assert len(cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="csat", dim1="channel",
+                                 settings=TINY_LOW_N)) == 3
+
+
+def test_a_metric_the_data_cannot_support_is_refused_with_the_reason(tiny_conn: db.Connection) -> None:
+    tiny_conn.execute("UPDATE customers SET churned_at = NULL")
+    with pytest.raises(cohorts.NotSupported, match="the customers carry no churn dates"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="churn_rate", dim1="plan")
+    tiny_conn.execute("DELETE FROM survey_responses WHERE metric = 'csat'")
+    with pytest.raises(cohorts.NotSupported, match="no CSAT responses in this data"):
+        cohorts.breakdown(tiny_conn, period=TINY_PERIOD, metric="csat", dim1="plan")
+
+
+def test_suppressed_cohorts_get_no_box_and_names_are_categories(conn: db.Connection) -> None:
+    from cx_metrics import charts_surveys
+
+    spread = cohorts.spread(conn, period=WEEK, metric="csat", dim1="generation", settings=Settings(min_cell_n=3))
+    assert spread["small_n"].any() and not spread["small_n"].all()
+    fig = charts_surveys.spread_boxes(spread, title="CSAT", min_n=3)
+    drawn = set(fig.data[0].x)
+    assert drawn == set(spread.loc[~spread["small_n"], "dim1"])  # Gen X (2), Boomers (1)... get no box
+    assert "Not drawn, fewer than 3 observations" in fig.layout.annotations[0].text
+    table = cohorts.breakdown(conn, period=WEEK, metric="csat", dim1="attr:industry", settings=LOW_N)
+    bars = charts_surveys.cohort_bars(table.assign(dim1=["100.2", "70.1493", "(unknown)"]), unit="%",
+                                      title="CSAT", min_n=1)
+    assert bars.layout.xaxis.type == "category"  # cohort names that look like numbers stay names

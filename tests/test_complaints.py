@@ -61,7 +61,8 @@ def test_the_complaint_rule_is_configurable(tiny_conn: db.Connection) -> None:
 def test_top_movers(tiny_conn: db.Connection) -> None:
     movers = C.top_movers(tiny_conn, period=TINY_PERIOD, by="category").set_index("dimension")
     assert movers.loc["Billing", "complaints"] == 2 and movers.loc["Billing", "prev_complaints"] == 0
-    assert movers.loc["Billing", "direction"] == "up" and math.isinf(movers.loc["Billing", "change"])
+    # none before: "new", never an infinite change (`delta: Infinity` in JSON)
+    assert movers.loc["Billing", "direction"] == "new" and math.isnan(movers.loc["Billing", "change"])
     assert (movers.loc["Bug", "complaints"], movers.loc["Bug", "prev_complaints"]) == (1, 1)
     assert ((movers["p_value"] >= 0) & (movers["p_value"] <= 1)).all()
     assert not movers["significant"].any()  # three tickets prove nothing
@@ -96,10 +97,10 @@ def test_rows_behind_a_point(tiny_conn: db.Connection) -> None:
         C.complaint_rows(tiny_conn, start=pd.Timestamp("2026-01-01"), end=pd.Timestamp("2026-02-01"), by="colour")
 
 
-def _series_db(tmp_path: Path, daily: list[int]) -> db.Connection:
-    """Complaints per day from 1 Jan 2026 as given (Thursday start)."""
+def _series_db(tmp_path: Path, daily: list[int], start: str = "2026-01-01") -> db.Connection:
+    """Complaints per day from ``start`` as given (default 1 Jan 2026, a Thursday)."""
     conn = db.connect(Settings().with_db(tmp_path / "series.duckdb"))
-    rows = [(f"s{d}-{i}", pd.Timestamp("2026-01-01") + pd.Timedelta(days=d, hours=10))
+    rows = [(f"s{d}-{i}", pd.Timestamp(start) + pd.Timedelta(days=d, hours=10))
             for d, n in enumerate(daily) for i in range(n)]
     frame = pd.DataFrame(rows, columns=["ticket_id", "created_at"]).assign(source="s", status="open",
                                                                           is_complaint=True, category="X")
@@ -127,13 +128,14 @@ def test_anomaly_finds_a_spike_and_ignores_weekly_seasonality(tmp_path: Path) ->
 
 def test_anomaly_z_by_hand(tmp_path: Path) -> None:
     # four weeks of 10, 12, 10, 12 complaints then 40: median 11, MAD 1 -> scale max(1.4826, sqrt(11)) = 3.3166
+    # (one complaint each Monday, the rest each Sunday: the data covers Monday 5 Jan to Sunday 8 Feb, whole weeks)
     weeks = [10, 12, 10, 12, 40]
     daily = []
     for n in weeks:
-        daily += [n] + [0] * 6
-    conn = _series_db(tmp_path, daily)
-    flags = C.anomalies(conn, period=Period(dt.date(2026, 1, 29), dt.date(2026, 2, 4)), grain="week", by="all")
-    last = flags.set_index("period_start").loc[pd.Timestamp("2026-01-26")]
+        daily += [1] + [0] * 5 + [n - 1]
+    conn = _series_db(tmp_path, daily, start="2026-01-05")
+    flags = C.anomalies(conn, period=Period(dt.date(2026, 2, 2), dt.date(2026, 2, 8)), grain="week", by="all")
+    last = flags.set_index("period_start").loc[pd.Timestamp("2026-02-02")]
     assert last["baseline"] == 11 and last["scale"] == pytest.approx(math.sqrt(11))
     assert last["z"] == pytest.approx((40 - 11) / math.sqrt(11))
     assert bool(last["is_anomaly"])

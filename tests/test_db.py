@@ -87,7 +87,7 @@ def test_read_only_missing_file_says_what_to_do(tmp_path: Path) -> None:
 def test_query_binds_only_the_parameters_a_file_uses(tiny_conn: db.Connection) -> None:
     assert db.sql_params("table_counts") == frozenset()
     frame = db.query(tiny_conn, "table_counts", {"unused": 1})
-    assert dict(zip(frame["table_name"], frame["row_count"], strict=True))["tickets"] == 6
+    assert dict(zip(frame["table_name"], frame["row_count"], strict=True))["tickets"] == 7
     with pytest.raises(KeyError, match="needs parameters"):
         db.query(tiny_conn, "complaint_volume", {})
 
@@ -115,7 +115,7 @@ def test_transaction_rolls_back_on_error(tiny_conn: db.Connection) -> None:
         cur.execute("DELETE FROM tickets")
         db.bump_data_version(cur)
         raise RuntimeError("boom")
-    assert tiny_conn.execute("SELECT count(*) FROM tickets").fetchone() == (6,)
+    assert tiny_conn.execute("SELECT count(*) FROM tickets").fetchone() == (7,)
     assert db.data_version(tiny_conn) == before
     with db.transaction(tiny_conn) as cur:
         db.bump_data_version(cur)
@@ -182,7 +182,7 @@ def test_the_empty_when_unfiltered_customer_join_serves_only_the_shared_filters(
     through customer_filters, never for a breakdown (plan, generation...) or an output column."""
     sql_dir = Path(db.__file__).parent / "sql"
     users = [p.stem for p in sql_dir.glob("*.sql") if "filter_customers_join" in p.read_text()]
-    assert "overview_durations" in users and "sla_breaches" in users
+    assert "duration_notes" in users and "sla_breaches" in users
     for name in users:
         refs = _customer_reads(name, {"customer_filters"})
         assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond the shared filters: join customers in full"
@@ -219,7 +219,8 @@ def test_the_group_customer_join_serves_only_filters_and_customer_breakdowns(dem
 
     wanted = db.sql_params("duration_counts")
     params = {**Filters().params(), "metric": "full_resolution", "start": "2000-01-01", "end": "2100-01-01",
-              "as_of": "2100-01-01", "clock": "calendar", "bh_first_hour": 0, "bh_cum": [], "bh_mask": []}
+              "as_of": "2100-01-01", "split": "2050-01-01", "clock": "calendar", "bh_first_hour": 0, "bh_cum": [],
+              "bh_mask": []}
 
     def plan(by: str, **extra: object) -> str:
         bound = {k: v for k, v in {**params, "by": by, **extra}.items() if k in wanted}

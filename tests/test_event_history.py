@@ -78,7 +78,7 @@ def test_history_fills_what_the_export_lacks_and_undo_clears_it(conn: db.Connect
     period = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
     full = R.time_to_event(conn, period=period).iloc[0]
     assert (full["completed"], full["censored"]) == (2, 1)
-    assert full["median_hours"] == pytest.approx((6 + 1) / 2)
+    assert full["median_hours"] == pytest.approx(6.0)  # Kaplan-Meier: C after 1 h (S = 2/3), A after 6 h (S = 1/3)
     follow = R.follow_through(conn, period=period).iloc[0]
     assert follow["solved"] == 2 and follow["reopen_rate"] == pytest.approx(0.5)  # A reopened, C not
     ingest.undo(conn, int(events.import_id or 0))

@@ -191,6 +191,35 @@ _ACROSS_BLOCKS = _across_blocks()
 _BILLING = (b"Ticket ID,Created at,Status,Category\n1,2024-01-02 10:00,open,ok\n"
             b'2,2024-01-02 10:00,open,"billing\n3,2024-01-03 10:00,open,refund\n')
 
+
+def _disguised_formulas_guarded(conn: db.Connection) -> None:
+    frame = conn.execute("SELECT ticket_id, subject FROM tickets WHERE source = 'hostile' ORDER BY 1").df()
+    kept = [str(v).strip() for v in frame["subject"]]  # stored as imported (the blanks around a cell are trimmed)
+    assert kept == ["=1+1", "\uff1d1+1", '=HYPERLINK("x")', "@SUM(A1)", "\uff0bcmd"]
+    exported = pd.read_csv(io.BytesIO(to_safe_csv(frame)), encoding="utf-8-sig", dtype=str)
+    assert all(cell.startswith("'") for cell in exported["subject"])
+
+
+def _rejected_line_redacted(conn: db.Connection) -> None:
+    (raw,) = conn.execute("SELECT raw_text FROM import_rejects").fetchall()[0]
+    assert "jane.roe@example.com" not in raw and "7946 0958" not in raw and "Jane Roe" not in raw
+    assert "[email]" in raw and "[phone]" in raw and "[personal data]" in raw
+
+
+def _personal_answers_not_stored(conn: db.Connection) -> None:
+    questions = {q for (q,) in conn.execute("SELECT DISTINCT question FROM survey_answers").fetchall()}
+    assert questions == {"What could we improve?"}
+    warnings = str(_one(conn, "SELECT warnings FROM imports ORDER BY import_id DESC LIMIT 1"))
+    assert "Not stored (personal data): Full name, Your phone number, Home address" in warnings
+
+
+def _deep_json() -> bytes:
+    inner = "1"
+    for _ in range(5_000):
+        inner = '{"x": ' + inner + "}"
+    return ('{"conversations": [{"id": 1, "created_at": "2026-03-01T10:00:00Z", "deep": ' + inner + "}]}").encode()
+
+
 SMALL = Limits(max_bytes=64 * 1024, max_columns=50, max_unzipped_bytes=8 * 1024 * 1024, max_ratio=100.0)
 
 CORPUS: list[Case] = [
@@ -224,8 +253,10 @@ CORPUS: list[Case] = [
     Case("qualtrics_headers_only.csv",
          b'ResponseId,Q1\n"Response ID","How likely are you to recommend us?"\n'
          b'"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\n', refused="no data rows"),
-    Case("scores_without_dates.csv", b"Response ID,How likely to recommend us\na,9\nb,7\n",
+    Case("scores_bad_dates.csv", b"Response ID,Response Date,How likely to recommend us\na,soon,9\nb,later,7\n",
          refused="need a response date"),
+    Case("nested_arrays.json", lambda: b"[" * 100_000 + b"]" * 100_000, refused="nests its JSON more deeply"),
+    Case("nested_record.json", _deep_json, refused="nests its JSON more deeply"),
     # --- loads safely: stored verbatim, guarded on the way out, nothing else touched ------------------------
     Case("formulas.csv", _rows("X1,2026-03-01 10:00,open,email,=cmd|'/C calc'!A0",
                                "X2,2026-03-01 10:00,open,email,+1+1", "X3,2026-03-01 10:00,open,email,-2+3",
@@ -267,6 +298,24 @@ CORPUS: list[Case] = [
          check=_text_kept("C1", "\x1b[31mred\x1b[0m \u202eevil")),
     Case("html.csv", _rows("H1,2026-03-01 10:00,open,email,<script>alert(1)</script>"),
          check=_text_kept("H1", "<script>alert(1)</script>")),
+    Case("formulas_disguised.csv", _rows("Y1,2026-03-01 10:00,open,email, =1+1", "Y2,2026-03-01 10:00,open,email,＝1+1",
+                                         'Y3,2026-03-01 10:00,open,email,"\n=HYPERLINK(""x"")"',
+                                         "Y4,2026-03-01 10:00,open,email,\u3000@SUM(A1)",
+                                         "Y5,2026-03-01 10:00,open,email,＋cmd"),
+         check=_disguised_formulas_guarded),
+    Case("pii_in_rejected_line.csv", (b"Ticket ID,Created at,Full name,Subject\n"
+                                      b"J1,2026-03-01 10:00,Ann Other,fine\n"
+                                      b"J2,someday,Jane Roe,mail jane.roe@example.com or call +44 20 7946 0958\n"),
+         check=_rejected_line_redacted),
+    Case("survey_personal_columns.csv",
+         (b"Response ID,Recorded Date,How likely are you to recommend us?,Full name,Your phone number,Home address,"
+          b"What could we improve?\na,2026-03-01 10:00,9,Jane Roe,+44 20 7946 0958,1 High St,faster support\n"),
+         check=_personal_answers_not_stored),
+    Case("markdown_and_html_text.csv",
+         _rows("K1,2026-03-01 10:00,open,email,[Session expired - sign in again](https://evil.example) "
+               "![x](https://evil.example/p.png) <a href=\"https://evil.example\">x</a> :red[alert]"),
+         check=_text_kept("K1", "[Session expired - sign in again](https://evil.example) "
+                                "![x](https://evil.example/p.png) <a href=\"https://evil.example\">x</a> :red[alert]")),
     Case("utf16.csv", ("Ticket ID\tCreated at\tStatus\tSubject\r\nU1\t2026-03-01 10:00\topen\tnaïve ☕\r\n")
          .encode("utf-16"), check=_text_kept("U1", "naïve ☕")),
 ]

@@ -4,18 +4,15 @@ mock OpenID Connect provider (oidc-provider-mock), both on loopback. A user's ro
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cx_ui.serve import free_port, running_server
+from tests.oidc_mock import provider as mock_provider
+from tests.oidc_mock import secrets_file
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -28,26 +25,8 @@ USERS = [
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
-    for user in USERS:
-        cmd += ["--user-claims", json.dumps(user)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the mock OIDC provider did not start") from None
-                time.sleep(0.3)
+    with mock_provider(USERS) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +35,8 @@ def dashboard(provider: str, demo_db_path: Path, tmp_path_factory: pytest.TempPa
     db_path = folder / "served.duckdb"
     shutil.copyfile(demo_db_path, db_path)
     port = free_port()
-    secrets = folder / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        'cookie_secret = "a-test-only-cookie-secret-of-enough-length"\n'
-        'client_id = "cx-dashboard"\n'
-        'client_secret = "test-only"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
-    )
-    with running_server(db_path, port=port, secrets=secrets) as server:
+    with running_server(db_path, port=port, secrets=secrets_file(folder, port, provider)) as server:
         yield server.url
-
-
 
 
 def _sign_in(browser: object, url: str, sub: str) -> object:
@@ -105,6 +73,6 @@ def test_executive_cannot_open_the_upload_page_by_url(browser: object, dashboard
     assert "Upload exports" not in nav and "Users and audit log" not in nav
     assert page.get_by_text("Download these KPIs (CSV)").count() == 0  # no exports for executives
     page.goto(f"{dashboard}/upload")
-    page.wait_for_timeout(3_000)
+    page.get_by_text("Not allowed").wait_for(timeout=60_000)  # said, not a silent redirect
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
     page.context.close()

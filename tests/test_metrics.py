@@ -32,19 +32,30 @@ def test_complaints_tile(tiny_conn: db.Connection) -> None:
 
 def test_first_response_tile_censors_waiting_tickets(tiny_conn: db.Connection) -> None:
     t = _tiles(tiny_conn)["first_response"]
-    assert t["value"] == pytest.approx(1.0)  # median of 1 h, 0.5 h, 2 h
-    assert t["n"] == 3
-    assert t["prev_value"] == pytest.approx((3 + 0.25) / 2)
+    # Kaplan-Meier over t1 1 h, t2 0.5 h, t3 2 h and t4 (new, no reply) censored at the data's latest time, which
+    # is t4's creation: S(0.5) = 2/3, S(1) = 1/3 -> the median is 1 h
+    assert t["value"] == pytest.approx(1.0)
+    assert t["n"] == 4
+    assert t["prev_value"] == pytest.approx(0.25)  # t6 0.25 h, t5 3 h: S(0.25) = 1/2
     assert "1 tickets awaiting a first reply are censored" in str(t["note"])
-    assert float(t["ci_low"]) <= 1.0 <= float(t["ci_high"])
+    assert t["test"] == "log-rank test"
+    assert t["unavailable"] == "" and t["comparison"] == ""
 
 
-def test_resolution_tile(tiny_conn: db.Connection) -> None:
+def test_resolution_tile_is_the_kaplan_meier_median(tiny_conn: db.Connection) -> None:
     t = _tiles(tiny_conn)["resolution"]
-    assert t["value"] == pytest.approx(14.0)  # median of 4 h and 24 h
-    assert t["prev_value"] == pytest.approx(13.0)  # median of 24 h and 2 h
-    assert t["delta"] == pytest.approx(1.0)
-    assert "2 tickets still open" in str(t["note"])
+    # t1 4 h, t2 24 h solved; t3 open 20 h and t4 0 h censored: S(4) = 2/3, S(24) = 0 -> 24 h, not the 14 h of
+    # the solved tickets alone
+    assert t["value"] == pytest.approx(24.0)
+    assert t["prev_value"] == pytest.approx(2.0)  # t6 2 h, t5 24 h: S(2) = 1/2
+    assert t["delta"] == pytest.approx(22.0)
+    assert "2 tickets still open are censored" in str(t["note"])
+    # the same figure as the Resolution page's table, from the same function
+    from cx_metrics.metrics import resolution
+
+    page = resolution.time_to_event(tiny_conn, period=TINY_PERIOD).iloc[0]
+    assert page["median_hours"] == t["value"]
+    assert (page["median_low"], page["median_high"]) == (t["ci_low"], t["ci_high"]) or math.isnan(page["median_high"])
 
 
 def test_nps_tile(tiny_conn: db.Connection) -> None:
@@ -103,7 +114,13 @@ def test_describe_delta_and_test() -> None:
     assert overview.describe_delta(row, 0.05) == "-15 min · within noise"
     assert overview.describe_test(row, 0.05) == "Mood, p = 0.4 ≥ 0.05"
     row = {"delta": float("nan"), "delta_kind": "absolute", "unit": "%", "p_value": float("nan"), "test": "x"}
-    assert overview.describe_delta(row, 0.05) == "no previous period to compare"
+    assert overview.describe_delta(row, 0.05) == ""
+    row = {**row, "comparison": "no comparison: the previous period starts before the first ticket"}
+    assert overview.describe_delta(row, 0.05) == ""
+    assert overview.describe_test(row, 0.05) == row["comparison"]
+    new = {"delta": float("nan"), "delta_kind": "relative", "unit": "count", "value": 4.0, "prev_value": 0.0,
+           "p_value": 0.01, "test": "t"}
+    assert overview.describe_delta(new, 0.05) == "new: none in the previous period · real change"
 
 
 def test_complaint_trend_zero_fills_and_marks_partial_weeks(tiny_conn: db.Connection) -> None:
@@ -131,10 +148,10 @@ def test_complaint_trend_counts_only_in_range(tiny_conn: db.Connection) -> None:
 
 
 def test_default_period_ends_on_the_last_full_week(tiny_conn: db.Connection) -> None:
-    assert base.data_range(tiny_conn) == (dt.date(2025, 12, 30), dt.date(2026, 1, 11))
+    assert base.data_range(tiny_conn) == (dt.date(2025, 12, 1), dt.date(2026, 1, 11))
     period = base.default_period(tiny_conn)
     assert period.end == dt.date(2026, 1, 11)  # a Sunday
-    assert period.start == dt.date(2025, 12, 30)  # clipped to the data
+    assert period.start == dt.date(2025, 12, 1)  # clipped to the data
 
 
 def test_filter_options(tiny_conn: db.Connection) -> None:
@@ -169,34 +186,51 @@ def test_sla_tile(tiny_conn: db.Connection) -> None:
     assert "1 open tickets not yet past their target are pending" in str(t["note"])
 
 
-def test_duration_tiles_read_the_quantiles_and_ci_ranks_exactly(tiny_conn: db.Connection) -> None:
-    """The median and its order-statistic CI, both periods, checked against numpy on random durations."""
+def test_duration_tiles_match_lifelines_on_random_durations(tiny_conn: db.Connection) -> None:
+    """The Kaplan-Meier median and its interval, both periods, checked against lifelines on random durations with
+    some tickets still waiting; the change is tested with the log-rank test of the two periods."""
     import numpy as np
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import logrank_test
+    from lifelines.utils import median_survival_times
 
     rng = np.random.default_rng(5)
     tiny_conn.execute("DELETE FROM tickets")
     start = dt.datetime.combine(TINY_PERIOD.start, dt.time(1))
     prev_start = dt.datetime.combine(TINY_PERIOD.previous().start, dt.time(1))
+    as_of = dt.datetime.combine(TINY_PERIOD.end, dt.time(23))
     seconds = {"current": rng.exponential(20 * 3600, 101).astype(int),
                "previous": rng.exponential(30 * 3600, 38).astype(int)}
-    rows = []
+    rows, data = [], {}
     for period, first in (("current", start), ("previous", prev_start)):
+        hours, events = [], []
         for i, sec in enumerate(seconds[period]):
             created = first + dt.timedelta(minutes=i)
             end = created + dt.timedelta(seconds=int(sec))
-            rows.append((f"{period}{i}", created, end, end))
+            done = end <= as_of
+            rows.append((f"{period}{i}", created, end if done else None, end if done else None,
+                         "solved" if done else "open"))
+            stop = end if done else as_of
+            hours.append(round((stop - created).total_seconds() / 60) / 60)
+            events.append(done)
+        data[period] = (np.array(hours), np.array(events))
+    rows.append(("last", as_of, None, None, "new"))  # the data's latest time: tickets still waiting end here
     tiny_conn.executemany("INSERT INTO tickets (source, ticket_id, created_at, first_response_at, solved_at, status) "
-                          "VALUES ('t', ?, ?, ?, ?, 'solved')", rows)
+                          "VALUES ('t', ?, ?, ?, ?, ?)", rows)
     tiles = _tiles(tiny_conn)
-    z = 1.959963984540054
+    assert tiles["resolution"]["comparison"] == "" and tiles["resolution"]["note"].startswith("1 tickets")
     for metric in ("first_response", "resolution"):
         t = tiles[metric]
         for key, period in (("", "current"), ("prev_", "previous")):
-            values = np.sort(np.array([(end - created).total_seconds() / 3600 for tid, created, end, _ in rows
-                                       if tid.startswith(period)]))
-            n = len(values)
-            assert t[f"{key}value"] == pytest.approx(np.percentile(values, 50), abs=1e-6)
-            low = max(1, math.floor(n / 2 - z * math.sqrt(n) / 2))
-            high = min(n, math.ceil(1 + n / 2 + z * math.sqrt(n) / 2))
-            assert t[f"{key}ci_low"] == pytest.approx(values[low - 1], abs=1e-6)
-            assert t[f"{key}ci_high"] == pytest.approx(values[high - 1], abs=1e-6)
+            hours, events = data[period]
+            if period == "current":  # the ticket created at the data's latest time, censored at 0 h
+                hours, events = np.append(hours, 0.0), np.append(events, False)
+            fit = KaplanMeierFitter(alpha=0.05).fit(hours, events)
+            assert t[f"{key}value"] == pytest.approx(fit.median_survival_time_, abs=1e-9)
+            ci = median_survival_times(fit.confidence_interval_).iloc[0]
+            assert t[f"{key}ci_low"] == pytest.approx(ci.iloc[0], abs=1e-9)
+            assert (math.isnan(t[f"{key}ci_high"]) and math.isinf(ci.iloc[1])) \
+                or t[f"{key}ci_high"] == pytest.approx(ci.iloc[1], abs=1e-9)
+        (h1, e1), (h0, e0) = data["current"], data["previous"]
+        expected = logrank_test(np.append(h1, 0.0), h0, np.append(e1, False), e0).p_value
+        assert t["p_value"] == pytest.approx(expected, rel=1e-6)

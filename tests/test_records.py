@@ -48,9 +48,10 @@ def write(rows: list[list[str]], ending: str = "\n", blank_after: frozenset[int]
 
 
 def read(data: bytes, block: int) -> RawTable:
+    """The records as parsed (a footer, read from their shape after parsing, is tested in test_footer.py)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reader, "BLOCK_SIZE", block)
-        return read_table(data, name="t.csv")
+        return read_table(data, name="t.csv", ends_file=False)
 
 
 def assert_same_as_reference(data: bytes, block: int) -> None:

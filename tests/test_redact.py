@@ -75,3 +75,18 @@ def test_complaint_rows_redact_subjects(tiny_conn: object) -> None:
                                      end=pd.Timestamp(dt.date(2026, 1, 12)))
     subject = rows.set_index("ticket_id").loc["t1", "subject"]
     assert subject == f"Refund to {IBAN}, call {PHONE}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("On XX/XX/XXXX I called XXXX", "On [redacted] I called [redacted]"),
+    ("a fee of {$21.00} and {$1,250.00}", "a fee of [amount] and [amount]"),
+    ("card XXXX-XXXX-XXXX-1234 was charged", "card [redacted]-1234 was charged"),
+    ("XXL shirts, an XBOX, TAX and EXXON stay", "XXL shirts, an XBOX, TAX and EXXON stay"),
+])
+def test_vendor_masks_are_redactions_like_ours(text: str, expected: str) -> None:
+    """CFPB narratives and many exports mask data themselves: XXXX, XX/XX/XXXX, {$21.00}. They are redactions, so
+    every reader sees our placeholder and the theme model drops them, as it drops ours."""
+    from cx_metrics.text.tokens import tokens
+
+    assert redact(text) == expected
+    assert not {t for t in tokens(text) if set(t) <= {"x"}}

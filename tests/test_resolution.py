@@ -24,15 +24,16 @@ def test_as_of_is_the_latest_time_in_the_data(tiny_conn: db.Connection) -> None:
 def test_time_to_resolution_with_censoring(tiny_conn: db.Connection) -> None:
     row = R.time_to_event(tiny_conn, period=TINY_PERIOD, metric="full_resolution").iloc[0]
     assert (row["tickets"], row["completed"], row["censored"]) == (4, 2, 2)
-    assert row["median_hours"] == pytest.approx(14.0)  # (4 + 24) / 2 over completed tickets
-    assert row["p90_hours"] == pytest.approx(22.0)  # 4 + 0.9 x 20
-    # Kaplan-Meier: S(4 h) = 2/3 (t4 left the risk set at 0 h), t3 censored at 20 h, S(24 h) = 0 -> median 24 h
-    assert row["km_median_hours"] == pytest.approx(24.0)
+    # Kaplan-Meier, the one median: S(4 h) = 2/3 (t4 left the risk set at 0 h), t3 censored at 20 h, S(24 h) = 0
+    # -> median 24 h (the completed tickets alone would say 14 h), p90 24 h too
+    assert row["median_hours"] == pytest.approx(24.0)
+    assert row["p90_hours"] == pytest.approx(24.0)
+    assert list(R.time_to_event(tiny_conn, period=TINY_PERIOD).columns) == R.TIME_COLUMNS
 
 
 def test_first_response_by_channel(tiny_conn: db.Connection) -> None:
     frame = R.time_to_event(tiny_conn, period=TINY_PERIOD, metric="first_response", by="channel").set_index("group")
-    assert frame.loc["email", "median_hours"] == pytest.approx(1.5)  # t1 1 h, t3 2 h
+    assert frame.loc["email", "median_hours"] == pytest.approx(1.0)  # t1 1 h, t3 2 h: S(1 h) = 1/2
     assert frame.loc["chat", "median_hours"] == pytest.approx(0.5)
     assert frame.loc["phone", "completed"] == 0 and frame.loc["phone", "censored"] == 1
     curves = R.km_curves(tiny_conn, period=TINY_PERIOD, metric="first_response", by="channel")
@@ -119,7 +120,7 @@ def test_closed_tickets_without_a_time_are_not_counted_as_waiting(tiny_conn: db.
     from cx_metrics.metrics import overview
 
     tile = overview.kpis(tiny_conn, period=TINY_PERIOD).set_index("metric").loc["resolution"]
-    assert "1 solved or closed tickets without a recorded time are left out" in tile["note"]
+    assert "1 solved tickets without a recorded time are left out" in tile["note"]
     assert "1 tickets still open are censored" in tile["note"]
 
 
@@ -150,9 +151,9 @@ def test_resolution_trend_by_creation_week(tiny_conn: db.Connection) -> None:
     trend = R.resolution_trend(tiny_conn, period=period).set_index("period_start")
     # week of 29 Dec: t5 (24 h) and t6 (2 h) solved; week of 5 Jan: t1 4 h, t2 24 h, t3 and t4 open (censored)
     assert list(trend.index) == [pd.Timestamp("2025-12-29"), pd.Timestamp("2026-01-05")]
-    assert trend.loc["2025-12-29", "median_hours"] == pytest.approx(13.0)
+    assert trend.loc["2025-12-29", "median_hours"] == pytest.approx(2.0)  # Kaplan-Meier: S(2 h) = 1/2
     assert (trend.loc["2026-01-05", "completed"], trend.loc["2026-01-05", "censored"]) == (2, 2)
-    assert trend.loc["2026-01-05", "km_median_hours"] == pytest.approx(24.0)
+    assert trend.loc["2026-01-05", "median_hours"] == pytest.approx(24.0)
 
 
 def test_drawn_survival_curves_are_thinned_within_a_fifth_of_a_point() -> None:

@@ -100,7 +100,8 @@ def test_ces_reverses_legacy_effort_scales_and_uses_a_t_interval(conn: db.Connec
 
 def test_period_over_period_change_is_tested_and_flagged(conn: db.Connection) -> None:
     now = [r(f"a{i}", 10) for i in range(30)] + [r(f"b{i}", 0) for i in range(10)]
-    before = [r(f"p{i}", 10, at="2026-02-25 10:00") for i in range(10)] + [
+    # the previous week (23 Feb - 1 Mar) lies inside the survey's data: its first answers are on 23 Feb
+    before = [r(f"p{i}", 10, at="2026-02-23 10:00") for i in range(10)] + [
         r(f"q{i}", 0, at="2026-02-25 10:00") for i in range(30)]
     add(conn, now + before)
     nps = summary(conn, Settings(min_cell_n=30))["nps"]

@@ -61,9 +61,9 @@ def test_surveys_page_shows_the_library_numbers(monkeypatch: pytest.MonkeyPatch,
     at.selectbox(key="srv_vb_group").set_value("detractor").run()
     at.text_input(key="srv_vb_search").input("price").run()
     assert not at.exception
-    comments = next(d.value for d in at.dataframe if "comment" in d.value.columns)
-    assert len(comments) > 0 and set(comments["score_group"]) == {"detractor"}
-    assert comments["comment"].str.lower().str.contains("price").all()
+    comments = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
+    assert len(comments) > 0 and set(comments["Score group"]) == {"detractor"}
+    assert comments["Comment"].str.lower().str.contains("price").all()
     assert len(at.get("download_button")) >= 3
 
 
@@ -72,8 +72,8 @@ def test_small_buckets_are_greyed_on_the_surveys_page(monkeypatch: pytest.Monkey
     at = _app(monkeypatch, app_db_path, "pages/surveys.py")
     assert not at.exception
     assert {m.label: m for m in at.metric}["NPS"].value == "n < 100000"
-    table = next(d.value for d in at.dataframe if "reliability" in d.value.columns)
-    assert table["value"].isna().all() and table["reliability"].str.startswith("n < 100000").all()
+    table = next(d.value for d in at.dataframe if "Reliability" in d.value.columns)
+    assert (table["Value (points)"] == "–").all() and table["Reliability"].str.startswith("n < 100000").all()
 
 
 def test_cohorts_page_flags_the_planted_effect(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
@@ -84,18 +84,20 @@ def test_cohorts_page_flags_the_planted_effect(monkeypatch: pytest.MonkeyPatch, 
     at.selectbox(key="coh_by2").set_value("channel").run()
     assert not at.exception
     assert any("Millennials · phone" in w.value and "significantly worse" in w.value for w in at.warning)
-    table = next(d.value for d in at.dataframe if "suppressed" in d.value.columns)
-    assert {"Generation", "Interaction channel", "n", "ci_low", "ci_high"} <= set(table.columns)
+    table = next(d.value for d in at.dataframe if "Everyone else (%)" in d.value.columns)
+    assert {"Generation", "Interaction channel", "n", "95% interval, low (%)", "95% interval, high (%)"} <= set(
+        table.columns)
     # the URL now holds the view
     assert at.query_params["metric"] == ["csat"] or at.query_params["metric"] == "csat"
     at.selectbox(key="coh_a").set_value("Millennials · phone").run()
     at.selectbox(key="coh_b").set_value("Gen X · phone").run()
-    side = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
-    assert side["cohort"].tolist() == ["Millennials · phone", "Gen X · phone"]
-    assert bool(side.loc[0, "significant"])
+    side = next(d.value for d in at.dataframe if "Verdict" in d.value.columns)
+    assert side["Cohort"].tolist() == ["Millennials · phone", "Gen X · phone"]
+    assert side.loc[0, "Significant"] == "yes"
     at.selectbox(key="coh_cell").set_value("Millennials · phone").run()
-    rows = next(d.value for d in at.dataframe if "response_id" in d.value.columns)
-    assert len(rows) > 0 and set(rows["dim2"]) == {"phone"} and set(rows["dim1"]) == {"Millennials"}
+    rows = next(d.value for d in at.dataframe if "Response" in d.value.columns)
+    assert len(rows) > 0 and set(rows["Channel"]) == {"phone"} and set(rows["Generation"]) == {
+        "Millennials"}
 
 
 def test_cohorts_page_opens_the_view_in_its_url(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
@@ -106,7 +108,7 @@ def test_cohorts_page_opens_the_view_in_its_url(monkeypatch: pytest.MonkeyPatch,
     assert at.selectbox(key="coh_metric").value == "churn_rate"
     assert at.selectbox(key="coh_by").value == "plan"
     assert "04 May 2026 – 01 Nov 2026" in at.caption[0].value and "plans: Free, Pro" in at.caption[0].value
-    table = next(d.value for d in at.dataframe if "suppressed" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Everyone else (%)" in d.value.columns)
     conn = _fresh(app_db_path)
     try:
         expected = cohorts.breakdown(conn, period=Period(dt.date(2026, 5, 4), dt.date(2026, 11, 1)),
@@ -121,7 +123,8 @@ def test_cohorts_page_explains_a_bad_link(monkeypatch: pytest.MonkeyPatch, app_d
     at = _app(monkeypatch, app_db_path, "pages/cohorts.py", {"metric": "happiness", "plan": ["Platinum"]})
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
-    assert "metric='happiness'" in text and "Platinum" in text
+    assert "metric is not a value available here" in text and "plan values is not in this database" in text
+    assert "happiness" not in text and "Platinum" not in text  # refused, not echoed (a link's text is not ours)
     at.selectbox(key="coh_metric").set_value("churn_rate").run()
     at.selectbox(key="coh_by").set_value("channel").run()
     assert not at.exception and "describes a ticket or a response" in at.error[0].value
@@ -145,14 +148,14 @@ def test_real_qualtrics_and_surveymonkey_exports_appear_on_the_surveys_page(
         conn.close()
     at = _app(monkeypatch, path, "pages/surveys.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    inventory = next(d.value for d in at.dataframe if "scored_metrics" in d.value.columns)
-    names = set(inventory["survey_name"])
+    inventory = next(d.value for d in at.dataframe if "Scores" in d.value.columns)
+    names = set(inventory["Survey"])
     assert {Path(f).stem for f in files} <= names
-    steak = inventory.set_index("survey_name").loc["surveymonkey_fivethirtyeight_steak_risk_survey_prefix"]
-    assert steak["responses"] == 48 and steak["other_questions"] >= 10
+    steak = inventory.set_index("Survey").loc["surveymonkey_fivethirtyeight_steak_risk_survey_prefix"]
+    assert steak["Responses"] == 48 and steak["Other questions"] >= 10
     labels = at.selectbox(key="srv_answers_survey").options
     pick = next(i for i, label in enumerate(labels) if label.startswith("surveymonkey_fivethirtyeight"))
     at.selectbox(key="srv_answers_survey").set_value(pick).run()
-    answers = next(d.value for d in at.dataframe if "answer" in d.value.columns)
-    smokers = answers[answers["question"] == "Do you ever smoke cigarettes?"]
-    assert set(smokers["answer"]) == {"Yes", "No"} and smokers["share"].sum() == pytest.approx(1.0)
+    answers = next(d.value for d in at.dataframe if "Answer" in d.value.columns)
+    smokers = answers[answers["Question"] == "Do you ever smoke cigarettes?"]
+    assert set(smokers["Answer"]) == {"Yes", "No"} and smokers["Share (%)"].sum() == pytest.approx(1.0)

@@ -33,7 +33,11 @@ def _app(monkeypatch: pytest.MonkeyPatch, path: Path, page: str = "pages/themes.
 
 
 def _table(at: AppTest) -> object:
-    return next(d.value for d in at.dataframe if "top_terms" in d.value.columns)
+    """The themes table, its labelled columns read back under the catalogue's names."""
+    shown = next(d.value for d in at.dataframe if "Top terms" in d.value.columns)
+    frame = shown.rename(columns={"Number": "theme_key", "Theme": "theme", "Pinned": "pinned", "Merged in": "merged",
+                                  "Texts": "documents"})
+    return frame.assign(theme_key=frame["theme_key"].astype(int), pinned=frame["pinned"] == "yes")
 
 
 def test_fit_from_the_page(monkeypatch: pytest.MonkeyPatch, demo_db_path: Path, tmp_path: Path) -> None:
@@ -59,10 +63,10 @@ def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitt
         "Themes", "Volume and share over time", "Emerging themes vs the previous period", "What moves the score",
         "Theme mix by channel and cohort", "Product requests", "The texts behind a theme"]
     assert "Drags NPS down most" in " ".join(m.value for m in at.markdown)
-    requests = next(d.value for d in at.dataframe if "request" in d.value.columns)
-    assert "dark mode" in set(requests["request"])
-    verbatims = next(d.value for d in at.dataframe if "doc_id" in d.value.columns)
-    assert len(verbatims) > 0 and not verbatims["text"].str.contains("@", regex=False).any()
+    requests = next(d.value for d in at.dataframe if "Request" in d.value.columns)
+    assert "dark mode" in set(requests["Request"])
+    verbatims = next(d.value for d in at.dataframe if "Text id" in d.value.columns)
+    assert len(verbatims) > 0 and not verbatims["Text"].str.contains("@", regex=False).any()
     assert len(at.get("download_button")) == 2
     at.radio(key="themes_metric").set_value("csat").run()
     assert "Drags CSAT down most" in " ".join(m.value for m in at.markdown)
@@ -115,10 +119,10 @@ def test_complaint_movers_link_to_their_themes(monkeypatch: pytest.MonkeyPatch, 
     at.session_state["flt_period"] = (dt.date(2026, 9, 14), dt.date(2026, 9, 27))
     at.run()
     assert at.selectbox(key="cmp_theme_mover").value == "Billing"
-    behind = next(d.value for d in at.dataframe if "share_of_change" in d.value.columns)
-    assert behind.iloc[0]["difference"] > 0
-    top_theme = behind.iloc[0]["theme"]
-    assert "charged twice" in top_theme  # the double-charge incident, under its own words
+    behind = next(d.value for d in at.dataframe if "Share of the change (%)" in d.value.columns)
+    assert behind.iloc[0]["Difference"] > 0
+    top_theme = behind.iloc[0]["Theme"]
+    assert "charged twice" in top_theme.lower()  # the double-charge incident, under its own words
     at.session_state["themes_kinds"] = "survey comments"  # last looked at the comments: the link shows tickets
     at.button(key="cmp_open_theme").click().run()
     assert not at.exception, at.exception

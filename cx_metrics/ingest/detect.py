@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cx_metrics.ingest.reader import RawTable
-from cx_metrics.ingest.specs import FIELDS, KINDS, SURVEY_VENDOR_HINTS, VENDORS, Field, Vendor, norm
+import pandas as pd
 
-DETECT_SAMPLE_ROWS = 2_000
+from cx_metrics.ingest import infer
+from cx_metrics.ingest.reader import RawTable
+from cx_metrics.ingest.specs import FIELDS, KINDS, SURVEY_VENDOR_HINTS, VENDORS, Vendor, norm
 
 
 @dataclass
@@ -18,6 +19,59 @@ class Detection:
     mapping: dict[str, str]  # canonical field -> source column
     reasons: list[str] = field(default_factory=list)
     alternatives: list[tuple[str, str, float]] = field(default_factory=list)  # (kind, vendor, confidence)
+    field_confidence: dict[str, float] = field(default_factory=dict)  # canonical field -> 0..1
+    needs_confirmation: bool = False  # a proposal: the user confirms it (page checkbox, `cx import --accept`)
+    event_log: bool = False  # one row per update of a ticket: collapse into tickets + ticket_events
+    flags: set[str] = field(default_factory=set)  # fields fed by a yes/no column (e.g. a "Resolved" flag)
+    sentinels: dict[str, list[str]] = field(default_factory=dict)  # column -> values meaning "missing"
+    numbers: set[str] = field(default_factory=set)  # columns of numbers: kept as numbers where stored as attributes
+    why: dict[str, str] = field(default_factory=dict)  # canonical field -> why its column was chosen, in words
+    candidates: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)  # field -> (column, score, why)
+    user_fields: set[str] = field(default_factory=set)  # fields whose column the user chose (blank: none)
+    columns: list[str] = field(default_factory=list)  # the file's columns, for a person to pick from
+
+    def reading(self) -> pd.DataFrame:
+        """How the file is read, one row per field a file of this kind can hold: ``field``, ``label`` (words),
+        ``column`` ('' when none), ``confidence`` (0..1, NaN when none), ``why``, ``required``."""
+        rows = []
+        for name in field_names(self.kind):
+            column = self.mapping.get(name, "")
+            chosen_by_user = name in self.user_fields
+            why = ("chosen by you" if chosen_by_user else self.why.get(name, "its usual name" if column else ""))
+            rows.append({"field": name, "label": FIELD_LABELS.get(name, name.replace("_", " ")), "column": column,
+                         "confidence": (1.0 if chosen_by_user else self.field_confidence.get(name, 1.0)) if column
+                         else float("nan"), "why": why or "no column found", "required": name in REQUIRED_FIELDS.get(
+                             self.kind, ())})
+        frame = pd.DataFrame(rows, columns=["field", "label", "column", "confidence", "why", "required"])
+        found = (frame["column"] != "") | frame["required"]  # fields read (and the required ones) first
+        return pd.concat([frame[found], frame[~found]], ignore_index=True)
+
+
+#: fields of a survey file a user can map (the score questions are found from their question texts)
+SURVEY_FIELDS = ("response_id", "responded_at", "customer_id", "email", "ticket_id")
+#: fields a file of the kind cannot load without (tickets can derive the creation time from the first response)
+REQUIRED_FIELDS = {k: tuple(f.name for f in fields if f.required) for k, fields in FIELDS.items()}
+#: canonical fields in words, for the page that shows how a file is read
+FIELD_LABELS = {
+    "ticket_id": "Ticket id", "created_at": "Created (date)", "created_at_time": "Created (time of day)",
+    "customer_id": "Customer id", "customer_email": "Customer e-mail", "customer_name": "Customer name",
+    "first_response_at": "First response", "first_solved_at": "First solved", "solved_at": "Solved",
+    "closed_at": "Closed", "updated_at": "Last updated", "status": "Status", "channel": "Channel",
+    "category": "Category", "ticket_type": "Type", "priority": "Priority", "subject": "Subject",
+    "description": "Description", "tags": "Tags", "group_name": "Group / queue", "assignee": "Assignee",
+    "reopens": "Reopens", "replies": "Replies", "satisfaction": "Satisfaction rating",
+    "response_id": "Response id", "responded_at": "Response date", "email": "E-mail", "signup_at": "Signup date",
+    "churned": "Churned (yes/no)", "churned_at": "Churn date", "age": "Age", "birth_year": "Birth year",
+    "birth_date": "Birth date", "tenure_months": "Tenure in months", "tenure_years": "Tenure in years",
+    "plan": "Plan", "segment": "Segment", "region": "Region", "country": "Country",
+    "acquisition_channel": "Acquisition channel", "occurred_at": "When", "kind": "Kind of event",
+    "amount": "Amount", "field": "Field changed", "value": "New value", "actor": "Changed by",
+}
+
+
+def field_names(kind: str) -> list[str]:
+    """The fields a file of this kind can hold, in the order a person reads them."""
+    return list(SURVEY_FIELDS) if kind == "surveys" else [f.name for f in FIELDS.get(kind, [])]
 
 
 def map_columns(columns: list[str], kind: str, vendor: Vendor | None = None) -> dict[str, str]:
@@ -47,10 +101,6 @@ def map_columns(columns: list[str], kind: str, vendor: Vendor | None = None) -> 
     return mapping
 
 
-def _required(kind: str) -> list[Field]:
-    return [f for f in FIELDS[kind] if f.required]
-
-
 def _survey_score(raw: RawTable) -> tuple[str, float, list[str]]:
     names = {norm(c) for c in raw.columns}
     best, best_share = "Survey (generic)", 0.0
@@ -69,46 +119,81 @@ def _survey_score(raw: RawTable) -> tuple[str, float, list[str]]:
     if best_share >= 0.4:
         reasons.append(f"{best_share:.0%} of {best}'s usual columns present")
         return (best, 0.5 + best_share / 2, reasons)
-    from cx_metrics.ingest.surveys import find_score_columns
-
-    scores = find_score_columns(raw.head(DETECT_SAMPLE_ROWS))  # a sample decides
-    if scores:
-        return ("Survey (generic)", 0.7, [f"score column(s): {', '.join(s.column for s in scores)}"])
     return ("Survey (generic)", 0.0, reasons)
 
 
-def detect(raw: RawTable) -> Detection:
-    """Score every kind and vendor; return the best with the alternatives for the user to override."""
+def _vendor_of(raw: RawTable) -> Vendor | None:
+    """The known export whose signature columns are mostly present (a label and name hints, not a gate)."""
     names = {norm(c) for c in raw.columns}
-    candidates: list[Detection] = []
+    best, best_share = None, 0.5
     for vendor in VENDORS:
         share = len(names & set(vendor.signature)) / len(vendor.signature)
-        if share >= 0.5:
-            mapping = map_columns(raw.columns, vendor.kind, vendor)
-            if all(f.name in mapping or _derivable(f.name, mapping) for f in _required(vendor.kind)):
-                candidates.append(Detection(vendor.kind, vendor.name, round(0.5 + share / 2, 2), mapping,
-                                            [f"{share:.0%} of {vendor.name}'s columns present"]))
-    for kind in ("tickets", "ticket_events", "customers", "activity"):
-        mapping = map_columns(raw.columns, kind)
-        required = _required(kind)
-        found = [f for f in required if f.name in mapping or _derivable(f.name, mapping)]
-        if len(found) == len(required):
-            # evidence, not coverage: each recognised column counts, required ones more
-            optional = sum(f.name in mapping for f in FIELDS[kind] if not f.required)
-            score = min(0.35 + 0.1 * len(required) + 0.04 * optional, 0.8)
-            present = ", ".join(mapping[f.name] for f in required if f.name in mapping)
-            candidates.append(Detection(kind, "generic", round(score, 2), mapping,
-                                        [f"required columns found: {present}"]))
-    strong = any(c.confidence >= 0.9 for c in candidates)
-    survey_vendor, confidence, reasons = ("", 0.0, []) if strong else _survey_score(raw)
-    if confidence > 0:
-        candidates.append(Detection("surveys", survey_vendor, confidence, {}, reasons))
-    if not candidates:
-        return Detection("unknown", "unknown", 0.0, {}, ["no kind of data matched the column names"])
-    candidates.sort(key=lambda d: d.confidence, reverse=True)
-    best = candidates[0]
-    best.alternatives = [(c.kind, c.vendor, c.confidence) for c in candidates[1:]]
+        if share >= best_share:
+            best, best_share = vendor, share
     return best
+
+
+def _from_inference(raw: RawTable, kind: str | None = None) -> Detection:
+    vendor = _vendor_of(raw)
+    hints = dict(vendor.extra) if vendor else None
+    found = infer.infer(raw, kind=kind, hints=hints, prefer=vendor.kind if vendor else None)
+    scores = dict(found.scores)
+    survey_vendor, survey_conf, survey_reasons = _survey_score(raw) if kind in (None, "surveys") else ("", 0.0, [])
+    if survey_conf >= 0.9 or (kind is None and survey_conf > max(scores.values(), default=0.0)):
+        scores["surveys"] = max(scores.get("surveys", 0.0), survey_conf)
+        if kind is None:
+            found = infer.infer(raw, kind="surveys")
+    chosen = kind or found.kind
+    confidence = scores.get(chosen, 0.0) if kind is None else max(scores.get(chosen, 0.0), 0.0)
+    if kind is None and confidence == 0.0:
+        return Detection("unknown", "unknown", 0.0, {}, [_nothing_found(raw, found)])
+    if chosen == "surveys":
+        label = survey_vendor or "Survey (generic)"
+        reasons = survey_reasons or ["questions answered on scales or in words"]
+    else:
+        label = vendor.name if vendor and vendor.kind == chosen else "generic"
+        reasons = [f"{label}'s usual columns are present"] if label != "generic" else []
+    reasons += [c.reason for c in found.choices.values()]
+    mapping = found.mapping
+    if chosen != "surveys":  # the usual names of the fields inference does not score (vendor minutes, stations...)
+        used = set(mapping.values())
+        for name, col in map_columns(raw.columns, chosen, vendor if label != "generic" else None).items():
+            if name not in mapping and col not in used:
+                mapping[name] = col
+                used.add(col)
+    det = Detection(chosen, label, round(confidence, 2), mapping, reasons)
+    det.field_confidence = {f: c.confidence for f, c in found.choices.items()}
+    det.event_log = found.event_log
+    det.flags = {f for f, c in found.choices.items() if found.profiles[c.column].bool_share >= 1.0}
+    det.sentinels = {c.column: found.profiles[c.column].sentinels for c in found.choices.values()
+                     if found.profiles[c.column].sentinels}
+    det.numbers = {c for c, p in found.profiles.items() if p.is_number and not p.is_date}
+    det.why = {f: c.why for f, c in found.choices.items()}
+    det.columns = list(raw.columns)
+    det.candidates = {f: [(c.column, c.confidence, c.why) for c in others]
+                      for f, others in (found.candidates or {}).items() if others}
+    det.alternatives = [(k, "generic", v) for k, v in sorted(scores.items(), key=lambda kv: -kv[1])
+                        if k != chosen and v > 0]
+    required = [f for f in infer.REQUIRED.get(chosen, ()) if f in det.field_confidence]
+    weakest = min((det.field_confidence[f] for f in required), default=confidence)
+    det.needs_confirmation = kind is None and (confidence < infer.CONFIRM_BELOW or weakest < infer.CONFIRM_BELOW)
+    return det
+
+
+def _nothing_found(raw: RawTable, found: infer.Inference) -> str:
+    dates = [c for c, p in found.profiles.items() if p.is_date]
+    keys = [c for c, p in found.profiles.items() if p.is_identifier]
+    parts = [f"{len(raw.columns)} columns"]
+    if dates:
+        parts.append(f"date columns {', '.join(map(repr, dates[:3]))}")
+    if keys:
+        parts.append(f"identifier-like columns {', '.join(map(repr, keys[:3]))}")
+    return "found " + "; ".join(parts) + ", but no set of them makes tickets, survey answers, customers or activity"
+
+
+def detect(raw: RawTable) -> Detection:
+    """Infer the kind and mapping from the columns' names and values; alternatives for the user to override."""
+    return _from_inference(raw)
 
 
 def _derivable(name: str, mapping: dict[str, str]) -> bool:
@@ -119,12 +204,16 @@ def _derivable(name: str, mapping: dict[str, str]) -> bool:
 
 
 def detection_for(raw: RawTable, kind: str, vendor: str | None = None) -> Detection:
-    """The mapping for a kind (and vendor) the user chose instead of the detected one."""
+    """The mapping for a kind (and vendor) the user chose instead of the detected one: proposed by inference."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if kind == "surveys":
-        name, confidence, reasons = _survey_score(raw)
-        return Detection(kind, vendor or name, confidence, {}, reasons)
+    det = _from_inference(raw, kind)
     chosen = next((v for v in VENDORS if v.kind == kind and v.name == vendor), None)
-    return Detection(kind, chosen.name if chosen else "generic", 1.0, map_columns(raw.columns, kind, chosen),
-                     ["chosen by the user"])
+    if chosen is not None:
+        det.vendor = chosen.name
+        det.mapping = {**det.mapping, **map_columns(raw.columns, kind, chosen)}
+    elif vendor:
+        det.vendor = vendor
+    det.confidence = 1.0
+    det.reasons.insert(0, "kind chosen by the user")
+    return det

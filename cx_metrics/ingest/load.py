@@ -26,13 +26,15 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from cx_metrics import audit
+from cx_metrics import audit, pii
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
-from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.errors import ImportRefused, NeedsConfirmation
 from cx_metrics.ingest.limits import Limits, check_size
 from cx_metrics.ingest.reader import RawTable, read_table
+from cx_metrics.text.personal import personal_question
+from cx_metrics.text.redact import redact_many
 
 #: table -> key columns used to replace older versions (None: rows are only appended)
 KEYS: dict[str, tuple[str, ...] | None] = {
@@ -95,6 +97,10 @@ class Preview:
         if self.raw.ragged:
             out = pd.concat([out, pd.DataFrame(self.raw.ragged, columns=["line", "reason", "raw"])],
                             ignore_index=True)
+        # a rejected line is redacted like the stored fields: e-mails, phones, cards and IBANs in the text, and the
+        # cells of personal-data columns that are not stored (cx_metrics.pii)
+        out["raw"] = redact_many(out["raw"].tolist())
+        out["reason"] = redact_many(out["reason"].tolist())
         return out.sort_values("line", na_position="last", ignore_index=True)
 
     def _raw_lines(self, rows: list[int]) -> list[str]:
@@ -103,7 +109,9 @@ class Preview:
             return []
         picked = self.raw.table.take(pa.array(rows, pa.int64())).to_pylist()
         sep = self.raw.delimiter or ","
-        return [sep.join("" if v is None else str(v) for v in record.values())[:2000] for record in picked]
+        hidden = set() if self.options.keep_pii else {c for c in self.raw.columns if personal_question(c)}
+        return [sep.join("" if v is None else "[personal data]" if k in hidden else str(v) for k, v in record.items())
+                [:2000] for record in picked]
 
 
 @dataclass
@@ -172,11 +180,14 @@ def preview(
     conn: Connection | None = None,
     limits: Limits | None = None,
     sha256: str | None = None,
+    confirm: bool = False,
+    ends_file: bool = True,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
-    ``sha256``: the content hash when the caller knows it (a part of a file: the whole file's).
+    ``sha256``: the content hash when the caller knows it (a part of a file: the whole file's). ``ends_file`` is
+    False for a part of a larger file (its last lines are no footer).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -186,14 +197,14 @@ def preview(
     hashing = ThreadPoolExecutor(max_workers=1)
     hashed = hashing.submit(_sha256, data) if sha256 is None else None
     hashing.shutdown(wait=False)
-    raw = read_table(data, name=file_name, sheet=sheet, limits=limits)
+    raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file)
     digest = hashed.result() if hashed is not None else str(sha256)
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
     det = detection_for(raw, kind, vendor) if kind else detect(raw)
-    if det.kind == "unknown" and conn is not None:
-        # a file like one whose mapping a user fixed before: same columns (and source, when given)
+    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind:
+        # a file like one whose mapping a user fixed before (same columns, and source when given) beats a guess
         known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
         if known is not None:
             det = detection_for(raw, known["kind"], known["vendor"])
@@ -201,33 +212,56 @@ def preview(
             options = replace(options or normalize.Options(), source=known["source"])
     if det.kind == "unknown":
         raise ImportRefused(
-            f"{file_name} does not look like tickets, survey responses, customers or activity: none of its columns "
-            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) matched. Choose the kind "
-            "and map the columns (the ticket id and creation time, or the customer id, at least)."
+            f"{file_name} does not look like tickets, survey responses, customers or activity: of its columns "
+            f"({', '.join(raw.columns[:8])}{'...' if len(raw.columns) > 8 else ''}) {det.reasons[0]}. Choose the "
+            "kind (Upload page: Read the file as; CLI: --kind) and the proposed mapping is shown to confirm "
+            "or edit (CLI: --mapping FILE.json)."
         )
+    if confirm and det.needs_confirmation and not mapping:
+        raise NeedsConfirmation(proposal(file_name, det))
     opts = options or normalize.Options()
     if conn is not None and saved_mapping is None and det.kind != "surveys":
         saved_mapping = _saved_mapping(conn, normalize.source_name(det, opts), det.kind)
     if saved_mapping and not mapping and saved_mapping.get("kind") == det.kind:
         mapping = {k: v for k, v in saved_mapping.get("mapping", {}).items() if v in raw.columns}
     if mapping:
-        unknown = {c for c in mapping.values() if c not in raw.columns}
+        unknown = {c for c in mapping.values() if c and c not in raw.columns}
         if unknown:
             raise ImportRefused(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}.")
         det.mapping = {**det.mapping, **mapping}
         det.mapping = {k: v for k, v in det.mapping.items() if v}
+        det.user_fields = set(mapping)
         det.reasons.append("column mapping saved for this source" if saved_mapping else "column mapping edited")
-    prepared = _PREPARE[det.kind](raw, det, opts)
-    if prepared.rows_loadable == 0:
-        reasons = prepared.rejects["reason"].value_counts().head(3)
-        why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
-        raise ImportRefused(
-            f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
-            f"loaded: {why}. Check the kind and the column mapping."
-        )
+    try:
+        prepared = _PREPARE[det.kind](raw, det, opts)
+        if prepared.rows_loadable == 0:
+            reasons = prepared.rejects["reason"].value_counts().head(3)
+            why = "; ".join(f"{n} x {r}" for r, n in reasons.items()) or "no usable rows"
+            raise ImportRefused(
+                f"{file_name} was read as {det.kind} ({det.vendor}) but none of its {raw.num_rows:,} rows can be "
+                f"loaded: {why}. Check the kind and the column mapping."
+            )
+    except ImportRefused as exc:
+        exc.detection = det  # the reading that failed: the page shows it to change a column or the kind
+        raise
     main = prepared.tables[normalize.main_table(det.kind)]
+    if len(main) == 0:  # surveys without a scored question: their answers are what loads
+        main = next((t for t in prepared.tables.values() if len(t)), main)
     sample = main.slice(0, 20).to_pandas() if isinstance(main, pa.Table) else main.head(20)
     return Preview(file_name, digest, raw, det, prepared, opts, sample)
+
+
+def proposal(file_name: str, det: Detection) -> str:
+    """The proposed reading of a file, field by field with its confidence and reason, and how to accept it."""
+    lines = [f"{file_name} looks like {det.kind} (confidence {det.confidence:.0%}), but not surely enough to load "
+             "without your confirmation. Proposed mapping:"]
+    for name, column in det.mapping.items():
+        conf = det.field_confidence.get(name)
+        lines.append(f"  {name:<22} <- {column!r}" + (f"  ({conf:.0%})" if conf is not None else ""))
+    lines += [f"  why: {r}" for r in det.reasons[:12]]
+    lines.append("Load it as proposed with --accept, or give the mapping with --mapping FILE.json "
+                 '({"field": "column", ...}) or the kind with --kind.')
+    return "\n".join(lines)
 
 
 def _existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:
@@ -295,7 +329,9 @@ def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, colum
     """:func:`_write` from a relation (a registered Arrow table or a staging table) with ``columns``."""
     schema = _columns(cur, table)
     cols = [c for c in columns if c in schema]
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {', '.join(_q(c) for c in cols)}, "  # noqa: S608
+    pii.install(cur, pii.key(cur))  # e-mail hashes and e-mail ids are stored keyed (cx_metrics.pii)
+    stored = ", ".join(f"{pii.keyed_column(c, _q(c))} AS {_q(c)}" for c in cols)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {stored}, "  # noqa: S608
                 f"CAST({int(import_id)} AS INTEGER) AS import_id FROM {_q(relation)}")
     col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
     keys = None if append_only else KEYS[table]
@@ -426,7 +462,7 @@ def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor
         [pv.file_name, sha256, pv.prepared.kind, pv.prepared.vendor, pv.detection.confidence,
          json.dumps(pv.detection.mapping), json.dumps({"source": pv.prepared.source,
                                                       "day_first": pv.options.day_first,
-                                                      "sheet": pv.raw.sheet}),
+                                                      "sheet": pv.raw.sheet, "keep_pii": pv.options.keep_pii}),
          pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
     ).fetchall()
     return int(row[0][0])
@@ -474,7 +510,12 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
     if pv.prepared.kind in ("tickets", "ticket_events"):
         _derive_from_events(cur)
     if len(rejects):
-        cur.register("rejects_in", rejects.assign(import_id=import_id))
+        # stored redacted whatever built them (a preview, a duplicate across parts of a large file); redact_many
+        # returns a redacted text unchanged
+        stored = rejects.assign(import_id=import_id)
+        stored["raw"] = redact_many(rejects["raw"].tolist())
+        stored["reason"] = redact_many(rejects["reason"].tolist())
+        cur.register("rejects_in", stored)
         cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
                     "SELECT import_id, line, field, reason, raw FROM rejects_in")
         cur.unregister("rejects_in")

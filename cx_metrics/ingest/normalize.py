@@ -6,6 +6,7 @@ without a trace. Values vendors use for "never" (Zendesk's 1900-01-01) become mi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -18,18 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import sqlprep
+from cx_metrics.ingest import sqlprep, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.notes import Counted, literal
 from cx_metrics.ingest.reader import RawTable, clean
-
-PII_HINTS = re.compile(
-    r"^(?:.*[\s_.-])?(?:e-?mail(?:[\s_]?address)?|phone(?:[\s_]?number)?|mobile(?:[\s_]?number)?|address|"
-    r"ip[\s_]?address|ssn|passport(?:[\s_]?number)?)$"
-    r"|^(?:(?:.*[\s_.-])?(?:first|last|full|customer|contact|requester|recipient|user|to|from)[\s_]?)?name$",
-    re.IGNORECASE,
-)
+from cx_metrics.text.personal import PII_HINTS
 
 
 @dataclass
@@ -40,6 +35,7 @@ class Options:
     reference_date: pd.Timestamp | None = None  # for ages -> birth years (default: today)
     timezone: str = "UTC"  # zone of times written without an offset (Zendesk UI exports use the account's)
     keep_rows: bool = False  # internal: the main table keeps `_row`, each row's data row in the file (parts)
+    fieldwork_date: dt.date | None = None  # surveys without a response date: the day the answers were collected
 
     def __post_init__(self) -> None:
         try:
@@ -124,6 +120,7 @@ def email_customer_key(values: pd.Series) -> pd.Series:
     return ("email:" + hash_series(values).str.slice(0, 20)).astype("string")
 
 
+_FLAG_STATUS = [(rf"^(?:{'|'.join(re.escape(w) for w in vocab.TRUE_WORDS)})$", "solved")]
 _STATUS = [
     (r"^(?:new|unassigned|to do|todo)$", "new"),
     (r"(?:hold|snooz|on hold|paused)", "hold"),
@@ -131,14 +128,15 @@ _STATUS = [
     (r"^(?:solved|resolved|done|fixed|completed?)$", "solved"),
     (r"(?:closed|archived)", "closed"),
     (r"(?:open|progress|active|escalat|assigned|reopen|work)", "open"),
+    *vocab.STATUS_WORDS,  # the same classes in the other languages a file may be written in
 ]
 _CHANNEL = [
-    (r"(?:e-?mail|mail)", "email"),
+    (r"(?:e-?mail|mail|correo|courriel)", "email"),
     (r"(?:chat|live ?chat)", "chat"),
-    (r"(?:phone|voice|call|telephon)", "phone"),
+    (r"(?:phone|voice|call|telephon|telefon)", "phone"),
     (r"(?:twitter|facebook|instagram|social|x\.com)", "social"),
     (r"(?:whatsapp|sms|messag|line|wechat|telegram|native_messaging|any_channel)", "messaging"),
-    (r"(?:web|portal|form|widget|help ?cent|api|mobile|app|in-app)", "web"),
+    (r"(?:web|portal|form|widget|help ?cent|api|mobile|app|in-app|formulaire|formulario)", "web"),
 ]
 _PRIORITY = [
     (r"(?:urgent|critical|highest|blocker|p1|emergency)", "urgent"),
@@ -163,7 +161,7 @@ _SMILEY = {"extremely happy": 5.0, "happy": 4.0, "neutral": 3.0, "unhappy": 2.0,
 _GOOD = r"^(?:good|satisfied|happy|positive|awesome|great)"
 _BAD = r"^(?:bad|unsatisfied|dissatisfied|unhappy|negative|not good)"
 _OFFERED = r"^(?:offered|unoffered|not offered|sent|pending)"
-_RATING = r"^(\d+(?:\.\d+)?)"
+_RATING = r"^(?:[^\W\d_]{2,12}\s*:?\s*)?(\d+(?:\.\d+)?)"  # "4", "4 - good", "Nota 4", "Score: 8"
 _TAG_NOISE = r"[\[\]\"']"
 _TAG_SPLIT = r"[,;\s]+"
 _TRUE = ["yes", "y", "true", "t", "1", "churned", "cancelled", "canceled", "inactive", "lost", "exited"]
@@ -243,9 +241,22 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     warnings = list(raw.warnings)
     qy = _query(raw, det, opts, warnings)
     source = source_name(det, opts)
-    ticket_id = qy.text("ticket_id")
-    qy.reject(f"{ticket_id} IS NULL", "no ticket id", det.mapping.get("ticket_id"), None)
+    if qy.has("ticket_id"):
+        ticket_id = qy.text("ticket_id")
+        qy.reject(f"{ticket_id} IS NULL", "no ticket id", det.mapping.get("ticket_id"), None)
+    else:  # a complaint log without ids: each row is identified by its place in the file, stated
+        ticket_id = f"('row' || CAST(_row + {raw.first_data_line} AS VARCHAR))"
+        warnings.append(f"No ticket id column: each row of {raw.file_name} is identified by its row in the file "
+                        f"(row{raw.first_data_line}, row{raw.first_data_line + 1}...). Re-importing an edited copy "
+                        "of the file cannot update these tickets; map an id column if the file has one.")
     has_created = qy.has("created_at")
+    if not has_created and not qy.has("first_response_at"):
+        dates = [c for c in raw.columns if c not in det.mapping.values()]
+        raise ImportRefused(
+            f"{raw.file_name} was read as tickets, but none of its columns holds a creation time"
+            + (f" (columns not used: {', '.join(map(repr, dates[:6]))})" if dates else "")
+            + ". Map the creation time (Upload page: How the file is read; CLI: --mapping FILE.json with "
+            '{"created_at": "<column>"}) or choose another kind.')
     created = qy.timestamp("created_at", required=True) if has_created else qy.timestamp("first_response_at")
     if not has_created:
         warnings.append(
@@ -264,14 +275,15 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     else:
         first_response = "CAST(NULL AS TIMESTAMP)"
     status_raw = qy.text("status")
-    status = qy.value("k_status_class", qy.classify(status_raw, _STATUS, "open"))
+    rules = _FLAG_STATUS if "status" in det.flags else _STATUS  # a yes/no "Resolved" column: yes = solved
+    status = qy.value("k_status_class", qy.classify(status_raw, rules, "open"))
     closed = qy.value("k_closed", qy.timestamp("closed_at"))
     solved = qy.value("k_solved", f"coalesce({qy.timestamp('solved_at')}, "
                                   f"CASE WHEN {status} = 'closed' THEN {closed} END)")
     first_solved = (f"coalesce({qy.timestamp('first_solved_at')}, "
                     f"{created} + {_seconds(minutes['vendor_first_resolution_minutes'])}, {solved})")
     final_status = f"coalesce({status}, CASE WHEN {solved} IS NOT NULL THEN 'solved' ELSE 'open' END)"
-    qy.reject(f"lower({status_raw}) IN ('deleted', 'spam', 'merged')",
+    qy.reject(f"lower({status_raw}) IN (SELECT unnest({qy.p(list(vocab.DROPPED_STATUS))}))",
               "the ticket is deleted/spam/merged in the source", det.mapping.get("status"), status_raw)
     tags_t = qy.text("tags")
     tags = qy.derive(tags_t, _split_tags, "tags")
@@ -321,6 +333,14 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     outputs += [(f"_sla_{name}", expr) for name, expr in sla.items()]
     result = sqlprep.run(qy, outputs, key="ticket_id", newest="updated_at", keep_row=opts.keep_rows)
     good = result.good
+    history = None
+    if det.event_log:  # one row per update: the newest row is the ticket, every row a step of its history
+        dup = result.rejects["reason"].astype("string").str.startswith("duplicate id in this file").fillna(False)
+        result.rejects = result.rejects[~dup].reset_index(drop=True)
+        history = _event_history(raw, det, opts, source)
+        warnings.append(f"One row per update: {raw.num_rows:,} rows collapsed into {good.num_rows:,} tickets (the "
+                        f"newest row of each); {history.num_rows:,} status, group and assignee changes are kept as "
+                        "their history.")
     warnings += ticket_notes(good)
     for name in sla:
         breached = int(pc.sum(pc.less(good[f"_sla_{name}"], 0)).as_py() or 0)
@@ -328,6 +348,8 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
                                 "remaining time); the values are kept in the ticket attributes.", breached))
     good = good.select(TICKET_COLUMNS + (["_row"] if opts.keep_rows else []))
     tables: dict[str, Any] = {"tickets": good}
+    if history is not None and history.num_rows:
+        tables["ticket_events"] = history
     ratings = _ticket_ratings(good, source, det.mapping.get("satisfaction"))
     if ratings.num_rows:
         tables["survey_responses"] = ratings
@@ -356,6 +378,35 @@ TICKET_NOTES = (
     "{n:,} tickets were offered a satisfaction survey without an answer: they count for the response rate, not as "
     "responses.",
 )
+
+
+def _event_history(raw: RawTable, det: Detection, opts: Options, source: str) -> pa.Table:
+    """Status, group and assignee of every row of an event log, kept where they changed (ticket_events)."""
+    qy = _query(raw, det, opts, [])
+    ticket_id = qy.text("ticket_id")
+    occurred = qy.value("k_occurred", qy.timestamp("updated_at"))
+    outputs = [("ticket_id", ticket_id), ("occurred_at", occurred),
+               ("status", qy.classify(qy.text("status"), _FLAG_STATUS if "status" in det.flags else _STATUS, "open")),
+               ("group_name", qy.text("group_name")), ("assignee", qy.text("assignee"))]
+    rows = sqlprep.run(qy, outputs).good
+    conn = db.scratch()
+    try:
+        conn.register("r", rows)
+        return conn.sql("""
+            WITH long AS (
+                SELECT ticket_id, occurred_at, _f AS field, _v AS value
+                FROM r UNPIVOT INCLUDE NULLS (_v FOR _f IN (status, group_name, assignee))
+                WHERE ticket_id IS NOT NULL AND occurred_at IS NOT NULL),
+            changed AS (
+                SELECT *, lag(value) OVER (PARTITION BY ticket_id, field ORDER BY occurred_at) AS prev,
+                          row_number() OVER (PARTITION BY ticket_id, field ORDER BY occurred_at) AS n
+                FROM long)
+            SELECT $source AS source, ticket_id, occurred_at, field, value, CAST(NULL AS VARCHAR) AS actor
+            FROM changed WHERE value IS NOT NULL AND (n = 1 OR prev IS DISTINCT FROM value)
+            ORDER BY ticket_id, occurred_at, field
+        """, params={"source": source}).to_arrow_table()
+    finally:
+        conn.close()
 
 
 def _ticket_ratings(tickets: pa.Table, source: str, question: str | None) -> pa.Table:
@@ -400,11 +451,14 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     qy = _query(raw, det, opts, warnings)
     customer_id = qy.text("customer_id")
     qy.reject(f"{customer_id} IS NULL", "no customer id", det.mapping.get("customer_id"), None)
-    ref_year = (opts.reference_date or pd.Timestamp.now()).year
+    # a snapshot's ages and tenures are as of the day the data was taken: stated (Fieldwork date), else today
+    as_of = pd.Timestamp(opts.fieldwork_date) if opts.fieldwork_date else (opts.reference_date or pd.Timestamp.now())
+    when = "the day you gave" if opts.fieldwork_date else "the import day, by default"
+    ref_year = as_of.year
     birth = f"coalesce({qy.number('birth_year')}, year({qy.timestamp('birth_date')}))"
     if qy.has("age"):
         birth = f"coalesce({birth}, {ref_year} - {qy.number('age')})"
-        warnings.append(f"Birth years were estimated from ages as of {ref_year} (± 1 year).")
+        warnings.append(f"Birth years were estimated from ages as of {ref_year} ({when}; ± 1 year).")
     birth = qy.value("k_birth", f"CAST(round({birth}) AS INTEGER)")
     qy.reject(f"{birth} < 1900 OR {birth} > {sqlprep.this_year()}", "birth year outside 1900..this year",
               det.mapping.get("birth_year", det.mapping.get("age")), f"CAST({birth} AS VARCHAR)")
@@ -416,7 +470,7 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     email = qy.text("email")
     outputs = [
         ("customer_id", customer_id),
-        ("signup_at", qy.timestamp("signup_at")),
+        ("signup_at", _signup_from_tenure(qy, det, as_of, when, warnings)),
         ("birth_year", birth),
         ("plan", qy.text("plan")),
         ("segment", qy.text("segment")),
@@ -438,6 +492,25 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     span = sqlprep.date_span(good, "signup_at")
     return Prepared("customers", det.vendor, source_name(det, opts), {"customers": good}, result.rejects, warnings,
                     raw.num_rows, span, qy.formats, qy.ambiguous)
+
+
+def _signup_from_tenure(qy: sqlprep.Query, det: Detection, as_of: pd.Timestamp, when: str,
+                        warnings: list[str]) -> str:
+    """The signup time, or, in a snapshot with a tenure (months or years as a customer) and no signup date, the
+    tenure counted back from the day the data was taken, so tenure bands and signup cohorts still work."""
+    signup = qy.timestamp("signup_at")
+    unit = next((u for u in ("tenure_months", "tenure_years") if qy.has(u)), None)
+    if unit is None:
+        return signup
+    months = qy.number(unit) + (" * 12" if unit == "tenure_years" else "")
+    day = as_of.strftime("%Y-%m-%d")
+    estimated = f"(TIMESTAMP '{day}' - to_months(CAST(round({months}) AS INTEGER)))"
+    words = "months" if unit == "tenure_months" else "years"
+    warnings.append(f"Customers without a signup date were given one from {det.mapping[unit]!r} ({words} as a "
+                    f"customer) counted back from {day} ({when}; state the day the data was taken with Fieldwork "
+                    "date or period / --fieldwork-date). Change the mapping to tenure_months or tenure_years if the "
+                    "unit is the other one.")
+    return f"coalesce({signup}, {estimated})"
 
 
 def prepare_activity(raw: RawTable, det: Detection, opts: Options) -> Prepared:

@@ -71,17 +71,19 @@ def import_file(
     dry_run: bool = False,
     save_mapping: bool = False,
     limits: Limits | None = None,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame]:
     """Import a file as ``cx import`` does; (result, rejects). A large UTF-8 CSV of tickets, customers, ticket
     events or activity goes in parts (:func:`import_in_parts`); anything else, or a chosen sheet, is previewed and
     loaded whole."""
     if sheet is None:
         outcome = import_in_parts(conn, path, kind=kind, vendor=vendor, mapping=mapping, options=options,
-                                  actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits)
+                                  actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits,
+                                  confirm=confirm)
         if outcome is not None:
             return outcome
     pv = single.preview(path, kind=kind, vendor=vendor, mapping=mapping, options=options, sheet=sheet, conn=conn,
-                        limits=limits)
+                        limits=limits, confirm=confirm)
     result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping)
     return result, pv.rejects()
 
@@ -100,6 +102,7 @@ def import_in_parts(
     limits: Limits | None = None,
     progress: Callable[[float, str], None] | None = None,
     part_bytes: int | None = None,
+    confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame] | None:
     """Import a large CSV in parts; (result, rejects). None when the file is small or not a UTF-8 CSV of tickets,
     customers, ticket events or activity: the caller then previews and loads it whole."""
@@ -125,13 +128,15 @@ def import_in_parts(
 
         def first_part() -> single.Preview:
             return single.preview(_read_part(handle, b"", 0, ends[0]), name=path.name, kind=kind, vendor=vendor,
-                                  mapping=mapping, options=opts, conn=conn, limits=limits, sha256="")
+                                  mapping=mapping, options=opts, conn=conn, limits=limits, sha256="",
+                                  confirm=confirm, ends_file=False)
 
         first = first_part()
         digest = sha256.result()
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
-                or first.prepared.kind not in _PART_KINDS):
-            return None
+                or first.prepared.kind not in _PART_KINDS
+                or (first.prepared.kind == "tickets" and "ticket_id" not in first.detection.mapping)):
+            return None  # (rows identified by their place in the file are numbered over the whole file)
         header_lines = first.raw.first_data_line - 1
         handle.seek(0)
         head = handle.read(min(ends[0], 1 << 24))
@@ -217,7 +222,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 else:
                     pv = single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
                                         vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
-                                        sha256=sha256)
+                                        sha256=sha256, ends_file=i == len(spans) - 1)
                     part = _Part(pv, offset)
                 offset += part.preview.raw.body_breaks
                 if repeats:

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -31,7 +32,7 @@ import pyarrow.csv as pacsv
 from cx_metrics.ingest import limits as lim
 from cx_metrics.ingest import records
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.notes import SHOWN_LINES, Counted
+from cx_metrics.ingest.notes import SHOWN_LINES, Counted, literal
 
 # Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
 csv.field_size_limit(lim.Limits().max_bytes)
@@ -299,10 +300,16 @@ def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_de
         for row in reader:
             first.append(row)
             consumed.append(reader.line_num)
-            if len(first) >= 4:
+            if len(first) >= 8:
                 break
     except csv.Error as exc:
         raise ImportRefused(f"{name} could not be read as CSV near line {reader.line_num}: {exc}.") from exc
+    # title lines above the header (a report name, an export date): the header is the first full-width row
+    top = header_row(first) if first and _filled(first[0]) <= 1 else 0
+    if top:
+        warnings.append(f"The table starts on line {consumed[top - 1] + 1}: the title line(s) above its header "
+                        f"({' '.join(c for c in first[0] if c)[:60]!r}) were skipped.")
+    first, consumed = first[top:], consumed[top:]
     depth = _header_depth(first)
     header_rows = first[:depth]
     lim.check_width(max(len(r) for r in header_rows) if header_rows else 0, name, limits)
@@ -452,6 +459,9 @@ def _text(data: Any, origin: int, begin: int, end: int) -> str:
         :2000]
 
 
+_NEVER_CLOSED = "is never closed"  # (in the reason of a record left out for it)
+
+
 def _never_closed(data: bytes | bytearray, origin: int, gap: records.Broken, line: int) -> str:
     """Why a record whose quote never closes was left out, and what to do."""
     quote_line = line + records.line_breaks(data, origin + gap.start, origin + gap.quote)
@@ -461,7 +471,7 @@ def _never_closed(data: bytes | bytearray, origin: int, gap: records.Broken, lin
     else:
         later = records.line_breaks(data, origin + gap.quote, origin + gap.close)
         swallowed = f"the next {later:,} line{'s' if later != 1 else ''}"
-    return (f"a quoted value{where} is never closed: read as written, it would merge {swallowed} into one cell. "
+    return (f"a quoted value{where} {_NEVER_CLOSED}: read as written, it would merge {swallowed} into one cell. "
             "This record was not loaded; the lines after it were read as records. Close the quote in the export "
             "(a quote inside a quoted value is written twice: \"\")")
 
@@ -474,26 +484,82 @@ def _read_workbook(path_or_bytes: bytes | bytearray, name: str, sheet: str | Non
     except Exception as exc:  # calamine raises its own error types for broken archives
         raise ImportRefused(f"{name} is not a readable spreadsheet ({exc}).") from exc
     names = list(book.sheet_names)
-    chosen = sheet or next((s for s in names if book.get_sheet_by_name(s).height > 0), names[0] if names else None)
-    if chosen is None or chosen not in names:
+    if sheet is not None and sheet not in names:
         raise ImportRefused(f"{name} has no sheet named {sheet!r}; it has: {', '.join(names)}.")
-    lim.check_width(book.get_sheet_by_name(chosen).width, name, limits)
-    rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=True)
-    if not rows:
+    tables = {}
+    for candidate in ([sheet] if sheet else names):
+        lim.check_width(book.get_sheet_by_name(candidate).width, name, limits)
+        cells = [[_cell_text(v) for v in r] for r in book.get_sheet_by_name(candidate).to_python(skip_empty_area=True)]
+        tables[candidate] = cells
+    # the data table is the sheet with the largest table (pivots, charts and data dictionaries are small)
+    chosen = sheet or max(names, key=lambda n: _table_size(tables[n]))
+    cells = tables[chosen]
+    if not any(any(c.strip() for c in r) for r in cells):
         raise ImportRefused(f"The sheet {chosen!r} of {name} is empty.")
-    cells = [[_cell_text(v) for v in r] for r in rows]
+    top = header_row(cells)
+    warnings: list[str] = []
+    if top:
+        warnings.append(f"The table starts on row {top + 1} of sheet {chosen!r}: the {top} row(s) above its header "
+                        f"(a title: {' '.join(c for c in cells[0] if c)[:60]!r}) were skipped.")
+    cells = cells[top:]
+    cells, footer = _strip_footer(cells)
+    if footer:
+        warnings.append(f"{len(footer)} line(s) below the table (a footer: {footer[0][:60]!r}) were not read as data.")
     depth = _header_depth(cells[:4])
-    columns, warnings = _unique_names(_combine_headers(cells[:depth], depth))
+    columns, name_warnings = _unique_names(_combine_headers(cells[:depth], depth))
+    warnings += name_warnings
     body = [r + [""] * (len(columns) - len(r)) for r in cells[depth:]]
     frame = pd.DataFrame([r[: len(columns)] for r in body], columns=columns, dtype="string")
     frame = frame[~(frame.fillna("").apply(lambda s: s.str.strip() == "").all(axis=1))] if len(frame) else frame
     if len(names) > 1:
-        warnings.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); reading {chosen!r}.")
+        warnings.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); reading {chosen!r}, the one "
+                        "with the largest table (choose another with Sheet / --sheet).")
+    first_line = top + depth + 1
     return RawTable(
         file_name=name, file_format="xlsx", encoding="xlsx", delimiter=None, header_rows=cells[:depth],
-        columns=columns, table=_strings(frame.reset_index(drop=True)), first_data_line=depth + 1,
+        columns=columns, table=_strings(frame.reset_index(drop=True)), first_data_line=first_line,
         sheet=chosen, sheets=names, warnings=warnings,
     )
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for c in row if c.strip())
+
+
+def _table_size(cells: list[list[str]]) -> int:
+    top = header_row(cells)
+    width = _filled(cells[top]) if len(cells) > top else 0
+    return width * sum(1 for r in cells[top + 1:] if _filled(r) >= max(2, width // 2))
+
+
+def header_row(rows: list[list[str]], look: int = 15) -> int:
+    """Index of the header among the first rows: title lines above a table (a report name, a date, a blank
+    line) have fewer filled cells than the table is wide; the header is the first row about as wide as the
+    rows under it, with text (not numbers) in its cells."""
+    head = rows[:look]
+    for i, row in enumerate(head):
+        width = _filled(row)
+        below = [_filled(r) for r in rows[i + 1:i + 6] if _filled(r)]
+        if width < 2 or not below:
+            continue
+        texty = sum(1 for c in row if c.strip() and not re.fullmatch(r"[-+]?[\d.,:/ ]+", c.strip()))
+        if width >= 0.8 * max(below) and texty >= 0.6 * width:
+            return i
+    return 0
+
+
+def _strip_footer(cells: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+    """Drop lines under a wide table that hold a single cell (totals, time zone, copyright notes)."""
+    if not cells or _filled(cells[0]) < 4:
+        return cells, []
+    end = len(cells)
+    footer: list[str] = []
+    while end > 1 and _filled(cells[end - 1]) <= 1:
+        text = " ".join(c for c in cells[end - 1] if c.strip())
+        if text:
+            footer.insert(0, text)
+        end -= 1
+    return cells[:end], footer
 
 
 def _cell_text(value: object) -> str:
@@ -527,6 +593,10 @@ def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTab
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRefused(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}).") from exc
+    except RecursionError as exc:  # [[[[...]]]] thousands deep: no export nests like that
+        raise ImportRefused(f"{name} nests its JSON more deeply than any export does (over "
+                            f"{sys.getrecursionlimit():,} levels of [ or {{), so it was not read. Export the records "
+                            "as a flat list (e.g. {\"conversations\": [...]}) and import that.") from exc
     records: Any = doc
     if isinstance(doc, dict):
         lists = [(k, v) for k, v in doc.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
@@ -535,7 +605,11 @@ def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTab
         records = max(lists, key=lambda kv: len(kv[1]))[1]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ImportRefused(f"{name} is JSON but not a list of records.")
-    flat = [_flatten(r) for r in records]
+    try:
+        flat = [_flatten(r) for r in records]
+    except RecursionError as exc:
+        raise ImportRefused(f"{name} has records nested more deeply than any export does, so it was not read. Export "
+                            "them flatter and import that.") from exc
     columns: list[str] = []
     seen: set[str] = set()
     for r in flat:
@@ -553,11 +627,13 @@ def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTab
 
 def read_table(
     source: Path | bytes | bytearray, *, name: str | None = None, sheet: str | None = None,
-    limits: lim.Limits | None = None,
+    limits: lim.Limits | None = None, ends_file: bool = True,
 ) -> RawTable:
     """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings.
 
-    ``limits`` (size, type, width, workbook inflation) are checked before anything is parsed.
+    ``limits`` (size, type, width, workbook inflation) are checked before anything is parsed. ``ends_file``: the
+    bytes run to the end of the file (not a part of a larger one), so lines after the last record may be its
+    footer (:func:`split_footer`).
     """
     limits = limits or lim.Limits()
     data: bytes | bytearray
@@ -579,7 +655,49 @@ def read_table(
     first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
     if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
         return _read_json(data, name, limits)
-    return _read_csv(data, name, limits)
+    raw = _read_csv(data, name, limits)
+    return split_footer(raw) if ends_file else raw
+
+
+#: at most this many lines after the last record are a footer; more are broken rows, reported one by one
+FOOTER_LINES = 20
+
+
+def split_footer(raw: RawTable) -> RawTable:
+    """Lines after the last record whose shape does not fit the table (another number of fields, or a single filled
+    cell in a table three or more columns wide) are the export's footer, not rows: "Grand Totals (30 records)",
+    confidentiality and copyright notes, "Generated by" lines, a report's name. They are left out with one
+    warning that quotes them, instead of each becoming a rejected line. A record whose quote never closes is no
+    footer: it stays a reject with its line, and only the lines after it can be the footer."""
+    if len(raw.columns) < 3 or raw.num_rows == 0 or any(line is None for line, _, _ in raw.ragged):
+        return raw
+    tail = raw.table.slice(max(raw.num_rows - FOOTER_LINES - 1, 0)).to_pandas()
+    filled = tail.apply(lambda col: col.fillna("").astype(str).str.strip() != "").sum(axis=1).tolist()
+    short = 0
+    while short < len(filled) and filled[len(filled) - 1 - short] <= 1:
+        short += 1
+    records = raw.num_rows - short
+    last_line = int(raw.lines_of([records - 1])[0]) if records else raw.first_data_line - 1
+    broken = [line for line, why, _ in raw.ragged if line is not None and line > last_line and _NEVER_CLOSED in why]
+    if broken:  # the footer starts after the last record left out for its quote
+        last_line = max(broken)
+        later = raw.lines_of(range(records, raw.num_rows)) > last_line
+        records, short = raw.num_rows - int(later.sum()), int(later.sum())
+    if records == 0:
+        return raw
+    after = [r for r in raw.ragged if r[0] is not None and r[0] > last_line]
+    footer = sorted([*zip(raw.lines_of(range(records, raw.num_rows)).tolist(),
+                          (" ".join(str(v) for v in row if str(v or "").strip())
+                           for row in tail.tail(short).itertuples(index=False)), strict=True),
+                     *((line, text) for line, _, text in after)])
+    if not footer or len(footer) > FOOTER_LINES:
+        return raw
+    shown = [t.strip().strip('"') for _, t in footer if t.strip().strip('",')]
+    quoted = f": {'; '.join(repr(t[:60]) for t in shown[:3])}" + ("..." if len(shown) > 3 else "") if shown else ""
+    warning = Counted("{n} line(s) at the end of the file (line {lines}) do not fit the table and were read as "
+                      f"the export's footer, not as data{literal(quoted)}.", len(footer), [line for line, _ in footer])
+    return replace(raw, table=raw.table.slice(0, records), ragged=[r for r in raw.ragged if r not in after],
+                   warnings=[*raw.warnings, warning])
 
 
 def is_missing(series: pd.Series) -> pd.Series:

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import limits, parse
+from cx_metrics.ingest import limits, parse, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
@@ -78,7 +78,8 @@ class Query:
         return self.cleaned[column]
 
     def text(self, name: str) -> str:
-        """The cleaned cells of the column mapped to field ``name``, bounded in length by what the field holds."""
+        """The cleaned cells of the column mapped to field ``name``, bounded in length by what the field holds, with
+        the column's own stand-ins for "missing" (?, --, <none>...) read as missing."""
         if not self.has(name):
             return "CAST(NULL AS VARCHAR)"
         column = self.det.mapping[name]
@@ -90,10 +91,27 @@ class Query:
                         f"{column!r} is too long for a {what} (at most {most:,} characters)", column,
                         f"CAST(length({t}) AS VARCHAR) || ' characters: ' || left({t}, 40)")
             if one_line and _has_line_break(self.raw.table[column]):
-                self.reject(f"contains({t}, chr(10)) OR contains({t}, chr(13))",
-                            f"{column!r} holds a line break, which a {what} cannot (a quote that is never closed "
-                            "pulls the next lines into one cell)", column, f"left({t}, 80)")
+                self.reject(self._swallowed(t, name), f"{column!r} holds a line break followed by what reads as "
+                            f"another record, which a {what} cannot hold (a quote that is never closed pulls the "
+                            "next lines into one cell)", column, f"left({t}, 80)")
+        sentinels = getattr(self.det, "sentinels", {}).get(column)
+        if sentinels:
+            return f"CASE WHEN {t} IN (SELECT unnest({self.p(sentinels)})) THEN NULL ELSE {t} END"
         return t
+
+    def _swallowed(self, t: str, name: str) -> str:
+        """SQL: the one-line value ``t`` holds records pulled in by a stray quote. An id holds no line break at all;
+        a label may list values one per line (GLPI's several assignees, a workbook cell's Alt+Enter), but not a
+        line with the file's delimiter as often as a record has it (twice, or once in a two-column file)."""
+        breaks = f"(contains({t}, chr(10)) OR contains({t}, chr(13)))"
+        if _FIELD_TYPES.get(name) == "id":
+            return breaks
+        if not self.raw.delimiter:  # a workbook or JSON: no quote can pull records into a cell
+            return "false"
+        d = f"[{self.raw.delimiter}]"  # , ; tab | stand for themselves in a class
+        line = "[^\r\n]*"
+        record = line.join(["[\r\n]", d] + ([d] if len(self.raw.columns) > 2 else []))
+        return f"{breaks} AND regexp_matches({t}, {self.p(record)})"
 
     def value(self, hint: str, expr: str) -> str:
         """Name an intermediate value (computed once in CTE v); returns its alias."""
@@ -122,7 +140,18 @@ class Query:
         if fmt.ambiguous and self.day_first is None:
             self.ambiguous.append(column)
         self.formats[column] = fmt.fmt
-        parsed = self.value("ts", self._parse_sql(t, fmt))
+        parsed_sql = self._parse_sql(t, fmt)
+        clock = f"{name}_time"
+        if self.has(clock):  # the time of day is in its own column (09:41, 9:41 PM or an Excel day fraction)
+            tt = self.text(clock)
+            fraction = f"TRY_CAST({tt} AS DOUBLE)"
+            hms = (f"coalesce(TRY_CAST(try_strptime(upper({tt}), ['%I:%M:%S %p', '%I:%M %p', '%H:%M:%S', '%H:%M']) "
+                   f"AS TIME), CAST(NULL AS TIME))")
+            offset = (f"coalesce(to_microseconds(CAST(({fraction} - floor({fraction})) * 86400000000 AS BIGINT)), "
+                      f"to_microseconds(epoch_us(CAST('1970-01-01 ' || CAST({hms} AS VARCHAR) AS TIMESTAMP))), "
+                      f"INTERVAL 0 SECOND)")
+            parsed_sql = f"({parsed_sql} + {offset})"
+        parsed = self.value("ts", parsed_sql)
         self.reject(f"{t} IS NOT NULL AND {parsed} IS NULL", f"{column!r} is not a date in the column's format "
                     f"({fmt.fmt})", column, t)
         if required and self.latest is not None:
@@ -134,6 +163,8 @@ class Query:
                 f"THEN NULL ELSE {parsed} END")
 
     def _parse_sql(self, t: str, fmt: parse.DateFormat) -> str:
+        if fmt.leading:  # the date opens a longer value: read that part
+            t = f"coalesce(nullif(regexp_extract({t}, {self.p(parse.LEADING_DATE)}, 1), ''), {t})"
         if fmt.fmt == "ISO8601":
             tz_name, tz_offset = self.p(TZ_NAME), self.p(TZ_OFFSET)
             text = f"regexp_replace(regexp_replace({t}, {tz_name}, 'Z'), {tz_offset}, '\\1:\\2')"
@@ -146,6 +177,13 @@ class Query:
             # most exports write plain "YYYY-MM-DD HH:MM:SS" (already UTC here): a strict strptime reads those at
             # a quarter of the zone-aware cast's cost; anything else (fractions, offsets, Z) falls through to it
             return f"coalesce(try_strptime({t}, {self.p(PLAIN_ISO)}), {general})"
+        if fmt.months:  # month names in the file's language -> English abbreviations, then the usual format
+            folded = f"strip_accents(lower({t}))"
+            for pattern, english in parse.month_rules(fmt.months):
+                folded = f"regexp_replace({folded}, {self.p(pattern)}, {self.p(english)}, 'g')"
+            t = folded
+        if fmt.fmt == "excel_serial":
+            return f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(TRY_CAST({t} AS DOUBLE) * 86400000000 AS BIGINT)))"
         if fmt.fmt in {"epoch_s", "epoch_ms"}:
             scale = 1000.0 if fmt.fmt == "epoch_ms" else 1.0
             return f"timezone('UTC', to_timestamp(TRY_CAST({t} AS DOUBLE) / {scale}))"
@@ -213,7 +251,7 @@ class Query:
                 if value is None:
                     out.append(None)
                     continue
-                text = str(value).lower()
+                text = vocab.fold(str(value))
                 out.append(next((lab for rx, lab in compiled if rx.search(text)), fallback))
             return pa.array(out, pa.string())
 
@@ -236,8 +274,17 @@ class Query:
                     f"greatest({', '.join(f'length({c})' for c in cells)}) > {most}",
                     f"a value in a column that is kept as an attribute is longer than {most:,} characters", None,
                     None)
-        pairs = ", ".join(f"{self.p(c)}, {self.clean_col(c)}" for c in extra)
+        pairs = ", ".join(f"{self.p(c)}, {self._attribute_value(c)}" for c in extra)
         return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    def _attribute_value(self, column: str) -> str:
+        """A column of numbers (age, tenure, balance...) stays numeric in the attributes; anything else is text."""
+        cell = self.clean_col(column)
+        if column not in getattr(self.det, "numbers", ()):
+            return cell
+        decimal = f"replace({cell}, ',', '.')" if self.raw.delimiter == ";" else cell
+        whole = f"CASE WHEN regexp_full_match({cell}, '[-+]?[0-9]+') THEN to_json(TRY_CAST({cell} AS BIGINT)) END"
+        return f"coalesce({whole}, to_json(TRY_CAST({decimal} AS DOUBLE)), to_json({cell}))"
 
     # --- assembly -------------------------------------------------------------------------------------
     def sql(self, outputs: list[tuple[str, str]], key: str | None, newest: str | None) -> str:

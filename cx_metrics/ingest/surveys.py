@@ -21,6 +21,7 @@ from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.normalize import Options, Prepared, RejectLog, email_customer_key, source_name
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.ingest.specs import norm
+from cx_metrics.text.personal import personal_question
 
 _META = {norm(c) for c in (
     "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
@@ -33,8 +34,8 @@ _META = {norm(c) for c in (
     "Customer ID", "Ticket ID", "Tags",
 )}
 _ID = [norm(c) for c in ("ResponseId", "Response ID", "RespondentID", "Respondent ID", "#", "id", "Token")]
-_TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Response Timestamp", "EndDate", "End Date",
-                           "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
+_TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Submit Date", "Response Timestamp", "EndDate",
+                           "End Date", "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
                            "Response Date", "Date", "Responded At", "Created At", "StartDate", "Start Date")]
 _CUSTOMER = [norm(c) for c in ("Customer ID", "ExternalReference", "ExternalDataReference", "Person ID",
                                "customer_id", "Custom Data 1", "Account ID")]
@@ -42,7 +43,8 @@ _EMAIL = [norm(c) for c in ("RecipientEmail", "EmailAddress", "Email Address", "
 _TICKET = [norm(c) for c in ("Ticket ID", "ticket_id", "TicketId", "Ticket")]
 
 _HINTS = {
-    "nps": re.compile(r"(recommend|\bnps\b|net promoter|empfehl|recommand|recomend|likely .* friend)", re.I),
+    "nps": re.compile(r"(recommend|\bnps\b|net promoter|empfehl|recommand|recomend|recomiend|raccomand|"
+                      r"likely .* friend)", re.I),
     "csat": re.compile(r"(satisf|\bcsat\b|zufried|satisfait|how happy|rate (our|the|your) (service|support))", re.I),
     "ces": re.compile(r"(effort|\bces\b|easy|ease of|einfach|facile|difficult)", re.I),
 }
@@ -90,7 +92,7 @@ def import_ids(raw: RawTable) -> dict[str, str]:
             try:
                 value = loader(cell)
                 break
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, RecursionError, MemoryError):  # a header cell is not a dict: skip it
                 continue
         if isinstance(value, dict) and "ImportId" in value:
             out[col] = str(value["ImportId"])
@@ -145,11 +147,19 @@ def _pick(raw: RawTable, names: list[str]) -> str | None:
 def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     rejects, warnings = RejectLog(), list(raw.warnings)
     data = raw.data
-    id_col = det.mapping.get("response_id") or _pick(raw, _ID)
-    time_col = det.mapping.get("responded_at") or _pick(raw, _TIME)
-    cust_col = det.mapping.get("customer_id") or _pick(raw, _CUSTOMER)
-    email_col = _pick(raw, _EMAIL)
-    ticket_col = det.mapping.get("ticket_id") or _pick(raw, _TICKET)
+    def column(name: str, usual: list[str], usual_first: bool = False) -> str | None:
+        """The column the user chose for the field (None: they chose none), else the vendor's usual name or the
+        inferred column."""
+        if name in det.user_fields:
+            return det.mapping.get(name)
+        picked, inferred = _pick(raw, usual), det.mapping.get(name)
+        return (picked or inferred) if usual_first else (inferred or picked)
+
+    id_col = column("response_id", _ID, usual_first=True)
+    time_col = column("responded_at", _TIME, usual_first=True)
+    cust_col = column("customer_id", _CUSTOMER)
+    email_col = column("email", _EMAIL, usual_first=True)
+    ticket_col = column("ticket_id", _TICKET)
     response_id = clean(data[id_col]) if id_col else pd.Series(
         [f"row{i + raw.first_data_line}" for i in range(len(data))], index=data.index, dtype="string")
     if not id_col:
@@ -157,16 +167,22 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     scores = find_score_columns(raw)
     fmt = parse.infer_date_format(data[time_col], prefer_day_first=opts.day_first) \
         if time_col else None
-    if fmt is None and scores:
-        found = f"{time_col!r} does not hold dates in a format we read" if time_col else "no response date column"
-        raise ImportRefused(f"Survey scores need a response date (e.g. RecordedDate, Submit Date, Timestamp), but "
-                            f"this file has {found}. Map the date column, then import again.")
+    if fmt is None and time_col is not None and opts.fieldwork_date is None:
+        raise ImportRefused(f"Survey answers need a response date, but {time_col!r} does not hold dates in a format "
+                            "we read. Map another date column, or none and state the fieldwork date (Upload page: "
+                            "How the file is read, then Fieldwork date or period; CLI: --fieldwork-date "
+                            "YYYY-MM-DD), then import again.")
     if fmt is not None and time_col is not None:
         responded, bad = parse.parse_dates(data[time_col], fmt, opts.timezone)
         rejects.add(bad | responded.isna(), time_col, "no readable response date", data[time_col])
     else:
-        responded = pd.Series(pd.NaT, index=data.index, dtype="datetime64[us]")
-        warnings.append("No response date column: the answers are stored without a date.")
+        # a panel export or a cleaned data set: the answers carry the fieldwork date, stated, never guessed silently
+        day = opts.fieldwork_date or (opts.reference_date or pd.Timestamp.now(tz="UTC")).date()
+        responded = pd.Series(pd.Timestamp(day), index=data.index).astype("datetime64[us]")
+        how = "the fieldwork date you gave" if opts.fieldwork_date else "the import day, by default"
+        warnings.append(f"The file has no response date: every answer is dated {day:%Y-%m-%d} ({how}). State "
+                        "the fieldwork date on the Upload page (Fieldwork date or period) or with --fieldwork-date "
+                        "if that is wrong.")
     status_col = _pick(raw, [norm("Status"), norm("Response Type")])
     if status_col is not None and det.vendor.startswith("Qualtrics"):
         preview = clean(data[status_col]).str.lower().isin(_PREVIEW)
@@ -209,10 +225,17 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         "source", "response_id", "survey_name", "question", "customer_id", "ticket_id", "responded_at", "metric",
         "score", "scale_min", "scale_max", "higher_is_better", "comment", "touchpoint", "channel"])
     if not scores:
-        warnings.append("No NPS, CSAT or CES question was recognised: the answers are stored, but no score "
-                        "metric is computed from this file. Map a score column if it has one.")
+        warnings.append("No NPS, CSAT or CES question was recognised: the answers are stored (the Surveys page "
+                        "lists them under imported surveys), but no score metric is computed from this file. A "
+                        "question is scored when its text asks how likely one is to recommend (NPS), how satisfied "
+                        "(CSAT) or how easy (CES), answered on a numeric scale.")
     ids = import_ids(raw)
     other = [c for c in content_cols if c not in {s.column for s in scores}]
+    if not opts.keep_pii:  # "Full name", "Your phone number", "Home address": like every other kind of file
+        personal = [c for c in other if personal_question(c) or personal_question(labels.get(c, c))]
+        if personal:
+            warnings.append(f"Not stored (personal data): {', '.join(personal)}.")
+        other = [c for c in other if c not in personal]
     answers = []
     for col in other:
         values = clean(data[col])

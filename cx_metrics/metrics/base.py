@@ -48,3 +48,21 @@ def filter_options(conn: Connection) -> dict[str, list[str]]:
 def imports(conn: Connection) -> pd.DataFrame:
     """One row per import, newest first (columns as in ``imports_list.sql``)."""
     return query(conn, "imports_list")
+
+
+#: breakdowns whose values come in a fixed order (not from the data)
+FIXED_VALUES = {
+    "generation": ["Silent", "Boomers", "Gen X", "Millennials", "Gen Z", "Gen Alpha"],
+    "handoffs": ["0 handoffs", "1 handoff", "2+ handoffs"],
+}
+
+
+def dimension_values(conn: Connection) -> dict[str, list[str]]:
+    """Every value of each breakdown in the database, most common first (fixed orders for generations and
+    handoffs): what chart colours are keyed on (:func:`cx_metrics.charts.color_map`), so a category keeps its colour
+    when a filter or another period leaves others out."""
+    frame = query(conn, "dimension_values")
+    out: dict[str, list[str]] = {dim: list(values) for dim, values in FIXED_VALUES.items()}
+    for dim, group in frame.groupby("dimension", sort=False):
+        out[str(dim)] = [str(v) for v in group["value"]]
+    return out

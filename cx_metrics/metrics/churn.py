@@ -53,6 +53,7 @@ class ChurnDefinition:
     timed: bool  # churn can be placed in time (churn dates or activity); False = customers-only data
     customers: int
     note: str
+    undated_churned: int = 0  # customers flagged churned without a churn date (a snapshot): see snapshot_churn
 
     def params(self) -> dict[str, Any]:
         return {"mode": self.mode, "obs_end": self.obs_end or dt.datetime(1970, 1, 1)}
@@ -63,11 +64,13 @@ class ChurnDefinition:
             text = (f"Non-contractual churn: a customer is lost at their last activity when nothing followed for "
                     f"{self.inactivity_days} days ({how}). Churn is observable up to "
                     f"{self.obs_end:%d %b %Y}, {self.inactivity_days} days before the latest data.")
+            if self.suggested_days:
+                text += (f" The gaps between a customer's consecutive activities suggest N = {self.suggested_days} "
+                         f"days (95th percentile {self.gap_quantiles.get('p95', math.nan):.0f} days, rounded up to "
+                         "a week).")
         else:
+            # the activity gaps say nothing about a cancellation date: not mentioned here
             text = "Contractual churn: a customer is lost at their cancellation date (`churned_at`)."
-        if self.suggested_days:
-            text += (f" The gaps between a customer's consecutive activities suggest N = {self.suggested_days} days "
-                     f"(95th percentile {self.gap_quantiles.get('p95', math.nan):.0f} days, rounded up to a week).")
         return text + (" " + self.note if self.note else "")
 
 
@@ -88,6 +91,7 @@ def definition(conn: Connection, settings: Settings | None = None) -> ChurnDefin
     suggested = suggested_inactivity_days(gaps)
     as_of = None if pd.isna(info["as_of"]) else pd.Timestamp(info["as_of"]).to_pydatetime()
     note = ""
+    undated = int(info["flagged_churned"]) - int(info["with_churn_date"])
     if s.churn_mode == "activity":
         if int(info["activity_events"]) == 0:
             raise ValueError("The churn definition is 'activity' (no activity for N days) but the database holds no "
@@ -100,13 +104,12 @@ def definition(conn: Connection, settings: Settings | None = None) -> ChurnDefin
         days = 0
         obs_end = as_of
         timed = int(info["with_churn_date"]) > 0 and int(info["with_signup"]) > 0
-        undated = int(info["flagged_churned"]) - int(info["with_churn_date"])
         if undated > 0:
-            note = (f"{undated:,} customers are marked churned without a churn date: they count in the risk model's "
-                    "customers-only mode but in no period's churn rate.")
+            note = (f"{undated:,} customers are marked churned without a churn date: they count in the snapshot "
+                    "churn share and the risk model's customers-only mode, but in no period's churn rate.")
     return ChurnDefinition(mode=s.churn_mode, inactivity_days=days, suggested_days=suggested, gap_quantiles=gaps,
                            as_of=as_of, obs_end=obs_end, horizon_days=s.churn_horizon_days, timed=timed,
-                           customers=int(info["customers"]), note=note)
+                           customers=int(info["customers"]), note=note, undated_churned=max(undated, 0))
 
 
 def _base_params(d: ChurnDefinition, filters: Filters | None) -> dict[str, Any]:
@@ -119,6 +122,26 @@ def _rate_columns(frame: pd.DataFrame, k: str, n: str, s: Settings, prefix: str 
     frame[f"{prefix}_low"] = [c.low for c in cis]
     frame[f"{prefix}_high"] = [c.high for c in cis]
     return frame
+
+
+def snapshot_churn(
+    conn: Connection, *, by: str = "all", filters: Filters | None = None, settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Churn share of the customer table as it stands: customers flagged churned / customers, per cohort.
+
+    The most common churn table in the wild is a snapshot: one row per customer with a churn flag and no dates,
+    so churn cannot be placed in a period. This share has no time frame: it is the state of the table, not a rate
+    per month. Columns: ``cohort``, ``customers``, ``churned``, ``undated`` (flagged churned without a churn date),
+    ``churn_share`` (0..1), ``churn_low``, ``churn_high`` (Wilson), ``small_n``.
+    """
+    if by not in COHORTS:
+        raise ValueError(f"by must be one of {COHORTS}, got {by!r}")
+    s = settings or Settings()
+    frame = query(conn, "churn_snapshot", {**(filters or Filters()).params(), "by": by})
+    frame = _rate_columns(frame, "churned", "customers", s).rename(columns={"churn_rate": "churn_share"})
+    frame["small_n"] = frame["customers"] < s.min_cell_n
+    return frame[["cohort", "customers", "churned", "undated", "churn_share", "churn_low", "churn_high",
+                  "small_n"]].reset_index(drop=True)
 
 
 def churn_rates(
@@ -220,6 +243,21 @@ def recovery_window(d: ChurnDefinition, days: int = 365) -> Period:
     end = (d.obs_end or dt.datetime.now(dt.UTC).replace(tzinfo=None)) - dt.timedelta(
         days=d.horizon_days + UNRESOLVED_DAYS + 1)
     return Period(end.date() - dt.timedelta(days=days - 1), end.date())
+
+
+def recovery_period(d: ChurnDefinition, period: Period) -> tuple[Period, str]:
+    """The window of index tickets the service-recovery view uses for the header's ``period``, and what to tell the
+    reader: the period itself when every customer in it can be followed for the horizon; otherwise the latest
+    window of the same length that can (:func:`recovery_window`), said in the note."""
+    latest = recovery_window(d)
+    if period.end <= latest.end:
+        return period, ""
+    days = min(period.days, 366)
+    window = Period(latest.end - dt.timedelta(days=days - 1), latest.end)
+    return window, (f"The service-recovery view follows each customer for {d.horizon_days + UNRESOLVED_DAYS} days "
+                    f"after their first ticket (the landmark plus the churn horizon), so it cannot use "
+                    f"{period.label()}: tickets after {latest.end:%d %b %Y} have no complete follow-up yet. It uses "
+                    f"the latest {days} days that do, {window.label()}.")
 
 
 def _recovery_params(d: ChurnDefinition, window: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:

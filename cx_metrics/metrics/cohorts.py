@@ -29,7 +29,8 @@ from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
-from cx_metrics.stats_groups import GroupTest, holm, mann_whitney, proportions, rates, wilson_arrays
+from cx_metrics.metrics.coverage import coverage
+from cx_metrics.stats_groups import GroupTest, holm, proportions, rates, wilson_arrays
 
 #: built-in dimensions -> label
 DIMENSIONS: dict[str, str] = {
@@ -63,14 +64,17 @@ METRICS: dict[str, str] = {
     "complaint_rate": "Complaints per 1,000 customers",
     "resolution_hours": "Median hours to resolution",
     "churn_rate": "Churn rate %",
+    "churn_share": "Churned share % (snapshot)",
 }
 UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%", "complaint_rate": "per 1,000",
-         "resolution_hours": "hours", "churn_rate": "%"}
+         "resolution_hours": "hours", "churn_rate": "%", "churn_share": "%"}
 HIGHER_IS_BETTER = {"nps": True, "csat": True, "ces": True, "ces_easy": True, "complaint_rate": False,
-                    "resolution_hours": False, "churn_rate": False}
+                    "resolution_hours": False, "churn_rate": False, "churn_share": False}
 DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ces", "ces_easy": "survey_ces",
                    "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
-                   "churn_rate": "cohort_churn"}
+                   "churn_rate": "cohort_churn", "churn_share": "churn_snapshot"}
+#: metrics that are a share of customers (Wilson interval, two-proportion test)
+CUSTOMER_SHARES = ("churn_rate", "churn_share")
 
 #: natural order of banded labels (see surveys.sort_labels)
 ORDER = surveys.LABEL_ORDER
@@ -103,12 +107,50 @@ def parse_dimension(text: str, metric: str | None = None) -> Dimension:
     if text not in DIMENSIONS:
         raise ValueError(f"unknown cohort dimension {text!r}: use one of {', '.join(DIMENSIONS)} or attr:KEY for a "
                          "customer attribute")
-    if metric in ("churn_rate", "complaint_rate") and text in INTERACTION_DIMENSIONS:
+    if metric in (*CUSTOMER_SHARES, "complaint_rate") and text in INTERACTION_DIMENSIONS:
         raise ValueError(f"{text!r} describes a ticket or a response, not a customer, so {metric} cannot be broken "
                          "down by it; complaint rates by channel are on the Complaint trends page")
     if metric == "resolution_hours" and text in SURVEY_ONLY_DIMENSIONS:
         raise ValueError(f"{text!r} describes survey responses; resolution time cannot be broken down by it")
     return Dimension(text)
+
+
+class NotSupported(ValueError):
+    """The data cannot give this breakdown (its inputs are absent, or the dimension does not apply to them); the
+    message says why."""
+
+
+#: cohort metric -> the coverage metric whose inputs it reads
+_COVERAGE = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces", "complaint_rate": "complaints",
+             "resolution_hours": "resolution", "churn_rate": "churn"}
+
+
+def _supported(conn: Connection, period: Period, metric: str, filters: Filters | None) -> None:
+    """Raise :class:`NotSupported` when the data lacks the metric's inputs (no churn dates, no responses...)."""
+    found = coverage(conn, period=period, filters=filters)
+    if metric == "churn_share":  # the table as it stands: customers are all it needs (no dates)
+        why = "" if found.counts.get("customers_all") else "no customer file in this data"
+    else:
+        why = found.unavailable(_COVERAGE[metric])
+    if why:
+        raise NotSupported(f"{METRICS[metric]} cannot be shown: {why}.")
+
+
+def _applies(raw: pd.DataFrame, metric: str, d1: Dimension, d2: Dimension) -> None:
+    """Raise :class:`NotSupported` when a breakdown dimension is unknown for every observation: NPS by channel is a
+    relationship survey's NPS, which has no channel (not "n < 30" in a cell called "(no channel)")."""
+    for dim, column in ((d1, "dim1"), (d2, "dim2")):
+        if dim.name == "all" or raw.empty:
+            continue
+        labels = set(map(str, raw[column]))
+        if labels and all(v.startswith("(") for v in labels):
+            if dim.name == "channel" and metric in surveys.METRICS:
+                raise NotSupported(f"{METRICS[metric]} responses carry no channel (a relationship survey, not tied "
+                                   "to an interaction), so they cannot be broken down by channel: pick a customer "
+                                   "dimension instead.")
+            raise NotSupported(f"No observation of {METRICS[metric]} in this period has a known "
+                               f"{dim.label.lower()} (all are {', '.join(sorted(labels))}), so it cannot be broken "
+                               "down by it: pick another dimension.")
 
 
 def check_metric(metric: str) -> None:
@@ -142,8 +184,58 @@ def _params(
         "end": period.end_ts, "dim1": d1.sql_name, "dim2": d2.sql_name,
         "attr1": surveys.attribute_path(d1.attribute) if d1.attribute else "$.__none__",
         "attr2": surveys.attribute_path(d2.attribute) if d2.attribute else "$.__none__",
-        "z": stats.z_for(settings.confidence),
+        "confidence": settings.confidence,
     }
+
+
+class Durations:
+    """Hours to resolution per cohort cell as counted durations (solved: event; still open: censored at the data's
+    latest time), so a cell's median is the Kaplan-Meier median of every other page and two groups of tickets are
+    compared with the log-rank test."""
+
+    QUANTILES = (10, 25, 50, 75, 90)
+
+    def __init__(self, conn: Connection, params: dict[str, Any], confidence: float) -> None:
+        from cx_metrics.metrics.resolution import data_as_of
+
+        frame = query(conn, "cohort_resolution", {**params, "as_of": data_as_of(conn) or params["end"]})
+        self.hours = frame["minutes"].to_numpy(dtype=float) / 60.0
+        self.event = frame["event"].to_numpy(dtype=bool)
+        self.tickets = frame["tickets"].to_numpy(dtype=float)
+        self.cells = pd.Series(list(zip(frame["dim1"].astype(str), frame["dim2"].astype(str), strict=True)),
+                               dtype=object)
+        self.confidence = confidence
+
+    def mask(self, key: tuple[str, str]) -> np.ndarray:
+        return (self.cells == key).to_numpy(dtype=bool)
+
+    def summary(self, mask: np.ndarray) -> dict[str, Any]:
+        """n (tickets), the Kaplan-Meier median and its interval, quantiles, tickets still open."""
+        h, e, w = self.hours[mask], self.event[mask], self.tickets[mask]
+        km = stats.kaplan_meier(h, e, w, self.confidence)
+        ci = km.median_ci()
+        return {"n": int(w.sum()), "median_hours": km.median(), "ci_low": ci.low, "ci_high": ci.high,
+                "still_open": int(w[~e].sum()), **{f"p{q}": km.quantile(q / 100) for q in self.QUANTILES}}
+
+    def table(self) -> pd.DataFrame:
+        """One row per (dim1, dim2): :meth:`summary` of its tickets."""
+        keys = sorted(set(self.cells))
+        return pd.DataFrame([{"dim1": a, "dim2": b, **self.summary(self.mask((a, b)))} for a, b in keys],
+                            columns=["dim1", "dim2", "n", "median_hours", "ci_low", "ci_high", "still_open",
+                                     *(f"p{q}" for q in self.QUANTILES)])
+
+    def test(self, a: np.ndarray, b: np.ndarray) -> GroupTest:
+        """Log-rank test of the tickets in ``a`` against those in ``b``; effect size the rate ratio (a's observed /
+        expected resolutions over b's: above 1, a's tickets are resolved faster)."""
+        both = a | b
+        if not a.any() or not b.any():
+            return GroupTest(math.nan, math.nan, "log-rank test", math.nan, "rate ratio")
+        result = stats.logrank(self.hours[both], np.where(a[both], "a", "b"), self.event[both], self.tickets[both])
+        rates = dict(zip(result.labels, (o / x if x > 0 else math.nan
+                                         for o, x in zip(result.observed, result.expected, strict=True)),
+                         strict=True))
+        ratio = rates.get("a", math.nan) / rates["b"] if rates.get("b") else math.nan
+        return GroupTest(math.nan, result.p_value, "log-rank test", ratio, "rate ratio")
 
 
 def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -153,9 +245,10 @@ def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFra
         for col in (*surveys.COUNT_COLUMNS, "respondents"):
             raw[col] = raw[col].fillna(0)
         return raw.drop(columns=["bucket"])
-    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn",
-            "resolution_hours": "cohort_resolution"}[metric]
-    return query(conn, name, params)
+    if metric == "resolution_hours":
+        return Durations(conn, params, float(params["confidence"])).table()
+    name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn"}[metric]
+    return query(conn, name, {**params, "snapshot": metric == "churn_share"})
 
 
 def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[float, float, float]:
@@ -163,7 +256,7 @@ def _value(rec: Mapping[Any, Any], metric: str, confidence: float) -> tuple[floa
         v, lo, hi, _ = surveys.cell_value(rec, metric, confidence)
         return v, lo, hi
     n = int(rec["n"] or 0)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         k = int(rec["events"] or 0)
         w = stats.wilson_ci(k, n, confidence)
         return (100 * k / n if n else math.nan), 100 * w.low, 100 * w.high
@@ -181,13 +274,10 @@ def _test(a: Mapping[Any, Any], b: Mapping[Any, Any], metric: str) -> GroupTest:
     """Cell ``a`` against ``b`` from counts (resolution: Mood's median test on counts above the pooled median)."""
     if metric in surveys.METRICS:
         return surveys.compare_cells(a, b, metric)
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return proportions(int(a["events"]), int(a["n"]), int(b["events"]), int(b["n"]))
-    if metric == "complaint_rate":
-        t = rates(int(a["events"]), float(a["n"]), int(b["events"]), float(b["n"]))
-        return GroupTest(1000 * t.difference, t.p_value, t.test, t.effect_size, t.effect_name)
-    p_value = stats.median_test(int(a["above_pooled"]), int(a["n"]), int(b["above_pooled"]), int(b["n"]))
-    return GroupTest(math.nan, p_value, "Mood's median test", math.nan, "")
+    t = rates(int(a["events"]), float(a["n"]), int(b["events"]), float(b["n"]))
+    return GroupTest(1000 * t.difference, t.p_value, t.test, t.effect_size, t.effect_name)
 
 
 #: count columns summed to form "the rest of the table"
@@ -212,38 +302,46 @@ def breakdown(
     cell's ``difference`` from it with ``p_value``/``test``, ``significant`` (Holm-corrected across the
     unsuppressed cells at ``alpha``), an effect size, ``direction`` ('better'/'worse'/'' if not significant)
     and ``detail`` (open tickets, promoters... a reader needs). Rows are in the dimensions' natural order.
+    Raises :class:`NotSupported` (a ValueError saying why) when the data lacks the metric's inputs or a dimension
+    is unknown for every observation.
     """
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    raw = _counts(conn, metric, _params(period, metric, d1, d2, filters, s, level, surveys_filter))
+    _supported(conn, period, metric, filters)
+    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
+    raw = durations.table() if durations is not None else _counts(conn, metric, params)
     if raw.empty:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    _applies(raw, metric, d1, d2)
     recs = raw.to_dict("records")
     present = [c for c in _ADDITIVE if c in raw.columns]
     totals = {c: float(raw[c].fillna(0).sum()) for c in present}
     rows = []
     for rec in recs:
         rec = {str(k): v for k, v in rec.items()}
-        rest = {c: totals[c] - float(rec.get(c) or 0) for c in present}
         value, lo, hi = _value(rec, metric, s.confidence)
-        rest_value = _value(rest, metric, s.confidence)[0] if metric != "resolution_hours" else math.nan
-        test = _test(rec, rest, metric)
+        if durations is not None:  # the rest of the table's tickets, and the log-rank test against them
+            mine = durations.mask((str(rec["dim1"]), str(rec["dim2"])))
+            rest = durations.summary(~mine)
+            rest_value, test = float(rest["median_hours"]), durations.test(mine, ~mine)
+        else:
+            rest = {c: totals[c] - float(rec.get(c) or 0) for c in present}
+            rest_value, test = _value(rest, metric, s.confidence)[0], _test(rec, rest, metric)
         n = int(rec["n"] or 0)
         small = n < s.min_cell_n
         rows.append({
             "dim1": str(rec["dim1"]), "dim2": str(rec["dim2"]), "n": n, "value": value, "ci_low": lo, "ci_high": hi,
-            "small_n": small, "suppressed": small, "rest_value": rest_value,
-            "difference": value - rest_value if metric != "resolution_hours" else math.nan,
+            "small_n": small, "suppressed": small, "rest_value": rest_value, "difference": value - rest_value,
             "p_value": math.nan if small or rest["n"] <= 0 else test.p_value, "test": test.test,
             "effect_size": test.effect_size, "effect_name": test.effect_name, "detail": _detail(rec, metric),
-            # resolution: more than half the cell's tickets above the table's median = slower than the rest
-            "_slower": float(rec.get("above_pooled") or 0) > n / 2 if metric == "resolution_hours" else False,
         })
     out = pd.DataFrame(rows)
     out["significant"] = holm(out["p_value"].tolist(), s.alpha)
     better = HIGHER_IS_BETTER[metric]
-    up = out["_slower"] if metric == "resolution_hours" else out["difference"] > 0
+    # resolution: the log-rank's rate ratio says which resolves sooner (a median may not be known yet)
+    up = out["effect_size"] < 1 if metric == "resolution_hours" else out["difference"] > 0
     out["direction"] = np.where(~out["significant"], "", np.where(up == better, "better", "worse"))
     for col in ("value", "ci_low", "ci_high"):
         out.loc[out["suppressed"], col] = math.nan
@@ -252,7 +350,7 @@ def breakdown(
     order1 = {v: i for i, v in enumerate(sort_labels(d1.name, out["dim1"].unique()))}
     order2 = {v: i for i, v in enumerate(sort_labels(d2.name, out["dim2"].unique()))}
     out = out.assign(_a=out["dim1"].map(order1), _b=out["dim2"].map(order2)).sort_values(["_a", "_b"])
-    return out.drop(columns=["_a", "_b", "_slower"]).reset_index(drop=True)[BREAKDOWN_COLUMNS]
+    return out.drop(columns=["_a", "_b"]).reset_index(drop=True)[BREAKDOWN_COLUMNS]
 
 
 def _detail(rec: Mapping[Any, Any], metric: str) -> str:
@@ -264,7 +362,7 @@ def _detail(rec: Mapping[Any, Any], metric: str) -> str:
         return f"{int(rec['easy'])} easy"
     if metric == "ces":
         return f"{int(rec['respondents'])} respondents"
-    if metric == "churn_rate":
+    if metric in CUSTOMER_SHARES:
         return f"{int(rec['events'])} churned"
     if metric == "complaint_rate":
         return f"{int(rec['events'])} complaints"
@@ -286,28 +384,34 @@ def compare(
     Two rows (``cohort`` 'a: ...' and 'b: ...') with n, value and CI, then the difference (a - b), p-value
     and test, ``significant`` (p < alpha and both n at least ``min_cell_n``), effect size and a one-line
     ``verdict`` - repeated on both rows. Resolution times are compared with the Mann-Whitney U test on the
-    tickets' hours (effect: rank-biserial r); the other metrics from counts as in :func:`breakdown`.
+    tickets' hours (effect: rank-biserial r); the other metrics from counts as in :func:`breakdown`. A cohort
+    compared with itself, or one below ``min_cell_n``, is not tested: p-value, difference and effect are NaN and
+    the verdict says why.
     """
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
     params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
-    raw = _counts(conn, metric, params)
+    durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
+    raw = durations.table() if durations is not None else _counts(conn, metric, params)
     cells = {(str(r["dim1"]), str(r["dim2"])): {str(k): v for k, v in r.items()} for r in raw.to_dict("records")}
     empty = {c: 0 for c in _ADDITIVE}
     ra, rb = cells.get((a, a2), dict(empty)), cells.get((b, b2), dict(empty))
-    if metric == "resolution_hours":
-        ha = query(conn, "cohort_resolution_hours", {**params, "value1": a, "value2": a2})["hours"]
-        hb = query(conn, "cohort_resolution_hours", {**params, "value1": b, "value2": b2})["hours"]
-        test = mann_whitney(ha.tolist(), hb.tolist())
+    if durations is not None:
+        test = durations.test(durations.mask((a, a2)), durations.mask((b, b2)))
     else:
         test = _test(ra, rb, metric)
     na, nb = int(ra.get("n") or 0), int(rb.get("n") or 0)
-    enough = na >= s.min_cell_n and nb >= s.min_cell_n
+    same = (a, a2) == (b, b2)
+    enough = na >= s.min_cell_n and nb >= s.min_cell_n and not same
+    if not enough:  # no test is reported for what is not tested
+        test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
     significant = bool(enough and test.p_value < s.alpha)
     label_a = a if d2.name == "all" else f"{a} · {a2}"
     label_b = b if d2.name == "all" else f"{b} · {b2}"
-    if not enough:
+    if same:
+        verdict = "not tested: A and B are the same cohort; pick two different ones"
+    elif not enough:
         verdict = f"not tested: a cohort has fewer than {s.min_cell_n} observations"
     elif math.isnan(test.p_value):
         verdict = "not tested: no data"
@@ -322,10 +426,7 @@ def compare(
         rows.append({"cohort": label, "n": n, "value": value, "ci_low": lo, "ci_high": hi,
                      "small_n": n < s.min_cell_n})
     out = pd.DataFrame(rows)
-    if metric == "resolution_hours" or not enough:
-        difference = test.difference if enough else math.nan
-    else:
-        difference = _value(ra, metric, s.confidence)[0] - _value(rb, metric, s.confidence)[0]
+    difference = (_value(ra, metric, s.confidence)[0] - _value(rb, metric, s.confidence)[0]) if enough else math.nan
     out = out.assign(difference=difference, p_value=test.p_value, test=test.test, significant=significant,
                      effect_size=test.effect_size, effect_name=test.effect_name, verdict=verdict)
     return out[COMPARE_COLUMNS]
@@ -350,8 +451,8 @@ def spread(
         frame = query(conn, "survey_spread", params).assign(
             what="CES score (1-7)" if metric.startswith("ces") else f"{metric.upper()} score")
     elif metric == "resolution_hours":
-        frame = query(conn, "cohort_resolution", params).assign(p50=lambda f: f["median_hours"], sd=math.nan,
-                                                                what="hours to resolution")
+        frame = Durations(conn, params, s.confidence).table().assign(
+            mean=math.nan, sd=math.nan, what="hours to resolution (Kaplan-Meier, open tickets censored)")
     elif metric == "complaint_rate":
         frame = _complaint_spread(query(conn, "cohort_complaints", params))
     else:
@@ -481,4 +582,5 @@ def drill_rows(
         return query(conn, "cohort_rows_responses", params)
     if metric == "resolution_hours":
         return query(conn, "cohort_rows_tickets", params)
-    return query(conn, "cohort_rows_customers", {**params, "kind": "churn" if metric == "churn_rate" else "complaints"})
+    kind = {"churn_rate": "churn", "churn_share": "snapshot"}.get(metric, "complaints")
+    return query(conn, "cohort_rows_customers", {**params, "kind": kind})

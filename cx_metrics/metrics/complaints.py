@@ -6,6 +6,7 @@ import). Every function returns a tidy DataFrame with the columns listed in its 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -16,6 +17,7 @@ from cx_metrics import stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import comparison_note, observed, observed_span, partial_buckets, with_notes
 from cx_metrics.text.redact import redact
 
 GRAINS = ("day", "week", "month")
@@ -105,7 +107,8 @@ def complaint_volume(
     Columns: ``period_start``, ``dimension``, ``complaints`` (int), ``active_customers`` (customers active in
     the bucket: the whole filtered base, or the cohort itself for plan/region/segment/generation),
     ``per_1000`` (complaints per 1,000 active customers; NaN without customers), ``per_1000_low`` /
-    ``per_1000_high`` (exact Poisson 95% interval), ``partial`` (bucket cut by the range), ``days_covered``.
+    ``per_1000_high`` (exact Poisson 95% interval), ``partial`` (bucket cut by the range or by the data's start
+    or end: :func:`cx_metrics.metrics.coverage.partial_buckets`), ``days_covered``.
     """
     _check(grain, by)
     starts = buckets(period.start_ts, period.end_ts, grain)
@@ -125,7 +128,7 @@ def complaint_volume(
     ends = out["period_start"].map(lambda s: _period_end(s, grain))
     out["days_covered"] = (ends.where(ends < hi, hi) - out["period_start"].where(out["period_start"] > lo, lo)
                            ).dt.days.astype("int64")
-    out["partial"] = (out["period_start"] < lo) | (ends > hi)
+    out["partial"] = partial_buckets(out["period_start"], ends, period, observed_span(conn, "tickets"))
     if per_active:
         active = query(conn, "active_customers", {
             **params, "starts": [s.to_pydatetime() for s in starts],
@@ -171,16 +174,22 @@ def top_movers(
     dimensions); the change is tested with the exact conditional Poisson test on the counts with that
     exposure, and rates are shown per 1,000 customers active on average. Columns: ``dimension``,
     ``complaints``, ``prev_complaints``, ``per_1000``,
-    ``prev_per_1000``, ``change`` (relative), ``p_value``, ``significant``, ``direction`` (up/down/flat).
-    Sorted: significant first, then by the size of the relative change.
+    ``prev_per_1000``, ``change`` (relative; NaN for a value with none before), ``p_value``, ``significant``,
+    ``direction`` (new/up/down/flat). Sorted: significant first, then by the size of the relative change (new
+    first). When the previous period is not inside the data the frame is empty and ``attrs['notes']`` says why.
+    Without customers (no customer file) a ticket dimension's counts are compared over the two equal periods
+    (exposure: days; no per-1,000 rates), a customer dimension has nothing to compare; a note says which.
     """
     _check("day", by)
     s = settings or Settings()
+    columns = ["dimension", "complaints", "prev_complaints", "per_1000", "prev_per_1000", "change", "p_value",
+               "significant", "direction"]
+    why = comparison_note(conn, period, "tickets", counts=True)
+    if why:
+        return with_notes(pd.DataFrame(columns=columns), why)
     prev = period.previous()
     both = Period(prev.start, period.end)
     frame = complaint_volume(conn, period=both, grain="day", by=by, filters=filters, settings=s, per_active=False)
-    columns = ["dimension", "complaints", "prev_complaints", "per_1000", "prev_per_1000", "change", "p_value",
-               "significant", "direction"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     frame["period"] = np.where(frame["period_start"] >= pd.Timestamp(period.start_ts), "current", "previous")
@@ -189,6 +198,14 @@ def top_movers(
                                                     **period.comparison_params()})
     days = {(str(d) if by in CUSTOMER_DIMENSIONS else None, str(p)): float(v)
             for d, p, v in zip(exposure["dimension"], exposure["period"], exposure["customer_days"], strict=True)}
+    note = ""
+    if not any(v > 0 for v in days.values()):  # no customers to divide by
+        if by in CUSTOMER_DIMENSIONS:
+            return with_notes(pd.DataFrame(columns=columns), f"No customers in this data, so complaints cannot be "
+                                                              f"broken down by {by}.")
+        note = ("No customer file in this data: movers compare complaint counts over the two equal periods, "
+                "without rates per 1,000 customers.")
+        days = {(None, "current"): float(period.days), (None, "previous"): float(prev.days)}
     rows = []
     for dim in sorted(frame["dimension"].unique()):
         key = str(dim) if by in CUSTOMER_DIMENSIONS else None
@@ -199,17 +216,20 @@ def top_movers(
         cmp = stats.poisson_rate_test(k1, e1, k0, e0)
         rows.append({
             "dimension": dim, "complaints": k1, "prev_complaints": k0,
-            # per 1,000 customers active on average over the period
-            "per_1000": 1000 * k1 / (e1 / period.days), "prev_per_1000": 1000 * k0 / (e0 / prev.days),
+            # per 1,000 customers active on average over the period (none without customers)
+            "per_1000": math.nan if note else 1000 * k1 / (e1 / period.days),
+            "prev_per_1000": math.nan if note else 1000 * k0 / (e0 / prev.days),
             "change": cmp.delta, "p_value": cmp.p_value, "significant": cmp.p_value < s.alpha,
         })
     out = pd.DataFrame(rows, columns=columns[:-1])
     if out.empty:
         return pd.DataFrame(columns=columns)
-    out["direction"] = np.where(out["change"] > 0, "up", np.where(out["change"] < 0, "down", "flat"))
-    size = out["change"].replace([np.inf], 1e9).abs()
-    return out.assign(_size=size).sort_values(["significant", "_size"], ascending=[False, False]).drop(
-        columns="_size").reset_index(drop=True)[columns]
+    new = (out["prev_complaints"] == 0) & (out["complaints"] > 0)
+    out["direction"] = np.where(new, "new", np.where(out["change"] > 0, "up", np.where(out["change"] < 0, "down",
+                                                                                        "flat")))
+    size = out["change"].abs().where(~new, np.inf).fillna(0)
+    ranked = out.assign(_size=size).sort_values(["significant", "_size"], ascending=[False, False])
+    return with_notes(ranked.drop(columns="_size").reset_index(drop=True)[columns], note)
 
 
 def robust_z(counts: pd.Series, k: int) -> pd.DataFrame:
@@ -229,6 +249,42 @@ def robust_z(counts: pd.Series, k: int) -> pd.DataFrame:
                          "expected_high": median + ANOMALY_Z * scale}, index=counts.index)
 
 
+def history_start(period: Period, grain: str) -> pd.Timestamp:
+    """Where an anomaly baseline's history starts: ``BASELINE_PERIODS[grain]`` buckets before the period's first."""
+    k = BASELINE_PERIODS[grain]
+    first = buckets(period.start_ts, period.start_ts + pd.Timedelta(days=1), grain)[0]
+    return pd.Timestamp(first - (pd.Timedelta(days=k) if grain == "day" else pd.Timedelta(weeks=k) if grain == "week"
+                                 else pd.DateOffset(months=k)))
+
+
+def flag_anomalies(frame: pd.DataFrame, *, count: str, by: str, grain: str, period: Period,
+                   span: tuple[dt.date | None, dt.date | None]) -> pd.DataFrame:
+    """Robust z of each bucket's ``count`` against the median of the ``BASELINE_PERIODS[grain]`` buckets before it,
+    series by series (column ``by``), for the buckets of ``period``.
+
+    Only buckets wholly inside the data's ``span`` are observed: a bucket before the first record or after the last
+    is unknown, not zero, so it is in no baseline (the baseline starts once enough observed buckets precede) and is
+    never flagged; a bucket the data's start or end cuts is ``partial``. Adds ``baseline``, ``scale``,
+    ``expected_low``, ``expected_high``, ``z``, ``is_anomaly``, ``description`` to ``frame``'s columns.
+    """
+    k = BASELINE_PERIODS[grain]
+    unit = {"day": "28-day", "week": "4-week", "month": "6-month"}[grain]
+    first_bucket = buckets(period.start_ts, period.start_ts + pd.Timedelta(days=1), grain)[0]
+    parts = []
+    for _value, series in frame.groupby(by, sort=True):
+        series = series.sort_values("period_start").reset_index(drop=True)
+        seen = observed(series["period_start"], series["period_start"].map(lambda s: _period_end(s, grain)), span)
+        out = pd.concat([series, robust_z(series[count].where(seen), k)], axis=1)
+        out["partial"] = out["partial"].astype(bool) | ~seen
+        out["is_anomaly"] = (out["z"] > ANOMALY_Z) & ~out["partial"]
+        out["description"] = [
+            f"{zz:.1f} MADs {'above' if zz >= 0 else 'below'} the {unit} median ({base:,.0f})"
+            if not math.isnan(zz) else ("outside the data" if not ok else "not enough observed history")
+            for zz, base, ok in zip(out["z"], out["baseline"], seen, strict=True)]
+        parts.append(out[out["period_start"] >= first_bucket])
+    return pd.concat(parts, ignore_index=True)
+
+
 def anomalies(
     conn: Connection, *, period: Period, grain: str = "week", by: str = "all", filters: Filters | None = None,
     settings: Settings | None = None,
@@ -236,37 +292,23 @@ def anomalies(
     """Robust z-score of each bucket against the median of the previous buckets (28 days / 4 weeks / 6 months).
 
     z = (count - rolling median) / (1.4826 x MAD), flagged above 3.5. The MAD has a floor of
-    sqrt(median)/1.4826 (Poisson noise), so a flat baseline does not turn every wobble into an anomaly.
+    sqrt(median)/1.4826 (Poisson noise), so a flat baseline does not turn every wobble into an anomaly. Baselines
+    use observed buckets only (:func:`flag_anomalies`): the weeks before the first ticket are not zero complaints.
     Columns: ``period_start``, ``dimension``, ``complaints``, ``baseline``, ``scale`` (1.4826 x MAD),
     ``expected_low``, ``expected_high`` (the band z within +-3.5), ``z``, ``is_anomaly``, ``partial``,
     ``description``.
     """
     _check(grain, by)
-    k = BASELINE_PERIODS[grain]
-    first = pd.Timestamp(period.start_ts)
-    history_start = (buckets(first, first + pd.Timedelta(days=1), grain)[0]
-                     - (pd.Timedelta(days=k) if grain == "day" else pd.Timedelta(weeks=k) if grain == "week"
-                        else pd.DateOffset(months=k)))
-    span = Period(history_start.date(), period.end)
+    span = Period(history_start(period, grain).date(), period.end)
     frame = complaint_volume(conn, period=span, grain=grain, by=by, filters=filters, settings=settings,
                              per_active=False)
     columns = ["period_start", "dimension", "complaints", "baseline", "scale", "expected_low", "expected_high", "z",
                "is_anomaly", "partial", "description"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    parts = []
-    unit = {"day": "28-day", "week": "4-week", "month": "6-month"}[grain]
-    for _dim, series in frame.groupby("dimension", sort=True):
-        series = series.sort_values("period_start").reset_index(drop=True)
-        out = pd.concat([series, robust_z(series["complaints"], k)], axis=1)
-        out["is_anomaly"] = (out["z"] > ANOMALY_Z) & ~out["partial"]
-        out["description"] = [
-            f"{zz:.1f} MADs {'above' if zz >= 0 else 'below'} the {unit} median ({base:,.0f})"
-            if not math.isnan(zz) else "not enough history" for zz, base in zip(out["z"], out["baseline"],
-                                                                                  strict=True)]
-        parts.append(out[out["period_start"] >= pd.Timestamp(period.start_ts).to_period(
-            {"day": "D", "week": "W-SUN", "month": "M"}[grain]).start_time])
-    return pd.concat(parts, ignore_index=True)[columns]
+    flagged = flag_anomalies(frame, count="complaints", by="dimension", grain=grain, period=period,
+                             span=observed_span(conn, "tickets"))
+    return flagged[columns]
 
 
 def repeat_complaints(

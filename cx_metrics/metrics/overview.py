@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cx_metrics import stats
@@ -13,6 +14,7 @@ from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics.complaints import complaint_rule_params
+from cx_metrics.metrics.coverage import Coverage, coverage
 
 #: Output columns of :func:`kpis`, in order.
 KPI_COLUMNS = [
@@ -35,6 +37,8 @@ KPI_COLUMNS = [
     "higher_is_better",
     "small_n",  # n below the configured minimum: show greyed, not as a real number
     "note",  # context a reader needs (censored tickets, scale caveats)
+    "unavailable",  # why the data cannot give this figure ('' when it can): shown instead of a number
+    "comparison",  # why there is no comparison with the previous period ('' when there is)
     "definition",
 ]
 
@@ -42,7 +46,8 @@ KPI_COLUMNS = [
 def _row(**values: Any) -> dict[str, Any]:
     row = {col: values.get(col, math.nan) for col in KPI_COLUMNS}
     row["definition"] = DEFINITIONS[row["metric"]]
-    row["note"] = values.get("note", "")
+    for text in ("note", "unavailable", "comparison"):
+        row[text] = values.get(text, "")
     return row
 
 
@@ -63,7 +68,7 @@ def _int(rec: dict[str, Any] | None, col: str) -> int:
 
 def _proportion_tile(
     metric: str, label: str, k1: int, n1: int, k0: int, n0: int, s: Settings, *, higher_is_better: bool,
-    note: str = "",
+    note: str = "", unavailable: str = "",
 ) -> dict[str, Any]:
     """A percentage tile: k/n now and before, Wilson intervals, two-proportion z-test on the change."""
     w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
@@ -73,7 +78,7 @@ def _proportion_tile(
         value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
         prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
         prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=higher_is_better, small_n=n1 < s.min_cell_n, note=note,
+        higher_is_better=higher_is_better, small_n=n1 < s.min_cell_n, note=note, unavailable=unavailable,
     )
 
 
@@ -87,76 +92,57 @@ def _complaints(conn: Connection, params: dict[str, Any], period: Period, s: Set
         metric="complaints", label="Complaints", unit="count",
         value=float(cur), ci_low=ci.low, ci_high=ci.high, n=cur,
         prev_value=float(prev), prev_ci_low=pci.low, prev_ci_high=pci.high, prev_n=prev,
-        delta=cmp.delta, delta_kind="relative", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=False, small_n=cur < s.min_cell_n,
+        # none before: a relative change is not a number (the tile says "new"; never an infinite delta)
+        delta=cmp.delta if math.isfinite(cmp.delta) else math.nan, delta_kind="relative", p_value=cmp.p_value,
+        test=cmp.test, higher_is_better=False, small_n=cur < s.min_cell_n,
     )
 
 
-_DURATIONS = (("first_response", "Median first response"), ("resolution", "Median resolution"))
+#: (tile, end point of :mod:`resolution`, label, what still waiting means, the tickets that count)
+_DURATIONS = (("first_response", "first_response", "Median first response", "awaiting a first reply", "replied"),
+              ("resolution", "full_resolution", "Median resolution", "still open", "solved"))
 
 
-def _durations(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict[str, Any]]:
-    """The median first response and median resolution tiles, both periods, in two scans.
+def _durations(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> list[dict[str, Any]]:
+    """The median first response and median resolution tiles: the Kaplan-Meier median of the tickets created in
+    each period, tickets still waiting censored at the data's latest time (the one median of :mod:`resolution`,
+    also on the Resolution page and its charts), with its interval; the change is tested with the log-rank test."""
+    from cx_metrics.metrics.resolution import by_group, data_as_of, duration_counts, summarise
 
-    The median's CI bounds are the order statistics at ranks floor(n/2 - z sqrt(n)/2) and ceil(1 + n/2 + z sqrt(n)/2)
-    (distribution-free, normal approximation of the binomial ranks). The ranks depend on each group's n, so the
-    first query counts (and gives the medians), the second reads those ranks with quantile_disc.
-    """
-    counted = query(conn, "overview_duration_counts", params)
-    counts = {(str(r["metric"]), str(r["period"])): r for r in _records(counted)}
-    z = stats.z_for(s.confidence)
-    positions: list[float] = []
-    rank_at: dict[tuple[str, str], tuple[int, int]] = {}
-    for key, rec in counts.items():
-        n = _int(rec, "completed")
-        if key[1] == "both" or n == 0:
-            continue
-        low = max(1, math.floor(n / 2 - z * math.sqrt(n) / 2))
-        high = min(n, math.ceil(1 + n / 2 + z * math.sqrt(n) / 2))
-        rank_at[key] = (len(positions), len(positions) + 1)
-        # quantile_disc reads 0-based index round((n - 1) q): rank r is q = (r - 1) / (n - 1)
-        positions += [(low - 1) / max(n - 1, 1), (high - 1) / max(n - 1, 1)]
-    pooled = {m: float(rec["median_hours"]) for (m, period), rec in counts.items()
-              if period == "both" and rec["median_hours"] is not None and not pd.isna(rec["median_hours"])}
-    frame = query(conn, "overview_durations", {**params, "positions": positions or [0.0], "pooled_medians": pooled})
-    recs = {(str(r["metric"]), str(r["period"])): r for r in _records(frame)}
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for metric, _label in _DURATIONS:
-        for period in ("current", "previous"):
-            rec, count = recs.get((metric, period), {}), counts.get((metric, period), {})
-            bounds = rec.get("ci_bounds")
-            low_i, high_i = rank_at.get((metric, period), (None, None))
-            rows[(metric, period)] = {
-                **rec, "completed": _int(count, "completed"), "median_hours": count.get("median_hours"),
-                "median_ci_low": None if low_i is None or bounds is None else bounds[low_i],
-                "median_ci_high": None if high_i is None or bounds is None else bounds[high_i],
-            }
-    return [_duration(rows[(metric, "current")], rows[(metric, "previous")], metric, label, s)
-            for metric, label in _DURATIONS]
-
-
-def _duration(cur: dict[str, Any], prev: dict[str, Any], metric: str, label: str, s: Settings) -> dict[str, Any]:
-    n1, n0 = _int(cur, "completed"), _int(prev, "completed")
-    p_value = stats.median_test(_int(cur, "above_pooled"), n1, _int(prev, "above_pooled"), n0)
-    value = float(cur["median_hours"]) if n1 else math.nan
-    prev_value = float(prev["median_hours"]) if n0 else math.nan
-    waiting, bad = _int(cur, "still_waiting"), _int(cur, "inconsistent")
-    what = "awaiting a first reply" if metric == "first_response" else "still open"
-    note = f"{waiting:,} tickets {what} are censored (not in the median)."
-    if bad:
-        note += f" {bad:,} tickets with the end before the creation time are left out."
-    unknown = _int(cur, "end_unknown")
-    if unknown:
-        note += f" {unknown:,} solved or closed tickets without a recorded time are left out."
-    return _row(
-        metric=metric, label=label, unit="hours",
-        value=value, ci_low=float(cur["median_ci_low"]) if n1 else math.nan,
-        ci_high=float(cur["median_ci_high"]) if n1 else math.nan, n=n1,
-        prev_value=prev_value, prev_ci_low=float(prev["median_ci_low"]) if n0 else math.nan,
-        prev_ci_high=float(prev["median_ci_high"]) if n0 else math.nan, prev_n=n0,
-        delta=value - prev_value, delta_kind="absolute", p_value=p_value, test="Mood's median test",
-        higher_is_better=False, small_n=n1 < s.min_cell_n, note=note,
-    )
+    as_of = data_as_of(conn)
+    both = Period(period.previous().start, period.end)
+    notes = {str(r["metric"]): r for r in _records(query(conn, "duration_notes", {
+        **(filters or Filters()).params(), "start": period.start_ts, "end": period.end_ts,
+        "metrics": [end for _, end, *_ in _DURATIONS]}))}
+    rows = []
+    for tile, end_point, label, waiting_text, done_text in _DURATIONS:
+        frame = duration_counts(conn, both, end_point, "period", filters, as_of, "calendar", s, split=period.start_ts)
+        groups = {g: (h, e, w) for g, h, e, w in by_group(frame)}
+        empty = (np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
+        cur = summarise(*groups.get("current", empty), s.confidence)
+        old = summarise(*groups.get("previous", empty), s.confidence)
+        test = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
+        note = f"{cur.censored:,} tickets {waiting_text} are censored (counted as still waiting, not left out)."
+        rec = notes.get(end_point, {})
+        if _int(rec, "end_unknown"):
+            note += f" {_int(rec, 'end_unknown'):,} {done_text} tickets without a recorded time are left out."
+        if _int(rec, "inconsistent"):
+            note += f" {_int(rec, 'inconsistent'):,} tickets with the end before the creation time are left out."
+        unavailable = ""
+        if cur.tickets and math.isnan(cur.median):
+            unavailable = (f"fewer than half of the {cur.tickets:,} tickets created in the period are {done_text} "
+                           "yet, so their median is not known")
+        elif not cur.tickets:
+            unavailable = "no tickets in this period and selection"
+        rows.append(_row(
+            metric=tile, label=label, unit="hours",
+            value=cur.median, ci_low=cur.median_low, ci_high=cur.median_high, n=cur.tickets,
+            prev_value=old.median, prev_ci_low=old.median_low, prev_ci_high=old.median_high, prev_n=old.tickets,
+            delta=cur.median - old.median, delta_kind="absolute",
+            p_value=test.p_value if len(groups) == 2 else math.nan, test="log-rank test",
+            higher_is_better=False, small_n=cur.tickets < s.min_cell_n, note=note, unavailable=unavailable,
+        ))
+    return rows
 
 
 def _surveys(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict[str, Any]]:
@@ -175,11 +161,13 @@ def _surveys(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict
         prev_value=stats.nps_value(*p3), prev_ci_low=pci.low, prev_ci_high=pci.high, prev_n=p3[2],
         delta=cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
         higher_is_better=True, small_n=c3[2] < s.min_cell_n, note=note,
+        unavailable="" if c3[2] else "no NPS responses in this period and selection",
     ))
     cur, prev = recs.get(("current", "csat")), recs.get(("previous", "csat"))
     k1, n1 = _int(cur, "satisfied"), _int(cur, "responses")
     k0, n0 = _int(prev, "satisfied"), _int(prev, "responses")
-    out.append(_proportion_tile("csat", "CSAT", k1, n1, k0, n0, s, higher_is_better=True))
+    out.append(_proportion_tile("csat", "CSAT", k1, n1, k0, n0, s, higher_is_better=True,
+                                unavailable="" if n1 else "no CSAT responses in this period and selection"))
     return out
 
 
@@ -188,23 +176,54 @@ def _churn(conn: Connection, params: dict[str, Any], s: Settings) -> dict[str, A
     k1, n1 = _int(rows.get("current"), "lost"), _int(rows.get("current"), "at_start")
     k0, n0 = _int(rows.get("previous"), "lost"), _int(rows.get("previous"), "at_start")
     return _proportion_tile("churn", "Churn rate", k1, n1, k0, n0, s, higher_is_better=False,
-                            note=f"{k1:,} of {n1:,} customers active at the period start churned in it.")
+                            note=f"{k1:,} of {n1:,} customers active at the period start churned in it.",
+                            unavailable="" if n1 else "no customers were active at the period's start")
 
 
-def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> dict[str, Any]:
-    from cx_metrics.metrics.resolution import data_as_of, sla_breach_trend
+def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings, cov: Coverage) -> dict[str, Any]:
+    from cx_metrics.metrics.resolution import data_as_of, sla_counts
 
     # both periods from one query: day by day over their joint span, then split at the current period's start
     span = Period(period.previous().start, period.end)
-    daily = sla_breach_trend(conn, period=span, grain="day", filters=filters, settings=s, as_of=data_as_of(conn),
-                             targets=("resolution",))
+    daily = sla_counts(conn, span, filters, s, data_as_of(conn), None, "day", ("resolution",), cov)
     current = daily["period_start"] >= pd.Timestamp(period.start_ts)
     counts = [(int(part["breached"].sum()), int((part["breached"] + part["achieved"]).sum()),
                int(part["pending"].sum())) for part in (daily[current], daily[~current])]
     (k1, n1, pending), (k0, n0, _) = counts
+    if n1:
+        unavailable = ""
+    elif pending:
+        unavailable = f"none of the {pending:,} tickets with a target has been solved or passed its target yet"
+    else:
+        unavailable = ("no ticket in this period and selection has a priority with a resolution target "
+                       "([sla.resolution_hours] in cx.toml)")
     return _proportion_tile(
         "sla", "SLA breach rate (resolution)", k1, n1, k0, n0, s, higher_is_better=False,
-        note=f"{pending:,} open tickets not yet past their target are pending (in neither count).")
+        note=f"{pending:,} open tickets not yet past their target are pending (in neither count).",
+        unavailable=unavailable)
+
+
+#: tile -> the metric whose inputs :class:`Coverage` checks
+_COVERAGE_KEYS = {"complaints": "complaints", "first_response": "first_response", "resolution": "resolution",
+                  "nps": "nps", "csat": "csat", "churn": "churn", "sla": "sla_resolution"}
+_CURRENT = ("value", "ci_low", "ci_high")
+_PREVIOUS = ("prev_value", "prev_ci_low", "prev_ci_high", "delta", "p_value")
+
+
+def _honest(row: dict[str, Any], cov: Coverage) -> dict[str, Any]:
+    """The tile as the data supports it: no value where its inputs are absent (with the reason, replacing any
+    reason the tile found itself), no comparison where the previous period is not observed."""
+    key = _COVERAGE_KEYS[row["metric"]]
+    why = cov.unavailable(key)
+    if why:
+        row["unavailable"] = why
+    if row["unavailable"]:
+        row.update(dict.fromkeys(_CURRENT + _PREVIOUS, math.nan), small_n=False)
+        return row
+    row["comparison"] = cov.comparison(key)
+    if row["comparison"]:
+        row.update(dict.fromkeys(_PREVIOUS, math.nan))
+    return row
 
 
 def kpis(
@@ -217,42 +236,68 @@ def kpis(
     """KPI tiles for ``period`` vs the previous period of equal length.
 
     Returns one row per metric (complaints, first_response, resolution, nps, csat, churn, sla) with the columns
-    in :data:`KPI_COLUMNS`.
+    in :data:`KPI_COLUMNS`. A tile whose inputs the data lacks has no value and says why (``unavailable``); a tile
+    whose previous period lies outside the data has no comparison and says why (``comparison``).
     """
     s = settings or Settings()
-    params = {**(filters or Filters()).params(), **period.comparison_params(), **complaint_rule_params(s)}
+    f = filters or Filters()
+    params = {**f.params(), **period.comparison_params(), **complaint_rule_params(s)}
+    cov = coverage(conn, period=period, filters=f)
     rows = [
         _complaints(conn, params, period, s),
-        *_durations(conn, params, s),
+        *_durations(conn, period, f, s),
         *_surveys(conn, params, s),
         _churn(conn, params, s),
-        _sla(conn, period, filters, s),
+        _sla(conn, period, f, s, cov),
     ]
-    frame = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)
     return frame
 
 
+def format_value(row: pd.Series | dict[str, Any]) -> str:
+    """A tile's value as the dashboard, the CLI and the digest write it ('1,234', '5.2 h', '81.0%', '+32')."""
+    value = float(row["value"])
+    if pd.isna(value):
+        return "no data"
+    unit = row["unit"]
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "hours":
+        return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:+.0f}" if row["metric"] == "nps" else f"{value:.1f}"
+
+
 def describe_delta(row: pd.Series | dict[str, Any], alpha: float) -> str:
-    """Short delta for a KPI tile: '+12.3% · real change' or '-4 min · within noise'."""
+    """Short delta for a KPI tile: '+12.3% · real change' or '-4 min · within noise'; '' without a comparison."""
+    if row.get("unavailable") or row.get("comparison"):
+        return ""
     delta = float(row["delta"])
+    p_value = float(row["p_value"])
+    verdict = "within noise" if math.isnan(p_value) or p_value >= alpha else "real change"
     if math.isnan(delta):
-        return "no previous period to compare"
+        if row["delta_kind"] == "relative" and float(row["prev_value"]) == 0 and float(row["value"]) > 0:
+            return f"new: none in the previous period · {verdict}"
+        return ""
     if row["delta_kind"] == "relative":
-        change = "new" if math.isinf(delta) else f"{delta:+.1%}"
+        change = f"{delta:+.1%}"
     elif row["unit"] == "hours":
         change = f"{delta * 60:+.0f} min" if abs(delta) < 1 else f"{delta:+.1f} h"
     elif row["unit"] == "%":
         change = f"{delta:+.1f} pts"
     else:
         change = f"{delta:+.1f}"
-    p_value = float(row["p_value"])
-    verdict = "within noise" if math.isnan(p_value) or p_value >= alpha else "real change"
     return f"{change} · {verdict}"
 
 
 def describe_test(row: pd.Series | dict[str, Any], alpha: float) -> str:
-    """'exact Poisson rate test, p = 2.3e-14 < 0.05' for a KPI tile's caption."""
+    """'exact Poisson rate test, p = 2.3e-14 < 0.05' for a KPI tile's caption; why there is none otherwise."""
+    if row.get("unavailable"):
+        return ""
+    if row.get("comparison"):
+        return str(row["comparison"])
     p_value = float(row["p_value"])
     if math.isnan(p_value):
         return "no test: a period has no data"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,13 +22,19 @@ from cx_metrics import business_hours, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import Coverage, coverage, observed_span, partial_buckets, with_notes
 
 METRICS = ("first_response", "first_resolution", "full_resolution")
+METRIC_NAMES = {"first_response": "Time to first response", "first_resolution": "Time to first resolution",
+                "full_resolution": "Time to full resolution"}
 GROUPS = ("all", "channel", "priority", "group", "category", "plan", "region", "segment", "handoffs")
 OUTCOME_BUCKETS = ("resolution_time", "handoffs", "reopened")
 CLOCKS = ("calendar", "business")
 SLA_TARGETS = ("first_response", "resolution")
 AGE_ORDER = ["< 1 day", "1-3 days", "3-7 days", "7-30 days", "> 30 days", "unknown age"]
+#: output columns of :func:`time_to_event`
+TIME_COLUMNS = ["group", "tickets", "completed", "censored", "median_hours", "median_low", "median_high", "p90_hours",
+                "small_n"]
 
 
 def data_as_of(conn: Connection) -> dt.datetime | None:
@@ -63,22 +70,56 @@ def clock_params(conn: Connection, settings: Settings, clock: str, start: dt.dat
     return _hour_table(settings.business_hours, lo, hi).params(clock)
 
 
-def _durations(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
-               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None) -> pd.DataFrame:
+def duration_counts(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
+               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None,
+               split: dt.datetime | None = None) -> pd.DataFrame:
+    """Duration counts (``grp``, ``minutes``, ``hours``, ``event``, ``tickets``) of the tickets created in the period;
+    ``by='period'`` groups them into 'previous' and 'current' at ``split``."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    if by not in GROUPS and by not in ("created_week", "created_month"):
+    if by not in GROUPS and by not in ("created_week", "created_month", "period"):
         raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
     as_of = as_of or data_as_of(conn) or period.end_ts
     frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
+                                            "split": split or period.start_ts,
                                             **clock_params(conn, settings or Settings(), clock, period.start_ts,
                                                            as_of)})
     frame["hours"] = frame["minutes"].astype(float) / 60.0
+    if not frame["event"].any():  # nothing reached the end point: say whether the data can show it at all
+        why = coverage(conn, period=period, filters=filters).unavailable(metric)
+        with_notes(frame, f"{METRIC_NAMES[metric]}: {why}." if why else "")
     return frame
 
 
-def _by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+def _carry(frame: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    return with_notes(frame, *source.attrs.get("notes", ()))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The time-to-event figures of one group of tickets: Kaplan-Meier median with its interval, p90, counts."""
+
+    tickets: int
+    completed: int
+    censored: int
+    median: float
+    median_low: float
+    median_high: float
+    p90: float
+
+
+def summarise(hours: np.ndarray, event: np.ndarray, tickets: np.ndarray, confidence: float) -> Summary:
+    """The one median of a time to an event: Kaplan-Meier, tickets still waiting censored (NaN while fewer than half
+    have reached it), with its interval (:meth:`stats.KaplanMeier.median_ci`), and the p90 the same way."""
+    km = stats.kaplan_meier(hours, event, tickets, confidence)
+    ci = km.median_ci()
+    return Summary(tickets=int(tickets.sum()), completed=int(tickets[event].sum()),
+                   censored=int(tickets[~event].sum()), median=km.median(), median_low=ci.low, median_high=ci.high,
+                   p90=km.quantile(0.9))
+
+
+def by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """(group, hours, event, tickets) of the duration counts, group by group in name order, each group's rows
     ascending by hours: numpy slices of one sort, not a pandas group-by (most of a warm query's Python time)."""
     codes, labels = pd.factorize(frame["grp"], sort=True)
@@ -101,28 +142,23 @@ def time_to_event(
     """Per group: how long tickets created in the period took, open ones censored.
 
     ``clock`` = ``calendar`` (wall time) or ``business`` (hours of the configured schedule).
-    Columns: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at ``as_of``), ``median_hours``
-    and ``p90_hours`` of completed tickets (they lean short when many are still open), ``km_median_hours``
-    (Kaplan-Meier, censoring-aware; NaN when fewer than half have completed), ``km_median_low``/``high``
-    (95% CI), ``small_n``. Durations are rounded to the minute.
+    Columns :data:`TIME_COLUMNS`: ``group``, ``tickets``, ``completed``, ``censored`` (still waiting at
+    ``as_of``), ``median_hours`` (Kaplan-Meier: the one median everywhere, open tickets censored; NaN while fewer
+    than half have completed) with its interval ``median_low``/``median_high``, ``p90_hours`` (Kaplan-Meier too:
+    NaN while fewer than 90% have completed), ``small_n``. Durations are rounded to the minute. The median of the
+    completed tickets alone is not given: it leans short while slow tickets are still open.
     """
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
-    for group, hours, event, tickets in _by_group(frame):
-        km = stats.kaplan_meier(hours, event, tickets, s.confidence)
-        ci = km.median_ci()
-        done_hours, done = hours[event], tickets[event]  # ascending: _by_group sorts by hours
-        total = int(tickets.sum())
+    for group, hours, event, tickets in by_group(frame):
+        got = summarise(hours, event, tickets, s.confidence)
         rows.append({
-            "group": group, "tickets": total, "completed": int(done.sum()), "censored": int(tickets[~event].sum()),
-            "median_hours": _quantile(done_hours, done, 0.5), "p90_hours": _quantile(done_hours, done, 0.9),
-            "km_median_hours": km.median(), "km_median_low": ci.low, "km_median_high": ci.high,
-            "small_n": total < s.min_cell_n,
+            "group": group, "tickets": got.tickets, "completed": got.completed, "censored": got.censored,
+            "median_hours": got.median, "median_low": got.median_low, "median_high": got.median_high,
+            "p90_hours": got.p90, "small_n": got.tickets < s.min_cell_n,
         })
-    columns = ["group", "tickets", "completed", "censored", "median_hours", "p90_hours", "km_median_hours",
-               "km_median_low", "km_median_high", "small_n"]
-    return pd.DataFrame(rows, columns=columns)
+    return _carry(pd.DataFrame(rows, columns=TIME_COLUMNS), frame)
 
 
 def resolution_trend(
@@ -132,7 +168,8 @@ def resolution_trend(
 ) -> pd.DataFrame:
     """Time to ``metric`` of the tickets created in each week or month, open tickets censored.
 
-    The columns of :func:`time_to_event` with ``period_start`` (a Timestamp) instead of ``group``. The Kaplan-Meier
+    The columns of :func:`time_to_event` with ``period_start`` (a Timestamp) instead of ``group``, and ``partial``
+    (the period or the data's start or end cuts the bucket). The Kaplan-Meier
     median is the honest figure for recent periods, whose slow tickets are still open.
     """
     if grain not in ("week", "month"):
@@ -140,19 +177,16 @@ def resolution_trend(
     frame = time_to_event(conn, period=period, metric=metric, by=f"created_{grain}", filters=filters, as_of=as_of,
                           settings=settings, clock=clock)
     frame.insert(0, "period_start", pd.to_datetime(frame.pop("group")))
-    return frame.sort_values("period_start", ignore_index=True)
+    return _with_partial(conn, frame.sort_values("period_start", ignore_index=True), period, grain)
 
 
-def _quantile(hours: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """percentile_cont over values repeated by their counts, without expanding them."""
-    n = int(weights.sum())
-    if n == 0:
-        return math.nan
-    position = q * (n - 1)
-    ends = np.cumsum(weights)  # the 0-based index just after each value's run
-    lo_i = int(np.searchsorted(ends, math.floor(position), side="right"))
-    hi_i = int(np.searchsorted(ends, math.ceil(position), side="right"))
-    return float(hours[lo_i] + (hours[hi_i] - hours[lo_i]) * (position - math.floor(position)))
+def _with_partial(conn: Connection, frame: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
+    """``partial``: the creation bucket is cut by the period or by the data's start or end."""
+    starts = pd.to_datetime(frame["period_start"])
+    step: Any = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
+    ends = pd.Series([start + step for start in starts], index=frame.index)
+    frame["partial"] = partial_buckets(starts, ends, period, observed_span(conn, "tickets"))
+    return frame
 
 
 def km_curves(
@@ -165,9 +199,9 @@ def km_curves(
     Columns: ``group``, ``hours``, ``still_waiting`` (0..1), ``ci_low``, ``ci_high``, ``at_risk``.
     """
     s = settings or Settings()
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, s)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
-    for group, hours, event, tickets in _by_group(frame):
+    for group, hours, event, tickets in by_group(frame):
         curve = stats.kaplan_meier(hours, event, tickets, s.confidence).frame()
         curve.columns = ["hours", "still_waiting", "ci_low", "ci_high", "at_risk"]
         curve.insert(0, "group", group)
@@ -175,9 +209,9 @@ def km_curves(
             curve = curve[curve["hours"] <= max_hours]
         parts.append(curve)
     if not parts:
-        return pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"])
+        return _carry(pd.DataFrame(columns=["group", "hours", "still_waiting", "ci_low", "ci_high", "at_risk"]), frame)
     curves: pd.DataFrame = pd.concat(parts, ignore_index=True)
-    return curves
+    return _carry(curves, frame)
 
 
 def logrank(
@@ -185,23 +219,64 @@ def logrank(
     filters: Filters | None = None, as_of: dt.datetime | None = None, settings: Settings | None = None,
     clock: str = "calendar",
 ) -> pd.DataFrame:
-    """Do the groups' time-to-event curves differ? Multivariate log-rank test (open tickets censored).
+    """Do the groups' time-to-event curves differ, and by how much? Multivariate log-rank test (open tickets
+    censored) with its effect size.
 
-    One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``.
+    One row: ``groups``, ``statistic``, ``degrees_of_freedom``, ``p_value``, and the effect: ``fastest`` and
+    ``slowest`` group (highest and lowest observed / expected events) and ``rate_ratio``, the ratio of their
+    observed / expected events (a hazard-ratio estimate: 1.5 = the fastest group's tickets reach the end point at
+    1.5 times the slowest's rate).
     """
-    frame = _durations(conn, period, metric, by, filters, as_of, clock, settings)
+    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, settings)
     result = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
-    return pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
-                          "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value}])
+    fastest, slowest, ratio = result.rate_ratio()
+    return _carry(pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
+                                 "degrees_of_freedom": result.degrees_of_freedom, "p_value": result.p_value,
+                                 "fastest": fastest, "slowest": slowest, "rate_ratio": ratio}]), frame)
 
 
-def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
-                clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS) -> pd.DataFrame:
+_SLA_NAMES = {"first_response": "First-response SLA", "resolution": "Resolution SLA"}
+
+
+def logrank_sentence(row: dict[str, Any], alpha: float, summary: pd.DataFrame | None = None) -> str:
+    """The log-rank result (:func:`logrank`) as a sentence with its effect size: whether the groups differ and by
+    how much (the fastest group's rate of reaching the end point against the slowest's, and their medians)."""
+    groups, p_value = int(row["groups"]), float(row["p_value"])
+    head = (f"Log-rank test across {groups} groups: χ² = {float(row['statistic']):,.1f} "
+            f"(df {int(row['degrees_of_freedom'])}), p = {p_value:.2g}")
+    if math.isnan(p_value):
+        return head + " — not tested."
+    if p_value >= alpha:
+        return head + " — **no evidence the groups differ**."
+    ratio = float(row.get("rate_ratio", math.nan))
+    if math.isnan(ratio):
+        return head + " — **the groups differ** (no effect size: a group has no completed ticket)."
+    medians = ""
+    if summary is not None and not summary.empty:
+        known = summary.set_index("group")["median_hours"].to_dict()
+        fast, slow = known.get(row["fastest"], math.nan), known.get(row["slowest"], math.nan)
+        shown = [f"{v:,.1f} h" if not math.isnan(v) else "not reached" for v in (fast, slow)]
+        medians = f"; medians {shown[0]} vs {shown[1]}"
+    return (f"{head} — **the groups differ**: {row['fastest']} tickets get there {ratio:.2f}× as fast as "
+            f"{row['slowest']} tickets (ratio of observed to expected events, a hazard-ratio estimate{medians}).")
+
+
+def sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Settings, as_of: dt.datetime | None,
+               clock: str | None, grain: str, which: tuple[str, ...] = SLA_TARGETS,
+               cov: Coverage | None = None) -> pd.DataFrame:
+    """Counts per target (and grain, priority); a target the data cannot support (no first-reply times, no solve
+    times, no priorities) is left out and its reason is in ``attrs['notes']`` (``cov``: the selection's coverage,
+    when the caller has it already)."""
     as_of = as_of or data_as_of(conn) or period.end_ts
     timing = clock_params(conn, s, clock or s.sla_clock, period.start_ts, as_of)
-    parts = []
+    cov = cov or coverage(conn, period=period, filters=filters)
+    parts, notes = [], []
     for target, targets in (("first_response", s.sla_first_response_hours), ("resolution", s.sla_resolution_hours)):
         if target not in which:
+            continue
+        why = cov.unavailable(f"sla_{target}")
+        if why:
+            notes.append(f"{_SLA_NAMES[target]}: {why}.")
             continue
         frame = query(conn, "sla_breaches", {**(filters or Filters()).params(), "metric": target, "grain": grain,
                                              "targets": {str(k): float(v) for k, v in targets.items()},
@@ -209,7 +284,10 @@ def _sla_counts(conn: Connection, period: Period, filters: Filters | None, s: Se
                                              **timing})
         frame.insert(0, "target", target)
         parts.append(frame)
-    return pd.concat(parts, ignore_index=True)
+    columns = ["target", "period_start", "priority", "target_hours", "achieved", "breached", "pending",
+               "open_breached"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return with_notes(out, *notes)
 
 
 def _with_breach_rate(out: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -235,8 +313,8 @@ def sla_breaches(
     ``ci_high`` (Wilson), ``small_n``.
     """
     s = settings or Settings()
-    out = _sla_counts(conn, period, filters, s, as_of, clock, "all", targets).drop(columns="period_start")
-    return _with_breach_rate(out, s)
+    counts = sla_counts(conn, period, filters, s, as_of, clock, "all", targets)
+    return with_notes(_with_breach_rate(counts.drop(columns="period_start"), s), *counts.attrs.get("notes", ()))
 
 
 def sla_breach_trend(
@@ -248,15 +326,17 @@ def sla_breach_trend(
     priorities together (each ticket against its own priority's target).
 
     Columns: ``target``, ``period_start``, ``achieved``, ``breached``, ``pending``, ``breach_rate``, ``ci_low``,
-    ``ci_high`` (Wilson), ``small_n``. Recent periods have more tickets still pending, so their rate is less settled.
+    ``ci_high`` (Wilson), ``small_n``, ``partial`` (the period or the data's start or end cuts the bucket).
+    Recent periods have more tickets still pending, so their rate is less settled.
     """
     if grain not in ("day", "week", "month"):
         raise ValueError(f"grain must be day, week or month, got {grain!r}")
     s = settings or Settings()
-    counts = _sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
+    counts = sla_counts(conn, period, filters, s, as_of, clock, grain, targets)
     out = (counts.groupby(["target", "period_start"], as_index=False)[["achieved", "breached", "pending"]].sum()
            .sort_values(["target", "period_start"], ignore_index=True))
-    return _with_breach_rate(out, s)
+    out = _with_partial(conn, _with_breach_rate(out, s), period, grain)
+    return with_notes(out, *counts.attrs.get("notes", ()))
 
 
 def vendor_agreement(
@@ -391,8 +471,9 @@ def follow_through(
 ) -> pd.DataFrame:
     """Reopens, one-touch resolution and handoffs of the solved tickets created in the period, per group.
 
-    reopen rate = solved tickets reopened at least once / solved tickets; one-touch = solved with fewer than 2
-    agent replies / solved tickets with a reply count; handoffs = group stations - 1. Columns: ``group``,
+    reopen rate = solved tickets reopened at least once / solved tickets with a reopen count; one-touch = solved
+    with fewer than 2 agent replies / solved tickets with a reply count; handoffs = group stations - 1. A figure
+    whose counts the data lacks entirely is NaN and ``attrs['notes']`` says so (never 0%). Columns: ``group``,
     ``solved``, ``reopen_rate``, ``reopen_low``, ``reopen_high``, ``one_touch_rate``, ``one_touch_low``,
     ``one_touch_high``, ``mean_handoffs``, ``handed_off_rate`` (share with 1+ handoff), ``small_n``.
     Rates in 0..1 with 95% Wilson intervals.
@@ -403,7 +484,7 @@ def follow_through(
     frame = query(conn, "follow_through", {**(filters or Filters()).params(), "by": by, "start": period.start_ts,
                                            "end": period.end_ts})
     out = pd.DataFrame({"group": frame["grp"].astype(str), "solved": frame["solved"]})
-    for name, k, n in (("reopen", frame["reopened"], frame["solved"]),
+    for name, k, n in (("reopen", frame["reopened"], frame["with_reopens"]),
                        ("one_touch", frame["one_touch"], frame["with_replies"])):
         cis = [stats.wilson_ci(int(a), int(b), s.confidence) for a, b in zip(k, n, strict=True)]
         out[f"{name}_rate"] = np.where(n > 0, k / n.clip(lower=1), np.nan)
@@ -413,7 +494,13 @@ def follow_through(
     out["handed_off_rate"] = np.where(frame["with_stations"] > 0,
                                       frame["handed_off"] / frame["with_stations"].clip(lower=1), np.nan)
     out["small_n"] = out["solved"] < s.min_cell_n
-    return out
+    solved = int(frame["solved"].sum())
+    missing = [what for what, column in (("Reopen rate: no reopen counts", "with_reopens"),
+                                          ("One-touch rate: no reply counts", "with_replies"),
+                                          ("Handoffs: no group station counts", "with_stations"))
+               if solved and int(frame[column].sum()) == 0]
+    return with_notes(out, *(f"{what} for the solved tickets of this selection (an export with them, or a status "
+                             "history, gives them)." for what in missing))
 
 
 def handoff_distribution(

@@ -29,6 +29,7 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
 from cx_metrics.text.redact import redact_many
 
@@ -182,7 +183,7 @@ def _scores(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
 #: output columns of :func:`survey_summary`
 SUMMARY_COLUMNS = ["metric", "label", "unit", "value", "ci_low", "ci_high", "n", "respondents", "prev_value",
                    "prev_ci_low", "prev_ci_high", "prev_n", "delta", "p_value", "test", "significant",
-                   "effect_size", "effect_name", "small_n", "note", "definition"]
+                   "effect_size", "effect_name", "small_n", "note", "unavailable", "comparison", "definition"]
 
 
 def survey_summary(
@@ -194,10 +195,14 @@ def survey_summary(
     One row per metric in :data:`METRICS` with :data:`SUMMARY_COLUMNS`: value and CI (``confidence``), n
     (responses kept at this ``level``) and respondents, the previous period's, the change (points for NPS and
     percentages, score points for CES), its p-value and test (NPS z-test, two-proportion z-test, Welch t-test),
-    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``.
+    ``significant`` (p < alpha, and neither period below ``min_cell_n``), an effect size, ``small_n``;
+    ``unavailable`` says why a score cannot be computed on this selection (no such responses in the data, a
+    relationship survey under a channel filter), ``comparison`` why the previous period is not compared (it starts
+    before the survey's first response, or the period runs past the data): their figures are then NaN.
     """
     s = settings or Settings()
     prev = period.previous()
+    cov = coverage(conn, period=period, filters=filters)
     rows = []
     counted: dict[str, pd.DataFrame] = {}
     for metric in METRICS:
@@ -221,14 +226,21 @@ def survey_summary(
             notes.append("Includes legacy effort scales where low = easy; they are reversed before scoring.")
         if metric.startswith("ces") and _i(cur.get("scales")) > 1:
             notes.append("Several CES scales are pooled after rescaling to 1–7.")
+        unavailable, comparison = cov.unavailable(metric), cov.comparison(metric)
+        if unavailable:
+            v1 = lo1 = hi1 = math.nan
+        if unavailable or comparison:
+            v0 = lo0 = hi0 = math.nan
+            test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
         rows.append({
             "metric": metric, "label": LABELS[metric], "unit": UNITS[metric], "value": v1, "ci_low": lo1,
             "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
             "prev_ci_low": lo0, "prev_ci_high": hi0, "prev_n": n0, "delta": test.difference,
             "p_value": test.p_value, "test": test.test,
             "significant": bool(test.p_value < s.alpha) and n1 >= s.min_cell_n and n0 >= s.min_cell_n,
-            "effect_size": test.effect_size, "effect_name": test.effect_name, "small_n": n1 < s.min_cell_n,
-            "note": " ".join(notes), "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
+            "effect_size": test.effect_size, "effect_name": test.effect_name,
+            "small_n": n1 < s.min_cell_n and not unavailable, "note": " ".join(notes), "unavailable": unavailable,
+            "comparison": comparison, "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
@@ -261,9 +273,9 @@ def survey_trend(
     """``metric`` per week or month, every bucket of the period present (n = 0 where nobody answered).
 
     Columns :data:`TREND_COLUMNS`: the cell columns of :func:`score_cells`, ``partial`` (bucket cut by the
-    range), and the change against the previous bucket with its p-value and test. ``significant`` is true only
-    when p < alpha and both buckets reach ``min_cell_n``; small cells keep their value but are flagged
-    ``small_n`` (shown greyed, never as a real number).
+    range or by the survey's first or last response), and the change against the previous bucket with its p-value
+    and test. ``significant`` is true only when p < alpha and both buckets reach ``min_cell_n``; small cells keep
+    their value but are flagged ``small_n`` (shown greyed, never as a real number).
     """
     s = settings or Settings()
     starts = bucket_starts(period, grain)
@@ -277,8 +289,9 @@ def survey_trend(
     merged["has_one_to_ten"] = merged["has_one_to_ten"].fillna(False).astype(bool)
     merged["has_reversed"] = merged["has_reversed"].fillna(False).astype(bool)
     out = score_cells(merged, metric, s).rename(columns={"bucket": "period_start"})
-    lo, hi = pd.Timestamp(period.start_ts), pd.Timestamp(period.end_ts)
-    out["partial"] = [(b < lo) or (_bucket_end(b, grain) > hi) for b in out["period_start"]]
+    ends = pd.Series([_bucket_end(b, grain) for b in out["period_start"]], index=out.index)
+    out["partial"] = partial_buckets(out["period_start"], ends, period,
+                                     observed_span(conn, SOURCE_METRIC[metric]))
     recs = out.to_dict("records")
     changes, pvals, sig, eff, names, tests = [], [], [], [], [], []
     for i, rec in enumerate(recs):
@@ -367,9 +380,13 @@ def verbatims(
                             filters=filters, surveys=surveys, settings=settings),
               "group": group, "search": search.strip(), "value1": value, "limit": int(limit)}
     frame = query(conn, "survey_verbatims", params)
-    # e-mails, phone numbers, card numbers and IBANs never reach the page or an export
+    # e-mails, phone numbers, card numbers and IBANs never reach the page or an export, nor answer a search: the
+    # search is matched again on the redacted text, so looking for someone's address finds nothing
     frame["comment"] = redact_many(frame["comment"].tolist())
-    return frame
+    frame["ticket_subject"] = redact_many(frame["ticket_subject"].tolist())
+    if params["search"]:
+        frame = frame[frame["comment"].str.lower().str.contains(params["search"].lower(), regex=False)]
+    return frame.reset_index(drop=True)
 
 
 def response_rate(
@@ -405,16 +422,38 @@ def survey_inventory(conn: Connection) -> pd.DataFrame:
     return query(conn, "survey_inventory")
 
 
+#: the answer row that stands for the answers fewer respondents gave than an aggregate view may show
+RARE_ANSWERS = "(answers given by fewer than {n} respondents each: {k:,} distinct; they need the analyst role)"
+
+
 def answer_distribution(
     conn: Connection, *, source: str, survey_name: str, settings: Settings | None = None,
+    min_respondents: int | None = None,
 ) -> pd.DataFrame:
     """Answers to a survey's unscored questions: ``question_id``, ``question``, ``answer``, ``responses``,
-    ``answered`` (respondents who answered the question), ``share`` with its Wilson ``ci_low``/``ci_high``."""
+    ``answered`` (respondents who answered the question), ``share`` with its Wilson ``ci_low``/``ci_high``.
+
+    Answers are PII-redacted. With ``min_respondents`` (the aggregate view), an answer fewer respondents gave is
+    not shown: each question's rare answers are one row (:data:`RARE_ANSWERS`), so the shares still add up and no
+    free-text answer, name or phone number is readable."""
     s = settings or Settings()
     frame = query(conn, "survey_answer_counts", {"source": source, "survey_name": survey_name})
     if frame.empty:
         return frame.assign(share=pd.Series(dtype=float), ci_low=pd.Series(dtype=float),
                             ci_high=pd.Series(dtype=float))
+    frame["answer"] = redact_many(frame["answer"].tolist())
+    if min_respondents is not None:
+        rare = frame["responses"] < min_respondents
+        if bool(rare.any()):
+            grouped = frame[rare].groupby("question_id", sort=False).agg(
+                question=("question", "first"), responses=("responses", "sum"), answered=("answered", "first"),
+                distinct=("answer", "size")).reset_index()
+            grouped["answer"] = [RARE_ANSWERS.format(n=min_respondents, k=int(k)) for k in grouped["distinct"]]
+            position = {q: i for i, q in enumerate(frame["question_id"].drop_duplicates())}
+            frame = pd.concat([frame[~rare].assign(_last=False), grouped.drop(columns="distinct").assign(_last=True)],
+                              ignore_index=True)
+            frame = frame.assign(_q=frame["question_id"].map(position)).sort_values(
+                ["_q", "_last"], kind="stable").drop(columns=["_q", "_last"]).reset_index(drop=True)
     cis = [stats.wilson_ci(int(k), int(n), s.confidence) for k, n in zip(frame["responses"], frame["answered"],
                                                                            strict=True)]
     frame["share"] = frame["responses"] / frame["answered"]

@@ -9,6 +9,7 @@ under the theme they were merged into. Every function returns a tidy DataFrame w
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -20,14 +21,14 @@ from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics.complaints import (
-    ANOMALY_Z,
-    BASELINE_PERIODS,
     DIMENSIONS,
     GRAINS,
     buckets,
     complaint_rule_params,
-    robust_z,
+    flag_anomalies,
+    history_start,
 )
+from cx_metrics.metrics.coverage import comparison_note, observed_span, partial_buckets, with_notes
 from cx_metrics.text.redact import redact
 
 KINDS = ("ticket", "survey")
@@ -68,7 +69,8 @@ def theme_volume(
     """Documents per bucket and theme, zero-filled, and their share of the documents read in the bucket.
 
     Columns: ``period_start``, ``theme_key``, ``theme``, ``documents``, ``total_documents``, ``share`` (0..1),
-    ``share_low`` / ``share_high`` (Wilson), ``partial`` (bucket cut by the range), ``small_n`` (fewer documents
+    ``share_low`` / ``share_high`` (Wilson), ``partial`` (bucket cut by the range or by the data's start or end),
+    ``small_n`` (fewer documents
     in the bucket than the configured minimum). Within each bucket, themes come biggest first (by documents over
     the whole range).
     """
@@ -99,11 +101,16 @@ def theme_volume(
     cis = [stats.wilson_ci(int(a), int(b), s.confidence) for a, b in zip(k, n, strict=True)]
     out["share_low"] = [c.low for c in cis]
     out["share_high"] = [c.high for c in cis]
-    lo, hi = pd.Timestamp(period.start_ts), pd.Timestamp(period.end_ts)
     ends = out["period_start"].map(lambda b: _bucket_end(b, grain))
-    out["partial"] = (out["period_start"] < lo) | (ends > hi)
+    out["partial"] = partial_buckets(out["period_start"], ends, period, _texts_span(conn, kinds))
     out["small_n"] = out["total_documents"] < s.min_cell_n
     return out[columns]
+
+
+def _texts_span(conn: Connection, kinds: tuple[str, ...] | None) -> tuple[dt.date | None, dt.date | None]:
+    """The days texts of ``kinds`` were observed (tickets and/or survey responses)."""
+    return observed_span(conn, *(s for s, kind in (("tickets", "ticket"), ("responses", "survey"))
+                                 if kind in (kinds or KINDS)))
 
 
 def _bucket_end(start: pd.Timestamp, grain: str) -> pd.Timestamp:
@@ -126,28 +133,15 @@ def theme_anomalies(
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
-    k = BASELINE_PERIODS[grain]
-    first = pd.Timestamp(period.start_ts)
-    first_bucket = buckets(first, first + pd.Timedelta(days=1), grain)[0]
-    history_start = first_bucket - (pd.Timedelta(days=k) if grain == "day" else pd.Timedelta(weeks=k)
-                                    if grain == "week" else pd.DateOffset(months=k))
-    volume = theme_volume(conn, period=Period(history_start.date(), period.end), grain=grain, filters=filters,
-                          kinds=kinds, settings=settings)
+    volume = theme_volume(conn, period=Period(history_start(period, grain).date(), period.end), grain=grain,
+                          filters=filters, kinds=kinds, settings=settings)
     columns = ["period_start", "theme_key", "theme", "documents", "baseline", "scale", "expected_low",
                "expected_high", "z", "is_anomaly", "partial", "description"]
     if volume.empty:
         return pd.DataFrame(columns=columns)
-    unit = {"day": "28-day", "week": "4-week", "month": "6-month"}[grain]
-    parts = []
-    for _key, series in volume.groupby("theme_key", sort=False):
-        series = series.sort_values("period_start").reset_index(drop=True)
-        out = pd.concat([series, robust_z(series["documents"], k)], axis=1)
-        out["is_anomaly"] = (out["z"] > ANOMALY_Z) & ~out["partial"]
-        out["description"] = [
-            f"{z:.1f} MADs {'above' if z >= 0 else 'below'} the {unit} median ({b:,.0f})" if not math.isnan(z)
-            else "not enough history" for z, b in zip(out["z"], out["baseline"], strict=True)]
-        parts.append(out[out["period_start"] >= first_bucket])
-    return pd.concat(parts, ignore_index=True)[columns]
+    flagged = flag_anomalies(volume, count="documents", by="theme_key", grain=grain, period=period,
+                             span=_texts_span(conn, kinds))
+    return flagged[columns]
 
 
 def theme_mix(
@@ -200,14 +194,20 @@ def emerging_themes(
     The test is the exact conditional Poisson rate test of the theme's documents with the documents read in
     each period as exposure (so more tickets overall is not read as a growing theme). Columns: ``theme_key``,
     ``theme``, ``documents``, ``prev_documents``, ``share``, ``prev_share``, ``change`` (relative change of the
-    share; inf when new), ``p_value``, ``significant``, ``status`` (new: none before and significant now;
-    growing / declining: significant; stable), sorted new and growing first, then by the change.
+    share; NaN when none before), ``p_value``, ``significant``, ``status`` (new: none before and significant now;
+    growing / declining: significant; stable), sorted new and growing first, then by the change. When the previous
+    period is not inside the data the frame is empty and ``attrs['notes']`` says why.
     """
     s = settings or Settings()
-    params = {**(filters or Filters()).params(), "kinds": _kinds(kinds), **period.comparison_params()}
-    raw = query(conn, "theme_periods", params)
     columns = ["theme_key", "theme", "documents", "prev_documents", "share", "prev_share", "change", "p_value",
                "significant", "status"]
+    wanted = kinds or KINDS
+    why = " ".join(dict.fromkeys(comparison_note(conn, period, source) for source, kind in
+                                 (("tickets", "ticket"), ("responses", "survey")) if kind in wanted))
+    if why.strip():
+        return with_notes(pd.DataFrame(columns=columns), why.strip())
+    params = {**(filters or Filters()).params(), "kinds": _kinds(kinds), **period.comparison_params()}
+    raw = query(conn, "theme_periods", params)
     themes, totals = _split_totals(raw, "period")
     n1, n0 = int(totals.get("current", 0)), int(totals.get("previous", 0))
     if themes.empty or n1 == 0 or n0 == 0:
@@ -231,7 +231,7 @@ def emerging_themes(
                      "p_value": test.p_value, "significant": significant, "status": status})
     out = pd.DataFrame(rows, columns=columns)
     rank = out["status"].map({"new": 0, "growing": 1, "stable": 2, "declining": 3})
-    size = out["change"].replace([np.inf], 1e9).fillna(0)
+    size = out["change"].where(out["prev_documents"] > 0, np.inf).fillna(0)
     return out.assign(_r=rank, _s=-size).sort_values(["_r", "_s"]).drop(columns=["_r", "_s"]).reset_index(drop=True)
 
 
@@ -341,16 +341,20 @@ def themes_behind(
     Columns: ``theme_key``, ``theme``, ``complaints``, ``prev_complaints``, ``difference``, ``share_of_change``
     (the theme's difference / the mover's difference in complaints read by the model), ``change`` (relative),
     ``p_value`` (exact Poisson test on the two counts, equal-length periods), ``significant``. Sorted by the
-    absolute difference.
+    absolute difference. When the previous period is not inside the data the frame is empty and
+    ``attrs['notes']`` says why.
     """
     s = settings or Settings()
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
+    columns = ["theme_key", "theme", "complaints", "prev_complaints", "difference", "share_of_change", "change",
+               "p_value", "significant"]
+    why = comparison_note(conn, period, "tickets", counts=True)
+    if why:
+        return with_notes(pd.DataFrame(columns=columns), why)
     params = {**(filters or Filters()).params(), **complaint_rule_params(s), **period.comparison_params(),
               "by": by, "value": value}
     raw = query(conn, "theme_behind", params)
-    columns = ["theme_key", "theme", "complaints", "prev_complaints", "difference", "share_of_change", "change",
-               "p_value", "significant"]
     themes = raw[raw["theme_key"].notna()]
     if themes.empty:
         return pd.DataFrame(columns=columns)

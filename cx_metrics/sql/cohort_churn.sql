@@ -1,25 +1,30 @@
--- grain: one row per dim1 x dim2: customers active at $start (signed up before it, not churned before it) under
--- the customer filters, and those whose churned_at falls in [$start, $end). Cohort labels are taken at $start.
+-- grain: one row per dim1 x dim2, under the customer filters. Timed churn ($snapshot false): customers active at
+-- $start (signed up before it, not churned before it) and those whose churned_at falls in [$start, $end); labels
+-- taken at $start. The snapshot churn share ($snapshot true): every customer of the table as it stands and those
+-- flagged churned, with or without a churn date; labels taken at $end.
 WITH base AS (
     SELECT
-        c.customer_id, c.churned_at, $start AS ref_at, CAST(NULL AS VARCHAR) AS interaction_channel,
-        CAST(NULL AS VARCHAR) AS survey_name, CAST(NULL AS VARCHAR) AS touchpoint,
+        c.customer_id, c.churned_at, c.status, CASE WHEN $snapshot THEN $end ELSE $start END AS ref_at,
+        CAST(NULL AS VARCHAR) AS interaction_channel, CAST(NULL AS VARCHAR) AS survey_name,
+        CAST(NULL AS VARCHAR) AS touchpoint,
         c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
     FROM customers AS c
-    WHERE (c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
-      AND (c.signup_at IS NOT NULL OR c.churned_at IS NOT NULL OR c.status = 'active')
+    WHERE ($snapshot
+           OR ((c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
+               AND (c.status = 'active' OR c.churned_at IS NOT NULL)))  -- churned with no date: not placeable in time
       -- @include customer_filters
 ),
 labelled AS (
     SELECT
-        churned_at,
+        churned_at, status,
         -- @include cohort_label($dim1, $attr1)
         AS dim1,
         -- @include cohort_label($dim2, $attr2)
         AS dim2
     FROM base
 )
-SELECT dim1, dim2, count(*) AS n, count(*) FILTER (WHERE churned_at < $end) AS events
+SELECT dim1, dim2, count(*) AS n,
+       count(*) FILTER (WHERE CASE WHEN $snapshot THEN status = 'churned' ELSE churned_at < $end END) AS events
 FROM labelled
 GROUP BY dim1, dim2
 ORDER BY dim1, dim2

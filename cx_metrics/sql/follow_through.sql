@@ -1,11 +1,12 @@
--- grain: one row per group ($by) for tickets created in [$start, $end) and solved (solved_at set): reopens,
--- one-touch resolutions (fewer than 2 agent replies; tickets without a reply count are left out of that rate),
+-- grain: one row per group ($by) for tickets created in [$start, $end) and solved (solved_at set): reopens (tickets
+-- without a reopen count are left out of that rate: unknown is not "never reopened"), one-touch resolutions (fewer than 2 agent replies; tickets without a reply count are left out of that rate),
 -- and handoffs (group stations - 1; tickets without station counts left out).
 SELECT
     -- @include ticket_group
     AS grp,
     count(*) AS solved,
-    count(*) FILTER (WHERE coalesce(t.reopens, 0) >= 1) AS reopened,
+    count(t.reopens) AS with_reopens,
+    count(*) FILTER (WHERE t.reopens >= 1) AS reopened,
     count(t.replies) AS with_replies,
     count(*) FILTER (WHERE t.replies < 2) AS one_touch,
     count(t.group_stations) AS with_stations,

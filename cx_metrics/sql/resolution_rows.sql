@@ -14,7 +14,8 @@ base AS (
             WHEN 'first_resolution' THEN coalesce(t.first_solved_at, t.solved_at)
             ELSE t.solved_at END AS done_at,
         CAST($targets AS MAP(VARCHAR, DOUBLE))[coalesce(t.priority, '(no priority)')] AS target_hours,
-        t.status IN ('solved', 'closed') AS finished,
+        -- @include reached_end($metric)
+        AS finished,
         -- @include ticket_group
         AS grp
     FROM tickets AS t

@@ -12,7 +12,8 @@ base AS (
         t.created_at,
         CASE WHEN $metric = 'first_response' THEN t.first_response_at ELSE t.solved_at END AS done_at,
         CAST($targets AS MAP(VARCHAR, DOUBLE))[coalesce(t.priority, '(no priority)')] AS target_hours,
-        t.status IN ('solved', 'closed') AS finished
+        -- @include reached_end($metric)
+        AS finished
     FROM tickets AS t
     -- @include filter_customers_join(t.customer_id)
     WHERE t.created_at >= $start AND t.created_at < $end
@@ -28,7 +29,7 @@ timed AS (
         AS minutes
     FROM (SELECT *, coalesce(done_at, CAST($as_of AS TIMESTAMP)) AS end_at FROM base
           WHERE target_hours IS NOT NULL
-            AND NOT (done_at IS NULL AND finished)) AS b  -- solved/closed with no time: neither achieved nor breached
+            AND NOT (done_at IS NULL AND finished)) AS b  -- reached, time unknown: in neither count
     -- @include business_join(created_at, end_at)
 )
 SELECT

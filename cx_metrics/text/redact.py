@@ -10,6 +10,12 @@ What is replaced (by a bracketed placeholder, so a reader still sees that someth
   (North American ``(555) 123-4567``, or starting with the trunk 0: ``06 12 34 56 78``, ``030 1234567``) or
   10-11 digits in one run; 7-15 digits in all.
   Dates (``2026-09-14``, ``14/09/2026``) and amounts are left alone.
+* ``[redacted]``: what a vendor already masked: runs of capital X (``XXXX``, ``XX/XX/XXXX``, ``XXXX-XXXX-1234``'s
+  mask) as in the CFPB complaint narratives and many ticket exports;
+* ``[amount]``: amounts a vendor wrapped in braces (``{$21.00}``, CFPB's way of keeping a figure but marking it).
+
+Our placeholders and the vendors' masks are one thing to every reader: a redaction, never a word (the theme model
+drops them all, so "xx xx xxxx" is never a theme).
 
 Person names are not redacted: that needs named-entity recognition, which this module does not do. Import drops
 name columns unless told to keep them; names written inside free text stay.
@@ -24,13 +30,19 @@ EMAIL = "[email]"
 PHONE = "[phone]"
 CARD = "[card]"
 IBAN = "[iban]"
-PLACEHOLDERS = (EMAIL, PHONE, CARD, IBAN)
+REDACTED = "[redacted]"
+AMOUNT = "[amount]"
+PLACEHOLDERS = (EMAIL, PHONE, CARD, IBAN, REDACTED, AMOUNT)
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD_RE = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d]|[.,]\d)")
 _PHONE_RE = re.compile(r"(?<![\w+.,/])(?:\+|00)?\(?\d[\d ().\-/]{5,22}\d(?![\w]|[.,]\d)")
 _NANP_RE = re.compile(r"(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
+#: a vendor's own mask: two or more capital X, in groups joined by / - . (XXXX, XX/XX/XXXX, XXXX-XXXX)
+_MASK_RE = re.compile(r"(?<![A-Za-z0-9])X{2,}(?:[/.\-]X{2,})*(?![A-Za-z])")
+#: an amount a vendor kept but marked: {$21.00}, {$1,250.00}, {21.00}
+_BRACED_AMOUNT_RE = re.compile(r"\{\s*[$€£]?\s*\d[\d,.]*\s*\}")
 _DATE_RE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 
 
@@ -87,12 +99,15 @@ def _phone(match: re.Match[str]) -> str:
 
 
 def redact(text: str | None) -> str | None:
-    """The text with e-mails, IBANs, card numbers and phone numbers replaced by placeholders."""
+    """The text with e-mails, IBANs, card numbers and phone numbers replaced by placeholders, and a vendor's own
+    masks (XXXX, {$21.00}) by ours."""
     if text is None:
         return None
     if not isinstance(text, str):  # a missing value read by pandas (NaN) stays as it is
         return text
-    out = _EMAIL_RE.sub(EMAIL, text)
+    out = _MASK_RE.sub(REDACTED, text)
+    out = _BRACED_AMOUNT_RE.sub(AMOUNT, out)
+    out = _EMAIL_RE.sub(EMAIL, out)
     out = _IBAN_RE.sub(_iban, out)
     out = _CARD_RE.sub(_card, out)
     return _PHONE_RE.sub(_phone, out)

@@ -17,7 +17,7 @@ from functools import cache
 from cx_metrics.text.redact import redact
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
-_PLACEHOLDER_RE = re.compile(r"\[(?:email|phone|card|iban)\]")
+_PLACEHOLDER_RE = re.compile(r"\[(?:email|phone|card|iban|redacted|amount)\]")
 
 FRENCH = """
 a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait auras aurez auriez
@@ -171,3 +171,65 @@ def phrases(text: str) -> list[str]:
         for n in range(1, LABEL_MAX_WORDS + 1):
             out.update(" ".join(words[i: i + n]) for i in range(len(words) - n + 1))
     return sorted(out)
+
+
+#: words that turn a phrase into its opposite: kept in front of a label's words ("not fixed", "cannot log in")
+NEGATIONS = frozenset(fold(w) for w in """
+not no never nobody nothing none cannot without nor ne pas jamais rien aucun aucune sans nicht kein keine keinen
+nie niemand nichts ohne nunca nada nadie ningun ninguna sin
+""".split())
+_WORD_RE = re.compile(TOKEN_PATTERN)
+#: a particle right after a label's last word belongs to it ("followed up", "handed off")
+PARTICLES = frozenset("up off out down back away over".split())
+#: a label is at most this many words; a longer surface form is replaced by the phrase itself
+SURFACE_MAX_WORDS = 10
+
+
+def surface_forms(phrase: str, text: str) -> list[str]:
+    """How ``phrase`` (content words as :func:`phrases` makes them: folded, stop words left out) is written in
+    ``text``: every span of a sentence from its first to its last word, with the words between them ("asked year
+    ago" -> "asked for a year ago"), a negation just before it ("not fixed", "cannot log in") and the function words
+    that end its sentence ("getting handed" -> "getting handed off"). Personal data is redacted first."""
+    target = phrase.split()
+    stops = stop_words()
+    out = []
+    for sentence in sentences(redact(text) or ""):
+        words = [(m.start(), m.end(), fold(m.group())) for m in _WORD_RE.finditer(sentence)]
+        content = [i for i, (_, _, w) in enumerate(words) if w not in stops]
+        for j in range(len(content) - len(target) + 1):
+            if [words[content[j + q]][2] for q in range(len(target))] != target:
+                continue
+            first, last = content[j], content[j + len(target) - 1]
+            for k in range(first - 1, max(first - 4, -1), -1):  # a negation among the 3 words before
+                if words[k][2] not in stops:
+                    break
+                if words[k][2] in NEGATIONS:
+                    first = k
+            tail = range(last + 1, len(words))
+            if 0 < len(tail) <= 3 and all(words[k][2] in stops for k in tail):
+                last = len(words) - 1  # "took" + "a while." at the end of the sentence
+            elif tail and words[last + 1][2] in PARTICLES:
+                last += 1  # "followed" + "up", "handed" + "off"
+            out.append(" ".join(sentence[words[first][0]:words[last][1]].split()))
+    return out
+
+
+def surface_label(phrase: str, texts: list[str], weights: list[float]) -> str:
+    """The way ``phrase`` is most often written in ``texts`` (weighted), as a label a person reads ("Cannot log
+    in to my account", not "log account"); the phrase itself when no text writes it in at most
+    :data:`SURFACE_MAX_WORDS` words."""
+    words = phrase.split()
+    for size in range(len(words), 0, -1):  # the whole phrase, else its longest beginning that is written briefly
+        tally: dict[str, float] = {}
+        written: dict[str, str] = {}
+        for text, weight in zip(texts, weights, strict=True):
+            for form in surface_forms(" ".join(words[:size]), text):
+                if len(form.split()) > SURFACE_MAX_WORDS:
+                    continue
+                key = form.casefold()
+                tally[key] = tally.get(key, 0.0) + float(weight)
+                written.setdefault(key, form)
+        if tally:
+            best = written[max(tally, key=lambda k: (tally[k], -len(k)))]
+            return best[:1].upper() + best[1:] + ("" if size == len(words) else "…")
+    return phrase

@@ -19,6 +19,8 @@ customer_life AS (
         FROM customer_activity
         GROUP BY customer_id
     ) AS act ON act.customer_id = c.customer_id
-    WHERE true
+    -- flagged churned with no churn date (a snapshot): cannot be placed in time, so left out of timed churn
+    -- (they count in the snapshot churn share), never counted as customers who stayed
+    WHERE NOT ($mode = 'contractual' AND c.status = 'churned' AND c.churned_at IS NULL)
       -- @include customer_filters
 )

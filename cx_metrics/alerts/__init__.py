@@ -1,0 +1,1 @@
+"""Alerts on metrics: rules, their evaluation episode by episode, notification through the outbox, backtests."""
