@@ -100,6 +100,21 @@ def test_a_file_in_parts_loads_exactly_what_the_whole_file_loads(tmp_path: Path,
     in_parts.close()
 
 
+def test_every_part_is_read_as_the_first_part_was(tmp_path: Path, export: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file's reading (kind, columns, formats, stand-ins for missing values) is inferred once, on its first part;
+    the other parts are read the same way rather than inferred again, each on its own rows."""
+    inferred: list[int] = []
+    for name in ("detect", "detection_for"):
+        original = getattr(ingest, name)
+        monkeypatch.setattr(ingest, name, lambda *a, _fn=original, **k: inferred.append(1) or _fn(*a, **k))
+    conn = db.connect(Settings().with_db(tmp_path / "parts.duckdb"))
+    outcome = parts.import_in_parts(conn, export, options=Options(source="zd"), part_bytes=9_000)
+    assert outcome is not None and outcome[0].summary["parts"] > 3
+    assert len(inferred) == 1
+    conn.close()
+
+
 def test_a_dry_run_in_parts_changes_nothing(tmp_path: Path, export: Path) -> None:
     conn = db.connect(Settings().with_db(tmp_path / "dry.duckdb"))
     before = hashlib.sha256(repr(_content(conn)).encode()).hexdigest()

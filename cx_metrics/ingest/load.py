@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -182,12 +183,15 @@ def preview(
     sha256: str | None = None,
     confirm: bool = False,
     ends_file: bool = True,
+    reading: Detection | None = None,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
     ``sha256``: the content hash when the caller knows it (a part of a file: the whole file's). ``ends_file`` is
-    False for a part of a larger file (its last lines are no footer).
+    False for a part of a larger file (its last lines are no footer). ``reading``: how the file's first part was
+    read (a later part is read the same way, with the same kind, columns, formats and stand-ins for missing values,
+    not inferred again).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -202,8 +206,11 @@ def preview(
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
-    det = detection_for(raw, kind, vendor) if kind else detect(raw)
-    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind:
+    if reading is not None:
+        det = copy.deepcopy(reading)
+    else:
+        det = detection_for(raw, kind, vendor) if kind else detect(raw)
+    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind and reading is None:
         # a file like one whose mapping a user fixed before (same columns, and source when given) beats a guess
         known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
         if known is not None:

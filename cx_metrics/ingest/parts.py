@@ -28,6 +28,7 @@ import pyarrow as pa
 from cx_metrics.db import Connection, transaction
 from cx_metrics.ingest import load as single
 from cx_metrics.ingest import normalize, notes, reader, records, sqlprep
+from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.limits import Limits, check_size
 
 #: CSV files larger than this are imported in parts of about this size (bytes)
@@ -126,10 +127,10 @@ def import_in_parts(
         sha256 = hashing.submit(_sha256_of, path)
         hashing.shutdown(wait=False)
 
-        def first_part() -> single.Preview:
+        def first_part(reading: Detection | None = None) -> single.Preview:
             return single.preview(_read_part(handle, b"", 0, ends[0]), name=path.name, kind=kind, vendor=vendor,
                                   mapping=mapping, options=opts, conn=conn, limits=limits, sha256="",
-                                  confirm=confirm, ends_file=False)
+                                  confirm=confirm, ends_file=False, reading=reading)
 
         first = first_part()
         digest = sha256.result()
@@ -148,7 +149,8 @@ def import_in_parts(
             return _import(conn, path, handle, first, header, spans, digest, opts, False, actor=actor,
                            dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress)
         except _RepeatsAcrossParts:
-            return _import(conn, path, handle, first_part(), header, spans, digest, opts, True, actor=actor,
+            again = first_part(first.detection)  # (read as it was the first time, not inferred again)
+            return _import(conn, path, handle, again, header, spans, digest, opts, True, actor=actor,
                            dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress)
 
 
@@ -221,8 +223,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                     part = _Part(first, 0)
                 else:
                     pv = single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
-                                        sha256=sha256, ends_file=i == len(spans) - 1)
+                                        vendor=det.vendor, options=fixed, limits=limits, sha256=sha256,
+                                        ends_file=i == len(spans) - 1, reading=det)
                     part = _Part(pv, offset)
                 offset += part.preview.raw.body_breaks
                 if repeats:
