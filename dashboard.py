@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import streamlit as st
 
 from cx_metrics import db
@@ -88,5 +87,5 @@ def frame() -> None:
 
 try:
     frame()
-except duckdb.Error as exc:  # a full disk, a damaged file: say so in a sentence, not a traceback
+except db.EngineError as exc:  # a full disk, a damaged file: say so in a sentence, not a traceback
     st.error(md(str(db.explain(exc, settings.db_path))))

@@ -42,6 +42,11 @@ class MigrationError(DatabaseError):
     """A migration failed; the database was left at its previous schema version."""
 
 
+#: what the engine itself raises (a full disk, a damaged file): callers outside cx_metrics catch this and pass it to
+#: :func:`explain`, so pages never import the engine
+EngineError = duckdb.Error
+
+
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
