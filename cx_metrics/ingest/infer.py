@@ -88,7 +88,11 @@ def _long_text(p: ColumnProfile) -> float:
 
 
 def _email(p: ColumnProfile) -> float:
-    return 1.0 if p.email_share >= 0.6 else (0.3 if p.is_text else 0.0)
+    """Addresses, or their hashes; text that is mostly not addresses ("Please enter your email" answered with a
+    name and a phone number) is no e-mail column, whatever its name says."""
+    if p.email_share >= 0.6:
+        return 1.0
+    return 0.3 if p.is_text and (p.email_share >= 0.2 or p.hash_share >= 0.6) else 0.0
 
 
 def _flag(p: ColumnProfile) -> float:
