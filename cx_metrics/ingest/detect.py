@@ -32,7 +32,8 @@ class Detection:
 
     def reading(self) -> pd.DataFrame:
         """How the file is read, one row per field a file of this kind can hold: ``field``, ``label`` (words),
-        ``column`` ('' when none), ``confidence`` (0..1, NaN when none), ``why``, ``required``."""
+        ``column`` ('' when none), ``confidence`` (0..1; 0 when no column is read for it, an empty bar beside "no
+        column found" rather than an empty cell), ``why``, ``required``."""
         rows = []
         for name in field_names(self.kind):
             column = self.mapping.get(name, "")
@@ -40,7 +41,7 @@ class Detection:
             why = ("chosen by you" if chosen_by_user else self.why.get(name, "its usual name" if column else ""))
             rows.append({"field": name, "label": FIELD_LABELS.get(name, name.replace("_", " ")), "column": column,
                          "confidence": (1.0 if chosen_by_user else self.field_confidence.get(name, 1.0)) if column
-                         else float("nan"), "why": why or "no column found", "required": name in REQUIRED_FIELDS.get(
+                         else 0.0, "why": why or "no column found", "required": name in REQUIRED_FIELDS.get(
                              self.kind, ())})
         frame = pd.DataFrame(rows, columns=["field", "label", "column", "confidence", "why", "required"])
         found = (frame["column"] != "") | frame["required"]  # fields read (and the required ones) first
