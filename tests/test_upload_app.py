@@ -17,12 +17,6 @@ from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_ui import upload_state
 
-
-def _shown(markdown: str) -> str:
-    """What a person reads of Markdown the page escaped (file names and values are data, not markup)."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "realworld"
 UNSURE = b"Ref,Opened on,Kanal\nA1,2026-03-02 10:00,Chat\nA2,2026-03-03 10:00,E-Mail\n"
@@ -36,6 +30,11 @@ def _upload(monkeypatch: pytest.MonkeyPatch, db_path: Path, name: str, data: byt
     at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
     assert not at.exception, at.exception
     return at
+
+
+def _plain(markdown: str) -> str:
+    """What a person reads of Markdown whose data was escaped (cx_metrics.text.escape.md)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def _reading(at: AppTest) -> pd.DataFrame:
@@ -81,7 +80,7 @@ def test_the_kind_can_be_changed_and_the_columns_are_proposed_again(monkeypatch:
     # a kind whose reading fails says why and still shows the reading, so the failing column can be set
     at.selectbox(key="upload_kind").set_value("activity").run()
     assert not at.exception, at.exception
-    assert "none of its 2 rows can be loaded: 2 x no customer id" in _shown(at.error[0].value)
+    assert "none of its 2 rows can be loaded: 2 x no customer id" in _plain(at.error[0].value)
     reading = _reading(at).set_index("field")
     assert reading.loc["customer_id", "column"] == "" and reading.loc["occurred_at", "column"] == "Opened on"
     at.session_state[f"mapping_{hashlib.sha256(UNSURE).hexdigest()}"] = {"customer_id": "Ref"}
@@ -94,7 +93,7 @@ def test_the_category_candidate_is_stated_and_another_one_can_be_picked(monkeypa
                                                                          empty_db_path: Path) -> None:
     data = (CORPUS / "cfpb_consumer_complaints.csv").read_bytes()
     at = _upload(monkeypatch, empty_db_path, "complaints.csv", data)
-    statement = next(_shown(m.value) for m in at.markdown if m.value.startswith("**Category**"))
+    statement = next(_plain(m.value) for m in at.markdown if m.value.startswith("**Category**"))
     assert "taken from **Product**" in statement and "Other candidates: 'Issue'" in statement
     picker = at.selectbox(key=f"upload_category_{hashlib.sha256(data).hexdigest()}_tickets")
     assert picker.options[:2] == ["Product — chosen: its name is a usual name for category; 2 distinct values "
@@ -116,13 +115,13 @@ def test_a_survey_without_dates_takes_the_fieldwork_date_or_period_stated(monkey
     data = (CORPUS / "kaggle_airline_passenger_satisfaction.csv").read_bytes()
     at = _upload(monkeypatch, path, "airline.csv", data)
     assert at.subheader[0].value.startswith("Detected: surveys")
-    assert any("No NPS, CSAT or CES question found" in _shown(c.value) for c in at.caption)
+    assert any("No NPS, CSAT or CES question found" in c.value for c in at.caption)
     today = dt.date.today()
-    assert any(_shown(c.value) == f"Dated **{today:%d %b %Y}** (the import day, by default)." for c in at.caption)
+    assert any(c.value == f"Dated **{today:%d %b %Y}** (the import day, by default)." for c in at.caption)
     at.date_input(key="upload_fieldwork").set_value((dt.date(2019, 6, 1), dt.date(2019, 6, 30))).run()
     assert not at.exception, at.exception
-    assert any(_shown(c.value) == "Dated **30 Jun 2019** (as you stated)." for c in at.caption)
-    assert any("every answer is dated 2019-06-30 (the fieldwork date you gave)" in _shown(i.value) for i in at.info)
+    assert any(c.value == "Dated **30 Jun 2019** (as you stated)." for c in at.caption)
+    assert any("every answer is dated 2019-06-30 (the fieldwork date you gave)" in _plain(i.value) for i in at.info)
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
     assert _count(path, "SELECT DISTINCT responded_at::DATE::VARCHAR FROM survey_answers") == "2019-06-30"

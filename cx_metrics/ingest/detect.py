@@ -32,8 +32,7 @@ class Detection:
 
     def reading(self) -> pd.DataFrame:
         """How the file is read, one row per field a file of this kind can hold: ``field``, ``label`` (words),
-        ``column`` ('' when none), ``confidence`` (0..1; 0 when no column is read for it, an empty bar beside "no
-        column found" rather than an empty cell), ``why``, ``required``."""
+        ``column`` ('' when none), ``confidence`` (0..1, 0 when none), ``why``, ``required``."""
         rows = []
         for name in field_names(self.kind):
             column = self.mapping.get(name, "")

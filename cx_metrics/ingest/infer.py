@@ -88,11 +88,11 @@ def _long_text(p: ColumnProfile) -> float:
 
 
 def _email(p: ColumnProfile) -> float:
-    """Addresses, or their hashes; text that is mostly not addresses ("Please enter your email" answered with a
-    name and a phone number) is no e-mail column, whatever its name says."""
+    # values that are neither addresses nor their hashes (a name and a phone number typed into "Please enter your
+    # email") are no e-mail key, whatever the column says: the column stays a question (kept out as personal data)
     if p.email_share >= 0.6:
         return 1.0
-    return 0.3 if p.is_text and (p.email_share >= 0.2 or p.hash_share >= 0.6) else 0.0
+    return 0.8 if p.hash_share >= 0.6 else (0.3 if p.is_text and p.email_share > 0 else 0.0)
 
 
 def _flag(p: ColumnProfile) -> float:
