@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from cx_metrics import catalog
+
 #: what an empty cell shows (a cell is never blank "None": a missing value is a dash, its reason is said above)
 MISSING = "–"
 
@@ -84,7 +86,7 @@ COLUMNS: dict[str, Column] = {
     # --- counts
     "n": Column("n", "count", "Observations behind the figure"),
     "tickets": Column("Tickets", "count"),
-    "complaints": Column("Complaints", "count"),
+    "complaints": Column(catalog.label("complaints"), "count"),
     "prev_complaints": Column("Complaints, previous period", "count"),
     "completed": Column("Reached the end point", "count"),
     "censored": Column("Still waiting", "count", "Counted as waiting up to the data's latest time (censored)"),
@@ -117,6 +119,10 @@ COLUMNS: dict[str, Column] = {
     "rows_read": Column("Rows read", "count"),
     "rows_loaded": Column("Rows loaded", "count"),
     "rows_rejected": Column("Rows rejected", "count"),
+    "rows_new": Column("New rows", "count"),
+    "rows_updated": Column("Updated rows", "count"),
+    "rows_unchanged": Column("Unchanged rows", "count"),
+    "rows_older": Column("Older than the stored version", "count"),
     "row_count": Column("Rows", "count"),
     "reopens": Column("Reopens", "count"),
     "group_stations": Column("Groups handled by", "count"),
@@ -156,7 +162,7 @@ COLUMNS: dict[str, Column] = {
     "undated": Column("Churned without a date", "count"),
     "churn_low": Column("Churn, 95% low", "share"),
     "churn_high": Column("Churn, 95% high", "share"),
-    "csat": Column("CSAT", "share"),
+    "csat": Column(catalog.label("csat"), "share"),
     "csat_low": Column("CSAT, 95% low", "share"),
     "csat_high": Column("CSAT, 95% high", "share"),
     "share": Column("Share", "share"),
@@ -172,7 +178,7 @@ COLUMNS: dict[str, Column] = {
     "no_failure": Column("With no failure", "share"),
     "overall_share": Column("Share overall", "share"),
     # --- scores and per-1,000 rates
-    "nps": Column("NPS", "points"),
+    "nps": Column(catalog.label("nps"), "points"),
     "nps_low": Column("NPS, 95% low", "points"),
     "nps_high": Column("NPS, 95% high", "points"),
     "per_1000": Column("Complaints", "per_1000", "Per 1,000 customers active on average in the period"),
@@ -320,6 +326,23 @@ COLUMNS: dict[str, Column] = {
 }
 
 
+#: what each choice a page offers is called: breakdowns ("by", "compare by"), end points, clocks, handling buckets.
+#: "all" (no breakdown) is named by the page: all tickets, all complaints, all customers (see :func:`choice_label`).
+CHOICES: dict[str, str] = {
+    "category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
+    "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
+    "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel",
+    "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened",
+    "first_response": "First response", "first_resolution": "First resolution", "full_resolution": "Full resolution",
+    "calendar": "Calendar hours", "business": "Business hours",
+}
+
+
+def choice_label(name: str, everything: str = "All") -> str:
+    """The label of a page's choice ``name`` (:data:`CHOICES`); ``everything`` for "all" (no breakdown)."""
+    return everything if name == "all" else CHOICES[name]
+
+
 def column(name: str) -> Column | None:
     """The registry entry of a column (None for a name that is not in it)."""
     return COLUMNS.get(name)
@@ -438,3 +461,17 @@ def display_frame(frame: pd.DataFrame, *, unit: str = "", labels: dict[str, str]
         out[header] = values.to_numpy()
         shown[header] = Shown(name, header, kind, spec.help, as_text)
     return pd.DataFrame(out, index=range(len(frame))), shown
+
+
+#: the tables whose rows a sentence counts, in words, in the order they are named
+TABLE_NOUNS = {"tickets": "tickets", "customers": "customers", "survey_responses": "survey responses",
+               "survey_answers": "survey answers", "ticket_events": "ticket events",
+               "customer_activity": "activity events", "theme_fits": "theme models"}
+
+
+def describe_rows(rows: dict[str, int]) -> str:
+    """"104,041 tickets, 20,000 customers and 32,993 survey responses" (tables with rows only)."""
+    parts = [f"{rows[t]:,} {noun}" for t, noun in TABLE_NOUNS.items() if rows.get(t)]
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else "no rows"

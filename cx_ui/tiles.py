@@ -46,7 +46,7 @@ def tile(row: dict[str, Any], s: Settings) -> None:
 def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 3) -> None:
     """The tiles of ``frame`` (kpis output), those named in ``metrics`` in that order (all by default)."""
     s = state.settings()
-    rows = {str(r["metric"]): r for r in frame.to_dict("records")}
+    rows = {str(r["metric"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")}
     chosen = [rows[m] for m in (metrics or list(rows)) if m in rows]
     cols = st.columns(columns)
     for i, row in enumerate(chosen):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from cx_metrics.columns import describe_rows
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Period
 
@@ -46,11 +47,6 @@ def period_for_span(span: tuple[dt.date, dt.date] | None, weeks: int = DEFAULT_W
 
 
 #: data tables in the order a person reads them, with the noun of one row
-TABLE_NOUNS = {"tickets": "tickets", "customers": "customers", "survey_responses": "survey responses",
-               "survey_answers": "survey answers", "ticket_events": "ticket events",
-               "customer_activity": "activity events", "theme_fits": "theme models"}
-
-
 @dataclass(frozen=True)
 class Contents:
     """Where the database's rows came from: the seeded demo dataset or the user's own imports."""
@@ -73,13 +69,7 @@ class Contents:
         """Demo rows and the user's rows side by side: every figure counts both."""
         return self.has_demo and self.has_own
 
-    @staticmethod
-    def describe(rows: dict[str, int]) -> str:
-        """"104,041 tickets, 20,000 customers and 32,993 survey responses" (tables with rows only)."""
-        parts = [f"{rows[t]:,} {noun}" for t, noun in TABLE_NOUNS.items() if rows.get(t)]
-        if len(parts) > 1:
-            return ", ".join(parts[:-1]) + " and " + parts[-1]
-        return parts[0] if parts else "no rows"
+    describe = staticmethod(describe_rows)
 
     def summary(self) -> str:
         """One sentence on what the database holds, for `cx info` and the dashboard."""
