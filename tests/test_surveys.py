@@ -203,3 +203,32 @@ def test_filters_apply_to_survey_figures(conn: db.Connection) -> None:
     assert pro.set_index("metric").loc["nps", "value"] == pytest.approx(100)
     only = surveys.survey_summary(conn, period=WEEK, settings=LOW_N, surveys=("Other",))
     assert only.set_index("metric").loc["nps", "n"] == 0
+
+
+def test_summary_counts_every_score_in_one_pass_with_customer_level_per_metric(
+    conn: db.Connection, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NPS, CSAT and CES of both periods come from one survey_scores query (the Overview's and the Surveys page's
+    tiles share it), and the customer level keeps each customer's latest response per metric: a customer who
+    answered NPS and CSAT counts once in each, not once in all."""
+    add(conn, [
+        r("n1", 10, cust="a", at="2026-03-03 10:00"), r("n2", 0, cust="a", at="2026-03-04 10:00"),  # latest: 0
+        r("n3", 9, cust="b"),
+        r("c1", 5, "csat", 1, 5, cust="a", at="2026-03-05 10:00"), r("c2", 2, "csat", 1, 5, cust="b"),
+        r("e1", 6, "ces", 1, 7, cust="a"),
+        r("p1", 3, cust="a", at="2026-02-25 10:00"),  # previous week
+    ])
+    calls: list[str] = []
+    real = surveys.query
+    monkeypatch.setattr(surveys, "query", lambda c, name, p=None: calls.append(name) or real(c, name, p))
+    by_customer = summary(conn, level="customer")
+    assert calls.count("survey_scores") == 1
+    assert by_customer["nps"]["n"] == 2 and by_customer["nps"]["value"] == pytest.approx(0.0)  # a: 0, b: 9
+    assert by_customer["csat"]["n"] == 2 and by_customer["csat"]["value"] == pytest.approx(50.0)
+    assert by_customer["ces"]["n"] == 1 and by_customer["ces"]["value"] == pytest.approx(6.0)
+    assert by_customer["nps"]["prev_n"] == 1 and by_customer["csat"]["prev_n"] == 0
+    every = summary(conn)
+    assert every["nps"]["n"] == 3 and every["nps"]["value"] == pytest.approx(100 * (2 - 1) / 3)
+    for metric in surveys.METRICS:  # the one pass gives what each metric's own query gave
+        alone = summary(conn, level="customer", metrics=(metric,))[metric]
+        assert (alone["n"], alone["prev_n"]) == (by_customer[metric]["n"], by_customer[metric]["prev_n"])

@@ -247,10 +247,7 @@ class Durations:
 def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFrame:
     """One row per (dim1, dim2) with the counts the metric needs."""
     if metric in surveys.METRICS:
-        raw = query(conn, "survey_scores", params)
-        for col in (*surveys.COUNT_COLUMNS, "respondents"):
-            raw[col] = raw[col].fillna(0)
-        return raw.drop(columns=["bucket"])
+        return surveys.score_counts(conn, params).drop(columns=["metric", "bucket"])
     if metric == "resolution_hours":
         return Durations(conn, params, float(params["confidence"])).table()
     name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn"}[metric]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -15,6 +16,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import Coverage, coverage
+from cx_metrics.metrics.resolution import by_group, data_as_of, duration_counts, sla_counts, summarise
 
 #: Output columns of :func:`kpis`, in order.
 KPI_COLUMNS = [
@@ -105,13 +107,11 @@ _DURATIONS = (("first_response", "first_response", "awaiting a first reply", "re
               ("resolution", "full_resolution", "still open", "solved"))
 
 
-def _durations(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> list[dict[str, Any]]:
+def _durations(conn: Connection, period: Period, filters: Filters | None, s: Settings,
+               as_of: dt.datetime | None) -> list[dict[str, Any]]:
     """The median first response and median resolution tiles: the Kaplan-Meier median of the tickets created in
     each period, tickets still waiting censored at the data's latest time (the one median of :mod:`resolution`,
     also on the Resolution page and its charts), with its interval; the change is tested with the log-rank test."""
-    from cx_metrics.metrics.resolution import by_group, data_as_of, duration_counts, summarise
-
-    as_of = data_as_of(conn)
     both = Period(period.previous().start, period.end)
     notes = {str(r["metric"]): r for r in _records(query(conn, "duration_notes", {
         **(filters or Filters()).params(), "start": period.start_ts, "end": period.end_ts,
@@ -187,12 +187,11 @@ def _churn(conn: Connection, period: Period, filters: Filters, s: Settings) -> d
                             unavailable="" if n1 else "no customers were active at the period's start")
 
 
-def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings, cov: Coverage) -> dict[str, Any]:
-    from cx_metrics.metrics.resolution import data_as_of, sla_counts
-
+def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings, cov: Coverage,
+         as_of: dt.datetime | None) -> dict[str, Any]:
     # both periods from one query: day by day over their joint span, then split at the current period's start
     span = Period(period.previous().start, period.end)
-    daily = sla_counts(conn, span, filters, s, data_as_of(conn), None, "day", ("resolution",), cov)
+    daily = sla_counts(conn, span, filters, s, as_of, None, "day", ("resolution",), cov)
     current = daily["period_start"] >= pd.Timestamp(period.start_ts)
     counts = [(int(part["breached"].sum()), int((part["breached"] + part["achieved"]).sum()),
                int(part["pending"].sum())) for part in (daily[current], daily[~current])]
@@ -250,12 +249,13 @@ def kpis(
     f = filters or Filters()
     params = {**f.params(), **period.comparison_params(), **complaint_rule_params(s)}
     cov = coverage(conn, period=period, filters=f, churn_mode=s.churn_mode)
+    as_of = data_as_of(conn)  # read once: both duration tiles and the SLA tile censor open tickets here
     rows = [
         _complaints(conn, params, period, s),
-        *_durations(conn, period, f, s),
+        *_durations(conn, period, f, s, as_of),
         *_surveys(conn, period, f, s, cov),
         _churn(conn, period, f, s),
-        _sla(conn, period, f, s, cov),
+        _sla(conn, period, f, s, cov, as_of),
     ]
     frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)

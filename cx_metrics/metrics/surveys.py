@@ -91,21 +91,25 @@ def attribute_path(key: str) -> str:
 
 
 def base_params(
-    *, metric: str, start: Any, end: Any, cur_start: Any | None = None, grain: str = "period",
+    *, metric: str | tuple[str, ...], start: Any, end: Any, cur_start: Any | None = None, grain: str = "period",
     level: str = "response", dim1: str = "all", dim2: str = "all", attr1: str = "", attr2: str = "",
     filters: Filters | None = None, surveys: tuple[str, ...] = (), settings: Settings | None = None,
     customer_columns: bool = True,
 ) -> dict[str, Any]:
-    """Bound parameters of the ``survey_*`` queries (``fragments/survey_base.sql``). ``customer_columns`` False: the
-    caller reads no customer column (counts only), so customers are joined only when a filter or cohort needs them."""
-    check_metric(metric)
+    """Bound parameters of the ``survey_*`` queries (``fragments/survey_base.sql``) for ``metric`` (one of
+    :data:`METRICS`, or several: their stored metrics are read in one pass, each row says which). ``customer_columns``
+    False: the caller reads no customer column (counts only), so customers are joined only when a filter or cohort
+    needs them."""
+    wanted = (metric,) if isinstance(metric, str) else metric
+    for one in wanted:
+        check_metric(one)
     check_level(level)
     s = settings or Settings()
     f = filters or Filters()
     return {
         **f.params(),
         "join_customers": customer_columns or bool(f.plans or f.regions or f.segments) or dim1 != "all"
-        or dim2 != "all", "metric": SOURCE_METRIC[metric], "start": start, "end": end,
+        or dim2 != "all", "metrics": sorted({SOURCE_METRIC[m] for m in wanted}), "start": start, "end": end,
         "cur_start": cur_start if cur_start is not None else start, "grain": grain, "level": level,
         "dim1": dim1, "dim2": dim2, "attr1": attribute_path(attr1) if attr1 else "$.__none__",
         "attr2": attribute_path(attr2) if attr2 else "$.__none__", "surveys": list(surveys),
@@ -175,7 +179,8 @@ def score_cells(raw: pd.DataFrame, metric: str, settings: Settings | None = None
     return out
 
 
-def _scores(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
+def score_counts(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
+    """``survey_scores.sql`` on ``params`` (:func:`base_params`): the counts behind every score, none missing."""
     raw = query(conn, "survey_scores", params)
     for col in (*COUNT_COLUMNS, "respondents"):
         raw[col] = raw[col].fillna(0)
@@ -209,15 +214,12 @@ def survey_summary(
     prev = period.previous()
     cov = cov or coverage(conn, period=period, filters=filters)
     rows = []
-    counted: dict[str, pd.DataFrame] = {}
+    # every score of both periods in one pass over the responses
+    counted = score_counts(conn, base_params(metric=tuple(metrics), start=prev.start_ts, end=period.end_ts,
+                                        cur_start=period.start_ts, level=level, filters=filters, surveys=surveys,
+                                        settings=s, customer_columns=False))
     for metric in metrics:
-        check_metric(metric)
-        stored = SOURCE_METRIC[metric]
-        if stored not in counted:
-            counted[stored] = _scores(conn, base_params(
-                metric=metric, start=prev.start_ts, end=period.end_ts, cur_start=period.start_ts, level=level,
-                filters=filters, surveys=surveys, settings=s, customer_columns=False))
-        raw = counted[stored]
+        raw = counted[counted["metric"] == SOURCE_METRIC[metric]]
         recs = {pd.Timestamp(r["bucket"]): r for r in raw.to_dict("records")}
         cur = recs.get(pd.Timestamp(period.start_ts), {})
         old = recs.get(pd.Timestamp(prev.start_ts), {})
@@ -285,11 +287,11 @@ def survey_trend(
     """
     s = settings or Settings()
     starts = bucket_starts(period, grain)
-    raw = _scores(conn, base_params(metric=metric, start=period.start_ts, end=period.end_ts, grain=grain,
+    raw = score_counts(conn, base_params(metric=metric, start=period.start_ts, end=period.end_ts, grain=grain,
                                     level=level, filters=filters, surveys=surveys, settings=s, customer_columns=False))
     raw["bucket"] = pd.to_datetime(raw["bucket"])
     full = pd.DataFrame({"bucket": pd.DatetimeIndex(starts)})
-    merged = full.merge(raw.drop(columns=["dim1", "dim2"]), on="bucket", how="left")
+    merged = full.merge(raw.drop(columns=["metric", "dim1", "dim2"]), on="bucket", how="left")
     for col in (*COUNT_COLUMNS, "respondents"):
         merged[col] = merged[col].fillna(0)
     merged["has_one_to_ten"] = merged["has_one_to_ten"].fillna(False).astype(bool)

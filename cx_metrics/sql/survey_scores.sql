@@ -1,4 +1,4 @@
--- grain: one row per bucket x dim1 x dim2 with the counts behind NPS, CSAT and CES of the kept responses
+-- grain: one row per metric x bucket x dim1 x dim2 (metric: each of $metrics with responses) with the counts behind NPS, CSAT and CES of the kept responses
 -- (see fragments/survey_base.sql). On the oriented score o:
 -- NPS promoters o >= scale_max - 1 (9-10), detractors o <= scale_max - 4 (0-6; 1-6 on a 1-10 scale);
 -- CSAT satisfied = top $top_boxes boxes of scales with >= 4 points, the top box of shorter ones (good/bad 0-1);
@@ -7,6 +7,7 @@
 WITH
 -- @include survey_base
 SELECT
+    metric,
     bucket,
     dim1,
     dim2,
@@ -25,5 +26,5 @@ SELECT
     bool_or(NOT higher_is_better) AS has_reversed,
     count(DISTINCT scale_max - scale_min) AS scales
 FROM kept
-GROUP BY bucket, dim1, dim2
-ORDER BY bucket, dim1, dim2
+GROUP BY metric, bucket, dim1, dim2
+ORDER BY metric, bucket, dim1, dim2

@@ -4,7 +4,7 @@ WITH
 -- @include survey_base
 , valued AS (
     SELECT dim1, dim2,
-        CASE WHEN $metric = 'ces' THEN 1 + (o - scale_min) * 6.0 / (scale_max - scale_min) ELSE o END AS v
+        CASE WHEN metric = 'ces' THEN 1 + (o - scale_min) * 6.0 / (scale_max - scale_min) ELSE o END AS v
     FROM kept
 )
 SELECT

@@ -5,7 +5,7 @@ WITH
 -- @include survey_base
 , grouped AS (
     SELECT *,
-        CASE $metric
+        CASE metric
             WHEN 'nps' THEN CASE WHEN o >= scale_max - 1 THEN 'promoter' WHEN o <= scale_max - 4 THEN 'detractor'
                                  ELSE 'passive' END
             WHEN 'csat' THEN CASE
