@@ -11,8 +11,8 @@ import pandas as pd
 
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.load import Preview
+from cx_metrics.ingest.questions import find_score_columns
 from cx_metrics.ingest.reader import RawTable
-from cx_metrics.ingest.surveys import find_score_columns
 from cx_metrics.text.escape import md
 
 NONE = ""  # no column for the field

@@ -48,7 +48,7 @@ _hold = os.environ.get("CX_TEST_HOLD_IMPORT")
 if _hold:
     from cx_metrics.ingest import load as _load
 
-    _close = _load._close_import
+    _close = _load.close_import
 
     def _held(*args, **kwargs):
         flag = pathlib.Path(_hold)
@@ -57,7 +57,7 @@ if _hold:
             time.sleep(0.05)
         return _close(*args, **kwargs)
 
-    _load._close_import = _held
+    _load.close_import = _held
 '''
 
 

@@ -272,7 +272,7 @@ def proposal(file_name: str, det: Detection) -> str:
     return "\n".join(lines)
 
 
-def _existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:
+def existing_import(conn: Connection, sha256: str, kind: str, vendor: str, source: str) -> int | None:
     row = conn.cursor().execute(
         "SELECT import_id FROM imports WHERE sha256 = ? AND kind = ? AND vendor = ? AND status = 'loaded' "
         "AND coalesce(json_extract_string(options, '$.source'), '') = ? ORDER BY import_id LIMIT 1",
@@ -327,13 +327,13 @@ def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_i
         frame = frame.select([c for c in frame.column_names if frame[c].null_count < frame.num_rows])
     cur.register("incoming_rows", frame)
     try:
-        return _write_from(cur, table, "incoming_rows", frame.column_names, import_id, append_only=append_only)
+        return write_from(cur, table, "incoming_rows", frame.column_names, import_id, append_only=append_only)
     finally:
         cur.unregister("incoming_rows")
 
 
-def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, columns: list[str],
-                import_id: int, *, append_only: bool = False) -> Written:
+def write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, columns: list[str],
+               import_id: int, *, append_only: bool = False) -> Written:
     """:func:`_write` from a relation (a registered Arrow table or a staging table) with ``columns``."""
     schema = _columns(cur, table)
     cols = [c for c in columns if c in schema]
@@ -432,20 +432,20 @@ def load(
     """
     report = progress or (lambda fraction, message: None)
     summary = pv.summary()
-    existing = _existing_import(conn, pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.prepared.source)
+    existing = existing_import(conn, pv.sha256, pv.prepared.kind, pv.prepared.vendor, pv.prepared.source)
     if existing is not None:
         return ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing)
     if dry_run:
         return ImportResult(None, "dry run", summary, pv.prepared.rows_loadable, summary["rows_rejected"])
-    started = _now()
+    started = now()
     with transaction(conn) as cur:
-        import_id = _open_import(cur, pv, pv.sha256, actor, started, replace_demo=replace_demo)
+        import_id = open_import(cur, pv, pv.sha256, actor, started, replace_demo=replace_demo)
         # nothing stored from this source: every row is appended without looking for a stored version
         fresh = not source_has_rows(cur, normalize.main_table(pv.prepared.kind), pv.prepared.source)
-        main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0, append_only=fresh)
+        main, replaced_total, rejects = write_preview(cur, pv, import_id, report, 0.0, 1.0, append_only=fresh)
         outcome = main.counts() if pv.prepared.kind != "surveys" else None
         report(0.95, "recording rejects and committing")
-        _close_import(cur, pv, import_id, main.loaded, rejects, actor, started, save_mapping=save_mapping,
+        close_import(cur, pv, import_id, main.loaded, rejects, actor, started, save_mapping=save_mapping,
                       outcome=outcome)
     report(1.0, "done")
     summary.update(rows_loaded=main.loaded, rows_rejected=len(rejects), import_id=import_id, **(outcome or {}))
@@ -460,13 +460,14 @@ def source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> b
                             [source]).fetchall()[0][0])
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
+    """The time an import record is stamped with: UTC, without a zone (as every stored time)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor: str, started: dt.datetime, *,
-                 replace_demo: bool = False) -> int:
-    """The import's record, status 'loading' until :func:`_close_import`; returns its id. ``replace_demo``: the demo
+def open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor: str, started: dt.datetime, *,
+                replace_demo: bool = False) -> int:
+    """The import's record, status 'loading' until :func:`close_import`; returns its id. ``replace_demo``: the demo
     dataset is removed first, in the same transaction (an import that fails leaves the demo in place)."""
     row = cur.execute(
         "INSERT INTO imports (file_name, sha256, kind, vendor, confidence, mapping, options, rows_read, actor, "
@@ -483,9 +484,9 @@ def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor
     return import_id
 
 
-def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
-                   report: Callable[[float, str], None], start: float, share: float,
-                   append_only: bool = False) -> tuple[Written, int, pd.DataFrame]:
+def write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
+                  report: Callable[[float, str], None], start: float, share: float,
+                  append_only: bool = False) -> tuple[Written, int, pd.DataFrame]:
     """Write a preview's tables; (what writing the main table did, versions replaced, rejects with lines). For
     surveys, ``loaded`` counts responses.
 
@@ -515,10 +516,10 @@ def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
     return main_written, replaced_total, rejects
 
 
-def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, loaded_main: int,
-                  rejects: pd.DataFrame, actor: str, started: dt.datetime, *, save_mapping: bool = False,
-                  rows_read: int | None = None, warnings: list[str] | None = None,
-                  outcome: dict[str, int] | None = None) -> None:
+def close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, loaded_main: int,
+                 rejects: pd.DataFrame, actor: str, started: dt.datetime, *, save_mapping: bool = False,
+                 rows_read: int | None = None, warnings: list[str] | None = None,
+                 outcome: dict[str, int] | None = None) -> None:
     """Derived links and times, the rejects, the import's record (with ``outcome``: new / updated / unchanged /
     older rows of its main table), the audit entry and the data version."""
     _link_customers_by_email(cur, import_id)
@@ -538,7 +539,7 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
         "UPDATE imports SET rows_loaded = ?, rows_rejected = ?, finished_at = ?, status = 'loaded', "
         "rows_read = coalesce(?, rows_read), warnings = coalesce(?, warnings), rows_new = ?, rows_updated = ?, "
         "rows_unchanged = ?, rows_older = ? WHERE import_id = ?",
-        [loaded_main, len(rejects), _now(), rows_read, None if warnings is None else json.dumps(warnings),
+        [loaded_main, len(rejects), now(), rows_read, None if warnings is None else json.dumps(warnings),
          *[(outcome or {}).get(k) for k in OUTCOME], import_id],
     )
     if save_mapping:
@@ -621,7 +622,7 @@ def _remove_import(cur: duckdb.DuckDBPyConnection, import_id: int, kind: str, ac
                 "AS t WHERE t.source = d.source AND t.ticket_id = d.doc_id)) OR (d.doc_kind = 'survey' AND NOT "
                 "EXISTS (SELECT 1 FROM survey_responses AS r WHERE r.source = d.source AND r.response_id = d.doc_id))")
     cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
-                [_now(), actor, import_id])
+                [now(), actor, import_id])
     return removed
 
 

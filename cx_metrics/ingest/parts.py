@@ -201,10 +201,10 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     fixed = replace(first.options, day_first=day_first, keep_rows=True)
     summary = {**first.summary(), "parts": len(spans)}
     empty = pd.DataFrame(columns=["line", "field", "reason", "raw"])
-    existing = single._existing_import(conn, sha256, prepared.kind, prepared.vendor, prepared.source)
+    existing = single.existing_import(conn, sha256, prepared.kind, prepared.vendor, prepared.source)
     if existing is not None:
         return single.ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing), empty
-    started = single._now()
+    started = single.now()
     main = normalize.main_table(prepared.kind)
     totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "offsets": [], "spans": []}
     outcome = single.Written()
@@ -213,7 +213,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     all_rejects = empty
     try:
         with transaction(conn) as cur:
-            import_id = single._open_import(cur, first, sha256, actor, started, replace_demo=replace_demo)
+            import_id = single.open_import(cur, first, sha256, actor, started, replace_demo=replace_demo)
             stage = f"import_stage_{import_id}_"
             # no repeated id and nothing stored from this source: every part is a plain append
             fresh = not repeats and not single.source_has_rows(cur, main, prepared.source)
@@ -235,7 +235,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
                 else:
-                    written, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
+                    written, _, part_rejects = single.write_preview(cur, part.preview, import_id, report,
                                                                      0.9 * i / len(spans), 0.9 / len(spans),
                                                                      append_only=fresh)
                     outcome = outcome.plus(written)
@@ -265,7 +265,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             all_rejects = all_rejects.sort_values("line", na_position="last", ignore_index=True)
             for table in [t for t in single.KEYS if _exists(cur, stage + t)]:
                 report(0.95, f"writing {table}")
-                written = single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                written = single.write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
                 if table == main:
                     outcome = written
                 cur.execute(f"DROP TABLE {stage + table}")
@@ -277,7 +277,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
                                "WHERE import_id = ?", params=[import_id]).to_arrow_table()
                 warnings = [w for w in warnings if getattr(w, "template", None) not in normalize.TICKET_NOTES]
                 warnings += normalize.ticket_notes(kept)
-            single._close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
+            single.close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
                                  save_mapping=save_mapping, rows_read=totals["rows_read"], warnings=warnings,
                                  outcome=outcome.counts())
             dates = totals["spans"]

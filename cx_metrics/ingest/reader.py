@@ -40,7 +40,7 @@ SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
 BLOCK_SIZE = 1 << 20  # bytes of CSV body pyarrow parses at a time (cut where a record ends; stays in cache)
 PIECE_SIZE = 64 << 20  # bytes of CSV body per parse task and per chunk of the parsed table
-_MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
+MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
 
 
 @dataclass
@@ -703,7 +703,7 @@ def split_footer(raw: RawTable) -> RawTable:
 def is_missing(series: pd.Series) -> pd.Series:
     """NA, N/A, blank, a lone space, NULL... are missing values."""
     stripped = series.fillna("").astype("string").str.strip()
-    return stripped.isin(_MISSING_TOKENS) | series.isna()
+    return stripped.isin(MISSING_TOKENS) | series.isna()
 
 
 def clean(series: pd.Series) -> pd.Series:

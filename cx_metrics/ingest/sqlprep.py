@@ -28,7 +28,7 @@ from cx_metrics import db
 from cx_metrics.ingest import limits, parse, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
+from cx_metrics.ingest.reader import MISSING_TOKENS, RawTable
 from cx_metrics.ingest.specs import FIELDS
 
 _FIELD_TYPES = {f.name: f.type for fields in FIELDS.values() for f in fields}
@@ -371,8 +371,8 @@ def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Arra
     return _clean_chunk(column)
 
 
-_TOKENS = pa.array(sorted(_MISSING_TOKENS), pa.string())
-_TOKEN_BYTES = max(len(t.encode()) for t in _MISSING_TOKENS)
+_TOKENS = pa.array(sorted(MISSING_TOKENS), pa.string())
+_TOKEN_BYTES = max(len(t.encode()) for t in MISSING_TOKENS)
 _NULL = pa.scalar(None, pa.string())
 
 

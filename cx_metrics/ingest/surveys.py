@@ -1,4 +1,5 @@
-"""Surveys: find the NPS / CSAT / CES questions in a wide export and turn responses into long rows.
+"""Surveys: turn the responses of a wide export into long rows (the questions are found by
+:mod:`cx_metrics.ingest.questions`).
 
 Qualtrics (3 header rows; the ImportId row as JSON or as a Python dict literal; legacy V1..Vn exports),
 SurveyMonkey (question row + "Response"/option sub-labels), Typeform, Google Forms, Delighted and any CSV
@@ -8,11 +9,6 @@ answered question goes to ``survey_answers`` so nothing a respondent said is los
 
 from __future__ import annotations
 
-import ast
-import json
-import re
-from dataclasses import dataclass
-
 import pandas as pd
 
 from cx_metrics.ingest import parse
@@ -20,20 +16,11 @@ from cx_metrics.ingest.contract import Options, Prepared, RejectLog
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.normalize import email_customer_key, source_name
+from cx_metrics.ingest.questions import COMMENT, META, find_score_columns, import_ids, numeric_scores, question_labels
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.ingest.specs import norm
 from cx_metrics.text.personal import personal_question
 
-_META = {norm(c) for c in (
-    "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
-    "ResponseId", "ResponseID", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
-    "ExternalDataReference", "LocationLatitude", "LocationLongitude", "LocationAccuracy", "DistributionChannel",
-    "UserLanguage", "ResponseSet", "Name", "EmailAddress", "Respondent ID", "RespondentID", "Collector ID",
-    "Start Date", "End Date", "IP Address", "Email Address", "First Name", "Last Name", "Custom Data 1", "#",
-    "Response Type", "Start Date (UTC)", "Stage Date (UTC)", "Submit Date (UTC)", "Network ID", "Timestamp",
-    "Person ID", "Email", "Response Timestamp", "Delighted Source", "Survey Type", "Response ID", "Score Date",
-    "Customer ID", "Ticket ID", "Tags",
-)}
 _ID = [norm(c) for c in ("ResponseId", "Response ID", "RespondentID", "Respondent ID", "#", "id", "Token")]
 _TIME = [norm(c) for c in ("RecordedDate", "Submit Date (UTC)", "Submit Date", "Response Timestamp", "EndDate",
                            "End Date", "Timestamp", "Submitted", "Submitted At", "Date Submitted", "Completed At",
@@ -43,101 +30,7 @@ _CUSTOMER = [norm(c) for c in ("Customer ID", "ExternalReference", "ExternalData
 _EMAIL = [norm(c) for c in ("RecipientEmail", "EmailAddress", "Email Address", "Email")]
 _TICKET = [norm(c) for c in ("Ticket ID", "ticket_id", "TicketId", "Ticket")]
 
-_HINTS = {
-    "nps": re.compile(r"(recommend|\bnps\b|net promoter|empfehl|recommand|recomend|recomiend|raccomand|"
-                      r"likely .* friend)", re.I),
-    "csat": re.compile(r"(satisf|\bcsat\b|zufried|satisfait|how happy|rate (our|the|your) (service|support))", re.I),
-    "ces": re.compile(r"(effort|\bces\b|easy|ease of|einfach|facile|difficult)", re.I),
-}
-_COMMENT = re.compile(r"(comment|why|reason|feedback|explain|free text|tell us|suggest|anything else|verbatim|"
-                      r"kommentar|commentaire|what could we|improve)", re.I)
-_LIKERT = {
-    "very satisfied": 5, "extremely satisfied": 5, "satisfied": 4, "somewhat satisfied": 4,
-    "neither satisfied nor dissatisfied": 3, "neutral": 3, "somewhat dissatisfied": 2, "dissatisfied": 2,
-    "very dissatisfied": 1, "extremely dissatisfied": 1, "not satisfied": 2,
-    "very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "somewhat difficult": 3,
-    "difficult": 2, "very difficult": 1,
-}
-_ONE_TO_TEN = re.compile(r"\b1\s*(?:-|–|to|bis|à)\s*10\b", re.I)
 _PREVIEW = {"1", "2", "8", "survey preview", "survey test", "spam", "preview", "test"}
-
-
-@dataclass
-class ScoreColumn:
-    column: str
-    metric: str  # nps / csat / ces
-    scale_min: float
-    scale_max: float
-    higher_is_better: bool = True
-    question: str = ""
-
-
-def _labels(raw: RawTable) -> dict[str, str]:
-    """Question text per column (Qualtrics/SurveyMonkey second header row), else the column name."""
-    labels = {c: c for c in raw.columns}
-    if len(raw.header_rows) >= 2 and not (raw.header_rows[0] and raw.header_rows[0][0].lstrip("\ufeff") == "V1"):
-        for col, text in zip(raw.columns, raw.header_rows[1], strict=False):
-            if text and text not in {"Response", "Open-Ended Response"}:
-                labels[col] = text
-    return labels
-
-
-def import_ids(raw: RawTable) -> dict[str, str]:
-    """Qualtrics ImportId per column: the third header row holds JSON or a Python dict literal."""
-    if len(raw.header_rows) < 3:
-        return {}
-    out = {}
-    for col, cell in zip(raw.columns, raw.header_rows[2], strict=False):
-        value: object = None
-        for loader in (json.loads, ast.literal_eval):
-            try:
-                value = loader(cell)
-                break
-            except (ValueError, SyntaxError, RecursionError, MemoryError):  # a header cell is not a dict: skip it
-                continue
-        if isinstance(value, dict) and "ImportId" in value:
-            out[col] = str(value["ImportId"])
-    return out
-
-
-def _numeric(values: pd.Series) -> pd.Series:
-    text = clean(values)
-    lead = pd.to_numeric(text.str.extract(r"^\s*(-?\d+(?:\.\d+)?)")[0], errors="coerce")
-    likert = text.str.lower().map(_LIKERT)
-    return lead.fillna(pd.to_numeric(likert, errors="coerce")).astype("float64")
-
-
-def find_score_columns(raw: RawTable) -> list[ScoreColumn]:
-    labels = _labels(raw)
-    ids = import_ids(raw)
-    found: list[ScoreColumn] = []
-    for col in raw.columns:
-        if norm(col) in _META or ids.get(col, "").endswith(("_NPS_GROUP", "_TEXT")) or col.endswith("NPS_GROUP"):
-            continue
-        present = clean(raw.data[col]).dropna()
-        if present.empty:
-            continue
-        nums = _numeric(raw.data[col]).dropna()
-        if len(nums) < 0.8 * len(present) or not bool((nums == nums.round()).all()):
-            continue
-        lo, hi = float(nums.min()), float(nums.max())
-        text = f"{col} {labels.get(col, '')} {ids.get(col, '')}"
-        metric = next((m for m, rx in _HINTS.items() if rx.search(text)), None)
-        if metric is None and norm(col) in {"score", "npsscore", "rating", "csat", "ces"}:
-            metric = {"csat": "csat", "ces": "ces"}.get(norm(col), "nps" if hi > 7 or lo == 0 else "csat")
-        if metric is None:
-            continue
-        if metric == "nps" and 0 <= lo and hi <= 10:
-            # a 1-10 scale is said in the question ("on a scale of 1 to 10"); the data alone cannot tell
-            one_to_ten = lo >= 1 and _ONE_TO_TEN.search(text) is not None
-            found.append(ScoreColumn(col, "nps", 1.0 if one_to_ten else 0.0, 10.0, True, labels[col]))
-        elif metric == "csat" and lo >= 0 and hi <= 10:
-            top = 1.0 if hi <= 1 else (4.0 if hi <= 4 else (5.0 if hi <= 5 else (7.0 if hi <= 7 else 10.0)))
-            found.append(ScoreColumn(col, "csat", 0.0 if top == 1.0 else 1.0, top, True, labels[col]))
-        elif metric == "ces" and lo >= 1 and hi <= 7:
-            legacy = hi <= 5 and re.search(r"effort", text, re.I) is not None
-            found.append(ScoreColumn(col, "ces", 1.0, 5.0 if legacy else 7.0, not legacy, labels[col]))
-    return found
 
 
 def _pick(raw: RawTable, names: list[str]) -> str | None:
@@ -190,7 +83,7 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         rejects.add(preview, status_col, "Qualtrics preview, test or spam response (not a real respondent)",
                     data[status_col])
     answered = data.apply(clean).notna()
-    meta_cols = [c for c in raw.columns if norm(c) in _META or c in {id_col, time_col, cust_col, email_col}]
+    meta_cols = [c for c in raw.columns if norm(c) in META or c in {id_col, time_col, cust_col, email_col}]
     content_cols = [c for c in raw.columns if c not in meta_cols]
     empty = ~answered[content_cols].any(axis=1) if content_cols else pd.Series(True, index=data.index)
     rejects.add(empty, None, "the respondent answered no question", None)
@@ -198,9 +91,9 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     if email_col:
         customer = customer.fillna(email_customer_key(data[email_col]))
     ticket = clean(data[ticket_col]) if ticket_col else pd.Series(pd.NA, index=data.index, dtype="string")
-    labels = _labels(raw)
+    labels = question_labels(raw)
     comment_cols = [c for c in content_cols if c not in {s.column for s in scores}
-                    and (_COMMENT.search(f"{c} {labels[c]}") or _looks_free_text(data[c]))]
+                    and (COMMENT.search(f"{c} {labels[c]}") or _looks_free_text(data[c]))]
     comment = (clean(data[comment_cols[0]]) if comment_cols
                else pd.Series(pd.NA, index=data.index, dtype="string"))
     source = source_name(det, opts)
@@ -209,7 +102,7 @@ def prepare_surveys(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     keep = data.index.difference(pd.Index(rej["row"]))
     rows = []
     for s in scores:
-        values = _numeric(data[s.column])
+        values = numeric_scores(data[s.column])
         out_of_scale = values.notna() & ((values < s.scale_min) | (values > s.scale_max))
         if bool(out_of_scale.any()):
             warnings.append(f"{int(out_of_scale.sum())} answers to {s.column!r} are outside {s.scale_min:g}-"
