@@ -331,8 +331,9 @@ _ENTRIES = (
         sql=('cohort_retention',), function='cx_metrics.metrics.cohorts.grid',
         pages=('cohorts',), commands=('cohort-grid',),
         definition=(
-        'Signup cohorts (month or quarter of signup) by periods since signup. Retention = share of the cohort not'
-        ' churned by that many periods after its signup period; cells not yet observable are blank. NPS/CSAT/CES '
+        'Signup cohorts (month or quarter of signup, else of the first activity) by periods since then. Retention = '
+        'share of the cohort not churned (under the churn definition in force, as on the Churn page) by that many '
+        'periods after its start period; cells churn cannot be observed in yet are blank. NPS/CSAT/CES '
         'cells are the responses given that many periods after signup; cells below the minimum n are suppressed.'
         ),
     ),

@@ -15,7 +15,7 @@ from scipy import stats as sps
 from cx_metrics import cli, db, stats
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics import base, cohorts
+from cx_metrics.metrics import base, churn, cohorts
 from tests.conftest import TINY_PERIOD
 
 WEEK = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
@@ -296,3 +296,38 @@ def test_suppressed_cohorts_get_no_box_and_names_are_categories(conn: db.Connect
     bars = charts_surveys.cohort_bars(table.assign(dim1=["100.2", "70.1493", "(unknown)"]), unit="%",
                                       title="CSAT", min_n=1)
     assert bars.layout.xaxis.type == "category"  # cohort names that look like numbers stay names
+
+
+def test_retention_grid_follows_the_churn_definition_in_both_modes(conn: db.Connection) -> None:
+    """The grid's retention counts churn as the Churn page does: contractual dates, or N days without activity
+    (and it ends where activity churn stops being observable)."""
+    conn.execute("""INSERT INTO customers (customer_id, signup_at, churned_at, plan) VALUES
+        ('R1', '2025-06-03', NULL, 'Pro'), ('R2', '2025-06-20', '2025-07-10', 'Pro'),
+        ('R3', '2025-06-25', NULL, 'Pro'), ('R4', '2025-06-28', NULL, 'Pro')""")
+    # R1 active to January; R2 (cancelled in July) keeps ordering to November; R3 stops in August; R4 never orders
+    conn.execute("""INSERT INTO customer_activity (customer_id, occurred_at, kind) VALUES
+        ('R1', '2025-06-10', 'order'), ('R1', '2025-07-20', 'order'), ('R1', '2025-09-01', 'order'),
+        ('R1', '2025-10-15', 'order'), ('R1', '2025-12-01', 'order'), ('R1', '2026-01-10', 'order'),
+        ('R2', '2025-06-25', 'order'), ('R2', '2025-08-01', 'order'), ('R2', '2025-11-20', 'order'),
+        ('R3', '2025-07-01', 'order'), ('R3', '2025-08-05', 'order')""")
+
+    def june(settings: Settings) -> pd.DataFrame:
+        got = cohorts.grid(conn, metric="retention", grain="month", start="2025-06-01", end="2025-07-01",
+                           max_age=10, settings=settings)
+        return got[got["cohort"] == "2025-06"].set_index("age")
+
+    contractual = june(Settings(min_cell_n=1))
+    # only R2 churns (10 Jul, offset 1): 4 of 4 kept at ages 0-1, 3 of 4 from age 2; data ends 3 Mar 2026 (age 9)
+    assert contractual["value"].tolist()[:10] == [pytest.approx(v) for v in [100, 100] + [75] * 8]
+    assert contractual["observable"].tolist() == [True] * 10 + [False]
+
+    activity = june(Settings(min_cell_n=1, churn_mode="activity", churn_inactivity_days=60))
+    # lost at the last activity when nothing followed for 60 days, observable up to 3 Jan 2026 (3 Mar - 60 days):
+    # R4 at signup (28 Jun, offset 0), R3 on 5 Aug (offset 2), R2 on 20 Nov (offset 5); R1's last (10 Jan) is later
+    assert activity["value"].tolist()[:8] == [pytest.approx(v) for v in [100, 75, 75, 50, 50, 50, 25, 25]]
+    assert activity["observable"].tolist() == [True] * 8 + [False] * 3  # ages from Feb 2026 start after 3 Jan
+    assert set(activity["n"]) == {4}
+    # a customer without a status and without a churn date is one who stayed, not one left out (customer_life)
+    counts = churn.churn_counts(conn, starts=["2025-08-01"], ends=["2025-09-01"],
+                                definition_=churn.definition(conn, Settings(), suggest=False))
+    assert counts[["at_start", "lost"]].values.tolist() == [[7, 0]]  # R1, R3, R4 and M2, X1, B1, U1; R2 left in July

@@ -31,6 +31,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import coverage
+from cx_metrics.metrics.resolution import data_as_of
 from cx_metrics.stats_groups import GroupTest, holm, proportions, rates, wilson_arrays
 
 #: built-in dimensions -> label
@@ -202,8 +203,6 @@ class Durations:
     QUANTILES = (10, 25, 50, 75, 90)
 
     def __init__(self, conn: Connection, params: dict[str, Any], confidence: float) -> None:
-        from cx_metrics.metrics.resolution import data_as_of
-
         frame = query(conn, "cohort_resolution", {**params, "as_of": data_as_of(conn) or params["end"]})
         self.hours = frame["minutes"].to_numpy(dtype=float) / 60.0
         self.event = frame["event"].to_numpy(dtype=bool)
@@ -498,11 +497,13 @@ def grid(
 ) -> pd.DataFrame:
     """Signup cohort x periods since signup.
 
-    ``retention``: the share (%) of customers who signed up in the cohort period and had not churned ``age``
-    periods after its start; ``n`` is the cohort's size; cells whose age lies after the data's last day are not
-    ``observable`` (value NaN). Survey metrics: the score of responses given ``age`` periods after signup
-    (calendar periods), n responses, suppressed (NaN) below ``min_cell_n``. ``start``/``end`` bound the signup
-    dates (default: all). Columns :data:`GRID_COLUMNS`; ``cohort`` is '2025-03' or '2025-Q1'.
+    ``retention``: the share (%) of customers who started (signed up, else first active) in the cohort period and
+    had not churned ``age`` periods after its start, under the churn definition in force (``[churn] mode``, as on
+    the Churn page); ``n`` is the cohort's size; cells whose age starts after the point churn is observable to (the
+    data's last day; N days before it in activity mode) are not ``observable`` (value NaN). Survey metrics: the
+    score of responses given ``age`` periods after signup (calendar periods), n responses, suppressed (NaN) below
+    ``min_cell_n``. ``start``/``end`` bound the signup dates (default: all). Columns :data:`GRID_COLUMNS`;
+    ``cohort`` is '2025-03' or '2025-Q1'.
     """
     if metric not in GRID_METRICS:
         raise ValueError(f"grid metric must be one of {GRID_METRICS}, got {metric!r}")
@@ -531,15 +532,13 @@ def _cohort_label(start: pd.Timestamp, grain: str) -> str:
 
 def _retention_grid(conn: Connection, grain: str, lo: pd.Timestamp, hi: pd.Timestamp, filters: Filters | None,
                     s: Settings, max_age: int) -> pd.DataFrame:
-    raw = query(conn, "cohort_retention", {**(filters or Filters()).params(), "grain": grain,
+    d = churn.definition(conn, s, suggest=False)  # the Churn page's definition: [churn] mode and its window
+    raw = query(conn, "cohort_retention", {**(filters or Filters()).params(), **d.params(), "grain": grain,
                                            "start": lo.to_pydatetime(), "end": hi.to_pydatetime()})
     if raw.empty:
         return pd.DataFrame(columns=GRID_COLUMNS)
-    row = conn.cursor().execute(
-        "SELECT greatest((SELECT max(created_at) FROM tickets), (SELECT max(responded_at) FROM survey_responses), "
-        "(SELECT max(occurred_at) FROM customer_activity), (SELECT max(churned_at) FROM customers), "
-        "(SELECT max(signup_at) FROM customers))").fetchall()
-    as_of = pd.Timestamp(row[0][0]) if row and row[0][0] is not None else pd.Timestamp.now()
+    # churn is known up to obs_end (the latest data; N days before it in activity mode): later ages are not observed
+    as_of = pd.Timestamp(d.obs_end) if d.obs_end else pd.Timestamp.now()
     step = 1 if grain == "month" else 3
     last_month = as_of.year * 12 + as_of.month - 1
     ages = np.arange(max_age + 1)

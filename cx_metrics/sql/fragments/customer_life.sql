@@ -23,6 +23,6 @@ customer_life AS (
     ) AS act ON act.customer_id = c.customer_id
     -- flagged churned with no churn date (a snapshot): cannot be placed in time, so left out of timed churn
     -- (they count in the snapshot churn share), never counted as customers who stayed
-    WHERE NOT ($mode = 'contractual' AND c.status = 'churned' AND c.churned_at IS NULL)
+    WHERE NOT ($mode = 'contractual' AND c.status IS NOT DISTINCT FROM 'churned' AND c.churned_at IS NULL)
       -- @include customer_filters
 )
