@@ -4,6 +4,7 @@ partial periods drawn apart, axes that follow the clock."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cx_metrics import charts, charts_surveys, churn_charts, db, theme_charts
+from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, churn, complaints, resolution, surveys
 
@@ -124,3 +126,23 @@ def test_theme_colours_belong_to_the_theme() -> None:
     both = _colors(theme_charts.share_over_time(frame, [3, 8]))
     alone = _colors(theme_charts.share_over_time(frame, [8]))
     assert alone["b"] == both["b"]
+
+
+def test_dimension_values_of_tickets_and_customers_most_common_first(tmp_path: Path) -> None:
+    """Every breakdown's values, most common first (ties by name), empty values left out; the ticket group column is
+    the 'group' breakdown and signup years are text."""
+    conn = db.connect(Settings().with_db(tmp_path / "values.duckdb"))
+    conn.execute("""INSERT INTO customers (customer_id, plan, region, signup_at) VALUES
+        ('a', 'Pro', 'EMEA', '2024-02-01'), ('b', 'Free', NULL, '2025-01-01'), ('c', 'Pro', 'EMEA', NULL)""")
+    conn.execute("""INSERT INTO tickets (source, ticket_id, created_at, status, category, channel, group_name) VALUES
+        ('s', '1', '2025-01-01', 'open', 'Billing', 'email', 'Tier 1'),
+        ('s', '2', '2025-01-02', 'open', NULL, 'chat', NULL),
+        ('s', '3', '2025-01-03', 'open', 'Bugs', 'chat', 'Tier 2'),
+        ('s', '4', '2025-01-04', 'open', 'Bugs', NULL, NULL)""")
+    values = base.dimension_values(conn)
+    conn.close()
+    assert values["category"] == ["Bugs", "Billing"] and values["channel"] == ["chat", "email"]
+    assert values["group"] == ["Tier 1", "Tier 2"] and values["plan"] == ["Pro", "Free"]
+    assert values["region"] == ["EMEA"] and values["signup_year"] == ["2024", "2025"]
+    assert "segment" not in values and "priority" not in values
+    assert values["generation"][0] == "Silent"  # the fixed orders stay
