@@ -20,11 +20,12 @@ settings = state.settings()
 address = auth.bind_address()
 auth.gate()  # every page also passes it (auth.require): a page URL can be served without this script
 
-user = auth.current_user()
-if user is None:
+signed_in = auth.current_user()
+if signed_in is None:
     st.title("CX dashboard")
     st.write("Sign in with your organisation's account to see the dashboard.")
     auth.ask_to_sign_in("auth_sign_in")
+user: auth.User = signed_in
 if user.role is None:
     st.title("CX dashboard")
     why = ("" if user.email else " Your identity provider did not send a verified e-mail address, so the role table "

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -224,7 +224,7 @@ def current_user() -> User | None:
     return user
 
 
-def ask_to_sign_in(key: str) -> None:
+def ask_to_sign_in(key: str) -> NoReturn:
     """The sign-in prompt (with why, when a sign-in has expired), then stop."""
     if auth_configured() and st.user.is_logged_in:
         st.warning("Your sign-in has expired, so your role is read again from your organisation's account: please "
@@ -242,7 +242,6 @@ def require(permission: str = "view") -> User:
     user = current_user()
     if user is None:
         ask_to_sign_in("auth_sign_in_page")
-        raise AssertionError("unreachable: st.stop raises")
     if not user.can(permission):
         st.error(f"Not allowed: {md(user.label)} ({user.role or 'no role'}) may not open this page. "
                  "Ask an admin for a role that includes it.")

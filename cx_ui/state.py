@@ -1,7 +1,9 @@
-"""App-layer glue: the process's DuckDB connection, shared sidebar filters, cached metric wrappers.
+"""The session and its sidebar: the process's DuckDB connection and its read and write sections, the settings, the
+shared filters and period, messages across reruns, and the one cache-key rule (:func:`cached`).
 
-Pages call these and only render. Caches are keyed on the database's data version, so an import or a demo
-rebuild invalidates them.
+Each area's cached wrappers live beside it (``overview_state``, ``complaint_state``, ``resolution_state``,
+``churn_state``, ``survey_state``, ``theme_state``, ``data_state``, ``digest_state``), every one made with
+:func:`cached`, so pages call them and only render.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, TypeVar, cast
@@ -16,13 +19,11 @@ from typing import Any, TypeVar, cast
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import audit, db, demo
+from cx_metrics import audit, db
+from cx_metrics.charts import color_map
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
-from cx_metrics.ingest import load as ingest
-from cx_metrics.ingest.contract import Options
-from cx_metrics.ingest.limits import Limits
-from cx_metrics.metrics import base, complaints, overview, resolution
+from cx_metrics.metrics import base, overview
 from cx_metrics.text.escape import md
 
 #: filter name -> widget key. Streamlit forgets a widget's state on a run that does not draw it, so each
@@ -102,6 +103,43 @@ def reads(fn: F) -> F:
     return cast(F, wrapper)
 
 
+#: every wrapper made by :func:`cached` (the test of the cache-key rule walks them)
+CACHED: list[Callable[..., Any]] = []
+
+
+def cached(*, ttl: float | None = 600, max_entries: int = 32, show_spinner: bool | str = False) -> Callable[[F], F]:
+    """The one way a page's read is cached: ``fn(*args)`` is kept per argument values and per :func:`key` (the
+    database file, its data version and the settings), which the wrapper reads itself on every call, so an import, an
+    undo or a cx.toml edit reaches every area's wrappers at the same time and no page can pass a stale key. The
+    call runs in a read section taken before the cache's own lock (see :func:`reads`)."""
+    def decorate(fn: F) -> F:
+        def keyed(path: str, version: int, *args: Any, **kwargs: Any) -> Any:
+            return fn(*args, **kwargs)
+
+        # Streamlit keys a cache by module, qualified name and source, and names the arguments from the signature
+        # (an argument named with a leading underscore is not hashed): fn's, after the two key arguments
+        signature = inspect.signature(fn)
+        front = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind)
+                 for name, kind in (("path", str), ("version", int))]
+        for attr, value in (("__module__", fn.__module__), ("__qualname__", fn.__qualname__),
+                            ("__name__", fn.__name__), ("__wrapped__", fn),
+                            ("__signature__", signature.replace(parameters=[*front, *signature.parameters.values()]))):
+            setattr(keyed, attr, value)
+        cache = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=show_spinner)(keyed)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            current = key()
+            with reading():
+                return cache(*current, *args, **kwargs)
+
+        wrapper.clear = cache.clear  # type: ignore[attr-defined]
+        CACHED.append(wrapper)
+        return cast(F, wrapper)
+
+    return decorate
+
+
 def check_database() -> None:
     """Open the database (read-only) or stop the page with a sentence that says why not and what to do."""
     with reading():
@@ -124,28 +162,25 @@ def data_version() -> int:
     return db.data_version(connection())
 
 
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _filter_options(path: str, version: int) -> dict[str, list[str]]:
+@cached(max_entries=16)
+def filter_options() -> dict[str, list[str]]:
     return base.filter_options(connection())
 
 
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _data_range(path: str, version: int) -> tuple[dt.date, dt.date] | None:
+@cached(max_entries=16)
+def data_range() -> tuple[dt.date, dt.date] | None:
     return base.data_range(connection())
 
 
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _default_period(path: str, version: int) -> Period:
+@cached(max_entries=16)
+def default_period() -> Period:
     return base.default_period(connection())
 
 
 def key() -> tuple[str, int]:
-    """(database path, version): the first arguments of every cached wrapper, here and in ``survey_state``. The one
-    cache-key rule: the version changes with the data (every import, undo or rebuild bumps it) and with the settings
-    (a cx.toml edit), so every page follows both at the same time."""
+    """(database path, version): what every :func:`cached` wrapper is keyed on besides its arguments. The version
+    changes with the data (every import, undo or rebuild bumps it) and with the settings (a cx.toml edit), so every
+    page follows both at the same time."""
     s = settings()
     return str(s.db_path), cache_version(data_version(), s)
 
@@ -158,10 +193,9 @@ def cache_version(data: int, s: Settings) -> int:
 
 def sidebar_filters() -> None:
     """Render the shared filters; every page reads them through :func:`current_view`."""
-    path, version = key()
-    span = _data_range(path, version)
-    default = _default_period(path, version)
-    options = _filter_options(path, version)
+    span = data_range()
+    default = default_period()
+    options = filter_options()
     with st.sidebar:
         st.header("Filters")
         lo = span[0] if span else default.start
@@ -222,221 +256,37 @@ def follow_period(period: Period) -> None:
 
 def current_view() -> tuple[Period, Filters]:
     """The period and filters chosen in the sidebar (defaults when the sidebar has not run yet)."""
-    path, version = key()
     chosen = _chosen(PERIOD_KEY)
     if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
         period = Period(chosen[0], chosen[1])
     elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
-        default = _default_period(path, version)
+        default = default_period()
         period = Period(chosen[0], max(chosen[0], default.end))
     else:
-        period = _default_period(path, version)
+        period = default_period()
     filters = Filters.of(**{name: _chosen(k) or () for name, k in FILTER_KEYS.items()})
     return period, filters
 
 
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _dimension_values(path: str, version: int) -> dict[str, list[str]]:
+@cached(max_entries=16)
+def dimension_values() -> dict[str, list[str]]:
     return base.dimension_values(connection())
 
 
-def colors(path: str, version: int, by: str) -> dict[str, str]:
+def colors(by: str) -> dict[str, str]:
     """The colour of each value of breakdown ``by``, fixed for the database (not by what a chart happens to show)."""
-    from cx_metrics.charts import color_map
-
-    return color_map(_dimension_values(path, version).get(by, []))
+    return color_map(dimension_values().get(by, []))
 
 
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def kpis(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return overview.kpis(connection(), period=period, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def complaint_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
-    return complaints.complaint_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def complaint_volume(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
-    return complaints.complaint_volume(connection(), period=period, grain=grain, by=by, filters=filters,
-                                       settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def top_movers(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
-    return complaints.top_movers(connection(), period=period, by=by, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def anomalies(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
-    return complaints.anomalies(connection(), period=period, grain=grain, by=by, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def repeat_complaints(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return complaints.repeat_complaints(connection(), period=period, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def complaint_rows(path: str, version: int, start: pd.Timestamp, end: pd.Timestamp, by: str, value: str | None,
-                   filters: Filters) -> pd.DataFrame:
-    return complaints.complaint_rows(connection(), start=start, end=end, by=by, value=value, filters=filters,
-                                     settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def time_to_event(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
-                  clock: str = "calendar") -> pd.DataFrame:
-    return resolution.time_to_event(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
-                                    settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def km_curves(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
-              clock: str = "calendar") -> pd.DataFrame:
-    return resolution.km_curves(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
-                                settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def logrank(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
-            clock: str = "calendar") -> pd.DataFrame:
-    return resolution.logrank(connection(), period=period, metric=metric, by=by, filters=filters, clock=clock,
-                              settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def sla_breaches(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return resolution.sla_breaches(connection(), period=period, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def resolution_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
-    return resolution.resolution_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def sla_breach_trend(path: str, version: int, period: Period, filters: Filters, grain: str) -> pd.DataFrame:
-    return resolution.sla_breach_trend(connection(), period=period, grain=grain, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def handoff_distribution(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return resolution.handoff_distribution(connection(), period=period, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def backlog_history(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return resolution.backlog_history(connection(), period=period, filters=filters)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def vendor_agreement(path: str, version: int, period: Period, filters: Filters) -> pd.DataFrame:
-    return resolution.vendor_agreement(connection(), period=period, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def resolution_rows(path: str, version: int, period: Period, filters: Filters, metric: str, by: str,
-                    value: str | None, clock: str) -> pd.DataFrame:
-    return resolution.resolution_rows(connection(), period=period, metric=metric, by=by, value=value,
-                                      filters=filters, settings=settings(), clock=clock)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def follow_through(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
-    return resolution.follow_through(connection(), period=period, by=by, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def backlog(path: str, version: int, filters: Filters) -> pd.DataFrame:
-    return resolution.backlog(connection(), filters=filters)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def experience_vs_outcome(path: str, version: int, period: Period, filters: Filters, by: str,
-                          metric: str = "csat") -> pd.DataFrame:
-    return resolution.experience_vs_outcome(connection(), period=period, by=by, filters=filters, settings=settings(),
-                                            metric=metric)
-
-
-@reads
-@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
-def table_counts(path: str, version: int) -> pd.DataFrame:
-    return db.table_counts(connection())
-
-
-@reads
-@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
-def imports(path: str, version: int) -> pd.DataFrame:
-    return base.imports(connection())
-
-
-@reads
-@st.cache_data(max_entries=4, show_spinner="Reading the file...")
-def preview_upload(
-    sha: str, _data: bytes, name: str, kind: str | None, source: str | None, day_first: bool | None,
-    timezone: str, sheet: str | None, mapping: tuple[tuple[str, str], ...], fieldwork: dt.date | None = None,
-) -> ingest.Preview:
-    """Read and interpret an uploaded file (cached by content hash and choices); writes nothing. ``fieldwork``: the
-    day the answers were collected or the snapshot taken (files without dates)."""
-    options = Options(source=source, day_first=day_first, timezone=timezone, fieldwork_date=fieldwork)
-    s = settings()
-    return ingest.preview(_data, name=name, kind=kind, mapping=dict(mapping) or None, sheet=sheet,
-                          options=options, conn=connection(),
-                          limits=Limits.from_megabytes(s.max_upload_mb, s.max_columns))
-
-
-def load_preview(pv: ingest.Preview, *, save_mapping: bool, progress: Any, actor: str,
-                 replace_demo: bool = False) -> ingest.ImportResult:
-    with writing() as conn:
-        return ingest.load(conn, pv, actor=actor, save_mapping=save_mapping, progress=progress,
-                           replace_demo=replace_demo)
-
-
-def remove_demo(*, actor: str) -> dict[str, int]:
-    """Remove the demo dataset, keep the user's imports (audited as remove_demo); rows removed per table."""
-    with writing() as conn:
-        return demo.remove(conn, actor=actor)
-
-
-@reads
-def import_footprint(import_id: int) -> dict[str, Any]:
-    """What undoing ``import_id`` would remove and restore, and its record (see ingest.footprint)."""
-    return ingest.footprint(connection(), import_id)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def contents(path: str, version: int) -> base.Contents:
+@cached(max_entries=16)
+def contents() -> base.Contents:
     return base.contents(connection())
 
 
 def data_notice(can_remove: bool) -> None:
     """Say on every page when the demo dataset and the user's own rows are mixed (every figure counts both), and
     in the sidebar when the pages show the demo, not the user's data."""
-    found = contents(*key())
+    found = contents()
     if found.mixed:
         how = ("Remove it on *Data status* (or `cx demo --remove`); your imports stay." if can_remove else
                "Ask a CX lead or an admin to remove it.")
@@ -465,17 +315,6 @@ def show_flash(place: str = "top") -> None:
     st.session_state[_FLASH] = [m for m in pending if m[2] != place]
 
 
-def undo_import(import_id: int, *, actor: str) -> dict[str, int]:
-    with writing() as conn:
-        return ingest.undo(conn, import_id, actor=actor)
-
-
-@reads
-@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
-def import_rejects(path: str, version: int, import_id: int) -> pd.DataFrame:
-    return ingest.rejects_of(connection(), import_id)
-
-
 def require_data() -> None:
     """Stop the page with what to do when the database holds no data yet."""
     if not has_data():
@@ -484,8 +323,13 @@ def require_data() -> None:
         st.stop()
 
 
+@cached(ttl=60, max_entries=8)
+def table_counts() -> pd.DataFrame:
+    return db.table_counts(connection())
+
+
 def has_data() -> bool:
-    counts = table_counts(*key())
+    counts = table_counts()
     data_rows = counts.loc[~counts["table_name"].isin(["imports", "import_rejects"]), "row_count"]
     return bool(data_rows.sum())
 
@@ -494,280 +338,3 @@ def fmt_value(row: pd.Series | dict[str, Any]) -> str:
     return overview.format_value(row)
 
 
-@reads
-def digest_pdf(period: Period, filters: Filters, role: str) -> bytes:
-    """The digest PDF of this view (the Overview's Download PDF): the same document as `cx digest`."""
-    from cx_metrics.digest import send
-
-    return send.pdf_bytes(connection(), settings(), period, filters, role)
-
-
-def digest_file_name(period: Period, filters: Filters) -> str:
-    from cx_metrics.digest import send
-
-    return send.file_name(period, filters)
-
-
-# --- churn (pages/churn.py) -----------------------------------------------------------------------------------
-
-@reads
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def churn_definition(path: str, version: int) -> Any:
-    from cx_metrics.metrics import churn
-
-    return churn.definition(connection(), settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def snapshot_churn(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.snapshot_churn(connection(), by=by, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def churn_rates(path: str, version: int, period: Period, filters: Filters, grain: str, by: str) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.churn_rates(connection(), period=period, grain=grain, by=by, filters=filters, settings=settings(),
-                             definition_=churn_definition(path, version))
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def churn_by_cohort(path: str, version: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.churn_by_cohort(connection(), period=period, by=by, filters=filters, settings=settings(),
-                                 definition_=churn_definition(path, version))
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def retention_curves(path: str, version: int, filters: Filters, by: str) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.retention_curves(connection(), by=by, filters=filters, settings=settings(),
-                                  definition_=churn_definition(path, version))
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def complaint_lift(path: str, version: int, filters: Filters) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.complaint_lift(connection(), filters=filters, settings=settings(),
-                                definition_=churn_definition(path, version))
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def service_recovery(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.service_recovery(connection(), window=window, filters=filters, settings=settings(),
-                                  definition_=churn_definition(path, version))
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def recovery_verdict(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.recovery_verdict(service_recovery(path, version, window, filters), settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def experience_curves(path: str, version: int, window: Period, filters: Filters) -> pd.DataFrame:
-    from cx_metrics.metrics import churn
-
-    return churn.experience_curves(connection(), window=window, filters=filters, settings=settings(),
-                                   definition_=churn_definition(path, version), max_days=365)
-
-
-@reads
-def churn_model_status() -> tuple[str, str]:
-    from cx_metrics import churn_model
-
-    return churn_model.model_status(connection(), settings())
-
-
-def churn_model_card() -> dict[str, Any] | None:
-    from cx_metrics import churn_model
-
-    return churn_model.read_card(settings())
-
-
-@reads
-def train_churn_model(progress: Any) -> dict[str, Any]:
-    """Train (and save) the churn model; ``progress(fraction, text)`` reports each step. Returns the card."""
-    from cx_metrics import churn_model
-
-    model = churn_model.train(connection(), settings(), progress=progress)
-    return model.card  # cached scores are keyed on the training time, so the new model's are computed afresh
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=8, show_spinner="Scoring customers...")
-def churn_scores(path: str, version: int, trained_at: str, filters: Filters, top: int) -> pd.DataFrame:
-    from cx_metrics import churn_model
-
-    return churn_model.score(connection(), settings(), filters=filters, top=top)
-
-
-# --- themes (issue 7) -------------------------------------------------------------------------------------
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def theme_catalog(path: str, version: int, source: str = "all") -> pd.DataFrame:
-    from cx_metrics import themes
-
-    return themes.catalog(connection(), source)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def theme_fit_status(path: str, version: int) -> tuple[dict[str, dict[str, Any]], int]:
-    """(latest fit of each corpus that has one, texts imported since)."""
-    from cx_metrics import themes
-
-    conn = connection()
-    return themes.latest_fits(conn), themes.unassigned_count(conn)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def theme_volume(path: str, version: int, period: Period, filters: Filters, grain: str,
-                 kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.theme_volume(connection(), period=period, grain=grain, filters=filters, kinds=kinds,
-                           settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def theme_anomalies(path: str, version: int, period: Period, filters: Filters, grain: str,
-                    kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.theme_anomalies(connection(), period=period, grain=grain, filters=filters, kinds=kinds,
-                              settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def theme_mix(path: str, version: int, period: Period, filters: Filters, by: str,
-              kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.theme_mix(connection(), period=period, by=by, filters=filters, kinds=kinds, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def emerging_themes(path: str, version: int, period: Period, filters: Filters, kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.emerging_themes(connection(), period=period, filters=filters, kinds=kinds, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def theme_impact(path: str, version: int, period: Period, filters: Filters, metric: str) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.theme_impact(connection(), period=period, metric=metric, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def product_requests(path: str, version: int, period: Period, filters: Filters, kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.product_requests(connection(), period=period, filters=filters, kinds=kinds)
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def themes_behind(path: str, version: int, period: Period, filters: Filters, by: str,
-                  value: str | None) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.themes_behind(connection(), period=period, by=by, value=value, filters=filters, settings=settings())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def theme_verbatims(path: str, version: int, period: Period, filters: Filters, theme_key: int,
-                    kinds: tuple[str, ...]) -> pd.DataFrame:
-    from cx_metrics.metrics import themes as tm
-
-    return tm.theme_verbatims(connection(), theme_key=theme_key, period=period, filters=filters, kinds=kinds)
-
-
-def fit_themes(progress: Any, source: str = "all") -> Any:
-    """Refit the theme models (writes; the data version bump refreshes every cache); a list of fit summaries."""
-    from cx_metrics import themes
-
-    with writing() as conn:
-        return themes.fit_all(conn, settings(), source=source, actor="dashboard", progress=progress)
-
-
-def assign_new_themes(progress: Any) -> int:
-    from cx_metrics import themes
-
-    with writing() as conn:
-        return themes.assign_new(conn, settings(), progress=progress)
-
-
-def edit_theme(action: str, key: int, value: Any = None) -> None:
-    """rename / pin / unpin / merge / unmerge a theme, recorded as made from the dashboard."""
-    with writing() as conn:
-        _edit_theme(conn, action, key, value)
-
-
-def _edit_theme(conn: db.Connection, action: str, key: int, value: Any) -> None:
-    from cx_metrics import themes
-
-    if action == "rename":
-        themes.rename(conn, key, value, actor="dashboard")
-    elif action in ("pin", "unpin"):
-        themes.pin(conn, key, action == "pin", actor="dashboard")
-    elif action == "merge":
-        themes.merge(conn, key, int(value), actor="dashboard")
-    elif action == "unmerge":
-        themes.unmerge(conn, key, actor="dashboard")
-    else:
-        raise ValueError(f"unknown theme edit {action!r}")
-
-
-# --- digests and alerts (pages/digests.py) ---------------------------------------------------------------------
-
-
-@reads
-def subscriptions_table() -> pd.DataFrame:
-    from cx_metrics.digest import subscriptions
-
-    return subscriptions.table(connection())
-
-
-@reads
-def alert_rules_table() -> pd.DataFrame:
-    from cx_metrics.alerts import rules
-
-    return rules.table(connection())
-
-
-@reads
-@st.cache_data(ttl=600, max_entries=8, show_spinner="Replaying the history...")
-def alert_backtest(path: str, version: int, rules_key: str, defaults: bool) -> pd.DataFrame:
-    """Per rule, how often it would have fired over the history (keyed on the rules' table as text)."""
-    from cx_metrics.alerts import evaluate, rules
-
-    chosen = list(rules.DEFAULT_RULES) if defaults else rules.all_rules(connection(), active_only=True)
-    return evaluate.backtest_summary(connection(), settings(), chosen)

@@ -43,7 +43,7 @@ def apply_filters_from_url() -> list[str]:
         except ValueError:
             problems.append("The link's start/end are not dates in YYYY-MM-DD form with start before end; the "
                             "default period is shown.")
-    options = state._filter_options(*state.key())
+    options = state.filter_options()
     for key, name in FILTER_PARAMS.items():
         values = params.get_all(key)
         if not values:

@@ -11,21 +11,20 @@ from cx_metrics.churn_model import card_markdown
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
-from cx_ui import auth, safe, state, tables
+from cx_ui import auth, churn_state, overview_state, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
 COHORT_LABELS = partial(choice_label, everything="All customers")
 
 st.title("Churn")
 user = auth.require("view")
-path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
-definition = state.churn_definition(path, version)
+definition = churn_state.churn_definition()
 st.caption(f"**{period.label()}** · {filters.describe(safe.md)} (the channel filter does not apply to churn)")
 # the answer first: how many customers the period lost, against the period before (the Overview's own tile)
-kpi_tiles.tiles(state.kpis(path, version, period, filters), ["churn"])
+kpi_tiles.tiles(overview_state.kpis(period, filters), ["churn"])
 st.info(definition.describe(), icon=":material/rule:")
 with st.expander("How churn is defined and set"):
     st.markdown(catalog.definition("churn_definition"))
@@ -34,7 +33,7 @@ with st.expander("How churn is defined and set"):
                 + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
                 "Change them in `cx.toml` under `[churn]` (`mode`, `inactivity_days`, `horizon_days`).")
 
-found = state.contents(path, version)
+found = state.contents()
 if not (found.own_rows.get("customers") or found.demo_rows.get("customers")):
     st.info("This data holds no customers (a tickets-only export, say), so there is no churn to show: churn is "
             "read from a customer export (one row per customer, with a churn date or flag). Load one on *Upload "
@@ -44,7 +43,7 @@ if definition.undated_churned or not definition.timed:
     st.subheader("Churn share of the customer snapshot")
     snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS,
                            key="churn_snapshot_by")
-    snapshot_all = state.snapshot_churn(path, version, filters, "all")
+    snapshot_all = churn_state.snapshot_churn(filters, "all")
     if snapshot_all.empty:
         st.info("No customer matches these filters, so there is no snapshot share to show.")
     else:
@@ -56,7 +55,7 @@ if definition.undated_churned or not definition.timed:
                        f"churned (95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of "
                        "the customer table, not a rate per period: the data does not say when they left.")
         if snap_by != "all":
-            snapshot = state.snapshot_churn(path, version, filters, snap_by)
+            snapshot = churn_state.snapshot_churn(filters, snap_by)
             tables.show(snapshot, labels={"cohort": COHORT_LABELS(snap_by)}, min_n=s.min_cell_n, key="churn_snapshot")
     st.caption(catalog.definition("churn_snapshot"))
 
@@ -69,11 +68,11 @@ else:
     left, right = st.columns(2)
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
     by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS, key="churn_by")
-    rates = state.churn_rates(path, version, period, filters, grain, by)
-    safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
+    rates = churn_state.churn_rates(period, filters, grain, by)
+    safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(by)),
                width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
-    cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
+    cohorts = churn_state.churn_by_cohort(period, filters, cohort_by)
     st.markdown(f"Over the whole period, by **{COHORT_LABELS(cohort_by).lower()}**:")
     tables.show(cohorts, labels={"cohort": COHORT_LABELS(cohort_by)}, min_n=s.min_cell_n, key="churn_cohorts")
     st.caption(catalog.definition("churn") + " In the chart they are dashed and labelled partial.")
@@ -83,16 +82,17 @@ else:
     st.subheader("Retention curves")
     km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS,
                          key="churn_km_by")
-    curves = state.retention_curves(path, version, filters, km_by)
-    safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),
+    curves = churn_state.retention_curves(filters, km_by)
+    safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(km_by)),
                width="stretch", key="churn_km")
     st.caption(catalog.definition("retention") + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
-    lift = state.complaint_lift(path, version, filters)
+    lift = churn_state.complaint_lift(filters)
     rows = lift.set_index("group")
     if {"handled badly", "no complaint"} <= set(rows.index):
-        bad, base = rows.loc["handled badly"], rows.loc["no complaint"]
+        by_group = rows.to_dict("index")
+        bad, base = by_group["handled badly"], by_group["no complaint"]
         verdict = "significantly more often" if bad["significant"] and bad["lift"] > 1 else (
             "not distinguishably more often" if not bad["significant"] else "less often")
         st.markdown(
@@ -111,8 +111,8 @@ else:
     st.caption(f"First tickets created **{window.label()}**" + (" (the period above)." if not moved else "."))
     if moved:
         st.info(moved, icon=":material/date_range:")
-    recovery = state.service_recovery(path, version, window, filters)
-    verdict_rows = state.recovery_verdict(path, version, window, filters)
+    recovery = churn_state.service_recovery(window, filters)
+    verdict_rows = churn_state.recovery_verdict(window, filters)
     overall = verdict_rows[verdict_rows["priority"] == "All priorities"]
     if overall.empty:
         st.info("Not enough customers with and without a failure in the window to compare.")
@@ -127,15 +127,15 @@ else:
     tables.show(recovery, min_n=s.min_cell_n, key="churn_recovery_table")
     with st.expander("Per priority"):
         tables.show(verdict_rows[["priority", "measure", "text"]], labels={"text": "Verdict"}, key="churn_verdicts")
-    safe.chart(churn_charts.retention(state.experience_curves(path, version, window, filters),
+    safe.chart(churn_charts.retention(churn_state.experience_curves(window, filters),
                                            x_title="days since the landmark (first ticket + 14 days)",
                                            order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
     st.caption(f"Index tickets created {window.label()}. " + catalog.definition("service_recovery"))
 
 st.subheader("Churn risk model")
-status, why = state.churn_model_status()
-card = state.churn_model_card() if status != "missing" else None
+status, why = churn_state.churn_model_status()
+card = churn_state.churn_model_card() if status != "missing" else None
 if status == "current":
     st.caption(f":material/check_circle: {why}")
 else:
@@ -146,7 +146,8 @@ elif st.button("Train the model now" if status == "missing" else "Retrain the mo
                type="primary" if status != "current" else "secondary"):
     bar = st.progress(0.0, text="Starting")
     try:
-        card = state.train_churn_model(lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
+        card = churn_state.train_churn_model(
+            lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
         status = "current"
         st.success(f"Trained on {card['split']['train']:,} rows; ROC-AUC {card['metrics']['roc_auc']:.3f} on the "
                    "held-out split.")
@@ -178,7 +179,7 @@ if card:
     if not user.can("rows"):
         st.caption(":material/lock: The customers at risk, with their reasons, need the analyst role.")
     elif status == "current":
-        at_risk = state.churn_scores(path, version, str(card["trained_at"]), filters, int(top))
+        at_risk = churn_state.churn_scores(str(card["trained_at"]), filters, int(top))
         tables.show(at_risk, labels={"risk": f"Churn risk within {card['horizon_days']} days"},
                     widths={"reasons": "large"}, key="churn_at_risk")
         auth.download_button(f"Download these {len(at_risk):,} customers (CSV)", to_safe_csv(at_risk),

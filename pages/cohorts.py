@@ -18,12 +18,11 @@ SEP = " · "
 
 st.title("Cohorts")
 user = auth.require("rows")
-path, version = survey_state.key()
 state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
 s = state.settings()
-options = survey_state.dimension_options(path, version)
+options = survey_state.dimension_options()
 problems = list(st.session_state.get("cx.url_problems", []))
 problems += url_state.apply_page_params({
     "metric": ("coh_metric", list(cohorts.METRICS)),
@@ -56,7 +55,7 @@ st.caption(f"**{period.label()}** · {filters.describe(safe.md)}"
            + f" · cells with n < {s.min_cell_n} are suppressed · α = {s.alpha:g}, Holm-corrected across cells")
 
 try:
-    table = survey_state.breakdown(path, version, period, filters, metric, by, by2, level)
+    table = survey_state.breakdown(period, filters, metric, by, by2, level)
 except cohorts.NotSupported as exc:
     st.info(str(exc), icon=":material/info:")
     url_state.write_url({"metric": metric, "by": by, "by2": by2, "level": level if is_survey else None})
@@ -132,7 +131,7 @@ if len(cells) >= 2:
     a = k1.selectbox("Cohort A", cells, key="coh_a")
     b = k2.selectbox("Cohort B", cells, key="coh_b")
     (a1, a2), (b1, b2) = split(a), split(b)
-    side = survey_state.compare(path, version, period, filters, metric, by, a1, b1, by2, a2, b2, level)
+    side = survey_state.compare(period, filters, metric, by, a1, b1, by2, a2, b2, level)
     verdict = str(side.iloc[0]["verdict"])
     diff = float(side.iloc[0]["difference"])
     by_how_much = ("" if diff != diff else  # NaN: a cohort is too small to show
@@ -146,11 +145,11 @@ else:
 st.subheader("Spread inside each cohort")
 st.caption("Not just the mean: box = middle half (p25–p75), line = median, whiskers = p10–p90. A cohort is many "
            "different people.")
-spread = survey_state.spread(path, version, period, filters, metric, by, by2, level)
+spread = survey_state.spread(period, filters, metric, by, by2, level)
 safe.chart(charts_surveys.spread_boxes(spread, title=str(spread["what"].iloc[0]) if len(spread) else title,
                                       min_n=s.min_cell_n), width="stretch", key="coh_spread")
 if is_survey and by2 == "all":
-    dist = survey_state.score_distribution(path, version, period, filters, surveys.SOURCE_METRIC[metric], by,
+    dist = survey_state.score_distribution(period, filters, surveys.SOURCE_METRIC[metric], by,
                                            level, ())
     safe.chart(charts_surveys.distribution_bars(dist), width="stretch", key="coh_dist")
 
@@ -160,7 +159,7 @@ grid_metric = g1.selectbox("Grid", cohorts.GRID_METRICS, key="coh_grid",
                            format_func=lambda m: "Retention %" if m == "retention" else cohorts.METRICS[m])
 st.session_state.setdefault("coh_grid_grain", "quarter")
 grid_grain = g2.selectbox("Signup cohorts by", cohorts.GRID_GRAINS, key="coh_grid_grain")
-grid = survey_state.grid(path, version, filters, grid_metric, grid_grain)
+grid = survey_state.grid(filters, grid_metric, grid_grain)
 safe.chart(charts_surveys.grid_heatmap(
     grid, unit="%" if grid_metric == "retention" else cohorts.UNITS[grid_metric],
     title="retained %" if grid_metric == "retention" else cohorts.METRICS[grid_metric], min_n=s.min_cell_n,
@@ -176,7 +175,7 @@ if cells:
     st.session_state.setdefault("coh_cell", a if a in cells else cells[0])
     cell = st.selectbox("Cell", cells, key="coh_cell")
     v1, v2 = split(cell)
-    rows_behind = survey_state.drill_rows(path, version, period, filters, metric, by, v1, by2, v2, level)
+    rows_behind = survey_state.drill_rows(period, filters, metric, by, v1, by2, v2, level)
     what = "responses" if is_survey else ("tickets" if metric == "resolution_hours" else "customers")
     st.caption(f"{len(rows_behind):,} {what} (at most 5,000)")
     # a cohort that is a column of the rows already (plan, region...) is not repeated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import pandas as pd
@@ -11,13 +12,12 @@ from cx_metrics import catalog, charts
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
-from cx_ui import auth, safe, state, tables, url_state
+from cx_ui import auth, complaint_state, safe, state, tables, theme_state, url_state
 
 LABELS = partial(choice_label, everything="All complaints")
 
 st.title("Complaint trends")
 user = auth.require("view")
-path, version = state.key()
 state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
 period, filters = state.current_view()
@@ -25,7 +25,8 @@ s = state.settings()
 st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
 
 # an alert's link names the breakdown, bucket and series that fired (cx_metrics.alerts.evaluate.link)
-link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "day", "month")),
+link_params: dict[str, tuple[str, Sequence[str] | Callable[[str], bool]]] = {
+    "by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "day", "month")),
                "series": ("cmp_series", lambda v: bool(v))}
 for problem in url_state.apply_page_params(link_params, "cx.cmp_url_applied"):
     st.warning(problem)
@@ -34,19 +35,19 @@ by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS, key="cmp_by
 grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
 measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
 
-volume = state.complaint_volume(path, version, period, filters, grain, by)
+volume = complaint_state.complaint_volume(period, filters, grain, by)
 if measure.startswith("per") and not volume.empty and int(volume["active_customers"].sum()) == 0:
     st.info("No customers to divide by in this data (no customer file, or none active in the period): complaints "
             "are shown as counts, not per 1,000 customers.", icon=":material/info:")
     measure = "count"
 figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints",
-                                grain=grain, colors=state.colors(path, version, by))
+                                grain=grain, colors=state.colors(by))
 event = safe.chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
 st.caption(catalog.definition("complaint_rate") + " Periods cut by the date range or by the data's start or end are "
            "dashed and labelled partial. Click a point to see its tickets below.")
 
 st.subheader("Top movers vs the previous period")
-movers = state.top_movers(path, version, period, filters, by)
+movers = complaint_state.top_movers(period, filters, by)
 if movers.empty:
     for note in movers.attrs.get("notes", []) or ["Not enough data in this and the previous period to compare."]:
         st.info(note)
@@ -63,7 +64,7 @@ else:
     # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
     t1, t2 = st.columns([1, 2])
     mover = t1.selectbox("Themes behind", movers["dimension"].tolist(), key="cmp_theme_mover")
-    behind = state.themes_behind(path, version, period, filters, by, None if by == "all" else str(mover))
+    behind = theme_state.themes_behind(period, filters, by, None if by == "all" else str(mover))
     if behind.empty:
         t2.caption(" ".join(behind.attrs.get("notes", [])) or
                    "No themes yet: fit them on the Themes page to see the reasons behind a mover.")
@@ -79,7 +80,7 @@ st.subheader("Anomalies")
 series_options = ["all", *sorted(volume["dimension"].unique().tolist())] if by != "all" else ["all"]
 series = st.selectbox("Series", series_options, key="cmp_series",
                       format_func=lambda v: "All complaints" if v == "all" else v)
-flags = state.anomalies(path, version, period, filters, grain, "all" if series == "all" else by)
+flags = complaint_state.anomalies(period, filters, grain, "all" if series == "all" else by)
 series_name = "All complaints" if series == "all" else series
 safe.chart(charts.anomaly_band(flags, dimension=series_name, grain=grain), width="stretch", key="cmp_anomaly_chart")
 flagged = flags[flags["is_anomaly"] & (flags["dimension"] == series_name)]
@@ -92,7 +93,7 @@ else:
 st.caption(catalog.definition("anomalies"))
 
 st.subheader("Repeat complaints by category")
-repeats = state.repeat_complaints(path, version, period, filters)
+repeats = complaint_state.repeat_complaints(period, filters)
 if repeats.empty:
     st.info("No complaints with a full 30-day follow-up in this period.")
 else:
@@ -116,11 +117,13 @@ if buckets:
     bucket = c1.selectbox("Period", buckets, key="cmp_bucket", format_func=lambda b: f"{pd.Timestamp(b):%d %b %Y}")
     value = c2.selectbox(LABELS(by), values, key="cmp_value")
     start = pd.Timestamp(bucket)
-    end = start + {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
+    step: dict[str, pd.Timedelta | pd.offsets.BaseOffset] = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7),
+                                                     "month": pd.offsets.MonthBegin(1)}
+    end = start + step[grain]
     if not user.can("rows"):
         st.caption(":material/lock: The ticket rows behind a point need the analyst role.")
     else:
-        rows = state.complaint_rows(path, version, max(start, pd.Timestamp(period.start_ts)),
+        rows = complaint_state.complaint_rows(max(start, pd.Timestamp(period.start_ts)),
                                     min(end, pd.Timestamp(period.end_ts)), by, None if by == "all" else value,
                                     filters)
         tables.show(rows, key="cmp_rows")

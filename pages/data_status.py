@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cx_metrics.metrics import base
-from cx_ui import auth, state, tables
+from cx_ui import auth, data_state, state, tables
 
 st.title("Data status")
 user = auth.require("upload")
@@ -13,7 +13,7 @@ state.show_flash()
 path, version = state.key()
 st.caption(f"Database file: `{path}` · data version {version}")
 
-found = state.contents(path, version)
+found = state.contents()
 st.markdown(f"**What it holds:** {found.summary()}")
 if found.has_demo:
     if st.session_state.get("status_remove_demo"):
@@ -23,7 +23,7 @@ if found.has_demo:
                    + "Theme models fitted on its texts go with it. The removal is recorded in the audit log.")
         yes, no = st.columns([2, 3])
         if yes.button("Remove the demo data", type="primary", key="status_remove_demo_yes"):
-            removed = state.remove_demo(actor=user.label)
+            removed = data_state.remove_demo(actor=user.label)
             st.session_state.pop("status_remove_demo", None)
             state.flash("success", f"The demo dataset was removed ({base.Contents.describe(removed)}). "
                         + ("Every page now shows your data only." if found.has_own else "The database is empty."))
@@ -39,10 +39,10 @@ if found.has_demo:
 left, right = st.columns([1, 2])
 with left:
     st.subheader("Rows per table")
-    tables.show(state.table_counts(path, version), key="status_tables")
+    tables.show(state.table_counts(), key="status_tables")
 with right:
     st.subheader("Imports")
-    imports = state.imports(path, version)
+    imports = data_state.imports()
     if imports.empty:
         st.info("No imports yet. Run `cx demo` for the demo dataset.")
     else:

@@ -7,6 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
+from cx_metrics import audit
 from cx_metrics.alerts import evaluate, rules
 from cx_metrics.delivery import outbox
 from cx_metrics.digest import figures as figs
@@ -14,12 +15,11 @@ from cx_metrics.digest import subscriptions as subs
 from cx_metrics.filters import Filters
 from cx_metrics.metrics.complaints import DIMENSIONS
 from cx_metrics.text.escape import md
-from cx_ui import auth, state
+from cx_ui import auth, digest_state, state
 
 st.title("Digests and alerts")
 user = auth.require("subscriptions")
-path, version = state.key()
-options = state._filter_options(path, version)
+options = state.filter_options()
 
 st.caption("Digests and alerts are sent by `cx digest --send-due` and `cx alerts run` under cron or a systemd timer "
            "(see the README); each delivery is in the audit log. Mail and webhook credentials live in the secrets "
@@ -35,7 +35,7 @@ def filter_inputs(prefix: str) -> Filters:
 
 
 with tab_subs:
-    sub_table = state.subscriptions_table()
+    sub_table = digest_state.subscriptions_table()
     if sub_table.empty:
         st.info("No subscriptions yet. Add one below: a region's VP gets their region with the Regions filter.")
     else:
@@ -44,7 +44,7 @@ with tab_subs:
         st.markdown("**Add a subscription**")
         c1, c2, c3 = st.columns([2, 1, 1])
         recipient = c1.text_input("Recipient", key="dig_recipient", placeholder="vp.emea@company.com or slack:cx-leads")
-        role = c2.selectbox("Reader's role", list(subs.audit.ROLES), key="dig_role",
+        role = c2.selectbox("Reader's role", list(audit.ROLES), key="dig_role",
                             help="Executives and CX leads get aggregates only; analysts and admins also example "
                                  "comments and ticket rows. Channels always get the executive edition.")
         digest = c3.selectbox("Digest", list(subs.DIGESTS), key="dig_digest", help=subs.DIGESTS["executive"])
@@ -78,7 +78,7 @@ with tab_subs:
             st.rerun()
 
 with tab_rules:
-    rule_table = state.alert_rules_table()
+    rule_table = digest_state.alert_rules_table()
     if rule_table.empty:
         st.info("No alert rules yet. The default set watches complaints by category (anomaly and significant rise), "
                 "median resolution and CSAT, week by week; over the demo's two years it fires on the planted "
@@ -138,7 +138,7 @@ with tab_rules:
     st.subheader("Backtest")
     which = st.radio("Rules", ["the rules above", "the default set"], horizontal=True, key="dig_backtest_which")
     if st.button("Run the backtest over the whole history", key="dig_backtest_run"):
-        frame = state.alert_backtest(path, version, rule_table.to_json(), which == "the default set")
+        frame = digest_state.alert_backtest(rule_table.to_json(), which == "the default set")
         st.dataframe(frame, hide_index=True, width="stretch", key="dig_backtest_rule_table")
         st.caption("How many episodes each rule would have fired, period by period over all the data (an episode "
                    "fires once and ends when the series is back inside its band). Periods whose baseline or "

@@ -7,17 +7,16 @@ import streamlit as st
 
 from cx_metrics import catalog, charts
 from cx_metrics.export import to_safe_csv
-from cx_ui import auth, safe, state
+from cx_ui import auth, complaint_state, overview_state, resolution_state, safe, state
 from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
 user = auth.require("view")
-path, version = state.key()
 state.require_data()
 
 period, filters = state.current_view()
 s = state.settings()
-tiles = state.kpis(path, version, period, filters)
+tiles = overview_state.kpis(period, filters)
 compared = not tiles["comparison"].astype(bool).all()
 st.caption(
     f"**{period.label()}** ({period.days} days) "
@@ -34,17 +33,17 @@ auth.download_button(
 )
 # the digest of this period and these filters, as this reader's role may see it (drawn when clicked)
 auth.download_button(
-    "Download PDF", lambda: state.digest_pdf(period, filters, user.role or "executive"),
-    state.digest_file_name(period, filters), key="overview_pdf_download", mime="application/pdf",
+    "Download PDF", lambda: overview_state.digest_pdf(period, filters, user.role or "executive"),
+    overview_state.digest_file_name(period, filters), key="overview_pdf_download", mime="application/pdf",
     permission="view", icon=":material/picture_as_pdf:",
 )
 
 st.subheader("Complaints per week by category")
-trend = state.complaint_trend(path, version, period, filters, "week")
-safe.chart(charts.complaint_trend(trend, grain="week", colors=state.colors(path, version, "category")),
+trend = complaint_state.complaint_trend(period, filters, "week")
+safe.chart(charts.complaint_trend(trend, grain="week", colors=state.colors("category")),
            width="stretch")
 st.caption(catalog.definition("complaint_trend"))
-flags = state.anomalies(path, version, period, filters, "week", "category")
+flags = complaint_state.anomalies(period, filters, "week", "category")
 flagged = flags[flags["is_anomaly"]]
 if flagged.empty:
     st.caption("No category's weekly complaints were anomalous in this period (robust z above 3.5).")
@@ -61,13 +60,13 @@ auth.download_button(
 left, right = st.columns(2)
 with left:
     st.subheader("Median resolution by week")
-    res_trend = state.resolution_trend(path, version, period, filters, "week")
+    res_trend = resolution_state.resolution_trend(period, filters, "week")
     safe.chart(charts.resolution_trend(res_trend), width="stretch", key="overview_resolution_trend")
     st.caption("Hours from creation to the last solve of the tickets created each week: the Kaplan-Meier median, "
                "tickets still open counted as censored (the same median as the tile above), with its 95% band. "
                "Hollow markers: fewer than the minimum n. Details on *Resolution*.")
 with right:
     st.subheader("SLA breach rate by week")
-    sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
+    sla_trend = resolution_state.sla_breach_trend(period, filters, "week")
     safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
     st.caption(catalog.definition("sla"))

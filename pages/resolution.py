@@ -10,20 +10,19 @@ from cx_metrics import catalog, charts
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.resolution import CLOCKS, GROUPS, METRICS, OUTCOME_BUCKETS, logrank_sentence
-from cx_ui import auth, safe, state, tables
+from cx_ui import auth, overview_state, resolution_state, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
 LABELS = partial(choice_label, everything="All tickets")
 
 st.title("Resolution and follow-through")
 user = auth.require("view")
-path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"Tickets created **{period.label()}** · {filters.describe(safe.md)}")
 # the answer first: how long customers wait, and how often a promise is broken (the Overview's own tiles)
-kpi_tiles.tiles(state.kpis(path, version, period, filters), ["first_response", "resolution", "sla"])
+kpi_tiles.tiles(overview_state.kpis(period, filters), ["first_response", "resolution", "sla"])
 
 left, middle, right = st.columns(3)
 metric = left.selectbox("Time to", METRICS, index=2, format_func=LABELS, key="res_metric")
@@ -33,16 +32,16 @@ clock = right.radio("Clock", CLOCKS, format_func=LABELS, horizontal=True, key="r
 if clock == "business":
     st.caption(f"Business hours: {s.business_hours.describe()}. Set [business_hours] in cx.toml.")
 
-summary = state.time_to_event(path, version, period, filters, metric, by, clock)
+summary = resolution_state.time_to_event(period, filters, metric, by, clock)
 hours_unit = "business h" if clock == "business" else "h"
 tables.show(summary, labels={"group": LABELS(by)}, min_n=s.min_cell_n, hours_unit=hours_unit, key="res_summary")
-curves = state.km_curves(path, version, period, filters, metric, by, clock)
+curves = resolution_state.km_curves(period, filters, metric, by, clock)
 horizon = float(summary["p90_hours"].max()) * 1.5 if summary["p90_hours"].notna().any() else None
-safe.chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(path, version, by), clock=clock),
+safe.chart(charts.km_curves(curves, max_hours=horizon, colors=state.colors(by), clock=clock),
            width="stretch", key="res_km")
-test = state.logrank(path, version, period, filters, metric, by, clock)
+test = resolution_state.logrank(period, filters, metric, by, clock)
 if by != "all" and not test.empty and test.iloc[0]["groups"] >= 2:
-    row = test.iloc[0].to_dict()
+    row = {str(k): v for k, v in test.iloc[0].to_dict().items()}
     named = {k: safe.md(row[k]) for k in ("fastest", "slowest") if isinstance(row.get(k), str)}  # groups are data
     st.markdown(logrank_sentence({**row, **named}, s.alpha, summary.assign(group=summary["group"].map(safe.md))))
 st.caption(catalog.definition("time_to_event"))
@@ -55,14 +54,14 @@ with st.expander("The tickets behind these figures"):
     if not user.can("rows"):
         st.caption(":material/lock: The ticket rows need the analyst role.")
     else:
-        rows = state.resolution_rows(path, version, period, filters, metric, by, value, clock)
+        rows = resolution_state.resolution_rows(period, filters, metric, by, value, clock)
         st.caption(f"Longest wait first, hours to {LABELS(metric).lower()} on the {LABELS(clock).lower()} clock "
                    "(to the data's latest time for tickets still waiting); at most 5,000 rows.")
         tables.show(rows, hours_unit=hours_unit, key="res_rows")
         auth.download_button(f"Download these {len(rows):,} tickets (CSV)", to_safe_csv(rows),
                              f"resolution-{metric}-{value or 'all'}.csv", key="res_rows_download")
 
-agreement = state.vendor_agreement(path, version, period, filters)
+agreement = resolution_state.vendor_agreement(period, filters)
 if int(agreement["tickets"].sum()) > 0:
     st.subheader("Our figures against the vendor's own minutes")
     tables.show(agreement.assign(metric=agreement["metric"].map(LABELS), clock=agreement["clock"].map(LABELS)),
@@ -70,9 +69,9 @@ if int(agreement["tickets"].sum()) > 0:
     st.caption(catalog.definition("vendor_agreement"))
 
 st.subheader("Follow-through: reopens, one-touch, handoffs")
-follow = state.follow_through(path, version, period, filters, by)
+follow = resolution_state.follow_through(period, filters, by)
 tables.show(follow, labels={"group": LABELS(by)}, min_n=s.min_cell_n, key="res_follow")
-handoffs = state.handoff_distribution(path, version, period, filters)
+handoffs = resolution_state.handoff_distribution(period, filters)
 known = handoffs.dropna(subset=["share"])
 if not known.empty:
     safe.chart(charts.rate_bars(known.assign(share=100 * known["share"], ci_low=100 * known["ci_low"],
@@ -83,27 +82,27 @@ st.caption(catalog.definition("follow_through") + " Distribution: "
            + ", ".join(f"{h} {n:,}" for h, n in zip(handoffs["handoffs"], handoffs["solved"], strict=True)))
 
 st.subheader("SLA breach rate")
-sla = state.sla_breaches(path, version, period, filters)
+sla = resolution_state.sla_breaches(period, filters)
 tables.show(sla.assign(target=sla["target"].map({"first_response": "first response", "resolution": "resolution"})),
             unit="share", min_n=s.min_cell_n, key="res_sla",
             hours_unit="business h" if s.sla_clock == "business" else "h")
 auth.download_button("Download SLA breach rates (CSV)", lambda: to_safe_csv(sla), "sla-breaches.csv",
                      key="res_sla_download")
 trend_grain = st.radio("Breaches over time by", ["week", "month", "day"], horizontal=True, key="res_sla_grain")
-trend = state.sla_breach_trend(path, version, period, filters, trend_grain)
+trend = resolution_state.sla_breach_trend(period, filters, trend_grain)
 safe.chart(charts.breach_trend(trend, grain=trend_grain), width="stretch", key="res_sla_trend")
 st.caption(catalog.definition("sla") + f" Counted on the {s.sla_clock} clock. Hollow markers: fewer than "
            f"{s.min_cell_n} decided tickets.")
 
 st.subheader("Backlog over time")
-history = state.backlog_history(path, version, period, filters)
+history = resolution_state.backlog_history(period, filters)
 safe.chart(charts.backlog_history(history), width="stretch", key="res_backlog_history")
 st.caption(catalog.definition("backlog_history"))
 
 left, right = st.columns(2)
 with left:
     st.subheader("Backlog now")
-    ageing = state.backlog(path, version, filters)
+    ageing = resolution_state.backlog(filters)
     tables.show(ageing, key="res_backlog")
     st.caption(catalog.definition("backlog"))
 with right:
@@ -111,7 +110,7 @@ with right:
     c1, c2 = st.columns(2)
     bucket = c1.selectbox("By", OUTCOME_BUCKETS, format_func=LABELS, key="res_outcome")
     score = c2.radio("Score", ["csat", "nps"], format_func=str.upper, horizontal=True, key="res_outcome_score")
-    outcome = state.experience_vs_outcome(path, version, period, filters, bucket, score)
+    outcome = resolution_state.experience_vs_outcome(period, filters, bucket, score)
     if outcome.empty and score == "nps":
         st.info("No NPS responses are linked to tickets in this period (a ticket id on the response links them).")
     safe.chart(charts.rate_bars(outcome, x="bucket", y="value", low="ci_low", high="ci_high",

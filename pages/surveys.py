@@ -14,7 +14,6 @@ from cx_ui import auth, safe, state, survey_state, tables, url_state
 
 st.title("Surveys")
 user = auth.require("view")
-path, version = survey_state.key()
 state.require_data()
 url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
 period, filters = state.current_view()
@@ -22,7 +21,7 @@ s = state.settings()
 for problem in st.session_state.get("cx.url_problems", []):
     st.warning(safe.md(problem))
 
-inventory = survey_state.survey_inventory(path, version)
+inventory = survey_state.survey_inventory()
 scored_names = sorted(inventory.loc[inventory["scored_metrics"].notna(), "survey_name"].astype(str).unique())
 left, right = st.columns([2, 3])
 level = left.radio("Count", surveys.LEVELS, key="srv_level", horizontal=True,
@@ -32,8 +31,8 @@ st.caption(f"**{period.label()}** vs {period.previous().label()} · {filters.des
            f"**{surveys.LEVEL_TEXT[level]}** Cells with fewer than {s.min_cell_n} responses are greyed and "
            f"labelled, not shown as real numbers; α = {s.alpha:g}.")
 
-summary = survey_state.survey_summary(path, version, period, filters, level, names)
-rate = survey_state.response_rate(path, version, period, filters).iloc[0]
+summary = survey_state.survey_summary(period, filters, level, names)
+rate = survey_state.response_rate(period, filters).iloc[0]
 columns = st.columns(5)
 for col, row in zip(columns, summary.to_dict("records"), strict=False):
     with col, st.container(border=True):
@@ -77,7 +76,7 @@ st.subheader("Trend")
 c1, c2 = st.columns(2)
 metric = c1.selectbox("Score", surveys.METRICS, key="srv_metric", format_func=catalog.label)
 grain = c2.selectbox("Bucket", surveys.GRAINS, index=1, key="srv_grain")
-trend = survey_state.survey_trend(path, version, period, filters, metric, grain, level, names)
+trend = survey_state.survey_trend(period, filters, metric, grain, level, names)
 safe.chart(charts_surveys.trend_band(trend, unit=catalog.get(metric).unit, title=catalog.label(metric),
                                      min_n=s.min_cell_n, grain=grain), width="stretch", key="srv_trend_chart")
 moved = trend[trend["significant"]]
@@ -110,10 +109,10 @@ with left:
     st.caption("Faded bars have fewer than the minimum n.")
 with right:
     st.subheader("Distribution of scores")
-    options = survey_state.dimension_options(path, version)
+    options = survey_state.dimension_options()
     by = st.selectbox("Split by", options, key="srv_dist_by",
                       format_func=lambda d: cohorts.parse_dimension(d).label)
-    dist = survey_state.score_distribution(path, version, period, filters, surveys.SOURCE_METRIC[metric], by,
+    dist = survey_state.score_distribution(period, filters, surveys.SOURCE_METRIC[metric], by,
                                            level, names)
     safe.chart(charts_surveys.distribution_bars(dist), width="stretch", key="srv_dist_chart")
 
@@ -126,7 +125,7 @@ v_by = v2.selectbox("Cohort", options, key="srv_vb_by", format_func=lambda d: co
 values = sorted(dist["dimension"].unique().tolist()) if by == v_by and not dist.empty else []
 if v_by != "all" and not values:
     values = cohorts.sort_labels(v_by, survey_state.score_distribution(
-        path, version, period, filters, stored, v_by, level, names)["dimension"].unique())
+        period, filters, stored, v_by, level, names)["dimension"].unique())
 v_value = v3.selectbox("Cohort value", ["(all)", *values], key="srv_vb_value") if v_by != "all" else "(all)"
 buckets = ["(whole range)", *[f"{b:%Y-%m-%d}" for b in trend["period_start"]]]
 v_bucket = v4.selectbox(f"Period ({grain})", buckets, key="srv_vb_bucket")
@@ -142,7 +141,7 @@ if not user.can("verbatims"):
     st.info(":material/lock: Verbatim comments, and searching them, need the analyst role; the counts above "
             "include them.")
 else:
-    comments = survey_state.verbatims(path, version, v_period, filters, stored, group, search, v_by,
+    comments = survey_state.verbatims(v_period, filters, stored, group, search, v_by,
                                       None if v_value == "(all)" else v_value, names)
     st.caption(f"{len(comments):,} comments (newest first, at most 500) · {v_period.label()}"
                + (" · the ticket columns show the linked ticket when there is one" if len(comments) else ""))
@@ -162,7 +161,7 @@ if not inventory.empty:
                         format_func=labels.__getitem__)
     chosen = inventory.iloc[int(pick)]
     # the aggregate view shows only answers many respondents gave: no free text, name or phone number
-    answers = survey_state.answer_distribution(path, version, str(chosen["source"]), str(chosen["survey_name"]),
+    answers = survey_state.answer_distribution(str(chosen["source"]), str(chosen["survey_name"]),
                                                None if user.can("verbatims") else s.min_cell_n)
     if not user.can("verbatims"):
         st.caption(f":material/lock: Answers fewer than {s.min_cell_n} respondents gave (free text among them) "

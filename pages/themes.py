@@ -13,7 +13,7 @@ from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
 from cx_metrics.themes import SOURCE_LABELS, ThemeError
-from cx_ui import auth, safe, state, tables
+from cx_ui import auth, safe, state, tables, theme_state
 
 #: each corpus has its own theme model: ticket text and survey comments share words, not reasons
 SOURCES = {"tickets": ("tickets", ("ticket",)), "survey comments": ("comments", ("survey",))}
@@ -23,7 +23,6 @@ FOCUS_KEY = "themes_focus"
 st.title("Themes")
 user = auth.require("view")
 can_edit = user.can("rows")  # fitting and naming themes: analysts and admins
-path, version = state.key()
 state.require_data()
 period, filters = state.current_view()
 st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · personal data (e-mails, phone, card numbers, "
@@ -35,14 +34,14 @@ def _progress_fit(action: str) -> None:
     bar = st.progress(0.0, text="Starting...")
     try:
         if action == "fit":
-            results = state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            results = theme_state.fit_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = "Fitted " + "; ".join(
                 f"{r.n_themes} themes over {r.documents:,} {SOURCE_LABELS[r.source]} in {r.seconds:.0f} s "
                 f"({len(r.kept)} kept their names from the previous fit, {len(r.new)} new"
                 + (f"; {r.split} holding unrelated kinds of text split into one theme per kind" if r.split else "")
                 + ")" for r in results) + "."
         else:
-            n = state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            n = theme_state.assign_new_themes(lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.session_state["themes_notice"] = f"Assigned themes to {n:,} new texts with the saved model."
     except ThemeError as exc:
         st.session_state["themes_notice"] = None
@@ -51,7 +50,7 @@ def _progress_fit(action: str) -> None:
     st.rerun()
 
 
-fits, unassigned = state.theme_fit_status(path, version)
+fits, unassigned = theme_state.theme_fit_status()
 if st.session_state.get("themes_notice"):
     st.success(st.session_state.pop("themes_notice"))
 if not fits:
@@ -91,7 +90,7 @@ with st.expander("How the number of themes was chosen"):
                "the mean cosine similarity of the matched themes' terms. The largest number within 0.02 of the "
                "most stable is kept (pinned themes the refit did not find come on top).")
 
-catalog = state.theme_catalog(path, version, source)
+catalog = theme_state.theme_catalog(source)
 shown = catalog[catalog["active"] | catalog["pinned"]].copy()
 live = shown[shown["merged_into"].isna()]
 label_of = dict(zip(catalog["theme_key"], catalog["theme"], strict=True))
@@ -116,25 +115,25 @@ with st.expander("Rename, pin or merge a theme"):
     new_name = c1.text_input("Name (blank: the automatic label)", value=row["name"] or "", key="themes_edit_name",
                              placeholder=row["auto_label"])
     if can_edit and c2.button("Rename", key="themes_rename"):
-        state.edit_theme("rename", int(picked), new_name)
+        theme_state.edit_theme("rename", int(picked), new_name)
         st.rerun()
     c3, c4, c5 = st.columns(3)
     if can_edit and c3.button("Unpin" if row["pinned"] else "Pin", key="themes_pin",
                  help="A pinned theme is listed first and kept by every refit, even one that does not find it."):
-        state.edit_theme("unpin" if row["pinned"] else "pin", int(picked))
+        theme_state.edit_theme("unpin" if row["pinned"] else "pin", int(picked))
         st.rerun()
     targets = [k for k in live["theme_key"] if k != picked]
     if pd.notna(row["merged_into"]):
         c4.caption(f"Merged into {safe.md(label_of[int(row['merged_into'])])}")
         if can_edit and c5.button("Unmerge", key="themes_unmerge"):
-            state.edit_theme("unmerge", int(picked))
+            theme_state.edit_theme("unmerge", int(picked))
             st.rerun()
     elif targets:
         into = c4.selectbox("Merge into", targets, format_func=lambda k: label_of[k], key="themes_merge_into")
         if can_edit and c5.button("Merge", key="themes_merge",
                                   help="Counted as that theme everywhere; undo with Unmerge."):
             try:
-                state.edit_theme("merge", int(picked), int(into))
+                theme_state.edit_theme("merge", int(picked), int(into))
             except ThemeError as exc:
                 st.error(safe.md(str(exc)))
             else:
@@ -146,8 +145,8 @@ with st.expander("Rename, pin or merge a theme"):
 st.subheader("Volume and share over time")
 g1, g2 = st.columns([1, 3])
 grain = g1.selectbox("Bucket", ["week", "month", "day"], key="themes_grain")
-volume = state.theme_volume(path, version, period, filters, grain, kinds)
-flags = state.theme_anomalies(path, version, period, filters, grain, kinds)
+volume = theme_state.theme_volume(period, filters, grain, kinds)
+flags = theme_state.theme_anomalies(period, filters, grain, kinds)
 order = volume.drop_duplicates("theme_key")  # themes come biggest first in every bucket
 chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["theme_key"].head(5).tolist(),
                         format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
@@ -164,7 +163,7 @@ else:
                 key="themes_anomalies")
 
 st.subheader("Emerging themes vs the previous period")
-emerging = state.emerging_themes(path, version, period, filters, kinds)
+emerging = theme_state.emerging_themes(period, filters, kinds)
 if emerging.empty:
     for note in emerging.attrs.get("notes", []) or ["Not enough texts in this and the previous period to compare."]:
         st.info(note)
@@ -178,7 +177,7 @@ st.subheader("What moves the score")
 st.caption("From the survey comments' themes, whichever texts are chosen above: a score moves with what its "
            "respondents wrote.")
 metric = st.radio("Score", ["nps", "csat"], horizontal=True, key="themes_metric", format_func=str.upper)
-impact = state.theme_impact(path, version, period, filters, metric)
+impact = theme_state.theme_impact(period, filters, metric)
 safe.chart(theme_charts.impact_bars(impact, metric=metric), width="stretch", key="themes_impact_chart")
 if not impact.empty:
     worst, best = impact.iloc[0], impact.iloc[-1]
@@ -194,12 +193,12 @@ st.caption(metrics_catalog.definition("theme_impact"))
 
 st.subheader("Theme mix by channel and cohort")
 by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=choice_label, key="themes_mix_by")
-mix = state.theme_mix(path, version, period, filters, by, kinds)
+mix = theme_state.theme_mix(period, filters, by, kinds)
 safe.chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
 st.caption(metrics_catalog.definition("theme_mix") + " Blue: over-represented (lift > 1); red: under-represented.")
 
 st.subheader("Product requests")
-requests = state.product_requests(path, version, period, filters, kinds)
+requests = theme_state.product_requests(period, filters, kinds)
 if requests.empty:
     st.info("No text asks for a feature in this period.")
 else:
@@ -220,7 +219,7 @@ if choices and not user.can("verbatims"):
     st.info(":material/lock: The texts behind a theme need the analyst role.")
 elif choices:
     theme_key = st.selectbox("Theme", choices, format_func=lambda k: label_of[k], key="themes_verbatim_key")
-    rows = state.theme_verbatims(path, version, period, filters, int(theme_key), kinds)
+    rows = theme_state.theme_verbatims(period, filters, int(theme_key), kinds)
     tables.show(rows, key="themes_verbatims")
     auth.download_button(f"Download these {len(rows):,} texts (CSV, redacted)", to_safe_csv(rows),
                          f"theme-{theme_key}-{period.start:%Y-%m-%d}.csv", key="themes_verbatims_download")

@@ -17,7 +17,7 @@ from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import KINDS
 from cx_metrics.metrics import base
 from cx_metrics.text.escape import md
-from cx_ui import auth, state, tables, upload_state
+from cx_ui import auth, data_state, state, tables, upload_state
 
 AUTO = "Detect automatically"
 
@@ -52,8 +52,7 @@ def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
 
 st.title("Upload exports")
 user = auth.require("upload")
-path, version = state.key()
-found = state.contents(path, version)
+found = state.contents()
 st.caption(
     "Tickets (Zendesk, Freshdesk, Intercom, Jira Service Management, Help Scout, any CSV), surveys (Qualtrics, "
     "SurveyMonkey, Typeform, Google Forms, Delighted, any CSV with a score column), customers and activity. "
@@ -94,7 +93,7 @@ else:
     overrides: dict[str, str] = st.session_state.get(f"mapping_{sha}", {})
     fieldwork = upload_state.fieldwork_day(st.session_state.get("upload_fieldwork"))
     try:
-        pv = state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
+        pv = data_state.preview_upload(sha, data, uploaded.name, kind, source, day_first, timezone.strip() or "UTC",
                                   st.session_state.get("upload_sheet"), tuple(sorted(overrides.items())), fieldwork)
     except ImportRefused as exc:
         st.error(md(str(exc)))
@@ -105,7 +104,8 @@ else:
     det = pv.detection
     summary = pv.summary()
     if pv.raw.sheets and len(pv.raw.sheets) > 1:
-        st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet", index=pv.raw.sheets.index(pv.raw.sheet))
+        st.selectbox("Sheet", pv.raw.sheets, key="upload_sheet",
+                     index=pv.raw.sheets.index(pv.raw.sheet) if pv.raw.sheet in pv.raw.sheets else 0)
     st.subheader(f"Detected: {summary['kind']} · {summary['vendor']}")
     unsure = det.needs_confirmation and not overrides and kind is None
     if unsure:
@@ -193,13 +193,13 @@ else:
     if go:
         st.session_state.pop("upload_confirm", None)
         bar = st.progress(0.0, text="Starting")
-        result = state.load_preview(pv, save_mapping=save, actor=user.label, replace_demo=replace_demo,
+        result = data_state.load_preview(pv, save_mapping=save, actor=user.label, replace_demo=replace_demo,
                                     progress=lambda fraction, message: bar.progress(fraction, text=message))
         if result.status == "already imported":
             st.info(f"This file was already imported as #{result.duplicate_of}; nothing changed.")
         else:
             assert result.import_id is not None
-            plan = state.import_footprint(result.import_id)
+            plan = data_state.import_footprint(result.import_id)
             changed = result.outcome()
             message = (f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded"
                        + (f" ({changed})" if changed else "") + f", {result.rows_rejected:,} rejected"
@@ -224,7 +224,7 @@ else:
 st.divider()
 st.subheader("Import history")
 state.show_flash("undo")
-history = state.imports(path, version)
+history = data_state.imports()
 if history.empty:
     st.info("Nothing imported yet.")
 else:
@@ -246,11 +246,11 @@ else:
         left, right = st.columns(2)
         chosen = int(left.selectbox("Import", list(labels), key="history_import", format_func=labels.__getitem__))
         if st.session_state.get("undo_confirm") == chosen:
-            plan = state.import_footprint(chosen)
+            plan = data_state.import_footprint(chosen)
             left.warning(f"Undo? {md(ingest.describe_undo(plan))} The undo is recorded in the audit log.")
             yes, no = left.columns(2)
             if yes.button(f"Undo import #{chosen}", type="primary", key="history_undo_yes"):
-                removed = state.undo_import(chosen, actor=user.label)
+                removed = data_state.undo_import(chosen, actor=user.label)
                 st.session_state.pop("undo_confirm", None)
                 state.flash("success", f"Import #{chosen} undone: removed {base.Contents.describe(removed)}"
                             + (f", restored {base.Contents.describe(plan['restores'])}" if plan["restores"] else "")
@@ -262,7 +262,7 @@ else:
         elif left.button("Undo this import…", key="history_undo"):
             st.session_state["undo_confirm"] = chosen
             st.rerun()
-        rejected = state.import_rejects(path, version, chosen)
+        rejected = data_state.import_rejects(chosen)
         with right:
             auth.download_button(f"Rejected lines of #{chosen} ({len(rejected):,})", to_safe_csv(rejected),
                                  f"import-{chosen}-rejects.csv", key="history_rejects", permission="upload")

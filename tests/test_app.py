@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -220,17 +221,47 @@ def test_resolution_page_clock_breaches_backlog_and_rows(monkeypatch: pytest.Mon
 
 
 def test_one_cache_key_rule_follows_data_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every cached wrapper (state's and survey_state's) is keyed by state.key(): a settings change (a cx.toml edit)
-    and a data change reach every page at once."""
-    from cx_ui import state, survey_state
+    """Every area's cached wrappers are made by state.cached and keyed by state.key() at each call: a settings
+    change (a cx.toml edit) and a data change reach every area at once, and an unchanged key is served from the
+    cache. No cx_ui module holds a bare st.cache_data function outside the rule."""
+    import importlib
+    import pkgutil
+
+    import cx_ui
+    from cx_ui import state
+
+    modules = [importlib.import_module(f"cx_ui.{m.name}") for m in pkgutil.iter_modules(cx_ui.__path__)]
+    bare = [f"{m.__name__}.{name}" for m in modules for name, obj in vars(m).items()
+            if type(obj).__name__ == "CachedFunc"]
+    assert not bare, f"cached outside state.cached: {bare}"
+    areas = {w.__module__ for w in state.CACHED}
+    assert {"cx_ui.state", "cx_ui.overview_state", "cx_ui.complaint_state", "cx_ui.resolution_state",
+            "cx_ui.churn_state", "cx_ui.survey_state", "cx_ui.theme_state", "cx_ui.data_state",
+            "cx_ui.digest_state"} <= areas
 
     current = {"settings": Settings(), "data": 7}
     monkeypatch.setattr(state, "settings", lambda: current["settings"])
     monkeypatch.setattr(state, "data_version", lambda: current["data"])
-    first = state.key()
-    assert survey_state.key() == first and state.key() == first
-    current["settings"] = Settings(min_cell_n=5)
-    assert state.key() != first and survey_state.key() == state.key()
-    changed = state.key()
-    current["data"] = 8
-    assert state.key() not in (first, changed) and survey_state.key() == state.key()
+    monkeypatch.setattr(state, "reading", contextlib.nullcontext)
+    # one probe per area module, made exactly as that area's wrappers are, counts its computations
+    computed: dict[str, int] = {}
+    probes = {}
+    for area in sorted(areas):
+        def compute(x: int, _area: str = area) -> int:
+            computed[_area] = computed.get(_area, 0) + 1
+            return x
+        compute.__module__, compute.__qualname__ = area, "probe"
+        probes[area] = state.cached()(compute)
+    seen = []
+    for change in (None, "settings", "data"):
+        if change == "settings":
+            current["settings"] = Settings(min_cell_n=5)
+        elif change == "data":
+            current["data"] = 8
+        for probe in probes.values():
+            assert probe(1) == 1 and probe(1) == 1  # the second call of an unchanged key is served from the cache
+        seen.append(state.key())
+        assert set(computed.values()) == {len(seen)}, (change, computed)  # every area recomputed, once each
+    assert len(set(seen)) == 3
+    for probe in probes.values():
+        probe.clear()  # type: ignore[attr-defined]
