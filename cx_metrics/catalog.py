@@ -131,7 +131,7 @@ _ENTRIES = (
     Metric(
         'first_response', 'resolution', 'Median first response', 'hours', 'lower',
         grain='tickets created in the period',
-        sql=('duration_counts', 'duration_notes'), function='cx_metrics.metrics.resolution.summarise',
+        sql=('time_to_event', 'time_to_event_notes'), function='cx_metrics.metrics.resolution.summarise',
         pages=('overview', 'resolution'), commands=('kpis',),
         definition=(
         'Median hours from ticket creation to the first public agent reply over the tickets created in the period'
@@ -144,7 +144,7 @@ _ENTRIES = (
     Metric(
         'resolution', 'resolution', 'Median resolution', 'hours', 'lower',
         grain='tickets created in the period',
-        sql=('duration_counts', 'duration_notes'), function='cx_metrics.metrics.resolution.summarise',
+        sql=('time_to_event', 'time_to_event_notes'), function='cx_metrics.metrics.resolution.summarise',
         pages=('overview', 'resolution', 'cohorts'), commands=('kpis', 'resolution-trend'),
         definition=(
         'Median hours from ticket creation to its last solve (full resolution) over the tickets created in the '
@@ -158,7 +158,7 @@ _ENTRIES = (
     Metric(
         'time_to_event', 'resolution', 'Time to first response, first and full resolution', 'hours', 'lower',
         grain='tickets created in the period x group',
-        sql=('duration_counts', 'resolution_rows'), function='cx_metrics.metrics.resolution.time_to_event',
+        sql=('time_to_event', 'resolution_rows'), function='cx_metrics.metrics.resolution.time_to_event',
         pages=('resolution',),
         commands=('time-to-resolution', 'km-curves', 'logrank', 'resolution-rows'),
         definition=(

@@ -14,7 +14,7 @@ import pytest
 from cx_metrics import catalog, cli, columns, db
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters
-from cx_metrics.metrics import base, overview, surveys
+from cx_metrics.metrics import base, overview, resolution, surveys
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,7 +98,7 @@ def test_metric_list_text_says_where_each_metric_lives(capsys: pytest.CaptureFix
     assert cli.main(["metric", "--list"]) == 0
     out = capsys.readouterr().out
     assert "resolution: Median resolution (hours; lower is better)" in out
-    assert "computed by cx_metrics.metrics.resolution.summarise, reading duration_counts.sql" in out
+    assert "computed by cx_metrics.metrics.resolution.summarise, reading time_to_event.sql" in out
     assert cli.main(["definitions"]) == 0
     out = capsys.readouterr().out
     assert all(f"{m.id} ({m.label})" in out for m in catalog.METRICS.values())
@@ -168,3 +168,13 @@ def test_definitions_page_is_the_catalog(monkeypatch: pytest.MonkeyPatch, app_db
         assert f"**{m.label}** (`{m.id}`" in shown and m.definition in shown
         assert f"computed by `{m.function}`" in captions
     assert [h.value for h in at.subheader] == [a.capitalize() for a in catalog.AREAS]
+
+
+def test_one_name_for_the_time_to_event() -> None:
+    """The time from a ticket's creation to an end point has one name in SQL and Python (time_to_event), not four."""
+    sql = {p.stem for p in (Path(db.__file__).parent / "sql").rglob("*.sql")}
+    assert {"time_to_event", "time_to_event_notes"} <= sql
+    assert not {name for name in sql if name.startswith("duration")}
+    assert not [name for name in vars(resolution) if name.startswith("duration")]
+    readers = {m.id for m in catalog.METRICS.values() if "time_to_event" in m.sql}
+    assert {"first_response", "resolution", "time_to_event"} <= readers

@@ -173,8 +173,8 @@ def _customer_reads(name: str, allowed: set[str]) -> set[str]:
 
 
 def test_customer_reads_sees_through_nested_fragments() -> None:
-    assert _customer_reads("duration_counts", {"customer_filters"}) == {"plan", "region", "segment"}  # ticket_group
-    assert _customer_reads("duration_counts", {"customer_filters", "ticket_group"}) == set()
+    assert _customer_reads("time_to_event", {"customer_filters"}) == {"plan", "region", "segment"}  # ticket_group
+    assert _customer_reads("time_to_event", {"customer_filters", "ticket_group"}) == set()
 
 
 def test_the_empty_when_unfiltered_customer_join_serves_only_the_shared_filters() -> None:
@@ -182,7 +182,7 @@ def test_the_empty_when_unfiltered_customer_join_serves_only_the_shared_filters(
     through customer_filters, never for a breakdown (plan, generation...) or an output column."""
     sql_dir = Path(db.__file__).parent / "sql"
     users = [p.stem for p in sql_dir.glob("*.sql") if "filter_customers_join" in p.read_text()]
-    assert "duration_notes" in users and "sla_breaches" in users
+    assert "time_to_event_notes" in users and "sla_breaches" in users
     for name in users:
         refs = _customer_reads(name, {"customer_filters"})
         assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond the shared filters: join customers in full"
@@ -212,19 +212,19 @@ def test_the_group_customer_join_serves_only_filters_and_customer_breakdowns(dem
 
     sql_dir = Path(db.__file__).parent / "sql"
     users = [p.stem for p in sql_dir.glob("*.sql") if "group_customers_join" in p.read_text()]
-    assert "duration_counts" in users
+    assert "time_to_event" in users
     for name in users:
         refs = _customer_reads(name, {"customer_filters", "ticket_group"})
         assert not refs, f"{name}.sql reads c.{sorted(refs)} beyond filters and breakdowns: join customers in full"
 
-    wanted = db.sql_params("duration_counts")
+    wanted = db.sql_params("time_to_event")
     params = {**Filters().params(), "metric": "full_resolution", "start": "2000-01-01", "end": "2100-01-01",
               "as_of": "2100-01-01", "split": "2050-01-01", "clock": "calendar", "bh_first_hour": 0, "bh_cum": [],
               "bh_mask": []}
 
     def plan(by: str, **extra: object) -> str:
         bound = {k: v for k, v in {**params, "by": by, **extra}.items() if k in wanted}
-        return str(demo_conn.cursor().execute("EXPLAIN " + db.sql_text("duration_counts"), bound).fetchall()[0][1])
+        return str(demo_conn.cursor().execute("EXPLAIN " + db.sql_text("time_to_event"), bound).fetchall()[0][1])
 
     assert "customers" not in plan("channel") and "customers" not in plan("created_week")
     assert "customers" in plan("plan")

@@ -195,7 +195,7 @@ def _params(
     }
 
 
-class Durations:
+class TimesToEvent:
     """Hours to resolution per cohort cell as counted durations (solved: event; still open: censored at the data's
     latest time), so a cell's median is the Kaplan-Meier median of every other page and two groups of tickets are
     compared with the log-rank test."""
@@ -248,7 +248,7 @@ def _counts(conn: Connection, metric: str, params: dict[str, Any]) -> pd.DataFra
     if metric in surveys.METRICS:
         return surveys.score_counts(conn, params).drop(columns=["metric", "bucket"])
     if metric == "resolution_hours":
-        return Durations(conn, params, float(params["confidence"])).table()
+        return TimesToEvent(conn, params, float(params["confidence"])).table()
     name = {"complaint_rate": "cohort_complaints", "churn_rate": "cohort_churn", "churn_share": "cohort_churn"}[metric]
     return query(conn, name, {**params, "snapshot": metric == "churn_share"})
 
@@ -312,7 +312,7 @@ def breakdown(
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
     _supported(conn, period, metric, filters)
     params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
-    durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
+    durations = TimesToEvent(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     if raw.empty:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
@@ -394,7 +394,7 @@ def compare(
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
     params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
-    durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
+    durations = TimesToEvent(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     cells = {(str(r["dim1"]), str(r["dim2"])): {str(k): v for k, v in r.items()} for r in raw.to_dict("records")}
     empty = {c: 0 for c in _ADDITIVE}
@@ -453,7 +453,7 @@ def spread(
         frame = query(conn, "survey_spread", params).assign(
             what="CES score (1-7)" if metric.startswith("ces") else f"{metric.upper()} score")
     elif metric == "resolution_hours":
-        frame = Durations(conn, params, s.confidence).table().assign(
+        frame = TimesToEvent(conn, params, s.confidence).table().assign(
             mean=math.nan, sd=math.nan, what="hours to resolution (Kaplan-Meier, open tickets censored)")
     elif metric == "complaint_rate":
         frame = _complaint_spread(query(conn, "cohort_complaints", params))

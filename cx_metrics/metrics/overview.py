@@ -16,7 +16,7 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import Coverage, coverage
-from cx_metrics.metrics.resolution import by_group, data_as_of, duration_counts, sla_counts, summarise
+from cx_metrics.metrics.resolution import by_group, data_as_of, sla_counts, summarise, time_to_event_counts
 
 #: Output columns of :func:`kpis`, in order.
 KPI_COLUMNS = [
@@ -103,22 +103,23 @@ def _complaints(conn: Connection, params: dict[str, Any], period: Period, s: Set
 
 
 #: (tile, end point of :mod:`resolution`, what still waiting means, the tickets that count)
-_DURATIONS = (("first_response", "first_response", "awaiting a first reply", "replied"),
+_TIME_TO_EVENT = (("first_response", "first_response", "awaiting a first reply", "replied"),
               ("resolution", "full_resolution", "still open", "solved"))
 
 
-def _durations(conn: Connection, period: Period, filters: Filters | None, s: Settings,
+def _time_to_event_tiles(conn: Connection, period: Period, filters: Filters | None, s: Settings,
                as_of: dt.datetime | None) -> list[dict[str, Any]]:
     """The median first response and median resolution tiles: the Kaplan-Meier median of the tickets created in
     each period, tickets still waiting censored at the data's latest time (the one median of :mod:`resolution`,
     also on the Resolution page and its charts), with its interval; the change is tested with the log-rank test."""
     both = Period(period.previous().start, period.end)
-    notes = {str(r["metric"]): r for r in _records(query(conn, "duration_notes", {
+    notes = {str(r["metric"]): r for r in _records(query(conn, "time_to_event_notes", {
         **(filters or Filters()).params(), "start": period.start_ts, "end": period.end_ts,
-        "metrics": [end for _, end, *_ in _DURATIONS]}))}
+        "metrics": [end for _, end, *_ in _TIME_TO_EVENT]}))}
     rows = []
-    for tile, end_point, waiting_text, done_text in _DURATIONS:
-        frame = duration_counts(conn, both, end_point, "period", filters, as_of, "calendar", s, split=period.start_ts)
+    for tile, end_point, waiting_text, done_text in _TIME_TO_EVENT:
+        frame = time_to_event_counts(conn, both, end_point, "period", filters, as_of, "calendar", s,
+                                     split=period.start_ts)
         groups = {g: (h, e, w) for g, h, e, w in by_group(frame)}
         empty = (np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
         cur = summarise(*groups.get("current", empty), s.confidence)
@@ -252,7 +253,7 @@ def kpis(
     as_of = data_as_of(conn)  # read once: both duration tiles and the SLA tile censor open tickets here
     rows = [
         _complaints(conn, params, period, s),
-        *_durations(conn, period, f, s, as_of),
+        *_time_to_event_tiles(conn, period, f, s, as_of),
         *_surveys(conn, period, f, s, cov),
         _churn(conn, period, f, s),
         _sla(conn, period, f, s, cov, as_of),

@@ -1,9 +1,13 @@
 """Resolution and follow-through: time to first response / resolution with open tickets censored, SLA breach
 rates, backlog ageing, and what slow or bounced handling costs in satisfaction.
 
-Durations are aggregated in DuckDB (group x minute x event) and the Kaplan-Meier estimator and log-rank test
-(:mod:`cx_metrics.stats`, tested equal to lifelines with counts as weights) run on those thousands of rows, never
-on the raw tickets.
+One name for one concept: the **time to event** of a ticket, from its creation to an end point (:data:`METRICS`:
+``first_response``, ``first_resolution``, ``full_resolution``), open tickets censored at the data's latest time.
+``time_to_event.sql`` counts them in DuckDB (group x minute x event), :func:`time_to_event_counts` reads those
+counts, :func:`summarise` gives the Kaplan-Meier median with its interval and :func:`time_to_event` the table per
+group; the Kaplan-Meier estimator and log-rank test (:mod:`cx_metrics.stats`, tested equal to lifelines with counts
+as weights) run on those thousands of rows, never on the raw tickets. The Overview's ``first_response`` and
+``resolution`` tiles are the medians of ``first_response`` and ``full_resolution``.
 """
 
 from __future__ import annotations
@@ -70,17 +74,17 @@ def clock_params(conn: Connection, settings: Settings, clock: str, start: dt.dat
     return _hour_table(settings.business_hours, lo, hi).params(clock)
 
 
-def duration_counts(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
-               as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None,
-               split: dt.datetime | None = None) -> pd.DataFrame:
-    """Duration counts (``grp``, ``minutes``, ``hours``, ``event``, ``tickets``) of the tickets created in the period;
-    ``by='period'`` groups them into 'previous' and 'current' at ``split``."""
+def time_to_event_counts(conn: Connection, period: Period, metric: str, by: str, filters: Filters | None,
+                         as_of: dt.datetime | None, clock: str = "calendar", settings: Settings | None = None,
+                         split: dt.datetime | None = None) -> pd.DataFrame:
+    """Time-to-event counts (``grp``, ``minutes``, ``hours``, ``event``, ``tickets``) of the tickets created in the
+    period; ``by='period'`` groups them into 'previous' and 'current' at ``split``."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if by not in GROUPS and by not in ("created_week", "created_month", "period"):
         raise ValueError(f"by must be one of {GROUPS}, got {by!r}")
     as_of = as_of or data_as_of(conn) or period.end_ts
-    frame = query(conn, "duration_counts", {**(filters or Filters()).params(), "by": by, "metric": metric,
+    frame = query(conn, "time_to_event", {**(filters or Filters()).params(), "by": by, "metric": metric,
                                             "start": period.start_ts, "end": period.end_ts, "as_of": as_of,
                                             "split": split or period.start_ts,
                                             **clock_params(conn, settings or Settings(), clock, period.start_ts,
@@ -120,7 +124,7 @@ def summarise(hours: np.ndarray, event: np.ndarray, tickets: np.ndarray, confide
 
 
 def by_group(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-    """(group, hours, event, tickets) of the duration counts, group by group in name order, each group's rows
+    """(group, hours, event, tickets) of the time-to-event counts, group by group in name order, each group's rows
     ascending by hours: numpy slices of one sort, not a pandas group-by (most of a warm query's Python time)."""
     codes, labels = pd.factorize(frame["grp"], sort=True)
     hours = frame["hours"].to_numpy(dtype=float)
@@ -149,7 +153,7 @@ def time_to_event(
     completed tickets alone is not given: it leans short while slow tickets are still open.
     """
     s = settings or Settings()
-    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
+    frame = time_to_event_counts(conn, period, metric, by, filters, as_of, clock, s)
     rows = []
     for group, hours, event, tickets in by_group(frame):
         got = summarise(hours, event, tickets, s.confidence)
@@ -199,7 +203,7 @@ def km_curves(
     Columns: ``group``, ``hours``, ``still_waiting`` (0..1), ``ci_low``, ``ci_high``, ``at_risk``.
     """
     s = settings or Settings()
-    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, s)
+    frame = time_to_event_counts(conn, period, metric, by, filters, as_of, clock, s)
     parts = []
     for group, hours, event, tickets in by_group(frame):
         curve = stats.kaplan_meier(hours, event, tickets, s.confidence).frame()
@@ -227,7 +231,7 @@ def logrank(
     observed / expected events (a hazard-ratio estimate: 1.5 = the fastest group's tickets reach the end point at
     1.5 times the slowest's rate).
     """
-    frame = duration_counts(conn, period, metric, by, filters, as_of, clock, settings)
+    frame = time_to_event_counts(conn, period, metric, by, filters, as_of, clock, settings)
     result = stats.logrank(frame["hours"], frame["grp"], frame["event"], frame["tickets"])
     fastest, slowest, ratio = result.rate_ratio()
     return _carry(pd.DataFrame([{"groups": result.groups, "statistic": result.statistic,
