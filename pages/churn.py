@@ -6,7 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from cx_metrics import catalog, churn_charts
+from cx_metrics import catalog
+from cx_metrics.charts import churn as churn_charts
 from cx_metrics.churn_model import card_markdown
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv

@@ -9,7 +9,8 @@ import html
 
 import streamlit as st
 
-from cx_metrics import catalog, charts_surveys
+from cx_metrics import catalog
+from cx_metrics.charts import surveys as charts_surveys
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
 from cx_ui import auth, safe, state, survey_state, tables, url_state

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import catalog as metrics_catalog
-from cx_metrics import theme_charts
+from cx_metrics.charts import themes as theme_charts
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS

@@ -11,7 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from cx_metrics import charts, charts_surveys, churn_charts, db, theme_charts
+from cx_metrics import charts, db
+from cx_metrics.charts import churn as churn_charts
+from cx_metrics.charts import surveys as charts_surveys
+from cx_metrics.charts import themes as theme_charts
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, churn, complaints, resolution, surveys

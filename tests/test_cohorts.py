@@ -284,7 +284,7 @@ def test_a_metric_the_data_cannot_support_is_refused_with_the_reason(tiny_conn: 
 
 
 def test_suppressed_cohorts_get_no_box_and_names_are_categories(conn: db.Connection) -> None:
-    from cx_metrics import charts_surveys
+    from cx_metrics.charts import surveys as charts_surveys
 
     spread = cohorts.spread(conn, period=WEEK, metric="csat", dim1="generation", settings=Settings(min_cell_n=3))
     assert spread["small_n"].any() and not spread["small_n"].all()

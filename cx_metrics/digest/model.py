@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics.charts_surveys import format_score as survey_fmt
+from cx_metrics.charts.surveys import format_score as survey_fmt
 from cx_metrics.digest.figures import Figures, describe_delta, describe_test
 from cx_metrics.metrics.overview import format_value
 

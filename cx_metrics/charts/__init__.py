@@ -1,4 +1,9 @@
-"""Pure chart builders: tidy DataFrame in, plotly Figure out. No data access, no streamlit."""
+"""Pure chart builders: tidy DataFrame in, plotly Figure out. No data access, no streamlit.
+
+The package mirrors :mod:`cx_metrics.metrics`: the shared pieces (palette, bands, axes, colour maps) and the
+complaint and resolution charts here, the survey and cohort charts in :mod:`.surveys`, churn in :mod:`.churn`, themes
+in :mod:`.themes`.
+"""
 
 from __future__ import annotations
 
