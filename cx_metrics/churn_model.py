@@ -200,7 +200,7 @@ def _feature_params(d: churn.ChurnDefinition, s: Settings, filters: Filters | No
     # the activity mode declares a lapse N days after the last activity: that is when churn becomes known
     declare = d.inactivity_days if d.mode == "activity" else 0
     obs_end = d.as_of if d.mode == "activity" else d.obs_end
-    return {**(filters or Filters()).params(), "mode": d.mode,
+    return {**(filters or Filters()).params(), **d.params(),
             "obs_end": (obs_end - dt.timedelta(days=declare)) if obs_end else dt.datetime(1970, 1, 1),
             **complaint_rule_params(s), "declare_days": declare, "horizon_days": d.horizon_days,
             "targets": {str(k): float(v) for k, v in s.sla_resolution_hours.items()},

@@ -111,8 +111,9 @@ def test_sql_show_runs_in_duckdb(demo_db_path: Path, capsys: pytest.CaptureFixtu
     script = capsys.readouterr().out
     assert "-- @include" not in script and "customer_life AS (" in script
     assert "-- parameters: $all_plans, $all_regions, $all_segments, $by, $ends, $mode, $obs_end" in script
+    assert "$read_activity" in script
     values = {"by": "'plan'", "ends": "['2026-02-01'::TIMESTAMP]", "mode": "'contractual'",
-              "obs_end": "'2030-01-01'::TIMESTAMP", "starts": "['2026-01-01'::TIMESTAMP]"}
+              "obs_end": "'2030-01-01'::TIMESTAMP", "starts": "['2026-01-01'::TIMESTAMP]", "read_activity": "true"}
     filled = re.sub(r"(\w+) := <value>", lambda m: f"{m.group(1)} := {values[m.group(1)]}", script)
     conn = duckdb.connect(str(demo_db_path), read_only=True)
     try:
@@ -124,7 +125,7 @@ def test_sql_show_runs_in_duckdb(demo_db_path: Path, capsys: pytest.CaptureFixtu
     app = db.connect(Settings().with_db(demo_db_path), read_only=True)
     try:
         ours = db.query(app, "churn_rates", {**Filters().params(), "by": "plan", "mode": "contractual",
-                                             "obs_end": "2030-01-01", "starts": ["2026-01-01"],
+                                             "obs_end": "2030-01-01", "read_activity": True, "starts": ["2026-01-01"],
                                              "ends": ["2026-02-01"]})
     finally:
         app.close()

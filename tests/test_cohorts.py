@@ -327,7 +327,11 @@ def test_retention_grid_follows_the_churn_definition_in_both_modes(conn: db.Conn
     assert activity["value"].tolist()[:8] == [pytest.approx(v) for v in [100, 75, 75, 50, 50, 50, 25, 25]]
     assert activity["observable"].tolist() == [True] * 8 + [False] * 3  # ages from Feb 2026 start after 3 Jan
     assert set(activity["n"]) == {4}
-    # a customer without a status and without a churn date is one who stayed, not one left out (customer_life)
+    # a customer without a status and without a churn date is one who stayed, not one left out (customer_life); one
+    # without a signup date starts at their first activity, also under contractual churn
+    conn.execute("INSERT INTO customers (customer_id, churned_at, plan) VALUES ('U', '2025-08-15', 'Pro')")
+    conn.execute("INSERT INTO customer_activity (customer_id, occurred_at, kind) VALUES ('U', '2025-05-01', 'order')")
     counts = churn.churn_counts(conn, starts=["2025-08-01"], ends=["2025-09-01"],
                                 definition_=churn.definition(conn, Settings(), suggest=False))
-    assert counts[["at_start", "lost"]].values.tolist() == [[7, 0]]  # R1, R3, R4 and M2, X1, B1, U1; R2 left in July
+    # R1, R3, R4, U and M2, X1, B1, U1 (R2 left in July); U leaves in August
+    assert counts[["at_start", "lost"]].values.tolist() == [[8, 1]]

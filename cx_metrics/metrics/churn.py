@@ -55,9 +55,13 @@ class ChurnDefinition:
     customers: int
     note: str
     undated_churned: int = 0  # customers flagged churned without a churn date (a snapshot): see snapshot_churn
+    unsigned: int = 0  # customers without a signup date: they start at their first activity
 
     def params(self) -> dict[str, Any]:
-        return {"mode": self.mode, "obs_end": self.obs_end or dt.datetime(1970, 1, 1)}
+        """The bound parameters of ``fragments/customer_life.sql``: the mode, the observation end, and whether the
+        activity must be read (activity mode, or customers who start at their first activity)."""
+        return {"mode": self.mode, "obs_end": self.obs_end or dt.datetime(1970, 1, 1),
+                "read_activity": self.mode == "activity" or self.unsigned > 0}
 
     def describe(self) -> str:
         if self.mode == "activity":
@@ -116,7 +120,8 @@ def definition(conn: Connection, settings: Settings | None = None, *, suggest: b
                     "churn share and the risk model's customers-only mode, but in no period's churn rate.")
     return ChurnDefinition(mode=s.churn_mode, inactivity_days=days, suggested_days=suggested, gap_quantiles=gaps,
                            as_of=as_of, obs_end=obs_end, horizon_days=s.churn_horizon_days, timed=timed,
-                           customers=int(info["customers"]), note=note, undated_churned=max(undated, 0))
+                           customers=int(info["customers"]), note=note, undated_churned=max(undated, 0),
+                           unsigned=int(info["customers"]) - int(info["with_signup"]))
 
 
 def _base_params(d: ChurnDefinition, filters: Filters | None) -> dict[str, Any]:

@@ -174,7 +174,7 @@ def _churn_params(conn: Connection, metric: str, settings: Settings) -> dict[str
     except ValueError:
         if metric == "churn_rate":
             raise
-        return {"mode": "contractual", "obs_end": dt.datetime(9999, 1, 1)}
+        return {"mode": "contractual", "obs_end": dt.datetime(9999, 1, 1), "read_activity": True}
 
 
 def _params(

@@ -151,7 +151,8 @@ def _time_to_event_tiles(conn: Connection, period: Period, filters: Filters | No
 def _surveys(conn: Connection, period: Period, filters: Filters, s: Settings, cov: Coverage) -> list[dict[str, Any]]:
     """The NPS and CSAT tiles: the Surveys page's own figures (:func:`surveys.survey_summary`, every response of
     every survey), as tiles."""
-    frame = surveys.survey_summary(conn, period=period, filters=filters, settings=s, metrics=_SURVEY_TILES, cov=cov)
+    frame = surveys.survey_summary(conn, period=period, filters=filters, settings=s, metrics=_SURVEY_TILES, cov=cov,
+                                   respondents=False)
     out = []
     for rec in _records(frame):
         fields = {col: rec[col] for col in KPI_COLUMNS if col in rec and col not in ("significant", "definition")}

@@ -94,12 +94,12 @@ def base_params(
     *, metric: str | tuple[str, ...], start: Any, end: Any, cur_start: Any | None = None, grain: str = "period",
     level: str = "response", dim1: str = "all", dim2: str = "all", attr1: str = "", attr2: str = "",
     filters: Filters | None = None, surveys: tuple[str, ...] = (), settings: Settings | None = None,
-    customer_columns: bool = True,
+    customer_columns: bool = True, respondents: bool = True,
 ) -> dict[str, Any]:
     """Bound parameters of the ``survey_*`` queries (``fragments/survey_base.sql``) for ``metric`` (one of
     :data:`METRICS`, or several: their stored metrics are read in one pass, each row says which). ``customer_columns``
     False: the caller reads no customer column (counts only), so customers are joined only when a filter or cohort
-    needs them."""
+    needs them; ``respondents`` False: the distinct respondents are not counted (the column is empty)."""
     wanted = (metric,) if isinstance(metric, str) else metric
     for one in wanted:
         check_metric(one)
@@ -113,7 +113,7 @@ def base_params(
         "cur_start": cur_start if cur_start is not None else start, "grain": grain, "level": level,
         "dim1": dim1, "dim2": dim2, "attr1": attribute_path(attr1) if attr1 else "$.__none__",
         "attr2": attribute_path(attr2) if attr2 else "$.__none__", "surveys": list(surveys),
-        "all_surveys": not surveys, "top_boxes": s.csat_top_boxes,
+        "all_surveys": not surveys, "top_boxes": s.csat_top_boxes, "respondents": respondents,
     }
 
 
@@ -196,11 +196,11 @@ SUMMARY_COLUMNS = ["metric", "label", "unit", "value", "ci_low", "ci_high", "n",
 def survey_summary(
     conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
     level: str = "response", surveys: tuple[str, ...] = (), metrics: tuple[str, ...] = METRICS,
-    cov: Coverage | None = None,
+    cov: Coverage | None = None, respondents: bool = True,
 ) -> pd.DataFrame:
     """NPS, CSAT, CES mean and CES % easy (or only ``metrics``) for ``period`` vs the previous period of equal
     length: the Surveys page's tiles and the Overview's NPS and CSAT tiles (``cov``: the selection's coverage,
-    when the caller has it already).
+    when the caller has it already; ``respondents`` False: respondents are not counted, NaN).
 
     One row per metric in :data:`METRICS` with :data:`SUMMARY_COLUMNS`: value and CI (``confidence``), n
     (responses kept at this ``level``) and respondents, the previous period's, the change (points for NPS and
@@ -217,7 +217,7 @@ def survey_summary(
     # every score of both periods in one pass over the responses
     counted = score_counts(conn, base_params(metric=tuple(metrics), start=prev.start_ts, end=period.end_ts,
                                         cur_start=period.start_ts, level=level, filters=filters, surveys=surveys,
-                                        settings=s, customer_columns=False))
+                                        settings=s, customer_columns=False, respondents=respondents))
     for metric in metrics:
         raw = counted[counted["metric"] == SOURCE_METRIC[metric]]
         recs = {pd.Timestamp(r["bucket"]): r for r in raw.to_dict("records")}
@@ -242,7 +242,8 @@ def survey_summary(
             test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
         rows.append({
             "metric": metric, "label": catalog.label(metric), "unit": catalog.get(metric).unit, "value": v1,
-            "ci_low": lo1, "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
+            "ci_low": lo1, "ci_high": hi1, "n": n1,
+            "respondents": _i(cur.get("respondents")) if respondents else math.nan, "prev_value": v0,
             "prev_ci_low": lo0, "prev_ci_high": hi0, "prev_n": n0, "delta": test.difference,
             "p_value": test.p_value, "test": test.test,
             "significant": bool(test.p_value < s.alpha) and n1 >= s.min_cell_n and n0 >= s.min_cell_n,

@@ -1,5 +1,5 @@
--- grain: one row per metric x bucket x dim1 x dim2 (metric: each of $metrics with responses) with the counts behind NPS, CSAT and CES of the kept responses
--- (see fragments/survey_base.sql). On the oriented score o:
+-- grain: one row per metric x bucket x dim1 x dim2 (metric: each of $metrics with responses) with the counts behind
+-- NPS, CSAT and CES of the kept responses (see fragments/survey_base.sql). On the oriented score o:
 -- NPS promoters o >= scale_max - 1 (9-10), detractors o <= scale_max - 4 (0-6; 1-6 on a 1-10 scale);
 -- CSAT satisfied = top $top_boxes boxes of scales with >= 4 points, the top box of shorter ones (good/bad 0-1);
 -- CES: o rescaled to 1-7 (sum and sum of squares for the mean and its t interval), easy = above the midpoint
@@ -12,7 +12,8 @@ SELECT
     dim1,
     dim2,
     count(*) AS n,
-    count(DISTINCT who) AS respondents,
+    -- distinct respondents only where the caller reads them ($respondents false: NULL, and no distinct count)
+    CASE WHEN $respondents THEN count(DISTINCT CASE WHEN $respondents THEN who END) END AS respondents,
     count(*) FILTER (WHERE o >= scale_max - 1) AS promoters,
     count(*) FILTER (WHERE o <= scale_max - 4) AS detractors,
     count(*) FILTER (

@@ -4,6 +4,8 @@
 --                $mode 'contractual': customers.churned_at;
 --                $mode 'activity': the last activity (or the signup when there was none), when nothing followed
 --                for the inactivity window (the caller passes $obs_end = latest data time - N days).
+-- The activity is read only when $read_activity (activity mode, or some customer has no signup date: their start is
+-- their first activity); false, the join is planned away (ChurnDefinition.params binds all three).
 customer_life AS (
     SELECT
         c.customer_id, c.plan, c.region, c.segment, c.birth_year, c.acquisition_channel,
@@ -18,7 +20,8 @@ customer_life AS (
         SELECT customer_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
         FROM customer_activity
         -- contractual churn reads the activity only of customers without a signup date (it is their start)
-        WHERE $mode = 'activity' OR customer_id IN (SELECT customer_id FROM customers WHERE signup_at IS NULL)
+        WHERE $read_activity
+          AND ($mode = 'activity' OR customer_id IN (SELECT customer_id FROM customers WHERE signup_at IS NULL))
         GROUP BY customer_id
     ) AS act ON act.customer_id = c.customer_id
     -- flagged churned with no churn date (a snapshot): cannot be placed in time, so left out of timed churn
