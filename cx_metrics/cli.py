@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import cli_delivery, cli_surveys, db, demo
+from cx_metrics import cli_delivery, cli_followups, cli_surveys, db, demo
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import safe_csv_text
@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     cli_delivery.add_parsers(sub, _add_db, _date)
+    cli_followups.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -535,6 +536,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_themes(args, settings)
         if args.command in cli_delivery.COMMANDS:
             return cli_delivery.run(args, settings)
+        if args.command in cli_followups.COMMANDS:
+            return cli_followups.run(args, settings, _emit)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

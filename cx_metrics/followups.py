@@ -62,8 +62,8 @@ class FollowupConflict(FollowupError):
 def policy(s: Settings) -> list[dict[str, Any]]:
     """The follow-up rules in force, with the defaults beside them (the page and `cx followups list` state them)."""
     default = Settings().followup_due_hours
-    triggers = {"detractor": "an NPS answer of 0-6", "sla_breach": "a complaint passes its resolution target",
-                "reopened": "a ticket reopened after a solve (from its first solve)"}
+    triggers = {"detractor": "an NPS answer of 0-6", "sla_breach": "a complaint passing its resolution target",
+                "reopened": "the first solve of a ticket that was reopened"}
     return [{"kind": k, "label": KINDS[k], "trigger": triggers[k], "due_hours": s.followup_due_hours.get(k, 0.0),
              "default_hours": default[k], "on": s.followup_due_hours.get(k, 0.0) > 0} for k in KINDS]
 
