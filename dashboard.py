@@ -47,6 +47,7 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
         ("view", {"page": PAGES / "themes.py", "title": "Themes", "icon": ":material/topic:"}),
     ],
     "CX leads": [
+        ("view", {"page": PAGES / "followups.py", "title": "Follow-ups", "icon": ":material/call:"}),
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),
         ("upload", {"page": PAGES / "data_status.py", "title": "Data status", "icon": ":material/database:"}),
         ("subscriptions", {"page": PAGES / "digests.py", "title": "Digests and alerts",

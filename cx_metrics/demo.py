@@ -34,8 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cx_metrics import audit, pii
-from cx_metrics import demo_followups
+from cx_metrics import audit, demo_followups, pii
 from cx_metrics import demo_text as txt
 from cx_metrics.db import Connection, bump_data_version, transaction
 

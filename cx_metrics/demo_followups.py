@@ -2,12 +2,12 @@
 
 Teams followed up some of the customers they failed (NPS detractors, complaints past their SLA, reopened tickets,
 under the default policy of :mod:`cx_metrics.followups`), more often as the two years went on and more in some teams
-than others (detractors alike in every team), usually within a couple of days. The planted effect: a detractor reached by a follow-up is half as
-likely to churn in the 90 days after the landmark (:data:`RESCUE` of those who would have churned then stay). The
-follow-up itself is drawn independently of the customer's churn risk within a failure type, severity and quarter,
-so the stratified estimate of ``followups.effect`` should find a risk ratio of 1 - RESCUE = 0.5 for detractors and
-about 1 for the other failures (where nothing was planted). The last :data:`OPEN_DAYS` days are left for the
-worklist.
+than others (detractors alike in every team), usually within a couple of days. The planted effect: a detractor
+reached by a follow-up is half as likely to churn in the 90 days after the landmark (:data:`RESCUE` of those who
+would have churned then stay). Whether a failure is followed up is drawn independently of the customer's churn risk
+within a failure type, severity and quarter, so the stratified estimate of ``followups.effect`` should find a risk
+ratio of 1 - RESCUE = 0.5 for detractors and about 1 for the other failures (where nothing was planted). The last
+:data:`OPEN_DAYS` days are left for the worklist.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def _failures(tickets: pd.DataFrame, surveys: pd.DataFrame, start: dt.datetime) 
     s = Settings()
     targets = tickets["priority"].map(s.sla_resolution_hours)
     breach_at = tickets["created_at"] + pd.to_timedelta(targets, unit="h")
-    breached = tickets["is_complaint"] & targets.notna() & (tickets["solved_at"].isna() | (tickets["solved_at"] > breach_at))
+    late = tickets["solved_at"].isna() | (tickets["solved_at"] > breach_at)
+    breached = tickets["is_complaint"] & targets.notna() & late
     b = tickets[breached]
     r = tickets[tickets["reopens"] >= 1]
     d = surveys[(surveys["metric"] == "nps") & (surveys["score"] <= 6)]

@@ -118,12 +118,12 @@ def item(conn: Connection, key: str, settings: Settings | None = None) -> dict[s
         raise FollowupError(f"No follow-up item {key!r}: keys look like detractor:<source>:<response id>, "
                             "sla_breach:<source>:<ticket id> or reopened:<source>:<ticket id>; `cx followups list` "
                             "shows them.")
-    return rows[0]
+    return {str(k): v for k, v in rows[0].items()}
 
 
 def state(conn: Connection, key: str) -> dict[str, Any] | None:
     rows = query(conn, "followup_state", {"key": key}).to_dict("records")
-    return rows[0] if rows else None
+    return {str(k): v for k, v in rows[0].items()} if rows else None
 
 
 def _returning(cur: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -301,7 +301,7 @@ def _arm_rows(frame: pd.DataFrame, s: Settings) -> dict[str, Any]:
         n, k = int(part["units"].sum()), int(part["churned"].sum())
         ci = stats.wilson_ci(k, n, s.confidence)
         pro, det, resp = int(part["promoters"].sum()), int(part["detractors"].sum()), int(part["nps_responses"].sum())
-        nps = stats.nps_ci(pro, det, resp, s.confidence)
+        nps = stats.nps_ci(pro, det, resp, s.confidence) if resp else stats.Interval(math.nan, math.nan)
         out.update({f"{arm}_n": n, f"{arm}_churned": k, f"{arm}_churn": k / n if n else math.nan,
                     f"{arm}_low": ci.low, f"{arm}_high": ci.high, f"{arm}_nps_n": resp,
                     f"{arm}_nps": stats.nps_value(pro, det, resp), f"{arm}_nps_low": nps.low,
@@ -337,11 +337,11 @@ def effect(conn: Connection, period: Period, *, settings: Settings | None = None
     if not strata.empty:
         rows.append({"kind": "all", "kind_label": "All failures", **_arm_rows(strata, s)})
     by_kind = pd.DataFrame(rows)
-    design = (f"Stratified, not matched: each customer failed is compared with customers failed the same way (type and "
-              f"severity) in the same quarter, and the strata are pooled with Mantel-Haenszel weights. The arm is fixed "
-              f"{s.followup_landmark_days} days after the failure (followed up = reached by then: outcome reached, "
-              f"recovered or declined); customers who left before that day are left out, and churn is counted over the "
-              f"{HORIZON_DAYS} days after it, for failures observed that long. {d.describe()}")
+    design = (f"Stratified, not matched: each customer failed is compared with customers failed the same way (type "
+              f"and severity) in the same quarter, and the strata are pooled with Mantel-Haenszel weights. The arm is "
+              f"fixed {s.followup_landmark_days} days after the failure (followed up = reached by then: outcome "
+              f"reached, recovered or declined); customers who left before that day are left out, and churn is counted "
+              f"over the {HORIZON_DAYS} days after it, for failures observed that long. {d.describe()}")
     notes: list[str] = []
     if by_kind.empty:
         notes.append(f"No failure in {period.label()} has been observed for {s.followup_landmark_days + HORIZON_DAYS} "
@@ -350,6 +350,24 @@ def effect(conn: Connection, period: Period, *, settings: Settings | None = None
         notes.append(f"Fewer than {s.min_cell_n} customers in one arm: the estimate is too uncertain to act on.")
     by_kind.attrs["notes"] = notes
     return Effect(strata, by_kind, design, tuple(notes))
+
+
+def effect_table(by_kind: pd.DataFrame) -> pd.DataFrame:
+    """The effect per kind as a person reads it: one row per kind and arm (90-day churn with its interval, later
+    NPS), the stratified risk ratio on the followed-up row."""
+    rows = []
+    for rec in by_kind.to_dict("records"):
+        for arm, label in (("followed", "Followed up"), ("not_followed", "Not followed up")):
+            rows.append({"kind_label": rec["kind_label"], "arm": label, "units": rec[f"{arm}_n"],
+                         "churned_90d": rec[f"{arm}_churned"], "churn_90d": rec[f"{arm}_churn"],
+                         "churn_90d_low": rec[f"{arm}_low"], "churn_90d_high": rec[f"{arm}_high"],
+                         "later_nps": rec[f"{arm}_nps"], "later_nps_n": rec[f"{arm}_nps_n"],
+                         "risk_ratio": rec["risk_ratio"] if arm == "followed" else math.nan,
+                         "rr_low": rec["rr_low"] if arm == "followed" else math.nan,
+                         "rr_high": rec["rr_high"] if arm == "followed" else math.nan})
+    return pd.DataFrame(rows, columns=["kind_label", "arm", "units", "churned_90d", "churn_90d", "churn_90d_low",
+                                       "churn_90d_high", "later_nps", "later_nps_n", "risk_ratio", "rr_low",
+                                       "rr_high"])
 
 
 def coverage(conn: Connection, period: Period, *, by: str = "team", settings: Settings | None = None,

@@ -1,0 +1,71 @@
+"""App-layer glue of the Follow-ups page and the Overview's follow-up tile: cached reads keyed on the data version
+and the follow-up revision (a claim or close shows at once without invalidating every other page's cache), and the
+writes, which run in one transaction each (cx_metrics.followups)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import followups
+from cx_metrics.db import Connection
+from cx_metrics.filters import Filters, Period
+from cx_ui import state
+
+
+@contextmanager
+def _writing() -> Iterator[Connection]:
+    yield state.connection()
+
+
+def revision() -> int:
+    return followups.revision(state.connection())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def worklist(path: str, version: int, rev: int, filters: Filters) -> pd.DataFrame:
+    return followups.worklist(state.connection(), state.settings(), filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def effect(path: str, version: int, rev: int, period: Period, filters: Filters) -> followups.Effect:
+    return followups.effect(state.connection(), period, settings=state.settings(), filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def coverage(path: str, version: int, rev: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    return followups.coverage(state.connection(), period, by=by, settings=state.settings(), filters=filters)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def summary(path: str, version: int, rev: int, period: Period, filters: Filters) -> dict[str, Any]:
+    return followups.summary(state.connection(), period, settings=state.settings(), filters=filters)
+
+
+def done(period: Period) -> pd.DataFrame:
+    return followups.done(state.connection(), period)
+
+
+def history(key: str = "") -> pd.DataFrame:
+    return followups.history(state.connection(), key)
+
+
+def claim(key: str, actor: str) -> int:
+    with _writing() as conn:
+        return followups.claim(conn, key, actor, settings=state.settings())
+
+
+def close(key: str, actor: str, *, outcome: str, contacted_on: dt.date, note: str, version: int) -> int:
+    with _writing() as conn:
+        return followups.close(conn, key, actor, outcome=outcome, contacted_on=contacted_on, note=note,
+                               version=version, settings=state.settings())
+
+
+def undo(key: str, actor: str, role: str | None) -> str:
+    with _writing() as conn:
+        return followups.undo(conn, key, actor, role)
