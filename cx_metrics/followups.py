@@ -370,6 +370,23 @@ def effect_table(by_kind: pd.DataFrame) -> pd.DataFrame:
                                        "rr_high"])
 
 
+def effect_period(conn: Connection, period: Period, *, settings: Settings | None = None
+                  ) -> tuple[Period | None, str]:
+    """The failures "Did it work?" can judge: ``period`` when some of it has been observed for the landmark and the
+    90 days after it; else the latest year that has (with a sentence saying so); None when no failure has."""
+    s = settings or Settings()
+    d = churn.definition(conn, s)
+    if d.obs_end is None:
+        return None, "The data has no churn dates or activity, so retention after a follow-up cannot be measured."
+    last = (d.obs_end - dt.timedelta(days=HORIZON_DAYS + s.followup_landmark_days)).date() - dt.timedelta(days=1)
+    if period.start <= last:
+        return period, ""
+    window = Period(last - dt.timedelta(days=364), last)
+    return window, (f"Customers failed in {period.label()} have not been observed for the {s.followup_landmark_days} "
+                    f"+ {HORIZON_DAYS} days the comparison needs, so this shows those failed in {window.label()}, the "
+                    "latest year that has.")
+
+
 def coverage(conn: Connection, period: Period, *, by: str = "team", settings: Settings | None = None,
              filters: Filters | None = None) -> pd.DataFrame:
     """Share of items due in ``period`` (and by the latest data) closed in time, per team (``by`` = 'team') or for
@@ -397,12 +414,9 @@ def summary(conn: Connection, period: Period, *, settings: Settings | None = Non
     out: dict[str, Any] = {"due": due, "in_time": in_time, "closed": closed,
                            "coverage": in_time / due if due else math.nan, "coverage_low": ci.low,
                            "coverage_high": ci.high}
-    d = churn.definition(conn, s)
-    if d.obs_end is None:
-        return {**out, "effect": None}
-    # the year of failures that ends as late as the 90-day window can still be observed
-    end = (d.obs_end - dt.timedelta(days=HORIZON_DAYS + s.followup_landmark_days)).date()
-    window = Period(end - dt.timedelta(days=364), end)
+    window, _ = effect_period(conn, period, settings=s)
+    if window is None:
+        return {**out, "effect": None, "effect_period": None}
     est = effect(conn, window, settings=s, filters=filters).by_kind
     row = est[est["kind"] == "all"].to_dict("records")
     return {**out, "effect": row[0] if row else None, "effect_period": window}

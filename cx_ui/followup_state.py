@@ -38,6 +38,11 @@ def effect(path: str, version: int, rev: int, period: Period, filters: Filters) 
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def effect_period(path: str, version: int, period: Period) -> tuple[Period | None, str]:
+    return followups.effect_period(state.connection(), period, settings=state.settings())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def coverage(path: str, version: int, rev: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
     return followups.coverage(state.connection(), period, by=by, settings=state.settings(), filters=filters)
 

@@ -52,3 +52,30 @@ def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 
     for i, row in enumerate(chosen):
         with cols[i % len(cols)]:
             tile(row, s)
+
+
+def followup_tile(summary: dict[str, Any], s: Settings) -> None:
+    """Closing the loop, for executives: coverage of the period (share of follow-ups due closed in time) and whether
+    following up goes with less churn (:func:`cx_metrics.followups.summary`). No customer, note or comment."""
+    due, in_time = int(summary["due"]), int(summary["in_time"])
+    with st.container(border=True):
+        value = f"{summary['coverage']:.0%}" if due else "—"
+        st.metric("Follow-up coverage", value + (f" (n < {s.min_cell_n})" if 0 < due < s.min_cell_n else ""),
+                  help="Share of the follow-ups due in the period (failed customers: NPS detractors, complaints past "
+                       "their SLA, reopened tickets) that were closed on or before their due date. Details on "
+                       "Follow-ups.")
+        parts = [f"{in_time:,} of {due:,} due closed in time"]
+        if due:
+            low, high = summary["coverage_low"], summary["coverage_high"]
+            parts.append(f"{int(s.confidence * 100)}% CI {low:.0%} – {high:.0%}")
+        eff = summary.get("effect")
+        if eff and not math.isnan(eff["risk_ratio"]):
+            window = summary["effect_period"]
+            parts.append(
+                f"customers followed up churned {eff['followed_churn']:.1%} within 90 days vs "
+                f"{eff['not_followed_churn']:.1%} of comparable ones not followed up (risk ratio "
+                f"{eff['risk_ratio']:.2f}, CI {eff['rr_low']:.2f} – {eff['rr_high']:.2f}; failed "
+                f"{window.start:%b %Y} – {window.end:%b %Y}; observational, not proof)")
+        else:
+            parts.append("too early to tell whether following up changes churn")
+        st.caption(" · ".join(parts))

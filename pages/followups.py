@@ -139,23 +139,29 @@ else:
 
 # --- did it work? ------------------------------------------------------------------------------------------------
 st.subheader("Did it work?")
-est = fstate.effect(path, version, rev, period, filters)
-for note in est.notes:
-    st.info(note, icon=":material/info:")
-if not est.by_kind.empty:
-    safe.chart(followup_charts.effect_forest(est.by_kind[est.by_kind["kind"] != "all"]), width="stretch",
-               key="followups_forest")
-    for rec in est.by_kind.to_dict("records"):
-        if math.isnan(rec["risk_ratio"]):
-            continue
-        st.markdown(
-            f"**{safe.md(rec['kind_label'])}**: {rec['followed_churn']:.1%} of the customers followed up churned "
-            f"within 90 days, against {rec['not_followed_churn']:.1%} of comparable customers who were not "
-            f"(stratified risk ratio {rec['risk_ratio']:.2f}, {int(s.confidence * 100)}% CI {rec['rr_low']:.2f} – "
-            f"{rec['rr_high']:.2f}; n = {int(rec['followed_n']):,} and {int(rec['not_followed_n']):,}).")
-    tables.show(followups.effect_table(est.by_kind), key="followups_effect", min_n=s.min_cell_n)
-st.caption(f"**How this is compared.** {safe.md(est.design)}")
-st.warning(followups.CAUTION, icon=":material/warning:")
+window, why = fstate.effect_period(path, version, period)
+if window is None:
+    st.info(why, icon=":material/info:")
+else:
+    if why:
+        st.caption(safe.md(why))
+    est = fstate.effect(path, version, rev, window, filters)
+    for note in est.notes:
+        st.info(note, icon=":material/info:")
+    if not est.by_kind.empty:
+        safe.chart(followup_charts.effect_forest(est.by_kind[est.by_kind["kind"] != "all"]), width="stretch",
+                   key="followups_forest")
+        for rec in est.by_kind.to_dict("records"):
+            if math.isnan(rec["risk_ratio"]):
+                continue
+            st.markdown(
+                f"**{safe.md(rec['kind_label'])}**: {rec['followed_churn']:.1%} of the customers followed up churned "
+                f"within 90 days, against {rec['not_followed_churn']:.1%} of comparable customers who were not "
+                f"(stratified risk ratio {rec['risk_ratio']:.2f}, {int(s.confidence * 100)}% CI {rec['rr_low']:.2f} – "
+                f"{rec['rr_high']:.2f}; n = {int(rec['followed_n']):,} and {int(rec['not_followed_n']):,}).")
+        tables.show(followups.effect_table(est.by_kind), key="followups_effect", min_n=s.min_cell_n)
+    st.caption(f"**How this is compared.** {safe.md(est.design)}")
+    st.warning(followups.CAUTION, icon=":material/warning:")
 
 # --- coverage by team ----------------------------------------------------------------------------------------------
 st.subheader("Coverage and time to follow-up by team")

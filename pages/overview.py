@@ -9,6 +9,7 @@ from cx_metrics import charts
 from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_ui import auth, safe, state
+from cx_ui import followup_state as fstate
 from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
@@ -27,6 +28,7 @@ st.caption(
     + f"{filters.describe(safe.md)}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
 )
 kpi_tiles.tiles(tiles)
+kpi_tiles.followup_tile(fstate.summary(path, version, fstate.revision(), period, filters), s)
 
 auth.download_button(
     "Download these KPIs (CSV)",
