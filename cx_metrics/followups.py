@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -154,11 +155,24 @@ def _who(found: dict[str, Any] | None) -> str:
     return f"{found['claimed_by']} claimed it at {pd.Timestamp(found['claimed_at']):%d %b %Y %H:%M} UTC"
 
 
-def _conflict(conn: Connection, key: str, what: str) -> FollowupConflict:
-    return FollowupConflict(f"Follow-up {key} was not {what}: {_who(state(conn, key))}. Nothing was changed; "
-                            "reload the worklist to see it as it is now.")
+def _conflict(conn: Connection, key: str, what: str, seen: int | None) -> FollowupConflict:
+    """The sentence for the person who lost the race. When DuckDB refused the write because another transaction is
+    writing the same item at this moment, that one may not have committed yet: wait a little for it, so the message
+    names what it did rather than the state both started from."""
+    found = state(conn, key)
+    deadline = time.monotonic() + RACE_WAIT
+    while seen is not None and (found["version"] if found else 0) == seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = state(conn, key)
+    if seen is not None and (found["version"] if found else 0) == seen:
+        return FollowupConflict(f"Follow-up {key} was not {what}: someone else is changing it at this moment. "
+                                "Nothing was changed; reload the worklist in a moment to see what they did.")
+    return FollowupConflict(f"Follow-up {key} was not {what}: {_who(found)}. Nothing was changed; reload the "
+                            "worklist to see it as it is now.")
 
 
+#: seconds a refused write waits for the other writer's commit before saying who won
+RACE_WAIT = 3.0
 #: what DuckDB raises when two transactions write the same row: the later one loses
 _RACE = (duckdb.TransactionException, duckdb.ConstraintException)
 
@@ -181,7 +195,7 @@ def claim(conn: Connection, key: str, actor: str, *, settings: Settings | None =
             _record(cur, key, actor, "claim", int(rows[0][0]), {"team": found["team"], "due_at": found["due_at"]},
                     now)
     except (_Lost, *_RACE) as exc:
-        raise _conflict(conn, key, "claimed") from exc
+        raise _conflict(conn, key, "claimed", 0 if isinstance(exc, _RACE) else None) from exc
     return int(rows[0][0])
 
 
@@ -208,9 +222,9 @@ def close(conn: Connection, key: str, actor: str, *, outcome: str, contacted_on:
     if contacted_on < pd.Timestamp(found["triggered_at"]).date():
         raise FollowupError(f"The contact date {contacted_on:%d %b %Y} is before the customer was failed "
                             f"({pd.Timestamp(found['triggered_at']):%d %b %Y}); give the day of the follow-up.")
+    current = version
     try:
         with transaction(conn) as cur:
-            current = version
             if current is None:
                 rows = _returning(cur, "followup_state", {"key": key})
                 current = int(rows[0][-1]) if rows else 0
@@ -228,7 +242,7 @@ def close(conn: Connection, key: str, actor: str, *, outcome: str, contacted_on:
             _record(cur, key, actor, "close", int(rows[0][0]),
                     {"outcome": outcome, "contacted_on": contacted_on, "note": note.strip()}, now)
     except (_Lost, *_RACE) as exc:
-        raise _conflict(conn, key, "closed") from exc
+        raise _conflict(conn, key, "closed", current if isinstance(exc, _RACE) else None) from exc
     return int(rows[0][0])
 
 
@@ -252,7 +266,7 @@ def undo(conn: Connection, key: str, actor: str, role: str | None, *, now: dt.da
                     {"undid": what, "outcome": found["outcome"], "contacted_on": found["contacted_on"],
                      "by": found["closed_by"] if what == "close" else found["claimed_by"], "note": found["note"]}, now)
     except (_Lost, *_RACE) as exc:
-        raise _conflict(conn, key, "undone") from exc
+        raise _conflict(conn, key, "undone", int(found["version"]) if isinstance(exc, _RACE) else None) from exc
     return what
 
 
