@@ -46,6 +46,8 @@ def effect_forest(by_kind: pd.DataFrame) -> go.Figure:
                  "arrayminus": rows["risk_ratio"] - rows["rr_low"]},
         hovertemplate="risk ratio %{x:.2f}<extra></extra>"))
     fig.add_vline(x=1.0, line_dash="dash", line_color="#888")
+    ticks = [0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0, 10.0]
     fig.update_layout(height=80 + 50 * len(rows), xaxis_title="90-day churn, followed up ÷ not (log scale)",
-                      xaxis_type="log", yaxis_autorange="reversed", **_LAYOUT)
+                      xaxis_type="log", xaxis_tickvals=ticks, xaxis_ticktext=[f"{v:g}" for v in ticks],
+                      yaxis_autorange="reversed", **_LAYOUT)
     return fig

@@ -46,10 +46,6 @@ with right, st.container(border=True):
               help="Median whole days from the failure to the follow-up, of the month medians in the period.")
     st.caption(period.label())
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
-
 # --- the worklist (CX leads and admins) ------------------------------------------------------------------------
 st.subheader("Worklist")
 if not user.can("followup"):
@@ -85,6 +81,9 @@ else:
                          f"followups-{dt.date.today()}.csv", key="followups_download", permission="followup",
                          icon=":material/download:")
 
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
     if view.empty:
         st.info("Nobody in this selection is waiting for a follow-up.")
     else:
@@ -92,10 +91,11 @@ else:
         key = st.selectbox(
             "Item to work", list(items), key="followups_item",
             format_func=lambda k: f"{k} · {items[k]['kind_label']} · customer {items[k]['customer_id']} · due "
-                                  f"{pd.Timestamp(items[k]['due_at']):%d %b %H:%M}")
+                                  f"{pd.Timestamp(items[k]['due_at']):%d %b %Y %H:%M}")
         rec = items[str(key)]
         with st.container(border=True):
-            st.markdown(f"**{safe.md(rec['kind_label'])}** ({safe.md(rec['severity'])}): {safe.md(rec['why'])}")
+            st.markdown(f"**{safe.md(rec['kind_label'])}** ({safe.md(rec['severity'])}) · item {safe.md(key)}: "
+                        f"{safe.md(rec['why'])}")
             tenure = "" if pd.isna(rec["tenure_days"]) else f", {int(rec['tenure_days']):,} days a customer"
             st.markdown(
                 f"**At stake:** customer {safe.md(rec['customer_id'])}, plan {safe.md(rec['plan'] or 'unknown')}"
