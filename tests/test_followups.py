@@ -185,12 +185,18 @@ def test_close_of_an_open_item_claims_it_in_the_same_transaction(hand: tuple[db.
     assert followups.history(conn, key)["action"].tolist() == ["close", "claim"]
 
 
-def test_undo_is_for_admins_and_steps_back(hand: tuple[db.Connection, Settings]) -> None:
-    conn, s = hand
+def _closed_by_ann(conn: db.Connection, s: Settings) -> str:
+    """The first item of the list, claimed and closed by Ann (version 2); its key."""
     key = str(followups.worklist(conn, s).iloc[0]["item_key"])
     followups.claim(conn, key, "ann@example.com", settings=s)
     followups.close(conn, key, "ann@example.com", outcome="reached", contacted_on=dt.date(2026, 11, 25), version=1,
                     settings=s)
+    return key
+
+
+def test_undo_is_for_admins_and_steps_back(hand: tuple[db.Connection, Settings]) -> None:
+    conn, s = hand
+    key = _closed_by_ann(conn, s)
     for role in ("executive", "cx_lead", "analyst", None):
         with pytest.raises(followups.FollowupError, match="Only an admin"):
             followups.undo(conn, key, "someone", role)
@@ -241,10 +247,7 @@ def test_two_people_closing_one_item_at_once_give_one_outcome(hand: tuple[db.Con
 
 def test_a_stale_version_is_refused_not_overwritten(hand: tuple[db.Connection, Settings]) -> None:
     conn, s = hand
-    key = str(followups.worklist(conn, s).iloc[0]["item_key"])
-    followups.claim(conn, key, "ann@example.com", settings=s)
-    followups.close(conn, key, "ann@example.com", outcome="reached", contacted_on=dt.date(2026, 11, 25), version=1,
-                    settings=s)
+    key = _closed_by_ann(conn, s)
     followups.undo(conn, key, "boss@example.com", "admin")  # version 3, claimed again
     with pytest.raises(followups.FollowupConflict, match=r"ann@example\.com claimed it"):  # Bob's page still says 1
         followups.close(conn, key, "bob@example.com", outcome="declined", contacted_on=dt.date(2026, 11, 25),
