@@ -99,6 +99,21 @@ DEFINITIONS: dict[str, str] = {
         "= solved with fewer than 2 agent replies ÷ solved with a reply count; handoffs = group stations − 1 "
         "(mean, and the share handed off at least once). 95% Wilson intervals."
     ),
+    "followup_coverage": (
+        "Follow-up coverage = follow-ups closed on or before their due date ÷ follow-ups due (due in the period and "
+        "by the latest data), by team and month of the due date; 95% Wilson interval. An item is a customer we "
+        "failed: an NPS answer of 0-6, a complaint past its resolution target (calendar hours), a ticket reopened "
+        "after a solve; due = the failure + the hours of [followups.due_hours] (48, 24, 24 by default). Days to "
+        "follow-up: whole days from the failure to the contact (median, 90th percentile)."
+    ),
+    "followup_effect": (
+        "Did following up work? For customers failed in the period: churn within 90 days after a landmark "
+        "([followups] landmark_days after the failure, 14 by default) of those reached by a follow-up by then "
+        "(outcome reached, recovered or declined) against those who were not, stratified by failure type, severity "
+        "and quarter and pooled with Mantel-Haenszel weights: risk ratio with its Greenland-Robins 95% interval; "
+        "each arm's churn with a Wilson interval; the first NPS answer within 180 days after the landmark. "
+        "Customers gone before the landmark are in neither arm. Observational: an association, not proof."
+    ),
     "backlog": (
         "Tickets not solved or closed at the data's latest time, by how long they have been open: <1 day, "
         "1-3, 3-7, 7-30, >30 days."

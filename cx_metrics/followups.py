@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import audit, stats
+from cx_metrics import audit, churn_model, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query, sql_params, sql_text, transaction
 from cx_metrics.filters import Filters, Period
@@ -280,6 +280,17 @@ def done(conn: Connection, period: Period, limit: int = 500) -> pd.DataFrame:
     frame["outcome"] = frame["outcome"].map(OUTCOMES).fillna(frame["outcome"])
     frame.insert(2, "kind_label", frame["kind"].map(KINDS))
     return frame
+
+
+def churn_risk(conn: Connection, settings: Settings | None = None) -> tuple[pd.DataFrame | None, str]:
+    """Each customer's churn risk from the Churn page's model (customer_id, risk), when a model is current for this
+    data; else None and why (the worklist then shows no risk rather than a stale one)."""
+    s = settings or Settings()
+    status, why = churn_model.model_status(conn, s)
+    if status != "current":
+        return None, f"{why} Train the churn-risk model on the Churn page to see each customer's risk here."
+    scores = churn_model.score(conn, s, reasons_for=0)
+    return scores[["customer_id", "risk"]], f"Churn risk within {s.churn_horizon_days} days from the churn model. {why}"
 
 
 def may_read_notes(role: str | None) -> bool:

@@ -32,6 +32,11 @@ def worklist(path: str, version: int, rev: int, filters: Filters) -> pd.DataFram
     return followups.worklist(state.connection(), state.settings(), filters=filters)
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner="Scoring churn risk…")
+def churn_risk(path: str, version: int) -> tuple[pd.DataFrame | None, str]:
+    return followups.churn_risk(state.connection(), state.settings())
+
+
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def effect(path: str, version: int, rev: int, period: Period, filters: Filters) -> followups.Effect:
     return followups.effect(state.connection(), period, settings=state.settings(), filters=filters)

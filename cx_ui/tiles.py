@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics.config import Settings
+from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
 
@@ -61,9 +62,7 @@ def followup_tile(summary: dict[str, Any], s: Settings) -> None:
     with st.container(border=True):
         value = f"{summary['coverage']:.0%}" if due else "—"
         st.metric("Follow-up coverage", value + (f" (n < {s.min_cell_n})" if 0 < due < s.min_cell_n else ""),
-                  help="Share of the follow-ups due in the period (failed customers: NPS detractors, complaints past "
-                       "their SLA, reopened tickets) that were closed on or before their due date. Details on "
-                       "Follow-ups.")
+                  help=f"{DEFINITIONS['followup_coverage']}\n\n{DEFINITIONS['followup_effect']} Details on Follow-ups.")
         parts = [f"{in_time:,} of {due:,} due closed in time"]
         if due:
             low, high = summary["coverage_low"], summary["coverage_high"]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import followup_charts, followups, stats
+from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import to_safe_csv
 from cx_ui import auth, safe, state, tables
 from cx_ui import followup_state as fstate
@@ -53,6 +54,8 @@ if not user.can("followup"):
             "coverage and whether following up works.")
 else:
     wl = fstate.worklist(path, version, rev, filters)
+    risk, risk_note = fstate.churn_risk(path, version)
+    wl = wl.merge(risk, on="customer_id", how="left") if risk is not None else wl.assign(risk=math.nan)
     as_of = wl.attrs.get("as_of")
     st.caption(f"{len(wl):,} customers waiting as of the latest data ({pd.Timestamp(as_of):%d %b %Y %H:%M} UTC), "
                f"{int(wl['overdue'].sum()):,} overdue, {int((wl['status'] == 'claimed').sum()):,} claimed. Soonest due "
@@ -71,11 +74,11 @@ else:
         view = view[view["claimed_by"] == user.label]
     verbatims = user.can("verbatims")
     shown = ["item_key", "kind_label", "severity", "why", "customer_id", "due_at", "overdue", "team", "assignee",
-             "status", "claimed_by", "plan", "tenure_days", "contacts_90d", "complaints_90d",
+             "status", "claimed_by", "plan", "tenure_days", "risk", "contacts_90d", "complaints_90d",
              *(["verbatim"] if verbatims else [])]
     tables.show(view[shown], key="followups_table", height=320)
-    if not verbatims:
-        st.caption("What the customers wrote is shown to roles that may read verbatim comments (analyst, admin).")
+    st.caption(safe.md(risk_note) + ("" if verbatims else " What the customers wrote is shown to roles that may "
+                                                              "read verbatim comments (analyst, admin)."))
     auth.download_button("Download the list for the dialer (CSV)",
                          lambda: to_safe_csv(followups.dialer_frame(view, verbatims=verbatims)),
                          f"followups-{dt.date.today()}.csv", key="followups_download", permission="followup",
@@ -97,6 +100,7 @@ else:
             st.markdown(f"**{safe.md(rec['kind_label'])}** ({safe.md(rec['severity'])}) · item {safe.md(key)}: "
                         f"{safe.md(rec['why'])}")
             tenure = "" if pd.isna(rec["tenure_days"]) else f", {int(rec['tenure_days']):,} days a customer"
+            tenure += "" if pd.isna(rec["risk"]) else f", churn risk {rec['risk']:.0%}"
             st.markdown(
                 f"**At stake:** customer {safe.md(rec['customer_id'])}, plan {safe.md(rec['plan'] or 'unknown')}"
                 f"{tenure}; {int(rec['contacts_90d'])} tickets ({int(rec['complaints_90d'])} complaints) in the 90 "
@@ -160,7 +164,7 @@ else:
                 f"(stratified risk ratio {rec['risk_ratio']:.2f}, {int(s.confidence * 100)}% CI {rec['rr_low']:.2f} – "
                 f"{rec['rr_high']:.2f}; n = {int(rec['followed_n']):,} and {int(rec['not_followed_n']):,}).")
         tables.show(followups.effect_table(est.by_kind), key="followups_effect", min_n=s.min_cell_n)
-    st.caption(f"**How this is compared.** {safe.md(est.design)}")
+    st.caption(f"**How this is compared.** {safe.md(est.design)} {DEFINITIONS['followup_effect']}")
     st.warning(followups.CAUTION, icon=":material/warning:")
 
 # --- coverage by team ----------------------------------------------------------------------------------------------
@@ -169,8 +173,7 @@ by_team = fstate.coverage(path, version, rev, period, filters, "team")
 safe.chart(followup_charts.coverage_trend(by_team, colors=state.colors(path, version, "group")), width="stretch",
            key="followups_coverage_chart")
 tables.show(by_team, key="followups_coverage", min_n=s.min_cell_n)
-st.caption("By month of the due date: items due that month (and by the latest data); closed in time = dated on or "
-           "before the due date. Hollow points: fewer than the minimum n items.")
+st.caption(DEFINITIONS["followup_coverage"] + " Hollow points: fewer than the minimum n items.")
 
 # --- closed follow-ups, with notes (roles that may read them) -------------------------------------------------------
 if followups.may_read_notes(user.role):

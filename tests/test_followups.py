@@ -401,3 +401,22 @@ def test_demo_history_is_plausible(full_demo: tuple[db.Connection, Settings]) ->
     assert share["Retention"] > share["Product"] + 0.1  # teams differ, as planted
     first, last = cov[cov["period_start"] < "2025-04-01"], cov[cov["period_start"] >= "2026-07-01"]
     assert last["in_time"].sum() / last["due"].sum() > first["in_time"].sum() / first["due"].sum()  # it improved
+
+
+def test_churn_risk_from_the_model_when_it_is_current(demo_db_path: Path, tmp_path: Path) -> None:
+    from cx_metrics import churn_model
+
+    path = tmp_path / "risk.duckdb"
+    path.write_bytes(demo_db_path.read_bytes())
+    s = Settings().with_db(path)
+    conn = db.connect(s)
+    try:
+        risk, why = followups.churn_risk(conn, s)
+        assert risk is None and "Train the churn-risk model on the Churn page" in why
+        churn_model.train(conn, s)
+        risk, why = followups.churn_risk(conn, s)
+        assert risk is not None and why.startswith("Churn risk within 90 days")
+        wl = followups.worklist(conn, s).merge(risk, on="customer_id", how="left")
+        assert wl["risk"].between(0, 1).mean() > 0.9  # the customers still there have a risk
+    finally:
+        conn.close()
