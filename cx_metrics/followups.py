@@ -445,3 +445,24 @@ def summary(conn: Connection, period: Period, *, settings: Settings | None = Non
     est = effect(conn, window, settings=s, filters=filters).by_kind
     row = est[est["kind"] == "all"].to_dict("records")
     return {**out, "effect": row[0] if row else None, "effect_period": window}
+
+
+def describe_summary(summary: dict[str, Any], s: Settings) -> tuple[str, str]:
+    """(value, detail) of the follow-up tile, the Overview's and the digest's: coverage, its interval and the effect
+    on churn, in words. No customer, note or comment."""
+    due, in_time = int(summary["due"]), int(summary["in_time"])
+    value = f"{summary['coverage']:.0%}" if due else "—"
+    value += f" (n < {s.min_cell_n})" if 0 < due < s.min_cell_n else ""
+    parts = [f"{in_time:,} of {due:,} due closed in time"]
+    if due:
+        parts.append(f"{int(s.confidence * 100)}% CI {summary['coverage_low']:.0%} – {summary['coverage_high']:.0%}")
+    eff = summary.get("effect")
+    if eff and not math.isnan(eff["risk_ratio"]):
+        window = summary["effect_period"]
+        parts.append(f"customers followed up churned {eff['followed_churn']:.1%} within 90 days vs "
+                     f"{eff['not_followed_churn']:.1%} of comparable ones not followed up (risk ratio "
+                     f"{eff['risk_ratio']:.2f}, CI {eff['rr_low']:.2f} – {eff['rr_high']:.2f}; failed "
+                     f"{window.start:%b %Y} – {window.end:%b %Y}; observational, not proof)")
+    else:
+        parts.append("too early to tell whether following up changes churn")
+    return value, " · ".join(parts)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from cx_metrics.config import Settings
 from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.followups import describe_summary
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
 
@@ -58,23 +59,8 @@ def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 
 def followup_tile(summary: dict[str, Any], s: Settings) -> None:
     """Closing the loop, for executives: coverage of the period (share of follow-ups due closed in time) and whether
     following up goes with less churn (:func:`cx_metrics.followups.summary`). No customer, note or comment."""
-    due, in_time = int(summary["due"]), int(summary["in_time"])
+    value, detail = describe_summary(summary, s)
     with st.container(border=True):
-        value = f"{summary['coverage']:.0%}" if due else "—"
-        st.metric("Follow-up coverage", value + (f" (n < {s.min_cell_n})" if 0 < due < s.min_cell_n else ""),
+        st.metric("Follow-up coverage", value,
                   help=f"{DEFINITIONS['followup_coverage']}\n\n{DEFINITIONS['followup_effect']} Details on Follow-ups.")
-        parts = [f"{in_time:,} of {due:,} due closed in time"]
-        if due:
-            low, high = summary["coverage_low"], summary["coverage_high"]
-            parts.append(f"{int(s.confidence * 100)}% CI {low:.0%} – {high:.0%}")
-        eff = summary.get("effect")
-        if eff and not math.isnan(eff["risk_ratio"]):
-            window = summary["effect_period"]
-            parts.append(
-                f"customers followed up churned {eff['followed_churn']:.1%} within 90 days vs "
-                f"{eff['not_followed_churn']:.1%} of comparable ones not followed up (risk ratio "
-                f"{eff['risk_ratio']:.2f}, CI {eff['rr_low']:.2f} – {eff['rr_high']:.2f}; failed "
-                f"{window.start:%b %Y} – {window.end:%b %Y}; observational, not proof)")
-        else:
-            parts.append("too early to tell whether following up changes churn")
-        st.caption(" · ".join(parts))
+        st.caption(detail)
