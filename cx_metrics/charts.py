@@ -34,7 +34,7 @@ def color_map(values: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def _color(value: Any, colors: Mapping[str, str] | None) -> str:
+def value_color(value: Any, colors: Mapping[str, str] | None) -> str:
     """The colour of ``value``: from ``colors``, else a colour fixed by the value's own name (never by its rank)."""
     key = str(value)
     if colors and key in colors:
@@ -104,7 +104,7 @@ def time_axis(fig: go.Figure, starts: Any, grain: str) -> go.Figure:
     return fig
 
 
-def _empty(message: str) -> go.Figure:
+def empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
@@ -121,7 +121,7 @@ def complaint_trend(frame: pd.DataFrame, *, grain: str = "week", colors: Mapping
     (cut by the date range or by the data's start or end) are drawn faded and hatched, and labelled in the hover.
     """
     if frame.empty:
-        return _empty("No complaints in this period and selection")
+        return empty_figure("No complaints in this period and selection")
     totals = frame.groupby("category")["complaints"].sum().sort_values(ascending=False)
     fig = go.Figure()
     for category in totals.index:
@@ -131,7 +131,7 @@ def complaint_trend(frame: pd.DataFrame, *, grain: str = "week", colors: Mapping
             x=part["period_start"],
             y=part["complaints"],
             name=str(category),
-            marker={"color": _color(category, colors), "opacity": [0.35 if p else 1.0 for p in partial],
+            marker={"color": value_color(category, colors), "opacity": [0.35 if p else 1.0 for p in partial],
                     "pattern": {"shape": ["/" if p else "" for p in partial]}},
             customdata=[
                 f"partial {grain}: {d} day(s) in range" if p else f"full {grain}"
@@ -168,7 +168,7 @@ def complaint_rates(frame: pd.DataFrame, *, measure: str = "per_1000", top: int 
     ``measure`` is ``per_1000`` (with its Poisson interval in the hover) or ``complaints``.
     """
     if frame.empty:
-        return _empty("No complaints in this period and selection")
+        return empty_figure("No complaints in this period and selection")
     order = series_order(frame)[:top]
     fig = go.Figure()
     for dim in order:
@@ -177,7 +177,7 @@ def complaint_rates(frame: pd.DataFrame, *, measure: str = "per_1000", top: int 
                 for k, n, lo, hi in zip(part["complaints"], part["active_customers"], part["per_1000_low"],
                                         part["per_1000_high"], strict=True)]
         series_line(fig, part["period_start"], part[measure], partial=part["partial"], name=str(dim),
-                    color=_color(dim, colors), customdata=text,
+                    color=value_color(dim, colors), customdata=text,
                     hovertemplate="%{x|%d %b %Y} · " + str(dim) + ": %{y:,.1f}<br>%{customdata}<extra></extra>")
     fig.update_layout(height=400, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.2},
                       yaxis_title="complaints per 1,000 active customers" if measure == "per_1000" else "complaints")
@@ -188,7 +188,7 @@ def anomaly_band(frame: pd.DataFrame, *, dimension: str, grain: str = "week") ->
     """One series of ``anomalies`` output: counts, the expected band (robust z within +-3.5), flagged points."""
     part = frame[frame["dimension"] == dimension].sort_values("period_start")
     if part.empty:
-        return _empty("No complaints for this series")
+        return empty_figure("No complaints for this series")
     fig = go.Figure()
     band(fig, part["period_start"], part["expected_low"], part["expected_high"], PALETTE[0], name="expected band")
     fig.add_trace(go.Scatter(x=part["period_start"], y=part["baseline"], name="rolling median", mode="lines",
@@ -234,10 +234,10 @@ def km_curves(frame: pd.DataFrame, *, max_hours: float | None = None, colors: Ma
     """Step curves of the share still waiting after t hours on ``clock``, one per group in its own colour, with
     their confidence bands (thinned to steps of at least 0.2 percentage point: :func:`thin_steps`)."""
     if frame.empty:
-        return _empty("No tickets in this period and selection")
+        return empty_figure("No tickets in this period and selection")
     fig = go.Figure()
     for group, part in frame.groupby("group", sort=True):
-        color = _color(group, colors)
+        color = value_color(group, colors)
         if max_hours is not None:
             part = part[part["hours"] <= max_hours]
         part = thin_steps(part)
@@ -259,7 +259,7 @@ def _rgba(hex_color: str, alpha: float) -> str:
 def rate_bars(frame: pd.DataFrame, *, x: str, y: str, low: str, high: str, title: str) -> go.Figure:
     """Bars with asymmetric confidence whiskers (CSAT by handling bucket, breach rates...)."""
     if frame.empty:
-        return _empty("No data in this period and selection")
+        return empty_figure("No data in this period and selection")
     fig = go.Figure(go.Bar(
         x=frame[x].astype(str), y=frame[y], marker={"color": "#1f77b4"},
         error_y={"type": "data", "symmetric": False, "array": frame[high] - frame[y],
@@ -275,7 +275,7 @@ def breach_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
     ``resolution.sla_breach_trend``); periods below the minimum n drawn as hollow markers, partial periods dashed."""
     frame = frame.dropna(subset=["breach_rate"])
     if frame.empty:
-        return _empty(" ".join(frame.attrs.get("notes", ())) or
+        return empty_figure(" ".join(frame.attrs.get("notes", ())) or
                       "No tickets with an SLA target in this period and selection")
     fig = go.Figure()
     names = {"first_response": "first response", "resolution": "resolution"}
@@ -299,7 +299,7 @@ def breach_trend(frame: pd.DataFrame, *, grain: str = "week") -> go.Figure:
 def backlog_history(frame: pd.DataFrame) -> go.Figure:
     """Backlog at the end of each day (line) with the tickets that entered and left it (bars)."""
     if frame.empty:
-        return _empty("No tickets in this period and selection")
+        return empty_figure("No tickets in this period and selection")
     fig = go.Figure()
     fig.add_trace(go.Bar(x=frame["day"], y=frame["opened"], name="became open", marker={"color": "#ff7f0e"},
                          opacity=0.5, hovertemplate="%{x|%d %b %Y}: %{y:,} became open<extra></extra>"))
@@ -319,7 +319,7 @@ def resolution_trend(frame: pd.DataFrame, *, grain: str = "week", clock: str = "
     tickets censored; the one median of every page) with its 95% band; partial periods dashed."""
     frame = frame.sort_values("period_start")
     if frame.empty:
-        return _empty("No tickets in this period and selection")
+        return empty_figure("No tickets in this period and selection")
     fig = go.Figure()
     band(fig, frame["period_start"], frame["median_low"], frame["median_high"], PALETTE[0], name="95% interval")
     series_line(

@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _color, _empty, band, series_line, time_axis
+from cx_metrics.charts import PALETTE, band, empty_figure, series_line, time_axis, value_color
 
 GREY = "#b0b0b0"
 GROUP_COLORS = {"promoter": "#2ca02c", "passive": "#bcbd22", "detractor": "#d62728", "satisfied": "#2ca02c",
                 "not satisfied": "#d62728", "easy": "#2ca02c", "neutral": "#bcbd22", "difficult": "#d62728"}
 
 
-def _fmt(value: float, unit: str) -> str:
+def format_score(value: float, unit: str) -> str:
+    """A score as the survey charts and tables write it: +12.3 for NPS points, 81.0% for shares, 5.40 for CES."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "points":
@@ -37,14 +38,14 @@ def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, grain:
     """Line of ``survey_trend`` output with its interval as a band; small-n buckets grey and labelled, significant
     changes from the previous bucket marked with a diamond, partial buckets dashed and labelled."""
     if frame.empty or int(frame["n"].sum()) == 0:
-        return _empty("No responses in this period and selection")
+        return empty_figure("No responses in this period and selection")
     f = frame.sort_values("period_start")
     ok = ~f["small_n"]
     fig = go.Figure()
     band(fig, f["period_start"], f["ci_low"].where(ok), f["ci_high"].where(ok), PALETTE[0], name="95% interval",
          alpha=0.18)
-    text = [f"{_fmt(v, unit)} (95% CI {_fmt(lo, unit)} – {_fmt(hi, unit)}) · n = {n:,}"
-            + (f" · change {_fmt(c, unit) if unit != 'points' else f'{c:+.1f}'} vs previous, p = {pv:.2g}"
+    text = [f"{format_score(v, unit)} (95% CI {format_score(lo, unit)} – {format_score(hi, unit)}) · n = {n:,}"
+            + (f" · change {format_score(c, unit) if unit != 'points' else f'{c:+.1f}'} vs previous, p = {pv:.2g}"
                if not math.isnan(pv) else "")
             for v, lo, hi, n, c, pv in zip(f["value"], f["ci_low"], f["ci_high"], f["n"].astype(int), f["change"],
                                            f["p_value"], strict=True)]
@@ -71,7 +72,7 @@ def trend_band(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, grain:
 def group_split_bars(frame: pd.DataFrame) -> go.Figure:
     """100%-stacked bars of score groups per bucket (output of ``surveys.group_split``)."""
     if frame.empty or frame["responses"].sum() == 0:
-        return _empty("No responses in this period and selection")
+        return empty_figure("No responses in this period and selection")
     fig = go.Figure()
     for group in frame["group"].drop_duplicates():
         part = frame[frame["group"] == group]
@@ -89,13 +90,14 @@ def group_split_bars(frame: pd.DataFrame) -> go.Figure:
 def distribution_bars(frame: pd.DataFrame, colors: Mapping[str, str] | None = None) -> go.Figure:
     """Share of responses giving each score, one bar series per cohort (``surveys.score_distribution``)."""
     if frame.empty:
-        return _empty("No responses in this period and selection")
+        return empty_figure("No responses in this period and selection")
     scales = frame.groupby("scale")["responses"].sum().sort_values(ascending=False)
     main = frame[frame["scale"] == scales.index[0]]
     fig = go.Figure()
     for dim in main["dimension"].drop_duplicates():
         part = main[main["dimension"] == dim]
-        fig.add_trace(go.Bar(x=part["score"], y=part["share"], name=str(dim), marker={"color": _color(dim, colors)},
+        fig.add_trace(go.Bar(x=part["score"], y=part["share"], name=str(dim),
+                             marker={"color": value_color(dim, colors)},
                              customdata=part["responses"],
                              hovertemplate="score %{x}: %{y:.1%} (%{customdata:,})<extra>" + str(dim) + "</extra>"))
     note = f"scale {scales.index[0]}" + (f" (other scales: {', '.join(scales.index[1:])})" if len(scales) > 1 else "")
@@ -109,10 +111,10 @@ def cohort_bars(frame: pd.DataFrame, *, unit: str, title: str, min_n: int) -> go
     """Bars per cohort (one dimension) with interval whiskers; suppressed cells as labelled grey stubs,
     significantly better/worse cells coloured."""
     if frame.empty:
-        return _empty("No data in this period and selection")
+        return empty_figure("No data in this period and selection")
     colors = [GREY if s else ("#2ca02c" if d == "better" else "#d62728" if d == "worse" else PALETTE[0])
               for s, d in zip(frame["suppressed"], frame["direction"], strict=True)]
-    labels = [f"n={n:,} (< {min_n}, hidden)" if s else f"{_fmt(v, unit)} · n={n:,}"
+    labels = [f"n={n:,} (< {min_n}, hidden)" if s else f"{format_score(v, unit)} · n={n:,}"
               for v, n, s in zip(frame["value"], frame["n"], frame["suppressed"], strict=True)]
     y = frame["value"].fillna(0)
     fig = go.Figure(go.Bar(
@@ -130,7 +132,7 @@ def heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, higher_is
     """dim1 x dim2 heatmap of ``cohorts.breakdown``: value per cell with n; suppressed cells blank, labelled
     'n<min'; significant cells marked with '*' (Holm-corrected vs the rest)."""
     if frame.empty:
-        return _empty("No data in this period and selection")
+        return empty_figure("No data in this period and selection")
     cell = {(str(a), str(b)): r for a, b, r in zip(frame["dim1"], frame["dim2"], frame.to_dict("records"),
                                                   strict=True)}
     z = np.full((len(rows), len(cols)), np.nan)
@@ -146,7 +148,7 @@ def heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, higher_is
                 continue
             z[i, j] = rec["value"]
             star = "*" if rec["significant"] else ""
-            text[i][j] = f"{_fmt(rec['value'], unit)}{star}<br>n={int(rec['n']):,}"
+            text[i][j] = f"{format_score(rec['value'], unit)}{star}<br>n={int(rec['n']):,}"
     fig = go.Figure(go.Heatmap(
         z=z, x=list(cols), y=list(rows), text=text, texttemplate="%{text}", hoverongaps=False,
         colorscale="RdYlGn" if higher_is_better else "RdYlGn_r", colorbar={"title": title},
@@ -162,13 +164,13 @@ def spread_boxes(frame: pd.DataFrame, *, title: str, min_n: int | None = None) -
     Cohorts the table suppresses (``small_n``: fewer than ``min_n`` observations) get no box: quantiles of 2 or 27
     values would be drawn as confidently as those of thousands. They are named under the chart instead."""
     if frame.empty:
-        return _empty("No spread to show for this metric (a yes/no outcome has only its rate)")
+        return empty_figure("No spread to show for this metric (a yes/no outcome has only its rate)")
     names_all = [f"{a}" if b == "All" else f"{a} · {b}" for a, b in zip(frame["dim1"], frame["dim2"], strict=True)]
     small = frame["small_n"].to_numpy(dtype=bool) if "small_n" in frame else np.zeros(len(frame), dtype=bool)
     hidden = [f"{name} (n = {int(n):,})" for name, n, s in zip(names_all, frame["n"], small, strict=True) if s]
     frame = frame[~small]
     if frame.empty:
-        return _empty(f"Every cohort has fewer than {min_n} observations: no spread is shown" if min_n
+        return empty_figure(f"Every cohort has fewer than {min_n} observations: no spread is shown" if min_n
                       else "Every cohort is too small to show its spread")
     names = [n for n, s in zip(names_all, small, strict=True) if not s]
     fig = go.Figure(go.Box(
@@ -186,7 +188,7 @@ def spread_boxes(frame: pd.DataFrame, *, title: str, min_n: int | None = None) -
 def grid_heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, period_word: str) -> go.Figure:
     """Signup cohort (rows) x periods since signup (columns) from ``cohorts.grid``."""
     if frame.empty:
-        return _empty("No signup cohorts in the data")
+        return empty_figure("No signup cohorts in the data")
     rows = sorted(frame["cohort"].unique())
     cols = sorted(frame["age"].unique())
     z = np.full((len(rows), len(cols)), np.nan)
@@ -201,7 +203,7 @@ def grid_heatmap(frame: pd.DataFrame, *, unit: str, title: str, min_n: int, peri
             text[i][j] = f"n={int(rec['n'])}" if rec["n"] else ""
             continue
         z[i, j] = rec["value"]
-        text[i][j] = _fmt(rec["value"], unit)
+        text[i][j] = format_score(rec["value"], unit)
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(c) for c in cols], y=rows, text=text, texttemplate="%{text}", hoverongaps=False,
         colorscale="RdYlGn", colorbar={"title": title},

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _color, _empty, band, color_map, series_line, time_axis
+from cx_metrics.charts import PALETTE, band, color_map, empty_figure, series_line, time_axis, value_color
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
 
@@ -17,11 +17,11 @@ def churn_trend(frame: pd.DataFrame, *, grain: str = "month", colors: Mapping[st
     """Churn rate per bucket (``churn.churn_rates`` output) per cohort in its own colour, with its Wilson band;
     partial buckets dashed and labelled."""
     if frame.empty:
-        return _empty("No customers in this period and selection")
+        return empty_figure("No customers in this period and selection")
     fig = go.Figure()
     for cohort, part in frame.groupby("cohort", sort=True):
         part = part.sort_values("period_start")
-        color = _color(cohort, colors)
+        color = value_color(cohort, colors)
         band(fig, part["period_start"], part["churn_low"], part["churn_high"], color, group=str(cohort), alpha=0.1)
         series_line(fig, part["period_start"], part["churn_rate"], partial=part["partial"], name=str(cohort),
                     color=color, group=str(cohort),
@@ -40,13 +40,13 @@ def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order:
     drawn dotted and labelled as small.
     """
     if frame.empty:
-        return _empty("No customers to follow in this selection")
+        return empty_figure("No customers to follow in this selection")
     fig = go.Figure()
     groups = [g for g in (order or sorted(frame["group"].unique())) if g in set(frame["group"])]
     fixed = colors or (color_map(order) if order else None)
     for group in groups:
         part = frame[frame["group"] == group]
-        color = _color(group, fixed)
+        color = value_color(group, fixed)
         n = int(part["customers"].iloc[0])
         small = n < min_n
         label = f"{group} (n = {n:,}{', small' if small else ''})"
@@ -62,7 +62,7 @@ def retention(frame: pd.DataFrame, *, x_title: str = "days since signup", order:
 def lift(frame: pd.DataFrame) -> go.Figure:
     """Complaint-to-churn lift per group with its interval (``churn.complaint_lift`` output); 1 = no difference."""
     if frame.empty:
-        return _empty("No customers at the landmark")
+        return empty_figure("No customers at the landmark")
     part = frame[frame["group"] != "no complaint"].iloc[::-1]
     labels = [f"{g} ({k})" if k != "category" else str(g) for g, k in zip(part["group"], part["kind"], strict=True)]
     fig = go.Figure(go.Scatter(
@@ -83,7 +83,7 @@ def lift(frame: pd.DataFrame) -> go.Figure:
 def recovery(frame: pd.DataFrame, *, measure: str = "churn") -> go.Figure:
     """Churn rate or CSAT by experience, one bar group per priority (``churn.service_recovery`` output)."""
     if frame.empty:
-        return _empty("No tickets in the window")
+        return empty_figure("No tickets in the window")
     value, low, high, title = (("churn_rate", "churn_low", "churn_high", "churn within the horizon")
                                if measure == "churn" else ("csat", "csat_low", "csat_high", "CSAT (top box)"))
     fig = go.Figure()
@@ -101,7 +101,7 @@ def recovery(frame: pd.DataFrame, *, measure: str = "churn") -> go.Figure:
 def importance(rows: list[dict[str, Any]], top: int = 12) -> go.Figure:
     """Permutation importance of the model's features (from the model card); support features highlighted."""
     if not rows:
-        return _empty("No model yet")
+        return empty_figure("No model yet")
     part = rows[:top][::-1]
     fig = go.Figure(go.Bar(
         x=[r["importance"] for r in part], y=[r["label"] for r in part], orientation="h",
@@ -117,7 +117,7 @@ def importance(rows: list[dict[str, Any]], top: int = 12) -> go.Figure:
 def reliability(rows: list[dict[str, float]]) -> go.Figure:
     """Calibration: mean predicted vs observed churn per predicted-risk decile, against the diagonal."""
     if not rows:
-        return _empty("No model yet")
+        return empty_figure("No model yet")
     top = max(max(r["predicted"] for r in rows), max(r["observed"] for r in rows)) * 1.1
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", line={"dash": "dot", "color": "#7f7f7f"},

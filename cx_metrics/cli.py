@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,9 +13,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import cli_delivery, cli_followups, cli_surveys, db, demo
+from cx_metrics import catalog, cli_delivery, cli_followups, cli_surveys, db, demo
+from cx_metrics.cli_output import emit as _emit
 from cx_metrics.config import ConfigError, Settings, load_settings
-from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.export import safe_csv_text
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
@@ -68,8 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also read back every value of every table, checking each block's checksum (slower)")
 
     p = sub.add_parser("metric", help="compute a metric exactly as the dashboard does (--list: all of them)")
-    p.add_argument("name", nargs="?", choices=sorted(METRICS))
-    p.add_argument("--list", action="store_true", help="list the metrics with their definitions")
+    p.add_argument("name", nargs="?", choices=sorted(catalog.commands()))
+    p.add_argument("--list", action="store_true",
+                   help="list the metric catalog: ids, labels, units, definitions, SQL, functions, pages, commands "
+                        "(--format json: the catalog as strict JSON)")
     _add_view(p)
     p.add_argument("--grain", choices=list(complaints.GRAINS), default="week", help="time bucket")
     p.add_argument("--by", default=None,
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("definitions", help="print every metric definition")
 
+    p = sub.add_parser("sql", help="print a query with its fragments expanded and its parameters listed")
+    p.add_argument("action", choices=["show", "list"], help="show NAME: the query, ready for the DuckDB shell; "
+                                                            "list: every query name")
+    p.add_argument("name", nargs="?", help="the query's name (a file of cx_metrics/sql without .sql)")
+
     p = sub.add_parser("churn", help="train the churn-risk model or list the customers most at risk")
     p.add_argument("action", choices=["train", "score"])
     _add_db(p)
@@ -163,34 +169,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
-
-
-def _emit(frame: pd.DataFrame, fmt: str, empty: str = "No rows.") -> None:
-    """Print ``frame`` as csv, json or a table; a table with no rows prints ``empty`` (a sentence), never pandas'
-    "Empty DataFrame" and its column list. The notes a metric carries (what the data cannot support or compare)
-    go to stderr, so scripts reading stdout are unaffected."""
-    for note in frame.attrs.get("notes", ()):
-        print(f"# {note}", file=sys.stderr)
-    if fmt == "csv":  # formula-guarded like every CSV we write: the README suggests redirecting it to a file
-        sys.stdout.write(safe_csv_text(frame))
-    elif fmt == "json":
-        records = frame.to_dict("records")
-        print(json.dumps(records, default=_json_default, indent=2))
-    elif frame.empty:
-        print(empty)
-    else:
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
-            print(frame.to_string(index=False))
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
 
 
 def _period(conn: db.Connection, args: argparse.Namespace) -> Period:
@@ -225,86 +203,87 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
-#: metric name -> (definition key, function(conn, period, filters, settings, args) -> frame)
-METRICS: dict[str, tuple[str, Any]] = {
-    "kpis": ("complaints", lambda c, p, f, s, a: overview.kpis(c, period=p, filters=f, settings=s)),
-    "complaint-trend": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_trend(
-        c, period=p, grain=a.grain, filters=f, settings=s)),
-    "complaint-volume": ("complaint_rate", lambda c, p, f, s, a: complaints.complaint_volume(
-        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s)),
-    "top-movers": ("top_movers", lambda c, p, f, s, a: complaints.top_movers(
-        c, period=p, by=a.by, filters=f, settings=s)),
-    "anomalies": ("anomalies", lambda c, p, f, s, a: complaints.anomalies(
-        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s)),
-    "repeat-complaints": ("repeat_complaints", lambda c, p, f, s, a: complaints.repeat_complaints(
-        c, period=p, filters=f, settings=s)),
-    "time-to-resolution": ("time_to_event", lambda c, p, f, s, a: resolution.time_to_event(
-        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
-    "km-curves": ("time_to_event", lambda c, p, f, s, a: resolution.km_curves(
-        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
-    "logrank": ("time_to_event", lambda c, p, f, s, a: resolution.logrank(
-        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock)),
-    "resolution-trend": ("time_to_event", lambda c, p, f, s, a: resolution.resolution_trend(
+#: `cx metric` command -> function(conn, period, filters, settings, args) -> frame. The commands, and what each one
+#: prints, are :mod:`cx_metrics.catalog`'s (its entries list them); these only say how to call each function.
+RUNNERS: dict[str, Any] = {
+    "kpis": lambda c, p, f, s, a: overview.kpis(c, period=p, filters=f, settings=s),
+    "complaint-trend": lambda c, p, f, s, a: complaints.complaint_trend(
+        c, period=p, grain=a.grain, filters=f, settings=s),
+    "complaint-volume": lambda c, p, f, s, a: complaints.complaint_volume(
+        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s),
+    "top-movers": lambda c, p, f, s, a: complaints.top_movers(
+        c, period=p, by=a.by, filters=f, settings=s),
+    "anomalies": lambda c, p, f, s, a: complaints.anomalies(
+        c, period=p, grain=a.grain, by=a.by, filters=f, settings=s),
+    "repeat-complaints": lambda c, p, f, s, a: complaints.repeat_complaints(
+        c, period=p, filters=f, settings=s),
+    "time-to-resolution": lambda c, p, f, s, a: resolution.time_to_event(
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock),
+    "km-curves": lambda c, p, f, s, a: resolution.km_curves(
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock),
+    "logrank": lambda c, p, f, s, a: resolution.logrank(
+        c, period=p, metric=a.metric, by=a.group, filters=f, settings=s, clock=a.clock),
+    "resolution-trend": lambda c, p, f, s, a: resolution.resolution_trend(
         c, period=p, grain=a.grain if a.grain != "day" else "week", metric=a.metric, filters=f, settings=s,
-        clock=a.clock)),
-    "resolution-rows": ("time_to_event", lambda c, p, f, s, a: resolution.resolution_rows(
+        clock=a.clock),
+    "resolution-rows": lambda c, p, f, s, a: resolution.resolution_rows(
         c, period=p, metric=a.metric, by=a.group if a.value else "all", value=a.value, filters=f, settings=s,
-        clock=a.clock)),
-    "vendor-agreement": ("vendor_agreement", lambda c, p, f, s, a: resolution.vendor_agreement(
-        c, period=p, filters=f, settings=s)),
-    "sla-breaches": ("sla", lambda c, p, f, s, a: resolution.sla_breaches(
-        c, period=p, filters=f, settings=s, clock=a.sla_clock)),
-    "breaches-over-time": ("sla", lambda c, p, f, s, a: resolution.sla_breach_trend(
-        c, period=p, grain=a.grain, filters=f, settings=s, clock=a.sla_clock)),
-    "backlog": ("backlog", lambda c, p, f, s, a: resolution.backlog(c, filters=f)),
-    "handoffs": ("follow_through", lambda c, p, f, s, a: resolution.handoff_distribution(
-        c, period=p, filters=f, settings=s)),
-    "backlog-history": ("backlog_history", lambda c, p, f, s, a: resolution.backlog_history(
-        c, period=p, filters=f)),
-    "follow-through": ("follow_through", lambda c, p, f, s, a: resolution.follow_through(
-        c, period=p, by=a.group, filters=f, settings=s)),
-    "csat-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
-        c, period=p, by=a.handling, filters=f, settings=s)),
-    "nps-by-handling": ("experience_outcome", lambda c, p, f, s, a: resolution.experience_vs_outcome(
-        c, period=p, by=a.handling, filters=f, settings=s, metric="nps")),
-    "theme-volume": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_volume(
-        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s)),
-    "theme-anomalies": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_anomalies(
-        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s)),
-    "theme-mix": ("theme_mix", lambda c, p, f, s, a: theme_metrics.theme_mix(
-        c, period=p, by=a.mix_by, filters=f, kinds=tuple(a.kind) or None, settings=s)),
-    "emerging-themes": ("emerging_themes", lambda c, p, f, s, a: theme_metrics.emerging_themes(
-        c, period=p, filters=f, kinds=tuple(a.kind) or None, settings=s)),
-    "theme-impact": ("theme_impact", lambda c, p, f, s, a: theme_metrics.theme_impact(
-        c, period=p, metric=a.score, filters=f, settings=s)),
-    "product-requests": ("product_requests", lambda c, p, f, s, a: theme_metrics.product_requests(
-        c, period=p, filters=f, kinds=tuple(a.kind) or None)),
-    "themes-behind": ("themes_behind", lambda c, p, f, s, a: theme_metrics.themes_behind(
-        c, period=p, by=a.by, value=a.value, filters=f, settings=s)),
-    "theme-verbatims": ("theme_volume", lambda c, p, f, s, a: theme_metrics.theme_verbatims(
-        c, theme_key=_theme_key(a), period=p, filters=f, kinds=tuple(a.kind) or None)),
-    "complaint-rows": ("complaint_trend", lambda c, p, f, s, a: complaints.complaint_rows(
-        c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s)),
+        clock=a.clock),
+    "vendor-agreement": lambda c, p, f, s, a: resolution.vendor_agreement(
+        c, period=p, filters=f, settings=s),
+    "sla-breaches": lambda c, p, f, s, a: resolution.sla_breaches(
+        c, period=p, filters=f, settings=s, clock=a.sla_clock),
+    "breaches-over-time": lambda c, p, f, s, a: resolution.sla_breach_trend(
+        c, period=p, grain=a.grain, filters=f, settings=s, clock=a.sla_clock),
+    "backlog": lambda c, p, f, s, a: resolution.backlog(c, filters=f),
+    "handoffs": lambda c, p, f, s, a: resolution.handoff_distribution(
+        c, period=p, filters=f, settings=s),
+    "backlog-history": lambda c, p, f, s, a: resolution.backlog_history(
+        c, period=p, filters=f),
+    "follow-through": lambda c, p, f, s, a: resolution.follow_through(
+        c, period=p, by=a.group, filters=f, settings=s),
+    "csat-by-handling": lambda c, p, f, s, a: resolution.experience_vs_outcome(
+        c, period=p, by=a.handling, filters=f, settings=s),
+    "nps-by-handling": lambda c, p, f, s, a: resolution.experience_vs_outcome(
+        c, period=p, by=a.handling, filters=f, settings=s, metric="nps"),
+    "theme-volume": lambda c, p, f, s, a: theme_metrics.theme_volume(
+        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s),
+    "theme-anomalies": lambda c, p, f, s, a: theme_metrics.theme_anomalies(
+        c, period=p, grain=a.grain, filters=f, kinds=tuple(a.kind) or None, settings=s),
+    "theme-mix": lambda c, p, f, s, a: theme_metrics.theme_mix(
+        c, period=p, by=a.mix_by, filters=f, kinds=tuple(a.kind) or None, settings=s),
+    "emerging-themes": lambda c, p, f, s, a: theme_metrics.emerging_themes(
+        c, period=p, filters=f, kinds=tuple(a.kind) or None, settings=s),
+    "theme-impact": lambda c, p, f, s, a: theme_metrics.theme_impact(
+        c, period=p, metric=a.score, filters=f, settings=s),
+    "product-requests": lambda c, p, f, s, a: theme_metrics.product_requests(
+        c, period=p, filters=f, kinds=tuple(a.kind) or None),
+    "themes-behind": lambda c, p, f, s, a: theme_metrics.themes_behind(
+        c, period=p, by=a.by, value=a.value, filters=f, settings=s),
+    "theme-verbatims": lambda c, p, f, s, a: theme_metrics.theme_verbatims(
+        c, theme_key=_theme_key(a), period=p, filters=f, kinds=tuple(a.kind) or None),
+    "complaint-rows": lambda c, p, f, s, a: complaints.complaint_rows(
+        c, start=p.start_ts, end=p.end_ts, by=a.by if a.value else "all", value=a.value, filters=f, settings=s),
 }
-METRICS.update(cli_surveys.METRICS)
+RUNNERS.update(cli_surveys.RUNNERS)
 
 
-METRICS.update({
-    "churn-definition": ("churn_definition", lambda c, p, f, s, a: _churn_definition_frame(c, s)),
-    "churn-share": ("churn_snapshot", lambda c, p, f, s, a: churn_metrics.snapshot_churn(
-        c, by=a.cohort, filters=f, settings=s)),
-    "churn-rate": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_rates(
-        c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s)),
-    "churn-cohorts": ("churn_rate", lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
-        c, period=p, by="plan" if a.cohort == "all" else a.cohort, filters=f, settings=s)),
-    "retention": ("retention", lambda c, p, f, s, a: churn_metrics.retention_curves(
-        c, by=a.cohort, filters=f, settings=s)),
-    "complaint-lift": ("complaint_lift", lambda c, p, f, s, a: churn_metrics.complaint_lift(
-        c, filters=f, settings=s)),
-    "service-recovery": ("service_recovery", lambda c, p, f, s, a: churn_metrics.service_recovery(
-        c, window=p if (a.start or a.end) else None, filters=f, settings=s)),
-    "recovery-verdict": ("service_recovery", lambda c, p, f, s, a: churn_metrics.recovery_verdict(
-        churn_metrics.service_recovery(c, window=p if (a.start or a.end) else None, filters=f, settings=s), s)),
+RUNNERS.update({
+    "churn-definition": lambda c, p, f, s, a: _churn_definition_frame(c, s),
+    "churn-share": lambda c, p, f, s, a: churn_metrics.snapshot_churn(
+        c, by=a.cohort, filters=f, settings=s),
+    "churn-rate": lambda c, p, f, s, a: churn_metrics.churn_rates(
+        c, period=p, grain=a.grain, by=a.cohort, filters=f, settings=s),
+    "churn-cohorts": lambda c, p, f, s, a: churn_metrics.churn_by_cohort(
+        c, period=p, by="plan" if a.cohort == "all" else a.cohort, filters=f, settings=s),
+    "retention": lambda c, p, f, s, a: churn_metrics.retention_curves(
+        c, by=a.cohort, filters=f, settings=s),
+    "complaint-lift": lambda c, p, f, s, a: churn_metrics.complaint_lift(
+        c, filters=f, settings=s),
+    "service-recovery": lambda c, p, f, s, a: churn_metrics.service_recovery(
+        c, window=p if (a.start or a.end) else None, filters=f, settings=s),
+    "recovery-verdict": lambda c, p, f, s, a: churn_metrics.recovery_verdict(
+        churn_metrics.service_recovery(c, window=p if (a.start or a.end) else None, filters=f, settings=s), s),
 })
 
 
@@ -407,16 +386,14 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
     if args.list or not args.name:
-        for name, (definition, _) in METRICS.items():
-            print(f"{name}\n    {DEFINITIONS[definition]}\n")
-        return 0
+        return _list_metrics(args.format)
     conn = db.connect(settings, read_only=True)
     try:
         period = _period(conn, args)
         filters = _filters(args)
         if args.by is None:
             args.by = cli_surveys.DEFAULT_BY.get(args.name, "category")
-        frame = METRICS[args.name][1](conn, period, filters, settings, args)
+        frame = RUNNERS[args.name](conn, period, filters, settings, args)
         if args.name == "kpis" and args.format == "table":
             frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
                            "significant"]]
@@ -428,6 +405,39 @@ def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         conn.close()
+
+
+def _list_metrics(fmt: str) -> int:
+    """The metric catalog: as strict JSON (``--format json``), csv, or readable text."""
+    if fmt == "json":
+        print(json.dumps(catalog.as_json(), indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    if fmt == "csv":
+        frame = pd.DataFrame(catalog.as_json())
+        for col in ("sql", "sql_files", "pages", "page_files", "commands"):
+            frame[col] = frame[col].map(" ".join)
+        sys.stdout.write(safe_csv_text(frame))
+        return 0
+    reading = {"higher": "higher is better", "lower": "lower is better", "neither": "descriptive"}
+    for m in catalog.METRICS.values():
+        print(f"{m.id}: {m.label} ({m.unit}; {reading[m.direction]})")
+        print(f"    {m.definition}")
+        print(f"    grain: {m.grain}")
+        print(f"    computed by {m.function}, reading " + ", ".join(f"{q}.sql" for q in m.sql))
+        print("    shown on " + ", ".join(f"pages/{page}.py" for page in m.pages)
+              + (f"; cx metric {' | '.join(m.commands)}" if m.commands else ""))
+        print()
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        print("\n".join(db.sql_names()))
+        return 0
+    if not args.name:
+        raise ValueError("`cx sql show` needs a query name; `cx sql list` lists them")
+    print(db.sql_script(args.name, Filters().params()))
+    return 0
 
 
 def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
@@ -449,8 +459,8 @@ def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.ingest import parts
+    from cx_metrics.ingest.contract import Options
     from cx_metrics.ingest.limits import Limits
-    from cx_metrics.ingest.normalize import Options
 
     if not args.path.is_file():
         raise ImportRefused(f"{args.path} is not a file.")
@@ -513,9 +523,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "metric" and (args.list or not args.name):
             return _cmd_metric(args, Settings())
         if args.command == "definitions":
-            for name, text in DEFINITIONS.items():
-                print(f"{name}\n    {text}\n")
+            for m in catalog.METRICS.values():
+                print(f"{m.id} ({m.label})\n    {m.definition}\n")
             return 0
+        if args.command == "sql":
+            return _cmd_sql(args)
         settings = _settings(args)
         if args.command == "init":
             conn = db.connect(settings)
@@ -537,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in cli_delivery.COMMANDS:
             return cli_delivery.run(args, settings)
         if args.command in cli_followups.COMMANDS:
-            return cli_followups.run(args, settings, _emit)
+            return cli_followups.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cx_metrics import audit, db
+from cx_metrics.cli_output import emit
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 
@@ -102,8 +103,6 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None],
 
 
 def _emit(frame: pd.DataFrame, fmt: str = "table") -> None:
-    from cx_metrics.cli import _emit as emit
-
     emit(frame, fmt)
 
 

@@ -16,12 +16,11 @@ from typing import Any
 import pandas as pd
 
 from cx_metrics import db, followups
+from cx_metrics.cli_output import emit
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 
 COMMANDS = ("followups",)
-
-Emit = Callable[..., None]
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -62,7 +61,7 @@ def _need_key(args: argparse.Namespace) -> str:
     return str(args.key)
 
 
-def run(args: argparse.Namespace, settings: Settings, emit: Emit) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     writes = args.action in {"claim", "close", "undo"}
     conn = db.connect(settings, read_only=not writes and settings.db_path.exists())
     try:

@@ -1,4 +1,4 @@
-"""`cx metric` entries for the survey and cohort figures (registered into :data:`cx_metrics.cli.METRICS`).
+"""`cx metric` commands for the survey and cohort figures (registered into :data:`cx_metrics.cli.RUNNERS`).
 
 Each entry calls the same function as the Surveys and Cohorts pages.
 """
@@ -58,40 +58,41 @@ def _answers(c: Any, a: argparse.Namespace) -> Any:
     return surveys.answer_distribution(c, source=str(match.iloc[0]["source"]), survey_name=names[0])
 
 
-#: metric name -> (definition key, function(conn, period, filters, settings, args) -> frame)
-METRICS: dict[str, tuple[str, Any]] = {
-    "survey-summary": ("survey_nps", lambda c, p, f, s, a: surveys.survey_summary(
-        c, period=p, filters=f, settings=s, level=a.level, surveys=_surveys(a))),
-    "survey-trend": ("survey_trend", lambda c, p, f, s, a: surveys.survey_trend(
-        c, period=p, metric=a.score, grain=a.grain, filters=f, settings=s, level=a.level, surveys=_surveys(a))),
-    "score-groups": ("survey_trend", lambda c, p, f, s, a: surveys.group_split(surveys.survey_trend(
+#: `cx metric` command -> function(conn, period, filters, settings, args) -> frame (what each command prints is in
+#: :mod:`cx_metrics.catalog`, under the entries listing it)
+RUNNERS: dict[str, Any] = {
+    "survey-summary": lambda c, p, f, s, a: surveys.survey_summary(
+        c, period=p, filters=f, settings=s, level=a.level, surveys=_surveys(a)),
+    "survey-trend": lambda c, p, f, s, a: surveys.survey_trend(
         c, period=p, metric=a.score, grain=a.grain, filters=f, settings=s, level=a.level, surveys=_surveys(a)),
-        a.score)),
-    "score-distribution": ("survey_nps", lambda c, p, f, s, a: surveys.score_distribution(
+    "score-groups": lambda c, p, f, s, a: surveys.group_split(surveys.survey_trend(
+        c, period=p, metric=a.score, grain=a.grain, filters=f, settings=s, level=a.level, surveys=_surveys(a)),
+        a.score),
+    "score-distribution": lambda c, p, f, s, a: surveys.score_distribution(
         c, period=p, metric=a.score, by=cohorts.parse_dimension(a.by).sql_name,
         attribute=cohorts.parse_dimension(a.by).attribute, filters=f, settings=s, level=a.level,
-        surveys=_surveys(a))),
-    "response-rate": ("response_rate", lambda c, p, f, s, a: surveys.response_rate(c, period=p, filters=f,
-                                                                                   settings=s)),
-    "verbatims": ("survey_nps", lambda c, p, f, s, a: surveys.verbatims(
+        surveys=_surveys(a)),
+    "response-rate": lambda c, p, f, s, a: surveys.response_rate(c, period=p, filters=f,
+                                                                                   settings=s),
+    "verbatims": lambda c, p, f, s, a: surveys.verbatims(
         c, period=p, metric=a.score, group=a.score_group, search=a.search,
         by=cohorts.parse_dimension(a.by).sql_name, attribute=cohorts.parse_dimension(a.by).attribute,
-        value=a.value, filters=f, settings=s, surveys=_surveys(a))),
-    "survey-inventory": ("survey_nps", lambda c, p, f, s, a: surveys.survey_inventory(c)),
-    "survey-answers": ("survey_nps", lambda c, p, f, s, a: _answers(c, a)),
-    "cohort-breakdown": ("cohort_breakdown", lambda c, p, f, s, a: cohorts.breakdown(
+        value=a.value, filters=f, settings=s, surveys=_surveys(a)),
+    "survey-inventory": lambda c, p, f, s, a: surveys.survey_inventory(c),
+    "survey-answers": lambda c, p, f, s, a: _answers(c, a),
+    "cohort-breakdown": lambda c, p, f, s, a: cohorts.breakdown(
         c, period=p, metric=a.score, dim1=a.by, dim2=a.by2, filters=f, settings=s, level=a.level,
-        surveys_filter=_surveys(a))),
-    "cohort-compare": ("cohort_breakdown", lambda c, p, f, s, a: cohorts.compare(
+        surveys_filter=_surveys(a)),
+    "cohort-compare": lambda c, p, f, s, a: cohorts.compare(
         c, period=p, metric=a.score, dim1=a.by, a=_need(a.cohort_a, "--a"), b=_need(a.cohort_b, "--b"),
-        dim2=a.by2, a2=a.a2, b2=a.b2, filters=f, settings=s, level=a.level, surveys_filter=_surveys(a))),
-    "cohort-spread": ("cohort_breakdown", lambda c, p, f, s, a: cohorts.spread(
+        dim2=a.by2, a2=a.a2, b2=a.b2, filters=f, settings=s, level=a.level, surveys_filter=_surveys(a)),
+    "cohort-spread": lambda c, p, f, s, a: cohorts.spread(
         c, period=p, metric=a.score, dim1=a.by, dim2=a.by2, filters=f, settings=s, level=a.level,
-        surveys_filter=_surveys(a))),
-    "cohort-grid": ("cohort_grid", lambda c, p, f, s, a: cohorts.grid(
-        c, metric=a.score, grain=a.cohort_grain, filters=f, settings=s)),
-    "cohort-rows": ("cohort_breakdown", lambda c, p, f, s, a: cohorts.drill_rows(
+        surveys_filter=_surveys(a)),
+    "cohort-grid": lambda c, p, f, s, a: cohorts.grid(
+        c, metric=a.score, grain=a.cohort_grain, filters=f, settings=s),
+    "cohort-rows": lambda c, p, f, s, a: cohorts.drill_rows(
         c, period=p, metric=a.score, dim1=a.by, value1=_need(a.value, "--value"), dim2=a.by2, value2=a.value2,
-        filters=f, settings=s, level=a.level, surveys_filter=_surveys(a))),
-    "cohort-attributes": ("cohort_breakdown", lambda c, p, f, s, a: cohorts.attribute_keys(c)),
+        filters=f, settings=s, level=a.level, surveys_filter=_surveys(a)),
+    "cohort-attributes": lambda c, p, f, s, a: cohorts.attribute_keys(c),
 }

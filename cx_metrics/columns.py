@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from cx_metrics import catalog
+
 #: what an empty cell shows (a cell is never blank "None": a missing value is a dash, its reason is said above)
 MISSING = "–"
 
@@ -84,7 +86,7 @@ COLUMNS: dict[str, Column] = {
     # --- counts
     "n": Column("n", "count", "Observations behind the figure"),
     "tickets": Column("Tickets", "count"),
-    "complaints": Column("Complaints", "count"),
+    "complaints": Column(catalog.label("complaints"), "count"),
     "prev_complaints": Column("Complaints, previous period", "count"),
     "completed": Column("Reached the end point", "count"),
     "censored": Column("Still waiting", "count", "Counted as waiting up to the data's latest time (censored)"),
@@ -156,7 +158,7 @@ COLUMNS: dict[str, Column] = {
     "undated": Column("Churned without a date", "count"),
     "churn_low": Column("Churn, 95% low", "share"),
     "churn_high": Column("Churn, 95% high", "share"),
-    "csat": Column("CSAT", "share"),
+    "csat": Column(catalog.label("csat"), "share"),
     "csat_low": Column("CSAT, 95% low", "share"),
     "csat_high": Column("CSAT, 95% high", "share"),
     "share": Column("Share", "share"),
@@ -172,7 +174,7 @@ COLUMNS: dict[str, Column] = {
     "no_failure": Column("With no failure", "share"),
     "overall_share": Column("Share overall", "share"),
     # --- scores and per-1,000 rates
-    "nps": Column("NPS", "points"),
+    "nps": Column(catalog.label("nps"), "points"),
     "nps_low": Column("NPS, 95% low", "points"),
     "nps_high": Column("NPS, 95% high", "points"),
     "per_1000": Column("Complaints", "per_1000", "Per 1,000 customers active on average in the period"),
@@ -356,6 +358,23 @@ COLUMNS: dict[str, Column] = {
     "rr_low": Column("Risk ratio, 95% low", "ratio"),
     "rr_high": Column("Risk ratio, 95% high", "ratio"),
 }
+
+
+#: what each choice a page offers is called: breakdowns ("by", "compare by"), end points, clocks, handling buckets.
+#: "all" (no breakdown) is named by the page: all tickets, all complaints, all customers (see :func:`choice_label`).
+CHOICES: dict[str, str] = {
+    "category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
+    "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
+    "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel",
+    "handoffs": "Handoffs", "resolution_time": "Resolution time", "reopened": "Reopened",
+    "first_response": "First response", "first_resolution": "First resolution", "full_resolution": "Full resolution",
+    "calendar": "Calendar hours", "business": "Business hours",
+}
+
+
+def choice_label(name: str, everything: str = "All") -> str:
+    """The label of a page's choice ``name`` (:data:`CHOICES`); ``everything`` for "all" (no breakdown)."""
+    return everything if name == "all" else CHOICES[name]
 
 
 def column(name: str) -> Column | None:

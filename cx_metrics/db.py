@@ -97,6 +97,57 @@ def _fragment(name: str, indent: str, args: tuple[str, ...] = ()) -> str:
     return "\n".join(indent + line if line else line for line in text.splitlines())
 
 
+def sql_names() -> list[str]:
+    """The name of every query (``cx_metrics/sql/*.sql``), sorted."""
+    folder = resources.files("cx_metrics") / "sql"
+    return sorted(p.name.removesuffix(".sql") for p in folder.iterdir() if p.name.endswith(".sql"))
+
+
+def sql_fragments(name: str) -> list[str]:
+    """The fragments query ``name`` includes, nested ones too, in the order they first appear."""
+    out: list[str] = []
+    path = resources.files("cx_metrics") / "sql" / f"{name}.sql"
+    pending = [path.read_text(encoding="utf-8")]
+    while pending:
+        for match in _INCLUDE_RE.finditer(pending.pop(0)):
+            fragment = match.group("name")
+            if fragment not in out:
+                out.append(fragment)
+                pending.append((resources.files("cx_metrics") / "sql" / "fragments" / f"{fragment}.sql")
+                               .read_text(encoding="utf-8"))
+    return out
+
+
+def sql_script(name: str, example: Mapping[str, Any] | None = None) -> str:
+    """Query ``name`` as a script for the DuckDB shell: its fragments expanded, its parameters listed, prepared as a
+    statement and executed with ``example`` values where given (``<value>`` placeholders to fill in otherwise)."""
+    if name not in sql_names():
+        raise ValueError(f"no query named {name!r}; `cx sql list` lists them")
+    params = sorted(sql_params(name))
+    known = dict(example or {})
+
+    def literal(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(literal(v) for v in value) + "]"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    fragments = sql_fragments(name)
+    lines = [f"-- {name}: cx_metrics/sql/{name}.sql"
+             + (f" with its fragments expanded ({', '.join(fragments)})" if fragments else ""),
+             "-- parameters: " + (", ".join(f"${p}" for p in params) if params else "none"),
+             f"PREPARE {name} AS", sql_text(name).rstrip().rstrip(";") + ";"]
+    if params:
+        values = ", ".join(f"{p} := {literal(known[p]) if p in known else '<value>'}" for p in params)
+        lines.append(f"EXECUTE {name}({values});")
+    else:
+        lines.append(f"EXECUTE {name};")
+    return "\n".join(lines)
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in ``cx_metrics/migrations``, in order."""
     found: list[tuple[int, str, str]] = []

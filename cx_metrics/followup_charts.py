@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import _color, _empty, band, series_line, time_axis
+from cx_metrics.charts import band, empty_figure, series_line, time_axis, value_color
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
 
@@ -17,11 +17,11 @@ def coverage_trend(frame: pd.DataFrame, *, colors: Mapping[str, str] | None = No
     """Coverage (closed in time / due) per month per team (``followups.coverage``), each with its Wilson band;
     months with fewer items than the minimum n hollow."""
     if frame.empty:
-        return _empty("Nothing was due in this period")
+        return empty_figure("Nothing was due in this period")
     fig = go.Figure()
     for team, part in frame.assign(team=frame["team"].fillna("All teams")).groupby("team", sort=True):
         part = part.sort_values("period_start")
-        color = _color(team, colors)
+        color = value_color(team, colors)
         band(fig, part["period_start"], part["coverage_low"], part["coverage_high"], color, group=str(team),
              alpha=0.08)
         series_line(fig, part["period_start"], part["coverage"], partial=[False] * len(part), name=str(team),
@@ -37,7 +37,7 @@ def effect_forest(by_kind: pd.DataFrame) -> go.Figure:
     """The churn risk ratio of followed-up vs not per failure kind with its interval; 1 = no difference."""
     rows = by_kind.dropna(subset=["risk_ratio"])
     if rows.empty:
-        return _empty("No failure kind has both followed-up and not-followed customers to compare")
+        return empty_figure("No failure kind has both followed-up and not-followed customers to compare")
     labels = [f"{k} (n = {int(a):,} / {int(b):,})" for k, a, b in
               zip(rows["kind_label"], rows["followed_n"], rows["not_followed_n"], strict=True)]
     fig = go.Figure(go.Scatter(

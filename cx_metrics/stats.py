@@ -1,4 +1,4 @@
-"""Confidence intervals and tests used by every metric (DESIGN.md "Metric definitions").
+"""Confidence intervals and tests used by every metric (their definitions: cx_metrics/catalog.py).
 
 Everything here works on counts or small summaries, so the heavy lifting stays in DuckDB.
 """

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx_metrics.charts import PALETTE, _empty, series_line, time_axis
+from cx_metrics.charts import PALETTE, empty_figure, series_line, time_axis
 
 
 def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.DataFrame | None = None,
@@ -16,7 +16,7 @@ def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.Dat
     key (not by its place in the selection), partial buckets dashed, anomalies ringed in red."""
     part = volume[volume["theme_key"].isin(list(keys))]
     if part.empty:
-        return _empty("No themed texts in this period and selection")
+        return empty_figure("No themed texts in this period and selection")
     fig = go.Figure()
     for key in keys:
         series = part[part["theme_key"] == key].sort_values("period_start")
@@ -47,7 +47,7 @@ def share_over_time(volume: pd.DataFrame, keys: Sequence[int], anomalies: pd.Dat
 def impact_bars(impact: pd.DataFrame, *, metric: str) -> go.Figure:
     """Impact of each theme on the score (``theme_impact``) with its bootstrap interval."""
     if impact.empty:
-        return _empty("No commented responses in this period and selection")
+        return empty_figure("No commented responses in this period and selection")
     frame = impact.sort_values("impact")
     colors = ["#d62728" if v < 0 else "#2ca02c" for v in frame["impact"]]
     fig = go.Figure(go.Bar(
@@ -68,7 +68,7 @@ def impact_bars(impact: pd.DataFrame, *, metric: str) -> go.Figure:
 def mix_heatmap(mix: pd.DataFrame) -> go.Figure:
     """Share of each value's texts carrying each theme (``theme_mix``), coloured by lift against all texts."""
     if mix.empty:
-        return _empty("No themed texts in this period and selection")
+        return empty_figure("No themed texts in this period and selection")
     share = mix.pivot_table(index="theme", columns="dimension", values="share", aggfunc="first")
     lift = mix.pivot_table(index="theme", columns="dimension", values="lift", aggfunc="first").reindex_like(share)
     fig = go.Figure(go.Heatmap(
@@ -82,7 +82,7 @@ def mix_heatmap(mix: pd.DataFrame) -> go.Figure:
 def stability(curve: dict[str, float], chosen: int) -> go.Figure:
     """Stability of each candidate number of themes, the chosen one highlighted."""
     if not curve:
-        return _empty("The number of themes was fixed, not chosen")
+        return empty_figure("The number of themes was fixed, not chosen")
     ks = sorted(int(k) for k in curve)
     fig = go.Figure(go.Bar(x=ks, y=[curve[str(k)] for k in ks],
                            marker={"color": ["#d62728" if k == chosen else "#1f77b4" for k in ks]},

@@ -7,6 +7,7 @@ rebuild invalidates them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,8 @@ from cx_metrics import db
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest import load as ingest
+from cx_metrics.ingest.contract import Options
 from cx_metrics.ingest.limits import Limits
-from cx_metrics.ingest.normalize import Options
 from cx_metrics.metrics import base, complaints, overview, resolution
 from cx_metrics.text.escape import md
 
@@ -82,8 +83,17 @@ def _default_period(path: str, version: int) -> Period:
 
 
 def key() -> tuple[str, int]:
-    """(database path, data version): the first arguments of every cached wrapper."""
-    return str(settings().db_path), data_version()
+    """(database path, version): the first arguments of every cached wrapper, here and in ``survey_state``. The one
+    cache-key rule: the version changes with the data (every import, undo or rebuild bumps it) and with the settings
+    (a cx.toml edit), so every page follows both at the same time."""
+    s = settings()
+    return str(s.db_path), cache_version(data_version(), s)
+
+
+def cache_version(data: int, s: Settings) -> int:
+    """The data version and a fingerprint of the settings, as one number."""
+    digest = hashlib.blake2b(f"{data}|{s!r}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 def sidebar_filters() -> None:

@@ -1,4 +1,4 @@
-"""Cached wrappers for the Surveys and Cohorts pages (keyed on database path and data version, like state.py)."""
+"""Cached wrappers for the Surveys and Cohorts pages (keyed as every wrapper is: :func:`cx_ui.state.key`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import cohorts, surveys
 from cx_ui import state
 
-#: the data version plus the settings that change these figures (minimum n, alpha, confidence, CSAT top boxes)
-Version = tuple[int, int, float, float, int]
+#: the version of :func:`cx_ui.state.key`: data version and settings, the one cache-key rule of every wrapper
+Version = int
 
 
 def key() -> tuple[str, Version]:
-    """(database path, data version and settings): the first arguments of every wrapper here."""
-    path, version = state.key()
-    s = state.settings()
-    return path, (version, s.min_cell_n, s.alpha, s.confidence, s.csat_top_boxes)
+    """(database path, version): the first arguments of every wrapper here, as of every other page."""
+    return state.key()
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cx_metrics import catalog
 from cx_metrics.config import Settings
-from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.followups import describe_summary
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
@@ -48,7 +48,7 @@ def tile(row: dict[str, Any], s: Settings) -> None:
 def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 3) -> None:
     """The tiles of ``frame`` (kpis output), those named in ``metrics`` in that order (all by default)."""
     s = state.settings()
-    rows = {str(r["metric"]): r for r in frame.to_dict("records")}
+    rows = {str(r["metric"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")}
     chosen = [rows[m] for m in (metrics or list(rows)) if m in rows]
     cols = st.columns(columns)
     for i, row in enumerate(chosen):
@@ -61,6 +61,7 @@ def followup_tile(summary: dict[str, Any], s: Settings) -> None:
     following up goes with less churn (:func:`cx_metrics.followups.summary`). No customer, note or comment."""
     value, detail = describe_summary(summary, s)
     with st.container(border=True):
-        st.metric("Follow-up coverage", value,
-                  help=f"{DEFINITIONS['followup_coverage']}\n\n{DEFINITIONS['followup_effect']} Details on Follow-ups.")
+        st.metric(catalog.label("followup_coverage"), value,
+                  help=f"{catalog.definition('followup_coverage')}\n\n{catalog.definition('followup_effect')} "
+                       "Details on Follow-ups.")
         st.caption(detail)

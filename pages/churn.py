@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from cx_metrics import churn_charts
+from cx_metrics import catalog, churn_charts
 from cx_metrics.churn_model import card_markdown
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
 from cx_ui import auth, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 
-COHORT_LABELS = {"all": "All customers", "plan": "Plan", "region": "Region", "segment": "Segment",
-                 "generation": "Generation", "signup_year": "Signup year", "acquisition_channel": "Acquisition channel"}
+COHORT_LABELS = partial(choice_label, everything="All customers")
 
 st.title("Churn")
 user = auth.require("view")
@@ -27,7 +28,7 @@ st.caption(f"**{period.label()}** · {filters.describe(safe.md)} (the channel fi
 kpi_tiles.tiles(state.kpis(path, version, period, filters), ["churn"])
 st.info(definition.describe(), icon=":material/rule:")
 with st.expander("How churn is defined and set"):
-    st.markdown(DEFINITIONS["churn_definition"])
+    st.markdown(catalog.definition("churn_definition"))
     st.markdown(f"In force: mode **{definition.mode}**"
                 + (f", N = **{definition.inactivity_days} days**" if definition.mode == "activity" else "")
                 + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
@@ -35,19 +36,19 @@ with st.expander("How churn is defined and set"):
 
 if definition.undated_churned or not definition.timed:
     st.subheader("Churn share of the customer snapshot")
-    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS.__getitem__,
+    snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS,
                            key="churn_snapshot_by")
     whole = state.snapshot_churn(path, version, filters, "all").iloc[0]
     left, right = st.columns([1, 2])
     left.metric("Churned (snapshot share)", f"{whole['churn_share']:.1%}" if whole["customers"] else "no customers",
-                help=DEFINITIONS["churn_snapshot"])
+                help=catalog.definition("churn_snapshot"))
     right.markdown(f"**{int(whole['churned']):,}** of **{int(whole['customers']):,}** customers are flagged churned "
                    f"(95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of the customer "
                    "table, not a rate per period: the data does not say when they left.")
     if snap_by != "all":
         snapshot = state.snapshot_churn(path, version, filters, snap_by)
-        tables.show(snapshot, labels={"cohort": COHORT_LABELS[snap_by]}, min_n=s.min_cell_n, key="churn_snapshot")
-    st.caption(DEFINITIONS["churn_snapshot"])
+        tables.show(snapshot, labels={"cohort": COHORT_LABELS(snap_by)}, min_n=s.min_cell_n, key="churn_snapshot")
+    st.caption(catalog.definition("churn_snapshot"))
 
 if not definition.timed:
     st.warning("This data has no churn dates (or no start dates), so churn rates, retention curves, the complaint "
@@ -57,25 +58,25 @@ else:
     st.subheader("Churn rate")
     left, right = st.columns(2)
     grain = left.selectbox("Per", GRAINS, key="churn_grain")
-    by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS.__getitem__, key="churn_by")
+    by = right.selectbox("Compare", COHORTS, format_func=COHORT_LABELS, key="churn_by")
     rates = state.churn_rates(path, version, period, filters, grain, by)
     safe.chart(churn_charts.churn_trend(rates, grain=grain, colors=state.colors(path, version, by)),
                width="stretch", key="churn_trend")
     cohort_by = by if by != "all" else "plan"
     cohorts = state.churn_by_cohort(path, version, period, filters, cohort_by)
-    st.markdown(f"Over the whole period, by **{COHORT_LABELS[cohort_by].lower()}**:")
-    tables.show(cohorts, labels={"cohort": COHORT_LABELS[cohort_by]}, min_n=s.min_cell_n, key="churn_cohorts")
-    st.caption(DEFINITIONS["churn_rate"] + " In the chart they are dashed and labelled partial.")
+    st.markdown(f"Over the whole period, by **{COHORT_LABELS(cohort_by).lower()}**:")
+    tables.show(cohorts, labels={"cohort": COHORT_LABELS(cohort_by)}, min_n=s.min_cell_n, key="churn_cohorts")
+    st.caption(catalog.definition("churn") + " In the chart they are dashed and labelled partial.")
     auth.download_button("Download churn by cohort (CSV)", lambda: to_safe_csv(cohorts), f"churn-by-{cohort_by}.csv",
                          key="churn_cohorts_download")
 
     st.subheader("Retention curves")
-    km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS.__getitem__,
+    km_by = st.selectbox("Cohorts", [c for c in COHORTS if c != "all"], index=4, format_func=COHORT_LABELS,
                          key="churn_km_by")
     curves = state.retention_curves(path, version, filters, km_by)
     safe.chart(churn_charts.retention(curves, min_n=s.min_cell_n, colors=state.colors(path, version, km_by)),
                width="stretch", key="churn_km")
-    st.caption(DEFINITIONS["retention"] + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
+    st.caption(catalog.definition("retention") + f" Cohorts of fewer than {s.min_cell_n} customers are dotted.")
 
     st.subheader("Do complaints cost customers?")
     lift = state.complaint_lift(path, version, filters)
@@ -93,7 +94,7 @@ else:
     tables.show(lift, min_n=s.min_cell_n, key="churn_lift_table")
     landmark = lift_landmark(definition)
     st.caption(f"Landmark **{landmark:%d %b %Y}**: complaints from {EXPOSURE_DAYS} days before it, churn in the "
-               f"{definition.horizon_days} days after it. " + DEFINITIONS["complaint_lift"])
+               f"{definition.horizon_days} days after it. " + catalog.definition("complaint_lift"))
 
     st.subheader("Service recovery")
     window, moved = recovery_period(definition, period)
@@ -120,7 +121,7 @@ else:
                                            x_title="days since the landmark (first ticket + 14 days)",
                                            order=list(EXPERIENCES), min_n=s.min_cell_n),
                     width="stretch", key="churn_recovery_km")
-    st.caption(f"Index tickets created {window.label()}. " + DEFINITIONS["service_recovery"])
+    st.caption(f"Index tickets created {window.label()}. " + catalog.definition("service_recovery"))
 
 st.subheader("Churn risk model")
 status, why = state.churn_model_status()
@@ -144,14 +145,14 @@ elif st.button("Train the model now" if status == "missing" else "Retrain the mo
 if card:
     m = card["metrics"]
     cols = st.columns(4)
-    cols[0].metric("ROC-AUC (held out)", f"{m['roc_auc']:.3f}", help=DEFINITIONS["churn_model"])
+    cols[0].metric("ROC-AUC (held out)", f"{m['roc_auc']:.3f}", help=catalog.definition("churn_model"))
     cols[1].metric("PR-AUC", f"{m['pr_auc']:.3f}",
                    help=f"Base rate {m['base_rate']:.1%}: what a random ranking scores.")
     cols[2].metric("Brier score", f"{m['brier']:.4f}", help=f"Before calibration {m['brier_uncalibrated']:.4f}.")
     cols[3].metric("Top-decile lift", f"{m['top_decile_lift']:.2f}x",
                    help=f"{m['top_decile_rate']:.1%} churned among the riskiest 10% vs {m['base_rate']:.1%} overall.")
     st.caption(f"Mode: **{card['mode']}** · label: {card['label']} · test split: {card['split']['test']:,} customers, "
-               f"{card['split']['test_positives']:,} churned · {DEFINITIONS['churn_model']}")
+               f"{card['split']['test_positives']:,} churned · {catalog.definition('churn_model')}")
     left, right = st.columns(2)
     with left:
         st.markdown("**Global drivers** (support experience in red)")

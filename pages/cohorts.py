@@ -9,8 +9,7 @@ import html
 
 import streamlit as st
 
-from cx_metrics import charts_surveys
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, charts_surveys
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
 from cx_ui import auth, safe, state, survey_state, tables, url_state
@@ -90,8 +89,8 @@ else:
 flagged = table[table["significant"]] if not table.empty else table
 for rec in flagged.to_dict("records"):
     cell = rec["dim1"] if by2 == "all" else f"{rec['dim1']}{SEP}{rec['dim2']}"
-    rest = charts_surveys._fmt(rec["rest_value"], unit)
-    text = (f"**{safe.md(cell)}**: {title} {charts_surveys._fmt(rec['value'], unit)} (n = {rec['n']:,})"
+    rest = charts_surveys.format_score(rec["rest_value"], unit)
+    text = (f"**{safe.md(cell)}**: {title} {charts_surveys.format_score(rec['value'], unit)} (n = {rec['n']:,})"
             + (f" vs {rest} for everyone else" if rest != "–" else "")
             + f" — significantly {rec['direction']} ({rec['test']}, p = {rec['p_value']:.2g}"
             + (f", {rec['effect_name']} = {rec['effect_size']:.2f}" if rec["effect_name"] else "") + ").")
@@ -99,7 +98,7 @@ for rec in flagged.to_dict("records"):
 shown = table.drop(columns=["dim2"]) if by2 == "all" else table
 tables.show(shown, unit=unit, labels={"dim1": label(by), "dim2": label(by2)}, min_n=s.min_cell_n,
             key="coh_table")
-st.caption(DEFINITIONS["cohort_breakdown"] + " " + DEFINITIONS[cohorts.DEFINITION_KEYS[metric]])
+st.caption(catalog.definition("cohort_breakdown") + " " + catalog.definition(cohorts.CATALOG_IDS[metric]))
 auth.download_button("Download this table (CSV)", to_safe_csv(table.assign(
     metric=metric, period=period.label(), filters=filters.describe())), f"cx-cohorts-{metric}-{by}.csv",
     key="coh_table_download", icon=":material/download:")
@@ -166,8 +165,8 @@ safe.chart(charts_surveys.grid_heatmap(
     grid, unit="%" if grid_metric == "retention" else cohorts.UNITS[grid_metric],
     title="retained %" if grid_metric == "retention" else cohorts.METRICS[grid_metric], min_n=s.min_cell_n,
     period_word="months" if grid_grain == "month" else "quarters"), width="stretch", key="coh_grid_chart")
-st.caption(DEFINITIONS["cohort_grid"] + " The grid covers every signup in the data (the date range does not apply); "
-           "the plan, region and segment filters do.")
+st.caption(catalog.definition("cohort_grid") + " The grid covers every signup in the data (the date range does not "
+           "apply); the plan, region and segment filters do.")
 
 st.subheader("The rows behind a cell")
 if by2 == "all":

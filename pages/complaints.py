@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import charts
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, charts
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.complaints import DIMENSIONS, describe_complaint_rule
 from cx_ui import auth, safe, state, tables, url_state
 
-LABELS = {"category": "Category", "channel": "Channel", "priority": "Priority", "group": "Group",
-          "ticket_type": "Ticket type", "plan": "Plan", "region": "Region", "segment": "Segment",
-          "generation": "Generation", "all": "All complaints"}
+LABELS = partial(choice_label, everything="All complaints")
 
 st.title("Complaint trends")
 user = auth.require("view")
@@ -30,7 +30,7 @@ link_params = {"by": ("cmp_by", DIMENSIONS), "grain": ("cmp_grain", ("week", "da
 for problem in url_state.apply_page_params(link_params, "cx.cmp_url_applied"):
     st.warning(problem)
 left, mid, right = st.columns(3)
-by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS.__getitem__, key="cmp_by")
+by = left.selectbox("Break down by", DIMENSIONS, format_func=LABELS, key="cmp_by")
 grain = mid.selectbox("Bucket", ["week", "day", "month"], key="cmp_grain")
 measure = right.radio("Show", ["per 1,000 active customers", "count"], key="cmp_measure", horizontal=True)
 
@@ -42,7 +42,7 @@ if measure.startswith("per") and not volume.empty and int(volume["active_custome
 figure = charts.complaint_rates(volume, measure="per_1000" if measure.startswith("per") else "complaints",
                                 grain=grain, colors=state.colors(path, version, by))
 event = safe.chart(figure, width="stretch", on_select="rerun", selection_mode="points", key="cmp_chart")
-st.caption(DEFINITIONS["complaint_rate"] + " Periods cut by the date range or by the data's start or end are "
+st.caption(catalog.definition("complaint_rate") + " Periods cut by the date range or by the data's start or end are "
            "dashed and labelled partial. Click a point to see its tickets below.")
 
 st.subheader("Top movers vs the previous period")
@@ -56,8 +56,8 @@ else:
                                                                        strict=True)],
         verdict=movers["significant"].map({True: "real change", False: "within noise"}),
     )
-    tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS[by]}, key="cmp_movers")
-    st.caption(DEFINITIONS["top_movers"])
+    tables.show(shown.drop(columns=["significant"]), labels={"dimension": LABELS(by)}, key="cmp_movers")
+    st.caption(catalog.definition("top_movers"))
     auth.download_button("Download the movers (CSV)", lambda: to_safe_csv(movers), f"top-movers-{by}.csv",
                          key="cmp_movers_download")
     # the reasons behind a mover: its complaints' themes (Themes page), this period vs the previous one
@@ -73,7 +73,7 @@ else:
         if t2.button(f"Open “{safe.md(behind.iloc[0]['theme'])}” on the Themes page", key="cmp_open_theme"):
             st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
             st.switch_page("pages/themes.py")
-        t2.caption(DEFINITIONS["themes_behind"])
+        t2.caption(catalog.definition("themes_behind"))
 
 st.subheader("Anomalies")
 series_options = ["all", *sorted(volume["dimension"].unique().tolist())] if by != "all" else ["all"]
@@ -89,7 +89,7 @@ else:
     tables.show(flagged[["period_start", "complaints", "baseline", "z", "description"]], unit="count",
                 labels={"period_start": f"{grain.capitalize()} starting", "description": "What it means"},
                 key="cmp_anomalies")
-st.caption(DEFINITIONS["anomalies"])
+st.caption(catalog.definition("anomalies"))
 
 st.subheader("Repeat complaints by category")
 repeats = state.repeat_complaints(path, version, period, filters)
@@ -97,7 +97,7 @@ if repeats.empty:
     st.info("No complaints with a full 30-day follow-up in this period.")
 else:
     tables.show(repeats, unit="share", min_n=s.min_cell_n, key="cmp_repeats")
-    st.caption(DEFINITIONS["repeat_complaints"])
+    st.caption(catalog.definition("repeat_complaints"))
     auth.download_button("Download repeat complaints (CSV)", lambda: to_safe_csv(repeats), "repeat-complaints.csv",
                          key="cmp_repeats_download")
 
@@ -114,7 +114,7 @@ if points and buckets:
 if buckets:
     c1, c2 = st.columns(2)
     bucket = c1.selectbox("Period", buckets, key="cmp_bucket", format_func=lambda b: f"{pd.Timestamp(b):%d %b %Y}")
-    value = c2.selectbox(LABELS[by], values, key="cmp_value")
+    value = c2.selectbox(LABELS(by), values, key="cmp_value")
     start = pd.Timestamp(bucket)
     end = start + {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}[grain]
     if not user.can("rows"):

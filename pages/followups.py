@@ -9,8 +9,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import followup_charts, followups, stats
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, followup_charts, followups, stats
 from cx_metrics.export import to_safe_csv
 from cx_ui import auth, safe, state, tables
 from cx_ui import followup_state as fstate
@@ -164,7 +163,7 @@ else:
                 f"(stratified risk ratio {rec['risk_ratio']:.2f}, {int(s.confidence * 100)}% CI {rec['rr_low']:.2f} – "
                 f"{rec['rr_high']:.2f}; n = {int(rec['followed_n']):,} and {int(rec['not_followed_n']):,}).")
         tables.show(followups.effect_table(est.by_kind), key="followups_effect", min_n=s.min_cell_n)
-    st.caption(f"**How this is compared.** {safe.md(est.design)} {DEFINITIONS['followup_effect']}")
+    st.caption(f"**How this is compared.** {safe.md(est.design)} {catalog.definition('followup_effect')}")
     st.warning(followups.CAUTION, icon=":material/warning:")
 
 # --- coverage by team ----------------------------------------------------------------------------------------------
@@ -173,7 +172,7 @@ by_team = fstate.coverage(path, version, rev, period, filters, "team")
 safe.chart(followup_charts.coverage_trend(by_team, colors=state.colors(path, version, "group")), width="stretch",
            key="followups_coverage_chart")
 tables.show(by_team, key="followups_coverage", min_n=s.min_cell_n)
-st.caption(DEFINITIONS["followup_coverage"] + " Hollow points: fewer than the minimum n items.")
+st.caption(catalog.definition("followup_coverage") + " Hollow points: fewer than the minimum n items.")
 
 # --- closed follow-ups, with notes (roles that may read them) -------------------------------------------------------
 if followups.may_read_notes(user.role):

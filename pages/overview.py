@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx_metrics import charts
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, charts
 from cx_metrics.export import to_safe_csv
 from cx_ui import auth, safe, state
 from cx_ui import followup_state as fstate
@@ -46,7 +45,7 @@ st.subheader("Complaints per week by category")
 trend = state.complaint_trend(path, version, period, filters, "week")
 safe.chart(charts.complaint_trend(trend, grain="week", colors=state.colors(path, version, "category")),
            width="stretch")
-st.caption(DEFINITIONS["complaint_trend"])
+st.caption(catalog.definition("complaint_trend"))
 flags = state.anomalies(path, version, period, filters, "week", "category")
 flagged = flags[flags["is_anomaly"]]
 if flagged.empty:
@@ -73,4 +72,4 @@ with right:
     st.subheader("SLA breach rate by week")
     sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
     safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
-    st.caption(DEFINITIONS["sla"])
+    st.caption(catalog.definition("sla"))

@@ -7,8 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import charts_surveys
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog, charts_surveys
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics import cohorts, surveys
 from cx_ui import auth, safe, state, survey_state, tables, url_state
@@ -48,7 +47,7 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
         elif row["small_n"]:
             value = f"n < {s.min_cell_n}"
         else:
-            value = charts_surveys._fmt(row["value"], unit)
+            value = charts_surveys.format_score(row["value"], unit)
         if math.isnan(row["delta"]):
             delta = None
         else:
@@ -56,16 +55,17 @@ for col, row in zip(columns, summary.to_dict("records"), strict=False):
             delta = (f"{row['delta']:+.1f}" + (" pts" if unit in ("%", "points") else "") + f" · {verdict}")
         st.metric(row["label"], value, delta=delta,
                   delta_color="normal" if row["significant"] else "off", help=row["definition"])
-        ci = (f"95% CI {charts_surveys._fmt(row['ci_low'], unit)} – {charts_surveys._fmt(row['ci_high'], unit)}"
+        low, high = (charts_surveys.format_score(row[k], unit) for k in ("ci_low", "ci_high"))
+        ci = (f"95% CI {low} – {high}"
               if not row["small_n"] and not math.isnan(row["ci_low"]) else "no interval")
         previous = (row["comparison"] if row["comparison"] else
-                    f"previous {charts_surveys._fmt(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
+                    f"previous {charts_surveys.format_score(row['prev_value'], unit)} (n = {int(row['prev_n']):,})")
         st.caption(f"{ci} · n = {int(row['n']):,} ({int(row['respondents']):,} respondents) · {previous}"
                    + (f" · {row['test']}, p = {row['p_value']:.2g}" if not math.isnan(row["p_value"]) else "")
                    + (f" · {row['note']}" if row["note"] else ""))
 with columns[4], st.container(border=True):
     st.metric("Response rate", "no tickets" if math.isnan(rate["rate"]) else f"{100 * rate['rate']:.1f}%",
-              help=DEFINITIONS["response_rate"])
+              help=catalog.definition("response_rate"))
     st.caption(f"95% CI {100 * rate['ci_low']:.1f}% – {100 * rate['ci_high']:.1f}% · {int(rate['responded']):,} of "
                f"{int(rate['offered'] or rate['solved']):,} · {rate['basis']}" if not math.isnan(rate["rate"])
                else "No solved tickets in the period.")
@@ -75,27 +75,28 @@ auth.download_button("Download these figures (CSV)", to_safe_csv(summary.drop(co
 
 st.subheader("Trend")
 c1, c2 = st.columns(2)
-metric = c1.selectbox("Score", surveys.METRICS, key="srv_metric", format_func=surveys.LABELS.__getitem__)
+metric = c1.selectbox("Score", surveys.METRICS, key="srv_metric", format_func=catalog.label)
 grain = c2.selectbox("Bucket", surveys.GRAINS, index=1, key="srv_grain")
 trend = survey_state.survey_trend(path, version, period, filters, metric, grain, level, names)
-safe.chart(charts_surveys.trend_band(trend, unit=surveys.UNITS[metric], title=surveys.LABELS[metric],
+safe.chart(charts_surveys.trend_band(trend, unit=catalog.get(metric).unit, title=catalog.label(metric),
                                      min_n=s.min_cell_n, grain=grain), width="stretch", key="srv_trend_chart")
 moved = trend[trend["significant"]]
 if moved.empty:
     st.caption("No bucket differs significantly from the one before it.")
 else:
     for rec in moved.to_dict("records"):
-        st.info(f"{rec['period_start']:%d %b %Y}: {surveys.LABELS[metric]} "
-                f"{charts_surveys._fmt(rec['value'], surveys.UNITS[metric])}, {rec['change']:+.1f} vs the previous "
+        st.info(f"{rec['period_start']:%d %b %Y}: {catalog.label(metric)} "
+                f"{charts_surveys.format_score(rec['value'], catalog.get(metric).unit)}, {rec['change']:+.1f} vs the "
+                f"previous "
                 f"{grain} ({rec['test']}, p = {rec['p_value']:.2g}) — a real change.")
-st.caption(DEFINITIONS["survey_trend"] + " " + DEFINITIONS[f"survey_{surveys.SOURCE_METRIC[metric]}"])
+st.caption(catalog.definition("survey_trend") + " " + catalog.definition(metric))
 shown = trend.assign(value=trend["value"].where(~trend["small_n"]), ci_low=trend["ci_low"].where(~trend["small_n"]),
                      ci_high=trend["ci_high"].where(~trend["small_n"]),
                      reliability=trend["small_n"].map({True: f"n < {s.min_cell_n}: not shown", False: ""}))
 with st.expander("Trend table"):
     tables.show(shown[["period_start", "n", "respondents", "value", "ci_low", "ci_high", "reliability", "partial",
                        "change", "p_value", "significant"]].rename(columns={"change": "difference"}),
-                unit=surveys.UNITS[metric], labels={"period_start": f"{grain.capitalize()} starting",
+                unit=catalog.get(metric).unit, labels={"period_start": f"{grain.capitalize()} starting",
                                                     "difference": f"Change vs the {grain} before"},
                 key="srv_trend_table")
     auth.download_button("Download the trend (CSV)", to_safe_csv(shown), f"cx-{metric}-{grain}.csv",

@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import streamlit as st
 
+from cx_metrics import catalog as metrics_catalog
 from cx_metrics import theme_charts
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
 from cx_metrics.themes import SOURCE_LABELS, ThemeError
@@ -16,8 +17,6 @@ from cx_ui import auth, safe, state, tables
 
 #: each corpus has its own theme model: ticket text and survey comments share words, not reasons
 SOURCES = {"tickets": ("tickets", ("ticket",)), "survey comments": ("comments", ("survey",))}
-MIX_LABELS = {"channel": "Channel", "plan": "Plan", "region": "Region",
-              "segment": "Segment", "generation": "Generation"}
 #: set by the Complaint trends page to open a theme here
 FOCUS_KEY = "themes_focus"
 
@@ -60,7 +59,7 @@ if not fits:
             "each), chooses the number of themes by a stability check and takes from seconds to a few minutes.")
     if can_edit and st.button("Fit themes", key="themes_fit", type="primary"):
         _progress_fit("fit")
-    st.caption(DEFINITIONS["themes"])
+    st.caption(metrics_catalog.definition("themes"))
     st.stop()
 
 if st.session_state.get(FOCUS_KEY) is not None:  # a complaint mover's theme: a ticket theme
@@ -107,7 +106,7 @@ table = live.assign(
 )[["theme_key", "theme", "pinned", "documents", "share", "top_terms", "example", "merged"]]
 tables.show(table.assign(theme_key=table["theme_key"].astype(str)), key="themes_table",
             labels={"theme_key": "Number", "share": "Share of texts", "merged": "Merged in"})
-st.caption(DEFINITIONS["themes"] + " Counts here are over every text, whatever the date range.")
+st.caption(metrics_catalog.definition("themes") + " Counts here are over every text, whatever the date range.")
 
 with st.expander("Rename, pin or merge a theme"):
     keys = shown["theme_key"].tolist()
@@ -154,8 +153,8 @@ chosen = g2.multiselect("Themes", order["theme_key"].tolist(), default=order["th
                         format_func=lambda k: label_of.get(k, str(k)), key="themes_chart_keys")
 safe.chart(theme_charts.share_over_time(volume, chosen, flags, grain=grain), width="stretch",
            key="themes_share_chart")
-st.caption(DEFINITIONS["theme_volume"] + " Buckets cut by the date range or by the data's start or end are dashed "
-           "and labelled partial; red rings are anomalies.")
+st.caption(metrics_catalog.definition("theme_volume") + " Buckets cut by the date range or by the data's start or end "
+           "are dashed and labelled partial; red rings are anomalies.")
 flagged = flags[flags["is_anomaly"]] if not flags.empty else flags
 if flagged.empty:
     st.success("No theme anomaly in this period.")
@@ -173,7 +172,7 @@ else:
     tables.show(emerging.assign(change=[("new" if k0 == 0 else f"{v:+.0%}") for v, k0 in
                                         zip(emerging["change"], emerging["prev_documents"], strict=True)]),
                 key="themes_emerging")
-    st.caption(DEFINITIONS["emerging_themes"])
+    st.caption(metrics_catalog.definition("emerging_themes"))
 
 st.subheader("What moves the score")
 st.caption("From the survey comments' themes, whichever texts are chosen above: a score moves with what its "
@@ -191,13 +190,13 @@ if not impact.empty:
                 f"{state.settings().min_cell_n}.")
     with st.expander("Impact table"):
         tables.show(impact, min_n=state.settings().min_cell_n, key="themes_impact")
-st.caption(DEFINITIONS["theme_impact"])
+st.caption(metrics_catalog.definition("theme_impact"))
 
 st.subheader("Theme mix by channel and cohort")
-by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=MIX_LABELS.__getitem__, key="themes_mix_by")
+by = st.selectbox("Compare across", MIX_DIMENSIONS, format_func=choice_label, key="themes_mix_by")
 mix = state.theme_mix(path, version, period, filters, by, kinds)
 safe.chart(theme_charts.mix_heatmap(mix), width="stretch", key="themes_mix_chart")
-st.caption(DEFINITIONS["theme_mix"] + " Blue: over-represented (lift > 1); red: under-represented.")
+st.caption(metrics_catalog.definition("theme_mix") + " Blue: over-represented (lift > 1); red: under-represented.")
 
 st.subheader("Product requests")
 requests = state.product_requests(path, version, period, filters, kinds)
@@ -210,7 +209,7 @@ else:
         tables.show(requests, key="themes_requests")
         auth.download_button(f"Download the {len(requests):,} requests (CSV)", to_safe_csv(requests),
                              f"product-requests-{period.start:%Y-%m-%d}.csv", key="themes_requests_download")
-st.caption(DEFINITIONS["product_requests"])
+st.caption(metrics_catalog.definition("product_requests"))
 
 st.subheader("The texts behind a theme")
 choices = live["theme_key"].tolist()

@@ -199,3 +199,20 @@ def test_resolution_page_clock_breaches_backlog_and_rows(monkeypatch: pytest.Mon
     assert set(rows["Channel"]) == {picked}
     assert len(at.get("plotly_chart")) >= 4  # KM curves, breaches over time, backlog over time, CSAT by handling
     assert any(b.label.startswith("Download these") for b in at.get("download_button"))
+
+
+def test_one_cache_key_rule_follows_data_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cached wrapper (state's and survey_state's) is keyed by state.key(): a settings change (a cx.toml edit)
+    and a data change reach every page at once."""
+    from cx_ui import state, survey_state
+
+    current = {"settings": Settings(), "data": 7}
+    monkeypatch.setattr(state, "settings", lambda: current["settings"])
+    monkeypatch.setattr(state, "data_version", lambda: current["data"])
+    first = state.key()
+    assert survey_state.key() == first and state.key() == first
+    current["settings"] = Settings(min_cell_n=5)
+    assert state.key() != first and survey_state.key() == state.key()
+    changed = state.key()
+    current["data"] = 8
+    assert state.key() not in (first, changed) and survey_state.key() == state.key()

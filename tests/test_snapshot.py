@@ -64,7 +64,8 @@ def test_cx_metric_churn_share_lists_its_definition_and_gives_the_same_figures(
         snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["metric", "--list"]) == 0
     listing = capsys.readouterr().out
-    assert "churn-share\n    Snapshot churn share = customers flagged churned ÷ customers" in listing
+    assert ("churn_snapshot: Snapshot churn share (%; lower is better)\n    Snapshot churn share = customers flagged "
+            "churned ÷ customers") in listing and "cx metric churn-share\n" in listing
     assert main(["metric", "churn-share", "--db", str(snapshot), "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["customers"], row["churned"]) == (200, 33)

@@ -3,9 +3,8 @@
 Every figure here is the return value of the function the dashboard page calls for the same period and filters
 (``overview.kpis`` for the Overview tiles, ``surveys.survey_summary`` for the Surveys tiles, ``complaints.*`` for
 the complaint trend, anomalies and movers, ``resolution.*`` for the resolution and SLA charts, ``themes.*`` for the
-themes behind a mover); nothing is computed twice. When the metric catalog (issue 17) lands, this module is the
-only one of the digest, alert and delivery packages that changes: :data:`METRICS` becomes the catalog's entries
-and the functions below read from it.
+themes behind a mover); nothing is computed twice. The metrics alerts may name, their labels, units, directions and
+definitions are :mod:`cx_metrics.catalog`'s entries (:data:`METRICS`).
 """
 
 from __future__ import annotations
@@ -16,43 +15,20 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import followups
+from cx_metrics import catalog, followups
 from cx_metrics.audit import can
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection
-from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, complaints, overview, resolution, surveys
 from cx_metrics.metrics import themes as theme_metrics
 
-
-@dataclass(frozen=True)
-class Metric:
-    """A metric digests and alerts can name: where its value comes from and how to read it."""
-
-    id: str
-    label: str
-    unit: str  # "count", "hours", "points", "%", "score"
-    higher_is_better: bool
-    source: str  # "kpis" (Overview tiles) or "surveys" (Surveys tiles)
-    definition: str
-
-
-def _metric(id_: str, label: str, unit: str, higher_is_better: bool, source: str, definition: str) -> Metric:
-    return Metric(id_, label, unit, higher_is_better, source, DEFINITIONS[definition])
-
-
-#: the metrics alerts may watch, by id (the catalog's entries, once it exists)
-METRICS: dict[str, Metric] = {m.id: m for m in (
-    _metric("complaints", "Complaints", "count", False, "kpis", "complaints"),
-    _metric("first_response", "Median first response", "hours", False, "kpis", "first_response"),
-    _metric("resolution", "Median resolution", "hours", False, "kpis", "resolution"),
-    _metric("sla", "SLA breach rate (resolution)", "%", False, "kpis", "sla"),
-    _metric("nps", "NPS", "points", True, "kpis", "nps"),
-    _metric("csat", "CSAT", "%", True, "kpis", "csat"),
-    _metric("ces", "CES (mean, 1-7)", "score", True, "surveys", "survey_ces"),
-    _metric("churn", "Churn rate", "%", False, "kpis", "churn"),
-)}
+#: the catalog's metrics alerts may watch, by id
+METRICS: dict[str, catalog.Metric] = {m: catalog.get(m) for m in (
+    "complaints", "first_response", "resolution", "sla", "nps", "csat", "ces", "churn")}
+#: the page function each one's tile comes from: the Overview's (``overview.kpis``) or the Surveys page's
+#: (``surveys.survey_summary``, for the scores that are not among the Overview's tiles)
+SOURCES = {m: "surveys" if m == "ces" else "kpis" for m in METRICS}
 #: breakdowns of the complaint series (anomaly and per-value change rules, movers)
 COMPLAINT_DIMENSIONS = complaints.DIMENSIONS
 #: a weekly digest's charts show this many weeks ending with its period
@@ -167,7 +143,7 @@ def metric_row(conn: Connection, settings: Settings, metric: str, period: Period
     """One metric's tile for ``period`` vs the previous period: value, n, previous value, delta, p-value, test,
     significant, higher_is_better (the Overview's or the Surveys page's row, as its source says)."""
     m = METRICS[metric]
-    if m.source == "kpis":
+    if SOURCES[metric] == "kpis":
         frame = overview.kpis(conn, period=period, filters=filters, settings=settings)
     else:
         frame = surveys.survey_summary(conn, period=period, filters=filters, settings=settings)

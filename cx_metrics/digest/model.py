@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics.charts_surveys import _fmt as survey_fmt
-from cx_metrics.definitions import DEFINITIONS
+from cx_metrics import catalog
+from cx_metrics.charts_surveys import format_score as survey_fmt
 from cx_metrics.digest.figures import Figures, describe_delta, describe_test
 from cx_metrics.followups import describe_summary
 from cx_metrics.metrics.overview import format_value
@@ -140,7 +140,7 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
                     if r["metric"] in ("ces", "ces_easy")]
     if fig.followup is not None:  # closing the loop: the Overview's follow-up tile
         value, detail = describe_summary(fig.followup, s)
-        survey_tiles.append(Tile(metric="followup_coverage", label="Follow-up coverage", value=value,
+        survey_tiles.append(Tile(metric="followup_coverage", label=catalog.label("followup_coverage"), value=value,
                                  delta="closed in time", tone="noise", detail=detail, note="",
                                  small_n=0 < int(fig.followup["due"]) < s.min_cell_n))
     flagged = fig.anomalies[fig.anomalies["is_anomaly"]]
@@ -192,8 +192,7 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
     definitions += [(str(r["label"]), str(r["definition"])) for r in _records(fig.surveys)
                     if r["metric"] in ("ces", "ces_easy")]
     if fig.followup is not None:
-        definitions.append(("Follow-up coverage",
-                            f"{DEFINITIONS['followup_coverage']} {DEFINITIONS['followup_effect']}"))
+        definitions += [(catalog.label(m), catalog.definition(m)) for m in ("followup_coverage", "followup_effect")]
     return DigestModel(
         title=title,
         subtitle=f"{period.label()} ({period.days} days) compared with {prev.label()}",

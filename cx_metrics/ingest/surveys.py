@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cx_metrics.ingest import parse
+from cx_metrics.ingest.contract import Options, Prepared, RejectLog
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
-from cx_metrics.ingest.normalize import Options, Prepared, RejectLog, email_customer_key, source_name
+from cx_metrics.ingest.normalize import email_customer_key, source_name
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.ingest.specs import norm
 from cx_metrics.text.personal import personal_question

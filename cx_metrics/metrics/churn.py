@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,12 +83,18 @@ def suggested_inactivity_days(gaps: dict[str, float]) -> int | None:
     return int(max(7, math.ceil(p95 / 7.0) * 7))
 
 
-def definition(conn: Connection, settings: Settings | None = None) -> ChurnDefinition:
-    """The churn definition from the settings, N suggested from the data, and the observation end."""
+def definition(conn: Connection, settings: Settings | None = None, *, suggest: bool = True) -> ChurnDefinition:
+    """The churn definition from the settings, N suggested from the data, and the observation end.
+
+    ``suggest`` False: the gaps between activities (the costliest part) are read only when N comes from them (activity
+    mode with no configured N); ``suggested_days`` and ``gap_quantiles`` are then empty (for callers, such as the
+    Overview's tile, that show the rate and not the suggestion)."""
     s = settings or Settings()
     info = query(conn, "churn_as_of").iloc[0]
-    gaps_row = query(conn, "activity_gaps").iloc[0]
-    gaps = {k: float(gaps_row[k]) for k in ("p50", "p90", "p95", "p99") if pd.notna(gaps_row[k])}
+    gaps: dict[str, float] = {}
+    if suggest or (s.churn_mode == "activity" and not s.churn_inactivity_days):
+        gaps_row = query(conn, "activity_gaps").iloc[0]
+        gaps = {k: float(gaps_row[k]) for k in ("p50", "p90", "p95", "p99") if pd.notna(gaps_row[k])}
     suggested = suggested_inactivity_days(gaps)
     as_of = None if pd.isna(info["as_of"]) else pd.Timestamp(info["as_of"]).to_pydatetime()
     note = ""
@@ -144,6 +151,19 @@ def snapshot_churn(
                   "small_n"]].reset_index(drop=True)
 
 
+def churn_counts(
+    conn: Connection, *, starts: Sequence[Any], ends: Sequence[Any], by: str = "all", filters: Filters | None = None,
+    definition_: ChurnDefinition,
+) -> pd.DataFrame:
+    """The counts behind every churn rate (the Churn page's table and chart, its cohorts, the Overview's tile): per
+    bucket [``starts[i]``, ``ends[i]``) and cohort, customers there at its start (``at_start``) and those of them
+    lost in it (``lost``), under the churn definition in force. Columns ``period_start``, ``period_end``,
+    ``cohort``, ``at_start``, ``lost``."""
+    return query(conn, "churn_rates", {**_base_params(definition_, filters), "by": by,
+                                       "starts": [pd.Timestamp(x).to_pydatetime() for x in starts],
+                                       "ends": [pd.Timestamp(x).to_pydatetime() for x in ends]})
+
+
 def churn_rates(
     conn: Connection, *, period: Period, grain: str = "month", by: str = "all", filters: Filters | None = None,
     settings: Settings | None = None, definition_: ChurnDefinition | None = None,
@@ -168,9 +188,7 @@ def churn_rates(
     else:
         starts = buckets(period.start_ts, period.end_ts, grain)
         ends = [x + (pd.Timedelta(days=7) if grain == "week" else pd.offsets.MonthBegin(1)) for x in starts]
-    frame = query(conn, "churn_rates", {**_base_params(d, filters), "by": by, "starts": [x.to_pydatetime()
-                                                                                         for x in starts],
-                                        "ends": [pd.Timestamp(x).to_pydatetime() for x in ends]})
+    frame = churn_counts(conn, starts=starts, ends=ends, by=by, filters=filters, definition_=d)
     frame = _rate_columns(frame, "lost", "at_start", s)
     obs_end = pd.Timestamp(d.obs_end) if d.obs_end else pd.Timestamp(period.end_ts)
     frame["partial"] = ((frame["period_start"] < pd.Timestamp(period.start_ts))
@@ -192,8 +210,7 @@ def churn_by_cohort(
         raise ValueError(f"by must be one of {COHORTS}, got {by!r}")
     s = settings or Settings()
     d = definition_ or definition(conn, s)
-    frame = query(conn, "churn_rates", {**_base_params(d, filters), "by": by, "starts": [period.start_ts],
-                                        "ends": [period.end_ts]})
+    frame = churn_counts(conn, starts=[period.start_ts], ends=[period.end_ts], by=by, filters=filters, definition_=d)
     frame = frame[["cohort", "at_start", "lost"]].copy()
     frame = _rate_columns(frame, "lost", "at_start", s)
     total_k, total_n = int(frame["lost"].sum()), int(frame["at_start"].sum())

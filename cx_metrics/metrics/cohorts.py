@@ -15,6 +15,7 @@ Dimensions (:data:`DIMENSIONS`) are labelled in SQL (``fragments/cohort_label.sq
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cx_metrics import stats
+from cx_metrics import catalog, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics import surveys
+from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import coverage
 from cx_metrics.stats_groups import GroupTest, holm, proportions, rates, wilson_arrays
@@ -56,23 +57,15 @@ INTERACTION_DIMENSIONS = ("channel", "survey", "touchpoint")
 SURVEY_ONLY_DIMENSIONS = ("survey", "touchpoint")
 ATTRIBUTE_PREFIX = "attr:"
 
+#: the cohort figures (``--score`` of ``cx metric cohort-*``) -> their concept in :mod:`cx_metrics.catalog`
+CATALOG_IDS = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces_easy", "complaint_rate": "complaint_rate",
+               "resolution_hours": "resolution", "churn_rate": "churn", "churn_share": "churn_snapshot"}
+#: label (the catalog's, with '%' where the figure is a percentage), unit and direction of each cohort figure
 METRICS: dict[str, str] = {
-    "nps": "NPS",
-    "csat": "CSAT %",
-    "ces": "CES mean (1-7)",
-    "ces_easy": "CES % easy",
-    "complaint_rate": "Complaints per 1,000 customers",
-    "resolution_hours": "Median hours to resolution",
-    "churn_rate": "Churn rate %",
-    "churn_share": "Churned share % (snapshot)",
-}
-UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%", "complaint_rate": "per 1,000",
-         "resolution_hours": "hours", "churn_rate": "%", "churn_share": "%"}
-HIGHER_IS_BETTER = {"nps": True, "csat": True, "ces": True, "ces_easy": True, "complaint_rate": False,
-                    "resolution_hours": False, "churn_rate": False, "churn_share": False}
-DEFINITION_KEYS = {"nps": "survey_nps", "csat": "survey_csat", "ces": "survey_ces", "ces_easy": "survey_ces",
-                   "complaint_rate": "cohort_complaint_rate", "resolution_hours": "cohort_resolution",
-                   "churn_rate": "cohort_churn", "churn_share": "churn_snapshot"}
+    k: catalog.label(v) + (" %" if catalog.get(v).unit == "%" and "%" not in catalog.label(v) else "")
+    for k, v in CATALOG_IDS.items()}
+UNITS = {k: catalog.get(v).unit for k, v in CATALOG_IDS.items()}
+HIGHER_IS_BETTER = {k: catalog.get(v).higher_is_better for k, v in CATALOG_IDS.items()}
 #: metrics that are a share of customers (Wilson interval, two-proportion test)
 CUSTOMER_SHARES = ("churn_rate", "churn_share")
 
@@ -171,9 +164,21 @@ def dimension_options(conn: Connection) -> list[str]:
 sort_labels = surveys.sort_labels
 
 
+def _churn_params(conn: Connection, metric: str, settings: Settings) -> dict[str, Any]:
+    """$mode and $obs_end of the churn definition in force (churn is counted as on the Churn page); a figure other
+    than the churn rate does not need activity data, so it reads contractual dates when the definition cannot
+    be built."""
+    try:
+        return churn.definition(conn, settings, suggest=False).params()
+    except ValueError:
+        if metric == "churn_rate":
+            raise
+        return {"mode": "contractual", "obs_end": dt.datetime(9999, 1, 1)}
+
+
 def _params(
-    period: Period, metric: str, d1: Dimension, d2: Dimension, filters: Filters | None, settings: Settings,
-    level: str, surveys_: tuple[str, ...],
+    conn: Connection, period: Period, metric: str, d1: Dimension, d2: Dimension, filters: Filters | None,
+    settings: Settings, level: str, surveys_: tuple[str, ...],
 ) -> dict[str, Any]:
     if metric in surveys.METRICS:
         return surveys.base_params(metric=metric, start=period.start_ts, end=period.end_ts, level=level,
@@ -185,6 +190,7 @@ def _params(
         "attr1": surveys.attribute_path(d1.attribute) if d1.attribute else "$.__none__",
         "attr2": surveys.attribute_path(d2.attribute) if d2.attribute else "$.__none__",
         "confidence": settings.confidence,
+        **(_churn_params(conn, metric, settings) if metric in ("churn_rate", "churn_share", "complaint_rate") else {}),
     }
 
 
@@ -309,7 +315,7 @@ def breakdown(
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
     _supported(conn, period, metric, filters)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     if raw.empty:
@@ -391,7 +397,7 @@ def compare(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     durations = Durations(conn, params, s.confidence) if metric == "resolution_hours" else None
     raw = durations.table() if durations is not None else _counts(conn, metric, params)
     cells = {(str(r["dim1"]), str(r["dim2"])): {str(k): v for k, v in r.items()} for r in raw.to_dict("records")}
@@ -446,7 +452,7 @@ def spread(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = _params(period, metric, d1, d2, filters, s, level, surveys_filter)
+    params = _params(conn, period, metric, d1, d2, filters, s, level, surveys_filter)
     if metric in surveys.METRICS:
         frame = query(conn, "survey_spread", params).assign(
             what="CES score (1-7)" if metric.startswith("ces") else f"{metric.upper()} score")
@@ -576,7 +582,7 @@ def drill_rows(
     check_metric(metric)
     s = settings or Settings()
     d1, d2 = parse_dimension(dim1, metric), parse_dimension(dim2, metric)
-    params = {**_params(period, metric, d1, d2, filters, s, level, surveys_filter), "value1": value1,
+    params = {**_params(conn, period, metric, d1, d2, filters, s, level, surveys_filter), "value1": value1,
               "value2": value2, "limit": int(limit)}
     if metric in surveys.METRICS:
         return query(conn, "cohort_rows_responses", params)

@@ -52,6 +52,7 @@ class Coverage:
     filters: Filters
     counts: dict[str, Any]
     spans: dict[str, tuple[dt.date | None, dt.date | None]]
+    churn_mode: str = "contractual"  # [churn] mode: "activity" churn needs no churn dates
 
     def _int(self, key: str) -> int:
         value = self.counts.get(key)
@@ -120,7 +121,7 @@ class Coverage:
             return "no customer file in this data"
         if self._int("with_signup_all") == 0:
             return "the customers carry no signup dates"
-        if self._int("with_churn_date_all") == 0:
+        if self.churn_mode == "contractual" and self._int("with_churn_date_all") == 0:
             return "the customers carry no churn dates"
         return ""
 
@@ -201,12 +202,14 @@ def partial_buckets(starts: pd.Series, ends: pd.Series, period: Period,
     return cut | ~observed(starts, ends, span)
 
 
-def coverage(conn: Connection, *, period: Period, filters: Filters | None = None) -> Coverage:
-    """What the data holds for the metrics of ``period`` under ``filters`` (two small queries)."""
+def coverage(conn: Connection, *, period: Period, filters: Filters | None = None,
+             churn_mode: str = "contractual") -> Coverage:
+    """What the data holds for the metrics of ``period`` under ``filters`` (two small queries), churn read under
+    ``churn_mode`` ([churn] mode)."""
     f = filters or Filters()
     row = query(conn, "input_coverage", {**f.params(), "start": period.start_ts, "end": period.end_ts}).iloc[0]
     return Coverage(period=period, filters=f, counts={str(k): v for k, v in row.to_dict().items()},
-                    spans=spans(conn))
+                    spans=spans(conn), churn_mode=churn_mode)
 
 
 def with_notes(frame: pd.DataFrame, *notes: str) -> pd.DataFrame:

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cx_metrics import stats
+from cx_metrics import catalog, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
-from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics import churn, surveys
 from cx_metrics.metrics.complaints import complaint_rule_params
 from cx_metrics.metrics.coverage import Coverage, coverage
 
@@ -44,8 +44,11 @@ KPI_COLUMNS = [
 
 
 def _row(**values: Any) -> dict[str, Any]:
+    """A tile: ``values`` and, from the metric catalog, its label, unit, direction and definition."""
     row = {col: values.get(col, math.nan) for col in KPI_COLUMNS}
-    row["definition"] = DEFINITIONS[row["metric"]]
+    entry = catalog.get(row["metric"])
+    row.update(label=entry.label, unit=entry.unit, higher_is_better=entry.higher_is_better,
+               definition=entry.definition)
     for text in ("note", "unavailable", "comparison"):
         row[text] = values.get(text, "")
     return row
@@ -67,18 +70,17 @@ def _int(rec: dict[str, Any] | None, col: str) -> int:
 
 
 def _proportion_tile(
-    metric: str, label: str, k1: int, n1: int, k0: int, n0: int, s: Settings, *, higher_is_better: bool,
-    note: str = "", unavailable: str = "",
+    metric: str, k1: int, n1: int, k0: int, n0: int, s: Settings, *, note: str = "", unavailable: str = "",
 ) -> dict[str, Any]:
     """A percentage tile: k/n now and before, Wilson intervals, two-proportion z-test on the change."""
     w1, w0 = stats.wilson_ci(k1, n1, s.confidence), stats.wilson_ci(k0, n0, s.confidence)
     cmp = stats.two_proportion_test(k1, n1, k0, n0)
     return _row(
-        metric=metric, label=label, unit="%",
+        metric=metric,
         value=100 * k1 / n1 if n1 else math.nan, ci_low=100 * w1.low, ci_high=100 * w1.high, n=n1,
         prev_value=100 * k0 / n0 if n0 else math.nan, prev_ci_low=100 * w0.low, prev_ci_high=100 * w0.high,
         prev_n=n0, delta=100 * cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=higher_is_better, small_n=n1 < s.min_cell_n, note=note, unavailable=unavailable,
+        small_n=n1 < s.min_cell_n, note=note, unavailable=unavailable,
     )
 
 
@@ -89,18 +91,18 @@ def _complaints(conn: Connection, params: dict[str, Any], period: Period, s: Set
     cmp = stats.poisson_rate_test(cur, days, prev, days)
     ci, pci = stats.poisson_ci(cur, s.confidence), stats.poisson_ci(prev, s.confidence)
     return _row(
-        metric="complaints", label="Complaints", unit="count",
+        metric="complaints",
         value=float(cur), ci_low=ci.low, ci_high=ci.high, n=cur,
         prev_value=float(prev), prev_ci_low=pci.low, prev_ci_high=pci.high, prev_n=prev,
         # none before: a relative change is not a number (the tile says "new"; never an infinite delta)
         delta=cmp.delta if math.isfinite(cmp.delta) else math.nan, delta_kind="relative", p_value=cmp.p_value,
-        test=cmp.test, higher_is_better=False, small_n=cur < s.min_cell_n,
+        test=cmp.test, small_n=cur < s.min_cell_n,
     )
 
 
-#: (tile, end point of :mod:`resolution`, label, what still waiting means, the tickets that count)
-_DURATIONS = (("first_response", "first_response", "Median first response", "awaiting a first reply", "replied"),
-              ("resolution", "full_resolution", "Median resolution", "still open", "solved"))
+#: (tile, end point of :mod:`resolution`, what still waiting means, the tickets that count)
+_DURATIONS = (("first_response", "first_response", "awaiting a first reply", "replied"),
+              ("resolution", "full_resolution", "still open", "solved"))
 
 
 def _durations(conn: Connection, period: Period, filters: Filters | None, s: Settings) -> list[dict[str, Any]]:
@@ -115,7 +117,7 @@ def _durations(conn: Connection, period: Period, filters: Filters | None, s: Set
         **(filters or Filters()).params(), "start": period.start_ts, "end": period.end_ts,
         "metrics": [end for _, end, *_ in _DURATIONS]}))}
     rows = []
-    for tile, end_point, label, waiting_text, done_text in _DURATIONS:
+    for tile, end_point, waiting_text, done_text in _DURATIONS:
         frame = duration_counts(conn, both, end_point, "period", filters, as_of, "calendar", s, split=period.start_ts)
         groups = {g: (h, e, w) for g, h, e, w in by_group(frame)}
         empty = (np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
@@ -135,48 +137,53 @@ def _durations(conn: Connection, period: Period, filters: Filters | None, s: Set
         elif not cur.tickets:
             unavailable = "no tickets in this period and selection"
         rows.append(_row(
-            metric=tile, label=label, unit="hours",
+            metric=tile,
             value=cur.median, ci_low=cur.median_low, ci_high=cur.median_high, n=cur.tickets,
             prev_value=old.median, prev_ci_low=old.median_low, prev_ci_high=old.median_high, prev_n=old.tickets,
             delta=cur.median - old.median, delta_kind="absolute",
             p_value=test.p_value if len(groups) == 2 else math.nan, test="log-rank test",
-            higher_is_better=False, small_n=cur.tickets < s.min_cell_n, note=note, unavailable=unavailable,
+            small_n=cur.tickets < s.min_cell_n, note=note, unavailable=unavailable,
         ))
     return rows
 
 
-def _surveys(conn: Connection, params: dict[str, Any], s: Settings) -> list[dict[str, Any]]:
-    frame = query(conn, "overview_surveys", {**params, "top_boxes": s.csat_top_boxes})
-    recs = {(str(r["period"]), str(r["metric"])): r for r in _records(frame)}
+def _surveys(conn: Connection, period: Period, filters: Filters, s: Settings, cov: Coverage) -> list[dict[str, Any]]:
+    """The NPS and CSAT tiles: the Surveys page's own figures (:func:`surveys.survey_summary`, every response of
+    every survey), as tiles."""
+    frame = surveys.survey_summary(conn, period=period, filters=filters, settings=s, metrics=_SURVEY_TILES, cov=cov)
     out = []
-    cur, prev = recs.get(("current", "nps")), recs.get(("previous", "nps"))
-    c3 = (_int(cur, "promoters"), _int(cur, "detractors"), _int(cur, "responses"))
-    p3 = (_int(prev, "promoters"), _int(prev, "detractors"), _int(prev, "responses"))
-    ci, pci = stats.nps_ci(*c3, confidence=s.confidence), stats.nps_ci(*p3, confidence=s.confidence)
-    cmp = stats.nps_difference(c3, p3)
-    note = "Includes 1–10 scale responses (same cut-offs)." if cur and cur["has_one_to_ten"] else ""
-    out.append(_row(
-        metric="nps", label="NPS", unit="points",
-        value=stats.nps_value(*c3), ci_low=ci.low, ci_high=ci.high, n=c3[2],
-        prev_value=stats.nps_value(*p3), prev_ci_low=pci.low, prev_ci_high=pci.high, prev_n=p3[2],
-        delta=cmp.delta, delta_kind="absolute", p_value=cmp.p_value, test=cmp.test,
-        higher_is_better=True, small_n=c3[2] < s.min_cell_n, note=note,
-        unavailable="" if c3[2] else "no NPS responses in this period and selection",
-    ))
-    cur, prev = recs.get(("current", "csat")), recs.get(("previous", "csat"))
-    k1, n1 = _int(cur, "satisfied"), _int(cur, "responses")
-    k0, n0 = _int(prev, "satisfied"), _int(prev, "responses")
-    out.append(_proportion_tile("csat", "CSAT", k1, n1, k0, n0, s, higher_is_better=True,
-                                unavailable="" if n1 else "no CSAT responses in this period and selection"))
+    for rec in _records(frame):
+        fields = {col: rec[col] for col in KPI_COLUMNS if col in rec and col not in ("significant", "definition")}
+        fields["delta_kind"] = "absolute"
+        if fields["small_n"] and not fields["unavailable"] and not fields["n"]:
+            fields["unavailable"] = f"no {rec['label']} responses in this period and selection"
+        out.append(_row(**fields))
     return out
 
 
-def _churn(conn: Connection, params: dict[str, Any], s: Settings) -> dict[str, Any]:
-    rows = _by_period(query(conn, "overview_churn", params))
-    k1, n1 = _int(rows.get("current"), "lost"), _int(rows.get("current"), "at_start")
-    k0, n0 = _int(rows.get("previous"), "lost"), _int(rows.get("previous"), "at_start")
-    return _proportion_tile("churn", "Churn rate", k1, n1, k0, n0, s, higher_is_better=False,
-                            note=f"{k1:,} of {n1:,} customers active at the period start churned in it.",
+#: the survey scores among the Overview's tiles
+_SURVEY_TILES = ("nps", "csat")
+
+
+def _churn(conn: Connection, period: Period, filters: Filters, s: Settings) -> dict[str, Any]:
+    """The churn-rate tile: the Churn page's counts (:func:`churn.churn_counts`) under the churn definition in
+    force, for this period and the previous one."""
+    try:
+        d = churn.definition(conn, s, suggest=False)
+    except ValueError as exc:  # activity mode without activity data: the reason, not a number
+        return _proportion_tile("churn", 0, 0, 0, 0, s, unavailable=str(exc).rstrip("."))
+    prev = period.previous()
+    frame = churn.churn_counts(conn, starts=[prev.start_ts, period.start_ts], ends=[period.start_ts, period.end_ts],
+                               filters=filters, definition_=d)
+    rows = {pd.Timestamp(r["period_start"]): r for r in _records(frame)}
+    cur, old = rows.get(pd.Timestamp(period.start_ts)), rows.get(pd.Timestamp(prev.start_ts))
+    k1, n1 = _int(cur, "lost"), _int(cur, "at_start")
+    k0, n0 = _int(old, "lost"), _int(old, "at_start")
+    note = f"{k1:,} of {n1:,} customers active at the period start churned in it."
+    if d.mode == "activity" and d.obs_end and pd.Timestamp(period.end_ts) > pd.Timestamp(d.obs_end):
+        note += (f" Churn is observable up to {d.obs_end:%d %b %Y} ({d.inactivity_days} days of inactivity before "
+                 "the latest data), so this period's rate leans low.")
+    return _proportion_tile("churn", k1, n1, k0, n0, s, note=note,
                             unavailable="" if n1 else "no customers were active at the period's start")
 
 
@@ -198,7 +205,7 @@ def _sla(conn: Connection, period: Period, filters: Filters | None, s: Settings,
         unavailable = ("no ticket in this period and selection has a priority with a resolution target "
                        "([sla.resolution_hours] in cx.toml)")
     return _proportion_tile(
-        "sla", "SLA breach rate (resolution)", k1, n1, k0, n0, s, higher_is_better=False,
+        "sla", k1, n1, k0, n0, s,
         note=f"{pending:,} open tickets not yet past their target are pending (in neither count).",
         unavailable=unavailable)
 
@@ -242,12 +249,12 @@ def kpis(
     s = settings or Settings()
     f = filters or Filters()
     params = {**f.params(), **period.comparison_params(), **complaint_rule_params(s)}
-    cov = coverage(conn, period=period, filters=f)
+    cov = coverage(conn, period=period, filters=f, churn_mode=s.churn_mode)
     rows = [
         _complaints(conn, params, period, s),
         *_durations(conn, period, f, s),
-        *_surveys(conn, params, s),
-        _churn(conn, params, s),
+        *_surveys(conn, period, f, s, cov),
+        _churn(conn, period, f, s),
         _sla(conn, period, f, s, cov),
     ]
     frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)

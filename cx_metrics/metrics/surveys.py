@@ -1,6 +1,6 @@
 """Survey analytics: NPS, CSAT and CES with intervals, trends, distributions, response rates and verbatims.
 
-Definitions follow DESIGN.md (and :data:`cx_metrics.definitions.DEFINITIONS`):
+Definitions (the texts the app shows are :mod:`cx_metrics.catalog`'s):
 
 * **NPS** = 100 x (share 9-10 - share 0-6); a 1-10 scale keeps the same cut-offs and is said so. CI
   +-z x 100 x sqrt((p + d - (p - d)^2) / n); two NPS compared with SE = sqrt(SE1^2 + SE2^2).
@@ -24,12 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cx_metrics import stats
+from cx_metrics import catalog, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query
-from cx_metrics.definitions import DEFINITIONS
 from cx_metrics.filters import Filters, Period
-from cx_metrics.metrics.coverage import coverage, observed_span, partial_buckets
+from cx_metrics.metrics.coverage import Coverage, coverage, observed_span, partial_buckets
 from cx_metrics.stats_groups import GroupTest, MeanSummary, mean_from_sums, mean_t_ci, nps_groups, proportions, welch_t
 from cx_metrics.text.redact import redact_many
 
@@ -37,8 +36,6 @@ from cx_metrics.text.redact import redact_many
 METRICS = ("nps", "csat", "ces", "ces_easy")
 LEVELS = ("response", "customer")
 GRAINS = ("week", "month")
-LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "CES (mean, 1-7)", "ces_easy": "CES % easy"}
-UNITS = {"nps": "points", "csat": "%", "ces": "score", "ces_easy": "%"}
 #: the survey_responses.metric each score is computed from
 SOURCE_METRIC = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_easy": "ces"}
 #: score groups per stored metric, best first
@@ -97,13 +94,18 @@ def base_params(
     *, metric: str, start: Any, end: Any, cur_start: Any | None = None, grain: str = "period",
     level: str = "response", dim1: str = "all", dim2: str = "all", attr1: str = "", attr2: str = "",
     filters: Filters | None = None, surveys: tuple[str, ...] = (), settings: Settings | None = None,
+    customer_columns: bool = True,
 ) -> dict[str, Any]:
-    """Bound parameters of the ``survey_*`` queries (``fragments/survey_base.sql``)."""
+    """Bound parameters of the ``survey_*`` queries (``fragments/survey_base.sql``). ``customer_columns`` False: the
+    caller reads no customer column (counts only), so customers are joined only when a filter or cohort needs them."""
     check_metric(metric)
     check_level(level)
     s = settings or Settings()
+    f = filters or Filters()
     return {
-        **(filters or Filters()).params(), "metric": SOURCE_METRIC[metric], "start": start, "end": end,
+        **f.params(),
+        "join_customers": customer_columns or bool(f.plans or f.regions or f.segments) or dim1 != "all"
+        or dim2 != "all", "metric": SOURCE_METRIC[metric], "start": start, "end": end,
         "cur_start": cur_start if cur_start is not None else start, "grain": grain, "level": level,
         "dim1": dim1, "dim2": dim2, "attr1": attribute_path(attr1) if attr1 else "$.__none__",
         "attr2": attribute_path(attr2) if attr2 else "$.__none__", "surveys": list(surveys),
@@ -188,9 +190,12 @@ SUMMARY_COLUMNS = ["metric", "label", "unit", "value", "ci_low", "ci_high", "n",
 
 def survey_summary(
     conn: Connection, *, period: Period, filters: Filters | None = None, settings: Settings | None = None,
-    level: str = "response", surveys: tuple[str, ...] = (),
+    level: str = "response", surveys: tuple[str, ...] = (), metrics: tuple[str, ...] = METRICS,
+    cov: Coverage | None = None,
 ) -> pd.DataFrame:
-    """NPS, CSAT, CES mean and CES % easy for ``period`` vs the previous period of equal length.
+    """NPS, CSAT, CES mean and CES % easy (or only ``metrics``) for ``period`` vs the previous period of equal
+    length: the Surveys page's tiles and the Overview's NPS and CSAT tiles (``cov``: the selection's coverage,
+    when the caller has it already).
 
     One row per metric in :data:`METRICS` with :data:`SUMMARY_COLUMNS`: value and CI (``confidence``), n
     (responses kept at this ``level``) and respondents, the previous period's, the change (points for NPS and
@@ -202,15 +207,16 @@ def survey_summary(
     """
     s = settings or Settings()
     prev = period.previous()
-    cov = coverage(conn, period=period, filters=filters)
+    cov = cov or coverage(conn, period=period, filters=filters)
     rows = []
     counted: dict[str, pd.DataFrame] = {}
-    for metric in METRICS:
+    for metric in metrics:
+        check_metric(metric)
         stored = SOURCE_METRIC[metric]
         if stored not in counted:
             counted[stored] = _scores(conn, base_params(
                 metric=metric, start=prev.start_ts, end=period.end_ts, cur_start=period.start_ts, level=level,
-                filters=filters, surveys=surveys, settings=s))
+                filters=filters, surveys=surveys, settings=s, customer_columns=False))
         raw = counted[stored]
         recs = {pd.Timestamp(r["bucket"]): r for r in raw.to_dict("records")}
         cur = recs.get(pd.Timestamp(period.start_ts), {})
@@ -233,14 +239,14 @@ def survey_summary(
             v0 = lo0 = hi0 = math.nan
             test = GroupTest(math.nan, math.nan, test.test, math.nan, test.effect_name)
         rows.append({
-            "metric": metric, "label": LABELS[metric], "unit": UNITS[metric], "value": v1, "ci_low": lo1,
-            "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
+            "metric": metric, "label": catalog.label(metric), "unit": catalog.get(metric).unit, "value": v1,
+            "ci_low": lo1, "ci_high": hi1, "n": n1, "respondents": _i(cur.get("respondents")), "prev_value": v0,
             "prev_ci_low": lo0, "prev_ci_high": hi0, "prev_n": n0, "delta": test.difference,
             "p_value": test.p_value, "test": test.test,
             "significant": bool(test.p_value < s.alpha) and n1 >= s.min_cell_n and n0 >= s.min_cell_n,
             "effect_size": test.effect_size, "effect_name": test.effect_name,
             "small_n": n1 < s.min_cell_n and not unavailable, "note": " ".join(notes), "unavailable": unavailable,
-            "comparison": comparison, "definition": DEFINITIONS[f"survey_{SOURCE_METRIC[metric]}"],
+            "comparison": comparison, "definition": catalog.definition(metric),
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
@@ -280,7 +286,7 @@ def survey_trend(
     s = settings or Settings()
     starts = bucket_starts(period, grain)
     raw = _scores(conn, base_params(metric=metric, start=period.start_ts, end=period.end_ts, grain=grain,
-                                    level=level, filters=filters, surveys=surveys, settings=s))
+                                    level=level, filters=filters, surveys=surveys, settings=s, customer_columns=False))
     raw["bucket"] = pd.to_datetime(raw["bucket"])
     full = pd.DataFrame({"bucket": pd.DatetimeIndex(starts)})
     merged = full.merge(raw.drop(columns=["dim1", "dim2"]), on="bucket", how="left")

@@ -2,8 +2,7 @@
 -- whether churn can be timed (any churn date, any start date) and the counts the definitions need.
 SELECT
     greatest(
-        (SELECT max(greatest(created_at, coalesce(solved_at, created_at), coalesce(first_response_at, created_at)))
-         FROM tickets),
+        (SELECT greatest(max(created_at), max(solved_at), max(first_response_at)) FROM tickets),
         (SELECT max(responded_at) FROM survey_responses),
         (SELECT max(occurred_at) FROM customer_activity),
         (SELECT max(churned_at) FROM customers)

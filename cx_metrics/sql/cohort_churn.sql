@@ -1,17 +1,19 @@
--- grain: one row per dim1 x dim2, under the customer filters. Timed churn ($snapshot false): customers active at
--- $start (signed up before it, not churned before it) and those whose churned_at falls in [$start, $end); labels
--- taken at $start. The snapshot churn share ($snapshot true): every customer of the table as it stands and those
--- flagged churned, with or without a churn date; labels taken at $end.
-WITH base AS (
+-- grain: one row per dim1 x dim2, under the customer filters. Timed churn ($snapshot false): customers there at
+-- $start and those of them lost in [$start, $end), under the churn definition in force (customer_life: $mode,
+-- $obs_end), as on the Churn page (churn_rates.sql); labels taken at $start. The snapshot churn share ($snapshot
+-- true): every customer of the table as it stands and those flagged churned, with or without a churn date; labels
+-- taken at $end.
+WITH
+-- @include customer_life
+, base AS (
     SELECT
-        c.customer_id, c.churned_at, c.status, CASE WHEN $snapshot THEN $end ELSE $start END AS ref_at,
+        c.customer_id, l.churned_at, c.status, CASE WHEN $snapshot THEN $end ELSE $start END AS ref_at,
         CAST(NULL AS VARCHAR) AS interaction_channel, CAST(NULL AS VARCHAR) AS survey_name,
         CAST(NULL AS VARCHAR) AS touchpoint,
         c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
     FROM customers AS c
-    WHERE ($snapshot
-           OR ((c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
-               AND (c.status = 'active' OR c.churned_at IS NOT NULL)))  -- churned with no date: not placeable in time
+    LEFT JOIN customer_life AS l ON l.customer_id = c.customer_id
+    WHERE ($snapshot OR (l.start_at < $start AND (l.churned_at IS NULL OR l.churned_at >= $start)))
       -- @include customer_filters
 ),
 labelled AS (

@@ -1,18 +1,20 @@
 -- grain: one row per customer of the cell ($value1, $value2) behind churn ($kind = 'churn': active at $start),
 -- the snapshot churn share ($kind = 'snapshot': every customer) or complaint rates ($kind = 'complaints': active
 -- some time in [$start, $end)), with churn in the period and complaints opened in it (the configured complaint
--- rule). Labels are taken at $start ($end for the snapshot).
-WITH base AS (
+-- rule). Labels are taken at $start ($end for the snapshot). Churn follows the definition in force (customer_life).
+WITH
+-- @include customer_life
+, base AS (
     SELECT
-        c.customer_id, c.churned_at, c.status, CASE WHEN $kind = 'snapshot' THEN $end ELSE $start END AS ref_at,
+        c.customer_id, CASE WHEN $kind = 'churn' THEN l.churned_at ELSE c.churned_at END AS churned_at, c.status, CASE WHEN $kind = 'snapshot' THEN $end ELSE $start END AS ref_at,
         CAST(NULL AS VARCHAR) AS interaction_channel, CAST(NULL AS VARCHAR) AS survey_name,
         CAST(NULL AS VARCHAR) AS touchpoint,
         c.birth_year, c.signup_at, c.plan, c.segment, c.region, c.country, c.acquisition_channel, c.attributes
     FROM customers AS c
+    LEFT JOIN customer_life AS l ON l.customer_id = c.customer_id
     WHERE CASE WHEN $kind = 'snapshot' THEN true
-          WHEN $kind = 'churn'
-            THEN (c.signup_at IS NULL OR c.signup_at < $start) AND (c.churned_at IS NULL OR c.churned_at >= $start)
-                 AND (c.status = 'active' OR c.churned_at IS NOT NULL)
+          WHEN $kind = 'churn'  -- as cohort_churn.sql: there at $start under the churn definition in force
+            THEN l.start_at < $start AND (l.churned_at IS NULL OR l.churned_at >= $start)
             ELSE (c.signup_at IS NULL OR c.signup_at < $end) AND (c.churned_at IS NULL OR c.churned_at >= $start) END
       -- @include customer_filters
 ),

@@ -17,6 +17,8 @@ customer_life AS (
     LEFT JOIN (
         SELECT customer_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
         FROM customer_activity
+        -- contractual churn reads the activity only of customers without a signup date (it is their start)
+        WHERE $mode = 'activity' OR customer_id IN (SELECT customer_id FROM customers WHERE signup_at IS NULL)
         GROUP BY customer_id
     ) AS act ON act.customer_id = c.customer_id
     -- flagged churned with no churn date (a snapshot): cannot be placed in time, so left out of timed churn

@@ -6,6 +6,7 @@
 -- land in a failure group). The landmark (time origin of the retention comparison) is
 -- the index ticket's creation + $unresolved_days, when its handling is known; customers gone by then are counted
 -- as left before the landmark.
+-- Needs: CTE customer_life; $start, $end, $targets, $unresolved_days, $obs_end and the complaint rule's.
 window_tickets AS (
     SELECT
         t.customer_id, t.ticket_id, t.created_at, t.solved_at,

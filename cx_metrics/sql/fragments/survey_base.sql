@@ -2,7 +2,9 @@
 -- with its bucket ($grain week / month, or 'period': $start or $cur_start, whichever it falls after), the cohort
 -- labels dim1 / dim2 and `o`, the score oriented so that higher is better (reversed effort scales flipped).
 -- $level = 'customer' keeps only each customer's latest response per bucket and cell (responses without a
--- customer count as their own respondent).
+-- customer count as their own respondent). Needs: $metric, $start, $end, $cur_start, $grain, $level, $dim1, $attr1,
+-- $dim2, $attr2, $surveys, $all_surveys, $join_customers, $all_channels, $channels and the
+-- customer filters (surveys.base_params binds them all).
 base AS (
     SELECT
         r.source, r.response_id, r.survey_name, r.question, r.customer_id, r.ticket_id, r.comment, r.touchpoint,
@@ -16,7 +18,8 @@ base AS (
             WHEN 'month' THEN date_trunc('month', r.responded_at)
             ELSE CASE WHEN r.responded_at >= $cur_start THEN $cur_start ELSE $start END END AS bucket
     FROM survey_responses AS r
-    LEFT JOIN customers AS c ON c.customer_id = r.customer_id
+    -- $join_customers false (no customer filter, cohort or customer column is read): an empty join, planned away
+    LEFT JOIN (SELECT * FROM customers WHERE $join_customers) AS c ON c.customer_id = r.customer_id
     WHERE r.metric = $metric AND r.responded_at >= $start AND r.responded_at < $end
       -- @include customer_filters
       AND ($all_channels OR list_contains(CAST($channels AS VARCHAR[]), r.channel))
