@@ -5,6 +5,9 @@
 --                hours (severe: urgent/high); triggered when the target passed, solved or not;
 --   reopened   - a ticket reopened after a solve (severe: twice or more); triggered at its first solve.
 -- due_at = triggered_at + $due_hours[kind]; a kind whose hours are 0 is switched off.
+-- Binds $due_hours (kind -> hours), $targets (priority -> resolution hours), $as_of (the latest data: failures
+-- after it are not known yet; an unsolved complaint is judged at it) and the complaint rule's $custom_rule,
+-- $rule_types, $rule_categories, $rule_tags, $rule_low_csat (cx_metrics.followups._params binds them all).
 items AS (
     WITH failures AS (
         SELECT 'detractor' AS kind, r.source, r.response_id AS source_id, r.customer_id,
