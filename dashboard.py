@@ -69,9 +69,10 @@ navigation = st.navigation({
 
 def frame() -> None:
     """The shared frame (filters, who is signed in) and the page."""
-    state.connection()  # a clear error (and stop) when the database cannot be opened
+    state.check_database()  # a clear error (and stop) when the database cannot be opened
     url_state.apply_filters_from_url()  # a shared link's period and filters, once per session
     state.sidebar_filters()
+    state.data_notice(can_remove=user.can("upload"))  # demo and own data mixed: said on every page
     with st.sidebar:
         st.caption(f"Database: `{settings.db_path}`")
         if user.local and auth.is_loopback(address):

@@ -1,6 +1,7 @@
 """Page computation under load for bench/run.py: 20 sessions computing the overview, complaint-trends and
-resolution pages from one shared connection (a cursor per query) while an import writes through it; the p50/p95
-of one page computation, against the same computation with nobody else working (measured in the same run)."""
+resolution pages through the dashboard's shared connection (read sections, a cursor per query) while an import
+writes in a write section; the p50/p95 of one page computation, against the same computation with nobody else
+working (measured in the same run)."""
 
 from __future__ import annotations
 
@@ -32,16 +33,19 @@ def _p95(values: list[float]) -> float:
 
 
 def under_load(db_path: Path, csv: Path, sessions: int = 20) -> dict[str, float]:
-    """Copy the database, then time page computations alone and with ``sessions`` readers plus an import."""
+    """Copy the database, then time page computations alone and with ``sessions`` readers plus an import, through
+    the dashboard's connection model: readers in read sections, the import in a write section (they read on, through
+    the same connection, while it writes)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "load.duckdb"
         shutil.copy(db_path, path)
-        conn = db.connect(Settings().with_db(path))
+        shared = db.SharedDatabase(Settings().with_db(path))
         try:
             alone = []
             for _ in range(5):
                 start = time.perf_counter()
-                page_work(conn)
+                with shared.reading() as conn:
+                    page_work(conn)
                 alone.append(time.perf_counter() - start)
             pv = ingest.preview(csv)
             timings: list[float] = []
@@ -55,7 +59,8 @@ def under_load(db_path: Path, csv: Path, sessions: int = 20) -> dict[str, float]
                     rounds += 1
                     start = time.perf_counter()
                     try:
-                        page_work(conn)
+                        with shared.reading() as conn:
+                            page_work(conn)
                     except BaseException as exc:
                         with lock:
                             errors.append(exc)
@@ -67,13 +72,14 @@ def under_load(db_path: Path, csv: Path, sessions: int = 20) -> dict[str, float]
             for t in threads:
                 t.start()
             started = time.perf_counter()
-            result = ingest.load(conn, pv)
+            with shared.writing() as conn:
+                result = ingest.load(conn, pv)
             import_s = time.perf_counter() - started
             done.set()
             for t in threads:
                 t.join()
         finally:
-            conn.close()
+            shared.close()
     return {"sessions": sessions, "computations": len(timings), "errors": len(errors),
             "rows_imported": result.rows_loaded, "import_s": import_s,
             "alone_p50": statistics.median(alone), "p50": statistics.median(timings) if timings else float("nan"),

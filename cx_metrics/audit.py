@@ -27,7 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({"view", "rows", "verbatims", "export"}),
     "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin", "subscriptions", "followup"}),
 }
-ACTIONS = ("login", "login_refused", "import", "undo", "export", "role_change", "data_reset",
+ACTIONS = ("login", "login_refused", "import", "undo", "remove_demo", "export", "role_change", "data_reset",
            # digests, alerts and their delivery (cx_metrics.digest, cx_metrics.alerts, cx_metrics.delivery)
            "subscription_change", "alert_rule_change", "alert", "delivery", "delivery_failed", "delivery_retry",
            # closed-loop follow-up (cx_metrics.followups)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from cx_metrics import catalog, cli_delivery, cli_followups, cli_surveys, db, demo
+from cx_metrics.cli_output import dumps
 from cx_metrics.cli_output import emit as _emit
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.export import safe_csv_text
@@ -33,6 +35,10 @@ def _date(text: str) -> dt.date:
 
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, help="database file (default: CX_DB_PATH or data/cx.duckdb)")
+
+
+def _add_yes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed when not at a terminal)")
 
 
 def _add_view(p: argparse.ArgumentParser) -> None:
@@ -60,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickets", type=int, default=demo.DemoSize.tickets)
     p.add_argument("--if-missing", action="store_true", help="do nothing when the database already has data")
     p.add_argument("--force", action="store_true", help="replace data that came from real imports too")
+    p.add_argument("--remove", action="store_true",
+                   help="remove the demo dataset and keep your own imports (asks first; audited)")
+    _add_yes(p)
 
     p = sub.add_parser("info", help="database path, schema version, rows per table, data span")
     _add_db(p)
@@ -128,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-pii", action="store_true", help="store emails/names in clear (default: hashed or dropped)")
     p.add_argument("--save-mapping", action="store_true", help="reuse this mapping for the source's next files")
     p.add_argument("--dry-run", action="store_true", help="show what would load; write nothing")
+    p.add_argument("--replace-demo", action="store_true",
+                   help="remove the demo dataset in the same transaction, so figures count only your data (asks "
+                        "first; audited)")
+    _add_yes(p)
     p.add_argument("--accept", action="store_true",
                    help="load a file understood with low confidence as proposed (without it, the proposal is shown)")
     p.add_argument("--fieldwork-date", dest="fieldwork_date", type=_date,
@@ -137,9 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("imports", help="import history")
     _add_db(p)
-    p = sub.add_parser("undo", help="remove exactly the rows of an import")
+    p = sub.add_parser("undo", help="remove exactly the rows of an import (says what, and asks first)")
     p.add_argument("import_id", type=int)
     _add_db(p)
+    _add_yes(p)
     p = sub.add_parser("rejects", help="the rejected lines of an import")
     p.add_argument("import_id", type=int)
     _add_db(p)
@@ -179,11 +193,102 @@ def _period(conn: db.Connection, args: argparse.Namespace) -> Period:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters.of(plans=args.plan, regions=args.region, segments=args.segment, channels=args.channel)
+    return Filters.of(plans=args.plan, regions=args.region, segments=args.segment,
+                      channels=getattr(args, "channel", []))
+
+
+#: filter name -> (flag, noun for the message)
+_FILTER_FLAGS = {"plans": ("--plan", "plan"), "regions": ("--region", "region"),
+                 "segments": ("--segment", "segment"), "channels": ("--channel", "channel")}
+
+
+def check_filters(conn: db.Connection, filters: Filters) -> None:
+    """Refuse a filter value the database does not hold (it would silently select nothing), naming the valid
+    ones, as the dashboard does for a link's values."""
+    options = base.filter_options(conn)
+    for name, (flag, noun) in _FILTER_FLAGS.items():
+        known = options.get(name, [])
+        for value in getattr(filters, name):
+            if value in known:
+                continue
+            near = [k for k in known if k.casefold() == value.casefold()]
+            hint = f" Did you mean {near[0]!r}? Values are matched exactly." if near else ""
+            listed = ", ".join(known) if known else f"none (no {noun} is recorded)"
+            raise ValueError(f"{flag} {value!r} is not in this database, so it would select nothing.{hint} "
+                             f"The {noun}s here: {listed}.")
+
+
+def _with_origin_note(conn: db.Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a note when the demo dataset and the user's own rows are mixed (every figure counts both), as every
+    dashboard page says: on stderr for the table and CSV output, under "notes" in the JSON."""
+    found = base.contents(conn)
+    if found.mixed:
+        note = (f"Demo and your own data are mixed: the demo dataset ({found.describe(found.demo_rows)}) beside "
+                f"yours ({found.describe(found.own_rows)}); every figure counts both. `cx demo --remove` removes the "
+                "demo rows and keeps yours.")
+        frame.attrs["notes"] = [*frame.attrs.get("notes", ()), note]
+    return frame
+
+
+def _check_surveys(conn: db.Connection, names: Sequence[str]) -> None:
+    if not names:
+        return
+    from cx_metrics.metrics import surveys
+
+    known = [str(n) for n in surveys.survey_inventory(conn)["survey_name"].dropna().unique()]
+    for name in names:
+        if name not in known:
+            raise ValueError(f"--survey {name!r} is not in this database, so it would select nothing. The surveys "
+                             f"here: {', '.join(known) or 'none'} (`cx metric survey-inventory` lists them).")
+
+
+def _connect(settings: Settings, *, read_only: bool) -> db.Connection:
+    """Open the database as a `cx` command: readers wait (CX_DB_LOCK_WAIT seconds) for a writer to finish."""
+    return db.connect(settings, read_only=read_only, wait=None,
+                      on_wait=lambda message: print(message, file=sys.stderr, flush=True))
+
+
+def _confirm(args: argparse.Namespace, question: str) -> bool:
+    """Ask ``question`` at a terminal; elsewhere only --yes confirms. False: the user declined."""
+    if getattr(args, "yes", False):
+        return True
+    if not sys.stdin.isatty():
+        raise ValueError(f"{question} This command asks before it removes data, and there is no terminal to ask "
+                         "at: add --yes to confirm.")
+    print(question, file=sys.stderr)
+    try:
+        answer = input("Continue? [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in {"y", "yes"}
+
+
+#: figures computed over all the data, whatever --start/--end say
+NO_PERIOD = frozenset({"backlog", "retention", "complaint-lift", "cohort-grid", "survey-inventory", "survey-answers",
+                       "cohort-attributes", "churn-definition"})
+
+
+def _uses_period(name: str, args: argparse.Namespace) -> bool:
+    if name in ("service-recovery", "recovery-verdict"):
+        return bool(args.start or args.end)
+    return name not in NO_PERIOD and name not in UNTIMED
+
+
+def _view(period: Period | None, filters: Filters) -> dict[str, Any]:
+    """The period and filters of a result, for the JSON output (the table output prints the same line)."""
+    def span(p: Period) -> dict[str, Any]:
+        return {"start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "label": p.label()}
+
+    return {"period": span(period) if period else None,
+            "previous_period": span(period.previous()) if period else None,
+            "filters": {name: list(getattr(filters, name)) for name in _FILTER_FLAGS},
+            "filters_label": filters.describe()}
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    conn = db.connect(settings)
+    if args.remove:
+        return _cmd_demo_remove(args, settings)
+    conn = _connect(settings, read_only=False)
     try:
         if args.if_missing and demo.has_data(conn):
             print(f"{settings.db_path} already has data; leaving it as it is.")
@@ -198,6 +303,26 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Building the demo dataset (seed {args.seed}) in {settings.db_path} ...", flush=True)
         counts = demo.build(conn, seed=args.seed, size=demo.DemoSize(args.customers, args.tickets))
         print(", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "import_id"))
+        return 0
+    finally:
+        conn.close()
+
+
+def _cmd_demo_remove(args: argparse.Namespace, settings: Settings) -> int:
+    conn = _connect(settings, read_only=False)
+    try:
+        found = base.contents(conn)
+        if not found.has_demo:
+            print(f"{settings.db_path} holds no demo data; nothing to remove.")
+            return 0
+        kept = (f" Your own data stays: {base.Contents.describe(found.own_rows)}." if found.has_own
+                else " Nothing else is in the database, so it will be empty.")
+        if not _confirm(args, f"This removes the demo dataset from {settings.db_path}: "
+                              f"{base.Contents.describe(found.demo_rows)}.{kept}"):
+            print("Nothing removed.", file=sys.stderr)
+            return 1
+        removed = demo.remove(conn, actor="cli")
+        print(f"Removed the demo dataset: {base.Contents.describe(removed)} (in the audit log as remove_demo).")
         return 0
     finally:
         conn.close()
@@ -301,7 +426,7 @@ def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataF
 def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics import churn_model
 
-    conn = db.connect(settings, read_only=True)
+    conn = _connect(settings, read_only=True)
     try:
         def progress(fraction: float, text: str) -> None:
             print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
@@ -316,8 +441,9 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{why} Training first.", file=sys.stderr)
         model = churn_model.ensure_model(conn, settings, progress=progress)
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
+        check_filters(conn, filters)
         frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
-        _emit(frame, args.format)
+        _emit(_with_origin_note(conn, frame), args.format)
         return 0
     finally:
         conn.close()
@@ -339,8 +465,7 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError(f"`cx themes {args.action}` needs a theme key (a number from `cx themes show`) "
                              f"as argument {i + 1}") from None
 
-    read_only = args.action == "show"
-    conn = db.connect(settings, read_only=read_only)
+    conn = _connect(settings, read_only=args.action == "show")
     try:
         if args.action == "fit":
             options = themes.FitOptions(n_themes=args.themes, seed=args.seed)
@@ -387,21 +512,24 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_metric(args: argparse.Namespace, settings: Settings) -> int:
     if args.list or not args.name:
         return _list_metrics(args.format)
-    conn = db.connect(settings, read_only=True)
+    conn = _connect(settings, read_only=True)
     try:
         period = _period(conn, args)
         filters = _filters(args)
+        check_filters(conn, filters)
+        _check_surveys(conn, args.survey)
         if args.by is None:
             args.by = cli_surveys.DEFAULT_BY.get(args.name, "category")
         frame = RUNNERS[args.name](conn, period, filters, settings, args)
         if args.name == "kpis" and args.format == "table":
             frame = frame[["label", "value", "ci_low", "ci_high", "n", "prev_value", "delta", "p_value",
                            "significant"]]
-        if args.format == "table":
-            when = ("the customer table as it stands" if args.name in UNTIMED
-                    else f"{period.label()} vs {period.previous().label()}")
-            print(f"# {when}; {filters.describe()}", file=sys.stderr)
-        _emit(frame, args.format)
+        shown = period if _uses_period(args.name, args) else None
+        if args.format != "json":  # the same line the JSON carries as "period" and "filters"
+            scope = (f"{shown.label()} vs {shown.previous().label()}" if shown else
+                     "the customer table as it stands" if args.name in UNTIMED else "all data (no period applies)")
+            print(f"# {args.name}: {scope}; {filters.describe()}", file=sys.stderr)
+        _emit(_with_origin_note(conn, frame), args.format, {"metric": args.name, **_view(shown, filters)})
         return 0
     finally:
         conn.close()
@@ -441,12 +569,20 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(settings: Settings, *, verify: bool = False) -> int:
-    conn = db.connect(settings, read_only=True)  # refuses a truncated file (db.check_file)
+    conn = _connect(settings, read_only=True)  # refuses a truncated file (db.check_file)
     try:
         print(f"database: {settings.db_path}")
         print(f"schema version: {db.schema_version(conn)}")
         span = base.data_range(conn)
         print(f"data: {span[0]} to {span[1]}" if span else "data: none")
+        found = base.contents(conn)
+        print(f"contents: {found.summary()}")
+        if found.mixed:
+            print("  `cx demo --remove` removes the demo rows and keeps yours.")
+        elif found.has_demo:
+            print("  `cx import FILE --replace-demo` loads your export and removes the demo in one step.")
+        print(f"default period: {base.default_period(conn).label()} (the last 13 full weeks of "
+              f"{'your' if found.has_own else 'the'} data)")
         _emit(db.table_counts(conn), "table")
         if verify:
             rows = db.verify(conn)
@@ -475,17 +611,35 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     limits = Limits.from_megabytes(settings.max_upload_mb, settings.max_columns)
     # a large CSV is imported in parts inside one transaction (a dry run rolls it back, so it needs write access)
     large = args.sheet is None and args.path.stat().st_size > parts.PART_BYTES
-    conn = db.connect(settings, read_only=args.dry_run and settings.db_path.exists() and not large)
+    conn = _connect(settings, read_only=args.dry_run and settings.db_path.exists() and not large)
     try:
+        found = base.contents(conn)
+        replace_demo = args.replace_demo and found.has_demo
+        if replace_demo and not args.dry_run and not _confirm(
+                args, f"This loads {args.path.name} and removes the demo dataset from {settings.db_path} "
+                      f"({base.Contents.describe(found.demo_rows)}) in one transaction."):
+            print("Nothing imported, nothing removed.", file=sys.stderr)
+            return 1
         result, rejects = parts.import_file(conn, args.path, kind=args.kind, vendor=args.vendor, mapping=mapping,
                                             options=options, sheet=args.sheet, dry_run=args.dry_run,
                                             save_mapping=args.save_mapping, limits=limits,
+                                            replace_demo=replace_demo and not args.dry_run,
                                             confirm=not (args.accept or args.kind or mapping))
     finally:
         conn.close()
     summary = {**result.summary, "status": result.status}
+    if found.has_demo:
+        demo_rows = base.Contents.describe(found.demo_rows)
+        if result.status == "already imported":
+            summary["demo"] = f"kept ({demo_rows}); nothing was imported"
+        elif replace_demo:
+            summary["demo"] = f"{'would be ' if args.dry_run else ''}removed ({demo_rows})"
+        elif args.dry_run:
+            summary["demo"] = f"would stay beside your data ({demo_rows}); --replace-demo removes it"
+        else:
+            summary["demo"] = f"kept beside your data ({demo_rows})"
     if args.format == "json":
-        print(json.dumps(summary, default=str, indent=2))
+        print(dumps(summary))
     else:
         for key, value in summary.items():
             if value not in (None, [], {}):
@@ -495,13 +649,17 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             _emit(rejects.head(10), "table")
     if result.status == "already imported":
         print(f"This file was already imported as #{result.duplicate_of}; nothing changed.", file=sys.stderr)
+    elif result.status == "loaded" and found.has_demo and not replace_demo:
+        print(f"note: the database also holds the demo dataset ({base.Contents.describe(found.demo_rows)}), so "
+              "every figure now mixes demo rows with yours. `cx demo --remove` removes the demo and keeps your "
+              "data.", file=sys.stderr)
     return 0
 
 
 def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.ingest import load as ingest
 
-    conn = db.connect(settings, read_only=args.command in {"imports", "rejects"})
+    conn = _connect(settings, read_only=args.command in {"imports", "rejects"})
     try:
         if args.command == "imports":
             _emit(ingest.history(conn), "table")
@@ -509,14 +667,32 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
             _emit(ingest.rejects_of(conn, args.import_id), args.format,
                   empty=f"Import #{args.import_id} has no rejected lines.")
         else:
+            plan = ingest.footprint(conn, args.import_id)
+            if plan["status"] == "loaded" and plan["kind"] != "demo" and not _confirm(
+                    args, f"Undo: {ingest.describe_undo(plan)}"):
+                print("Nothing undone.", file=sys.stderr)
+                return 1
             removed = ingest.undo(conn, args.import_id, actor="cli")
-            print(f"Import #{args.import_id} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
+            print(f"Import #{args.import_id} undone: removed {base.Contents.describe(removed)}"
+                  + (f", restored {base.Contents.describe(plan['restores'])}" if plan["restores"] else "") + ".")
         return 0
     finally:
         conn.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`cx ... | head`): stop quietly, as other Unix tools do. Python would also complain
+        # when it flushes stdout at exit, so stdout is pointed at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     settings: Settings | None = None
     try:
@@ -530,7 +706,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sql(args)
         settings = _settings(args)
         if args.command == "init":
-            conn = db.connect(settings)
+            conn = _connect(settings, read_only=False)
             print(f"{settings.db_path}: schema version {db.schema_version(conn)}")
             conn.close()
             return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,11 @@ def _period(conn: db.Connection, args: argparse.Namespace) -> Period:
     return Period(args.start or end - dt.timedelta(days=364), end)
 
 
+def _meta(metric: str, period: Period) -> dict[str, Any]:
+    return {"metric": metric, "period": {"start": str(period.start), "end": str(period.end), "days": period.days,
+                                         "label": period.label()}}
+
+
 def _need_key(args: argparse.Namespace) -> str:
     if not args.key:
         raise ValueError(f"`cx followups {args.action}` needs the item's key: `cx followups list` shows them")
@@ -63,7 +69,10 @@ def _need_key(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     writes = args.action in {"claim", "close", "undo"}
-    conn = db.connect(settings, read_only=not writes and settings.db_path.exists())
+    # a writer waits (CX_DB_LOCK_WAIT seconds) while another process writes: of two people closing one item from two
+    # shells, the second then finds it closed and is told by whom
+    conn = db.connect(settings, read_only=not writes and settings.db_path.exists(), wait=None,
+                      on_wait=lambda message: print(message, file=sys.stderr, flush=True))
     try:
         if args.action == "list":
             frame = followups.worklist(conn, settings)
@@ -73,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 frame = frame[frame["team"].isin(args.team)]
             out = followups.dialer_frame(frame, verbatims=args.verbatims)
             out.attrs["notes"] = [followups.describe_policy(settings)]
-            emit(out, args.format, "Nobody is waiting for a follow-up.")
+            emit(out, args.format, empty="Nobody is waiting for a follow-up.")
         elif args.action == "claim":
             version = followups.claim(conn, _need_key(args), _actor(args), settings=settings)
             print(f"Claimed {args.key} for {_actor(args)} (version {version}).")
@@ -87,15 +96,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             what = followups.undo(conn, _need_key(args), _actor(args), "admin")
             print(f"Undid the {what} of {args.key}.")
         elif args.action == "effect":
-            est = followups.effect(conn, _period(conn, args), settings=settings)
+            period = _period(conn, args)
+            est = followups.effect(conn, period, settings=settings)
             out = est.by_kind
             out.attrs["notes"] = [*out.attrs.get("notes", ()), est.design, followups.CAUTION]
-            emit(out, args.format, "No failure to compare in this period.")
+            emit(out, args.format, _meta("followup_effect", period), empty="No failure to compare in this period.")
         elif args.action == "coverage":
-            emit(followups.coverage(conn, _period(conn, args), by=args.group, settings=settings), args.format,
-                 "Nothing was due in this period.")
+            period = _period(conn, args)
+            emit(followups.coverage(conn, period, by=args.group, settings=settings), args.format,
+                 _meta("followup_coverage", period), empty="Nothing was due in this period.")
         else:
-            emit(followups.history(conn, args.key or ""), args.format, "No follow-up has been claimed yet.")
+            emit(followups.history(conn, args.key or ""), args.format, empty="No follow-up has been claimed yet.")
         return 0
     finally:
         conn.close()

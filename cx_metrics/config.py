@@ -46,6 +46,9 @@ class Settings:
     #: DuckDB memory limit for the process, e.g. "2GB"; empty = DuckDB default
     duckdb_memory_limit: str = ""
     duckdb_threads: int = 0
+    #: how long a command (or the dashboard) waits for another process to release the database file before it says
+    #: who holds it: a `cx metric` waits for an import to commit, the dashboard for a `cx` reader to finish
+    lock_wait_seconds: float = 10.0
     #: what counts as a complaint. All empty/false: the flag set at import (type incident/problem/complaint...,
     #: complaint words in category or tags, a bad rating). Otherwise a ticket is a complaint when its type,
     #: category or a tag is listed (case-insensitive), or (complaint_low_csat) its rating is bad.
@@ -104,6 +107,7 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CSAT_TOP_BOXES": ("csat_top_boxes", int),
     "CX_DUCKDB_MEMORY_LIMIT": ("duckdb_memory_limit", str),
     "CX_DUCKDB_THREADS": ("duckdb_threads", int),
+    "CX_DB_LOCK_WAIT": ("lock_wait_seconds", float),
     "CX_COMPLAINT_TYPES": ("complaint_types", tuple),
     "CX_COMPLAINT_CATEGORIES": ("complaint_categories", tuple),
     "CX_COMPLAINT_TAGS": ("complaint_tags", tuple),
@@ -125,6 +129,7 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "database.path": ("db_path", Path),
     "database.memory_limit": ("duckdb_memory_limit", str),
     "database.threads": ("duckdb_threads", int),
+    "database.lock_wait_seconds": ("lock_wait_seconds", float),
     "metrics.min_cell_n": ("min_cell_n", int),
     "metrics.alpha": ("alpha", float),
     "metrics.confidence": ("confidence", float),
@@ -205,6 +210,8 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"sla clock must be 'calendar' or 'business', got {s.sla_clock!r}")
     if s.max_upload_mb < 1 or s.max_columns < 1:
         raise ConfigError("[imports] max_upload_mb and max_columns must be at least 1")
+    if not 0 <= s.lock_wait_seconds <= 3600:
+        raise ConfigError(f"lock_wait_seconds must be between 0 and 3600, got {s.lock_wait_seconds}")
     if s.csat_top_boxes < 1:
         raise ConfigError(f"csat_top_boxes must be at least 1, got {s.csat_top_boxes}")
     if s.churn_mode not in ("contractual", "activity"):

@@ -9,10 +9,14 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -35,7 +39,11 @@ class DatabaseError(RuntimeError):
 
 
 class DatabaseLockedError(DatabaseError):
-    """Another process holds the database file open for writing."""
+    """Another process holds the database file; the message says which and what to do."""
+
+    def __init__(self, message: str, holder: LockHolder | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class MigrationError(DatabaseError):
@@ -280,41 +288,106 @@ def verify(conn: Connection) -> dict[str, int]:
     return rows
 
 
-def _explain_lock(path: Path, exc: duckdb.Error) -> DatabaseLockedError:
+@dataclass(frozen=True)
+class LockHolder:
+    """The process that holds a database file, as far as the lock error and /proc tell."""
+
+    pid: int | None
+    command: str  # "the dashboard", "`cx import tickets.csv`", "this process", "another process"
+    dashboard: bool = False
+
+    def __str__(self) -> str:
+        if self.pid is None:
+            return self.command
+        return f"{self.command} (process {self.pid})"
+
+
+def _command_line(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+
+
+def lock_holder(exc: BaseException) -> LockHolder:
+    """Who holds the file, from DuckDB's lock error ("Conflicting lock is held in /usr/bin/python3 (PID 123)")."""
     text = str(exc)
-    holder = ""
-    pid = re.search(r"PID (\d+)", text)
-    if pid:
-        holder = f" (process {pid.group(1)})"
-    return DatabaseLockedError(
-        f"The database {path} is open in another process{holder}, and only one process may write to it. "
-        "Stop that process (for example the running dashboard) before running this command, or point "
-        "CX_DB_PATH at another database file."
-    )
+    if "different configuration" in text:
+        return LockHolder(os.getpid(), "another connection of this process")
+    found = re.search(r"PID (\d+)", text)
+    if not found:
+        return LockHolder(None, "another process")
+    pid = int(found.group(1))
+    argv = _command_line(pid)
+    names = [Path(a).name for a in argv]
+    if "streamlit" in " ".join(names) and "run" in argv:
+        return LockHolder(pid, "the dashboard", dashboard=True)
+    if "cx" in names:
+        i = names.index("cx")
+        return LockHolder(pid, "`" + " ".join(["cx", *argv[i + 1:i + 4]]) + "`")
+    if argv:
+        return LockHolder(pid, "`" + " ".join(" ".join([names[0], *argv[1:3]]).split())[:60] + "`")
+    return LockHolder(pid, "another process")
 
 
-def connect(
-    settings: Settings,
-    *,
-    read_only: bool = False,
-    apply_migrations: bool = True,
-) -> Connection:
-    """Open the settings' database file, creating its folder, and bring the schema up to date."""
-    path = settings.db_path
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        raise DatabaseError(f"The database {path} does not exist. Run `cx demo` or `cx init` to create it.")
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return bool(_LOCK_RE.search(text)) or "different configuration" in text
+
+
+def _explain_lock(path: Path, exc: BaseException, *, read_only: bool, waited: float = 0.0) -> DatabaseLockedError:
+    holder = lock_holder(exc)
+    waited_text = f" (waited {waited:.0f} s)" if waited >= 1 else ""
+    if holder.pid == os.getpid():
+        message = (
+            f"The database {path} is already open in this process {'read-write' if read_only else 'read-only'}, "
+            "and DuckDB holds one file in one mode per process: close that connection first, or use its "
+            "db.shared(settings) sections."
+        )
+    elif read_only:
+        message = (
+            f"The database {path} is being written by {holder}, and DuckDB lets nobody read a file while another "
+            f"process writes it{waited_text}. Run this again when that finishes (an import or a theme fit can take "
+            "minutes); raise the wait with CX_DB_LOCK_WAIT (seconds), or point CX_DB_PATH at another database file."
+        )
+    elif holder.dashboard:
+        message = (
+            f"The database {path} is open in {holder}, and only one process may write to it while others read it. "
+            "This command writes (imports, undo, demo, theme fits and edits do): do it in the dashboard (imports "
+            "and undo on the Upload exports page), stop the dashboard first, or use --db / CX_DB_PATH for another "
+            "database file. Commands that only read (cx info, cx metric, cx imports, cx rejects, cx themes show, "
+            "cx churn) work while the dashboard runs."
+        )
+    else:
+        message = (
+            f"The database {path} is open in another process, {holder}, and only one process may write to it"
+            f"{waited_text}. Stop "
+            "that process or wait until it finishes, then run this again, or point CX_DB_PATH at another database "
+            "file."
+        )
+    return DatabaseLockedError(message, holder)
+
+
+def _quiet(conn: Connection) -> Connection:
+    """No progress bar: DuckDB draws one on stdout for a statement that runs over 2 s on a connection (not on its
+    cursors), which lands in `cx ... --format csv > file`, in a pipe's first line, or ahead of a progress message.
+    The setting is per connection and cannot be set for the whole database."""
+    conn.execute("SET enable_progress_bar = false")
+    return conn
+
+
+def _open(path: Path, settings: Settings, read_only: bool) -> Connection:
     config: dict[str, Any] = {}
     if settings.duckdb_memory_limit:
         config["memory_limit"] = settings.duckdb_memory_limit
     if settings.duckdb_threads:
         config["threads"] = settings.duckdb_threads
     try:
-        conn = duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        if _LOCK_RE.search(str(exc)):
-            raise _explain_lock(path, exc) from exc
+        return _quiet(duckdb.connect(str(path), read_only=read_only, config=config))
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        if _is_lock_error(exc):
+            raise _LockConflict(exc) from exc
         if "not a valid DuckDB database" in str(exc):
             raise DatabaseError(
                 f"{path} exists but is not a DuckDB database file, so it could not be opened. Point CX_DB_PATH "
@@ -328,6 +401,54 @@ def connect(
             f"{path} could not be opened as a DuckDB database ({exc}). If it is not a database file, "
             "point CX_DB_PATH at another path."
         ) from exc
+
+
+class _LockConflict(Exception):
+    """Internal: the file is held by another process (or another configuration of this one)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def connect(
+    settings: Settings,
+    *,
+    read_only: bool = False,
+    apply_migrations: bool = True,
+    wait: float | None = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Connection:
+    """Open the settings' database file, creating its folder, and bring the schema up to date.
+
+    DuckDB lets many processes open a file read-only, or one process open it read-write. When another process
+    holds the file, the open is retried for ``wait`` seconds (None: the settings' ``lock_wait_seconds``); the first
+    retry calls ``on_wait`` with a sentence saying who is waited for. A writer is not kept waiting for the
+    dashboard, which holds its read-only connection for as long as it runs. Then :class:`DatabaseLockedError` says
+    who holds the file and what to do.
+    """
+    path = settings.db_path
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise DatabaseError(f"The database {path} does not exist. Run `cx demo` or `cx init` to create it.")
+    budget = settings.lock_wait_seconds if wait is None else wait
+    started = time.monotonic()
+    pause, told = 0.05, False
+    while True:
+        try:
+            conn = _open(path, settings, read_only)
+            break
+        except _LockConflict as conflict:
+            holder = lock_holder(conflict.cause)
+            waited = time.monotonic() - started
+            if waited >= budget or (holder.dashboard and not read_only):
+                raise _explain_lock(path, conflict.cause, read_only=read_only, waited=waited) from conflict.cause
+            if on_wait is not None and not told:
+                on_wait(f"waiting up to {budget:.0f} s for {holder} to release {path} ...")
+                told = True
+            time.sleep(min(pause, max(budget - waited, 0.01)))
+            pause = min(pause * 2, 0.5)
     try:
         check_file(conn, path)
     except DatabaseError:
@@ -343,8 +464,7 @@ def scratch(timezone: str = "UTC") -> Connection:
 
     ``timezone`` is the session zone: naive times are read as wall-clock times there.
     """
-    conn = duckdb.connect(":memory:")
-    conn.execute("SET enable_progress_bar = false")  # a long parse prints no bar on the CLI's stdout
+    conn = _quiet(duckdb.connect(":memory:"))  # a long parse prints no bar on the CLI's stdout
     # a SET takes no parameters; the name was checked against the IANA database (ingest Options)
     conn.execute("SET TimeZone = '" + timezone.replace("'", "''") + "'")
     return conn
@@ -408,3 +528,258 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
 def table_counts(conn: Connection) -> pd.DataFrame:
     """Rows per canonical table (for status pages and the CLI)."""
     return query(conn, "table_counts")
+
+
+#: seconds after which a read section counts as long: a write waiting for it does not hold new readers back
+LONG_READ = 1.0
+
+
+class SharedDatabase:
+    """The one connection of a long-running process (the dashboard) to one database file: read-only except while
+    it writes, so `cx info`, `cx metric` and other readers run beside it.
+
+    DuckDB lets many processes open a file read-only OR one process open it read-write, and one process cannot hold
+    both modes at once. So this is still one connection per process at any time; writing switches it: the
+    read-only connection is closed and a read-write one opened, and back when the write is done. Queries take a
+    cursor of whichever connection is open (:func:`connection`), inside a section:
+
+    * :meth:`reading` - a read section (sections nest). It waits only while the connection is being switched.
+    * :meth:`writing` - a write section: waits until the read sections in progress end (new ones wait meanwhile,
+      unless one in progress is long, a model being trained, which would freeze the others), switches to read-write
+      (retrying for ``lock_wait_seconds`` while a `cx` reader holds the file, reading on meanwhile), then lets
+      read sections run again: they read the last committed state through the same connection while the write's
+      transaction is open (DuckDB's MVCC), so a page never sees half an import. On exit it waits for the read
+      sections in progress and switches back. One write section at a time; a nested one reuses the connection.
+
+    A thread must not start a write section inside its own read section (the connection it holds would be closed
+    under it): that is a programming error and raises :class:`RuntimeError`.
+    """
+
+    def __init__(self, settings: Settings, *, linger: float = 2.0, drain_timeout: float = 300.0) -> None:
+        self.settings = settings
+        #: seconds the connection stays read-write after a write, so a burst of short writes (audit entries of
+        #: sessions starting together) costs one switch, not one each; then a timer switches back to read-only
+        self.linger = linger
+        self.drain_timeout = drain_timeout
+        self._timer: threading.Timer | None = None
+        self._closes = 0  # bumped by close(): a linger timer set before it does nothing
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._mode = ""
+        self._readers: dict[int, int] = {}
+        self._since: dict[int, float] = {}  # thread -> when its outermost read section began
+        self._switching = False
+        self._writer: int | None = None
+        self._writer_depth = 0
+        #: how many times the connection was opened read-write (for tests and the benchmark)
+        self.write_opens = 0
+
+    @property
+    def mode(self) -> str:
+        """"read", "write" or "" (closed)."""
+        return self._mode
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        me = threading.get_ident()
+        with self._cond:
+            if not (self._readers.get(me) or self._writer == me):
+                if not self._cond.wait_for(lambda: not self._switching, timeout=self.drain_timeout):
+                    raise DatabaseError("The database connection has been switching for too long; reload the page.")
+            if not self._readers.get(me):
+                self._since[me] = time.monotonic()
+            self._readers[me] = self._readers.get(me, 0) + 1
+            try:
+                conn = self._conn if self._conn is not None else self._open_read()
+            except BaseException:
+                self._leave(me)
+                raise
+        try:
+            yield conn
+        finally:
+            with self._cond:
+                self._leave(me)
+
+    def _leave(self, me: int) -> None:
+        depth = self._readers.get(me, 0) - 1
+        if depth > 0:
+            self._readers[me] = depth
+        else:
+            self._readers.pop(me, None)
+            self._since.pop(me, None)
+            self._cond.notify_all()
+
+    def connection(self) -> Connection:
+        """The open connection, for the thread's current read or write section (a cursor per query)."""
+        me = threading.get_ident()
+        if not (self._readers.get(me) or self._writer == me) or self._conn is None:
+            raise RuntimeError("SharedDatabase.connection() was called outside a read or write section; wrap the "
+                               "call in `with db.reading()` (or `writing()`) so a mode switch cannot close it mid-use")
+        return self._conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._writer == me:
+                self._writer_depth += 1
+                nested = True
+            elif self._readers.get(me):
+                raise RuntimeError("a write section cannot start inside a read section of the same thread")
+            else:
+                nested = False
+        if nested:
+            try:
+                assert self._conn is not None
+                yield self._conn
+            finally:
+                self._writer_depth -= 1
+            return
+        with self._write_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._switch("write")
+            with self._cond:
+                self._writer, self._writer_depth = me, 1
+            try:
+                assert self._conn is not None
+                yield self._conn
+            finally:
+                with self._cond:
+                    self._writer, self._writer_depth = None, 0
+                if self.linger > 0:
+                    self._timer = threading.Timer(self.linger, self._back_to_read, kwargs={"closes": self._closes})
+                    self._timer.daemon = True
+                    self._timer.start()
+                else:
+                    self._back_to_read(locked=True)
+
+    def _back_to_read(self, locked: bool = False, closes: int | None = None) -> None:
+        if not locked and not self._write_lock.acquire(timeout=self.drain_timeout):
+            return
+        try:
+            if closes is not None and closes != self._closes:
+                return  # closed since this timer was set: nothing to switch back
+            self._timer = None
+            self._switch("read")
+        except DatabaseError:
+            pass  # another process took the file in the gap; the next read section reopens and says who
+        finally:
+            if not locked:
+                self._write_lock.release()
+
+    def close(self) -> None:
+        """Close the connection once the sections and the write in progress have ended (tests; a server shutting
+        down). A later section opens it again."""
+        if not self._write_lock.acquire(timeout=30):  # not beside a write, nor beside the linger's switch back
+            return  # a write still running (a shutdown during an import): its commit or the WAL keeps the data
+        try:
+            self._closes += 1
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            with self._cond:
+                self._switching = True
+                try:
+                    self._drain()
+                    self._close()
+                finally:
+                    self._switching = False
+                    self._cond.notify_all()
+        finally:
+            self._write_lock.release()
+
+    # -- internals (called with self._cond held) --------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        me = threading.get_ident()
+        if not self._cond.wait_for(lambda: not any(t != me for t in self._readers), timeout=self.drain_timeout):
+            raise DatabaseError(f"Pages were still reading the database after {self.drain_timeout:.0f} s, so the "
+                                "dashboard could not write to it; nothing was changed. Try again.")
+
+    def _await_long_reads(self) -> None:
+        """Wait, letting new read sections in, while a read section has run for over LONG_READ seconds (a model being
+        trained): holding new readers back until it ends would freeze every other session for as long."""
+        me = threading.get_ident()
+        deadline = time.monotonic() + self.drain_timeout
+        while any(time.monotonic() - since > LONG_READ for t, since in self._since.items() if t != me):
+            if time.monotonic() > deadline:
+                raise DatabaseError(f"A page was still reading the database after {self.drain_timeout:.0f} s, so the "
+                                    "dashboard could not write to it; nothing was changed. Try again.")
+            self._cond.wait(timeout=0.1)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._mode = None, ""
+
+    def _open_read(self) -> Connection:
+        """Open read-only; a missing file or an older schema is first created/migrated read-write."""
+        path = self.settings.db_path
+        if path.exists():
+            conn = connect(self.settings, read_only=True, wait=None)
+            if schema_version(conn) == len(migrations()):
+                self._conn, self._mode = conn, "read"
+                return conn
+            conn.close()
+        connect(self.settings, wait=None).close()  # creates the file and applies the migrations
+        self.write_opens += 1
+        self._conn, self._mode = connect(self.settings, read_only=True, wait=None), "read"
+        return self._conn
+
+    def _switch(self, target: str) -> None:
+        """Switch the connection to ``target`` ("read" or "write"), retrying while another process holds the file."""
+        started = time.monotonic()
+        pause = 0.05
+        while True:
+            with self._cond:
+                if self._mode == target:
+                    return
+                self._await_long_reads()
+                self._switching = True
+                try:
+                    self._drain()
+                    self._close()
+                    try:
+                        if target == "write":
+                            self._conn = _open(self.settings.db_path, self.settings, read_only=False)
+                            self.write_opens += 1
+                            migrate(self._conn)
+                            self._mode = "write"
+                        else:
+                            self._open_read()
+                        return
+                    except _LockConflict as conflict:
+                        waited = time.monotonic() - started
+                        if target == "write":
+                            try:
+                                self._open_read()  # read on while the other process finishes
+                            except (_LockConflict, DatabaseError):
+                                pass
+                        if waited >= self.settings.lock_wait_seconds:
+                            holder = lock_holder(conflict.cause)
+                            raise DatabaseLockedError(
+                                f"{holder} has the database {self.settings.db_path} open, so the dashboard could not "
+                                f"write to it (waited {waited:.0f} s); nothing was changed. Try again when it "
+                                "finishes.", holder) from conflict.cause
+                finally:
+                    self._switching = False
+                    self._cond.notify_all()
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
+_shared: dict[Path, SharedDatabase] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(settings: Settings) -> SharedDatabase:
+    """The process-wide :class:`SharedDatabase` of the settings' database file (created on first use)."""
+    with _shared_lock:
+        found = _shared.get(settings.db_path)
+        if found is None:
+            found = _shared[settings.db_path] = SharedDatabase(settings)
+            atexit.register(found.close)  # a clean close writes the WAL into the file (a linger may hold it open)
+        return found

@@ -37,6 +37,7 @@ import pandas as pd
 from cx_metrics import audit, demo_followups, pii
 from cx_metrics import demo_text as txt
 from cx_metrics.db import Connection, bump_data_version, transaction
+from cx_metrics.ingest.load import remove_demo
 
 DEMO_END = dt.datetime(2026, 11, 16)  # exclusive; a Monday, so the last week is complete
 DEMO_WEEKS = 104
@@ -516,6 +517,16 @@ def non_demo_imports(conn: Connection) -> int:
         "SELECT count(*) FROM imports WHERE kind <> 'demo' AND status = 'loaded'"
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def remove(conn: Connection, *, actor: str = "cli") -> dict[str, int]:
+    """Remove the demo dataset and keep the user's own imports: one transaction, audited as ``remove_demo``.
+    Returns rows removed per table (empty when the database holds no demo)."""
+    with transaction(conn) as cur:
+        removed = remove_demo(cur, actor)
+        if removed:
+            bump_data_version(cur)
+    return removed
 
 
 def load(conn: Connection, data: DemoData, *, seed: int, actor: str = "cx demo") -> dict[str, Any]:

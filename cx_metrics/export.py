@@ -12,6 +12,7 @@ text.
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 import pandas as pd
 
@@ -37,8 +38,15 @@ def _guarded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def safe_csv_text(frame: pd.DataFrame) -> str:
-    """CSV text with every text cell and header formula-guarded (for the command line's standard output)."""
+    """CSV text with every text cell and header formula-guarded."""
     return _guarded(frame).to_csv(index=False)
+
+
+def write_safe_csv(frame: pd.DataFrame, out: TextIO) -> None:
+    """Write ``frame`` formula-guarded to ``out`` (the command line's standard output) in chunks of rows: one write
+    of the whole text into a pipe whose reader has gone (`cx ... | head`) is lost without an error, while a
+    chunked write raises BrokenPipeError, so the command can stop and say so by its exit status."""
+    _guarded(frame).to_csv(out, index=False)
 
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:

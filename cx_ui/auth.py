@@ -210,16 +210,17 @@ def current_user() -> User | None:
     if email and email in {a.strip().lower() for a in s.admins}:
         role: str | None = "admin"
     else:
-        role = _claim_role(claims, s.role_claim) or (audit.role_of(state.connection(), email) if email else None)
+        role = _claim_role(claims, s.role_claim) or (state.role_of(email) if email else None)
     user = User(email, name, role, subject=f"{subject} at {issuer}")
     signed_in = (user.label, issuer, subject, str(claims.get("iat") or ""))
     if signed_in not in _audited_logins:  # once per sign-in, not per page load
         _audited_logins.add(signed_in)
         detail = {"role": role, "name": name, "iss": issuer, "sub": subject, "iat": signed_in[3],
                   "email_claim": claims.get(s.email_claim), "email_verified": claims.get("email_verified")}
-        conn = state.connection()
-        if not audit.login_recorded(conn, *signed_in):
-            audit.log(conn, user.label, "login" if role else "login_refused", detail)
+        with state.reading() as conn:
+            recorded = audit.login_recorded(conn, *signed_in)
+        if not recorded:  # a short write section: the connection is read-write only for this insert
+            state.audit_log(user.label, "login" if role else "login_refused", detail)
     return user
 
 
@@ -265,14 +266,17 @@ def download_button(label: str, data: bytes | Callable[[], bytes], file_name: st
     if user is None or not user.can(permission):
         st.caption(f":material/lock: Downloads need the analyst role ({md(file_name)}).")
         return
-    st.download_button(label, _on_click(user, file_name, data, state.connection()), file_name, mime, key=key,
+    st.download_button(label, _on_click(user, file_name, data), file_name, mime, key=key,
                        on_click="ignore", **kwargs)
 
 
-def _on_click(user: User, file_name: str, data: bytes | Callable[[], bytes], conn: Any) -> Callable[[], bytes]:
+def _on_click(user: User, file_name: str, data: bytes | Callable[[], bytes]) -> Callable[[], bytes]:
+    database = state.database()
+
     def produce() -> bytes:  # runs in the server when the button is clicked, outside the script run
         body = data() if callable(data) else data
-        audit.log(conn, user.label, "export", {"file": file_name, "bytes": len(body)})
+        with database.writing() as conn:  # no audit entry, no file: a write that cannot happen fails the download
+            audit.log(conn, user.label, "export", {"file": file_name, "bytes": len(body)})
         timer = threading.Timer(EXPORT_LINK_SECONDS, _withdraw_links)
         timer.daemon = True
         timer.start()

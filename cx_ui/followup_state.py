@@ -1,81 +1,83 @@
 """App-layer glue of the Follow-ups page and the Overview's follow-up tile: cached reads keyed on the data version
-and the follow-up revision (a claim or close shows at once without invalidating every other page's cache), and the
-writes, which run in one transaction each (cx_metrics.followups)."""
+and the follow-up revision (a claim or close shows at once without invalidating every other page's cache), each in a
+read section of the shared connection, and the writes, each one transaction in a write section (the connection is
+read-write only while it lasts; cx_metrics.followups makes it safe against a second writer)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from cx_metrics import followups
-from cx_metrics.db import Connection
 from cx_metrics.filters import Filters, Period
 from cx_ui import state
 
 
-@contextmanager
-def _writing() -> Iterator[Connection]:
-    yield state.connection()
-
-
+@state.reads
 def revision() -> int:
     return followups.revision(state.connection())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def worklist(path: str, version: int, rev: int, filters: Filters) -> pd.DataFrame:
     return followups.worklist(state.connection(), state.settings(), filters=filters)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=4, show_spinner="Scoring churn risk…")
 def churn_risk(path: str, version: int) -> tuple[pd.DataFrame | None, str]:
     return followups.churn_risk(state.connection(), state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def effect(path: str, version: int, rev: int, period: Period, filters: Filters) -> followups.Effect:
     return followups.effect(state.connection(), period, settings=state.settings(), filters=filters)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def effect_period(path: str, version: int, period: Period) -> tuple[Period | None, str]:
     return followups.effect_period(state.connection(), period, settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def coverage(path: str, version: int, rev: int, period: Period, filters: Filters, by: str) -> pd.DataFrame:
     return followups.coverage(state.connection(), period, by=by, settings=state.settings(), filters=filters)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def summary(path: str, version: int, rev: int, period: Period, filters: Filters) -> dict[str, Any]:
     return followups.summary(state.connection(), period, settings=state.settings(), filters=filters)
 
 
+@state.reads
 def done(period: Period) -> pd.DataFrame:
     return followups.done(state.connection(), period)
 
 
+@state.reads
 def history(key: str = "") -> pd.DataFrame:
     return followups.history(state.connection(), key)
 
 
 def claim(key: str, actor: str) -> int:
-    with _writing() as conn:
+    with state.writing() as conn:
         return followups.claim(conn, key, actor, settings=state.settings())
 
 
 def close(key: str, actor: str, *, outcome: str, contacted_on: dt.date, note: str, version: int) -> int:
-    with _writing() as conn:
+    with state.writing() as conn:
         return followups.close(conn, key, actor, outcome=outcome, contacted_on=contacted_on, note=note,
                                version=version, settings=state.settings())
 
 
 def undo(key: str, actor: str, role: str | None) -> str:
-    with _writing() as conn:
+    with state.writing() as conn:
         return followups.undo(conn, key, actor, role)

@@ -18,6 +18,7 @@ def key() -> tuple[str, Version]:
     return state.key()
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def survey_summary(path: str, version: Version, period: Period, filters: Filters, level: str,
                    names: tuple[str, ...]) -> pd.DataFrame:
@@ -25,6 +26,7 @@ def survey_summary(path: str, version: Version, period: Period, filters: Filters
                                   level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def survey_trend(path: str, version: Version, period: Period, filters: Filters, metric: str, grain: str, level: str,
                  names: tuple[str, ...]) -> pd.DataFrame:
@@ -32,6 +34,7 @@ def survey_trend(path: str, version: Version, period: Period, filters: Filters, 
                                 settings=state.settings(), level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def score_distribution(path: str, version: Version, period: Period, filters: Filters, metric: str, by: str,
                        level: str, names: tuple[str, ...]) -> pd.DataFrame:
@@ -41,11 +44,13 @@ def score_distribution(path: str, version: Version, period: Period, filters: Fil
                                       level=level, surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def response_rate(path: str, version: Version, period: Period, filters: Filters) -> pd.DataFrame:
     return surveys.response_rate(state.connection(), period=period, filters=filters, settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=120, max_entries=32, show_spinner=False)
 def verbatims(path: str, version: Version, period: Period, filters: Filters, metric: str, group: str, search: str,
               by: str, value: str | None, names: tuple[str, ...]) -> pd.DataFrame:
@@ -55,11 +60,13 @@ def verbatims(path: str, version: Version, period: Period, filters: Filters, met
                              settings=state.settings(), surveys=names)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def survey_inventory(path: str, version: Version) -> pd.DataFrame:
     return surveys.survey_inventory(state.connection())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def answer_distribution(path: str, version: Version, source: str, survey_name: str,
                         min_respondents: int | None = None) -> pd.DataFrame:
@@ -67,11 +74,13 @@ def answer_distribution(path: str, version: Version, source: str, survey_name: s
                                        settings=state.settings(), min_respondents=min_respondents)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def dimension_options(path: str, version: Version) -> list[str]:
     return cohorts.dimension_options(state.connection())
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def breakdown(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, dim2: str,
               level: str) -> pd.DataFrame:
@@ -79,6 +88,7 @@ def breakdown(path: str, version: Version, period: Period, filters: Filters, met
                              filters=filters, settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def compare(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, a: str, b: str,
             dim2: str, a2: str, b2: str, level: str) -> pd.DataFrame:
@@ -86,6 +96,7 @@ def compare(path: str, version: Version, period: Period, filters: Filters, metri
                            b2=b2, filters=filters, settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def spread(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, dim2: str,
            level: str) -> pd.DataFrame:
@@ -93,11 +104,13 @@ def spread(path: str, version: Version, period: Period, filters: Filters, metric
                           settings=state.settings(), level=level)
 
 
+@state.reads
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def grid(path: str, version: Version, filters: Filters, metric: str, grain: str) -> pd.DataFrame:
     return cohorts.grid(state.connection(), metric=metric, grain=grain, filters=filters, settings=state.settings())
 
 
+@state.reads
 @st.cache_data(ttl=120, max_entries=16, show_spinner=False)
 def drill_rows(path: str, version: Version, period: Period, filters: Filters, metric: str, dim1: str, value1: str,
                dim2: str, value2: str, level: str) -> pd.DataFrame:

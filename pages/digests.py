@@ -18,7 +18,6 @@ from cx_ui import auth, state
 
 st.title("Digests and alerts")
 user = auth.require("subscriptions")
-conn = state.connection()
 path, version = state.key()
 options = state._filter_options(path, version)
 
@@ -57,13 +56,15 @@ with tab_subs:
         sub_filters = filter_inputs("dig_sub")
         if st.form_submit_button("Add subscription", type="primary"):
             try:
-                new = subs.add(conn, recipient=recipient, role=role, digest=digest, frequency=frequency,
-                               weekday=int(weekday), hour=int(hour), timezone=timezone.strip(), filters=sub_filters,
-                               by=user.label)
+                with state.writing() as conn:
+                    new = subs.add(conn, recipient=recipient, role=role, digest=digest, frequency=frequency,
+                                   weekday=int(weekday), hour=int(hour), timezone=timezone.strip(),
+                                   filters=sub_filters, by=user.label)
+                    schedule = subs.get(conn, new).describe_schedule()
             except ValueError as exc:
                 st.error(md(str(exc)))
             else:
-                st.success(f"Subscription #{new} added: {md(subs.get(conn, new).describe_schedule())}, "
+                st.success(f"Subscription #{new} added: {md(schedule)}, "
                            f"{sub_filters.describe(md)}. The change is in the audit log.")
                 st.rerun()
     if not sub_table.empty:
@@ -72,7 +73,8 @@ with tab_subs:
                               format_func=lambda i: f"#{i} {sub_table.set_index('id').loc[i, 'recipient']}")
         action = c2.selectbox("Change", ["pause", "resume", "remove"], key="dig_sub_action")
         if c3.button("Apply", key="dig_sub_apply"):
-            subs.change(conn, int(chosen), action, by=user.label)
+            with state.writing() as conn:
+                subs.change(conn, int(chosen), action, by=user.label)
             st.rerun()
 
 with tab_rules:
@@ -82,7 +84,8 @@ with tab_rules:
                 "median resolution and CSAT, week by week; over the demo's two years it fires on the planted "
                 "double-charge spike and on nothing else (backtest below).")
         if st.button("Install the default rules", key="dig_rules_defaults", type="primary"):
-            rules.install_defaults(conn, by=user.label)
+            with state.writing() as conn:
+                rules.install_defaults(conn, by=user.label)
             st.rerun()
     else:
         st.dataframe(rule_table, hide_index=True, width="stretch", key="dig_rules_table")
@@ -94,8 +97,9 @@ with tab_rules:
         if c3.button("Apply", key="dig_rule_apply"):
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             until = now + (dt.timedelta(hours=24) if action == "snooze 24 h" else dt.timedelta(days=7))
-            rules.change(conn, int(chosen), "snooze" if action.startswith("snooze") else action, by=user.label,
-                         until=until)
+            with state.writing() as conn:
+                rules.change(conn, int(chosen), "snooze" if action.startswith("snooze") else action,
+                             by=user.label, until=until)
             st.rerun()
     with st.expander("Add a rule"), st.form("dig_rule_form"):
         c1, c2, c3, c4 = st.columns(4)
@@ -118,15 +122,18 @@ with tab_rules:
         rule_filters = filter_inputs("dig_rule")
         if st.form_submit_button("Add rule", type="primary"):
             try:
-                new = rules.add(conn, rules.Rule(
-                    name=name, metric=metric, kind=kind, grain=grain, by=by, filters=rule_filters,
-                    direction=direction, threshold=threshold if kind == "threshold" else None, alpha=alpha,
-                    min_count=int(min_count), recipients=tuple(r.strip() for r in recipients.split(",") if r.strip())),
-                    by=user.label)
+                with state.writing() as conn:
+                    new = rules.add(conn, rules.Rule(
+                        name=name, metric=metric, kind=kind, grain=grain, by=by, filters=rule_filters,
+                        direction=direction, threshold=threshold if kind == "threshold" else None, alpha=alpha,
+                        min_count=int(min_count),
+                        recipients=tuple(r.strip() for r in recipients.split(",") if r.strip())),
+                        by=user.label)
+                    described = rules.get(conn, new).describe()
             except ValueError as exc:
                 st.error(md(str(exc)))
             else:
-                st.success(f"Rule #{new} added: {md(rules.get(conn, new).describe())}")
+                st.success(f"Rule #{new} added: {md(described)}")
                 st.rerun()
     st.subheader("Backtest")
     which = st.radio("Rules", ["the rules above", "the default set"], horizontal=True, key="dig_backtest_which")
@@ -138,24 +145,27 @@ with tab_rules:
                    "previous period reaches before the data are not evaluated.")
 
 with tab_events:
-    firing = evaluate.firing_now(conn)
+    with state.reading() as conn:
+        firing = evaluate.firing_now(conn)
+        history = evaluate.events(conn)
     if firing.empty:
         st.success("No alert is firing.")
     else:
         st.warning(f"{len(firing)} series firing now.")
         st.dataframe(firing, hide_index=True, width="stretch", key="dig_firing")
-    history = evaluate.events(conn)
     st.dataframe(history, hide_index=True, width="stretch", key="dig_events",
                  column_config={"link": st.column_config.LinkColumn("dashboard view")})
 
 with tab_outbox:
-    box = outbox.messages(conn)
+    with state.reading() as conn:
+        box = outbox.messages(conn)
     failed = box[box["status"] == "failed"] if not box.empty else box
     if not failed.empty:
         st.error(f"{len(failed)} message(s) gave up after {outbox.MAX_ATTEMPTS} attempts; they are kept. Fix the "
                  "cause (the last error says it) and retry.")
         if st.button("Retry the failed messages", key="dig_outbox_retry"):
-            outbox.retry(conn, actor=user.label)
+            with state.writing() as conn:
+                outbox.retry(conn, actor=user.label)
             st.rerun()
     st.dataframe(box, hide_index=True, width="stretch", key="dig_outbox")
     st.caption("Every digest and alert message is written here before it is sent and stays after; failed attempts "

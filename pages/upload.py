@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from cx_metrics.columns import column, display_name
 from cx_metrics.export import to_safe_csv
+from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.parse import describe_format
 from cx_metrics.ingest.specs import KINDS
+from cx_metrics.metrics import base
 from cx_metrics.text.escape import md
 from cx_ui import auth, state, tables, upload_state
 
@@ -49,6 +52,8 @@ def read_as(det: Detection, sha: str, overrides: dict[str, str]) -> None:
 
 st.title("Upload exports")
 user = auth.require("upload")
+path, version = state.key()
+found = state.contents(path, version)
 st.caption(
     "Tickets (Zendesk, Freshdesk, Intercom, Jira Service Management, Help Scout, any CSV), surveys (Qualtrics, "
     "SurveyMonkey, Typeform, Google Forms, Delighted, any CSV with a score column), customers and activity. "
@@ -67,7 +72,9 @@ uploaded = st.file_uploader(
 )
 st.caption(f"Up to **{limit_mb:,} MB per file** · CSV, TSV, TXT, XLSX, XLS, ODS or JSON · a larger file imports with "
            "`cx import FILE`.")
-if uploaded is not None:
+if uploaded is None:
+    state.show_flash("load")
+else:
     data = uploaded.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     with st.expander("Import options", expanded=False):
@@ -156,33 +163,105 @@ if uploaded is not None:
         auth.download_button("Download rejected lines (CSV)", to_safe_csv(rejects), f"rejects-{uploaded.name}.csv",
                              key="download_preview_rejects", permission="upload")
     save = st.checkbox("Remember this mapping for this source", key="upload_save_mapping")
-    if st.button("Confirm this reading and load" if unsure else "Load", type="primary", key="upload_load"):
+    replace_demo = False
+    if found.has_demo:
+        choice = st.radio(
+            f"This database holds the demo dataset ({base.Contents.describe(found.demo_rows)})",
+            ["Remove the demo data: start with my data only", "Keep the demo data beside mine"],
+            index=1 if found.has_own else 0, key="upload_demo",
+            help="Kept, the demo's customers and tickets count in every figure beside yours (churn and rates per "
+                 "1,000 customers included), and every page says so.")
+        replace_demo = choice.startswith("Remove")
+    confirming = st.session_state.get("upload_confirm") == sha
+    if confirming and replace_demo:
+        st.warning(f"Load **{md(uploaded.name)}** and remove the demo dataset "
+                   f"({base.Contents.describe(found.demo_rows)})? Both happen in one transaction: if the load fails, "
+                   "the demo stays. Theme models fitted on its texts go with it; your own imports stay. The removal is "
+                   "recorded in the audit log.")
+        yes, no = st.columns([2, 3])
+        go = yes.button("Remove the demo and load", type="primary", key="upload_confirm_yes")
+        if no.button("Cancel", key="upload_confirm_no"):
+            st.session_state.pop("upload_confirm", None)
+            st.rerun()
+    else:
+        go = False
+        if st.button("Confirm this reading and load" if unsure else "Load", type="primary", key="upload_load"):
+            if replace_demo:
+                st.session_state["upload_confirm"] = sha  # ask first: this removes data
+                st.rerun()
+            go = True
+    if go:
+        st.session_state.pop("upload_confirm", None)
         bar = st.progress(0.0, text="Starting")
-        result = state.load_preview(pv, save_mapping=save, actor=user.label,
+        result = state.load_preview(pv, save_mapping=save, actor=user.label, replace_demo=replace_demo,
                                     progress=lambda fraction, message: bar.progress(fraction, text=message))
         if result.status == "already imported":
             st.info(f"This file was already imported as #{result.duplicate_of}; nothing changed.")
         else:
-            st.success(f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded, "
-                       f"{result.rows_rejected:,} rejected. Every page now shows the new data.")
+            assert result.import_id is not None
+            plan = state.import_footprint(result.import_id)
+            message = (f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded, "
+                       f"{result.rows_rejected:,} rejected"
+                       + (", and the demo dataset removed" if replace_demo else "") + ". ")
+            if plan["span"]:
+                first, last = plan["span"]
+                period = base.period_for_span(plan["span"])
+                state.follow_period(period)
+                whole = period.start <= first and period.end >= last
+                message += (f"Every page now shows **{period.label()}**: "
+                            + ("all of this file's data" if whole else
+                               f"the last whole weeks (at most {base.DEFAULT_WEEKS}) of this file's data, which "
+                               f"runs from {first:%d %b %Y} to {last:%d %b %Y}")
+                            + ". Change it under *Filters*.")
+            else:
+                message += "It has no dated rows, so the period stays; its rows count in every figure they belong to."
+            st.session_state["cx.last_import"] = result.import_id
+            state.flash("success", message, "load")
+            st.rerun()
+    state.show_flash("load")
 
 st.divider()
 st.subheader("Import history")
-path, version = state.key()
+state.show_flash("undo")
 history = state.imports(path, version)
 if history.empty:
     st.info("Nothing imported yet.")
 else:
     tables.show(history, key="upload_history")
-    loaded = history[history["status"] == "loaded"]["import_id"].tolist()
-    if loaded:
+    own = history[(history["status"] == "loaded") & (history["kind"] != "demo")]
+    if own.empty:
+        st.caption("No import of yours to undo. The demo dataset is removed on *Data status* or with "
+                   "`cx demo --remove`.")
+    else:
+        labels = {int(r["import_id"]): f"#{r['import_id']} · {r['file_name']} · {r['kind']} · {r['rows_loaded']:,} "
+                                       f"rows · {pd.Timestamp(r['started_at']):%d %b %Y %H:%M} UTC"
+                  for r in own.to_dict("records")}
+        last = st.session_state.get("cx.last_import")
+        if last in labels and st.session_state.get("cx.last_import_shown") != last:
+            st.session_state["history_import"] = last  # the import just loaded, not whatever was picked before
+            st.session_state["cx.last_import_shown"] = last
+        elif st.session_state.get("history_import") not in labels:
+            st.session_state["history_import"] = next(iter(labels))  # the newest
         left, right = st.columns(2)
-        chosen = left.selectbox("Import", loaded, key="history_import")
-        if left.button("Undo this import", key="history_undo"):
-            removed = state.undo_import(int(chosen), actor=user.label)
-            st.success(f"Import #{chosen} undone: " + ", ".join(f"{n:,} {t}" for t, n in removed.items() if n))
+        chosen = int(left.selectbox("Import", list(labels), key="history_import", format_func=labels.__getitem__))
+        if st.session_state.get("undo_confirm") == chosen:
+            plan = state.import_footprint(chosen)
+            left.warning(f"Undo? {md(ingest.describe_undo(plan))} The undo is recorded in the audit log.")
+            yes, no = left.columns(2)
+            if yes.button(f"Undo import #{chosen}", type="primary", key="history_undo_yes"):
+                removed = state.undo_import(chosen, actor=user.label)
+                st.session_state.pop("undo_confirm", None)
+                state.flash("success", f"Import #{chosen} undone: removed {base.Contents.describe(removed)}"
+                            + (f", restored {base.Contents.describe(plan['restores'])}" if plan["restores"] else "")
+                            + ". Every page now shows the data without it.", "undo")
+                st.rerun()
+            if no.button("Cancel", key="history_undo_no"):
+                st.session_state.pop("undo_confirm", None)
+                st.rerun()
+        elif left.button("Undo this import…", key="history_undo"):
+            st.session_state["undo_confirm"] = chosen
             st.rerun()
-        rejected = state.import_rejects(path, version, int(chosen))
+        rejected = state.import_rejects(path, version, chosen)
         with right:
             auth.download_button(f"Rejected lines of #{chosen} ({len(rejected):,})", to_safe_csv(rejected),
                                  f"import-{chosen}-rejects.csv", key="history_rejects", permission="upload")

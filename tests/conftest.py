@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,29 @@ def tiny_conn(tmp_path: Path) -> Iterator[db.Connection]:
     conn.close()
 
 
+def own_export(n: int = 840) -> str:
+    """A deterministic helpdesk export of the user's own: ``n`` tickets created from Mon 3 Apr to Mon 29 May 2023
+    (every third an incident, so a complaint), with solve times, channels, categories and priorities."""
+    rows = ["Ticket ID,Created at,Solved at,Status,Channel,Ticket type,Category,Priority"]
+    start = dt.datetime(2023, 4, 3, 8, 0)
+    categories, channels = ["Billing", "Login", "Shipping", "Returns"], ["email", "chat", "phone"]
+    for i in range(n):
+        created = start + dt.timedelta(hours=(i * 56 * 24) // n, minutes=(i * 7) % 60)
+        solved = "" if i % 9 == 0 else f"{created + dt.timedelta(hours=2 + (i * 13) % 70):%Y-%m-%d %H:%M}"
+        rows.append(f"OWN-{i:05d},{created:%Y-%m-%d %H:%M},{solved},{'open' if i % 9 == 0 else 'solved'},"
+                    f"{channels[i % 3]},{'incident' if i % 3 == 0 else 'question'},{categories[i % 4]},"
+                    f"{['low', 'normal', 'high', 'urgent'][i % 4]}")
+    return "\n".join(rows) + "\n"
+
+
+@contextmanager
+def app_db(path: Path) -> Iterator[db.Connection]:
+    """Read a database the app in this process (AppTest) holds, through the app's own connection: DuckDB opens a
+    file in one mode per process, and the app's connection may be read-write for a moment after it wrote."""
+    with db.shared(_settings(path)).reading() as conn:
+        yield conn
+
+
 @pytest.fixture
 def empty_db_path(tmp_path: Path) -> Path:
     path = tmp_path / "empty.duckdb"
@@ -150,3 +175,9 @@ def _apptest_binds_loopback() -> Iterator[None]:
     config.set_option("server.address", "127.0.0.1")
     yield
     config.set_option("server.address", None)
+
+
+def as_shown(text: str) -> str:
+    """What a person reads in an element whose data text was escaped for Markdown (cx_metrics.text.escape.md):
+    backslash escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")

@@ -3,7 +3,6 @@ seeded by AppTest), local mode, unknown users, hidden pages reached directly, ex
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx_metrics import audit, db
 from cx_metrics.config import Settings
+from tests.conftest import app_db, as_shown
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": secrets.token_urlsafe(48),
@@ -94,20 +94,14 @@ def test_unknown_user_gets_no_data_and_is_audited(monkeypatch: pytest.MonkeyPatc
     assert not at.metric and not at.dataframe
     direct = _app(monkeypatch, app_db_path, "stranger@example.com", script="pages/resolution.py").run()
     assert _not_allowed(direct) and not direct.dataframe
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with app_db(app_db_path) as conn:
         log = audit.recent(conn)
-    finally:
-        conn.close()
     assert ((log["actor"] == "stranger@example.com") & (log["action"] == "login_refused")).any()
 
 
 def test_role_from_the_email_table_and_admin_bootstrap(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with db.shared(Settings().with_db(app_db_path)).writing() as conn:  # the app's own connection, as an admin would
         audit.set_role(conn, "Lead@Example.com", "cx_lead", by="test")
-    finally:
-        conn.close()
     at = _app(monkeypatch, app_db_path, "lead@example.com").run()  # no claim: the table decides
     at.switch_page("pages/upload.py").run()
     assert not _not_allowed(at)
@@ -146,14 +140,11 @@ def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch,
     at.selectbox(key="admin_role").set_value("analyst")
     at.button[-1].click().run()
     assert not at.exception
-    shown = [re.sub(r"\\(.)", r"\1", s.value).replace("\u2060", "") for s in at.success]  # shown as text
+    shown = [as_shown(s.value) for s in at.success]
     assert any("new.analyst@example.com: analyst" in text for text in shown)
-    conn = db.connect(Settings().with_db(app_db_path))
-    try:
+    with app_db(app_db_path) as conn:
         assert audit.role_of(conn, "new.analyst@example.com") == "analyst"
         log = audit.recent(conn)
-    finally:
-        conn.close()
     change = log[log["action"] == "role_change"].iloc[0]
     assert change["actor"] == "root@example.com" and "new.analyst@example.com" in change["detail"]
 

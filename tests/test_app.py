@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import base, overview
+from tests.conftest import app_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/overview.py", "pages/complaints.py", "pages/resolution.py", "pages/upload.py",
@@ -27,13 +27,9 @@ def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
 
 
 def _expected(path: Path, filters: Filters | None = None, period: Period | None = None) -> dict[str, float]:
-    # the app holds the file read-write in this process; read it through a second, identical connection
-    conn = db.connect(Settings().with_db(path))
-    try:
+    with app_db(path) as conn:  # the app in this process holds the file
         period = period or base.default_period(conn)
         frame = overview.kpis(conn, period=period, filters=filters)
-    finally:
-        conn.close()
     return {str(r["metric"]): float(r["value"]) for r in frame.to_dict("records")}
 
 
@@ -140,18 +136,22 @@ def test_upload_preview_load_then_overview_and_undo(
     assert (shown["Rows read"], shown["Will load"], shown["Rejected"]) == ("8", "7", "1")
     rejects = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
     assert rejects.loc[0, "Line"] == 9 and "not a date" in rejects.loc[0, "Reason"]  # the line, and why
+    at.radio(key="upload_demo").set_value("Keep the demo data beside mine").run()  # (removing it: test_owndata.py)
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
     assert "7 rows loaded, 1 rejected" in at.success[0].value
+    assert "Every page now shows **10 Nov 2026 – 14 Nov 2026**" in at.success[0].value  # the file's own days
     at.switch_page("pages/overview.py").run()
     tiles = {m.label: m for m in at.metric}
     assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
     at.switch_page("pages/upload.py").run()
     history = at.dataframe[-1].value
     assert history.loc[0, "File"] == "helpdesk.csv" and history.loc[0, "Rows rejected"] == 1
-    at.selectbox(key="history_import").set_value(int(history.loc[0, "Import"])).run()
+    assert at.selectbox(key="history_import").value == int(history.loc[0, "Import"])  # the one just loaded
     at.button(key="history_undo").click().run()
+    at.button(key="history_undo_yes").click().run()  # after a question naming the file and its rows
     assert not at.exception
+    assert "undone: removed 7 tickets" in at.success[0].value
     at.switch_page("pages/overview.py").run()
     assert {m.label: m for m in at.metric}["Complaints"].value == f"{before:,.0f}"
 

@@ -15,6 +15,7 @@ from cx_metrics import audit, cli, db
 from cx_metrics.config import Settings
 from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest.normalize import Options
+from tests.conftest import app_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SURVEY = ("Response ID,Recorded Date,Email,How likely are you to recommend us?,Which plan are you on?,Why?\n"
@@ -72,11 +73,8 @@ def test_a_sign_in_is_one_login_however_many_pages(monkeypatch: pytest.MonkeyPat
     at.secrets["auth"] = auth
     at.user = {**claims, "iat": 1_800_003_600}
     at.run()
-    conn = db.connect(Settings().with_db(path))  # the app's connection in this process is read-write too
-    try:
+    with app_db(path) as conn:  # through the app's own connection in this process
         log = audit.recent(conn)
-    finally:
-        conn.close()
     logins = log[(log["action"] == "login") & (log["actor"] == "once@example.com")]
     assert len(logins) == 2
     assert sorted(json.loads(d)["iat"] for d in logins["detail"]) == ["1800000000", "1800003600"]

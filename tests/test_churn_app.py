@@ -56,10 +56,8 @@ def test_churn_page_analyses_train_and_at_risk_list(
     assert len(next(d.value for d in at.dataframe if "Reasons" in d.value.columns)) == 25
 
     # new data: the page says the model is stale and offers to retrain, instead of showing stale scores
-    conn = db.connect(Settings().with_db(path))
-    with db.transaction(conn) as cur:
+    with db.shared(Settings().with_db(path)).writing() as conn, db.transaction(conn) as cur:
         db.bump_data_version(cur)
-    conn.close()
     at.run()
     assert not at.exception
     assert any("data changed" in w.value for w in at.warning)

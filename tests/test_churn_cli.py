@@ -17,7 +17,7 @@ from cx_metrics.metrics import churn as C
 
 def test_churn_metrics_match_the_library(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["metric", "complaint-lift", "--db", str(demo_db_path), "--format", "json"]) == 0
-    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
     conn = db.connect(Settings().with_db(demo_db_path), read_only=True)
     try:
         expected = C.complaint_lift(conn).set_index("group")
@@ -25,13 +25,13 @@ def test_churn_metrics_match_the_library(demo_db_path: Path, capsys: pytest.Capt
         conn.close()
     assert rows["handled badly"]["lift"] == pytest.approx(expected.loc["handled badly", "lift"])
     assert cli.main(["metric", "churn-definition", "--db", str(demo_db_path), "--format", "json"]) == 0
-    definition = json.loads(capsys.readouterr().out)[0]
+    definition = json.loads(capsys.readouterr().out)["rows"][0]
     assert definition["mode"] == "contractual" and definition["suggested_days"] == 35
     assert cli.main(["metric", "churn-rate", "--db", str(demo_db_path), "--grain", "month", "--cohort", "plan",
                      "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("period_start,period_end,cohort,at_start,lost,churn_rate")
     assert cli.main(["metric", "recovery-verdict", "--db", str(demo_db_path), "--format", "json"]) == 0
-    assert all("no recovery paradox" in r["text"] for r in json.loads(capsys.readouterr().out))
+    assert all("no recovery paradox" in r["text"] for r in json.loads(capsys.readouterr().out)["rows"])
     assert cli.main(["metric", "churn-rate", "--db", str(demo_db_path), "--grain", "day"]) == 2  # a clear error
     assert "grain must be one of" in capsys.readouterr().err
 

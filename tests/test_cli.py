@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_metric_kpis_json_equals_the_function(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["metric", "kpis", "--db", str(demo_db_path), "--format", "json", "--plan", "Pro"]) == 0
-    printed = {r["metric"]: r for r in json.loads(capsys.readouterr().out)}
+    printed = {r["metric"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
     conn = db.connect(Settings().with_db(demo_db_path), read_only=True)
     try:
         from cx_metrics.filters import Filters
@@ -86,16 +87,19 @@ def test_demo_if_missing_and_refusal_to_replace_real_imports(
     assert cli.main([*args, "--force"]) == 0
 
 
-def test_cli_reports_a_locked_database(tmp_path: Path) -> None:
+def test_cli_reports_a_locked_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "held.duckdb"
     conn = db.connect(Settings().with_db(path))
     demo.build(conn, seed=1, size=demo.DemoSize(customers=100, tickets=300))
+    monkeypatch.setenv("CX_DB_LOCK_WAIT", "1")
     try:
-        result = run("info", "--db", str(path))  # another process while this one holds the file
+        result = run("info", "--db", str(path))  # another process while this one holds the file read-write
     finally:
         conn.close()
     assert result.returncode == 2
-    assert "open in another process" in result.stderr
+    assert result.stderr.startswith(f"waiting up to 1 s for `python -m pytest` (process {os.getpid()})")
+    assert f"is being written by `python -m pytest` (process {os.getpid()})" in result.stderr
+    assert "Run this again when that finishes" in result.stderr and "CX_DB_LOCK_WAIT" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -113,7 +117,7 @@ def test_metric_list_and_complaint_metrics(demo_db_path: Path, capsys: pytest.Ca
     code = cli.main(["metric", "top-movers", "--db", str(demo_db_path), "--by", "category", "--start", "2026-09-14",
                      "--end", "2026-09-27", "--format", "json"])
     assert code == 0
-    movers = json.loads(capsys.readouterr().out)
+    movers = json.loads(capsys.readouterr().out)["rows"]
     assert movers[0]["dimension"] == "Billing" and movers[0]["significant"] is True
     code = cli.main(["metric", "complaint-rows", "--db", str(demo_db_path), "--by", "category", "--value",
                      "Billing", "--start", "2026-09-14", "--end", "2026-09-14", "--format", "csv"])
@@ -126,7 +130,7 @@ def test_metric_list_and_complaint_metrics(demo_db_path: Path, capsys: pytest.Ca
 def test_resolution_metrics_from_the_cli(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["metric", "logrank", "--db", str(demo_db_path), "--group", "handoffs", "--format", "json"])
     assert code == 0
-    test = json.loads(capsys.readouterr().out)[0]
+    test = json.loads(capsys.readouterr().out)["rows"][0]
     assert test["groups"] == 3 and test["p_value"] < 0.001
     assert cli.main(["metric", "sla-breaches", "--db", str(demo_db_path), "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("target,priority,target_hours,achieved,breached")
@@ -136,7 +140,7 @@ def test_business_clock_and_history_metrics_from_the_cli(demo_db_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--db", str(demo_db_path), "--start", "2026-08-03", "--end", "2026-08-30", "--format", "json"]
     assert cli.main(["metric", "time-to-resolution", "--clock", "business", "--group", "channel", *args]) == 0
-    got = json.loads(capsys.readouterr().out)
+    got = json.loads(capsys.readouterr().out)["rows"]
     conn = db.connect(Settings().with_db(demo_db_path), read_only=True)
     try:
         want = resolution.time_to_event(conn, period=Period(dt.date(2026, 8, 3), dt.date(2026, 8, 30)), by="channel",
@@ -145,12 +149,12 @@ def test_business_clock_and_history_metrics_from_the_cli(demo_db_path: Path,
         conn.close()
     assert [r["median_hours"] for r in got] == pytest.approx(want["median_hours"].tolist())
     assert cli.main(["metric", "breaches-over-time", "--sla-clock", "business", *args]) == 0
-    trend = json.loads(capsys.readouterr().out)
+    trend = json.loads(capsys.readouterr().out)["rows"]
     assert {r["target"] for r in trend} == {"first_response", "resolution"} and len(trend) == 8  # 4 weeks x 2
     assert cli.main(["metric", "resolution-trend", *args]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 4  # four creation weeks
+    assert len(json.loads(capsys.readouterr().out)["rows"]) == 4  # four creation weeks
     assert cli.main(["metric", "backlog-history", *args]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 28
+    assert len(json.loads(capsys.readouterr().out)["rows"]) == 28
     assert cli.main(["metric", "resolution-rows", "--group", "channel", "--value", "chat", *args]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows and {r["channel"] for r in rows} == {"chat"}

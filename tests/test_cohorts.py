@@ -230,7 +230,7 @@ def test_cli_gives_the_same_numbers(demo_db_path: Path, demo_conn: db.Connection
     code = cli.main(["metric", "cohort-breakdown", "--db", str(demo_db_path), "--score", "csat", "--by", "generation",
                      "--by2", "channel", "--start", "2026-08-17", "--end", "2026-11-15", "--format", "json"])
     assert code == 0
-    got = pd.DataFrame(json.loads(capsys.readouterr().out))
+    got = pd.DataFrame(json.loads(capsys.readouterr().out)["rows"])
     expected = cohorts.breakdown(demo_conn, period=Period(dt.date(2026, 8, 17), dt.date(2026, 11, 15)),
                                  metric="csat", dim1="generation", dim2="channel")
     assert got["n"].tolist() == expected["n"].tolist()

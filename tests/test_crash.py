@@ -27,7 +27,7 @@ from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_metrics.ingest import load as ingest
 
-conn = db.connect(Settings().with_db(Path(sys.argv[1])))
+conn = db.connect(Settings().with_db(Path(sys.argv[1])), wait=60)  # a machine under load may lag the parent's close
 pv = ingest.preview(Path(sys.argv[2]))
 
 def progress(fraction, message):
@@ -58,11 +58,21 @@ def test_sigkill_during_an_import_leaves_it_absent(tmp_path: Path, big_csv: Path
     conn.close()
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", IMPORTER, str(path), str(big_csv)], stdout=subprocess.PIPE,
-                            text=True, env=env)
+    errors = tmp_path / "importer.stderr"  # kept for the failure message: why it ended before writing
+    with errors.open("w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-c", IMPORTER, str(path), str(big_csv)], stdout=subprocess.PIPE,
+                                stderr=stderr, text=True, env=env)
     assert proc.stdout is not None
-    line = proc.stdout.readline().strip()  # blocks until the transaction is writing rows
-    assert line == "WRITING", line
+    seen: list[str] = []
+    for raw in proc.stdout:  # blocks until the transaction is writing rows; anything else printed first is kept
+        seen.append(raw.rstrip("\n"))
+        if seen[-1].endswith("WRITING"):  # (a progress bar would share its line)
+            break
+    else:
+        code = proc.wait(timeout=60)
+        pytest.fail(f"the importer ended (exit {code}) before it began writing; stdout: {seen!r}; stderr:\n"
+                    f"{errors.read_text()[-4000:]}")
+    assert "COMMITTED" not in seen
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)

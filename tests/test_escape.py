@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from cx_metrics.text.escape import chart_text, md, safe_figure
+from tests.conftest import as_shown
 
 HOSTILE = ["[Session expired - sign in again](https://evil.example/login)", "![x](https://evil.example/p.png)",
            ":red[alert] :material/lock: $x^2$", "**bold** _it_ `code` ~~s~~", "# Heading\n- item\n> quote",
@@ -19,13 +20,9 @@ HOSTILE = ["[Session expired - sign in again](https://evil.example/login)", "![x
            "<img src=x onerror=alert(1)>"]
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
-
-
 @given(st.text(max_size=40))
 def test_md_keeps_every_character(value: str) -> None:
-    assert _unescape(md(value)) == re.sub(r"[\r\n\u2028\u2029]+", " ", value)
+    assert as_shown(md(value)) == re.sub(r"[\r\n\u2028\u2029]+", " ", value)
 
 
 def test_markdown_in_data_renders_as_its_characters() -> None:
@@ -34,7 +31,7 @@ def test_markdown_in_data_renders_as_its_characters() -> None:
     at = AppTest.from_string(script).run()
     assert not at.exception
     for element, value in zip(at.markdown, HOSTILE, strict=True):
-        assert _unescape(element.value) == value.replace("\n", " ")
+        assert as_shown(element.value) == value.replace("\n", " ")
         assert not re.search(r"(?<!\\)\]\(|(?<!\\)!\[|(?<!\\)\*\*|(?<!\\):red\[", element.value)
 
 

@@ -74,11 +74,8 @@ def test_cx_lead_claims_and_reads_notes(monkeypatch: pytest.MonkeyPatch, page_db
     at.button(key="followups_claim").click().run()
     assert not at.exception, at.exception
     assert any(f"You claimed {md(str(key))}" in s.value for s in at.success), [s.value for s in at.success]
-    conn = db.connect(Settings().with_db(page_db))  # the app's own configuration: DuckDB shares the open file
-    try:
+    with db.shared(Settings().with_db(page_db)).reading() as conn:  # the app's own shared connection
         stored = followups.state(conn, str(key))
-    finally:
-        conn.close()
     assert stored is not None and stored["claimed_by"] == "cx_lead@example.com"
 
 

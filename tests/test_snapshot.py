@@ -67,7 +67,9 @@ def test_cx_metric_churn_share_lists_its_definition_and_gives_the_same_figures(
     assert ("churn_snapshot: Snapshot churn share (%; lower is better)\n    Snapshot churn share = customers flagged "
             "churned ÷ customers") in listing and "cx metric churn-share\n" in listing
     assert main(["metric", "churn-share", "--db", str(snapshot), "--format", "json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["period"] is None  # the customer table as it stands: no period applies
+    (row,) = doc["rows"]
     assert (row["customers"], row["churned"]) == (200, 33)
     assert row["churn_low"] == pytest.approx(0.11997, abs=1e-5)
 

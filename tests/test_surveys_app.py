@@ -14,7 +14,7 @@ from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest import load as ingest
 from cx_metrics.metrics import cohorts, surveys
-from tests.conftest import REALDATA
+from tests.conftest import REALDATA, app_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,24 +29,17 @@ def _app(monkeypatch: pytest.MonkeyPatch, path: Path, page: str, query: dict[str
     return at
 
 
-def _fresh(conn_path: Path) -> db.Connection:
-    return db.connect(Settings().with_db(conn_path))
-
-
 def test_surveys_page_shows_the_library_numbers(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path, "pages/surveys.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     tiles = {m.label: m for m in at.metric}
     assert list(tiles) == ["NPS", "CSAT", "CES (mean, 1-7)", "CES % easy", "Response rate"]
-    conn = _fresh(app_db_path)
-    try:
+    with app_db(app_db_path) as conn:
         from cx_metrics.metrics import base
 
         period = base.default_period(conn)
         expected = surveys.survey_summary(conn, period=period).set_index("metric")
         customer = surveys.survey_summary(conn, period=period, level="customer").set_index("metric")
-    finally:
-        conn.close()
     assert tiles["CSAT"].value == f"{expected.loc['csat', 'value']:.1f}%"
     assert all(("real change" in (m.delta or "")) or ("within noise" in (m.delta or "")) for m in at.metric[:4])
     captions = " ".join(c.value for c in at.caption)
@@ -109,12 +102,9 @@ def test_cohorts_page_opens_the_view_in_its_url(monkeypatch: pytest.MonkeyPatch,
     assert at.selectbox(key="coh_by").value == "plan"
     assert "04 May 2026 – 01 Nov 2026" in at.caption[0].value and "plans: Free, Pro" in at.caption[0].value
     table = next(d.value for d in at.dataframe if "Everyone else (%)" in d.value.columns)
-    conn = _fresh(app_db_path)
-    try:
+    with app_db(app_db_path) as conn:
         expected = cohorts.breakdown(conn, period=Period(dt.date(2026, 5, 4), dt.date(2026, 11, 1)),
                                      metric="churn_rate", dim1="plan", filters=Filters.of(plans=["Pro", "Free"]))
-    finally:
-        conn.close()
     assert table["Plan"].tolist() == ["Free", "Pro"] == expected["dim1"].tolist()
     assert table["n"].tolist() == expected["n"].tolist()
 
@@ -140,7 +130,7 @@ def test_real_qualtrics_and_surveymonkey_exports_appear_on_the_surveys_page(
         pytest.skip("../shared/realdata is absent")
     path = tmp_path / "real.duckdb"
     shutil.copyfile(empty_db_path, path)
-    conn = _fresh(path)
+    conn = db.connect(Settings().with_db(path))
     try:
         for name in files:
             ingest.load(conn, ingest.preview(REALDATA / name))

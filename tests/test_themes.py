@@ -538,7 +538,7 @@ def test_cli_fit_show_rename_merge(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "needs a theme key" in capsys.readouterr().err
     assert main(["metric", "theme-volume", "--db", str(path), "--start", "2026-01-05", "--end", "2026-02-01",
                  "--format", "json"]) == 0
-    volume = json.loads(capsys.readouterr().out)
+    volume = json.loads(capsys.readouterr().out)["rows"]
     assert sum(r["documents"] for r in volume if r["theme_key"] == key) >= int((frame["topic"] != "").sum() * 0.2)
     assert main(["metric", "theme-verbatims", "--db", str(path)]) == 2
     assert "--theme" in capsys.readouterr().err

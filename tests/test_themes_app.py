@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx_metrics import db
 from cx_metrics.config import Settings
+from tests.conftest import app_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ def test_fit_from_the_page(monkeypatch: pytest.MonkeyPatch, demo_db_path: Path, 
 
 
 def test_page_sections_render_with_numbers(monkeypatch: pytest.MonkeyPatch, fitted_path: Path) -> None:
-    conn = db.connect(Settings().with_db(fitted_path))
+    conn = db.connect(Settings().with_db(fitted_path), read_only=True)
     corpus = dict(conn.cursor().execute("SELECT theme_key, corpus FROM themes").fetchall())
     conn.close()
     at = _app(monkeypatch, fitted_path)
@@ -103,11 +104,8 @@ def test_rename_pin_and_merge_from_the_page(monkeypatch: pytest.MonkeyPatch, fit
     assert not at.exception, at.exception
     table = _table(at).set_index("theme_key")  # type: ignore[attr-defined]
     assert second not in table.index and table.loc[first, "merged"]
-    conn = db.connect(Settings().with_db(path), read_only=False)
-    try:
+    with app_db(path) as conn:
         edits = [r[0] for r in conn.cursor().execute("SELECT actor FROM theme_edits").fetchall()]
-    finally:
-        conn.close()
     assert edits == ["dashboard"] * 3
 
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx_metrics import db
-from cx_metrics.config import Settings
 from cx_ui import upload_state
+from tests.conftest import app_db, as_shown
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "realworld"
@@ -32,22 +30,14 @@ def _upload(monkeypatch: pytest.MonkeyPatch, db_path: Path, name: str, data: byt
     return at
 
 
-def _plain(markdown: str) -> str:
-    """What a person reads of Markdown whose data was escaped (cx_metrics.text.escape.md)."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
 def _reading(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "why" in d.value.columns)
 
 
 def _count(path: Path, sql: str) -> object:
-    conn = db.connect(Settings().with_db(path))  # the app holds the file read-write: an identical second connection
-    try:
+    with app_db(path) as conn:  # through the app's own connection in this process
         row = conn.execute(sql).fetchone()
         return row[0] if row else None
-    finally:
-        conn.close()
 
 
 def test_an_unsure_reading_is_a_proposal_to_check_and_confirm(monkeypatch: pytest.MonkeyPatch,
@@ -80,7 +70,7 @@ def test_the_kind_can_be_changed_and_the_columns_are_proposed_again(monkeypatch:
     # a kind whose reading fails says why and still shows the reading, so the failing column can be set
     at.selectbox(key="upload_kind").set_value("activity").run()
     assert not at.exception, at.exception
-    assert "none of its 2 rows can be loaded: 2 x no customer id" in _plain(at.error[0].value)
+    assert "none of its 2 rows can be loaded: 2 x no customer id" in as_shown(at.error[0].value)
     reading = _reading(at).set_index("field")
     assert reading.loc["customer_id", "column"] == "" and reading.loc["occurred_at", "column"] == "Opened on"
     at.session_state[f"mapping_{hashlib.sha256(UNSURE).hexdigest()}"] = {"customer_id": "Ref"}
@@ -93,7 +83,7 @@ def test_the_category_candidate_is_stated_and_another_one_can_be_picked(monkeypa
                                                                          empty_db_path: Path) -> None:
     data = (CORPUS / "cfpb_consumer_complaints.csv").read_bytes()
     at = _upload(monkeypatch, empty_db_path, "complaints.csv", data)
-    statement = next(_plain(m.value) for m in at.markdown if m.value.startswith("**Category**"))
+    statement = next(as_shown(m.value) for m in at.markdown if m.value.startswith("**Category**"))
     assert "taken from **Product**" in statement and "Other candidates: 'Issue'" in statement
     picker = at.selectbox(key=f"upload_category_{hashlib.sha256(data).hexdigest()}_tickets")
     assert picker.options[:2] == ["Product — chosen: its name is a usual name for category; 2 distinct values "
@@ -121,7 +111,7 @@ def test_a_survey_without_dates_takes_the_fieldwork_date_or_period_stated(monkey
     at.date_input(key="upload_fieldwork").set_value((dt.date(2019, 6, 1), dt.date(2019, 6, 30))).run()
     assert not at.exception, at.exception
     assert any(c.value == "Dated **30 Jun 2019** (as you stated)." for c in at.caption)
-    assert any("every answer is dated 2019-06-30 (the fieldwork date you gave)" in _plain(i.value) for i in at.info)
+    assert any("every answer is dated 2019-06-30 (the fieldwork date you gave)" in as_shown(i.value) for i in at.info)
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
     assert _count(path, "SELECT DISTINCT responded_at::DATE::VARCHAR FROM survey_answers") == "2019-06-30"

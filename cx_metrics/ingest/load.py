@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cx_metrics import audit, pii
+from cx_metrics.columns import describe_rows
 from cx_metrics.db import Connection, bump_data_version, query, run_statement, transaction
 from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
@@ -348,10 +349,12 @@ def load(
     dry_run: bool = False,
     save_mapping: bool = False,
     progress: Callable[[float, str], None] | None = None,
+    replace_demo: bool = False,
 ) -> ImportResult:
     """Write a preview in one transaction (or nothing, for a dry run or a file already imported).
 
-    ``progress(fraction, message)`` is called as each table is written.
+    ``progress(fraction, message)`` is called as each table is written. ``replace_demo``: remove the demo dataset
+    in the same transaction.
     """
     report = progress or (lambda fraction, message: None)
     summary = pv.summary()
@@ -362,7 +365,7 @@ def load(
         return ImportResult(None, "dry run", summary, pv.prepared.rows_loadable, summary["rows_rejected"])
     started = _now()
     with transaction(conn) as cur:
-        import_id = _open_import(cur, pv, pv.sha256, actor, started)
+        import_id = _open_import(cur, pv, pv.sha256, actor, started, replace_demo=replace_demo)
         loaded_main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0)
         report(0.95, "recording rejects and committing")
         _close_import(cur, pv, import_id, loaded_main, rejects, actor, started, save_mapping=save_mapping)
@@ -375,8 +378,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor: str, started: dt.datetime) -> int:
-    """The import's record, status 'loading' until :func:`_close_import`; returns its id."""
+def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor: str, started: dt.datetime, *,
+                 replace_demo: bool = False) -> int:
+    """The import's record, status 'loading' until :func:`_close_import`; returns its id. ``replace_demo``: the demo
+    dataset is removed first, in the same transaction (an import that fails leaves the demo in place)."""
     row = cur.execute(
         "INSERT INTO imports (file_name, sha256, kind, vendor, confidence, mapping, options, rows_read, actor, "
         "started_at, status, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loading', ?) RETURNING import_id",
@@ -386,7 +391,10 @@ def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor
                                                       "sheet": pv.raw.sheet, "keep_pii": pv.options.keep_pii}),
          pv.prepared.rows_read, actor, started, json.dumps(pv.prepared.warnings)],
     ).fetchall()
-    return int(row[0][0])
+    import_id = int(row[0][0])
+    if replace_demo:
+        remove_demo(cur, actor, before_import=import_id)
+    return import_id
 
 
 def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
@@ -489,28 +497,107 @@ def undo(conn: Connection, import_id: int, *, actor: str = "cli") -> dict[str, i
         raise ImportRefused(f"There is no import #{import_id}. `cx imports` lists them.")
     if row[0] != "loaded":
         raise ImportRefused(f"Import #{import_id} is {row[0]}; only a loaded import can be undone.")
-    removed: dict[str, int] = {}
+    if row[1] == "demo":
+        raise ImportRefused(f"Import #{import_id} is the demo dataset: remove it with `cx demo --remove` or "
+                            "*Remove the demo data* on the Data status page.")
     with transaction(conn) as cur:
-        for table in KEYS:
-            n = cur.execute(f"DELETE FROM {_q(table)} WHERE import_id = ? RETURNING 1", [import_id]).fetchall()  # noqa: S608
-            removed[table] = len(n)
-        for table, shadow in _REPLACED.items():
-            cur.execute(f"DELETE FROM {_q(shadow)} WHERE import_id = ?", [import_id])  # noqa: S608
-            keys = KEYS[table] or ()
-            match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in keys)
-            cols = ", ".join(_q(c) for c in _columns(cur, table))
-            cur.execute(
-                f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {_q(shadow)} s "  # noqa: S608
-                f"WHERE s.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {match})", [import_id],
-            )
-            cur.execute(f"DELETE FROM {_q(shadow)} WHERE replaced_by = ?", [import_id])  # noqa: S608
-        if row[1] in ("tickets", "ticket_events"):
-            _derive_from_events(cur)
-        cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
-                    [dt.datetime.now(dt.UTC).replace(tzinfo=None), actor, import_id])
+        removed = _remove_import(cur, import_id, str(row[1]), actor)
         audit.record(cur, actor, "undo", {"import_id": import_id, "rows_removed": removed})
         bump_data_version(cur)
     return removed
+
+
+def _remove_import(cur: duckdb.DuckDBPyConnection, import_id: int, kind: str, actor: str) -> dict[str, int]:
+    """Delete an import's rows, restore the versions it replaced and mark it undone (inside the caller's
+    transaction). Theme assignments of documents that no longer exist go too. Returns rows removed per table."""
+    removed: dict[str, int] = {}
+    for table in KEYS:
+        n = cur.execute(f"DELETE FROM {_q(table)} WHERE import_id = ? RETURNING 1", [import_id]).fetchall()  # noqa: S608
+        removed[table] = len(n)
+    for table, shadow in _REPLACED.items():
+        cur.execute(f"DELETE FROM {_q(shadow)} WHERE import_id = ?", [import_id])  # noqa: S608
+        keys = KEYS[table] or ()
+        match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in keys)
+        cols = ", ".join(_q(c) for c in _columns(cur, table))
+        cur.execute(
+            f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {_q(shadow)} s "  # noqa: S608
+            f"WHERE s.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM {_q(table)} t WHERE {match})", [import_id],
+        )
+        cur.execute(f"DELETE FROM {_q(shadow)} WHERE replaced_by = ?", [import_id])  # noqa: S608
+    if kind in ("tickets", "ticket_events"):
+        _derive_from_events(cur)
+    cur.execute("DELETE FROM theme_documents AS d WHERE (d.doc_kind = 'ticket' AND NOT EXISTS (SELECT 1 FROM tickets "
+                "AS t WHERE t.source = d.source AND t.ticket_id = d.doc_id)) OR (d.doc_kind = 'survey' AND NOT "
+                "EXISTS (SELECT 1 FROM survey_responses AS r WHERE r.source = d.source AND r.response_id = d.doc_id))")
+    cur.execute("UPDATE imports SET status = 'undone', undone_at = ?, undone_by = ? WHERE import_id = ?",
+                [_now(), actor, import_id])
+    return removed
+
+
+def remove_demo(cur: duckdb.DuckDBPyConnection, actor: str, *, before_import: int | None = None) -> dict[str, int]:
+    """Remove every row of the demo dataset (imports of kind 'demo') inside the caller's transaction, audited as
+    ``remove_demo``; the user's own rows stay. Theme fits that read demo texts go too (their themes, labels and
+    example verbatims come from the demo): a refit on the user's texts replaces them. Returns rows removed per table
+    and ``theme_fits`` (empty when there is no demo)."""
+    ids = [int(r[0]) for r in cur.execute(
+        "SELECT import_id FROM imports WHERE kind = 'demo' AND status = 'loaded' ORDER BY import_id").fetchall()]
+    if not ids:
+        return {}
+    fits = _fits_reading(cur, ids)  # theme models learned from the demo's texts go with them
+    total: dict[str, int] = {}
+    for import_id in ids:
+        for table, n in _remove_import(cur, import_id, "demo", actor).items():
+            total[table] = total.get(table, 0) + n
+    # the demo's planted follow-up history (cx_metrics.demo_followups) is about demo customers
+    total["followups"] = len(cur.execute("DELETE FROM followups WHERE list_contains($ids, import_id) RETURNING 1",
+                                         {"ids": ids}).fetchall())
+    if fits:
+        cur.execute("DELETE FROM theme_documents WHERE list_contains($fits, fit_id)", {"fits": fits})
+        cur.execute("DELETE FROM theme_edits WHERE theme_key IN (SELECT theme_key FROM themes "
+                    "WHERE list_contains($fits, last_fit_id))", {"fits": fits})
+        cur.execute("DELETE FROM themes WHERE list_contains($fits, last_fit_id)", {"fits": fits})
+        cur.execute("DELETE FROM theme_fits WHERE list_contains($fits, fit_id)", {"fits": fits})
+    audit.record(cur, actor, "remove_demo", {"imports": ids, "rows_removed": total, "theme_fits_removed": fits,
+                                             "with_import": before_import})
+    return {**total, "theme_fits": len(fits)}
+
+
+def _fits_reading(cur: duckdb.DuckDBPyConnection, import_ids: list[int]) -> list[int]:
+    """Theme fits that read a text of these imports (their topics, labels and examples come from it)."""
+    return [int(r[0]) for r in cur.execute(
+        "SELECT DISTINCT d.fit_id FROM theme_documents AS d WHERE (d.doc_kind = 'ticket' AND EXISTS (SELECT 1 FROM "
+        "tickets AS t WHERE t.source = d.source AND t.ticket_id = d.doc_id AND list_contains($ids, t.import_id))) "
+        "OR (d.doc_kind = 'survey' AND EXISTS (SELECT 1 FROM survey_responses AS r WHERE r.source = d.source AND "
+        "r.response_id = d.doc_id AND list_contains($ids, r.import_id))) ORDER BY 1", {"ids": import_ids}).fetchall()]
+
+
+def footprint(conn: Connection, import_id: int) -> dict[str, Any]:
+    """What undoing ``import_id`` would do: its record (file, kind, vendor, who, when), the rows it would remove and
+    the older versions it would restore, per table. Raises :class:`ImportRefused` for an unknown import."""
+    record = query(conn, "import_record", {"import_id": import_id})
+    if record.empty:
+        raise ImportRefused(f"There is no import #{import_id}. `cx imports` lists them.")
+    rows = query(conn, "import_footprint", {"import_id": import_id})
+    out: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in record.iloc[0].items()}
+    out["rows"] = {str(t): int(n) for t, n in zip(rows["table_name"], rows["rows_loaded"], strict=True) if n}
+    out["restores"] = {str(t): int(n) for t, n in zip(rows["table_name"], rows["versions_replaced"], strict=True)
+                       if n}
+    first, last = rows["first_at"].min(), rows["last_at"].max()
+    out["span"] = None if pd.isna(first) else (pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    return out
+
+
+def describe_undo(plan: dict[str, Any]) -> str:
+    """"Import #12 (tickets.csv: tickets, Zendesk; loaded 06 Dec 2026 10:02 UTC by local user): removes 2,059
+    tickets and restores 15 older ticket versions it replaced." """
+    loaded = plan.get("finished_at") or plan.get("started_at")
+    when = f"loaded {pd.Timestamp(loaded):%d %b %Y %H:%M} UTC" if loaded is not None else "never finished"
+    who = f" by {plan['actor']}" if plan.get("actor") else ""
+    what = f"removes {describe_rows(plan['rows'])}" if plan["rows"] else "removes no rows"
+    restores = (f" and restores {describe_rows(plan['restores'])} (older versions it replaced)"
+                if plan["restores"] else "")
+    return (f"Import #{plan['import_id']} ({plan['file_name']}: {plan['kind']}, {plan['vendor'] or 'unknown vendor'}; "
+            f"{when}{who}): {what}{restores}.")
 
 
 def history(conn: Connection) -> pd.DataFrame:

@@ -77,20 +77,21 @@ def import_file(
     dry_run: bool = False,
     save_mapping: bool = False,
     limits: Limits | None = None,
+    replace_demo: bool = False,
     confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame]:
     """Import a file as ``cx import`` does; (result, rejects). A large UTF-8 CSV of tickets, customers, ticket
     events or activity goes in parts (:func:`import_in_parts`); anything else, or a chosen sheet, is previewed and
-    loaded whole."""
+    loaded whole. ``replace_demo``: the demo dataset is removed in the import's transaction."""
     if sheet is None:
         outcome = import_in_parts(conn, path, kind=kind, vendor=vendor, mapping=mapping, options=options,
                                   actor=actor, dry_run=dry_run, save_mapping=save_mapping, limits=limits,
-                                  confirm=confirm)
+                                  replace_demo=replace_demo, confirm=confirm)
         if outcome is not None:
             return outcome
     pv = single.preview(path, kind=kind, vendor=vendor, mapping=mapping, options=options, sheet=sheet, conn=conn,
                         limits=limits, confirm=confirm)
-    result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping)
+    result = single.load(conn, pv, actor=actor, dry_run=dry_run, save_mapping=save_mapping, replace_demo=replace_demo)
     return result, pv.rejects()
 
 
@@ -108,6 +109,7 @@ def import_in_parts(
     limits: Limits | None = None,
     progress: Callable[[float, str], None] | None = None,
     part_bytes: int | None = None,
+    replace_demo: bool = False,
     confirm: bool = False,
 ) -> tuple[single.ImportResult, pd.DataFrame] | None:
     """Import a large CSV in parts; (result, rejects). None when the file is small or not a UTF-8 CSV of tickets,
@@ -148,7 +150,7 @@ def import_in_parts(
         repeats = _ids_repeat(path, first)
         return _import(conn, path, handle, first, header, list(zip(cuts, ends, offsets, strict=True)),
                        digest.hexdigest(), opts, repeats, actor=actor, dry_run=dry_run, save_mapping=save_mapping,
-                       limits=limits, progress=progress)
+                       limits=limits, progress=progress, replace_demo=replace_demo)
 
 
 def _ids_repeat(path: Path, first: single.Preview) -> bool:
@@ -172,7 +174,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             spans: list[tuple[int, int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
             dry_run: bool,
             save_mapping: bool, limits: Limits | None,
-            progress: Callable[[float, str], None] | None) -> tuple[single.ImportResult, pd.DataFrame]:
+            progress: Callable[[float, str], None] | None,
+            replace_demo: bool = False) -> tuple[single.ImportResult, pd.DataFrame]:
     report = progress or (lambda fraction, message: None)
     det, prepared = first.detection, first.prepared
     day_first = opts.day_first if opts.day_first is not None else sqlprep.file_day_first(first.raw, det)
@@ -190,7 +193,7 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     all_rejects = empty
     try:
         with transaction(conn) as cur:
-            import_id = single._open_import(cur, first, sha256, actor, started)
+            import_id = single._open_import(cur, first, sha256, actor, started, replace_demo=replace_demo)
             stage = f"import_stage_{import_id}_"
             # no repeated id and nothing stored from this source: every part is a plain append
             fresh = not repeats and not _source_has_rows(cur, main, prepared.source)

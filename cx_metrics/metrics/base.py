@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
+from cx_metrics.columns import describe_rows
 from cx_metrics.db import Connection, query
 from cx_metrics.filters import Period
 
@@ -21,11 +24,18 @@ def data_range(conn: Connection) -> tuple[dt.date, dt.date] | None:
 
 
 def default_period(conn: Connection, weeks: int = DEFAULT_WEEKS) -> Period:
-    """The last ``weeks`` full weeks (Mon-Sun) up to the data's last day; today's if there is no data.
+    """The last ``weeks`` full weeks (Mon-Sun) up to the last day of the user's own data, or of the demo's when the
+    database holds nothing else; today's if there is no data (:func:`period_for_span`).
 
-    Ending on a Sunday keeps weekly buckets whole and the previous period comparable.
+    Own data decides when there is any, so after an import the pages open on it, not on the demo's dates.
     """
-    span = data_range(conn)
+    found = contents(conn)
+    return period_for_span(found.own_span or found.demo_span, weeks)
+
+
+def period_for_span(span: tuple[dt.date, dt.date] | None, weeks: int = DEFAULT_WEEKS) -> Period:
+    """The last ``weeks`` full weeks (Mon-Sun) up to ``span``'s last day, no earlier than its first; today's week
+    range when there is no span. Ending on a Sunday keeps weekly buckets whole and the previous period comparable."""
     last = span[1] if span else dt.datetime.now(dt.UTC).date()
     end = last - dt.timedelta(days=(last.weekday() + 1) % 7)  # the Sunday on or before `last`
     if span and end < span[0]:
@@ -34,6 +44,60 @@ def default_period(conn: Connection, weeks: int = DEFAULT_WEEKS) -> Period:
     if span and start < span[0]:
         start = span[0]
     return Period(start, end)
+
+
+#: data tables in the order a person reads them, with the noun of one row
+@dataclass(frozen=True)
+class Contents:
+    """Where the database's rows came from: the seeded demo dataset or the user's own imports."""
+
+    demo_rows: dict[str, int]
+    own_rows: dict[str, int]
+    demo_span: tuple[dt.date, dt.date] | None
+    own_span: tuple[dt.date, dt.date] | None
+
+    @property
+    def has_demo(self) -> bool:
+        return any(self.demo_rows.values())
+
+    @property
+    def has_own(self) -> bool:
+        return any(self.own_rows.values())
+
+    @property
+    def mixed(self) -> bool:
+        """Demo rows and the user's rows side by side: every figure counts both."""
+        return self.has_demo and self.has_own
+
+    describe = staticmethod(describe_rows)
+
+    def summary(self) -> str:
+        """One sentence on what the database holds, for `cx info` and the dashboard."""
+        if self.mixed:
+            return (f"MIXED: the demo dataset ({self.describe(self.demo_rows)}) and your own data "
+                    f"({self.describe(self.own_rows)}); every figure counts both.")
+        if self.has_demo:
+            return f"the demo dataset only ({self.describe(self.demo_rows)}), not your data."
+        if self.has_own:
+            return f"your own data ({self.describe(self.own_rows)})."
+        return "nothing yet."
+
+
+def _span(first: Any, last: Any) -> tuple[dt.date, dt.date] | None:
+    if pd.isna(first) or pd.isna(last):
+        return None
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+def contents(conn: Connection) -> Contents:
+    """Rows per table from the demo dataset and from the user's own imports, and the span of each."""
+    frame = query(conn, "data_origin")
+    rows: dict[str, dict[str, int]] = {"demo": {}, "own": {}}
+    spans: dict[str, tuple[dt.date, dt.date] | None] = {"demo": None, "own": None}
+    for origin, group in frame.groupby("origin", sort=False):
+        rows[str(origin)] = {str(t): int(n) for t, n in zip(group["table_name"], group["row_count"], strict=True)}
+        spans[str(origin)] = _span(group["first_at"].min(), group["last_at"].max())
+    return Contents(rows["demo"], rows["own"], spans["demo"], spans["own"])
 
 
 def filter_options(conn: Connection) -> dict[str, list[str]]:
