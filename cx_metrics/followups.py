@@ -443,7 +443,7 @@ def summary(conn: Connection, period: Period, *, settings: Settings | None = Non
     if window is None:
         return {**out, "effect": None, "effect_period": None}
     est = effect(conn, window, settings=s, filters=filters).by_kind
-    row = est[est["kind"] == "all"].to_dict("records")
+    row = [] if est.empty else est[est["kind"] == "all"].to_dict("records")
     return {**out, "effect": row[0] if row else None, "effect_period": window}
 
 

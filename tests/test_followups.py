@@ -326,6 +326,21 @@ def test_coverage_by_hand(hand: tuple[db.Connection, Settings]) -> None:
     assert (summary["due"], summary["in_time"], summary["coverage"]) == (10, 5, 0.5)
 
 
+def test_a_database_without_failures_says_so(empty_db_path: Path) -> None:
+    s = Settings().with_db(empty_db_path)
+    conn = db.connect(s)
+    try:
+        assert followups.worklist(conn, s).empty
+        summary = followups.summary(conn, Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31)), settings=s)
+        assert (summary["due"], summary["effect"]) == (0, None)
+        assert followups.describe_summary(summary, s) == (
+            "—", "0 of 0 due closed in time · too early to tell whether following up changes churn")
+        est = followups.effect(conn, Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31)), settings=s)
+        assert est.by_kind.empty and "nothing to compare" in est.notes[0]
+    finally:
+        conn.close()
+
+
 def test_done_lists_notes_of_the_period(hand: tuple[db.Connection, Settings]) -> None:
     conn, _ = hand
     done = followups.done(conn, Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28)))
