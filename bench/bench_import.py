@@ -1,18 +1,22 @@
-"""Import throughput pieces for bench/run.py: a Zendesk-shaped CSV from the demo generator, our importer
-(detection, validation, load) and DuckDB's own read_csv on the same file, each in a fresh database; and how much of
-the import the inference of the file's kind and columns takes (profiles of a sample of rows, name and value scores).
+"""Import throughput against DuckDB's own ``read_csv`` on the same file, measured in the same run, on several
+real export layouts (bench/layouts.py) and the demo generator's Zendesk-shaped file.
 
-Alone: ``python bench/bench_import.py [--rows 1000000] [--repeats 3] [--keep FILE | --csv FILE]`` writes
-bench/RESULTS-import.md.
+    python bench/bench_import.py [--rows 1000000] [--repeats 3] [--layouts zendesk kaggle ...]
+
+Each measurement runs in a fresh process (one import into a fresh database on disk), alternating DuckDB and
+ours, so both see the same machine load; it records wall seconds, CPU seconds (user + system, all threads), the
+process's peak resident memory and, for ours, the seconds spent inferring the file's kind and columns (every call
+of detect / detection_for: profiles of a sample of rows, name and value scores). Medians of ``--repeats``. Writes
+the "Import" section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import json
 import os
-import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,33 +25,67 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from cx_metrics import db, demo  # noqa: E402
-from cx_metrics.config import Settings  # noqa: E402
-from cx_metrics.ingest import load as single  # noqa: E402
-from cx_metrics.ingest import parts  # noqa: E402
-from cx_metrics.ingest.limits import Limits  # noqa: E402
-from cx_metrics.ingest.profile import SAMPLE_ROWS  # noqa: E402
+#: file name -> what it is (the order of the table)
+LAYOUT_NAMES = {
+    "zendesk": "demo generator, Zendesk UI export (21 columns, short texts)",
+    "kaggle": "Kaggle support tickets, long multi-line descriptions (17 columns)",
+    "fivetran": "Zendesk API tickets via Fivetran, CRLF, multi-line descriptions (36 columns)",
+    "field_history": "Zendesk ticket field history: ticket events (6 columns)",
+    "telco": "IBM Telco customer churn: customers (21 columns)",
+}
 
-
-def make_csv(rows: int, path: Path) -> None:
-    """A Zendesk-UI-shaped ticket export from the seeded demo generator (bench/generate.py)."""
-    sys.path.insert(0, str(HERE))
-    from generate import zendesk_tickets
-
-    data = demo.generate(seed=11, size=demo.DemoSize(customers=max(rows // 5, 1000), tickets=rows))
-    zendesk_tickets(data).to_csv(path, index=False)
+_ONE = """
+import json, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {here!r})
+which, path = sys.argv[1], Path(sys.argv[2])
+inference = 0.0
+with tempfile.TemporaryDirectory() as tmp:
+    if which == "duckdb":
+        import duckdb
+        conn = duckdb.connect(str(Path(tmp) / "b.duckdb"))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        start = time.perf_counter()
+        conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
+        rows = conn.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    else:
+        from bench_import import timed_inference
+        from cx_metrics import db
+        from cx_metrics.config import Settings
+        from cx_metrics.ingest import parts
+        from cx_metrics.ingest.limits import Limits
+        conn = db.connect(Settings().with_db(Path(tmp) / "b.duckdb"))
+        limits = Limits(max_bytes=16 << 30, max_unzipped_bytes=16 << 30)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        start = time.perf_counter()
+        with timed_inference() as spent:
+            result, _ = parts.import_file(conn, path, limits=limits)  # what `cx import` does
+        inference = sum(spent)
+        rows = result.rows_loaded
+    wall = time.perf_counter() - start
+    conn.close()
+usage_end = resource.getrusage(resource.RUSAGE_SELF)
+begin = usage.ru_utime + usage.ru_stime
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({{"wall": wall, "cpu": usage_end.ru_utime + usage_end.ru_stime - begin, "peak_mb": peak,
+                  "rows": rows, "inference": inference}}))
+"""
 
 
 @contextmanager
 def timed_inference() -> Iterator[list[float]]:
     """Seconds spent inferring the kind and the columns (every call of detect / detection_for during an import)."""
+    from cx_metrics.ingest import load as single
+
     spent: list[float] = []
-    originals = single.detect, single.detection_for
+    names = ("detect", "detection_for")  # what load.preview calls to infer a file's reading
+    originals = {name: getattr(single, name) for name in names}
 
     def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -58,90 +96,134 @@ def timed_inference() -> Iterator[list[float]]:
                 spent.append(time.perf_counter() - start)
         return call
 
-    single.detect, single.detection_for = timed(originals[0]), timed(originals[1])  # type: ignore[assignment]
+    for name in names:
+        setattr(single, name, timed(originals[name]))
     try:
         yield spent
     finally:
-        single.detect, single.detection_for = originals  # type: ignore[assignment]
+        for name in names:
+            setattr(single, name, originals[name])
 
 
-def time_ours(path: Path) -> tuple[float, float, float]:
-    """(seconds for the whole import as `cx import` does it, seconds of it spent inferring the file's reading,
-    CPU seconds of the whole import over all threads)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        conn = db.connect(Settings().with_db(Path(tmp) / "b.duckdb"))
-        limits = Limits(max_bytes=16 << 30, max_unzipped_bytes=16 << 30)
-        with timed_inference() as spent:
-            start, cpu = time.perf_counter(), time.process_time()
-            result, _ = parts.import_file(conn, path, limits=limits)  # what `cx import` does
-            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert result.rows_loaded > 0
-        conn.close()
-    return elapsed, sum(spent), cpu
+def run_one(which: str, path: Path) -> dict[str, float]:
+    """One import of ``path`` by ``which`` ("duckdb" or "ours") in a fresh process: wall and CPU seconds from the
+    import's start to its end (the database closed), the process's peak MB, rows loaded."""
+    code = _ONE.format(root=str(HERE.parent), here=str(HERE))
+    out = subprocess.run([sys.executable, "-c", code, which, str(path)], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
-def time_duckdb(path: Path) -> tuple[float, float]:
-    """(seconds, CPU seconds over all threads) of DuckDB's own read_csv into a table."""
-    with tempfile.TemporaryDirectory() as tmp:
-        conn = duckdb.connect(str(Path(tmp) / "b.duckdb"))
-        start, cpu = time.perf_counter(), time.process_time()
-        conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        conn.close()
-    return elapsed, cpu
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def measure(path: Path, repeats: int) -> dict[str, float]:
-    theirs, ours = [], []
-    for _ in range(repeats):  # interleaved: a burst of load on the shared machine hits both sides
-        theirs.append(time_duckdb(path))
-        ours.append(time_ours(path))
-    return {"duckdb": statistics.median(t for t, _ in theirs), "duckdb_cpu": statistics.median(c for _, c in theirs),
-            "ours": statistics.median(t for t, _, _ in ours), "inference": statistics.median(i for _, i, _ in ours),
-            "ours_cpu": statistics.median(c for _, _, c in ours), "mb": path.stat().st_size / 1e6}
+def measure(path: Path, repeats: int) -> dict[str, Any]:
+    """Medians of ``repeats`` alternating runs of DuckDB and ours on one file, and the machine's load meanwhile."""
+    runs: dict[str, list[dict[str, float]]] = {"duckdb": [], "ours": []}
+    loads = [load_average()]
+    for _ in range(repeats):
+        for which in ("duckdb", "ours"):
+            runs[which].append(run_one(which, path))
+            loads.append(load_average())
+    out: dict[str, Any] = {"bytes": path.stat().st_size, "load": statistics.median(loads)}
+    for which, figures in runs.items():
+        for key in ("wall", "cpu", "peak_mb", "inference"):
+            out[f"{which}_{key}"] = statistics.median(f[key] for f in figures)
+        out[f"{which}_rows"] = int(figures[-1]["rows"])
+        out[f"{which}_walls"] = [f["wall"] for f in figures]
+    return out
 
 
-def markdown(rows: int, m: dict[str, float]) -> list[str]:
-    return [
-        "| rows | file MB | DuckDB `read_csv` s | `cx import` s | ratio ours / DuckDB | inference s | "
-        "inference share | CPU s DuckDB / ours | CPU ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {rows:,} | {m['mb']:,.0f} | {m['duckdb']:.2f} | {m['ours']:.2f} | **{m['duckdb'] / m['ours']:.2f}x** | "
-        f"{m['inference']:.2f} | **{m['inference'] / m['ours']:.1%}** | {m['duckdb_cpu']:.2f} / {m['ours_cpu']:.2f} | "
-        f"{m['duckdb_cpu'] / m['ours_cpu']:.2f}x |",
+def make_file(layout: str, rows: int, folder: Path) -> Path:
+    """The benchmark file of ``layout`` with ``rows`` rows (generated once per folder)."""
+    path = folder / f"{layout}-{rows}.csv"
+    if not path.exists():
+        if layout == "zendesk":
+            from generate import zendesk_tickets
+
+            from cx_metrics import demo
+
+            data = demo.generate(seed=11, size=demo.DemoSize(customers=max(rows // 5, 1000), tickets=rows))
+            zendesk_tickets(data).to_csv(path, index=False)
+        else:
+            import layouts
+
+            layouts.write(layout, rows, path)
+    return path
+
+
+def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> list[str]:
+    """The "Import" section of RESULTS.md; ``results`` by (layout, rows)."""
+    from cx_metrics.ingest.profile import SAMPLE_ROWS
+
+    lines = [
+        "## Import",
         "",
-        "CPU seconds are summed over every thread of the process (`time.process_time`): on a shared machine they move "
-        "less with other people's load than the wall-clock seconds, which are the target's measure.",
+        f"Medians of {repeats} runs, DuckDB and `cx import` alternating, each in a fresh process writing a fresh "
+        "database on disk (`python bench/bench_import.py`). Ratio = DuckDB's seconds / ours (target at least "
+        "0.5x, wall clock, at 1M rows). CPU = user + system seconds of all threads.",
+        "",
+        "| file | rows | MB | DuckDB `read_csv` s | `cx import` s | **ratio** | of which inference s (share) | "
+        "CPU s DuckDB / ours (ratio) | peak MB DuckDB / ours | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (layout, rows), r in results.items():
+        lines.append(
+            f"| {layout}: {LAYOUT_NAMES[layout]} | {rows:,} | {r['bytes'] / 1e6:,.0f} | {r['duckdb_wall']:.2f} | "
+            f"{r['ours_wall']:.2f} | **{r['duckdb_wall'] / r['ours_wall']:.2f}x** | {r['ours_inference']:.2f} "
+            f"({r['ours_inference'] / r['ours_wall']:.1%}) | {r['duckdb_cpu']:.1f} / "
+            f"{r['ours_cpu']:.1f} ({r['duckdb_cpu'] / r['ours_cpu']:.2f}x) | {r['duckdb_peak_mb']:,.0f} / "
+            f"{r['ours_peak_mb']:,.0f} | {r['load']:.1f} |")
+    lines += [
+        "",
+        "`cx import` = read, detect, validate, normalise and load in one transaction (files over 256 MB in parts, "
+        "as `cx import` does); DuckDB = `CREATE TABLE t AS SELECT * FROM read_csv(file)`. Rows loaded: "
+        + "; ".join(f"{layout} {r['ours_rows']:,} (DuckDB {r['duckdb_rows']:,})"
+                    for (layout, _), r in results.items())
+        + ". Load = the machine's 1-minute load average during the runs (2 cores, shared): above 2, both sides "
+        "wait for a core, so wall seconds are longer than on an idle machine and vary more than the CPU seconds.",
         "",
         f"Inference = working out the file's kind and which column holds which field: every column profiled on at "
         f"most {SAMPLE_ROWS:,} rows spread over the file (types by parsing, uniqueness, value vocabularies), then "
         "each field scored against each column by name and values. Its cost does not grow with the file; a file "
         "imported in parts is inferred once per part.",
+        "",
     ]
+    return lines
+
+
+def replace_section(results_md: Path, new: list[str]) -> None:
+    """Put ``new`` in place of the "## Import" section of RESULTS.md (up to the next "## ")."""
+    text = results_md.read_text().splitlines()
+    start = next(i for i, line in enumerate(text) if line.strip() == "## Import")
+    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    results_md.write_text("\n".join([*text[:start], *new, *text[end:]]) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--csv", type=Path, help="an export made earlier by this script (kept with --keep)")
-    parser.add_argument("--keep", type=Path, help="keep the generated export at this path")
+    parser.add_argument("--layouts", nargs="+", default=list(LAYOUT_NAMES), choices=list(LAYOUT_NAMES))
+    parser.add_argument("--folder", type=Path, help="keep the generated files here (default: a temporary folder)")
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = args.csv or args.keep or Path(folder) / "tickets.csv"
-        if args.csv is None:
-            make_csv(args.rows, path)
-        m = measure(path, args.repeats)
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    lines = ["# Import benchmark", "",
-             f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, 2 cores (shared); Python "
-             f"{platform.python_version()}, DuckDB {duckdb.__version__}; medians of {args.repeats} interleaved runs; "
-             f"load average after the runs {load} (1/5/15 min)",
-             "- data: the seeded demo generator's Zendesk-shaped export (bench/generate.py); reproduce: "
-             f"`python bench/bench_import.py --rows {args.rows}`", "", *markdown(args.rows, m), "",
-             "Target: at least 0.5x DuckDB's `read_csv` into a table, on the same file.", ""]
-    (HERE / "RESULTS-import.md").write_text("\n".join(lines))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.folder or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        results = {}
+        for layout in args.layouts:
+            started = time.perf_counter()
+            path = make_file(layout, args.rows, folder)
+            results[layout, args.rows] = measure(path, args.repeats)
+            print(f"{layout}: {json.dumps(results[layout, args.rows])} ({time.perf_counter() - started:.0f} s)",
+                  flush=True)
+    lines = section(results, args.repeats)
     print("\n".join(lines))
+    if not args.no_write:
+        replace_section(HERE / "RESULTS.md", lines)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_cohorts  # noqa: E402
 import bench_connection  # noqa: E402
-from bench_import import time_duckdb, time_ours  # noqa: E402
+import bench_import  # noqa: E402
 from bench_load import under_load  # noqa: E402
 from bench_themes import time_fit as time_theme_fit  # noqa: E402
 from generate import zendesk_tickets  # noqa: E402
@@ -174,10 +174,7 @@ def measure(size: int, repeats: int, tmp: Path, *, import_bench: bool) -> dict[s
     result: dict[str, Any] = {"build": build(db_path, csv, size)}
     result["csv_rows"] = result["build"]["tickets"]
     if import_bench:
-        result["import_duckdb"] = statistics.median(time_duckdb(csv)[0] for _ in range(repeats))
-        ours = [time_ours(csv) for _ in range(repeats)]
-        result["import_ours"] = statistics.median(t for t, _, _ in ours)
-        result["import_inference"] = statistics.median(i for _, i, _ in ours)
+        result["import"] = bench_import.measure(csv, repeats)
     result["queries"] = query_times(db_path, repeats)
     result["render"] = render_times(db_path, repeats)
     result["db_path"] = db_path
@@ -190,7 +187,7 @@ def _ratio(big: float, small: float) -> str:
 
 
 def report(sizes: list[int], runs: dict[int, dict[str, Any]], repeats: int,
-           load: dict[str, float] | None) -> list[str]:
+           load: dict[str, float] | None, layouts: dict[tuple[str, int], dict[str, Any]]) -> list[str]:
     small, big = sizes[0], sizes[-1]
     scaled = len(sizes) > 1
     label = {n: f"{n / 1e6:g}M" for n in sizes}
@@ -206,22 +203,9 @@ def report(sizes: list[int], runs: dict[int, dict[str, Any]], repeats: int,
         "- reproduce: `make bench` (1M) or `make bench-10m` (1M and 10M, with scaling ratios); findings in "
         "`bench/NOTES.md`",
         "",
-        "## Import",
-        "",
     ]
-    imported = [n for n in sizes if "import_ours" in runs[n]]
-    if imported:
-        lines += ["| tickets | DuckDB `read_csv` into a table (baseline) s | `cx import` s | ratio ours / DuckDB | "
-                  "of which inference s (share) |",
-                  "|---|---:|---:|---:|---:|"]
-        for n in imported:
-            r = runs[n]
-            lines.append(f"| {r['csv_rows']:,} | {r['import_duckdb']:.2f} | {r['import_ours']:.2f} | "
-                         f"**{r['import_duckdb'] / r['import_ours']:.2f}x** | {r['import_inference']:.2f} "
-                         f"({r['import_inference'] / r['import_ours']:.1%}) |")
-        lines += ["", "`cx import` = read, detect, validate, normalise and load in one transaction, on the same "
-                  "Zendesk-shaped CSV (target at least 0.5x). Files over 256 MB (the 10M one) are imported in "
-                  "parts, as `cx import` does.", ""]
+    imported = {("zendesk", runs[n]["csv_rows"]): runs[n]["import"] for n in sizes if "import" in runs[n]}
+    lines += bench_import.section({**imported, **layouts}, repeats)
     lines += ["## Page queries", "",
               f"| query | cold s {head} | warm ms {head} |" + (" scaling cold / warm |" if scaled else ""),
               "|---|" + "---:|" * 2 + ("---:|" if scaled else "")]
@@ -281,6 +265,8 @@ def main() -> None:
     parser.add_argument("--import-up-to", type=int, default=None,
                         help="measure the import only at sizes up to this many tickets (default: every size; files "
                              "over 256 MB are imported in parts, about 6 GB peak for 10M tickets)")
+    parser.add_argument("--import-layouts", nargs="*", default=[n for n in bench_import.LAYOUT_NAMES if n != "zendesk"],
+                        help="real export layouts imported at the first size beside the generator's file")
     parser.add_argument("--churn-customers", type=int, nargs="*", default=[100_000, 1_000_000],
                         help="churn-risk model training/scoring at these customer counts (none: skip)")
     args = parser.parse_args()
@@ -297,7 +283,10 @@ def main() -> None:
             out.write("Ticket ID,Created at,Status,Channel\n")
             out.writelines(f"L{i},2026-10-{1 + i % 28:02d} 10:00,open,email\n" for i in range(100_000))
         load = under_load(small["db_path"], load_csv)
-        lines = report(sizes, runs, args.repeats, load)
+        # real export layouts scaled to the first size (bench/layouts.py), against DuckDB in the same run
+        layouts = {(name, sizes[0]): bench_import.measure(bench_import.make_file(name, sizes[0], tmp), args.repeats)
+                   for name in args.import_layouts}
+        lines = report(sizes, runs, args.repeats, load, layouts)
         lines += bench_connection.markdown(bench_connection.measure(small["db_path"], max(args.repeats, 5)))
         cohort_db = tmp / "cohorts.duckdb"
         bench_cohorts.build(cohort_db, sizes[0])  # as many survey responses as tickets

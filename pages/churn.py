@@ -34,20 +34,30 @@ with st.expander("How churn is defined and set"):
                 + f"; horizon **{definition.horizon_days} days** for the lift, recovery and risk model. "
                 "Change them in `cx.toml` under `[churn]` (`mode`, `inactivity_days`, `horizon_days`).")
 
+found = state.contents(path, version)
+if not (found.own_rows.get("customers") or found.demo_rows.get("customers")):
+    st.info("This data holds no customers (a tickets-only export, say), so there is no churn to show: churn is "
+            "read from a customer export (one row per customer, with a churn date or flag). Load one on *Upload "
+            "exports*.", icon=":material/person_off:")
+    st.stop()
 if definition.undated_churned or not definition.timed:
     st.subheader("Churn share of the customer snapshot")
     snap_by = st.selectbox("Compare", [c for c in COHORTS if c != "signup_year"], format_func=COHORT_LABELS,
                            key="churn_snapshot_by")
-    whole = state.snapshot_churn(path, version, filters, "all").iloc[0]
-    left, right = st.columns([1, 2])
-    left.metric("Churned (snapshot share)", f"{whole['churn_share']:.1%}" if whole["customers"] else "no customers",
-                help=catalog.definition("churn_snapshot"))
-    right.markdown(f"**{int(whole['churned']):,}** of **{int(whole['customers']):,}** customers are flagged churned "
-                   f"(95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of the customer "
-                   "table, not a rate per period: the data does not say when they left.")
-    if snap_by != "all":
-        snapshot = state.snapshot_churn(path, version, filters, snap_by)
-        tables.show(snapshot, labels={"cohort": COHORT_LABELS(snap_by)}, min_n=s.min_cell_n, key="churn_snapshot")
+    snapshot_all = state.snapshot_churn(path, version, filters, "all")
+    if snapshot_all.empty:
+        st.info("No customer matches these filters, so there is no snapshot share to show.")
+    else:
+        whole = snapshot_all.iloc[0]
+        left, right = st.columns([1, 2])
+        left.metric("Churned (snapshot share)", f"{whole['churn_share']:.1%}" if whole["customers"] else "no customers",
+                    help=catalog.definition("churn_snapshot"))
+        right.markdown(f"**{int(whole['churned']):,}** of **{int(whole['customers']):,}** customers are flagged "
+                       f"churned (95% CI {whole['churn_low']:.1%}–{whole['churn_high']:.1%}). This is the state of "
+                       "the customer table, not a rate per period: the data does not say when they left.")
+        if snap_by != "all":
+            snapshot = state.snapshot_churn(path, version, filters, snap_by)
+            tables.show(snapshot, labels={"cohort": COHORT_LABELS(snap_by)}, min_n=s.min_cell_n, key="churn_snapshot")
     st.caption(catalog.definition("churn_snapshot"))
 
 if not definition.timed:

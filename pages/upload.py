@@ -200,8 +200,9 @@ else:
         else:
             assert result.import_id is not None
             plan = state.import_footprint(result.import_id)
-            message = (f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded, "
-                       f"{result.rows_rejected:,} rejected"
+            changed = result.outcome()
+            message = (f"Import #{result.import_id}: {result.rows_loaded:,} rows loaded"
+                       + (f" ({changed})" if changed else "") + f", {result.rows_rejected:,} rejected"
                        + (", and the demo dataset removed" if replace_demo else "") + ". ")
             if plan["span"]:
                 first, last = plan["span"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -139,7 +140,7 @@ def test_upload_preview_load_then_overview_and_undo(
     at.radio(key="upload_demo").set_value("Keep the demo data beside mine").run()  # (removing it: test_owndata.py)
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
-    assert "7 rows loaded, 1 rejected" in at.success[0].value
+    assert "7 rows loaded (7 new, 0 updated, 0 unchanged), 1 rejected" in at.success[0].value
     assert "Every page now shows **10 Nov 2026 – 14 Nov 2026**" in at.success[0].value  # the file's own days
     at.switch_page("pages/overview.py").run()
     tiles = {m.label: m for m in at.metric}
@@ -154,6 +155,23 @@ def test_upload_preview_load_then_overview_and_undo(
     assert "undone: removed 7 tickets" in at.success[0].value
     at.switch_page("pages/overview.py").run()
     assert {m.label: m for m in at.metric}["Complaints"].value == f"{before:,.0f}"
+
+
+def test_uploading_the_same_tickets_again_as_json_says_nothing_changed(
+    monkeypatch: pytest.MonkeyPatch, empty_db_path: Path
+) -> None:
+    rows = [dict(zip(["Ticket ID", "Created at", "Ticket type", "Category", "Channel"], line.split(","), strict=True))
+            for line in UPLOAD.decode().splitlines()[1:-1]]
+    at = _app(monkeypatch, empty_db_path)
+    at.switch_page("pages/upload.py").run()
+    for name, data in (("helpdesk.csv", UPLOAD), ("helpdesk.json", json.dumps(rows).encode())):
+        at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
+        at.button(key="upload_load").click().run()
+        assert not at.exception, at.exception
+    assert "7 rows loaded (0 new, 0 updated, 7 unchanged), 0 rejected" in at.success[0].value
+    history = at.dataframe[-1].value  # the import history, under the columns' labels
+    assert history.loc[0, ["New rows", "Updated rows", "Unchanged rows"]].tolist() == [0, 0, 7]
+    assert history.loc[1, ["New rows", "Updated rows", "Unchanged rows"]].tolist() == [7, 0, 0]
 
 
 def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:

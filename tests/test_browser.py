@@ -120,7 +120,7 @@ def test_upload_a_file_and_see_it_on_the_overview(server: str, browser: object, 
     page.get_by_text("Keep the demo data beside mine").click()  # (removing it: test_owndata_browser.py)
     page.wait_for_timeout(300)
     page.get_by_role("button", name="Load", exact=True).click()
-    page.get_by_text("5 rows loaded, 0 rejected").wait_for(timeout=30_000)
+    page.get_by_text("5 rows loaded (5 new, 0 updated, 0 unchanged), 0 rejected").wait_for(timeout=30_000)
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Overview").click()
     page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=30_000)
     page.get_by_text(days.label()).first.wait_for(timeout=30_000)
@@ -156,7 +156,7 @@ def test_an_unsure_file_is_a_proposal_that_is_confirmed_and_loaded(server: str, 
     assert "Category: no column looks like one" in page.locator("body").inner_text()
     _shot(page, tmp_path, "upload-proposal.png")
     page.get_by_role("button", name="Confirm this reading and load").click()
-    page.get_by_text("4 rows loaded, 0 rejected").wait_for(timeout=30_000)
+    page.get_by_text("4 rows loaded (4 new, 0 updated, 0 unchanged), 0 rejected").wait_for(timeout=30_000)
     _shot(page, tmp_path, "upload-confirmed.png")
     page.close()
 

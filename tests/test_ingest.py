@@ -422,6 +422,61 @@ def test_reimporting_the_same_file_is_a_no_op(conn: db.Connection) -> None:
     assert checksum(conn) == before
 
 
+def test_reimporting_the_same_tickets_from_another_format_says_nothing_changed(
+        conn: db.Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same tickets as CSV, then as JSON and as an XLSX workbook: new, updated and unchanged rows, on the
+    result, in the import history and from `cx import`."""
+    from openpyxl import Workbook
+
+    from cx_metrics import cli
+
+    first = imp(conn, TICKETS_CSV.encode(), name="t.csv", options=Options(source="zd"))
+    assert first.outcome() == "3 new, 0 updated, 0 unchanged"
+    records = list(__import__("csv").DictReader(io.StringIO(TICKETS_CSV)))
+    again = imp(conn, json.dumps(records).encode(), name="t.json", options=Options(source="zd"))
+    assert again.status == "loaded" and again.outcome() == "0 new, 0 updated, 3 unchanged"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(records[0]))
+    for record in records:
+        sheet.append(list(record.values()))
+    sheet.append(["4", "2026-03-06 09:00", "", "new", "Email", "High", "Billing", "Another"])
+    sheet.cell(row=2, column=4, value="closed")  # ticket 1 changed
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    third = imp(conn, path, options=Options(source="zd"))
+    assert (third.summary["rows_new"], third.summary["rows_updated"], third.summary["rows_unchanged"]) == (1, 1, 2)
+    history = ingest.history(conn).set_index("import_id")
+    assert history.loc[again.import_id, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [0, 0, 3]
+    assert history.loc[third.import_id, ["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [1, 1, 2]
+    # a version older than the stored one is left alone and said so
+    older = (b"Ticket ID,Created at,Updated at,Status\n"
+             b"1,2026-03-02 09:00,2020-01-01 00:00,open\n5,2026-03-02 09:00,2026-03-02 09:00,open\n")
+    imp(conn, older.replace(b"2020-01-01", b"2026-03-09"), name="u1.csv", options=Options(source="zd"))
+    stale = imp(conn, older, name="u2.csv", options=Options(source="zd"))
+    assert stale.outcome() == "0 new, 0 updated, 1 unchanged, 1 older than the stored version (kept the stored one)"
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text(TICKETS_CSV)
+    target = tmp_path / "cli.duckdb"
+    assert cli.main(["import", str(csv_path), "--db", str(target), "--source", "zd"]) == 0
+    (tmp_path / "t2.json").write_text(json.dumps(records))
+    capsys.readouterr()
+    assert cli.main(["import", str(tmp_path / "t2.json"), "--db", str(target), "--source", "zd"]) == 0
+    printed = capsys.readouterr().out
+    assert "rows_unchanged: 3" in printed and "rows_new: 0" in printed
+
+
+def test_values_derived_from_ticket_events_are_no_change_on_reimport(conn: db.Connection) -> None:
+    tickets = b"id,created_at,updated_at,status\n7,2026-03-01 10:00,2026-03-02 10:00,solved\n"
+    imp(conn, tickets, name="tickets.csv", options=Options(source="zd"))
+    events = (b"field_name,ticket_id,updated,value\nstatus,7,2026-03-01 10:00,open\n"
+              b"status,7,2026-03-02 09:00,solved\n")
+    imp(conn, events, name="history.csv", options=Options(source="zd"))
+    assert conn.execute("SELECT solved_at IS NOT NULL FROM tickets").fetchone() == (True,)  # filled from events
+    again = imp(conn, tickets.replace(b"\n7,", b"\n7 ,"), name="tickets-again.csv", options=Options(source="zd"))
+    assert again.outcome() == "0 new, 0 updated, 1 unchanged"
+
+
 def test_import_bumps_the_data_version_and_metrics_see_it(conn: db.Connection) -> None:
     from cx_metrics.filters import Period
     from cx_metrics.metrics import overview

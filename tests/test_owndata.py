@@ -385,7 +385,7 @@ def test_first_upload_offers_to_remove_the_demo_and_asks(monkeypatch: pytest.Mon
     at.button(key="upload_confirm_yes").click().run()
     assert not at.exception, at.exception
     message = " ".join(s.value for s in at.success)
-    assert "840 rows loaded, 0 rejected, and the demo dataset removed" in message
+    assert "840 rows loaded (840 new, 0 updated, 0 unchanged), 0 rejected, and the demo dataset removed" in message
     assert "Every page now shows **03 Apr 2023 – 28 May 2023**" in message
     assert at.session_state["cx.period_pending"] == (OWN_PERIOD.start, OWN_PERIOD.end)  # for the next run's sidebar
     fresh = _frame(monkeypatch, demo_copy)  # and a session opened now starts on the user's data
@@ -404,7 +404,8 @@ def test_keeping_the_demo_is_said_on_every_page(monkeypatch: pytest.MonkeyPatch,
     at.radio(key="upload_demo").set_value("Keep the demo data beside mine").run()
     at.button(key="upload_load").click().run()  # nothing removed: no question
     assert not at.exception, at.exception
-    assert "840 rows loaded, 0 rejected. Every page now shows" in " ".join(s.value for s in at.success)
+    shown = " ".join(s.value for s in at.success)
+    assert "840 rows loaded (840 new, 0 updated, 0 unchanged), 0 rejected. Every page now shows" in shown
     text = _warnings(_frame(monkeypatch, demo_copy))  # above every page (every page: test_owndata_browser.py)
     assert "Demo and your own data are mixed." in text
     assert "beside your data (840 tickets)" in text and "Remove it on *Data status*" in text
@@ -499,3 +500,13 @@ def test_cli_figures_say_when_demo_and_own_rows_are_mixed(demo_copy: Path, expor
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "mixed" not in capsys.readouterr().err  # your data alone
+
+
+def test_the_churn_page_of_a_tickets_only_export_says_why_it_has_no_churn(
+        monkeypatch: pytest.MonkeyPatch, empty_db_path: Path, export: Path, tmp_path: Path) -> None:
+    """A first import is often tickets alone: the Churn page says there are no customers, not a traceback."""
+    path = tmp_path / "tickets-only.duckdb"
+    shutil.copyfile(empty_db_path, path)
+    assert cli.main(["import", str(export), "--db", str(path)]) == 0
+    at = _app(monkeypatch, path, "pages/churn.py")  # (asserts no exception)
+    assert any("This data holds no customers" in i.value for i in at.info)

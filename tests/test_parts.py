@@ -23,8 +23,8 @@ def _export(path: Path, *, repeats: bool = True) -> None:
     rows = ['Id,Subject,Status,Created at,Updated at,Satisfaction Score,Priority']
     for i in range(1, 1201):
         subject = f'"Refund, please\nline two of {i}"' if i % 9 == 0 else f"Question {i}"
-        rows.append(f"{i},{subject},Solved,2026-03-01 {i % 24:02d}:00:00,2026-03-02 10:00:00,"
-                    f"{'Good' if i % 3 else 'Bad'},normal")
+        rating = "Offered" if i % 5 == 0 else ("Good" if i % 3 else "Bad")  # offered, unanswered: a counted warning
+        rows.append(f"{i},{subject},Solved,2026-03-01 {i % 24:02d}:00:00,2026-03-02 10:00:00,{rating},normal")
     if repeats:
         rows.insert(50, "77,Older copy,Open,2026-03-01 01:00:00,2026-03-01 09:00:00,Bad,high")  # older than row 77
         rows.insert(300, "5,Newer copy,Solved,2026-03-01 05:00:00,2026-03-09 10:00:00,Good,urgent")  # newest of 5
@@ -32,6 +32,7 @@ def _export(path: Path, *, repeats: bool = True) -> None:
     rows.insert(800, "2001,Too,many,fields,here,x,y,z")
     rows.insert(900, "2002,Bad date,Solved,not a date,2026-03-02 10:00:00,Good,normal")
     rows.insert(1000, "2003,Deleted,Deleted,2026-03-01 05:00:00,2026-03-02 10:00:00,Good,normal")
+    rows.insert(1100, '2004,"12" screen,Solved,2026-03-01 05:00:00,2026-03-02 10:00:00,Good,normal')  # loose quote
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
@@ -80,6 +81,7 @@ def test_a_file_in_parts_loads_exactly_what_the_whole_file_loads(tmp_path: Path,
     assert bool(staged) is repeats  # staged only when an id repeats somewhere in the file
     assert (result.rows_loaded, result.rows_rejected) == (expected.rows_loaded, expected.rows_rejected)
     assert _content(in_parts) == _content(whole)  # tickets, ratings, rejects with their lines and raw text
+    assert sorted(result.summary["warnings"]) == sorted(expected.summary["warnings"])  # every part's counts
     dup_lines = sorted(rejects[rejects["reason"].str.startswith("duplicate")]["line"])
     assert len(dup_lines) == (3 if repeats else 0)
     if repeats:
@@ -96,6 +98,21 @@ def test_a_file_in_parts_loads_exactly_what_the_whole_file_loads(tmp_path: Path,
                                  part_bytes=9_000)[0].status == "already imported"  # type: ignore[index]
     whole.close()
     in_parts.close()
+
+
+def test_every_part_is_read_as_the_first_part_was(tmp_path: Path, export: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file's reading (kind, columns, formats, stand-ins for missing values) is inferred once, on its first part;
+    the other parts are read the same way rather than inferred again, each on its own rows."""
+    inferred: list[int] = []
+    for name in ("detect", "detection_for"):
+        original = getattr(ingest, name)
+        monkeypatch.setattr(ingest, name, lambda *a, _fn=original, **k: inferred.append(1) or _fn(*a, **k))
+    conn = db.connect(Settings().with_db(tmp_path / "parts.duckdb"))
+    outcome = parts.import_in_parts(conn, export, options=Options(source="zd"), part_bytes=9_000)
+    assert outcome is not None and outcome[0].summary["parts"] > 3
+    assert len(inferred) == 1
+    conn.close()
 
 
 def test_a_dry_run_in_parts_changes_nothing(tmp_path: Path, export: Path) -> None:
@@ -133,4 +150,10 @@ def test_cx_import_prints_the_same_summary_whole_or_in_parts(tmp_path: Path, exp
     assert in_parts.pop("parts") >= 5
     for key in ("kind", "vendor", "rows_read", "rows_loaded", "rows_rejected", "date_range", "status"):
         assert in_parts[key] == whole[key], key
+    # the parts' counts add up to the file's, and the lines they name are counted from the top of the file
+    assert sorted(in_parts["warnings"]) == sorted(whole["warnings"])
+    assert "239 tickets were offered a satisfaction survey" in " ".join(in_parts["warnings"])  # 240, one replaced
+    line = export.read_text().split("\n").index('2004,"12" screen,Solved,2026-03-01 05:00:00,2026-03-02 10:00:00,Good,'
+                                                "normal") + 1
+    assert any(f"(line {line:,})" in w for w in in_parts["warnings"])
     assert cli.main(["import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.duckdb")]) != 0

@@ -55,7 +55,7 @@ def test_an_unsure_reading_is_a_proposal_to_check_and_confirm(monkeypatch: pytes
     assert _count(path, "SELECT count(*) FROM tickets") == 0  # nothing is written before the confirmation
     at.button(key="upload_load").click().run()
     assert not at.exception, at.exception
-    assert "2 rows loaded, 0 rejected" in at.success[0].value
+    assert "2 rows loaded (2 new, 0 updated, 0 unchanged), 0 rejected" in at.success[0].value
     assert _count(path, "SELECT count(*) FROM tickets WHERE channel = 'email'") == 1
 
 

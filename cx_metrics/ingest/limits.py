@@ -38,7 +38,7 @@ def check_size(size: int, name: str, limits: Limits) -> None:
             "date range, or raise [imports] max_upload_mb in cx.toml.")
 
 
-def check_type(data: bytes, name: str) -> None:
+def check_type(data: bytes | bytearray, name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES and not data.startswith(_WORKBOOK_MAGIC):
         raise ImportRefused(
@@ -46,7 +46,7 @@ def check_type(data: bytes, name: str) -> None:
             "and JSON. Export the data in one of those formats.")
 
 
-def check_workbook(data: bytes, name: str, limits: Limits) -> None:
+def check_workbook(data: bytes | bytearray, name: str, limits: Limits) -> None:
     """Refuse a zip-based workbook that would inflate past the limits (a decompression bomb)."""
     if not data.startswith(b"PK\x03\x04"):
         return
@@ -69,3 +69,26 @@ def check_width(columns: int, name: str, limits: Limits) -> None:
         raise ImportRefused(
             f"{name} has {columns:,} columns; the limit is {limits.max_columns:,}. Remove unused columns from the "
             "export (or raise [imports] max_columns in cx.toml).")
+
+
+#: The longest value a field may hold, by what it holds (characters). A longer value is not what the column means
+#: (a 5 MB "category" is a broken export: a quote that never closes, a paste into the wrong column) and would
+#: travel into every filter list, legend and table, so its row is rejected with its line and the reason.
+ID_CHARS = 255  # ticket, customer and response ids
+LABEL_CHARS = 255  # categories, statuses, channels, plans, names, e-mail addresses: one line each
+VALUE_CHARS = 100  # dates, numbers, durations, flags and ratings
+TAGS_CHARS = 10_000  # a ticket's tag list
+TEXT_CHARS = 1_000_000  # free text: subjects, descriptions, comments, event values, columns we keep as attributes
+FREE_TEXT = frozenset({"subject", "description", "value", "comment", "answer"})
+
+
+def field_bound(field_type: str, name: str) -> tuple[int, bool, str]:
+    """(most characters, whether the value must be one line, what it is called) for a canonical field."""
+    what = name.replace("_", " ")
+    if field_type == "id":
+        return ID_CHARS, True, what
+    if field_type == "tags":
+        return TAGS_CHARS, False, "tag list"
+    if field_type == "text":
+        return (TEXT_CHARS, False, what) if name in FREE_TEXT else (LABEL_CHARS, True, what)
+    return VALUE_CHARS, True, what

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -124,13 +126,51 @@ class ImportResult:
     replaced: int = 0
     duplicate_of: int | None = None
 
+    def outcome(self) -> str:
+        """"2 new, 5 updated, 16,469 unchanged" (and what was kept because the stored version is newer)."""
+        return describe_outcome(self.summary)
 
-def _sha256(data: bytes) -> str:
+
+#: what an import did to the rows of its main table, each stored with the import (summary keys, imports columns)
+OUTCOME = ("rows_new", "rows_updated", "rows_unchanged", "rows_older")
+
+
+def describe_outcome(counts: dict[str, Any]) -> str:
+    """A sentence of an import's outcome counts (the summary or an imports row); empty when they are unknown."""
+    if counts.get("rows_new") is None:
+        return ""
+    text = (f"{int(counts['rows_new']):,} new, {int(counts['rows_updated']):,} updated, "
+            f"{int(counts['rows_unchanged']):,} unchanged")
+    older = int(counts.get("rows_older") or 0)
+    return text + (f", {older:,} older than the stored version (kept the stored one)" if older else "")
+
+
+@dataclass
+class Written:
+    """What writing one table did: rows it now holds for the import, versions replaced, and per incoming row
+    whether its key was new, its content changed, nothing changed, or the stored version is newer."""
+
+    loaded: int = 0
+    replaced: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return dict(zip(OUTCOME, (self.new, self.updated, self.unchanged, self.older), strict=True))
+
+    def plus(self, other: Written) -> Written:
+        """Both writes together (the parts of one import)."""
+        return Written(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
+
+
+def _sha256(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def preview(
-    source: Path | bytes,
+    source: Path | bytes | bytearray,
     *,
     name: str | None = None,
     kind: str | None = None,
@@ -141,13 +181,18 @@ def preview(
     saved_mapping: dict[str, Any] | None = None,
     conn: Connection | None = None,
     limits: Limits | None = None,
+    sha256: str | None = None,
     confirm: bool = False,
     ends_file: bool = True,
+    reading: Detection | None = None,
 ) -> Preview:
     """Read and interpret a file without writing anything. Raises :class:`ImportRefused` with a clear message.
 
     With ``conn``, a mapping saved earlier for the same source and kind is applied (unless ``mapping`` is given).
-    ``ends_file`` is False for a part of a larger file (its last lines are no footer).
+    ``sha256``: the content hash when the caller knows it (a part of a file: the whole file's). ``ends_file`` is
+    False for a part of a larger file (its last lines are no footer). ``reading``: how the file's first part was
+    read (a later part is read the same way, with the same kind, columns, formats and stand-ins for missing values,
+    not inferred again).
     """
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
@@ -155,15 +200,18 @@ def preview(
     data = source.read_bytes() if isinstance(source, Path) else source
     # the content hash (re-import = no-op) is computed beside the parse: hashlib releases the GIL on large buffers
     hashing = ThreadPoolExecutor(max_workers=1)
-    sha256 = hashing.submit(_sha256, data)
+    hashed = hashing.submit(_sha256, data) if sha256 is None else None
     hashing.shutdown(wait=False)
     raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file)
-    digest = sha256.result()
+    digest = hashed.result() if hashed is not None else str(sha256)
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:
         raise ImportRefused(f"{file_name} has a header but no data rows: there is nothing to import.")
-    det = detection_for(raw, kind, vendor) if kind else detect(raw)
-    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind:
+    if reading is not None:
+        det = copy.deepcopy(reading)
+    else:
+        det = detection_for(raw, kind, vendor) if kind else detect(raw)
+    if (det.kind == "unknown" or det.needs_confirmation) and conn is not None and not kind and reading is None:
         # a file like one whose mapping a user fixed before (same columns, and source when given) beats a guess
         known = _mapping_for_columns(conn, raw.columns, options.source if options else None)
         if known is not None:
@@ -268,13 +316,15 @@ def _arrow(frame: pa.Table | pd.DataFrame) -> pa.Table:
 
 
 def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_id: int, *,
-           append_only: bool = False) -> tuple[int, int]:
-    """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions. Returns (loaded, replaced).
+           append_only: bool = False) -> Written:
+    """Insert ``frame`` into ``table``; replace same-key rows, keeping old versions.
 
     ``append_only``: the caller knows no stored row can share a key with these (a source with no stored rows).
     """
     if frame.num_rows == 0:
-        return 0, 0
+        return Written()
+    if append_only:  # a column with no value at all is left to the table's default rather than copied in
+        frame = frame.select([c for c in frame.column_names if frame[c].null_count < frame.num_rows])
     cur.register("incoming_rows", frame)
     try:
         return _write_from(cur, table, "incoming_rows", frame.column_names, import_id, append_only=append_only)
@@ -283,7 +333,7 @@ def _write(cur: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, import_i
 
 
 def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, columns: list[str],
-                import_id: int, *, append_only: bool = False) -> tuple[int, int]:
+                import_id: int, *, append_only: bool = False) -> Written:
     """:func:`_write` from a relation (a registered Arrow table or a staging table) with ``columns``."""
     schema = _columns(cur, table)
     cols = [c for c in columns if c in schema]
@@ -293,10 +343,11 @@ def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, colum
                 f"CAST({int(import_id)} AS INTEGER) AS import_id FROM {_q(relation)}")
     col_list = ", ".join(_q(c) for c in [*cols, "import_id"])
     keys = None if append_only else KEYS[table]
-    replaced = 0
+    written = Written()
     try:
         if keys:
             match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM i.{_q(k)}" for k in keys)
+            written = _compare(cur, table, schema, cols, keys, match)
             newer_guard = ""
             if table == "tickets":
                 # the source's own update time decides when both versions have one
@@ -318,16 +369,39 @@ def _write_from(cur: duckdb.DuckDBPyConnection, table: str, relation: str, colum
                 f"INSERT INTO {_q(replaced_table)} SELECT *, ? FROM {_q(table)} "  # noqa: S608
                 "WHERE rowid IN (SELECT rid FROM stale)", [import_id],
             )
-            replaced = int(cur.execute("SELECT count(*) FROM stale").fetchall()[0][0])
+            written.replaced = int(cur.execute("SELECT count(*) FROM stale").fetchall()[0][0])
             cur.execute(f"DELETE FROM {_q(table)} WHERE rowid IN (SELECT rid FROM stale)")  # noqa: S608
             cur.execute(f"INSERT INTO {_q(table)} ({col_list}) SELECT {col_list} FROM incoming i{skip_older}")  # noqa: S608
         else:
             cur.execute(f"INSERT INTO {_q(table)} ({col_list}) SELECT {col_list} FROM incoming")  # noqa: S608
-        loaded = int(cur.execute(
+        written.loaded = int(cur.execute(
             f"SELECT count(*) FROM {_q(table)} WHERE import_id = ?", [import_id]).fetchall()[0][0])  # noqa: S608
+        if not keys:  # nothing stored can match: every row is new
+            written.new = int(cur.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
     finally:
         cur.execute("DROP VIEW IF EXISTS incoming")
-    return loaded, replaced
+    return written
+
+
+def _compare(cur: duckdb.DuckDBPyConnection, table: str, schema: list[str], cols: list[str], keys: tuple[str, ...],
+             match: str) -> Written:
+    """Each incoming row against the stored row of its key: new, the same in every column it brings (values an
+    earlier derivation filled from ticket events count as missing), changed, or older than the stored version."""
+    def stored(column: str) -> str:
+        if "event_filled" not in schema:
+            return f"t.{_q(column)}"
+        return f"CASE WHEN list_contains(t.event_filled, '{column}') THEN NULL ELSE t.{_q(column)} END"
+
+    same = " AND ".join(f"i.{_q(c)} IS NOT DISTINCT FROM {stored(c)}" for c in cols if c not in keys) or "true"
+    older = "coalesce(i.updated_at < t.updated_at, false)" if table == "tickets" else "false"
+    row = cur.execute(
+        f"SELECT count(*) FILTER (WHERE stored IS NULL), count(*) FILTER (WHERE stored IS NOT NULL AND same), "  # noqa: S608
+        f"count(*) FILTER (WHERE stored IS NOT NULL AND NOT same AND NOT older) FROM ("
+        f"SELECT t.rowid AS stored, ({same}) AS same, {older} AS older FROM incoming i "
+        f"LEFT JOIN {_q(table)} t ON {match})").fetchall()[0]
+    new, unchanged, updated = (int(x) for x in row)
+    total = int(cur.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
+    return Written(new=new, unchanged=unchanged, updated=updated, older=total - new - unchanged - updated)
 
 
 def _link_customers_by_email(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
@@ -366,12 +440,24 @@ def load(
     started = _now()
     with transaction(conn) as cur:
         import_id = _open_import(cur, pv, pv.sha256, actor, started, replace_demo=replace_demo)
-        loaded_main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0)
+        # nothing stored from this source: every row is appended without looking for a stored version
+        fresh = not source_has_rows(cur, normalize.main_table(pv.prepared.kind), pv.prepared.source)
+        main, replaced_total, rejects = _write_preview(cur, pv, import_id, report, 0.0, 1.0, append_only=fresh)
+        outcome = main.counts() if pv.prepared.kind != "surveys" else None
         report(0.95, "recording rejects and committing")
-        _close_import(cur, pv, import_id, loaded_main, rejects, actor, started, save_mapping=save_mapping)
+        _close_import(cur, pv, import_id, main.loaded, rejects, actor, started, save_mapping=save_mapping,
+                      outcome=outcome)
     report(1.0, "done")
-    summary.update(rows_loaded=loaded_main, rows_rejected=len(rejects), import_id=import_id)
-    return ImportResult(import_id, "loaded", summary, loaded_main, len(rejects), replaced_total)
+    summary.update(rows_loaded=main.loaded, rows_rejected=len(rejects), import_id=import_id, **(outcome or {}))
+    return ImportResult(import_id, "loaded", summary, main.loaded, len(rejects), replaced_total)
+
+
+def source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> bool:
+    """Whether ``main`` holds rows of ``source`` (any rows, for tables without a source column)."""
+    if "source" not in _columns(cur, main):
+        return bool(cur.execute(f"SELECT count(*) > 0 FROM {_q(main)}").fetchall()[0][0])  # noqa: S608
+    return bool(cur.execute(f"SELECT count(*) > 0 FROM {_q(main)} WHERE source = ?",  # noqa: S608
+                            [source]).fetchall()[0][0])
 
 
 def _now() -> dt.datetime:
@@ -399,13 +485,14 @@ def _open_import(cur: duckdb.DuckDBPyConnection, pv: Preview, sha256: str, actor
 
 def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
                    report: Callable[[float, str], None], start: float, share: float,
-                   append_only: bool = False) -> tuple[int, int, pd.DataFrame]:
-    """Write a preview's tables; (rows of the main table loaded, versions replaced, rejects with lines).
+                   append_only: bool = False) -> tuple[Written, int, pd.DataFrame]:
+    """Write a preview's tables; (what writing the main table did, versions replaced, rejects with lines). For
+    surveys, ``loaded`` counts responses.
 
     ``append_only``: nothing stored can share a key with these rows (see :func:`_write`).
     """
     rejects = pv.rejects()
-    loaded_main, replaced_total = 0, 0
+    main_written, replaced_total = Written(), 0
     main = normalize.main_table(pv.prepared.kind)
     tables = list(pv.prepared.tables.items())
     for step, (table, frame) in enumerate(tables):
@@ -416,22 +503,24 @@ def _write_preview(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int,
                 rejects = pd.concat([rejects, dups], ignore_index=True)
         arrow = _arrow(frame)
         report(start + share * step / len(tables), f"writing {arrow.num_rows:,} rows to {table}")
-        loaded, replaced = _write(cur, table, arrow, import_id, append_only=append_only)
-        replaced_total += replaced
+        written = _write(cur, table, arrow, import_id, append_only=append_only)
+        replaced_total += written.replaced
         if table == main:
-            loaded_main = loaded
+            main_written = written
     if pv.prepared.kind == "surveys":
-        loaded_main = int(cur.execute(
+        main_written.loaded = int(cur.execute(
             "SELECT count(DISTINCT response_id) FROM (SELECT response_id FROM survey_responses WHERE import_id = ? "
             "UNION ALL SELECT response_id FROM survey_answers WHERE import_id = ?)", [import_id, import_id],
         ).fetchall()[0][0])
-    return loaded_main, replaced_total, rejects
+    return main_written, replaced_total, rejects
 
 
 def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, loaded_main: int,
                   rejects: pd.DataFrame, actor: str, started: dt.datetime, *, save_mapping: bool = False,
-                  rows_read: int | None = None, warnings: list[str] | None = None) -> None:
-    """Derived links and times, the rejects, the import's record, the audit entry and the data version."""
+                  rows_read: int | None = None, warnings: list[str] | None = None,
+                  outcome: dict[str, int] | None = None) -> None:
+    """Derived links and times, the rejects, the import's record (with ``outcome``: new / updated / unchanged /
+    older rows of its main table), the audit entry and the data version."""
     _link_customers_by_email(cur, import_id)
     if pv.prepared.kind in ("tickets", "ticket_events"):
         _derive_from_events(cur)
@@ -447,8 +536,10 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
         cur.unregister("rejects_in")
     cur.execute(
         "UPDATE imports SET rows_loaded = ?, rows_rejected = ?, finished_at = ?, status = 'loaded', "
-        "rows_read = coalesce(?, rows_read), warnings = coalesce(?, warnings) WHERE import_id = ?",
-        [loaded_main, len(rejects), _now(), rows_read, None if warnings is None else json.dumps(warnings), import_id],
+        "rows_read = coalesce(?, rows_read), warnings = coalesce(?, warnings), rows_new = ?, rows_updated = ?, "
+        "rows_unchanged = ?, rows_older = ? WHERE import_id = ?",
+        [loaded_main, len(rejects), _now(), rows_read, None if warnings is None else json.dumps(warnings),
+         *[(outcome or {}).get(k) for k in OUTCOME], import_id],
     )
     if save_mapping:
         cur.execute(
@@ -458,7 +549,7 @@ def _close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, l
         )
     audit.record(cur, actor, "import", {"import_id": import_id, "file": pv.file_name, "kind": pv.prepared.kind,
                                         "vendor": pv.prepared.vendor, "rows_loaded": loaded_main,
-                                        "rows_rejected": len(rejects)})
+                                        "rows_rejected": len(rejects), **(outcome or {})})
     bump_data_version(cur)
 
 

@@ -23,6 +23,7 @@ from cx_metrics.ingest.contract import RejectLog as RejectLog
 from cx_metrics.ingest.contract import main_table as main_table
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.notes import Counted, literal
 from cx_metrics.ingest.reader import RawTable, clean
 from cx_metrics.text.personal import PII_HINTS
 
@@ -262,34 +263,43 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         warnings.append(f"One row per update: {raw.num_rows:,} rows collapsed into {good.num_rows:,} tickets (the "
                         f"newest row of each); {history.num_rows:,} status, group and assignee changes are kept as "
                         "their history.")
-    stats = sqlprep.aggregate(good, """
-        SELECT count(*) FILTER (WHERE created_at IS NULL),
-               count(*) FILTER (WHERE first_response_at < created_at OR solved_at < created_at),
-               count(*) FILTER (WHERE satisfaction_scale = 'offered')
-        FROM t""")
-    undated, backwards, offered = (int(x) for x in stats)
-    if undated:
-        warnings.append(f"{undated:,} tickets carry no time at all (for example open tickets never answered): they "
-                        "are stored and count in the backlog, but appear in no time-based chart.")
-    if backwards:
-        warnings.append(f"{backwards:,} tickets have a reply or solve time before their creation time; those "
-                        "durations are left out of the time metrics.")
+    warnings += ticket_notes(good)
     for name in sla:
         breached = int(pc.sum(pc.less(good[f"_sla_{name}"], 0)).as_py() or 0)
-        warnings.append(f"{det.mapping[name]!r}: {breached:,} tickets breached this SLA (negative remaining time); "
-                        "the values are kept in the ticket attributes.")
+        warnings.append(Counted(f"{literal(repr(det.mapping[name]))}: {{n:,}} tickets breached this SLA (negative "
+                                "remaining time); the values are kept in the ticket attributes.", breached))
     good = good.select(TICKET_COLUMNS + (["_row"] if opts.keep_rows else []))
     tables: dict[str, Any] = {"tickets": good}
     if history is not None and history.num_rows:
         tables["ticket_events"] = history
-    if offered:
-        warnings.append(f"{offered:,} tickets were offered a satisfaction survey without an answer: they count for "
-                        "the response rate, not as responses.")
     ratings = _ticket_ratings(good, source, det.mapping.get("satisfaction"))
     if ratings.num_rows:
         tables["survey_responses"] = ratings
     return Prepared("tickets", det.vendor, source, tables, result.rejects, warnings, raw.num_rows,
                     sqlprep.date_span(good, "created_at"), qy.formats, qy.ambiguous)
+
+
+def ticket_notes(tickets: pa.Table) -> list[str]:
+    """What to know about the tickets that load (counted: the parts of a large file add up; an import in parts
+    with ids repeated across parts counts again on the rows finally kept)."""
+    stats = sqlprep.aggregate(tickets, """
+        SELECT count(*) FILTER (WHERE created_at IS NULL),
+               count(*) FILTER (WHERE first_response_at < created_at OR solved_at < created_at),
+               count(*) FILTER (WHERE satisfaction_scale = 'offered')
+        FROM t""")
+    undated, backwards, offered = (int(x) for x in stats)
+    notes = [Counted(TICKET_NOTES[0], undated), Counted(TICKET_NOTES[1], backwards), Counted(TICKET_NOTES[2], offered)]
+    return [note for note in notes if note.rows]
+
+
+TICKET_NOTES = (
+    "{n:,} tickets carry no time at all (for example open tickets never answered): they are stored and count in "
+    "the backlog, but appear in no time-based chart.",
+    "{n:,} tickets have a reply or solve time before their creation time; those durations are left out of the time "
+    "metrics.",
+    "{n:,} tickets were offered a satisfaction survey without an answer: they count for the response rate, not as "
+    "responses.",
+)
 
 
 def _event_history(raw: RawTable, det: Detection, opts: Options, source: str) -> pa.Table:
@@ -399,8 +409,8 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
     (undated_churn,) = sqlprep.aggregate(good, "SELECT count(*) FILTER (WHERE status = 'churned' "
                                                "AND churned_at IS NULL) FROM t")
     if undated_churn:
-        warnings.append(f"{int(undated_churn):,} churned customers have no churn date in this file: they count as "
-                        "churned but not in any period's churn rate.")
+        warnings.append(Counted("{n:,} churned customers have no churn date in this file: they count as churned but "
+                                "not in any period's churn rate.", int(undated_churn)))
     span = sqlprep.date_span(good, "signup_at")
     return Prepared("customers", det.vendor, source_name(det, opts), {"customers": good}, result.rejects, warnings,
                     raw.num_rows, span, qy.formats, qy.ambiguous)

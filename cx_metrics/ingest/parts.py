@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ import pyarrow as pa
 
 from cx_metrics.db import Connection, transaction
 from cx_metrics.ingest import load as single
-from cx_metrics.ingest import normalize, reader, sqlprep
+from cx_metrics.ingest import normalize, notes, reader, records, sqlprep
+from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.limits import Limits, check_size
 
 #: CSV files larger than this are imported in parts of about this size (bytes)
@@ -35,19 +37,12 @@ _PART_KINDS = {"tickets", "customers", "ticket_events", "activity"}
 _DUPLICATE = "duplicate id in this file; the newer row of the same id was kept"
 
 
-def cut_points(data: bytes | mmap.mmap, part_bytes: int) -> list[int]:
-    """Byte offsets where parts start: 0, then the first record boundary past each ``part_bytes`` of data."""
-    points = [0]
-    quoted = data.find(b'"') >= 0
-    while points[-1] + part_bytes < len(data):
-        cut = data.find(b"\n", points[-1] + part_bytes)
-        # a line break inside a quoted value leaves an odd number of quotes since the previous cut
-        while quoted and cut >= 0 and data[points[-1]:cut].count(b'"') % 2:
-            cut = data.find(b"\n", cut + 1)
-        if cut < 0 or cut + 1 >= len(data):
-            break
-        points.append(cut + 1)
-    return points
+def cut_points(data: bytes | mmap.mmap, part_bytes: int, delimiter: str = ",") -> list[int]:
+    """Byte offsets where parts start: 0, then the first record boundary past each ``part_bytes`` of data (a line
+    break outside quoted values, as :func:`records.scan` reads them; a record whose quote never closes stays whole
+    in one part, which reports it)."""
+    structure = records.scan(data, 0, len(data), delimiter)
+    return [begin for begin, _ in structure.pieces(data, 0, part_bytes, leave_out_broken=False)] or [0]
 
 
 @dataclass
@@ -56,7 +51,7 @@ class _Part:
     line_offset: int  # physical lines of the file before this part's first data line, beyond the header
 
 
-def _nth_line_end(data: bytes, lines: int) -> int:
+def _nth_line_end(data: bytes | mmap.mmap, lines: int) -> int:
     """Offset just past the ``lines``-th line break (the end of the header rows)."""
     pos = 0
     for _ in range(lines):
@@ -125,19 +120,22 @@ def import_in_parts(
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data[:2] == b"PK" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 return None  # a workbook or UTF-16: one piece
-            cuts = cut_points(data, size)
+            cuts = cut_points(data, size, reader.sniff_delimiter(data[:200_000].decode("utf-8", "replace")))
             ends = [*cuts[1:], len(data)]
-            lines_before = [0]  # physical lines of the file before each part
-            for start, end in zip(cuts[:-1], ends[:-1], strict=True):
-                lines_before.append(lines_before[-1] + data[start:end].count(b"\n"))
         if len(cuts) == 1:
             return None
-        digest = hashlib.sha256()
-        while chunk := handle.read(16 << 20):
-            digest.update(chunk)
-        handle.seek(0)
-        first = single.preview(handle.read(ends[0]), name=path.name, kind=kind, vendor=vendor, mapping=mapping,
-                               options=opts, conn=conn, limits=limits, confirm=confirm, ends_file=False)
+        # the content hash (re-import = no-op) is computed beside the first part's parse
+        hashing = ThreadPoolExecutor(max_workers=1)
+        sha256 = hashing.submit(_sha256_of, path)
+        hashing.shutdown(wait=False)
+
+        def first_part(reading: Detection | None = None) -> single.Preview:
+            return single.preview(_read_part(handle, b"", 0, ends[0]), name=path.name, kind=kind, vendor=vendor,
+                                  mapping=mapping, options=opts, conn=conn, limits=limits, sha256="",
+                                  confirm=confirm, ends_file=False, reading=reading)
+
+        first = first_part()
+        digest = sha256.result()
         if (first.raw.file_format != "csv" or first.raw.encoding not in ("utf-8", "utf-8-sig")
                 or first.prepared.kind not in _PART_KINDS
                 or (first.prepared.kind == "tickets" and "ticket_id" not in first.detection.mapping)):
@@ -146,24 +144,45 @@ def import_in_parts(
         handle.seek(0)
         head = handle.read(min(ends[0], 1 << 24))
         header = head[: _nth_line_end(head, header_lines)]
-        offsets = [max(0, n - header_lines) for n in lines_before]
-        repeats = _ids_repeat(path, first)
-        return _import(conn, path, handle, first, header, list(zip(cuts, ends, offsets, strict=True)),
-                       digest.hexdigest(), opts, repeats, actor=actor, dry_run=dry_run, save_mapping=save_mapping,
-                       limits=limits, progress=progress, replace_demo=replace_demo)
+        spans = list(zip(cuts, ends, strict=True))
+        # parts go straight to their tables; if an id turns out to repeat across parts, the import is rolled back
+        # and done again with the parts staged, so that the newest version of each id wins
+        try:
+            return _import(conn, path, handle, first, header, spans, digest, opts, False, actor=actor,
+                           dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress,
+                           replace_demo=replace_demo)
+        except _RepeatsAcrossParts:
+            again = first_part(first.detection)  # (read as it was the first time, not inferred again)
+            return _import(conn, path, handle, again, header, spans, digest, opts, True, actor=actor,
+                           dry_run=dry_run, save_mapping=save_mapping, limits=limits, progress=progress,
+                           replace_demo=replace_demo)
 
 
-def _ids_repeat(path: Path, first: single.Preview) -> bool:
-    """Whether the whole file repeats an id (its id column alone, parsed as the first part was). Without repeats,
-    each part is written straight to its tables; with them, parts are staged so the newest version can win."""
-    keys = single.KEYS[normalize.main_table(first.prepared.kind)]
-    column = first.detection.mapping.get(keys[-1]) if keys else None
-    if column is None:
-        return False
-    raw = first.raw
-    values = reader.parse_body(lambda: str(path), skip_rows=raw.first_data_line - 1, columns=raw.columns,
-                               delimiter=raw.delimiter or ",", on_invalid=lambda row: "skip", include=[column])[column]
-    return sqlprep.has_repeats(sqlprep.clean_cells(values))
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    buffer = memoryview(bytearray(4 << 20))  # one buffer, refilled: no fresh memory per chunk
+    with path.open("rb") as handle:
+        while n := handle.readinto(buffer):
+            digest.update(buffer[:n])
+    return digest.hexdigest()
+
+
+def _read_part(handle: Any, header: bytes, start: int, end: int) -> bytearray:
+    """The header rows followed by the file's bytes ``start:end``, read straight into one buffer."""
+    part = bytearray(len(header) + end - start)
+    part[:len(header)] = header
+    handle.seek(start)
+    view = memoryview(part)[len(header):]
+    while len(view):
+        n = handle.readinto(view)
+        if not n:
+            raise OSError("the file got shorter while it was being imported")
+        view = view[n:]
+    return part
+
+
+class _RepeatsAcrossParts(Exception):
+    """Raised inside the import's transaction when an id of one part was written from an earlier part."""
 
 
 class _DryRun(Exception):
@@ -171,7 +190,7 @@ class _DryRun(Exception):
 
 
 def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, header: bytes,
-            spans: list[tuple[int, int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
+            spans: list[tuple[int, int]], sha256: str, opts: normalize.Options, repeats: bool, *, actor: str,
             dry_run: bool,
             save_mapping: bool, limits: Limits | None,
             progress: Callable[[float, str], None] | None,
@@ -187,7 +206,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
         return single.ImportResult(existing, "already imported", summary, 0, 0, duplicate_of=existing), empty
     started = single._now()
     main = normalize.main_table(prepared.kind)
-    totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "spans": []}
+    totals: dict[str, Any] = {"rows_read": 0, "warnings": [], "offsets": [], "spans": []}
+    outcome = single.Written()
     rejects: list[pd.DataFrame] = [empty]
     result: single.ImportResult | None = None
     all_rejects = empty
@@ -196,33 +216,48 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             import_id = single._open_import(cur, first, sha256, actor, started, replace_demo=replace_demo)
             stage = f"import_stage_{import_id}_"
             # no repeated id and nothing stored from this source: every part is a plain append
-            fresh = not repeats and not _source_has_rows(cur, main, prepared.source)
-            for i, (start, end, offset) in enumerate(spans):
+            fresh = not repeats and not single.source_has_rows(cur, main, prepared.source)
+            keys = single.KEYS[main]
+            seen = f"import_keys_{import_id}"  # each part's ids, to find an id repeated across parts
+            if keys and not repeats:
+                cur.execute(f"CREATE TEMP TABLE {seen} (id VARCHAR)")
+            offset = 0  # lines of the file before the part's first data line, beyond the header rows
+            for i, (start, end) in enumerate(spans):
                 report(0.9 * i / len(spans), f"part {i + 1} of {len(spans)}: reading and checking")
                 if i == 0:
                     part = _Part(first, 0)
                 else:
-                    handle.seek(start)
-                    pv = single.preview(header + handle.read(end - start), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, mapping=det.mapping, options=fixed, limits=limits,
-                                        ends_file=i == len(spans) - 1)
+                    pv = single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
+                                        vendor=det.vendor, options=fixed, limits=limits, sha256=sha256,
+                                        ends_file=i == len(spans) - 1, reading=det)
                     part = _Part(pv, offset)
+                offset += part.preview.raw.body_breaks
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
                 else:
-                    _, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
-                                                                   0.9 * i / len(spans), 0.9 / len(spans),
-                                                                   append_only=fresh)
+                    written, _, part_rejects = single._write_preview(cur, part.preview, import_id, report,
+                                                                     0.9 * i / len(spans), 0.9 / len(spans),
+                                                                     append_only=fresh)
+                    outcome = outcome.plus(written)
                     rejects.append(_shift_lines(part_rejects, part.line_offset))
+                    if keys:
+                        cur.register("part_keys", part.preview.prepared.tables[main].select([keys[-1]]))
+                        cur.execute(f"INSERT INTO {seen} SELECT * FROM part_keys")  # noqa: S608
+                        cur.unregister("part_keys")
                 p = part.preview.prepared
                 totals["rows_read"] += p.rows_read
-                totals["warnings"] += [w for w in p.warnings if w not in totals["warnings"]]
+                totals["warnings"].append(p.warnings)  # merged once every part is read: counts add up
+                totals["offsets"].append(part.line_offset)
                 if p.date_range:
                     totals["spans"].append(p.date_range)
                 p.tables = {}  # written: only the part's metadata is needed from here on
                 part.preview.raw.table = part.preview.raw.table.slice(0, 0)
                 del part, p
                 pa.default_memory_pool().release_unused()  # hand the part's buffers back to the system
+            if keys and not repeats:
+                if cur.execute(f"SELECT count(*) > count(DISTINCT id) FROM {seen}").fetchall()[0][0]:  # noqa: S608
+                    raise _RepeatsAcrossParts
+                cur.execute(f"DROP TABLE {seen}")
             if repeats:
                 report(0.92, "resolving ids repeated across parts")
                 rejects.append(_resolve_repeats(cur, stage, main, prepared.kind, det.mapping, path))
@@ -230,17 +265,25 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             all_rejects = all_rejects.sort_values("line", na_position="last", ignore_index=True)
             for table in [t for t in single.KEYS if _exists(cur, stage + t)]:
                 report(0.95, f"writing {table}")
-                single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                written = single._write_from(cur, table, stage + table, _columns_of(cur, stage + table), import_id)
+                if table == main:
+                    outcome = written
                 cur.execute(f"DROP TABLE {stage + table}")
             loaded_main = int(cur.execute(f"SELECT count(*) FROM {main} WHERE import_id = ?",  # noqa: S608
                                           [import_id]).fetchall()[0][0])
+            warnings = notes.merge(totals["warnings"], totals["offsets"])
+            if repeats and prepared.kind == "tickets":  # some parts' rows lost to a newer version: count again
+                kept = cur.sql("SELECT created_at, first_response_at, solved_at, satisfaction_scale FROM tickets "
+                               "WHERE import_id = ?", params=[import_id]).to_arrow_table()
+                warnings = [w for w in warnings if getattr(w, "template", None) not in normalize.TICKET_NOTES]
+                warnings += normalize.ticket_notes(kept)
             single._close_import(cur, first, import_id, loaded_main, all_rejects, actor, started,
-                                 save_mapping=save_mapping, rows_read=totals["rows_read"],
-                                 warnings=totals["warnings"])
+                                 save_mapping=save_mapping, rows_read=totals["rows_read"], warnings=warnings,
+                                 outcome=outcome.counts())
             dates = totals["spans"]
             summary.update(
                 rows_read=totals["rows_read"], rows_loadable=loaded_main, rows_loaded=loaded_main,
-                rows_rejected=len(all_rejects), warnings=totals["warnings"],
+                rows_rejected=len(all_rejects), warnings=warnings, **outcome.counts(),
                 date_range=[str(min(d[0] for d in dates)), str(max(d[1] for d in dates))] if dates else None,
                 import_id=None if dry_run else import_id)
             if dry_run:
@@ -252,13 +295,6 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     report(1.0, "done")
     assert result is not None
     return result, all_rejects
-
-
-def _source_has_rows(cur: duckdb.DuckDBPyConnection, main: str, source: str) -> bool:
-    if main not in ("tickets", "ticket_events"):
-        return bool(cur.execute(f"SELECT count(*) > 0 FROM {main}").fetchall()[0][0])  # noqa: S608
-    return bool(cur.execute(f"SELECT count(*) > 0 FROM {main} WHERE source = ?",  # noqa: S608
-                            [source]).fetchall()[0][0])
 
 
 def _shift_lines(rejects: pd.DataFrame, offset: int) -> pd.DataFrame:

@@ -5,8 +5,8 @@ Handles UTF-8 (with or without BOM), UTF-16 (BOM), Windows-1252/Latin-1 and othe
 (reported, never dropped silently), XLSX/XLS/ODS workbooks (python-calamine; every sheet readable) and JSON
 (a list of records or an object holding one, e.g. Intercom's ``{"conversations": [...]}``).
 
-The body of a CSV is parsed by pyarrow (multi-threaded); the first records by Python's csv module, which
-also tells how many physical lines the header rows take.
+The body of a CSV is parsed by pyarrow in pieces cut where records end (:mod:`records`), on every core; the
+first records by Python's csv module, which also tells how many physical lines the header rows take.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -30,13 +30,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cx_metrics.ingest import limits as lim
+from cx_metrics.ingest import records
 from cx_metrics.ingest.errors import ImportRefused
+from cx_metrics.ingest.notes import SHOWN_LINES, Counted, literal
 
 # Python's csv module refuses fields over 128 KB by default; exports carry long descriptions and bodies
 csv.field_size_limit(lim.Limits().max_bytes)
 SAMPLE_RECORDS = 60
 DELIMITERS = [",", ";", "\t", "|"]
-BLOCK_SIZE = 16 << 20  # bytes of CSV body per parse task
+BLOCK_SIZE = 1 << 20  # bytes of CSV body pyarrow parses at a time (cut where a record ends; stays in cache)
+PIECE_SIZE = 64 << 20  # bytes of CSV body per parse task and per chunk of the parsed table
 _MISSING_TOKENS = {"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-"}
 
 
@@ -52,12 +55,13 @@ class RawTable:
     columns: list[str]  # unique, non-empty column names
     table: pa.Table  # string cells, one column per name in `columns` (empty string for an empty cell)
     first_data_line: int  # physical line number (1-based) of the first data record
-    lines_are_records: bool  # no quoted line breaks: line = first_data_line + row index
-    ragged: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, reason, raw text)
+    # records that are no row (wrong number of fields, a quote never closed): (line, reason, raw text)
+    ragged: list[tuple[int | None, str, str]] = field(default_factory=list)
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
-    text_for_lines: str | None = None  # kept only when line numbers must be recounted
+    row_lines: np.ndarray | None = None  # physical line where each row starts (None: first_data_line + row)
     warnings: list[str] = field(default_factory=list)
+    body_breaks: int = 0  # line breaks below the header (a CSV's), so the next part of a file knows its first line
 
     @cached_property
     def data(self) -> pd.DataFrame:
@@ -75,36 +79,21 @@ class RawTable:
         return int(self.table.num_rows)
 
     def lines_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Physical lines (1-based) where the data rows ``rows`` (0-based) start; 0 where a recount did not find one.
+        """Physical lines (1-based) where the data rows ``rows`` (0-based) start.
 
-        Workbooks and JSON count a row per line after the header, as does a CSV whose records are one line each.
+        Workbooks and JSON count a row per line after the header; a CSV knows each row's line from its parse.
         """
         index = np.asarray(rows, dtype=np.int64)
-        if self.file_format != "csv" or self.lines_are_records:
+        if self.row_lines is None:
             return index + self.first_data_line
-        starts = np.asarray([0, *self._line_starts()], dtype=np.int64)  # position 0: "not found"
-        return starts[np.where(index < len(starts) - 1, index + 1, 0)]
-
-    def _line_starts(self) -> list[int]:
-        cached: list[int] | None = getattr(self, "_starts", None)
-        if cached is not None:
-            return cached
-        starts: list[int] = []
-        text = self.text_for_lines or ""
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter or ",")
-        line = 0
-        for i, row in enumerate(reader):
-            if i >= len(self.header_rows) and row and len(row) == len(self.columns):
-                starts.append(line + 1)
-            line = reader.line_num
-        self._starts = starts
-        return starts
+        return self.row_lines[index]
 
 
 def _strings(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame.fillna("").astype(str), preserve_index=False)
 
 
+_NOT_SPACE = re.compile(rb"\S")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
@@ -117,7 +106,7 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("cx-cp1252-fallback", _cp1252_fallback)
 
 
-def decode(data: bytes) -> tuple[str, str, list[str]]:
+def decode(data: bytes | bytearray) -> tuple[str, str, list[str]]:
     """Bytes -> (text, encoding name, warnings). Never guesses silently: a legacy encoding is reported."""
     warnings: list[str] = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -203,22 +192,34 @@ def sniff_delimiter(sample_text: str) -> str:
 
 
 def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """Names made unique (a blank one becomes ``column_N``; copies get `` (2)``, `` (3)``...) and one warning
+    that sums up every repeated name."""
+    cleaned = [(raw or "").strip().replace("\n", " ") or f"column_{i + 1}" for i, raw in enumerate(names)]
+    used = set(cleaned)
     out: list[str] = []
-    warnings: list[str] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(names):
-        name = (raw or "").strip().replace("\n", " ")
-        if not name:
-            name = f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            new = f"{name} ({seen[name]})"
-            warnings.append(f"The column name {name!r} appears more than once; the copy is read as {new!r}.")
-            name = new
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out, warnings
+    for name in cleaned:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 1:
+            out.append(name)
+            continue
+        copy, k = f"{name} ({seen[name]})", seen[name]
+        while copy in used:  # the file has a column named like that already
+            k += 1
+            copy = f"{name} ({k})"
+        used.add(copy)
+        out.append(copy)
+    repeated = {name: n for name, n in seen.items() if n > 1}
+    if not repeated:
+        return out, []
+    listed = [f"{name!r} ({n} times)" for name, n in list(repeated.items())[:5]]
+    more = f" and {len(repeated) - 5:,} more" if len(repeated) > 5 else ""
+    names_are = "column names appear" if len(repeated) > 1 else "column name appears"
+    first = next(iter(repeated))
+    second = out[[i for i, name in enumerate(cleaned) if name == first][1]]
+    return out, [f"{len(repeated):,} {names_are} more than once: {', '.join(listed)}{more}. Each copy is read as a "
+                 f"column of its own (the second {first!r} as {second!r}); the first copy is the one matched to a "
+                 "field: change the column mapping if another copy holds the data."]
 
 
 def _header_depth(first: list[list[str]]) -> int:
@@ -253,7 +254,7 @@ def _combine_headers(rows: list[list[str]], depth: int) -> list[str]:
     return top
 
 
-def _utf8_head(data: bytes, size: int = 2_000_000) -> str | None:
+def _utf8_head(data: bytes | bytearray, size: int = 2_000_000) -> str | None:
     """The first ``size`` bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark), else None.
 
     Most exports are UTF-8: then only the head is decoded here and pyarrow validates the rest as it parses
@@ -273,7 +274,7 @@ def _utf8_head(data: bytes, size: int = 2_000_000) -> str | None:
     return None
 
 
-def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
+def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
     fast = None if full_decode else _utf8_head(data)
     text: str | None
     if fast is None:
@@ -324,86 +325,158 @@ def _read_csv(data: bytes, name: str, limits: lim.Limits, *, full_decode: bool =
     else:
         assert text is not None  # a non-UTF-8 file went through decode()
         body = text.encode("utf-8")
-    ragged: list[tuple[int | None, str, str]] = []
-
-    def on_invalid(row: Any) -> str:
-        ragged.append((None, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
-                       str(row.text)[:2000]))
-        return "skip"
-
+    origin = start
+    for _ in range(header_lines):
+        found = body.find(b"\n", origin)
+        origin = len(body) if found < 0 else found + 1
     try:
-        table = parse_body(lambda: pa.BufferReader(pa.py_buffer(body).slice(start)), skip_rows=header_lines,
-                           columns=columns, delimiter=delimiter, on_invalid=on_invalid, before=ragged.clear,
-                           quotes_in_header=header_lines != depth)
+        parsed = parse_body(body, origin, first_line=header_lines + 1,
+                            columns=columns, delimiter=delimiter)
     except pa.ArrowInvalid as exc:
         if fast is not None and "utf8" in str(exc).lower():
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
         raise ImportRefused(f"{name} has a broken CSV structure: {exc}.") from exc
-    # every record on its own line? then a row's line number is arithmetic; otherwise recount when needed
-    physical = body.count(b"\n", start) + (0 if body.endswith(b"\n") else 1)
-    lines_are_records = physical == header_lines + table.num_rows + len(ragged)
-    if text is None and (not lines_are_records or ragged):
-        text = data.decode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
-    raw = RawTable(
+    return RawTable(
         file_name=name, file_format="csv", encoding=encoding, delimiter=delimiter, header_rows=header_rows,
-        columns=columns, table=table, first_data_line=header_lines + 1,
-        lines_are_records=lines_are_records, ragged=ragged, warnings=warnings,
-        text_for_lines=text if (not lines_are_records or ragged) else None,
+        columns=columns, table=parsed.table, first_data_line=header_lines + 1, ragged=parsed.malformed,
+        warnings=warnings + parsed.warnings, row_lines=parsed.row_lines, body_breaks=parsed.breaks,
     )
-    if ragged and text is not None:
-        _locate_ragged(raw, text, delimiter, len(columns))
-    return raw
 
 
-def parse_body(source: Callable[[], Any], *, skip_rows: int, columns: list[str], delimiter: str,
-               on_invalid: Callable[[Any], str], include: list[str] | None = None,
-               before: Callable[[], None] | None = None, quotes_in_header: bool = False) -> pa.Table:
-    """The cells below the header, as strings, parsed by pyarrow on all cores (``include``: only these columns).
+@dataclass
+class Body:
+    """A parsed CSV body: its rows, the line each starts on, and the records that are no row."""
 
-    Splitting the body into blocks at any line break is about twice as fast as tracking quotes across it. The
-    parser itself still reads quoted line breaks; a block boundary that falls inside a quoted value makes pyarrow
-    raise "out of sync with chunker" (never a silent mis-read), and the body is then parsed again tracking quotes.
-    Multi-line header cells (Qualtrics question texts) go that way at once. ``source()`` gives a fresh input and
-    ``before()`` runs before each attempt (to reset what ``on_invalid`` collected).
+    table: pa.Table
+    row_lines: np.ndarray
+    malformed: list[tuple[int | None, str, str]]
+    warnings: list[str]
+    breaks: int  # line breaks in the body
+
+
+def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns: list[str], delimiter: str,
+               include: list[str] | None = None, end: int | None = None) -> Body:
+    """The cells of ``data[origin:end]`` (the body below the header, starting on physical line
+    ``first_line``), as strings, parsed by pyarrow in pieces on all cores (``include``: only these columns).
+
+    The pieces are cut where records end (:func:`records.scan`), never inside a quoted value, so each is parsed
+    whole and exactly; a record whose quote never closes is reported, not merged with the records after it.
     """
-    def parse(newlines_in_values: bool) -> pa.Table:
-        if before is not None:
-            before()
+    size = (len(data) if end is None else end) - origin
+    wanted = include or columns
+    structure = records.scan(data, origin, size, delimiter)
+    arr = np.frombuffer(data, dtype=np.uint8)[origin:origin + size] if size else np.zeros(0, dtype=np.uint8)
+    whole = pa.py_buffer(data)
+
+    def parse_block(begin: int, stop: int, bad: list[tuple[str, str]]) -> pa.Table:
+        """One block, parsed whole by pyarrow (small, so its work stays in the CPU's cache)."""
+        block = whole.slice(origin + begin, stop - begin)
+        if arr[stop - 1] != records.LF:  # the file's last record, without a line break: give it one
+            block = pa.py_buffer(block.to_pybytes() + b"\n")
+
+        def on_invalid(row: Any) -> str:
+            bad.append((f"has {row.actual_columns} fields where the header has {row.expected_columns}",
+                        str(row.text)[:2000]))
+            return "skip"
+
         return pacsv.read_csv(
-            source(),
-            read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=columns, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values,
+            pa.BufferReader(block),
+            read_options=pacsv.ReadOptions(column_names=columns, block_size=max(block.size + 1, 1 << 16),
+                                           use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=include or columns,
-                                                 column_types={c: pa.string() for c in include or columns},
+            convert_options=pacsv.ConvertOptions(include_columns=wanted,
+                                                 column_types={c: pa.string() for c in wanted},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
 
-    try:
-        return parse(newlines_in_values=quotes_in_header)
-    except pa.ArrowInvalid as exc:
-        if "out of sync with chunker" not in str(exc):
-            raise
-        return parse(newlines_in_values=True)
+    def parse(blocks: list[tuple[int, int]]) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]], int]:
+        """One piece (consecutive blocks): (rows as one chunk, their lines counted from the piece's first line,
+        malformed records, line breaks)."""
+        begin, stop = blocks[0][0], blocks[-1][1]
+        bad: list[tuple[str, str]] = []
+        # one chunk per piece: DuckDB inserts the rows computed from a chunk in batches of its size, and many small
+        # batches (a parse block's) cost a third more to insert than copying them into one
+        table = pa.concat_tables([parse_block(b, e, bad) for b, e in blocks]).combine_chunks()
+        breaks = records.line_breaks(data, origin + begin, origin + stop)
+        lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
+        if not bad and lines_made == table.num_rows:  # one record per line, none empty: lines are arithmetic
+            return table, np.arange(table.num_rows, dtype=np.int64), [], breaks
+        row_lines, bad_lines = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
+                                                    count_fields=bool(bad),
+                                                    has_cr=data.find(b"\r", origin + begin, origin + stop) >= 0)
+        if len(row_lines) != table.num_rows or len(bad_lines) != len(bad):
+            raise pa.ArrowInvalid(f"records and rows disagree near byte {begin:,} of the body")
+        return table, row_lines, [(int(n), r, t) for n, (r, t) in zip(bad_lines, bad, strict=True)], breaks
+
+    blocks = structure.pieces(data, origin, BLOCK_SIZE)
+    pieces: list[list[tuple[int, int]]] = []  # consecutive blocks of about PIECE_SIZE: one task and one chunk
+    for block in blocks:
+        if pieces and pieces[-1][-1][1] == block[0] and pieces[-1][-1][1] - pieces[-1][0][0] < PIECE_SIZE:
+            pieces[-1].append(block)
+        else:
+            pieces.append([block])
+    done = records.in_parallel(parse, pieces)
+    spans = [(piece[0][0], piece[-1][1]) for piece in pieces]
+    # line of each piece: the line breaks of every piece and left-out record before it
+    gaps = {b.start: b for b in structure.broken}
+    tables: list[pa.Table] = []
+    lines: list[np.ndarray] = []
+    malformed: list[tuple[int | None, str, str]] = []
+    line, pos = first_line, 0
+    for (begin, stop), (table, row_lines, bad, breaks) in zip(spans, done, strict=True):
+        while pos < begin:  # a record left out before this piece
+            gap = gaps[pos]
+            malformed.append((line, _never_closed(data, origin, gap, line), _text(data, origin, gap.start, gap.end)))
+            line += records.line_breaks(data, origin + gap.start, origin + gap.end)
+            pos = gap.end
+        tables.append(table)
+        lines.append(row_lines + line)
+        malformed += [(n + line, r, t) for n, r, t in bad]
+        line += breaks
+        pos = stop
+    while pos < size and pos in gaps:  # records left out at the end of the body
+        gap = gaps[pos]
+        malformed.append((line, _never_closed(data, origin, gap, line), _text(data, origin, gap.start, gap.end)))
+        line += records.line_breaks(data, origin + gap.start, origin + gap.end)
+        pos = gap.end
+    schema = pa.schema([(c, pa.string()) for c in wanted])
+    warnings: list[str] = []
+    if structure.loose:
+        line_ends = np.flatnonzero(arr == records.LF)
+        at = np.unique(first_line + np.searchsorted(line_ends, np.asarray(structure.loose)))
+        warnings.append(Counted(
+            "Lines with a quoted value followed by more text after its closing quote: {n:,} (line {lines}). They "
+            "were read as a spreadsheet reads them (the text joins the value); a quote inside a quoted value should "
+            'be written twice (""): check those cells in the export.', len(at), at[:SHOWN_LINES].tolist()))
+    return Body(pa.concat_tables(tables) if tables else schema.empty_table(),
+                np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings,
+                line - first_line)
 
 
-def _locate_ragged(raw: RawTable, text: str, delimiter: str, width: int) -> None:
-    """Give each ragged record its physical line number."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found: list[tuple[int | None, str, str]] = []
-    line = 0
-    for i, row in enumerate(reader):
-        start = line + 1
-        line = reader.line_num
-        if i < len(raw.header_rows) or not row:
-            continue
-        if len(row) != width:
-            found.append((start, f"has {len(row)} fields where the header has {width}",
-                          delimiter.join(row)[:2000]))
-    raw.ragged = found or raw.ragged
+def _text(data: Any, origin: int, begin: int, end: int) -> str:
+    return bytes(data[origin + begin:origin + min(end, begin + 8000)]).decode("utf-8", "replace").rstrip("\r\n")[
+        :2000]
 
 
-def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
+_NEVER_CLOSED = "is never closed"  # (in the reason of a record left out for it)
+
+
+def _never_closed(data: bytes | bytearray, origin: int, gap: records.Broken, line: int) -> str:
+    """Why a record whose quote never closes was left out, and what to do."""
+    quote_line = line + records.line_breaks(data, origin + gap.start, origin + gap.quote)
+    where = "" if quote_line == line else f" (opened on line {quote_line:,})"
+    if gap.close < 0:
+        swallowed = "every line after it, to the end of the file,"
+    else:
+        later = records.line_breaks(data, origin + gap.quote, origin + gap.close)
+        swallowed = f"the next {later:,} line{'s' if later != 1 else ''}"
+    return (f"a quoted value{where} {_NEVER_CLOSED}: read as written, it would merge {swallowed} into one cell. "
+            "This record was not loaded; the lines after it were read as records. Close the quote in the export "
+            "(a quote inside a quoted value is written twice: \"\")")
+
+
+def _read_workbook(path_or_bytes: bytes | bytearray, name: str, sheet: str | None, limits: lim.Limits) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -445,7 +518,6 @@ def _read_workbook(path_or_bytes: bytes, name: str, sheet: str | None, limits: l
     return RawTable(
         file_name=name, file_format="xlsx", encoding="xlsx", delimiter=None, header_rows=cells[:depth],
         columns=columns, table=_strings(frame.reset_index(drop=True)), first_data_line=first_line,
-        lines_are_records=True,
         sheet=chosen, sheets=names, warnings=warnings,
     )
 
@@ -515,7 +587,7 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
+def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTable:
     text, encoding, warnings = decode(data)
     try:
         doc = json.loads(text)
@@ -549,13 +621,13 @@ def _read_json(data: bytes, name: str, limits: lim.Limits) -> RawTable:
     frame = pd.DataFrame(flat, columns=columns)
     return RawTable(
         file_name=name, file_format="json", encoding=encoding, delimiter=None, header_rows=[columns],
-        columns=columns, table=_strings(frame), first_data_line=1, lines_are_records=True, warnings=warnings,
+        columns=columns, table=_strings(frame), first_data_line=1, warnings=warnings,
     )
 
 
 def read_table(
-    source: Path | bytes, *, name: str | None = None, sheet: str | None = None, limits: lim.Limits | None = None,
-    ends_file: bool = True,
+    source: Path | bytes | bytearray, *, name: str | None = None, sheet: str | None = None,
+    limits: lim.Limits | None = None, ends_file: bool = True,
 ) -> RawTable:
     """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings.
 
@@ -564,6 +636,7 @@ def read_table(
     footer (:func:`split_footer`).
     """
     limits = limits or lim.Limits()
+    data: bytes | bytearray
     if isinstance(source, Path):
         name = name or source.name
         lim.check_size(source.stat().st_size, name, limits)
@@ -579,7 +652,8 @@ def read_table(
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
         lim.check_workbook(data, name, limits)
         return _read_workbook(data, name, sheet, limits)
-    if suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
+    first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
+    if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
         return _read_json(data, name, limits)
     raw = _read_csv(data, name, limits)
     return split_footer(raw) if ends_file else raw
@@ -593,7 +667,8 @@ def split_footer(raw: RawTable) -> RawTable:
     """Lines after the last record whose shape does not fit the table (another number of fields, or a single filled
     cell in a table three or more columns wide) are the export's footer, not rows: "Grand Totals (30 records)",
     confidentiality and copyright notes, "Generated by" lines, a report's name. They are left out with one
-    warning that quotes them, instead of each becoming a rejected line."""
+    warning that quotes them, instead of each becoming a rejected line. A record whose quote never closes is no
+    footer: it stays a reject with its line, and only the lines after it can be the footer."""
     if len(raw.columns) < 3 or raw.num_rows == 0 or any(line is None for line, _, _ in raw.ragged):
         return raw
     tail = raw.table.slice(max(raw.num_rows - FOOTER_LINES - 1, 0)).to_pandas()
@@ -602,18 +677,25 @@ def split_footer(raw: RawTable) -> RawTable:
     while short < len(filled) and filled[len(filled) - 1 - short] <= 1:
         short += 1
     records = raw.num_rows - short
+    last_line = int(raw.lines_of([records - 1])[0]) if records else raw.first_data_line - 1
+    broken = [line for line, why, _ in raw.ragged if line is not None and line > last_line and _NEVER_CLOSED in why]
+    if broken:  # the footer starts after the last record left out for its quote
+        last_line = max(broken)
+        later = raw.lines_of(range(records, raw.num_rows)) > last_line
+        records, short = raw.num_rows - int(later.sum()), int(later.sum())
     if records == 0:
         return raw
-    last_line = int(raw.lines_of([records - 1])[0])
     after = [r for r in raw.ragged if r[0] is not None and r[0] > last_line]
-    texts = [" ".join(str(v) for v in row if str(v or "").strip()) for row in tail.tail(short).itertuples(index=False)]
-    texts += [text for _, _, text in after]
-    if not texts or len(texts) > FOOTER_LINES:
+    footer = sorted([*zip(raw.lines_of(range(records, raw.num_rows)).tolist(),
+                          (" ".join(str(v) for v in row if str(v or "").strip())
+                           for row in tail.tail(short).itertuples(index=False)), strict=True),
+                     *((line, text) for line, _, text in after)])
+    if not footer or len(footer) > FOOTER_LINES:
         return raw
-    shown = [t.strip().strip('"') for t in texts if t.strip().strip('",')]
-    warning = (f"{len(texts)} line(s) after the last record (line {last_line}) do not fit the table and were read as "
-               f"the export's footer, not as data" + (f": {'; '.join(repr(t[:60]) for t in shown[:3])}"
-                                                      + ("..." if len(shown) > 3 else "") if shown else "") + ".")
+    shown = [t.strip().strip('"') for _, t in footer if t.strip().strip('",')]
+    quoted = f": {'; '.join(repr(t[:60]) for t in shown[:3])}" + ("..." if len(shown) > 3 else "") if shown else ""
+    warning = Counted("{n} line(s) at the end of the file (line {lines}) do not fit the table and were read as "
+                      f"the export's footer, not as data{literal(quoted)}.", len(footer), [line for line, _ in footer])
     return replace(raw, table=raw.table.slice(0, records), ragged=[r for r in raw.ragged if r not in after],
                    warnings=[*raw.warnings, warning])
 

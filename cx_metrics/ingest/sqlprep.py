@@ -25,12 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cx_metrics import db
-from cx_metrics.ingest import parse, vocab
+from cx_metrics.ingest import limits, parse, vocab
 from cx_metrics.ingest.detect import Detection
 from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.reader import _MISSING_TOKENS, RawTable
 from cx_metrics.ingest.specs import FIELDS
 
+_FIELD_TYPES = {f.name: f.type for fields in FIELDS.values() for f in fields}
 TZ_NAME = r"\s*(UTC|GMT)$"
 TZ_OFFSET = r"\s*([+-]\d{2}):?(\d{2})$"
 NUMBER_NOISE = "[\\s\u00a0%]"
@@ -60,6 +61,7 @@ class Query:
     checks: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)
     ambiguous: list[str] = field(default_factory=list)
+    bounded: set[str] = field(default_factory=set)  # fields whose length is checked already
 
     def p(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -76,14 +78,40 @@ class Query:
         return self.cleaned[column]
 
     def text(self, name: str) -> str:
+        """The cleaned cells of the column mapped to field ``name``, bounded in length by what the field holds, with
+        the column's own stand-ins for "missing" (?, --, <none>...) read as missing."""
         if not self.has(name):
             return "CAST(NULL AS VARCHAR)"
         column = self.det.mapping[name]
-        alias = self.clean_col(column)
+        t = self.clean_col(column)
+        if name not in self.bounded:
+            self.bounded.add(name)
+            most, one_line, what = limits.field_bound(_FIELD_TYPES.get(name, "text"), name)
+            self.reject(f"strlen({t}) > {most} AND length({t}) > {most}",
+                        f"{column!r} is too long for a {what} (at most {most:,} characters)", column,
+                        f"CAST(length({t}) AS VARCHAR) || ' characters: ' || left({t}, 40)")
+            if one_line and _has_line_break(self.raw.table[column]):
+                self.reject(self._swallowed(t, name), f"{column!r} holds a line break followed by what reads as "
+                            f"another record, which a {what} cannot hold (a quote that is never closed pulls the "
+                            "next lines into one cell)", column, f"left({t}, 80)")
         sentinels = getattr(self.det, "sentinels", {}).get(column)
-        if sentinels:  # values that stand for "missing" in this column (?, --, <none>...)
-            return f"CASE WHEN {alias} IN (SELECT unnest({self.p(sentinels)})) THEN NULL ELSE {alias} END"
-        return alias
+        if sentinels:
+            return f"CASE WHEN {t} IN (SELECT unnest({self.p(sentinels)})) THEN NULL ELSE {t} END"
+        return t
+
+    def _swallowed(self, t: str, name: str) -> str:
+        """SQL: the one-line value ``t`` holds records pulled in by a stray quote. An id holds no line break at all;
+        a label may list values one per line (GLPI's several assignees, a workbook cell's Alt+Enter), but not a
+        line with the file's delimiter as often as a record has it (twice, or once in a two-column file)."""
+        breaks = f"(contains({t}, chr(10)) OR contains({t}, chr(13)))"
+        if _FIELD_TYPES.get(name) == "id":
+            return breaks
+        if not self.raw.delimiter:  # a workbook or JSON: no quote can pull records into a cell
+            return "false"
+        d = f"[{self.raw.delimiter}]"  # , ; tab | stand for themselves in a class
+        line = "[^\r\n]*"
+        record = line.join(["[\r\n]", d] + ([d] if len(self.raw.columns) > 2 else []))
+        return f"{breaks} AND regexp_matches({t}, {self.p(record)})"
 
     def value(self, hint: str, expr: str) -> str:
         """Name an intermediate value (computed once in CTE v); returns its alias."""
@@ -240,6 +268,12 @@ class Query:
             extra = [c for c in extra if c not in dropped]
         if not extra:
             return "CAST(NULL AS VARCHAR)"
+        cells = [self.clean_col(c) for c in extra]
+        most = limits.TEXT_CHARS
+        self.reject(f"greatest({', '.join(f'strlen({c})' for c in cells)}) > {most} AND "
+                    f"greatest({', '.join(f'length({c})' for c in cells)}) > {most}",
+                    f"a value in a column that is kept as an attribute is longer than {most:,} characters", None,
+                    None)
         pairs = ", ".join(f"{self.p(c)}, {self._attribute_value(c)}" for c in extra)
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
@@ -256,14 +290,18 @@ class Query:
     def sql(self, outputs: list[tuple[str, str]], key: str | None, newest: str | None) -> str:
         v_select = ", ".join(["*"] + [f"{expr} AS {alias}" for alias, expr in self.values])
         out_select = ", ".join(f"{expr} AS {q(name)}" for name, expr in outputs)
-        reason = " ".join(f"WHEN {cond} THEN {self.p(r)}" for cond, r, _, _ in self.checks)
-        field_ = " ".join(f"WHEN {cond} THEN {self.p(f)}" for cond, _, f, _ in self.checks)
-        value = " ".join(f"WHEN {cond} THEN {v or 'NULL'}" for cond, _, _, v in self.checks)
-        checked = (f"CASE {reason} END AS _reason, CASE {field_} END AS _field, CASE {value} END AS _value"
+        # the first failing check of each row, found once; its reason, field and value looked up from that
+        first = " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _, _, _) in enumerate(self.checks, start=1))
+        reasons = self.p([r for _, r, _, _ in self.checks])
+        fields = self.p([f for _, _, f, _ in self.checks])
+        value = " ".join(f"WHEN {i} THEN {v}" for i, (_, _, _, v) in enumerate(self.checks, start=1) if v)
+        checked = (f"list_extract({reasons}, _check) AS _reason, list_extract({fields}, _check) AS _field, "
+                   + (f"CASE _check {value} END AS _value" if value else "CAST(NULL AS VARCHAR) AS _value")
                    if self.checks else "NULL AS _reason, NULL AS _field, NULL AS _value")
+        check = f"CASE {first} END" if self.checks else "NULL"
         core = f"""
             WITH c AS (SELECT * FROM raw),
-            v AS (SELECT {v_select} FROM c),
+            v AS (SELECT {v_select}, {check} AS _check FROM c),
             o AS (SELECT _row, {out_select}, {checked} FROM v)
         """
         if key is None:
@@ -293,6 +331,21 @@ class Query:
         return has_repeats(clean_cells(self.raw.table[column]))
 
 
+def _has_line_break(column: pa.ChunkedArray) -> bool:
+    """Whether any cell of a column may hold a line break (its text bytes hold one): only then is it checked row
+    by row."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2] if chunk.type == pa.string() and len(chunk.buffers()) > 2 else None
+        if data is None:
+            if chunk.type != pa.string():
+                return True  # not plain strings: check every row
+            continue
+        text = np.frombuffer(data, dtype=np.uint8)
+        if bool((text == 10).any()) or bool((text == 13).any()):
+            return True
+    return False
+
+
 def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
     """Whether a column of ids repeats a (non-null) value."""
     if ids.null_count:
@@ -313,11 +366,45 @@ def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Trim (any Unicode whitespace) and turn missing-value tokens (NA, N/A, blank, -, ...) into nulls."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.is_in(trimmed, value_set=_TOKENS), pa.scalar(None, pa.string()), trimmed)
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([_clean_chunk(chunk) for chunk in column.chunks], column.type)
+    return _clean_chunk(column)
 
 
 _TOKENS = pa.array(sorted(_MISSING_TOKENS), pa.string())
+_TOKEN_BYTES = max(len(t.encode()) for t in _MISSING_TOKENS)
+_NULL = pa.scalar(None, pa.string())
+
+
+def _clean_chunk(cells: pa.Array) -> pa.Array:
+    """:func:`clean_cells` of one array. Most cells need nothing: when no cell starts or ends with a space, a
+    control or a non-ASCII byte (which could be whitespace), nothing is trimmed, and only cells as short as a
+    missing-value token are looked up, so a column of long texts is neither copied nor hashed."""
+    if cells.type != pa.string() or cells.null_count or len(cells) == 0:
+        return _clean_slow(cells)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)[cells.offset:cells.offset + len(cells) + 1]
+    data = cells.buffers()[2]
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    if data is not None and filled.any():
+        text = np.frombuffer(data, dtype=np.uint8)
+        ends = np.concatenate([text[offsets[:-1][filled]], text[offsets[1:][filled] - 1]])
+        if bool(((ends <= 0x20) | (ends >= 0x80)).any()):
+            return _clean_slow(cells)
+    short = np.flatnonzero(lengths <= _TOKEN_BYTES)
+    if len(short) == 0:
+        return cells
+    missing = short[pc.is_in(cells.take(pa.array(short)), value_set=_TOKENS).to_numpy(zero_copy_only=False)]
+    if len(missing) == 0:
+        return cells
+    mask = np.zeros(len(cells), dtype=bool)
+    mask[missing] = True
+    return pc.if_else(pa.array(mask), _NULL, cells)
+
+
+def _clean_slow(cells: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim_whitespace(cells)
+    return pc.if_else(pc.is_in(trimmed, value_set=_TOKENS), _NULL, trimmed)
 
 
 def _clean_encoded(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -346,8 +433,8 @@ def _input_table(query: Query) -> pa.Table:
         raw = query.raw.table[col]
         if alias in sources:
             indices, dictionary = _clean_encoded(raw)
-            return alias, pc.take(dictionary, indices), (indices, dictionary)
-        return alias, clean_cells(raw).combine_chunks(), None
+            return alias, _decoded(indices, dictionary), (indices, dictionary)
+        return alias, clean_cells(raw), None  # chunked as parsed: no copy of a text column
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for alias, values, encoding in pool.map(cleaned, query.cleaned.items()):
@@ -360,11 +447,18 @@ def _input_table(query: Query) -> pa.Table:
     for alias, (source, fn) in query.derived.items():
         indices, dictionary = encodings[source]
         mapped = fn(dictionary.to_pylist())
-        columns[alias] = pc.take(mapped, indices)
-        if pc.any(pc.is_null(indices)).as_py():  # missing cells: the function's answer for None
+        columns[alias] = _decoded(indices, mapped)
+        if indices.null_count:  # missing cells: the function's answer for None
             missing_value = fn([None])[0]
-            columns[alias] = pc.if_else(pc.is_null(indices), missing_value, columns[alias])
+            columns[alias] = pc.if_else(pc.is_null(indices), missing_value, pc.take(mapped, indices))
     return pa.table(columns)
+
+
+def _decoded(indices: pa.Array, values: pa.Array) -> pa.Array:
+    """``values[indices]`` as a dictionary array: DuckDB reads it as the plain column, with nothing copied."""
+    if indices.null_count:
+        return pc.take(values, indices)
+    return pa.DictionaryArray.from_arrays(indices, values)
 
 
 @dataclass
@@ -418,11 +512,10 @@ def aggregate(table: pa.Table, sql: str, params: dict[str, Any] | None = None) -
 
 def file_day_first(raw: RawTable, det: Detection) -> bool | None:
     """One day order per file: DD/MM if a date column can only be read that way, MM/DD likewise."""
-    types = {f.name: f.type for fields in FIELDS.values() for f in fields}
     seen: set[bool] = set()
     sample = raw.head(5_000).data
     for name, col in det.mapping.items():
-        if types.get(name) == "timestamp" and col in sample.columns:
+        if _FIELD_TYPES.get(name) == "timestamp" and col in sample.columns:
             fmt = parse.infer_date_format(sample[col])
             if fmt is not None and fmt.day_first is not None and not fmt.ambiguous:
                 seen.add(fmt.day_first)

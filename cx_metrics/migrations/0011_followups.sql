@@ -4,7 +4,7 @@
 -- stored. What the item was when it was claimed (kind, severity, due date, team) is kept, so coverage and the
 -- effect estimate do not move when the policy in cx.toml changes later.
 -- grain: one row per item acted on
-CREATE TABLE followups (
+CREATE TABLE IF NOT EXISTS followups (
     item_key VARCHAR PRIMARY KEY,          -- kind:source:id (a ticket or a survey response)
     kind VARCHAR NOT NULL,                 -- detractor / sla_breach / reopened
     severity VARCHAR NOT NULL,             -- severe / moderate (what severe means depends on the kind)
@@ -30,9 +30,9 @@ CREATE TABLE followups (
     CHECK ((status = 'closed') = (outcome IS NOT NULL AND contacted_on IS NOT NULL AND closed_by IS NOT NULL))
 );
 
-CREATE SEQUENCE followup_event_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS followup_event_seq START 1;
 -- grain: one row per claim / close / undo, append-only (the history an undo is read from)
-CREATE TABLE followup_events (
+CREATE TABLE IF NOT EXISTS followup_events (
     event_id BIGINT PRIMARY KEY DEFAULT nextval('followup_event_seq'),
     item_key VARCHAR NOT NULL,
     occurred_at TIMESTAMP NOT NULL,
