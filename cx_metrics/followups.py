@@ -348,11 +348,14 @@ def _arm_rows(frame: pd.DataFrame, s: Settings) -> dict[str, Any]:
 
 
 def effect(conn: Connection, period: Period, *, settings: Settings | None = None,
-           filters: Filters | None = None) -> Effect:
+           filters: Filters | None = None, definition: churn.ChurnDefinition | None = None) -> Effect:
     """Did following up work? For customers failed in ``period``: churn within 90 days after the landmark and the
-    first later NPS, followed-up vs not, stratified by kind, severity and quarter (Mantel-Haenszel)."""
+    first later NPS, followed-up vs not, stratified by kind, severity and quarter (Mantel-Haenszel).
+
+    ``definition``: the churn definition in force when the caller has it already (:func:`summary`); by default it is
+    read here, with the N the data suggests, which the design sentence states."""
     s = settings or Settings()
-    d = churn.definition(conn, s)
+    d = definition or churn.definition(conn, s)
     params = {**_params(conn, s, filters, d.as_of), **d.params(), "start": period.start_ts, "end": period.end_ts,
               "landmark_days": s.followup_landmark_days, "horizon_days": HORIZON_DAYS}
     strata = query(conn, "followup_effect", params)
@@ -395,12 +398,19 @@ def effect_table(by_kind: pd.DataFrame) -> pd.DataFrame:
                                        "rr_high"])
 
 
-def effect_period(conn: Connection, period: Period, *, settings: Settings | None = None
-                  ) -> tuple[Period | None, str]:
+def effect_period(conn: Connection, period: Period, *, settings: Settings | None = None,
+                  definition: churn.ChurnDefinition | None = None) -> tuple[Period | None, str]:
     """The failures "Did it work?" can judge: ``period`` when some of it has been observed for the landmark and the
-    90 days after it; else the latest year that has (with a sentence saying so); None when no failure has."""
+    90 days after it; else the latest year that has (with a sentence saying so); None when no failure has, or when
+    churn cannot be read (activity mode without activity data: the reason instead).
+
+    ``definition``: the churn definition in force when the caller has it already; only its end of observation is
+    read, so by default it is read without the suggested N (whose activity gaps cost a pass over the activity)."""
     s = settings or Settings()
-    d = churn.definition(conn, s)
+    try:
+        d = definition or churn.definition(conn, s, suggest=False)
+    except ValueError as exc:  # activity mode without activity data
+        return None, str(exc)
     if d.obs_end is None:
         return None, "The data has no churn dates or activity, so retention after a follow-up cannot be measured."
     last = (d.obs_end - dt.timedelta(days=HORIZON_DAYS + s.followup_landmark_days)).date() - dt.timedelta(days=1)
@@ -429,9 +439,17 @@ def coverage(conn: Connection, period: Period, *, by: str = "team", settings: Se
 
 def summary(conn: Connection, period: Period, *, settings: Settings | None = None,
             filters: Filters | None = None) -> dict[str, Any]:
-    """The Overview tile: coverage of ``period`` and the effect on churn of the latest period that can show it."""
+    """The Overview tile: coverage of ``period`` and the effect on churn of the latest period that can show it.
+
+    The churn definition is read once, without the suggested N the tile does not show (the Overview's churn tile
+    reads it the same way), and shared by the window, the effect and the latest time in the data."""
     s = settings or Settings()
-    params = {**_params(conn, s, filters, None), "by": "all", "start": period.start_ts, "end": period.end_ts}
+    try:
+        d: churn.ChurnDefinition | None = churn.definition(conn, s, suggest=False)
+    except ValueError:  # activity mode without activity data: coverage, and no effect (effect_period says why)
+        d = None
+    params = {**_params(conn, s, filters, d.as_of if d else None), "by": "all", "start": period.start_ts,
+              "end": period.end_ts}
     cov = query(conn, "followup_coverage", params)
     due, in_time = int(cov["due"].sum()), int(cov["in_time"].sum())
     ci = stats.wilson_ci(in_time, due, s.confidence)
@@ -439,10 +457,10 @@ def summary(conn: Connection, period: Period, *, settings: Settings | None = Non
     out: dict[str, Any] = {"due": due, "in_time": in_time, "closed": closed,
                            "coverage": in_time / due if due else math.nan, "coverage_low": ci.low,
                            "coverage_high": ci.high}
-    window, _ = effect_period(conn, period, settings=s)
-    if window is None:
+    window = None if d is None else effect_period(conn, period, settings=s, definition=d)[0]
+    if d is None or window is None:
         return {**out, "effect": None, "effect_period": None}
-    est = effect(conn, window, settings=s, filters=filters).by_kind
+    est = effect(conn, window, settings=s, filters=filters, definition=d).by_kind
     row = [] if est.empty else est[est["kind"] == "all"].to_dict("records")
     return {**out, "effect": row[0] if row else None, "effect_period": window}
 

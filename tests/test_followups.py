@@ -18,6 +18,7 @@ import pytest
 from cx_metrics import audit, cli, db, demo, demo_followups, followups
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.filters import Period
+from cx_metrics.metrics import churn
 from cx_metrics.stats_groups import mantel_haenszel, newcomb_diff
 
 # The hand-built history (the latest data: 30 Nov 2026 12:00, an activity row; churn is contractual):
@@ -324,6 +325,42 @@ def test_coverage_by_hand(hand: tuple[db.Connection, Settings]) -> None:
     assert teams.loc["(no team)", ["due", "in_time"]].tolist() == [9, 4]
     summary = followups.summary(conn, feb, settings=s)
     assert (summary["due"], summary["in_time"], summary["coverage"]) == (10, 5, 0.5)
+
+
+def test_summary_reads_the_churn_definition_once(hand: tuple[db.Connection, Settings],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Overview's tile shares one churn definition between its window and its effect, and skips the suggested
+    N's pass over the activity gaps that it does not show (contractual churn needs no gaps at all)."""
+    conn, s = hand
+    feb = Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    read: list[str] = []
+    counted = churn.query
+
+    def counting(conn_: db.Connection, name: str, *args: object, **kw: object) -> pd.DataFrame:
+        read.append(name)
+        return counted(conn_, name, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(churn, "query", counting)
+    summary = followups.summary(conn, feb, settings=s)
+    assert read.count("churn_as_of") == 1 and "activity_gaps" not in read, read
+    monkeypatch.setattr(churn, "query", counted)
+    assert summary["effect_period"] == feb
+    alone = followups.effect(conn, feb, settings=s).by_kind.set_index("kind").loc["all"]
+    assert summary["effect"]["risk_ratio"] == pytest.approx(alone["risk_ratio"])  # the same numbers, shared
+    assert summary["effect"]["followed_n"] == alone["followed_n"] == 4  # C01-C04, reached by the landmark
+
+
+def test_summary_in_activity_mode_without_activity_keeps_the_coverage(empty_db_path: Path) -> None:
+    """Activity churn on data without activity cannot judge the effect: the tile keeps its coverage (no raise)."""
+    s = Settings(churn_mode="activity").with_db(empty_db_path)
+    conn = db.connect(s)
+    try:
+        jan = Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+        assert followups.summary(conn, jan, settings=s)["effect"] is None
+        window, why = followups.effect_period(conn, jan, settings=s)
+        assert window is None and "activity events" in why
+    finally:
+        conn.close()
 
 
 def test_a_database_without_failures_says_so(empty_db_path: Path) -> None:
