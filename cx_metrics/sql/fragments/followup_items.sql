@@ -49,11 +49,14 @@ items AS (
            coalesce(own.assignee, last.assignee) AS assignee
     FROM failures AS f
     LEFT JOIN tickets AS own ON own.source = f.source AND own.ticket_id = f.ticket_id
-    LEFT JOIN LATERAL (
-        SELECT t2.group_name, t2.assignee FROM tickets AS t2
-        WHERE t2.customer_id = f.customer_id AND t2.created_at <= f.triggered_at
-        ORDER BY t2.created_at DESC LIMIT 1
-    ) AS last ON f.ticket_id IS NULL
+    -- a failure without a ticket of its own (a survey answer): the customer's latest ticket before it, found by one
+    -- as-of join of those failures alone (a lateral "latest before" subquery joined every ticket of every customer)
+    LEFT JOIN (
+        SELECT o.customer_id, o.triggered_at, t2.group_name, t2.assignee
+        FROM (SELECT DISTINCT customer_id, triggered_at FROM failures WHERE ticket_id IS NULL) AS o
+        ASOF JOIN (SELECT customer_id, created_at, group_name, assignee FROM tickets) AS t2
+          ON t2.customer_id = o.customer_id AND o.triggered_at >= t2.created_at
+    ) AS last ON f.ticket_id IS NULL AND last.customer_id = f.customer_id AND last.triggered_at = f.triggered_at
     WHERE coalesce(CAST($due_hours AS MAP(VARCHAR, DOUBLE))[f.kind], 0) > 0
       AND f.triggered_at < CAST($as_of AS TIMESTAMP)
 )
