@@ -163,7 +163,7 @@ else:
                 f"(stratified risk ratio {rec['risk_ratio']:.2f}, {int(s.confidence * 100)}% CI {rec['rr_low']:.2f} – "
                 f"{rec['rr_high']:.2f}; n = {int(rec['followed_n']):,} and {int(rec['not_followed_n']):,}).")
         tables.show(followups.effect_table(est.by_kind), key="followups_effect", min_n=s.min_cell_n)
-    st.caption(f"**How this is compared.** {safe.md(est.design)} {catalog.definition('followup_effect')}")
+    st.caption(f"**How this is compared.** {est.design} {catalog.definition('followup_effect')}")  # our own words
     st.warning(followups.CAUTION, icon=":material/warning:")
 
 # --- coverage by team ----------------------------------------------------------------------------------------------

@@ -83,3 +83,6 @@ def test_analyst_reads_but_does_not_act(monkeypatch: pytest.MonkeyPatch, page_db
     at = _followups(monkeypatch, page_db, "analyst")
     assert not [b for b in at.button if b.label in ("Claim", "Close")]
     assert any(NOTE in str(d.value.to_dict()) for d in at.dataframe)
+    # the comparison's design is our own words, its code spans drawn as code (escaped, they showed their backticks)
+    design = next(c.value for c in at.caption if c.value.startswith("**How this is compared.**"))
+    assert "`churned_at`" in design and "\\`" not in design
