@@ -65,7 +65,7 @@ navigation = st.navigation({
     section: [st.Page(**spec, visibility="visible" if user.can(permission) else "hidden")  # type: ignore[arg-type]
               for permission, spec in pages]
     for section, pages in ALL_PAGES.items()
-})
+}, expanded=True)  # every page the role may open in view: collapsed, the menu hides all after the tenth
 
 def frame() -> None:
     """The shared frame (filters, who is signed in) and the page."""
