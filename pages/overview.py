@@ -27,7 +27,9 @@ st.caption(
     + f"{filters.describe(safe.md)}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
 )
 kpi_tiles.tiles(tiles)
-kpi_tiles.followup_tile(fstate.summary(path, version, fstate.revision(), period, filters), s)
+# the follow-up tile's place: it is computed last (it costs more than the seven tiles above, see
+# bench/RESULTS-followups.md), so the downloads and the charts do not wait for it
+followup_slot = st.empty()
 
 auth.download_button(
     "Download these KPIs (CSV)",
@@ -73,3 +75,6 @@ with right:
     sla_trend = state.sla_breach_trend(path, version, period, filters, "week")
     safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
     st.caption(catalog.definition("sla"))
+
+with followup_slot.container():
+    kpi_tiles.followup_tile(fstate.summary(path, version, fstate.revision(), period, filters), s)

@@ -38,7 +38,7 @@ def _open(browser: object, url: str) -> tuple[object, float]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     started = time.monotonic()
     page.goto(url)
-    page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=60_000)
     page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=60_000)
     return page, time.monotonic() - started
 

@@ -89,8 +89,8 @@ def test_cx_lead_claims_closes_and_sees_the_item_leave(browser: object, served: 
 
 def test_executive_sees_coverage_but_no_list(browser: object, served: str) -> None:
     page = sign_in(browser, served, "eve", wait_for=METRIC, width=1400)
-    body = page.locator("body").inner_text()
-    assert "Follow-up coverage" in body  # the Overview tile
+    page.get_by_text("Follow-up coverage").first.wait_for(timeout=90_000)  # the Overview tile, drawn last
+    assert "due closed in time" in page.locator("body").inner_text()
     page.goto(f"{served}/followups")
     page.get_by_text("Did it work?").first.wait_for(timeout=90_000)
     _idle(page)

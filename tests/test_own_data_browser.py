@@ -101,7 +101,7 @@ def test_own_export_tiles_are_honest(own_server: tuple[str, str], browser: Any, 
     _, first, last = EXPORTS[name]
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     page.goto(url)
-    page.locator('[data-testid="stMetric"]').nth(6).wait_for(timeout=90_000)
+    page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=90_000)
     page.wait_for_timeout(1_000)
     start, end = _period(page)
     assert first <= start <= end <= last, (name, start, end)  # the page shows the data's own period
