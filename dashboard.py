@@ -48,6 +48,7 @@ ALL_PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
         ("view", {"page": PAGES / "themes.py", "title": "Themes", "icon": ":material/topic:"}),
     ],
     "CX leads": [
+        ("view", {"page": PAGES / "followups.py", "title": "Follow-ups", "icon": ":material/call:"}),
         ("upload", {"page": PAGES / "upload.py", "title": "Upload exports", "icon": ":material/upload_file:"}),
         ("upload", {"page": PAGES / "data_status.py", "title": "Data status", "icon": ":material/database:"}),
         ("subscriptions", {"page": PAGES / "digests.py", "title": "Digests and alerts",
@@ -65,7 +66,7 @@ navigation = st.navigation({
     section: [st.Page(**spec, visibility="visible" if user.can(permission) else "hidden")  # type: ignore[arg-type]
               for permission, spec in pages]
     for section, pages in ALL_PAGES.items()
-})
+}, expanded=True)  # every page the role may open in view: collapsed, the menu hides all after the tenth
 
 def frame() -> None:
     """The shared frame (filters, who is signed in) and the page."""

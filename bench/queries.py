@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cx_metrics import db
+from cx_metrics import db, followups
 from cx_metrics.metrics import base, complaints, overview, resolution
 
 
@@ -15,6 +15,7 @@ def _p(c: db.Connection) -> Any:
 
 QUERIES: dict[str, Callable[[db.Connection], Any]] = {
     "overview: KPI tiles": lambda c: overview.kpis(c, period=_p(c)),
+    "overview: follow-up tile (coverage and effect)": lambda c: followups.summary(c, _p(c)),
     "overview: weekly complaint trend": lambda c: complaints.complaint_trend(c, period=_p(c)),
     "overview: weekly median resolution (Kaplan-Meier)": lambda c: resolution.resolution_trend(c, period=_p(c)),
     "overview/complaints: weekly anomalies by category": lambda c: complaints.anomalies(

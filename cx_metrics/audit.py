@@ -3,9 +3,10 @@
 Roles and what each may do live here, so the dashboard, the CLI and the tests share one definition:
 
 * executive - the aggregate pages;
-* cx_lead - that, plus uploading and undoing imports, the data status page, digest subscriptions and alert rules;
+* cx_lead - that, plus uploading and undoing imports, the data status page, digest subscriptions and alert rules,
+  and the follow-up worklist (claim, close, read follow-up notes);
 * analyst - the aggregate pages plus the rows behind them (drill-through), verbatim comments and exports;
-* admin - everything, plus users, roles and the audit log.
+* admin - everything, plus users, roles, the audit log and undoing a follow-up.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from cx_metrics.db import Connection, query
 ROLES = ("executive", "cx_lead", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "executive": frozenset({"view"}),
-    "cx_lead": frozenset({"view", "upload", "subscriptions"}),
+    "cx_lead": frozenset({"view", "upload", "subscriptions", "followup"}),
     "analyst": frozenset({"view", "rows", "verbatims", "export"}),
-    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin", "subscriptions"}),
+    "admin": frozenset({"view", "upload", "rows", "verbatims", "export", "admin", "subscriptions", "followup"}),
 }
 ACTIONS = ("login", "login_refused", "import", "undo", "remove_demo", "export", "role_change", "data_reset",
            # digests, alerts and their delivery (cx_metrics.digest, cx_metrics.alerts, cx_metrics.delivery)
-           "subscription_change", "alert_rule_change", "alert", "delivery", "delivery_failed", "delivery_retry")
+           "subscription_change", "alert_rule_change", "alert", "delivery", "delivery_failed", "delivery_retry",
+           # closed-loop follow-up (cx_metrics.followups)
+           "followup_claim", "followup_close", "followup_undo")
 
 
 def can(role: str | None, permission: str) -> bool:

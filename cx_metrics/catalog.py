@@ -22,7 +22,7 @@ UNITS = ("count", "hours", "points", "%", "score", "per 1,000", "ratio", "z")
 #: which way is good: a higher figure, a lower one, or neither (a description, not a score)
 DIRECTIONS = ("higher", "lower", "neither")
 #: the page areas, in the navigation's order
-AREAS = ("complaints", "resolution", "surveys", "cohorts", "churn", "themes")
+AREAS = ("complaints", "resolution", "surveys", "cohorts", "churn", "themes", "followups")
 
 
 @dataclass(frozen=True)
@@ -515,6 +515,34 @@ _ENTRIES = (
         'For a complaint mover (say Billing up): its complaint tickets per theme this period vs the previous one.'
         " Share of change = the theme's difference ÷ the mover's difference among complaints read by the theme "
         'model; exact Poisson test on the two counts.'
+        ),
+    ),
+    Metric(
+        'followup_coverage', 'followups', 'Follow-up coverage', '%', 'higher',
+        grain='follow-ups due (a customer failed) x team x month of the due date',
+        sql=('followup_coverage',), function='cx_metrics.followups.coverage',
+        pages=('followups', 'overview'), commands=(),
+        definition=(
+        'Follow-up coverage = follow-ups closed on or before their due date ÷ follow-ups due (due in the period and '
+        'by the latest data), by team and month of the due date; 95% Wilson interval. An item is a customer we '
+        'failed: an NPS answer of 0-6, a complaint past its resolution target (calendar hours), a ticket reopened '
+        'after a solve; due = the failure + the hours of [followups.due_hours] (48, 24, 24 by default). Days to '
+        'follow-up: whole days from the failure to the contact (median, 90th percentile). `cx followups coverage`.'
+        ),
+    ),
+    Metric(
+        'followup_effect', 'followups', 'Churn after a follow-up', 'ratio', 'lower',
+        grain='customers failed in the period x failure type x severity x quarter x followed up or not',
+        sql=('followup_effect',), function='cx_metrics.followups.effect',
+        pages=('followups', 'overview'), commands=(),
+        definition=(
+        'Did following up work? For customers failed in the period: churn within 90 days after a landmark '
+        '([followups] landmark_days after the failure, 14 by default) of those reached by a follow-up by then '
+        '(outcome reached, recovered or declined) against those who were not, stratified by failure type, severity '
+        'and quarter and pooled with Mantel-Haenszel weights: risk ratio with its Greenland-Robins 95% interval; '
+        'each arm\'s churn with a Wilson interval; the first NPS answer within 180 days after the landmark. '
+        'Customers gone before the landmark are in neither arm. Observational: an association, not proof. '
+        '`cx followups effect`.'
         ),
     ),
 )

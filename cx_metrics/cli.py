@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import catalog, cli_delivery, cli_surveys, db, demo
+from cx_metrics import catalog, cli_delivery, cli_followups, cli_surveys, db, demo
 from cx_metrics.cli_output import dumps
 from cx_metrics.cli_output import emit as _emit
 from cx_metrics.config import ConfigError, Settings, load_settings
@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     cli_delivery.add_parsers(sub, _add_db, _date)
+    cli_followups.add_parsers(sub, _add_db, _date)
     return parser
 
 
@@ -723,6 +724,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_themes(args, settings)
         if args.command in cli_delivery.COMMANDS:
             return cli_delivery.run(args, settings)
+        if args.command in cli_followups.COMMANDS:
+            return cli_followups.run(args, settings)
         return _cmd_metric(args, settings)
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)

@@ -84,6 +84,13 @@ class Settings:
     churn_inactivity_days: int = 0
     #: churn-risk model: label = churned within the next churn_horizon_days after a snapshot
     churn_horizon_days: int = 90
+    #: follow-up policy ([followups] in cx.toml): hours from the failure to the follow-up's due date per kind
+    #: ([followups.due_hours]; 0 switches a kind off), how many days back the worklist reaches, and the landmark (days
+    #: after the failure) at which "Did it work?" tells followed-up customers from the others
+    followup_due_hours: dict[str, float] = field(default_factory=lambda: {
+        "detractor": 48.0, "sla_breach": 24.0, "reopened": 24.0})
+    followup_window_days: int = 30
+    followup_landmark_days: int = 14
     #: the dashboard's address as its readers reach it ([delivery] dashboard_url): digests and alerts link to it
     dashboard_url: str = ""
     config_file: Path | None = None
@@ -142,6 +149,8 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "churn.inactivity_days": ("churn_inactivity_days", int),
     "churn.horizon_days": ("churn_horizon_days", int),
     "delivery.dashboard_url": ("dashboard_url", str),
+    "followups.window_days": ("followup_window_days", int),
+    "followups.landmark_days": ("followup_landmark_days", int),
 }
 
 
@@ -213,6 +222,15 @@ def _validate(s: Settings) -> Settings:
                           f"{s.churn_inactivity_days}")
     if not 7 <= s.churn_horizon_days <= 730:
         raise ConfigError(f"churn horizon_days must be between 7 and 730, got {s.churn_horizon_days}")
+    unknown = set(s.followup_due_hours) - {"detractor", "sla_breach", "reopened"}
+    if unknown:
+        raise ConfigError(f"[followups.due_hours] knows detractor, sla_breach and reopened, not {sorted(unknown)}")
+    if any(h < 0 for h in s.followup_due_hours.values()):
+        raise ConfigError("[followups.due_hours] hours must be 0 (off) or more")
+    if not 1 <= s.followup_window_days <= 366:
+        raise ConfigError(f"followups window_days must be between 1 and 366, got {s.followup_window_days}")
+    if not 0 <= s.followup_landmark_days <= 90:
+        raise ConfigError(f"followups landmark_days must be between 0 and 90, got {s.followup_landmark_days}")
     return s
 
 
@@ -241,6 +259,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                     values[f"sla_{table}"] = {str(k).lower(): float(v) for k, v in targets.items()}
                 except (AttributeError, TypeError, ValueError) as exc:
                     raise ConfigError(f"[sla.{table}] must map priorities to hours, e.g. urgent = 1") from exc
+        due = data.get("followups", {}).get("due_hours")
+        if due is not None:
+            try:
+                values["followup_due_hours"] = {**Settings().followup_due_hours,
+                                                **{str(k).lower(): float(v) for k, v in due.items()}}
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise ConfigError("[followups.due_hours] must map kinds to hours, e.g. detractor = 48") from exc
         if "business_hours" in data:
             try:
                 values["business_hours"] = schedule_from_config(dict(data["business_hours"]))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from cx_metrics.stats import Interval, nps_se, nps_value, two_proportion_test, z_for
+from cx_metrics.stats import Interval, nps_se, nps_value, two_proportion_test, wilson_ci, z_for
 
 
 def wilson_arrays(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
@@ -143,3 +143,63 @@ def holm(p_values: Sequence[float], alpha: float) -> list[bool]:
             break
         out[int(i)] = True
     return out
+
+
+def newcomb_diff(k1: int, n1: int, k0: int, n0: int, confidence: float = 0.95) -> Interval:
+    """Newcomb's hybrid score interval (method 10) for p1 - p0, from the two Wilson intervals. NaN when an arm is
+    empty."""
+    if n1 <= 0 or n0 <= 0:
+        return Interval(math.nan, math.nan)
+    p1, p0 = k1 / n1, k0 / n0
+    a, b = wilson_ci(k1, n1, confidence), wilson_ci(k0, n0, confidence)
+    d = p1 - p0
+    return Interval(d - math.sqrt((p1 - a.low) ** 2 + (b.high - p0) ** 2),
+                    d + math.sqrt((a.high - p1) ** 2 + (p0 - b.low) ** 2))
+
+
+@dataclass(frozen=True)
+class Stratified:
+    """A Mantel-Haenszel estimate over strata: risk ratio (Greenland-Robins interval) and risk difference (Wald
+    interval with Mantel-Haenszel weights n1 n0 / N); strata missing an arm carry no weight."""
+
+    risk_ratio: float
+    rr_low: float
+    rr_high: float
+    risk_difference: float
+    rd_low: float
+    rd_high: float
+    strata: int  # strata with both arms
+    units: int  # units in those strata
+
+
+def mantel_haenszel(strata: Sequence[tuple[int, int, int, int]], confidence: float = 0.95) -> Stratified:
+    """``strata`` = (events exposed, n exposed, events unexposed, n unexposed) per stratum."""
+    z = z_for(confidence)
+    r_sum = s_sum = var_num = w_sum = rd_num = rd_var = 0.0
+    used = units = 0
+    for a, n1, c, n0 in strata:
+        if n1 <= 0 or n0 <= 0:
+            continue
+        big_n = n1 + n0
+        used += 1
+        units += big_n
+        r_sum += a * n0 / big_n
+        s_sum += c * n1 / big_n
+        var_num += (n1 * n0 * (a + c) - a * c * big_n) / big_n**2
+        w = n1 * n0 / big_n
+        p1, p0 = a / n1, c / n0
+        w_sum += w
+        rd_num += w * (p1 - p0)
+        rd_var += w**2 * (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    nan = math.nan
+    if not used:
+        return Stratified(nan, nan, nan, nan, nan, nan, 0, 0)
+    rd = rd_num / w_sum
+    rd_half = z * math.sqrt(rd_var) / w_sum
+    if r_sum > 0 and s_sum > 0:
+        rr = r_sum / s_sum
+        se = math.sqrt(var_num / (r_sum * s_sum))
+        rr_low, rr_high = rr * math.exp(-z * se), rr * math.exp(z * se)
+    else:
+        rr, rr_low, rr_high = (0.0 if s_sum > 0 else nan), nan, nan
+    return Stratified(rr, rr_low, rr_high, rd, rd - rd_half, rd + rd_half, used, units)

@@ -10,7 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cx_metrics import catalog
 from cx_metrics.config import Settings
+from cx_metrics.followups import describe_summary
 from cx_metrics.metrics.overview import describe_delta, describe_test
 from cx_ui import state
 
@@ -52,3 +54,14 @@ def tiles(frame: pd.DataFrame, metrics: list[str] | None = None, columns: int = 
     for i, row in enumerate(chosen):
         with cols[i % len(cols)]:
             tile(row, s)
+
+
+def followup_tile(summary: dict[str, Any], s: Settings) -> None:
+    """Closing the loop, for executives: coverage of the period (share of follow-ups due closed in time) and whether
+    following up goes with less churn (:func:`cx_metrics.followups.summary`). No customer, note or comment."""
+    value, detail = describe_summary(summary, s)
+    with st.container(border=True):
+        st.metric(catalog.label("followup_coverage"), value,
+                  help=f"{catalog.definition('followup_coverage')}\n\n{catalog.definition('followup_effect')} "
+                       "Details on Follow-ups.")
+        st.caption(detail)

@@ -8,6 +8,7 @@ import streamlit as st
 from cx_metrics import catalog, charts
 from cx_metrics.export import to_safe_csv
 from cx_ui import auth, complaint_state, overview_state, resolution_state, safe, state
+from cx_ui import followup_state as fstate
 from cx_ui import tiles as kpi_tiles
 
 st.title("Executive overview")
@@ -25,6 +26,9 @@ st.caption(
     + f"{filters.describe(safe.md)}" + (f" · deltas in grey are within noise at α = {s.alpha:g}" if compared else "")
 )
 kpi_tiles.tiles(tiles)
+# the follow-up tile's place: it is computed last (it costs more than the seven tiles above, see
+# bench/RESULTS-followups.md), so the downloads and the charts do not wait for it
+followup_slot = st.empty()
 
 auth.download_button(
     "Download these KPIs (CSV)",
@@ -70,3 +74,6 @@ with right:
     sla_trend = resolution_state.sla_breach_trend(period, filters, "week")
     safe.chart(charts.breach_trend(sla_trend), width="stretch", key="overview_sla_trend")
     st.caption(catalog.definition("sla"))
+
+with followup_slot.container():
+    kpi_tiles.followup_tile(fstate.summary(fstate.revision(), period, filters), s)

@@ -19,7 +19,7 @@ def main(out: Path) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             started = time.monotonic()
             page.goto(url)
-            page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+            page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=60_000)
             page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=60_000)
             print(f"overview rendered in {time.monotonic() - started:.2f} s ({attempt})")
         page.wait_for_timeout(800)

@@ -32,6 +32,7 @@ PAGES = {
     "pages/data_status.py": {"cx_lead", "admin"},
     "pages/admin.py": {"admin"},
     "pages/digests.py": {"cx_lead", "admin"},
+    "pages/followups.py": {"executive", "cx_lead", "analyst", "admin"},
 }
 
 

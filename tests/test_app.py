@@ -48,13 +48,13 @@ def test_overview_tiles_show_the_library_numbers(monkeypatch: pytest.MonkeyPatch
     at = _app(monkeypatch, app_db_path)
     labels = [m.label for m in at.metric]
     assert labels == ["Complaints", "NPS", "SLA breach rate (resolution)", "Median first response", "CSAT",
-                      "Median resolution", "Churn rate"]
+                      "Median resolution", "Churn rate", "Follow-up coverage"]  # the last: no delta, see followups
     expected = _expected(app_db_path)
     tiles = {m.label: m for m in at.metric}
     assert tiles["Complaints"].value == f"{expected['complaints']:,.0f}"
     assert tiles["CSAT"].value.startswith(f"{expected['csat']:.1f}%")
     assert tiles["NPS"].value.startswith(f"{expected['nps']:+.0f}")
-    assert all(("real change" in m.delta) or ("within noise" in m.delta) for m in at.metric)
+    assert all(("real change" in m.delta) or ("within noise" in m.delta) for m in at.metric[:-1])
     captions = " ".join(c.value for c in at.caption)
     assert "95% CI" in captions and "n = " in captions
     assert any("Poisson" in (m.help or "") for m in at.metric)  # the definition sits next to the number

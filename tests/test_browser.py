@@ -38,7 +38,7 @@ def _open(browser: object, url: str) -> tuple[object, float]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     started = time.monotonic()
     page.goto(url)
-    page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=60_000)
     page.locator(".js-plotly-plot .bars path").first.wait_for(timeout=60_000)
     return page, time.monotonic() - started
 
@@ -50,11 +50,11 @@ def test_overview_renders_tiles_and_chart(
     record_property("overview_render_seconds", round(seconds, 2))
     print(f"overview rendered in Chromium in {seconds:.2f} s")
     metrics = page.locator('[data-testid="stMetric"]')
-    assert metrics.count() == 7
-    labels = [metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text() for i in range(7)]
+    assert metrics.count() == 8
+    labels = [metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text() for i in range(8)]
     assert labels == ["Complaints", "NPS", "SLA breach rate (resolution)", "Median first response", "CSAT",
-                      "Median resolution", "Churn rate"]
-    for i in range(7):
+                      "Median resolution", "Churn rate", "Follow-up coverage"]
+    for i in range(8):
         value = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text()
         assert re.search(r"\d", value), f"tile {labels[i]} shows {value!r}"
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cx_metrics import cli, db
@@ -46,10 +48,11 @@ def test_churn_score_trains_a_missing_model_then_lists_the_riskiest(
     lines = out.out.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("customer_id,risk,rank,reasons,last_contact_at") and len(lines) == 6
     assert (tmp_path / "models" / "cli-churn.joblib").is_file()
-    assert cli.main(["churn", "score", "--db", str(path), "--top", "3", "--plan", "Free"]) == 0
+    assert cli.main(["churn", "score", "--db", str(path), "--top", "3", "--plan", "Free", "--format", "csv"]) == 0
     out = capsys.readouterr()
     assert "Training first" not in out.err  # the saved model is current: reused
-    assert out.out.count(" Free ") == 3
+    scored = pd.read_csv(io.StringIO(out.out.lstrip("\ufeff")))
+    assert len(scored) == 3 and set(scored["plan"]) == {"Free"}  # (a reason may name the plan too: read the column)
 
 
 def test_churn_train_on_an_empty_database_says_what_to_do(empty_db_path: Path,

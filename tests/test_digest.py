@@ -332,3 +332,24 @@ def test_the_latest_whole_period_and_the_trend_window(tiny_conn: db.Connection) 
     assert figs.trend_window(week) == Period(dt.date(2025, 10, 13), dt.date(2026, 1, 11))  # 13 weeks
     quarter = Period(dt.date(2025, 10, 13), dt.date(2026, 1, 11))
     assert figs.trend_window(quarter) == quarter  # the Overview's 13 weeks: its own charts
+
+
+def test_the_digest_carries_the_follow_up_tile_without_notes(themed: tuple[db.Connection, Settings]) -> None:
+    """Issue 20: executives read coverage and the effect once, in the digest as on the Overview; never a note."""
+    from cx_metrics import followups
+    from cx_metrics.digest.model import build_model
+
+    conn, settings = themed
+    wl = followups.worklist(conn, settings)
+    key = str(wl.iloc[0]["item_key"])
+    followups.close(conn, key, "lee@example.com", outcome="reached", note="Secret promise to C1",
+                    contacted_on=wl.iloc[0]["triggered_at"].date(), settings=settings)
+    model = build_model(figs.figures(conn, settings, Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+                                     role="executive"))
+    tile = next(t for t in model.survey_tiles if t.metric == "followup_coverage")
+    summary = followups.summary(conn, Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), settings=settings)
+    assert tile.value == f"{summary['coverage']:.0%}"
+    assert f"{summary['in_time']:,} of {summary['due']:,} due closed in time" in tile.detail
+    assert "risk ratio" in tile.detail and "observational" in tile.detail
+    assert "Follow-up coverage" in model.text() and "Secret promise" not in model.text()
+    assert any(label == "Follow-up coverage" for label, _ in model.definitions)

@@ -101,12 +101,13 @@ def test_own_export_tiles_are_honest(own_server: tuple[str, str], browser: Any, 
     _, first, last = EXPORTS[name]
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     page.goto(url)
-    page.locator('[data-testid="stMetric"]').nth(6).wait_for(timeout=90_000)
+    page.locator('[data-testid="stMetric"]').nth(7).wait_for(timeout=90_000)
     page.wait_for_timeout(1_000)
     start, end = _period(page)
     assert first <= start <= end <= last, (name, start, end)  # the page shows the data's own period
     before_the_data = start - (end - start) - dt.timedelta(days=1) < first
     tiles = _tiles(page)
+    assert tiles.pop("Follow-up coverage")["caption"]  # the follow-up tile (tests/test_followups*.py) says its n
     assert list(tiles) == OVERVIEW
     _check(tiles, f"{name} overview", before_the_data)
     assert "Not shown: no first-reply times in this data" in tiles["Median first response"]["caption"]

@@ -136,6 +136,9 @@ def test_import_replacing_the_demo_is_one_transaction(demo_copy: Path, export: P
         assert not found.has_demo and found.own_rows == {"tickets": 840} and result.rows_loaded == 840
         detail = json.loads(audit.recent(conn).query("action == 'remove_demo'").iloc[0]["detail"])
         assert detail["with_import"] == result.import_id
+        # the demo's planted follow-up history goes with the demo customers it is about
+        assert detail["rows_removed"]["followups"] > 0
+        assert conn.execute("SELECT count(*) FROM followups").fetchall() == [(0,)]
     finally:
         conn.close()
 

@@ -104,3 +104,12 @@ def test_the_registry_formats_each_kind() -> None:
         columns.display_frame(pd.DataFrame({"mystery_column": [1]}))
     assert columns.display_name("median_hours") == "Median (h)"
     assert columns.display_name("value", unit="points") == "Value (points)"
+
+
+def test_no_header_says_its_unit_twice() -> None:
+    """A label that names its unit, under a kind that adds it in brackets, reads "90th percentile, days (days)"."""
+    twice = [columns.display_name(name) for name, spec in columns.COLUMNS.items()
+             if (unit := columns.KINDS[spec.kind][0]) and f"({unit})" not in spec.label
+             and re.search(rf"\b{re.escape(unit)}\b", spec.label, re.IGNORECASE)]
+    assert not twice, twice
+    assert columns.display_name("p90_days") == "90th percentile to follow-up (days)"

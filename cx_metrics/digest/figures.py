@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import catalog
+from cx_metrics import catalog, followups
 from cx_metrics.audit import can
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection
@@ -90,6 +90,7 @@ class Figures:
     rows_label: str = ""
     settings: Settings = field(default_factory=Settings)
     categories: list[str] = field(default_factory=list)  # every category in the database: the charts' colour order
+    followup: dict[str, Any] | None = None  # followups.summary over `period` (coverage and the effect on churn)
 
 
 def figures(conn: Connection, settings: Settings, period: Period, filters: Filters | None = None, *,
@@ -114,6 +115,7 @@ def figures(conn: Connection, settings: Settings, period: Period, filters: Filte
         resolution_trend=resolution.resolution_trend(conn, period=window, grain="week", filters=f, settings=s),
         sla_trend=resolution.sla_breach_trend(conn, period=window, grain="week", filters=f, settings=s),
         settings=s, categories=base.dimension_values(conn).get("category", []),
+        followup=followups.summary(conn, period, settings=s, filters=f),
     )
     if can(role, "verbatims"):
         for frame in themes.values():

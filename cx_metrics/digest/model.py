@@ -10,8 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from cx_metrics import catalog
 from cx_metrics.charts.surveys import format_score as survey_fmt
 from cx_metrics.digest.figures import Figures, describe_delta, describe_test
+from cx_metrics.followups import describe_summary
 from cx_metrics.metrics.overview import format_value
 
 ROLE_TEXT = {
@@ -136,6 +138,11 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
     # NPS and CSAT are key figures (the Overview's tiles); the Surveys page adds customer effort
     survey_tiles = [_survey_tile(r, s.confidence, s.alpha, s.min_cell_n) for r in _records(fig.surveys)
                     if r["metric"] in ("ces", "ces_easy")]
+    if fig.followup is not None:  # closing the loop: the Overview's follow-up tile
+        value, detail = describe_summary(fig.followup, s)
+        survey_tiles.append(Tile(metric="followup_coverage", label=catalog.label("followup_coverage"), value=value,
+                                 delta="closed in time", tone="noise", detail=detail, note="",
+                                 small_n=0 < int(fig.followup["due"]) < s.min_cell_n))
     flagged = fig.anomalies[fig.anomalies["is_anomaly"]]
     anomalies = [f"{r['dimension']}, week of {pd.Timestamp(r['period_start']):%d %b %Y}: {int(r['complaints']):,} "
                  f"complaints, {r['description']}" for r in _records(flagged)]
@@ -184,6 +191,8 @@ def build_model(fig: Figures, *, generated: dt.datetime | None = None, link: str
     definitions = [(t.label, str(r["definition"])) for t, r in zip(tiles, _records(fig.kpis), strict=True)]
     definitions += [(str(r["label"]), str(r["definition"])) for r in _records(fig.surveys)
                     if r["metric"] in ("ces", "ces_easy")]
+    if fig.followup is not None:
+        definitions += [(catalog.label(m), catalog.definition(m)) for m in ("followup_coverage", "followup_effect")]
     return DigestModel(
         title=title,
         subtitle=f"{period.label()} ({period.days} days) compared with {prev.label()}",

@@ -640,6 +640,9 @@ def remove_demo(cur: duckdb.DuckDBPyConnection, actor: str, *, before_import: in
     for import_id in ids:
         for table, n in _remove_import(cur, import_id, "demo", actor).items():
             total[table] = total.get(table, 0) + n
+    # the demo's planted follow-up history (cx_metrics.demo_followups) is about demo customers
+    total["followups"] = len(cur.execute("DELETE FROM followups WHERE list_contains($ids, import_id) RETURNING 1",
+                                         {"ids": ids}).fetchall())
     if fits:
         cur.execute("DELETE FROM theme_documents WHERE list_contains($fits, fit_id)", {"fits": fits})
         cur.execute("DELETE FROM theme_edits WHERE theme_key IN (SELECT theme_key FROM themes "
