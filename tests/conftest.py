@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from cx_metrics import db, demo, themes
+from cx_metrics import db, demo, lake, themes
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 
@@ -181,3 +181,41 @@ def as_shown(text: str) -> str:
     """What a person reads in an element whose data text was escaped for Markdown (cx_metrics.text.escape.md):
     backslash escapes and word joiners removed."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
+
+
+# -- the Spark tier (tests/test_spark.py, tests/test_lake.py): ONE local Spark session per test run --------------
+
+@pytest.fixture(scope="session")
+def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The hand-built fixture as a DuckDB file and as the lake `cx lake export` writes from it."""
+    root = tmp_path_factory.mktemp("spark")
+    conn = db.connect(Settings().with_db(root / "tiny.duckdb"))
+    conn.execute(TINY_SQL)
+    lake.export(conn, root / "lake")
+    conn.close()
+    yield root / "tiny.duckdb", root / "lake"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark_conn(tiny_lake: tuple[Path, Path]) -> Any:
+    """ONE local Spark session for the whole run (two cores, little memory, two shuffle partitions)."""
+    from cx_metrics import spark
+
+    return spark.connect(spark_settings(lake=str(tiny_lake[1])))
+
+
+@pytest.fixture(scope="session")
+def duck_conn(tiny_lake: tuple[Path, Path]) -> Iterator[db.Connection]:
+    conn = db.connect(Settings().with_db(tiny_lake[0]), read_only=True)
+    yield conn
+    conn.close()
+
+
+
+
+def spark_settings(**where: str) -> Any:
+    """The test tier's local Spark: two cores, little memory, two shuffle partitions (one session for every test)."""
+    from cx_metrics.config import EngineSettings
+
+    return EngineSettings(kind="spark", master="local[2]", driver_memory="768m", shuffle_partitions=2, **where)
