@@ -58,6 +58,8 @@ class EngineSettings:
     #: local session only: the driver's memory and the shuffle partitions (small data wants few)
     driver_memory: str = "1g"
     shuffle_partitions: int = 4
+    #: more Spark settings for the session ([engine.conf] in cx.toml: "spark.sql.adaptive.enabled" = "false")
+    conf: Mapping[str, str] = field(default_factory=dict)
 
     def location(self, table: str) -> tuple[str, str] | None:
         """(kind, where) of ``table``: ("path", a folder) or ("table", catalog.schema.table); None when absent."""
@@ -321,7 +323,7 @@ def _engine(raw: Any, config_path: Path) -> EngineSettings:
     """``[engine]`` of cx.toml; a relative lake or views path is relative to the file."""
     if not isinstance(raw, dict):
         raise ConfigError("[engine] must be a table: [engine] kind = \"spark\", lake = \"/data/lake\"")
-    unknown = set(raw) - set(_ENGINE_KEYS) - {"tables"}
+    unknown = set(raw) - set(_ENGINE_KEYS) - {"tables", "conf"}
     if unknown:
         raise ConfigError(f"[engine] has unknown keys {sorted(unknown)}; known: {', '.join([*_ENGINE_KEYS, 'tables'])}")
     values: dict[str, Any] = {}
@@ -338,4 +340,8 @@ def _engine(raw: Any, config_path: Path) -> EngineSettings:
     if not isinstance(tables, dict):
         raise ConfigError("[engine.tables] must map table names to locations, e.g. tickets = \"s3://bucket/tickets\"")
     values["tables"] = {str(k): str(v) for k, v in tables.items()}
+    conf = raw.get("conf", {})
+    if not isinstance(conf, dict) or not all(str(k).startswith("spark.") for k in conf):
+        raise ConfigError('[engine.conf] must map Spark settings to values, e.g. "spark.sql.adaptive.enabled" = "false"')
+    values["conf"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
     return EngineSettings(**values)

@@ -93,6 +93,8 @@ def literal(value: Any) -> exp.Expression:
         return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
     if isinstance(value, (list, tuple)):
         return exp.Array(expressions=[literal(v) for v in value])
+    if isinstance(value, Mapping):  # a DuckDB MAP parameter (SLA targets per priority)
+        return exp.Anonymous(this="map", expressions=[e for k, v in value.items() for e in (literal(k), literal(v))])
     return exp.Literal.string(str(value))
 
 
@@ -409,14 +411,15 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
     return out
 
 
-_sessions: dict[tuple[str, str, str, int], SparkSession] = {}
+_sessions: dict[tuple[str, str, str, int, tuple[tuple[str, str], ...]], SparkSession] = {}
 _sessions_lock = threading.Lock()
 
 
 def session(settings: EngineSettings) -> SparkSession:
     """The process's Spark session for ``settings`` (one per process: a JVM for a local one, a channel for Spark
     Connect), created on first use with UTC as its time zone (the canonical times are UTC, as in DuckDB)."""
-    key = (settings.remote, settings.master, settings.driver_memory, settings.shuffle_partitions)
+    key = (settings.remote, settings.master, settings.driver_memory, settings.shuffle_partitions,
+           tuple(sorted(settings.conf.items())))
     with _sessions_lock:
         found = _sessions.get(key)
         if found is not None:
@@ -441,7 +444,12 @@ def session(settings: EngineSettings) -> SparkSession:
                    .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
                    .config("spark.sql.ansi.enabled", "false")
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+        for name, value in settings.conf.items():
+            builder = builder.config(name, value)
         found = _sessions[key] = builder.getOrCreate()
+        if not settings.remote:
+            # a rejected query raises SparkQueryError with the rendered SQL; the JVM need not log it as well
+            found.sparkContext.setLogLevel("FATAL")
         return found
 
 

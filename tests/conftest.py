@@ -185,33 +185,63 @@ def as_shown(text: str) -> str:
 
 # -- the Spark tier (tests/test_spark.py, tests/test_lake.py): ONE local Spark session per test run --------------
 
-@pytest.fixture(scope="session")
-def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """The hand-built fixture as a DuckDB file and as the lake `cx lake export` writes from it."""
-    root = tmp_path_factory.mktemp("spark")
-    conn = db.connect(Settings().with_db(root / "tiny.duckdb"))
-    conn.execute(TINY_SQL)
+#: the Spark tier's comparisons also need what the hand-built fixture leaves out: priorities (SLA targets), activity
+#: events (the activity churn definition) and a status history (backlog, reopens)
+RICH_SQL = TINY_SQL + """
+UPDATE tickets SET priority = CASE ticket_id WHEN 't1' THEN 'urgent' WHEN 't2' THEN 'high' WHEN 't3' THEN 'normal'
+                                             WHEN 't5' THEN 'urgent' ELSE 'low' END;
+INSERT INTO customer_activity (customer_id, occurred_at, kind) VALUES
+ ('A', '2025-11-01 10:00', 'login'), ('A', '2025-12-15 10:00', 'login'), ('A', '2026-01-06 10:00', 'order'),
+ ('B', '2025-10-01 10:00', 'login'), ('B', '2025-11-20 10:00', 'order'), ('C', '2025-09-01 10:00', 'login'),
+ ('C', '2025-10-05 10:00', 'login'), ('D', '2026-01-07 10:00', 'login');
+INSERT INTO ticket_events (source, ticket_id, occurred_at, field, value) VALUES
+ ('t', 't1', '2026-01-05 10:00', 'status', 'new'), ('t', 't1', '2026-01-05 14:00', 'status', 'solved'),
+ ('t', 't2', '2026-01-06 09:00', 'status', 'open'), ('t', 't2', '2026-01-06 20:00', 'status', 'solved'),
+ ('t', 't2', '2026-01-07 08:00', 'status', 'open'), ('t', 't2', '2026-01-07 09:00', 'status', 'solved');
+"""
+
+
+def _lake(root: Path, sql: str) -> tuple[Path, Path]:
+    conn = db.connect(Settings().with_db(root / "db.duckdb"))
+    conn.execute(sql)
     lake.export(conn, root / "lake")
     conn.close()
-    yield root / "tiny.duckdb", root / "lake"
-    shutil.rmtree(root, ignore_errors=True)
+    return root / "db.duckdb", root / "lake"
+
+
+@pytest.fixture(scope="session")
+def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hand-built fixture as a DuckDB file and as the lake `cx lake export` writes from it."""
+    return _lake(tmp_path_factory.mktemp("spark-tiny"), TINY_SQL)
+
+
+@pytest.fixture(scope="session")
+def rich_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """:data:`RICH_SQL` as a DuckDB file and as its lake."""
+    return _lake(tmp_path_factory.mktemp("spark-rich"), RICH_SQL)
 
 
 @pytest.fixture(scope="session")
 def spark_conn(tiny_lake: tuple[Path, Path]) -> Any:
-    """ONE local Spark session for the whole run (two cores, little memory, two shuffle partitions)."""
+    """The hand-built fixture's lake on ONE local Spark session for the whole run (two cores, little memory)."""
     from cx_metrics import spark
 
     return spark.connect(spark_settings(lake=str(tiny_lake[1])))
 
 
 @pytest.fixture(scope="session")
-def duck_conn(tiny_lake: tuple[Path, Path]) -> Iterator[db.Connection]:
-    conn = db.connect(Settings().with_db(tiny_lake[0]), read_only=True)
+def rich_spark_conn(rich_lake: tuple[Path, Path], spark_conn: Any) -> Any:
+    """:data:`RICH_SQL`'s lake, on the same Spark session (a session of its own for its temporary views)."""
+    from cx_metrics import spark
+
+    return spark.connect(spark_settings(lake=str(rich_lake[1])))
+
+
+@pytest.fixture(scope="session")
+def rich_duck_conn(rich_lake: tuple[Path, Path]) -> Iterator[db.Connection]:
+    conn = db.connect(Settings().with_db(rich_lake[0]), read_only=True)
     yield conn
     conn.close()
-
-
 
 
 def spark_settings(**where: str) -> Any:
