@@ -342,6 +342,7 @@ def _engine(raw: Any, config_path: Path) -> EngineSettings:
     values["tables"] = {str(k): str(v) for k, v in tables.items()}
     conf = raw.get("conf", {})
     if not isinstance(conf, dict) or not all(str(k).startswith("spark.") for k in conf):
-        raise ConfigError('[engine.conf] must map Spark settings to values, e.g. "spark.sql.adaptive.enabled" = "false"')
+        raise ConfigError('[engine.conf] must map Spark settings to values, e.g. "spark.sql.adaptive.enabled" = '
+                          '"false"')
     values["conf"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
     return EngineSettings(**values)
