@@ -55,6 +55,6 @@ def test_overview_from_spark_shows_duckdbs_figures(demo_db_path: Path, demo_lake
     with running_server(demo_db_path) as duck_server:
         on_duckdb = _tiles(browser, duck_server.url, 60_000, tmp_path / "duckdb.png")
     with running_server(demo_db_path, env={"CX_CONFIG": str(toml)}, timeout=120) as spark_server:
-        on_spark = _tiles(browser, spark_server.url, 240_000, tmp_path / "spark.png")
+        on_spark = _tiles(browser, spark_server.url, 600_000, tmp_path / "spark.png")
     assert len(on_duckdb) == 7
     assert on_spark == on_duckdb
