@@ -581,6 +581,13 @@ def _cmd_sql(args: argparse.Namespace) -> int:
         return 0
     if not args.name:
         raise ValueError("`cx sql show` needs a query name; `cx sql list` lists them")
+    if args.engine == "spark":  # the same query as Spark runs it: rendered from the one DuckDB text, parameters unbound
+        if args.name not in db.sql_names():
+            raise ValueError(f"no query named {args.name!r}; `cx sql list` lists them")
+        print(f"-- {args.name}: cx_metrics/sql/{args.name}.sql rendered for Spark SQL; parameters: "
+              + (", ".join(f":{p}" for p in sorted(db.sql_params(args.name))) or "none"))
+        print(spark.render_unbound(db.sql_text(args.name)) + ";")
+        return 0
     print(db.sql_script(args.name, Filters().params()))
     return 0
 

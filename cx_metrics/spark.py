@@ -245,6 +245,12 @@ def render(sql: str, params: Mapping[str, Any] | None = None) -> str:
     return out
 
 
+def render_unbound(sql: str) -> str:
+    """DuckDB SQL rendered for Spark with its parameters left as Spark's named markers (``:name``), for reading
+    (`cx --engine spark sql show NAME`)."""
+    return _parsed(sql).sql(dialect="spark", comments=False, pretty=True)
+
+
 # -- the connection ----------------------------------------------------------------------------------------------------
 
 @cache
@@ -315,7 +321,6 @@ class SparkConnection:
         # temporary views belong to a session: a connection of its own keeps two settings' tables apart
         self.session = session if settings.remote else session.newSession()
         self.settings = settings
-        self._lock = threading.Lock()
         self.register()
 
     def register(self) -> None:

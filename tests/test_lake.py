@@ -217,3 +217,11 @@ def test_mapping_names_a_missing_required_table(tmp_path: Path, spark_conn: Any)
     shutil.rmtree(source / "ticket_field_history")
     with pytest.raises(spark.EngineSqlError, match="ticket_field_history"):
         spark.connect(spark_settings(mapping="fivetran_zendesk", source=str(source)))
+
+
+def test_sql_show_for_spark(capsys: pytest.CaptureFixture[str]) -> None:
+    """`cx --engine spark sql show NAME`: the query as Spark runs it, from the same file (exact percentile)."""
+    assert cli.main(["--engine", "spark", "sql", "show", "vendor_agreement"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("-- vendor_agreement: cx_metrics/sql/vendor_agreement.sql rendered for Spark SQL")
+    assert "PERCENTILE(" in out.upper() and "APPROX" not in out.upper() and "GROUP BY ALL" not in out.upper()
