@@ -86,6 +86,11 @@ class Settings:
     churn_horizon_days: int = 90
     #: the dashboard's address as its readers reach it ([delivery] dashboard_url): digests and alerts link to it
     dashboard_url: str = ""
+    #: the dashboard sends due digests and runs the alert rules itself, every delivery_interval_seconds, in one
+    #: background thread per server process ([delivery] in_dashboard / interval_seconds): while it holds the database
+    #: file, `cx digest --send-due` and `cx alerts run` from cron cannot write to it
+    delivery_in_dashboard: bool = True
+    delivery_interval_seconds: float = 60.0
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -116,6 +121,8 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
     "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
     "CX_DASHBOARD_URL": ("dashboard_url", str),
+    "CX_DELIVERY_IN_DASHBOARD": ("delivery_in_dashboard", bool),
+    "CX_DELIVERY_INTERVAL_SECONDS": ("delivery_interval_seconds", float),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -142,6 +149,8 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "churn.inactivity_days": ("churn_inactivity_days", int),
     "churn.horizon_days": ("churn_horizon_days", int),
     "delivery.dashboard_url": ("dashboard_url", str),
+    "delivery.in_dashboard": ("delivery_in_dashboard", bool),
+    "delivery.interval_seconds": ("delivery_interval_seconds", float),
 }
 
 
@@ -213,6 +222,9 @@ def _validate(s: Settings) -> Settings:
                           f"{s.churn_inactivity_days}")
     if not 7 <= s.churn_horizon_days <= 730:
         raise ConfigError(f"churn horizon_days must be between 7 and 730, got {s.churn_horizon_days}")
+    if not 1 <= s.delivery_interval_seconds <= 86_400:
+        raise ConfigError(f"[delivery] interval_seconds must be between 1 and 86400, got "
+                          f"{s.delivery_interval_seconds}")
     return s
 
 
