@@ -159,3 +159,20 @@ def test_cron_against_a_dashboard_that_does_not_deliver_says_what_to_do(demo_db_
     assert f"dashboard (process {server.pid})" in done.stderr and "delivery is off" in done.stderr
     assert "[delivery] in_dashboard = true" in done.stderr
     assert not scheduler.heartbeat_path(Settings().with_db(path)).exists()
+
+
+def test_the_alert_rules_have_no_pending_work_once_run(demo_db_path: Path, tmp_path: Path) -> None:
+    from cx_metrics.alerts import evaluate, rules
+
+    path = tmp_path / "alerts.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    conn = db.connect(Settings().with_db(path))
+    try:
+        assert evaluate.pending(conn) == ()
+        rules.install_defaults(conn, by="test")
+        before = evaluate.pending(conn)
+        assert before and all(start <= dt.date(2026, 11, 15) for _, start in before)  # the latest period each
+        evaluate.run(conn, Settings().with_db(path), None)
+        assert evaluate.pending(conn) == ()  # so the scheduler's next tick stays read-only
+    finally:
+        conn.close()
