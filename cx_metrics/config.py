@@ -137,6 +137,11 @@ class Settings:
     dashboard_url: str = ""
     #: which engine computes the metrics ([engine] in cx.toml): DuckDB (the file above) or Spark
     engine: EngineSettings = field(default_factory=EngineSettings)
+    #: the dashboard sends due digests and runs the alert rules itself, every delivery_interval_seconds, in one
+    #: background thread per server process ([delivery] in_dashboard / interval_seconds): while it holds the database
+    #: file, `cx digest --send-due` and `cx alerts run` from cron cannot write to it
+    delivery_in_dashboard: bool = True
+    delivery_interval_seconds: float = 60.0
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -167,6 +172,8 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
     "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
     "CX_DASHBOARD_URL": ("dashboard_url", str),
+    "CX_DELIVERY_IN_DASHBOARD": ("delivery_in_dashboard", bool),
+    "CX_DELIVERY_INTERVAL_SECONDS": ("delivery_interval_seconds", float),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -195,6 +202,8 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "delivery.dashboard_url": ("dashboard_url", str),
     "followups.window_days": ("followup_window_days", int),
     "followups.landmark_days": ("followup_landmark_days", int),
+    "delivery.in_dashboard": ("delivery_in_dashboard", bool),
+    "delivery.interval_seconds": ("delivery_interval_seconds", float),
 }
 
 
@@ -282,6 +291,9 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"followups window_days must be between 1 and 366, got {s.followup_window_days}")
     if not 0 <= s.followup_landmark_days <= 90:
         raise ConfigError(f"followups landmark_days must be between 0 and 90, got {s.followup_landmark_days}")
+    if not 1 <= s.delivery_interval_seconds <= 86_400:
+        raise ConfigError(f"[delivery] interval_seconds must be between 1 and 86400, got "
+                          f"{s.delivery_interval_seconds}")
     return s
 
 
