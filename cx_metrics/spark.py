@@ -234,6 +234,9 @@ def render(sql: str, params: Mapping[str, Any] | None = None) -> str:
     """DuckDB SQL (a named query's text, as :func:`cx_metrics.db.sql_text` gives it) as Spark SQL, with ``params``
     bound as literals. Raises :class:`EngineSqlError` when the result would not compute what DuckDB computes."""
     tree = _parsed(sql).copy()
+    if any(union.args.get("by_name") for union in tree.find_all(exp.Union)):
+        raise EngineSqlError("the query unions by name (DuckDB's UNION BY NAME fills a side's missing columns with "
+                             "NULL); Spark SQL has no such union, so write the columns out on both sides")
     if params is not None or tree.find(exp.Placeholder):
         tree = tree.transform(_bind, params or {})
     out = tree.sql(dialect="spark", comments=False)

@@ -40,6 +40,13 @@ def test_approximate_output_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         spark._parsed.cache_clear()
 
 
+def test_a_union_by_name_is_refused() -> None:
+    """sqlglot passes DuckDB's UNION ALL BY NAME through unchanged, and Spark SQL has no union that fills a side's
+    missing columns; the query is refused with what to do (the colour list of every chart once did this)."""
+    with pytest.raises(spark.EngineSqlError, match="write the columns out"):
+        spark.render("SELECT a FROM t UNION ALL BY NAME SELECT b FROM u")
+
+
 def test_group_by_all_is_written_out() -> None:
     out = spark.render("SELECT a, lower(b) AS lb, count(*) AS n, 1 AS one FROM t GROUP BY ALL")
     assert "GROUP BY ALL" not in out.upper()

