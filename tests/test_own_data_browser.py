@@ -139,6 +139,10 @@ def test_the_uploader_states_the_true_limit(own_server: tuple[str, str], browser
     page.get_by_text("MB per file").wait_for(timeout=60_000)
     # Streamlit's rounded line is hidden; what a person reads is the importer's own limit
     page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').wait_for(state="hidden", timeout=30_000)
+    # the page settles (a rerun can redraw the uploader before its style applies again): read it once no rounded
+    # line shows, or after 30 s, and require the importer's own limit and no rounded one
+    page.wait_for_function("() => !/GB per file/.test(document.querySelector('[data-testid=\"stMain\"]')"
+                           ".innerText)", timeout=30_000)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "512 MB per file" in text and "1GB" not in text and "GB per file" not in text
     page.close()
