@@ -321,7 +321,8 @@ class SparkConnection:
     the lake's own pipelines, never through the dashboard."""
 
     def __init__(self, session: SparkSession, settings: EngineSettings) -> None:
-        # temporary views belong to a session: a connection of its own keeps two settings' tables apart
+        # temporary views belong to a session: a connection of its own keeps two settings' tables apart (Spark Connect
+        # has no newSession(): a connection there is a server-side session of its own, see :func:`connect`)
         self.session = session if settings.remote else session.newSession()
         self.settings = settings
         self.register()
@@ -410,7 +411,10 @@ class SparkConnection:
         return self.cursor().execute(sql, params)
 
     def close(self) -> None:
-        """Nothing to close per connection: the session lives as long as the process (see :func:`session`)."""
+        """End a Spark Connect connection's server-side session; a local one lives as long as the process's JVM (see
+        :func:`session`), so there is nothing to close."""
+        if self.settings.remote:
+            self.session.stop()
 
 
 def _to_pandas(frame: Any) -> pd.DataFrame:
@@ -430,38 +434,48 @@ def session(settings: EngineSettings) -> SparkSession:
            tuple(sorted(settings.conf.items())))
     with _sessions_lock:
         found = _sessions.get(key)
-        if found is not None:
-            return found
-        try:
-            from pyspark.sql import SparkSession  # the JVM starts only when Spark is chosen
-        except ImportError as exc:
-            raise EngineSqlError("[engine] kind = \"spark\" needs pyspark, which is not installed: pip install "
-                                 "'cx-dashboard[spark]' (the Makefile's setup-dev installs it)") from exc
-
-        builder = SparkSession.builder.appName("cx-dashboard")
-        if settings.remote:
-            builder = builder.remote(settings.remote)
-        else:
-            builder = (builder.master(settings.master)
-                       .config("spark.driver.memory", settings.driver_memory)
-                       .config("spark.ui.enabled", "false")
-                       .config("spark.ui.showConsoleProgress", "false")
-                       .config("spark.driver.bindAddress", "127.0.0.1")
-                       .config("spark.driver.host", "127.0.0.1"))
-        builder = (builder.config("spark.sql.session.timeZone", "UTC")
-                   .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
-                   .config("spark.sql.ansi.enabled", "false")
-                   .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
-        for name, value in settings.conf.items():
-            builder = builder.config(name, value)
-        found = _sessions[key] = builder.getOrCreate()
-        if not settings.remote:
-            # a rejected query raises SparkQueryError with the rendered SQL; the JVM need not log it as well
-            found.sparkContext.setLogLevel("FATAL")
+        if found is None:
+            found = _sessions[key] = _builder(settings).getOrCreate()
+            if not settings.remote:
+                # a rejected query raises SparkQueryError with the rendered SQL; the JVM need not log it as well
+                found.sparkContext.setLogLevel("FATAL")
         return found
 
 
+def _builder(settings: EngineSettings) -> Any:
+    """A session builder for ``settings``: Spark Connect's endpoint or a local master, with the session settings
+    every metric query relies on (UTC, ANSI mode off, Arrow transfers)."""
+    try:
+        from pyspark.sql import SparkSession  # the JVM starts only when Spark is chosen
+    except ImportError as exc:
+        raise EngineSqlError("[engine] kind = \"spark\" needs pyspark, which is not installed: pip install "
+                             "'cx-dashboard[spark]' (the Makefile's setup-dev installs it)") from exc
+
+    builder = SparkSession.builder.appName("cx-dashboard")
+    if settings.remote:
+        builder = builder.remote(settings.remote)
+    else:
+        builder = (builder.master(settings.master)
+                   .config("spark.driver.memory", settings.driver_memory)
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.driver.host", "127.0.0.1"))
+    builder = (builder.config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+               .config("spark.sql.ansi.enabled", "false")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    for name, value in settings.conf.items():
+        builder = builder.config(name, value)
+    return builder
+
+
 def connect(settings: EngineSettings) -> SparkConnection:
+    """A connection with temporary views of its own: a new session on the process's local JVM, or a new server-side
+    session on the Spark Connect endpoint (two connections there must not overwrite each other's tables)."""
+    if settings.remote:
+        with _sessions_lock:
+            return SparkConnection(_builder(settings).create(), settings)
     return SparkConnection(session(settings), settings)
 
 
