@@ -129,7 +129,14 @@ def _call(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
 
 
+#: DuckDB's unsigned integers as the narrowest signed Spark type that holds all their values (Spark has none)
+_UNSIGNED = {exp.DataType.Type.UTINYINT: "SMALLINT", exp.DataType.Type.USMALLINT: "INT",
+             exp.DataType.Type.UINT: "BIGINT", exp.DataType.Type.UBIGINT: "DECIMAL(20, 0)"}
+
+
 def _spark_spelling(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DataType) and node.this in _UNSIGNED:
+        return exp.DataType.build(_UNSIGNED[node.this], dialect="spark")
     if isinstance(node, exp.ArrayOverlaps):
         return _call("arrays_overlap", node.this, node.expression)
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
@@ -163,6 +170,80 @@ def _spark_spelling(node: exp.Expression) -> exp.Expression:
             zero = exp.Literal.number(0)
             return _call("make_dt_interval", zero, zero, zero, args[0])
     return node
+
+
+def _string_agg(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``string_agg(x, sep ORDER BY x)`` (DISTINCT or not) as ``array_join`` of the sorted collected values:
+    sqlglot writes it as ``LISTAGG(...) WITHIN GROUP (ORDER BY ...)``, which Spark 4's optimizer fails on (a
+    ClassCastException in ListAgg: the Surveys page stopped). NULLs are skipped on both engines, and a group with no
+    value gives NULL, as DuckDB's does (``array_join`` of nothing would be '')."""
+    if not isinstance(node, exp.GroupConcat):
+        return node
+    inner, order = node.this, None
+    if isinstance(inner, exp.Order):
+        inner, order = inner.this, inner.expressions
+    distinct = isinstance(inner, exp.Distinct)
+    value = inner.expressions[0] if distinct else inner
+    descending = False
+    if order:
+        if len(order) != 1 or order[0].this.sql() != value.sql():
+            raise EngineSqlError("string_agg ordered by another expression than its value has no exact Spark "
+                                 "rendering here; order by the aggregated value")
+        descending = bool(order[0].args.get("desc"))
+    collected = _call("collect_set" if distinct else "collect_list", value)
+    values = _call("array_sort", collected)
+    if descending:
+        values = _call("reverse", values)
+    separator = node.args.get("separator") or exp.Literal.string(",")
+    joined = _call("array_join", values, separator)
+    present = exp.GT(this=exp.Count(this=value.copy()), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=present, true=joined)])
+
+
+def _asof_join(node: exp.Expression) -> exp.Expression:
+    """``SELECT ... FROM (SELECT DISTINCT ...) AS l ASOF [LEFT] JOIN r ON l.k = r.k AND l.t >= r.t`` (DuckDB's as-of
+    join: each left row with the right row of its keys nearest at or before its time) as a plain join ranked by
+    ``row_number()`` per left row, keeping the first. Spark has no as-of join. The left side must be DISTINCT (then its
+    columns identify a left row) and the select a plain projection; anything else is refused, not guessed."""
+    if not isinstance(node, exp.Select):
+        return node
+    all_joins = node.args.get("joins") or []
+    joins = [j for j in all_joins if (j.args.get("method") or "").upper() == "ASOF"]
+    if not joins:
+        return node
+    join = joins[0]
+    source = node.args.get("from_")
+    left = source.this if source is not None else None
+    refuse = EngineSqlError("this as-of join has no exact Spark rendering here: write it as FROM (SELECT DISTINCT "
+                            "...) AS l ASOF JOIN r ON <equalities> AND l.time >= r.time, with a plain projection")
+    if (len(joins) != 1 or len(all_joins) != 1 or not isinstance(left, exp.Subquery)
+            or not isinstance(left.this, exp.Select) or not left.this.args.get("distinct")
+            or any(node.args.get(k) for k in ("where", "group", "having", "order", "limit", "distinct", "qualify"))):
+        raise refuse
+    left_alias, right_alias = left.alias_or_name, join.this.alias_or_name
+    conditions = list(join.args["on"].flatten()) if isinstance(join.args["on"], exp.And) else [join.args["on"]]
+    inequalities = [c for c in conditions if isinstance(c, (exp.GTE, exp.GT, exp.LTE, exp.LT))]
+    if len(inequalities) != 1 or any(not isinstance(c, (exp.EQ, exp.GTE, exp.GT, exp.LTE, exp.LT)) for c in conditions):
+        raise refuse
+    cmp = inequalities[0]
+    sides = {getattr(e, "table", None): e for e in (cmp.this, cmp.expression)}
+    if set(sides) != {left_alias, right_alias}:
+        raise refuse
+    # l.t >= r.t (or r.t <= l.t): the latest right row at or before; l.t <= r.t: the earliest at or after
+    left_is_greater = (cmp.this.table == left_alias) == isinstance(cmp, (exp.GTE, exp.GT))
+    names = [e.alias_or_name for e in node.expressions]
+    if len(set(names)) != len(names) or "" in names:
+        raise refuse
+    ranked = node.copy()
+    ranked_join = ranked.args["joins"][0]
+    ranked_join.set("method", None)
+    rank = exp.Window(this=exp.RowNumber(),
+                      partition_by=[exp.column(name, table=left_alias) for name in left.this.named_selects],
+                      order=exp.Order(expressions=[exp.Ordered(this=sides[right_alias].copy(),
+                                                               desc=left_is_greater)]))
+    ranked.select(exp.alias_(rank, "_cx_asof_rank"), copy=False)
+    outer = exp.select(*[exp.column(name) for name in names]).from_(ranked.subquery("_cx_asof"))
+    return outer.where(exp.EQ(this=exp.column("_cx_asof_rank"), expression=exp.Literal.number(1)))
 
 
 def _parallel_unnest(node: exp.Expression) -> exp.Expression:
@@ -225,9 +306,25 @@ def _parsed(sql: str) -> exp.Expression:
     tree = sqlglot.parse_one(sql, read="duckdb")
     tree = tree.transform(_exact_percentiles)
     tree = tree.transform(_spark_spelling)
+    tree = tree.transform(_string_agg)
+    tree = tree.transform(_asof_join)
     tree = tree.transform(_parallel_unnest)
     tree = tree.transform(_series)
     return tree.transform(_group_by_all)
+
+
+#: the dashboard's own state: kept in the DuckDB file only, never in a lake (imports, meta and the *_replaced undo
+#: copies also stay there; on Spark they read as empty, which is what they are for a lake: no import made here)
+STATE_TABLES = ("followups", "followup_events", "themes", "theme_documents", "theme_fits", "theme_edits",
+                "user_roles", "audit_log", "subscriptions", "outbox", "alert_rules", "alert_state", "alert_events")
+
+
+@cache
+def _tables(sql: str) -> frozenset[str]:
+    """The tables ``sql`` reads or writes (its CTEs' names left out)."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    return frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
 
 
 def render(sql: str, params: Mapping[str, Any] | None = None) -> str:
@@ -394,7 +491,17 @@ class SparkConnection:
         self._canonical(table, f"_{table}_raw", columns)
 
     def run(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Render ``sql`` (DuckDB SQL) for Spark, run it and return its rows as pandas."""
+        """Render ``sql`` (DuckDB SQL) for Spark, run it and return its rows as pandas. A query that reads the
+        dashboard's own state (:data:`STATE_TABLES`) is refused: those tables live in the DuckDB file, and an empty
+        stand-in would give wrong figures (no follow-up ever made, no theme fitted, nobody with a role)."""
+        kept = sorted(_tables(sql) & set(STATE_TABLES))
+        if kept:
+            raise EngineStateError(
+                f"This part of the dashboard reads what the dashboard itself keeps ({', '.join(kept)}): follow-ups, "
+                "themes, roles, the audit log, subscriptions and alerts live in the DuckDB file, and this dashboard "
+                "reads its data from Spark ([engine] kind = \"spark\" in cx.toml), which does not hold them. Open this "
+                "part on a dashboard that reads the DuckDB file (no [engine] kind = \"spark\"), or use cx --engine "
+                "duckdb.")
         rendered = render(sql, params)
         try:
             return _to_pandas(self.session.sql(rendered))
@@ -512,6 +619,10 @@ class SparkDatabase:
 
     def close(self) -> None:
         self._conn = None
+
+
+class EngineStateError(db.DatabaseError):
+    """A read of the dashboard's own state (follow-ups, themes, roles, audit, subscriptions, alerts) on Spark."""
 
 
 class EngineReadOnlyError(db.DatabaseError):

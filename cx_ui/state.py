@@ -61,6 +61,12 @@ def database() -> db.SharedDatabase:
     return db.shared(s)
 
 
+def keeps_state() -> bool:
+    """Whether the engine holds the dashboard's own state (roles, audit log, follow-ups, themes, subscriptions): the
+    DuckDB file does; on ``[engine] kind = "spark"`` the dashboard only reads the lake's data."""
+    return settings().engine.kind != "spark"
+
+
 def connection() -> db.Connection:
     """The open connection, inside a read section (:func:`reads`, :func:`reading`) or :func:`writing`."""
     return database().connection()
@@ -91,7 +97,11 @@ def _entered(section: Callable[[], AbstractContextManager[db.Connection]]) -> It
             st.error(md(str(exc)))
             st.stop()
             raise  # unreachable: st.stop raises
-        yield conn
+        try:
+            yield conn
+        except spark.EngineStateError as exc:  # follow-ups, themes, roles... on the Spark engine: say why, and stop
+            st.info(md(str(exc)))
+            st.stop()
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,6 +11,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from cx_metrics import cli, db, lake, spark
 from cx_metrics.config import ConfigError, Settings, load_settings
@@ -76,6 +78,63 @@ def test_every_query_renders_for_spark() -> None:
     for name in db.sql_names():
         rendered = spark.render(db.sql_text(name), {p: None for p in db.sql_params(name)})
         assert "approx" not in rendered.lower() or "approx" in db.sql_text(name).lower(), name
+
+
+def test_every_query_parses_on_spark(spark_conn: Any) -> None:
+    """Spark's own SQL parser reads every named query as rendered (nothing runs; the golden tests and the pages'
+    comparisons run them). Rendering alone let DuckDB's ASOF JOIN through, which Spark cannot parse: the Overview's
+    follow-up tile stopped there."""
+    parser = spark_conn.session._jsparkSession.sessionState().sqlParser()
+    failed = {}
+    for name in db.sql_names():
+        statement = sqlglot.parse_one(db.sql_text(name), read="duckdb")
+        if spark._tables(db.sql_text(name)) & set(spark.STATE_TABLES) or not isinstance(statement, exp.Query):
+            continue  # the dashboard's own state and the writes (imports, follow-up claims) never go to Spark
+        rendered = spark.render(db.sql_text(name), {p: None for p in db.sql_params(name)})
+        try:
+            parser.parsePlan(rendered)
+        except Exception as exc:
+            failed[name] = str(exc).strip().splitlines()[0][:300]
+    assert not failed, failed
+
+
+#: DuckDB SQL over inline rows: an as-of join (the follow-up owner's "latest ticket before") and ordered string_agg
+ASOF_AND_STRING_AGG = """
+WITH failures AS (SELECT * FROM (VALUES ('A', TIMESTAMP '2026-01-10 00:00'), ('A', TIMESTAMP '2026-01-03 00:00'),
+                                        ('A', TIMESTAMP '2026-01-10 00:00'), ('B', TIMESTAMP '2026-01-05 00:00'),
+                                        ('C', TIMESTAMP '2026-01-01 00:00')) AS f(customer_id, triggered_at)),
+tickets AS (SELECT * FROM (VALUES ('A', TIMESTAMP '2026-01-02 00:00', 'billing', 'ann'),
+                                  ('A', TIMESTAMP '2026-01-09 00:00', 'tech', 'bob'),
+                                  ('A', TIMESTAMP '2026-01-11 00:00', 'tech', 'cy'),
+                                  ('B', TIMESTAMP '2026-01-05 00:00', 'billing', NULL),
+                                  ('C', TIMESTAMP '2026-01-02 00:00', 'tech', 'dee')) AS t(customer_id, created_at,
+                                                                                          group_name, assignee)),
+owners AS (
+    SELECT o.customer_id, o.triggered_at, t2.group_name, t2.assignee
+    FROM (SELECT DISTINCT customer_id, triggered_at FROM failures) AS o
+    ASOF JOIN (SELECT customer_id, created_at, group_name, assignee FROM tickets) AS t2
+      ON t2.customer_id = o.customer_id AND o.triggered_at >= t2.created_at
+)
+SELECT customer_id, count(*) AS matched, string_agg(DISTINCT group_name, ', ' ORDER BY group_name) AS groups,
+       string_agg(assignee, '; ' ORDER BY assignee DESC) AS assignees
+FROM owners GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def test_asof_join_and_string_agg_give_duckdbs_rows(spark_conn: Any) -> None:
+    """Spark has no as-of join and fails on LISTAGG ... WITHIN GROUP (the Surveys page's inventory stopped): both
+    are rendered another way, and must give DuckDB's rows (C's failure precedes its tickets: no row, as in DuckDB;
+    B's one assignee is NULL: skipped by string_agg, and an all-NULL group gives NULL)."""
+    duck = duckdb.sql(ASOF_AND_STRING_AGG).fetchall()
+    assert duck == [("A", 2, "billing, tech", "bob; ann"), ("B", 1, "billing", None)]  # hand-computed
+    on_spark = [tuple(row) for row in spark_conn.session.sql(spark.render(ASOF_AND_STRING_AGG)).collect()]
+    assert on_spark == duck
+
+
+def test_an_asof_join_spark_cannot_match_exactly_is_refused() -> None:
+    """A left side that is not DISTINCT (its rows would not be told apart by their columns) is refused, not guessed."""
+    with pytest.raises(spark.EngineSqlError, match="as-of join"):
+        spark.render("SELECT l.k, r.v FROM (SELECT k, t FROM a) AS l ASOF JOIN b AS r ON r.k = l.k AND l.t >= r.t")
 
 
 # -- the [engine] setting ----------------------------------------------------------------------------------------------

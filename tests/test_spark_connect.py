@@ -59,6 +59,9 @@ def connect_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.sql.shuffle.partitions=2",
                "spark-internal"]
     env = {**os.environ, "SPARK_HOME": str(home)}
+    # pyspark marks the whole process as a Spark Connect client once a remote session is made
+    # (SPARK_CONNECT_MODE_ENABLED); a local session made afterwards (tests/test_spark.py) would then fail
+    connect_mode = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
     with log.open("w") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
@@ -75,6 +78,8 @@ def connect_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 time.sleep(0.5)
         yield f"sc://127.0.0.1:{port}"
     finally:
+        if connect_mode is None:
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
