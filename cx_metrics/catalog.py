@@ -421,7 +421,7 @@ _ENTRIES = (
     Metric(
         'churn_model', 'churn', 'Churn risk', '%', 'lower',
         grain='customers at monthly snapshots',
-        sql=('churn_features',), function='cx_metrics.churn_model.score',
+        sql=('churn_features',), function='cx_metrics.models.churn_store.score',
         pages=('churn',), commands=(),
         definition=(
         'Calibrated churn risk = probability of churning within the horizon (default 90 days), from gradient '

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cx_metrics import churn_model as M
 from cx_metrics import db
 from cx_metrics.config import Settings
+from cx_metrics.models import churn_store as M
 
 #: sha256 of "customer_id:risk(10 decimals):rank:reasons" for every customer still there, riskiest first
 CHURN_SCORES = "f4873b649b9eeb677f6a1255d4e3ab5fb3d897361e76d7ca462ccb28358f3049"
