@@ -436,7 +436,7 @@ _ENTRIES = (
     Metric(
         'themes', 'themes', 'Themes', 'count', 'neither',
         grain='ticket texts and survey comments',
-        sql=('theme_corpus',), function='cx_metrics.themes.fit_all',
+        sql=('theme_corpus',), function='cx_metrics.models.theme_store.fit_all',
         pages=('themes',), commands=(),
         definition=(
         'Themes are found in ticket subjects/descriptions and, separately, in survey comments (one model each: '

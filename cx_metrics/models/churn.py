@@ -10,6 +10,9 @@ calibrated on the calibration split with ``CalibratedClassifierCV`` over the fro
 only with a very large calibration split). Reported on the test split: ROC-AUC, PR-AUC (average precision), Brier
 score, top-decile lift and a reliability table; global drivers by permutation importance (ROC-AUC drop);
 per-customer reasons by how much the calibrated risk falls when one feature is set to its typical value.
+
+Only ``sklearn.base`` is imported with the module: the parts that fit are imported by :meth:`ChurnRiskModel.fit`
+(they cost a noticeable share of the start-up of every process that imports the store).
 """
 
 from __future__ import annotations
@@ -21,11 +24,6 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.frozen import FrozenEstimator
-from sklearn.inspection import permutation_importance
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -105,6 +103,10 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             progress: Progress | None = None) -> Self:
         """Fit on the ``train`` rows, calibrate on the ``calibration`` rows, evaluate and explain on the ``test``
         rows. ``y`` (churned: 1/0) and ``split`` default to the frame's ``label`` and ``split`` columns."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.frozen import FrozenEstimator
+
         labels = (X["label"] if y is None else pd.Series(np.asarray(y))).to_numpy(dtype=int)
         parts = np.asarray(X["split"] if split is None else split, dtype=object)
         kinds = dict(FEATURE_KINDS if self.feature_kinds is None else self.feature_kinds)
@@ -247,6 +249,8 @@ def _mode(values: pd.Series) -> str:
 
 
 def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
     base = float(y.mean()) if len(y) else math.nan
     out = {"rows": float(len(y)), "positives": float(y.sum()), "base_rate": base,
            "roc_auc": math.nan, "pr_auc": math.nan, "brier": math.nan, "top_decile_rate": math.nan,
@@ -274,6 +278,8 @@ def _reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str,
 
 
 def _importance(estimator: Any, x: pd.DataFrame, y: np.ndarray, seed: int) -> list[dict[str, Any]]:
+    from sklearn.inspection import permutation_importance
+
     if len(x) > MAX_IMPORTANCE_ROWS:
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(len(x), MAX_IMPORTANCE_ROWS, replace=False))

@@ -31,7 +31,6 @@ import joblib  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.model_selection import train_test_split
 
 from cx_metrics import db
 from cx_metrics.config import Settings
@@ -274,6 +273,8 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
         frame = query(conn, "churn_customers_only", {**Filters().params(),
                                                      "as_of": d.as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)})
         frame["snapshot_at"] = pd.NaT
+        from sklearn.model_selection import train_test_split
+
         idx = np.arange(len(frame))
         y_all = frame["label"].to_numpy(dtype=int)
         if len(np.unique(y_all)) < 2 or min(np.bincount(y_all)) < 10:

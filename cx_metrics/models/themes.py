@@ -26,23 +26,21 @@ analyst's names, pins and merges are :mod:`cx_metrics.models.theme_store`'s.
   ``match_threshold`` keeps its key (``matches_``) and so the analyst's name, pin and merge. A ``pinned`` theme
   that the refit does not find is kept: its term vector joins the model as a fixed topic, so its trend stays
   continuous.
+
+Only ``sklearn.base`` is imported with the module; the parts that fit and transform are imported where they are
+used (start-up cost, as in :mod:`cx_metrics.models.churn`).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.decomposition import NMF, non_negative_factorization
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from cx_metrics.text.redact import redact
@@ -59,6 +57,8 @@ class ThemeError(ValueError):
 
 
 def _vectorizer(max_features: int, n_docs: int) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer=analyze, min_df=2 if n_docs >= 20 else 1, max_df=0.5 if n_docs >= 20 else 1.0,
         max_features=max_features, sublinear_tf=True, dtype=np.float32,
@@ -66,6 +66,8 @@ def _vectorizer(max_features: int, n_docs: int) -> Any:
 
 
 def _nmf(k: int, seed: int, init: str, max_iter: int = 400) -> Any:
+    from sklearn.decomposition import NMF
+
     return NMF(n_components=k, init=init, random_state=seed, max_iter=max_iter, tol=1e-4)
 
 
@@ -76,6 +78,8 @@ def _unit_rows(h: np.ndarray) -> np.ndarray:
 
 def topic_agreement(h1: np.ndarray, h2: np.ndarray) -> float:
     """Mean cosine similarity of two topic-term matrices' topics, matched one-to-one (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment
+
     sim = _unit_rows(h1) @ _unit_rows(h2).T
     rows, cols = linear_sum_assignment(-sim)
     return float(sim[rows, cols].mean())
@@ -84,6 +88,10 @@ def topic_agreement(h1: np.ndarray, h2: np.ndarray) -> float:
 def stability_curve(x: Any, ks: Sequence[int], runs: int, seed: int,
                     progress: Progress | None = None) -> dict[int, float]:
     """Stability of each k: mean pairwise :func:`topic_agreement` of ``runs`` NMF fits with different seeds."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
     out: dict[int, float] = {}
     for i, k in enumerate(ks):
         with warnings.catch_warnings():  # short fits: agreement is measured, not the optimum
@@ -209,6 +217,8 @@ class TopicPhrases:
 def topic_phrases(processed: Sequence[str], counts: np.ndarray, rows: np.ndarray, topics: np.ndarray,
                   shares: np.ndarray, n_topics: int, seed: int) -> list[TopicPhrases]:
     """The label phrases of every topic (see :func:`label_themes`), with the texts each one covers."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     rng = np.random.default_rng(seed)
     n = len(processed)
     background = np.sort(rng.permutation(n)[:LABEL_BACKGROUND])
@@ -362,6 +372,8 @@ def match_topics(new: Sequence[dict[str, float]], old: dict[int, dict[str, float
     Returns ``{new index: (theme_key, similarity)}`` for the pairs of the maximum-similarity assignment whose
     similarity reaches ``threshold``; the other new topics are new themes.
     """
+    from scipy.optimize import linear_sum_assignment
+
     if not new or not old:
         return {}
     keys = sorted(old)
@@ -383,6 +395,8 @@ def assign(w: np.ndarray, min_weight: float, max_per_doc: int) -> tuple[np.ndarr
 
 def solve_weights(vectorizer: Any, h: np.ndarray, texts: Sequence[str], progress: Progress | None,
                start: float, span: float, chunk: int = 50_000) -> np.ndarray:
+    from sklearn.decomposition import non_negative_factorization
+
     out = np.zeros((len(texts), h.shape[0]), dtype=np.float64)
     for lo in range(0, len(texts), chunk):
         x = vectorizer.transform(texts[lo: lo + chunk])
