@@ -57,7 +57,6 @@ MAX_LEVELS = 50
 MAX_TRAIN_ROWS = 400_000
 MAX_IMPORTANCE_ROWS = 5_000
 SEED = 7
-SPLITS = ("train", "calibration", "test")
 
 
 class ModelError(ValueError):
