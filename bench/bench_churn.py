@@ -23,8 +23,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from cx_metrics import churn_model, db, demo  # noqa: E402
+from cx_metrics import db, demo  # noqa: E402
 from cx_metrics.config import Settings  # noqa: E402
+from cx_metrics.models import churn_store  # noqa: E402
 from cx_ui.serve import peak_rss_mb  # noqa: E402
 
 
@@ -45,10 +46,10 @@ def measure(customers: int, folder: Path) -> dict[str, float]:
     def progress(fraction: float, text: str) -> None:
         steps[text.split(" ")[0]] = time.perf_counter() - t0
 
-    model = churn_model.train(conn, settings, progress=progress)
+    model = churn_store.train(conn, settings, progress=progress)
     trained = time.perf_counter() - t0
     t1 = time.perf_counter()
-    scores = churn_model.score(conn, settings, model=model, reasons_for=500)
+    scores = churn_store.score(conn, settings, model=model, reasons_for=500)
     scored = time.perf_counter() - t1
     conn.close()
     return {

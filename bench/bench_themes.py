@@ -26,8 +26,9 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from cx_metrics import db, demo, themes  # noqa: E402
+from cx_metrics import db, demo  # noqa: E402
 from cx_metrics.config import Settings  # noqa: E402
+from cx_metrics.models import theme_store  # noqa: E402
 
 
 def _diverse_tickets(n: int, seed: int = 7) -> pd.DataFrame:
@@ -68,10 +69,10 @@ def time_fit(path: Path) -> dict[str, float]:
     settings = Settings().with_db(path)
     conn = db.connect(settings)
     start = time.perf_counter()
-    results = themes.fit_all(conn, settings)  # the ticket model, and the comment model when there are comments
+    results = theme_store.fit_all(conn, settings)  # the ticket model, and the comment model when there are comments
     seconds = time.perf_counter() - start
     start = time.perf_counter()
-    themes.catalog(conn)
+    theme_store.catalog(conn)
     catalog_s = time.perf_counter() - start
     conn.close()
     return {"seconds": seconds, "documents": sum(r.documents for r in results),

@@ -421,7 +421,7 @@ _ENTRIES = (
     Metric(
         'churn_model', 'churn', 'Churn risk', '%', 'lower',
         grain='customers at monthly snapshots',
-        sql=('churn_features',), function='cx_metrics.churn_model.score',
+        sql=('churn_features',), function='cx_metrics.models.churn_store.score',
         pages=('churn',), commands=(),
         definition=(
         'Calibrated churn risk = probability of churning within the horizon (default 90 days), from gradient '
@@ -436,7 +436,7 @@ _ENTRIES = (
     Metric(
         'themes', 'themes', 'Themes', 'count', 'neither',
         grain='ticket texts and survey comments',
-        sql=('theme_corpus',), function='cx_metrics.themes.fit_all',
+        sql=('theme_corpus',), function='cx_metrics.models.theme_store.fit_all',
         pages=('themes',), commands=(),
         definition=(
         'Themes are found in ticket subjects/descriptions and, separately, in survey comments (one model each: '

@@ -442,7 +442,7 @@ def _churn_definition_frame(conn: db.Connection, settings: Settings) -> pd.DataF
 
 
 def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
-    from cx_metrics import churn_model
+    from cx_metrics.models import churn_store
 
     conn = _connect(settings, read_only=True)
     try:
@@ -450,17 +450,17 @@ def _cmd_churn(args: argparse.Namespace, settings: Settings) -> int:
             print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
 
         if args.action == "train":
-            model = churn_model.train(conn, settings, progress=progress)
-            print(churn_model.card_markdown(model.card))
-            print(f"saved: {churn_model.model_paths(settings)['model']}", file=sys.stderr)
+            model = churn_store.train(conn, settings, progress=progress)
+            print(churn_store.card_markdown(model.card))
+            print(f"saved: {churn_store.model_paths(settings)['model']}", file=sys.stderr)
             return 0
-        status, why = churn_model.model_status(conn, settings)
+        status, why = churn_store.model_status(conn, settings)
         if status != "current":
             print(f"{why} Training first.", file=sys.stderr)
-        model = churn_model.ensure_model(conn, settings, progress=progress)
+        model = churn_store.ensure_model(conn, settings, progress=progress)
         filters = Filters.of(plans=args.plan, regions=args.region, segments=args.segment)
         check_filters(conn, filters)
-        frame = churn_model.score(conn, settings, model=model, filters=filters, top=args.top or None)
+        frame = churn_store.score(conn, settings, model=model, filters=filters, top=args.top or None)
         _emit(_with_origin_note(conn, frame), args.format)
         return 0
     finally:
@@ -474,7 +474,8 @@ def _theme_key(args: argparse.Namespace) -> int:
 
 
 def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
-    from cx_metrics import themes
+    from cx_metrics.models import theme_store
+    from cx_metrics.models.themes import ThemeModel
 
     def key(i: int) -> int:
         try:
@@ -486,8 +487,8 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
     conn = _connect(settings, read_only=args.action == "show")
     try:
         if args.action == "fit":
-            options = themes.FitOptions(n_themes=args.themes, seed=args.seed)
-            for result in themes.fit_all(
+            options = ThemeModel(n_themes=args.themes, random_state=args.seed)
+            for result in theme_store.fit_all(
                     conn, settings, options, source=args.source, actor="cli",
                     progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr, flush=True)):
                 how = (f"chosen by stability ({', '.join(f'{k}: {v:.2f}' for k, v in result.stability.items())})"
@@ -501,18 +502,18 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
                       f"{len(result.pinned_kept)} pinned kept; {result.template_sentences} template sentences "
                       f"ignored; model saved to {result.model_path}")
         elif args.action == "assign":
-            print(f"{themes.assign_new(conn, settings, source=args.source):,} new texts assigned with the saved "
+            print(f"{theme_store.assign_new(conn, settings, source=args.source):,} new texts assigned with the saved "
                   "model")
         elif args.action == "rename":
-            themes.rename(conn, key(0), " ".join(args.args[1:]) or None)
+            theme_store.rename(conn, key(0), " ".join(args.args[1:]) or None)
         elif args.action in ("pin", "unpin"):
-            themes.pin(conn, key(0), args.action == "pin")
+            theme_store.pin(conn, key(0), args.action == "pin")
         elif args.action == "merge":
-            themes.merge(conn, key(0), key(1))
+            theme_store.merge(conn, key(0), key(1))
         elif args.action == "unmerge":
-            themes.unmerge(conn, key(0))
+            theme_store.unmerge(conn, key(0))
         if args.action in ("show", "rename", "pin", "unpin", "merge", "unmerge"):
-            frame = themes.catalog(conn, args.source)
+            frame = theme_store.catalog(conn, args.source)
             if not args.all:
                 frame = frame[frame["active"] | frame["pinned"] | frame["merged_into"].notna()]
             if frame.empty:

@@ -29,12 +29,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx_metrics import audit, churn_model, stats
+from cx_metrics import audit, stats
 from cx_metrics.config import Settings
 from cx_metrics.db import Connection, query, sql_params, sql_text, transaction
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import churn
 from cx_metrics.metrics.complaints import complaint_rule_params
+from cx_metrics.models import churn_store
 from cx_metrics.stats_groups import mantel_haenszel, newcomb_diff
 
 KINDS: dict[str, str] = {"detractor": "NPS detractor", "sla_breach": "Complaint past its SLA",
@@ -286,10 +287,10 @@ def churn_risk(conn: Connection, settings: Settings | None = None) -> tuple[pd.D
     """Each customer's churn risk from the Churn page's model (customer_id, risk), when a model is current for this
     data; else None and why (the worklist then shows no risk rather than a stale one)."""
     s = settings or Settings()
-    status, why = churn_model.model_status(conn, s)
+    status, why = churn_store.model_status(conn, s)
     if status != "current":
         return None, f"{why} Train the churn-risk model on the Churn page to see each customer's risk here."
-    scores = churn_model.score(conn, s, reasons_for=0)
+    scores = churn_store.score(conn, s, reasons_for=0)
     return scores[["customer_id", "risk"]], f"Churn risk within {s.churn_horizon_days} days from the churn model. {why}"
 
 

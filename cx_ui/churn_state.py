@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import churn_model
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import churn
+from cx_metrics.models import churn_store
 from cx_ui.state import cached, connection, reads, settings
 
 
@@ -65,20 +65,20 @@ def experience_curves(window: Period, filters: Filters) -> pd.DataFrame:
 
 @reads
 def churn_model_status() -> tuple[str, str]:
-    return churn_model.model_status(connection(), settings())
+    return churn_store.model_status(connection(), settings())
 
 
 def churn_model_card() -> dict[str, Any] | None:
-    return churn_model.read_card(settings())
+    return churn_store.read_card(settings())
 
 
 @reads
 def train_churn_model(progress: Any) -> dict[str, Any]:
     """Train (and save) the churn model; ``progress(fraction, text)`` reports each step. Returns the card."""
-    model = churn_model.train(connection(), settings(), progress=progress)
+    model = churn_store.train(connection(), settings(), progress=progress)
     return model.card  # cached scores are keyed on the training time, so the new model's are computed afresh
 
 
 @cached(max_entries=8, show_spinner="Scoring customers...")
 def churn_scores(trained_at: str, filters: Filters, top: int) -> pd.DataFrame:
-    return churn_model.score(connection(), settings(), filters=filters, top=top)
+    return churn_store.score(connection(), settings(), filters=filters, top=top)

@@ -6,22 +6,23 @@ from typing import Any
 
 import pandas as pd
 
-from cx_metrics import db, themes
+from cx_metrics import db
 from cx_metrics.filters import Filters, Period
 from cx_metrics.metrics import themes as tm
+from cx_metrics.models import theme_store
 from cx_ui.state import cached, connection, settings, writing
 
 
 @cached(max_entries=16)
 def theme_catalog(source: str = "all") -> pd.DataFrame:
-    return themes.catalog(connection(), source)
+    return theme_store.catalog(connection(), source)
 
 
 @cached(max_entries=16)
 def theme_fit_status() -> tuple[dict[str, dict[str, Any]], int]:
     """(latest fit of each corpus that has one, texts imported since)."""
     conn = connection()
-    return themes.latest_fits(conn), themes.unassigned_count(conn)
+    return theme_store.latest_fits(conn), theme_store.unassigned_count(conn)
 
 
 @cached(max_entries=32)
@@ -74,12 +75,12 @@ def theme_verbatims(period: Period, filters: Filters, theme_key: int,
 def fit_themes(progress: Any, source: str = "all") -> Any:
     """Refit the theme models (writes; the data version bump refreshes every cache); a list of fit summaries."""
     with writing() as conn:
-        return themes.fit_all(conn, settings(), source=source, actor="dashboard", progress=progress)
+        return theme_store.fit_all(conn, settings(), source=source, actor="dashboard", progress=progress)
 
 
 def assign_new_themes(progress: Any) -> int:
     with writing() as conn:
-        return themes.assign_new(conn, settings(), progress=progress)
+        return theme_store.assign_new(conn, settings(), progress=progress)
 
 
 def edit_theme(action: str, key: int, value: Any = None) -> None:
@@ -90,12 +91,12 @@ def edit_theme(action: str, key: int, value: Any = None) -> None:
 
 def _edit_theme(conn: db.Connection, action: str, key: int, value: Any) -> None:
     if action == "rename":
-        themes.rename(conn, key, value, actor="dashboard")
+        theme_store.rename(conn, key, value, actor="dashboard")
     elif action in ("pin", "unpin"):
-        themes.pin(conn, key, action == "pin", actor="dashboard")
+        theme_store.pin(conn, key, action == "pin", actor="dashboard")
     elif action == "merge":
-        themes.merge(conn, key, int(value), actor="dashboard")
+        theme_store.merge(conn, key, int(value), actor="dashboard")
     elif action == "unmerge":
-        themes.unmerge(conn, key, actor="dashboard")
+        theme_store.unmerge(conn, key, actor="dashboard")
     else:
         raise ValueError(f"unknown theme edit {action!r}")

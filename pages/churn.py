@@ -8,10 +8,10 @@ import streamlit as st
 
 from cx_metrics import catalog
 from cx_metrics.charts import churn as churn_charts
-from cx_metrics.churn_model import card_markdown
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.churn import COHORTS, EXPERIENCES, EXPOSURE_DAYS, GRAINS, lift_landmark, recovery_period
+from cx_metrics.models.churn_store import card_markdown
 from cx_ui import auth, churn_state, overview_state, safe, state, tables
 from cx_ui import tiles as kpi_tiles
 

@@ -12,7 +12,8 @@ from cx_metrics.charts import themes as theme_charts
 from cx_metrics.columns import choice_label
 from cx_metrics.export import to_safe_csv
 from cx_metrics.metrics.themes import MIX_DIMENSIONS
-from cx_metrics.themes import SOURCE_LABELS, ThemeError
+from cx_metrics.models.theme_store import SOURCE_LABELS
+from cx_metrics.models.themes import ThemeError
 from cx_ui import auth, safe, state, tables, theme_state
 
 #: each corpus has its own theme model: ticket text and survey comments share words, not reasons

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from cx_metrics import db, demo, lake, themes
+from cx_metrics import db, demo, lake
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
+from cx_metrics.models import theme_store
 
 # the machine is shared with other test runs: a property test checks values, never how fast one example runs
 hypothesis_settings.register_profile("cx", deadline=None)
@@ -144,7 +145,7 @@ def themed_demo_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactor
     shutil.copyfile(demo_db_path, path)
     settings = _settings(path)
     conn = db.connect(settings)
-    themes.fit_all(conn, settings)
+    theme_store.fit_all(conn, settings)
     conn.close()
     return path
 

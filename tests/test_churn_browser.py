@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from cx_metrics import churn_model, db
+from cx_metrics import db
 from cx_metrics.config import Settings
+from cx_metrics.models import churn_store
 from cx_ui.serve import running_dashboard
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
     conn = db.connect(settings)
-    churn_model.train(conn, settings)  # saved next to the database: the server finds it
+    churn_store.train(conn, settings)  # saved next to the database: the server finds it
     conn.close()
     with running_dashboard(path) as url:
         yield url

@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cx_metrics import churn_model as M
 from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_metrics.ingest import load as ingest
 from cx_metrics.metrics import churn as C
+from cx_metrics.models import churn_store as M
+from cx_metrics.models.churn import CATEGORICAL, NUMERIC, ModelError
 from tests.conftest import REALDATA
 
-FEATURES = [*M.NUMERIC, *M.CATEGORICAL]
+FEATURES = [*NUMERIC, *CATEGORICAL]
 SNAPSHOT = dt.datetime(2026, 6, 1)
 
 
@@ -145,9 +146,9 @@ def test_saved_reloaded_and_retrained_when_data_changes(trained: tuple[db.Connec
 def test_no_customers_is_a_clear_error(empty_db_path: Path) -> None:
     settings = Settings().with_db(empty_db_path)
     conn = db.connect(settings)
-    with pytest.raises(M.ModelError, match="no customers"):
+    with pytest.raises(ModelError, match="no customers"):
         M.train(conn, settings, save=False)
-    with pytest.raises(M.ModelError, match="No churn model yet"):
+    with pytest.raises(ModelError, match="No churn model yet"):
         M.score(conn, settings)
     conn.close()
 

@@ -456,7 +456,7 @@ def test_demo_history_is_plausible(full_demo: tuple[db.Connection, Settings]) ->
 
 
 def test_churn_risk_from_the_model_when_it_is_current(demo_db_path: Path, tmp_path: Path) -> None:
-    from cx_metrics import churn_model
+    from cx_metrics.models import churn_store
 
     path = tmp_path / "risk.duckdb"
     path.write_bytes(demo_db_path.read_bytes())
@@ -465,7 +465,7 @@ def test_churn_risk_from_the_model_when_it_is_current(demo_db_path: Path, tmp_pa
     try:
         risk, why = followups.churn_risk(conn, s)
         assert risk is None and "Train the churn-risk model on the Churn page" in why
-        churn_model.train(conn, s)
+        churn_store.train(conn, s)
         risk, why = followups.churn_risk(conn, s)
         assert risk is not None and why.startswith("Churn risk within 90 days")
         wl = followups.worklist(conn, s).merge(risk, on="customer_id", how="left")

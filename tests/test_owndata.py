@@ -98,20 +98,20 @@ def test_remove_demo_keeps_own_rows_and_is_audited(demo_copy: Path, export: Path
 
 
 def test_theme_models_learned_from_the_demo_go_with_it(themed_demo_path: Path, tmp_path: Path, export: Path) -> None:
-    from cx_metrics import themes
+    from cx_metrics.models import theme_store
 
     path = tmp_path / "themed.duckdb"
     shutil.copyfile(themed_demo_path, path)
     conn = db.connect(_settings(path))
     try:
         ingest.load(conn, ingest.preview(export))
-        assert set(themes.latest_fits(conn)) == {"tickets", "comments"} and len(themes.catalog(conn))
+        assert set(theme_store.latest_fits(conn)) == {"tickets", "comments"} and len(theme_store.catalog(conn))
         removed = demo.remove(conn, actor="tester")
         assert removed["theme_fits"] == 2 and "and 2 theme models" in base.Contents.describe(removed)
         # no theme, label or example verbatim from the demo's texts is left to show; a refit reads the user's texts
-        assert themes.latest_fits(conn) == {} and themes.catalog(conn).empty
+        assert theme_store.latest_fits(conn) == {} and theme_store.catalog(conn).empty
         assert conn.execute("SELECT count(*) FROM theme_documents").fetchone() == (0,)
-        assert themes.documents_with_text(conn)["tickets"] == 0  # the export has no subject or description
+        assert theme_store.documents_with_text(conn)["tickets"] == 0  # the export has no subject or description
     finally:
         conn.close()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cx_metrics import themes
+from cx_metrics.models import theme_store
 from cx_ui.auth import CLOCK_LEEWAY
 from cx_ui.serve import free_port, running_server
 from tests.oidc_mock import provider, secrets_file, set_claims, sign_in
@@ -185,7 +185,7 @@ def theme_examples(seeded_db: Path) -> list[str]:
     """The example texts the Themes page would show an analyst."""
     conn = duckdb.connect(str(seeded_db), read_only=True)
     try:
-        catalog = themes.catalog(conn)
+        catalog = theme_store.catalog(conn)
     finally:
         conn.close()
     examples = sorted({e for ex in catalog["examples"] for e in ex if len(e) > 20})

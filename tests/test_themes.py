@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cx_metrics import db, demo, demo_text, themes
+from cx_metrics import db, demo, demo_text
 from cx_metrics.cli import main
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 from cx_metrics.metrics import themes as tm
+from cx_metrics.models import theme_store, themes
+from cx_metrics.models.themes import ThemeModel
+from cx_metrics.text.requests import request_of
 from cx_metrics.text.tokens import (
     analyze,
     boilerplate,
@@ -137,7 +140,7 @@ def test_template_sentences_are_found_and_dropped_but_never_the_first() -> None:
     ("Please refund me", None),
 ])
 def test_product_requests_are_recognised_and_normalised(text: str, asked: str | None) -> None:
-    assert themes.request_of(text) == asked
+    assert request_of(text) == asked
 
 
 def test_labels_matching_and_k_choice() -> None:
@@ -159,10 +162,10 @@ def test_labels_matching_and_k_choice() -> None:
 
 def test_fit_recovers_planted_topics_in_two_languages(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, frame = topic_db
-    result = themes.fit(conn, settings)
+    result = theme_store.fit(conn, settings)
     assert result.chosen_by == "stability" and result.stability
     assert result.n_themes == themes.choose_k(result.stability)
-    catalog = themes.catalog(conn).set_index("theme_key")
+    catalog = theme_store.catalog(conn).set_index("theme_key")
     words = {topic: set(vocab) for topic, vocab in TOPICS.items()}
     keys = set()
     for topic, expected in words.items():
@@ -189,10 +192,10 @@ def test_same_seed_same_themes(tmp_path: Path) -> None:
         settings = Settings().with_db(tmp_path / name / "x.duckdb")
         conn = db.connect(settings)
         _build(conn)
-        result = themes.fit(conn, settings, themes.FitOptions(seed=11))
+        result = theme_store.fit(conn, settings, ThemeModel(random_state=11))
         docs = conn.cursor().execute("SELECT doc_id, theme_key, weight FROM theme_documents "
                                      "ORDER BY doc_id, theme_key").df()
-        labels = themes.catalog(conn)[["theme_key", "auto_label"]]
+        labels = theme_store.catalog(conn)[["theme_key", "auto_label"]]
         runs.append((result.stability, result.n_themes, docs, labels))
         conn.close()
     assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
@@ -202,45 +205,45 @@ def test_same_seed_same_themes(tmp_path: Path) -> None:
 
 def test_names_pins_and_merges_survive_a_refit(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     billing, _ = _theme_of_topic(conn, frame, "billing")
     login, _ = _theme_of_topic(conn, frame, "login")
     delivery, _ = _theme_of_topic(conn, frame, "delivery")
     crash, _ = _theme_of_topic(conn, frame, "crash")
-    themes.rename(conn, billing, "Double charges & refunds")
-    themes.merge(conn, crash, delivery)
-    themes.pin(conn, login)
-    before = themes.catalog(conn).set_index("theme_key")
+    theme_store.rename(conn, billing, "Double charges & refunds")
+    theme_store.merge(conn, crash, delivery)
+    theme_store.pin(conn, login)
+    before = theme_store.catalog(conn).set_index("theme_key")
     assert before.loc[delivery, "documents"] == before.loc[delivery, "own_documents"] + before.loc[crash,
                                                                                                    "own_documents"]
     # more tickets arrive, and the refit uses another seed: the themes are found again and keep their keys
     _build(conn, n_per_topic=20, seed=2, id_offset=10_000)
-    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5, seed=3))
+    result = theme_store.fit(conn, settings, ThemeModel(n_themes=5, random_state=3))
     assert {billing, login, delivery, crash} <= set(result.kept)
-    after = themes.catalog(conn).set_index("theme_key")
+    after = theme_store.catalog(conn).set_index("theme_key")
     assert after.loc[billing, "theme"] == "Double charges & refunds"
     assert after.loc[crash, "merged_into"] == delivery and bool(after.loc[login, "pinned"])
     assert _theme_of_topic(conn, frame, "billing")[0] == billing
     # a rename back to blank returns to the automatic label; the edits are logged
-    themes.rename(conn, billing, "  ")
-    assert themes.catalog(conn).set_index("theme_key").loc[billing, "theme"] == after.loc[billing, "auto_label"]
+    theme_store.rename(conn, billing, "  ")
+    assert theme_store.catalog(conn).set_index("theme_key").loc[billing, "theme"] == after.loc[billing, "auto_label"]
     edits = conn.cursor().execute("SELECT action FROM theme_edits ORDER BY edited_at").fetchall()
     assert [e[0] for e in edits] == ["rename", "merge", "pin", "rename"]
-    with pytest.raises(themes.ThemeError, match="into itself"):
-        themes.merge(conn, login, login)
-    with pytest.raises(themes.ThemeError, match="no theme 999"):
-        themes.rename(conn, 999, "x")
+    with pytest.raises(theme_store.ThemeError, match="into itself"):
+        theme_store.merge(conn, login, login)
+    with pytest.raises(theme_store.ThemeError, match="no theme 999"):
+        theme_store.rename(conn, 999, "x")
 
 
 def test_a_pinned_theme_is_kept_by_a_refit_that_does_not_find_it(
     topic_db: tuple[db.Connection, Settings, pd.DataFrame],
 ) -> None:
     conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     delivery, _ = _theme_of_topic(conn, frame, "delivery")
-    themes.pin(conn, delivery)
-    result = themes.fit(conn, settings, themes.FitOptions(n_themes=2))  # too few themes to find it
-    catalog = themes.catalog(conn).set_index("theme_key")
+    theme_store.pin(conn, delivery)
+    result = theme_store.fit(conn, settings, ThemeModel(n_themes=2))  # too few themes to find it
+    catalog = theme_store.catalog(conn).set_index("theme_key")
     assert catalog.loc[delivery, "active"] and catalog.loc[delivery, "documents"] > 0
     assert delivery in result.kept + result.pinned_kept
     assert _theme_of_topic(conn, frame, "delivery") == (delivery, pytest.approx(1.0, abs=0.1))
@@ -248,35 +251,35 @@ def test_a_pinned_theme_is_kept_by_a_refit_that_does_not_find_it(
 
 def test_new_texts_are_assigned_with_the_saved_model(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, frame = topic_db
-    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    result = theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     login, _ = _theme_of_topic(conn, frame, "login")
-    assert themes.unassigned_count(conn) == 0
+    assert theme_store.unassigned_count(conn) == 0
     more = _build(conn, n_per_topic=5, seed=9, id_offset=50_000)
-    assert themes.unassigned_count(conn) == len(more)
-    assert themes.assign_new(conn, settings) == len(more)
-    assert themes.unassigned_count(conn) == 0
+    assert theme_store.unassigned_count(conn) == len(more)
+    assert theme_store.assign_new(conn, settings) == len(more)
+    assert theme_store.unassigned_count(conn) == 0
     assert _theme_of_topic(conn, more, "login")[0] == login
     # a newer export changes a ticket's text: it is read again and carries its new theme only
     delivery, _ = _theme_of_topic(conn, frame, "delivery")
     changed = frame.loc[frame["topic"] == "login", "ticket_id"].iloc[0]
     conn.cursor().execute("UPDATE tickets SET description = 'parcel delivery late. package courier tracking.' "
                           "WHERE ticket_id = ?", [changed])
-    assert themes.unassigned_count(conn) == 1
-    assert themes.assign_new(conn, settings) == 1
+    assert theme_store.unassigned_count(conn) == 1
+    assert theme_store.assign_new(conn, settings) == 1
     keys = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = ?", [changed]).fetchall()
     assert [k[0] for k in keys] == [delivery]
     result.model_path.unlink()
     _build(conn, n_per_topic=1, seed=10, id_offset=60_000)
-    with pytest.raises(themes.ThemeError, match="missing"):
-        themes.assign_new(conn, settings)
+    with pytest.raises(theme_store.ThemeError, match="missing"):
+        theme_store.assign_new(conn, settings)
 
 
 def _fit_and_name(topic_db: tuple[db.Connection, Settings, pd.DataFrame], topic: str, name: str) -> int:
     """Fit five themes on the topic fixture and give the theme of ``topic`` a name; its key."""
     conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     key, _ = _theme_of_topic(conn, frame, topic)
-    themes.rename(conn, key, name)
+    theme_store.rename(conn, key, name)
     return key
 
 
@@ -287,19 +290,19 @@ def test_a_demo_rebuild_drops_assignments_but_keeps_names(
     _fit_and_name(topic_db, "login", "Sign-in")
     demo.build(conn, seed=3, size=demo.DemoSize(customers=300, tickets=600))
     assert conn.cursor().execute("SELECT count(*) FROM theme_documents").fetchall()[0][0] == 0
-    assert themes.unassigned_count(conn) > 0
-    assert "Sign-in" in set(themes.catalog(conn)["theme"])
+    assert theme_store.unassigned_count(conn) > 0
+    assert "Sign-in" in set(theme_store.catalog(conn)["theme"])
 
 
 def test_too_little_text_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings().with_db(tmp_path / "t.duckdb")
     conn = db.connect(settings)
-    with pytest.raises(themes.ThemeError, match="at least 50"):
-        themes.fit(conn, settings)
-    with pytest.raises(themes.ThemeError, match="No theme model yet"):
-        themes.assign_new(conn, settings)
-    with pytest.raises(themes.ThemeError, match="between 2 and 60"):
-        themes.fit(conn, settings, themes.FitOptions(n_themes=1))
+    with pytest.raises(theme_store.ThemeError, match="at least 50"):
+        theme_store.fit(conn, settings)
+    with pytest.raises(theme_store.ThemeError, match="No theme model yet"):
+        theme_store.assign_new(conn, settings)
+    with pytest.raises(theme_store.ThemeError, match="between 2 and 60"):
+        theme_store.fit(conn, settings, ThemeModel(n_themes=1))
 
 
 # ------------------------------------------------------------------------------------------------ metrics
@@ -341,7 +344,7 @@ def test_theme_impact_on_a_hand_built_survey(tmp_path: Path) -> None:
     conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
                           "scale_min, scale_max, comment) SELECT 's', response_id, responded_at, 'nps', score, 0, 10, "
                           "comment FROM frame")
-    themes.fit(conn, settings, themes.FitOptions(n_themes=2), source="comments")
+    theme_store.fit(conn, settings, ThemeModel(n_themes=2), source="comments")
     impact = tm.theme_impact(conn, period=Period(START.date(), START.date() + dt.timedelta(days=6)),
                              settings=settings)
     # NPS of all 80: 100 x (30 - 40) / 80 = -12.5. Without the delivery theme: 30 promoters of 40 -> +75;
@@ -357,7 +360,7 @@ def test_theme_impact_on_a_hand_built_survey(tmp_path: Path) -> None:
 
 def test_metrics_on_the_topic_fixture(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     period = Period(dt.date(2026, 1, 5), dt.date(2026, 2, 1))
     volume = tm.theme_volume(conn, period=period, grain="week", settings=settings)
     assert (volume.groupby("period_start")["total_documents"].first().sum()) == len(frame)
@@ -383,12 +386,12 @@ def test_metrics_on_the_topic_fixture(topic_db: tuple[db.Connection, Settings, p
 
 def test_removed_tickets_leave_the_counts(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, frame = topic_db
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     login, _ = _theme_of_topic(conn, frame, "login")
-    before = themes.catalog(conn).set_index("theme_key")
+    before = theme_store.catalog(conn).set_index("theme_key")
     logins = frame.loc[frame["topic"] == "login", ["ticket_id"]]
     conn.cursor().execute("DELETE FROM tickets WHERE ticket_id IN (SELECT ticket_id FROM logins)")  # an undo
-    after = themes.catalog(conn).set_index("theme_key")
+    after = theme_store.catalog(conn).set_index("theme_key")
     assert after["total_documents"].iloc[0] == before["total_documents"].iloc[0] - len(logins)
     assert after.loc[login, "documents"] == before.loc[login, "documents"] - len(logins)
 
@@ -400,7 +403,7 @@ def test_verbatims_and_examples_are_redacted(topic_db: tuple[db.Connection, Sett
         "SELECT 't', 'pii' || i, TIMESTAMP '2026-01-06' + INTERVAL (i) HOUR, 'open', "
         "'password reset fails, mail me at jo' || i || '@example.com or call +44 20 7946 0958', true "
         "FROM range(30) AS r(i)")
-    themes.fit(conn, settings, themes.FitOptions(n_themes=5))
+    theme_store.fit(conn, settings, ThemeModel(n_themes=5))
     key = int(conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = 'pii1'").fetchall()[0][0])
     rows = tm.theme_verbatims(conn, theme_key=key, period=Period(dt.date(2026, 1, 5), dt.date(2026, 1, 11)))
     pii = rows[rows["doc_id"].str.startswith("pii")]
@@ -415,7 +418,7 @@ def test_verbatims_and_examples_are_redacted(topic_db: tuple[db.Connection, Sett
 
 def test_demo_themes_have_sensible_labels(themed_demo_path: Path) -> None:
     conn = db.connect(Settings().with_db(themed_demo_path))
-    fit = themes.latest_fit(conn)
+    fit = theme_store.latest_fit(conn)
     assert fit is not None and fit["chosen_by"] == "stability" and 6 <= fit["n_themes"] <= 50
     docs = conn.cursor().execute(
         "SELECT t.subject, d.theme_key, th.auto_label FROM tickets t JOIN theme_documents d "
@@ -444,7 +447,7 @@ def test_demo_double_charge_incident_is_recovered(themed_demo_path: Path) -> Non
                                   ).fetchall()[0][0]
     key = int(spike.iloc[0]["theme_key"])
     assert spike.iloc[0]["n"] / total >= 0.9
-    catalog = themes.catalog(conn).set_index("theme_key")
+    catalog = theme_store.catalog(conn).set_index("theme_key")
     assert {"charged twice", "charged", "twice"} & set(catalog.loc[key, "top_terms"])
     weeks = Period(demo.SPIKE_START.date() - dt.timedelta(weeks=6), demo.SPIKE_START.date() + dt.timedelta(days=27))
     flags = tm.theme_anomalies(conn, period=weeks, grain="week")
@@ -472,7 +475,7 @@ def test_demo_french_comments_are_read_with_folded_terms(themed_demo_path: Path)
         "LEFT JOIN theme_documents d ON d.doc_kind = 'survey' AND d.doc_id = r.response_id "
         "WHERE r.comment LIKE '%résolu%' OR r.comment LIKE '%rappelé%' OR r.comment LIKE '%rapide%'").fetchall()[0]
     assert fr[0] > 0 and fr[1] == fr[0]  # every French comment was read
-    fit = themes.latest_fit(conn)
+    fit = theme_store.latest_fit(conn)
     assert fit is not None
     vocabulary = set(joblib.load(fit["model_path"])["vectorizer"].get_feature_names_out())
     assert {"resolu", "rappele"} & vocabulary and not {"résolu", "rappelé"} & vocabulary
@@ -492,10 +495,10 @@ def test_kaggle_ticket_themes_are_readable(tmp_path: Path) -> None:
     settings = Settings().with_db(tmp_path / "k.duckdb")
     conn = db.connect(settings)
     ingest.load(conn, ingest.preview(csv))
-    results = themes.fit_all(conn, settings)
+    results = theme_store.fit_all(conn, settings)
     assert [r.source for r in results] == ["tickets"]  # no survey comments in this export
     assert results[0].template_sentences > 0  # the "Critical." / "Asap." suffixes are templates
-    catalog = themes.catalog(conn)
+    catalog = theme_store.catalog(conn)
     labels = " ".join(catalog["theme"]).lower()
     for word in ("refund", "cancel", "billing", "technical", "product"):
         assert word in labels, labels
@@ -660,7 +663,7 @@ def test_every_planted_demo_theme_is_recovered_under_its_own_words(themed_demo_p
         "WHERE list_contains(t.tags, 'double_charge') GROUP BY 1 ORDER BY n DESC").df()
     assert any("charged twice" in str(label).lower() for label in spike["auto_label"]), spike
     # no two themes of a corpus share a label
-    catalog = themes.catalog(conn)
+    catalog = theme_store.catalog(conn)
     for _, group in catalog[catalog["active"]].groupby("corpus"):
         assert group["auto_label"].is_unique, group["auto_label"].tolist()
     conn.close()
@@ -685,51 +688,51 @@ def _comments(conn: db.Connection, n: int = 60) -> None:
 def test_tickets_and_comments_have_separate_models(topic_db: tuple[db.Connection, Settings, pd.DataFrame]) -> None:
     conn, settings, _ = topic_db
     # too few comments: fitting both fits the tickets only; asking for the comments by name says what to do
-    assert [r.source for r in themes.fit_all(conn, settings, themes.FitOptions(n_themes=5))] == ["tickets"]
-    with pytest.raises(themes.ThemeError, match=r"survey responses have a comment.*--source tickets"):
-        themes.fit(conn, settings, source="comments")
-    with pytest.raises(themes.ThemeError, match="source must be"):
-        themes.fit_all(conn, settings, source="emails")
+    assert [r.source for r in theme_store.fit_all(conn, settings, ThemeModel(n_themes=5))] == ["tickets"]
+    with pytest.raises(theme_store.ThemeError, match=r"survey responses have a comment.*--source tickets"):
+        theme_store.fit(conn, settings, source="comments")
+    with pytest.raises(theme_store.ThemeError, match="source must be"):
+        theme_store.fit_all(conn, settings, source="emails")
     _comments(conn)
-    assert themes.unassigned_count(conn) == 0  # no comment model yet: nothing it should have read
-    results = themes.fit_all(conn, settings, themes.FitOptions(n_themes=2), source="comments")
+    assert theme_store.unassigned_count(conn) == 0  # no comment model yet: nothing it should have read
+    results = theme_store.fit_all(conn, settings, ThemeModel(n_themes=2), source="comments")
     assert [r.source for r in results] == ["comments"] and results[0].documents == 60
-    fits = themes.latest_fits(conn)
+    fits = theme_store.latest_fits(conn)
     assert set(fits) == {"tickets", "comments"} and Path(fits["tickets"]["model_path"]).is_file()
     docs = conn.cursor().execute("SELECT d.doc_kind, th.corpus FROM theme_documents d JOIN themes th "
                                  "USING (theme_key)").df()
     assert set(map(tuple, docs.drop_duplicates().to_numpy())) == {("ticket", "tickets"), ("survey", "comments")}
-    comment_themes = themes.catalog(conn, "comments")
+    comment_themes = theme_store.catalog(conn, "comments")
     assert len(comment_themes) == 2 and (comment_themes["corpus"] == "comments").all()
     assert (comment_themes["documents"] == 30).all() and (comment_themes["share"] == 0.5).all()
-    assert (themes.catalog(conn, "tickets")["corpus"] == "tickets").all()
+    assert (theme_store.catalog(conn, "tickets")["corpus"] == "tickets").all()
     # a refit of the tickets leaves the comment model, its names and its assignments alone
     waiting = int(comment_themes[comment_themes["theme"].str.contains("waited|hold|queue|slow|hours", case=False)]
                   ["theme_key"].iloc[0])
-    themes.rename(conn, waiting, "Waiting")
+    theme_store.rename(conn, waiting, "Waiting")
     before = conn.cursor().execute("SELECT * FROM theme_documents WHERE doc_kind = 'survey' ORDER BY doc_id").df()
-    themes.fit(conn, settings, themes.FitOptions(n_themes=4, seed=5), source="tickets")
+    theme_store.fit(conn, settings, ThemeModel(n_themes=4, random_state=5), source="tickets")
     after = conn.cursor().execute("SELECT * FROM theme_documents WHERE doc_kind = 'survey' ORDER BY doc_id").df()
     pd.testing.assert_frame_equal(before, after)
     # ... and the name survives a refit of the comments
-    result = themes.fit(conn, settings, themes.FitOptions(n_themes=2, seed=9), source="comments")
+    result = theme_store.fit(conn, settings, ThemeModel(n_themes=2, random_state=9), source="comments")
     assert waiting in result.kept
-    assert themes.catalog(conn, "comments").set_index("theme_key").loc[waiting, "theme"] == "Waiting"
+    assert theme_store.catalog(conn, "comments").set_index("theme_key").loc[waiting, "theme"] == "Waiting"
     # NPS impact is read from the comment themes
     impact = tm.theme_impact(conn, period=Period(START.date(), START.date() + dt.timedelta(days=13)),
                              settings=settings)
-    assert set(impact["theme_key"]) == set(themes.catalog(conn, "comments")["theme_key"])
+    assert set(impact["theme_key"]) == set(theme_store.catalog(conn, "comments")["theme_key"])
     assert impact.set_index("theme_key").loc[waiting, "impact"] < 0
     # themes of different texts cannot be merged
-    ticket_key = int(themes.catalog(conn, "tickets")["theme_key"].iloc[0])
-    with pytest.raises(themes.ThemeError, match="different texts"):
-        themes.merge(conn, waiting, ticket_key)
+    ticket_key = int(theme_store.catalog(conn, "tickets")["theme_key"].iloc[0])
+    with pytest.raises(theme_store.ThemeError, match="different texts"):
+        theme_store.merge(conn, waiting, ticket_key)
     # new comments are assigned with the comment model only
     conn.cursor().execute("INSERT INTO survey_responses (source, response_id, responded_at, metric, score, "
                           "scale_min, scale_max, comment) VALUES ('s', 'new', $at, 'nps', 1, 0, 10, "
                           "'waited on hold forever in the queue')", {"at": START})
-    assert themes.unassigned_count(conn, "comments") == 1 and themes.unassigned_count(conn, "tickets") == 0
-    assert themes.assign_new(conn, settings) == 1
+    assert theme_store.unassigned_count(conn, "comments") == 1 and theme_store.unassigned_count(conn, "tickets") == 0
+    assert theme_store.assign_new(conn, settings) == 1
     key = conn.cursor().execute("SELECT theme_key FROM theme_documents WHERE doc_id = 'new'").fetchall()
     assert [k[0] for k in key] == [waiting]
 
@@ -742,10 +745,10 @@ def test_themes_fitted_before_the_corpora_were_separate_keep_their_names(
     # what migration 0007 leaves of a fit made by one model over both kinds of text
     conn.cursor().execute("UPDATE themes SET corpus = 'all'")
     conn.cursor().execute("UPDATE theme_fits SET corpus = 'all'")
-    assert themes.latest_fit(conn, "tickets") is not None  # still the model of both until refitted
-    result = themes.fit(conn, settings, themes.FitOptions(n_themes=5, seed=3), source="tickets")
+    assert theme_store.latest_fit(conn, "tickets") is not None  # still the model of both until refitted
+    result = theme_store.fit(conn, settings, ThemeModel(n_themes=5, random_state=3), source="tickets")
     assert billing in result.kept
-    catalog = themes.catalog(conn, "tickets").set_index("theme_key")
+    catalog = theme_store.catalog(conn, "tickets").set_index("theme_key")
     assert catalog.loc[billing, "theme"] == "Billing" and catalog.loc[billing, "corpus"] == "tickets"
 
 
@@ -767,8 +770,8 @@ def test_vendor_masks_never_become_theme_words(tmp_path: Path) -> None:
     conn.register("narratives", pd.DataFrame(rows, columns=["ticket_id", "created_at", "description"]))
     conn.execute("INSERT INTO tickets (source, ticket_id, created_at, status, description) "
                  "SELECT 'cfpb', ticket_id, created_at, 'open', description FROM narratives")
-    themes.fit(conn, settings)
-    catalog = themes.catalog(conn)
+    theme_store.fit(conn, settings)
+    catalog = theme_store.catalog(conn)
     shown = " ".join([*catalog["theme"], *(t for terms in catalog["top_terms"] for t in terms)]).lower()
     assert "xx" not in shown and "xxxx" not in shown and "amount" not in shown, shown
     conn.close()
@@ -783,7 +786,7 @@ def test_labels_read_as_the_texts_write_them(themed_demo_path: Path) -> None:
         "LEFT JOIN tickets t ON d.doc_kind = 'ticket' AND t.ticket_id = d.doc_id "
         "LEFT JOIN (SELECT DISTINCT response_id, comment FROM survey_responses) r "
         "ON d.doc_kind = 'survey' AND r.response_id = d.doc_id WHERE d.theme_key IS NOT NULL").df()
-    catalog = themes.catalog(conn)
+    catalog = theme_store.catalog(conn)
     conn.close()
     labels = catalog.loc[catalog["active"], ["theme_key", "auto_label"]]
     assert {"Asked for a year ago", "Not fixed, and nobody followed up", "Slow and I keep getting handed off",
@@ -810,7 +813,7 @@ def test_no_theme_merges_unrelated_kinds_of_text(themed_demo_path: Path) -> None
         "SELECT d.theme_key, r.comment AS kind FROM theme_documents d JOIN (SELECT DISTINCT response_id, comment "
         "FROM survey_responses) r ON d.doc_kind = 'survey' AND r.response_id = d.doc_id "
         "WHERE d.theme_key IS NOT NULL").df()
-    fit = themes.latest_fits(conn)
+    fit = theme_store.latest_fits(conn)
     conn.close()
     for docs in (tickets, comments):
         purity = _purity(docs)

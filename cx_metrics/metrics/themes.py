@@ -2,7 +2,7 @@
 impact on NPS/CSAT with a bootstrap interval, product requests, and the themes behind a complaint mover.
 
 Documents are tickets (subject + description) and survey responses with a comment, as read by the theme model
-(:mod:`cx_metrics.themes`). A document can carry up to three themes, so theme counts do not add up to the
+(:mod:`cx_metrics.models.themes`). A document can carry up to three themes, so theme counts do not add up to the
 total; shares are "documents mentioning the theme / documents read". Merged themes count once per document
 under the theme they were merged into. Every function returns a tidy DataFrame with the columns listed.
 """
@@ -318,7 +318,7 @@ def product_requests(
     conn: Connection, *, period: Period, filters: Filters | None = None, kinds: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Tickets and comments that ask for a feature, grouped by what they ask for (see
-    :func:`cx_metrics.themes.request_of`).
+    :func:`cx_metrics.text.requests.request_of`).
 
     Columns: ``request``, ``mentions`` (documents), ``customers``, ``tickets``, ``comments``, ``theme`` (the theme
     most of them carry), ``first_seen``, ``last_seen``, ``example`` (latest, redacted). Most asked first.

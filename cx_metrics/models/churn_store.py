@@ -1,4 +1,6 @@
-"""Churn-risk model: who is likely to leave in the next H days, how sure we are, and why.
+"""The churn-risk model on a database: its training and scoring frames read from DuckDB, the saved model and its
+card, and training, checking and scoring (the estimator itself, which needs no database, is
+:class:`cx_metrics.models.churn.ChurnRiskModel`).
 
 Two modes, chosen from the data (and stated in the model card):
 
@@ -10,16 +12,9 @@ Two modes, chosen from the data (and stated in the model card):
 * **customers only** (a CRM export with a churn flag and no dates, such as the IBM Telco file): no snapshot can
   be placed in time, so a stratified, seeded 60/20/20 split of customers is used; the label is the churn flag.
 
-Model: scikit-learn ``HistGradientBoostingClassifier`` (no class reweighting, which would break calibration),
-calibrated on the calibration split with ``CalibratedClassifierCV`` over the frozen booster (sigmoid; isotonic
-only with a very large calibration split). Reported on the test split: ROC-AUC, PR-AUC (average precision), Brier score,
-top-decile lift and a reliability table; global drivers by permutation importance (ROC-AUC drop); per-customer
-reasons by how much the calibrated risk falls when one feature is set to its typical value.
-
 The model and its card (JSON and Markdown) are saved next to the database (``<db folder>/models``), reloaded
 once per process, and retrained when the data version, the churn settings or scikit-learn change. The model file
 is a joblib pickle: it is only ever read from that folder, which this program writes; never load one from elsewhere.
-scikit-learn is imported lazily (it costs seconds at start-up).
 """
 
 from __future__ import annotations
@@ -27,13 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import joblib  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
+import sklearn
 
 from cx_metrics import db
 from cx_metrics.config import Settings
@@ -42,61 +39,40 @@ from cx_metrics.filters import Filters
 from cx_metrics.ingest.infer import identifier_columns
 from cx_metrics.metrics import churn
 from cx_metrics.metrics.complaints import complaint_rule_params
+from cx_metrics.models.churn import (
+    FEATURE_KINDS,
+    MAX_TRAIN_ROWS,
+    SEED,
+    ChurnRiskModel,
+    ModelError,
+    Progress,
+    feature_label,
+)
 
-Progress = Callable[[float, str], None]
-
-NUMERIC = ["tenure_days", "tickets_30d", "tickets_90d", "complaints_90d", "open_tickets", "aged_open_tickets",
-           "sla_breaches_90d", "reopens_90d", "handoffs_90d", "complaints_365d", "bad_complaints_365d",
-           "days_since_ticket", "csat_responses_90d",
-           "bad_csat_90d", "days_since_nps", "activity_90d", "days_since_activity"]
-CATEGORICAL = ["plan", "segment", "region", "acquisition_channel", "generation", "last_nps_group"]
-LABELS = {
-    "tenure_days": "tenure (days)", "tickets_30d": "tickets in the last 30 days",
-    "tickets_90d": "tickets in the last 90 days", "complaints_90d": "complaints in the last 90 days",
-    "open_tickets": "open tickets", "aged_open_tickets": "tickets open for more than 7 days",
-    "sla_breaches_90d": "resolution SLA breaches (90 days)", "reopens_90d": "reopens (90 days)",
-    "handoffs_90d": "handoffs (90 days)", "complaints_365d": "complaints in the last year",
-    "bad_complaints_365d": "badly handled complaints in the last year",
-    "days_since_ticket": "days since the last ticket",
-    "csat_responses_90d": "CSAT answers (90 days)", "bad_csat_90d": "unsatisfied CSAT answers (90 days)",
-    "days_since_nps": "days since the last NPS answer", "activity_90d": "activity events (90 days)",
-    "days_since_activity": "days since the last activity", "plan": "plan", "segment": "segment", "region": "region",
-    "acquisition_channel": "acquisition channel", "generation": "generation", "last_nps_group": "latest NPS answer",
-}
-#: support-experience features (the ones a CX team can act on)
-SUPPORT_FEATURES = ("complaints_90d", "complaints_365d", "bad_complaints_365d", "open_tickets", "aged_open_tickets",
-                    "sla_breaches_90d", "reopens_90d",
-                    "handoffs_90d", "bad_csat_90d", "last_nps_group", "tickets_30d", "tickets_90d")
 #: attribute keys never used as features: they restate the outcome (or a personal identifier)
 _LEAKY = ("churn", "cancel", "status", "exit", "closed", "terminated", "lost", "retention", "end_date", "enddate",
           "email", "phone", "name", "address")
-MAX_LEVELS = 50
 SNAPSHOT_STEP_DAYS = 30
 MIN_HISTORY_DAYS = 90
 TRAIN_SNAPSHOTS = 12
-MAX_TRAIN_ROWS = 400_000
-MAX_IMPORTANCE_ROWS = 5_000
-SEED = 7
-MODEL_VERSION = 2
+#: 3: the saved model is a ChurnModel holding a fitted cx_metrics.models.churn.ChurnRiskModel
+MODEL_VERSION = 3
 
 OUTPUT_COLUMNS = ["customer_id", "risk", "rank", "reasons", "last_contact_at", "last_contact", "plan", "segment",
                   "region", "tenure_days", "open_tickets", "complaints_90d"]
 
 
-class ModelError(ValueError):
-    """The model cannot be trained or used on this data; the message says why and what to do."""
-
-
 @dataclass
 class ChurnModel:
-    """A fitted, calibrated churn model with what is needed to rebuild its inputs and explain its scores."""
+    """A fitted churn-risk estimator and its card (what it was trained on, how it did, its drivers)."""
 
-    estimator: Any
-    features: list[str]
-    categories: dict[str, list[str]]
-    attribute_keys: dict[str, str]  # attribute key -> "numeric" / "categorical"
-    reference: dict[str, Any]  # typical value per feature (median / most common in training)
+    estimator: ChurnRiskModel
     card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def attribute_keys(self) -> list[str]:
+        """The customer attributes among its features (read from the database when scoring)."""
+        return [f for f in self.estimator.features_ if f.startswith("attr:")]
 
 
 # --- where models live ---------------------------------------------------------------------------------------
@@ -127,8 +103,6 @@ def read_card(settings: Settings) -> dict[str, Any] | None:
 
 def model_status(conn: Connection, settings: Settings) -> tuple[str, str]:
     """("missing" | "stale" | "current", why). Stale when the data, the churn settings or scikit-learn changed."""
-    import sklearn
-
     card = read_card(settings)
     if card is None or not model_paths(settings)["model"].is_file():
         return "missing", "No churn model has been trained on this database yet."
@@ -148,8 +122,6 @@ _LOADED: dict[str, tuple[float, ChurnModel]] = {}
 
 def load_model(settings: Settings) -> ChurnModel | None:
     """The saved model (loaded once per process and file version); None when there is none."""
-    import joblib  # type: ignore[import-untyped]
-
     path = model_paths(settings)["model"]
     if not path.is_file():
         return None
@@ -157,7 +129,11 @@ def load_model(settings: Settings) -> ChurnModel | None:
     cached = _LOADED.get(str(path))
     if cached and cached[0] == mtime:
         return cached[1]
-    model = joblib.load(path)
+    try:
+        model = joblib.load(path)
+    except (ImportError, AttributeError, pickle.UnpicklingError) as exc:  # saved by an earlier version
+        raise ModelError(f"{path} was saved by an earlier version of this program; train the model again "
+                         "(`cx churn train` or Train on the Churn page).") from exc
     if not isinstance(model, ChurnModel):
         raise ModelError(f"{path} is not a churn model saved by this program; delete it and train again.")
     _LOADED[str(path)] = (mtime, model)
@@ -247,57 +223,7 @@ def _attribute_kinds(wide: pd.DataFrame) -> dict[str, str]:
     return kinds
 
 
-def _matrix(frame: pd.DataFrame, features: list[str], categories: dict[str, list[str]]) -> pd.DataFrame:
-    """The model's input: numbers as floats, categories as pandas categoricals with the training levels."""
-    out = pd.DataFrame(index=frame.index)
-    for col in features:
-        values = frame[col] if col in frame.columns else pd.Series(np.nan, index=frame.index)
-        if col in categories:
-            levels = categories[col]
-            text = values.astype("string").fillna("(missing)")
-            text = text.where(text.isin(levels), "(other)")
-            out[col] = pd.Categorical(text.astype(str), categories=levels)
-        else:
-            out[col] = pd.to_numeric(values, errors="coerce").astype(float)
-    return out
-
-
-def _levels(values: pd.Series) -> list[str]:
-    counts = values.astype("string").fillna("(missing)").value_counts()
-    top = [str(v) for v in counts.index[:MAX_LEVELS]]
-    return sorted({*top, "(other)", "(missing)"})
-
-
 # --- training --------------------------------------------------------------------------------------------------
-
-def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-
-    base = float(y.mean()) if len(y) else math.nan
-    out = {"rows": float(len(y)), "positives": float(y.sum()), "base_rate": base,
-           "roc_auc": math.nan, "pr_auc": math.nan, "brier": math.nan, "top_decile_rate": math.nan,
-           "top_decile_lift": math.nan, "mean_predicted": float(p.mean()) if len(p) else math.nan}
-    if len(np.unique(y)) < 2:
-        return out
-    order = np.argsort(-p, kind="stable")
-    top = order[: max(1, len(y) // 10)]
-    out.update({"roc_auc": float(roc_auc_score(y, p)), "pr_auc": float(average_precision_score(y, p)),
-                "brier": float(brier_score_loss(y, p)), "top_decile_rate": float(y[top].mean()),
-                "top_decile_lift": float(y[top].mean() / base) if base > 0 else math.nan})
-    return out
-
-
-def _reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
-    """Calibration table: customers by predicted-risk decile, mean predicted vs observed churn."""
-    if len(y) == 0:
-        return []
-    order = np.argsort(p, kind="stable")
-    rows = []
-    for part in np.array_split(order, bins):
-        if len(part):
-            rows.append({"n": float(len(part)), "predicted": float(p[part].mean()), "observed": float(y[part].mean())})
-    return rows
-
 
 def _report(progress: Progress | None, fraction: float, text: str) -> None:
     if progress is not None:
@@ -307,11 +233,8 @@ def _report(progress: Progress | None, fraction: float, text: str) -> None:
 def train(conn: Connection, settings: Settings | None = None, *, progress: Progress | None = None,
           train_snapshots: int = TRAIN_SNAPSHOTS, max_train_rows: int = MAX_TRAIN_ROWS, seed: int = SEED,
           save: bool = True) -> ChurnModel:
-    """Build the features, fit, calibrate, evaluate, explain and (by default) save the model and its card."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.frozen import FrozenEstimator
-
+    """Read the features, fit, calibrate, evaluate and explain the estimator, write its card and (by default) save
+    both."""
     s = settings or Settings()
     started = dt.datetime.now(dt.UTC)
     _report(progress, 0.02, "Reading the churn definition")
@@ -369,47 +292,10 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
     if len(attrs.columns):
         frame = frame.merge(attrs, left_on="customer_id", right_index=True, how="left")
     kinds = _attribute_kinds(attrs) if len(attrs.columns) else {}
-    base_features = [f for f in [*NUMERIC, *CATEGORICAL] if f in frame.columns]
-    # drop features without any information (a column that is all missing or a single value)
-    features = [f for f in [*base_features, *kinds] if frame[f].nunique(dropna=True) > 1]
-    categorical = {f for f in features if f in CATEGORICAL or kinds.get(f) == "categorical"}
-    train_rows = frame[frame["split"] == "train"]
-    if len(train_rows) > max_train_rows:
-        train_rows = train_rows.sample(max_train_rows, random_state=seed)
-        notes.append(f"Training rows sampled to {max_train_rows:,} (seeded).")
-    cal_rows, test_rows = frame[frame["split"] == "calibration"], frame[frame["split"] == "test"]
-    for name, part in (("training", train_rows), ("calibration", cal_rows), ("test", test_rows)):
-        if part.empty or part["label"].nunique() < 2:
-            raise ModelError(f"The {name} split has no churned customers or no retained ones, so the model cannot be "
-                             f"{'trained' if name == 'training' else 'checked'}. More history (or more customers) "
-                             "is needed.")
-    categories = {f: _levels(train_rows[f]) for f in categorical}
-    x_train, y_train = _matrix(train_rows, features, categories), train_rows["label"].to_numpy(dtype=int)
-    x_cal, y_cal = _matrix(cal_rows, features, categories), cal_rows["label"].to_numpy(dtype=int)
-    x_test, y_test = _matrix(test_rows, features, categories), test_rows["label"].to_numpy(dtype=int)
-    _report(progress, 0.35, f"Fitting gradient boosting on {len(x_train):,} rows x {len(features)} features")
-    booster = HistGradientBoostingClassifier(
-        learning_rate=0.1, max_iter=150, max_depth=3, min_samples_leaf=100, l2_regularization=1.0,
-        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, categorical_features="from_dtype",
-        random_state=seed)
-    booster.fit(x_train, y_train)
-    _report(progress, 0.6, f"Calibrating on {len(x_cal):,} rows")
-    # Platt scaling keeps the booster's ranking and is stable on a few thousand rows; isotonic regression needs
-    # many more (on small calibration sets it puts a few customers on spurious high steps)
-    method = "isotonic" if len(y_cal) >= 50_000 and y_cal.sum() >= 2_000 else "sigmoid"
-    calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method=method)
-    with _one_thread():
-        calibrated.fit(x_cal, y_cal)
-        _report(progress, 0.7, f"Evaluating on {len(x_test):,} held-out rows")
-        p_test = calibrated.predict_proba(x_test)[:, 1]
-        p_raw = booster.predict_proba(x_test)[:, 1]
-    metrics = _metrics(y_test, p_test)
-    metrics["brier_uncalibrated"] = float(np.mean((p_raw - y_test) ** 2))
-    metrics["train_rows"], metrics["calibration_rows"] = float(len(y_train)), float(len(y_cal))
-    _report(progress, 0.78, "Permutation importance (global drivers)")
-    importance = _importance(calibrated, x_test, y_test, seed)
-    reference = {f: (categories_mode(x_train[f]) if f in categories else float(np.nanmedian(x_train[f]))
-                     if x_train[f].notna().any() else math.nan) for f in features}
+    estimator = ChurnRiskModel({**FEATURE_KINDS, **kinds}, max_train_rows=max_train_rows, random_state=seed)
+    estimator.fit(frame, progress=progress)
+    notes += estimator.notes_
+    metrics = estimator.metrics_
     card = {
         "model_version": MODEL_VERSION, "trained_at": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "db_path": str(s.db_path), "data_version": version, "mode": mode,
@@ -420,62 +306,25 @@ def train(conn: Connection, settings: Settings | None = None, *, progress: Progr
                        for k, v in plan.items()} if timed else {}),
         "data_window": ({"first": first_at.strftime("%Y-%m-%d") if first_at else None,
                          "last": d.as_of.strftime("%Y-%m-%d") if d.as_of else None}),
-        "split": {"train": len(y_train), "calibration": len(y_cal), "test": len(y_test),
-                  "train_positives": int(y_train.sum()), "calibration_positives": int(y_cal.sum()),
-                  "test_positives": int(y_test.sum())},
-        "features": [{"name": f, "label": feature_label(f), "kind": "categorical" if f in categories else "numeric"}
-                     for f in features],
-        "estimator": {"kind": "HistGradientBoostingClassifier", "iterations": int(booster.n_iter_),
-                      "calibration": f"CalibratedClassifierCV({method}) on the calibration split",
+        "split": estimator.split_,
+        "features": [{"name": f, "label": feature_label(f),
+                      "kind": "categorical" if f in estimator.categories_ else "numeric"} for f in estimator.features_],
+        "estimator": {"kind": "HistGradientBoostingClassifier", "iterations": estimator.n_iter_,
+                      "calibration": f"CalibratedClassifierCV({estimator.calibration_method_}) on the calibration "
+                                     "split",
                       "class_weight": "none (reweighting would break calibration)", "seed": seed},
-        "metrics": metrics, "reliability": _reliability(y_test, p_test), "importance": importance,
+        "metrics": metrics, "reliability": estimator.reliability_, "importance": estimator.importance_,
         "notes": notes, "settings": json.loads(json.dumps(_settings_fingerprint(s))),
-        "sklearn_version": _sklearn_version(),
+        "sklearn_version": sklearn.__version__,
     }
-    model = ChurnModel(estimator=calibrated, features=features, categories=categories,
-                       attribute_keys={k: v for k, v in kinds.items() if k in features}, reference=reference,
-                       card=card)
+    model = ChurnModel(estimator=estimator, card=card)
     if save:
         _report(progress, 0.92, "Saving the model and its card")
         save_model(model, s)
     _report(progress, 1.0, f"Trained: ROC-AUC {metrics['roc_auc']:.3f} on the held-out {mode} test split")
     return model
 
-
-def categories_mode(values: pd.Series) -> str:
-    counts = values.astype(str).value_counts()
-    return str(counts.index[0]) if len(counts) else "(missing)"
-
-
-def _sklearn_version() -> str:
-    import sklearn
-
-    return str(sklearn.__version__)
-
-
-def feature_label(name: str) -> str:
-    return name.removeprefix("attr:") if name.startswith("attr:") else LABELS.get(name, name)
-
-
-def _importance(estimator: Any, x: pd.DataFrame, y: np.ndarray, seed: int) -> list[dict[str, Any]]:
-    from sklearn.inspection import permutation_importance
-
-    if len(x) > MAX_IMPORTANCE_ROWS:
-        rng = np.random.default_rng(seed)
-        keep = np.sort(rng.choice(len(x), MAX_IMPORTANCE_ROWS, replace=False))
-        x, y = x.iloc[keep], y[keep]
-    with _one_thread():
-        result = permutation_importance(estimator, x, y, scoring="roc_auc", n_repeats=3, random_state=seed,
-                                        n_jobs=1)
-    rows = [{"feature": f, "label": feature_label(f), "importance": float(m), "std": float(sd),
-             "support": f in SUPPORT_FEATURES}
-            for f, m, sd in zip(x.columns, result.importances_mean, result.importances_std, strict=True)]
-    return sorted(rows, key=lambda r: -r["importance"])
-
-
 def save_model(model: ChurnModel, settings: Settings) -> None:
-    import joblib  # type: ignore[import-untyped]
-
     paths = model_paths(settings)
     paths["model"].parent.mkdir(parents=True, exist_ok=True)
     tmp = paths["model"].with_suffix(".tmp")
@@ -542,67 +391,12 @@ def _score_frame(conn: Connection, model: ChurnModel, s: Settings, filters: Filt
     return frame.reset_index(drop=True), at
 
 
-def _one_thread() -> Any:
-    """Prediction on one OpenMP thread: many short predict calls on a busy machine are 5-20x faster than with
-    threads spinning for cores other processes hold (measured in bench/bench_churn.py)."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    return threadpool_limits(limits=1, user_api="openmp")
-
-
 def predict(model: ChurnModel, frame: pd.DataFrame) -> np.ndarray:
     """Calibrated churn probability within the horizon for each row of a feature frame."""
     if frame.empty:
         return np.zeros(0)
-    with _one_thread():
-        proba: np.ndarray = model.estimator.predict_proba(_matrix(frame, model.features, model.categories))[:, 1]
+    proba: np.ndarray = model.estimator.predict_proba(frame)[:, 1]
     return proba
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "none"
-        return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
-    return str(value)
-
-
-def reasons(model: ChurnModel, frame: pd.DataFrame, top: int = 3, min_points: float = 0.5) -> list[str]:
-    """Per row: the features whose typical value would lower the risk most (at least ``min_points`` points),
-    as text such as ``open tickets: 3 (typical 0) +4.1 pts``."""
-    if frame.empty:
-        return []
-    x = _matrix(frame, model.features, model.categories)
-    with _one_thread():
-        return _reasons(model, x, top, min_points)
-
-
-def _reasons(model: ChurnModel, x: pd.DataFrame, top: int, min_points: float) -> list[str]:
-    base = model.estimator.predict_proba(x)[:, 1]
-    drops = np.zeros((len(x), len(model.features)))
-    for j, f in enumerate(model.features):
-        ref = model.reference.get(f)
-        if ref is None or (isinstance(ref, float) and math.isnan(ref)):
-            continue
-        changed = x.copy()
-        if f in model.categories:
-            changed[f] = pd.Categorical([ref] * len(x), categories=model.categories[f])
-        else:
-            changed[f] = float(ref)
-        drops[:, j] = base - model.estimator.predict_proba(changed)[:, 1]
-    out = []
-    for i in range(len(x)):
-        order = np.argsort(-drops[i], kind="stable")[:top]
-        parts = []
-        for j in order:
-            if drops[i, j] * 100 < min_points:
-                break
-            f = model.features[j]
-            value = x.iloc[i][f]
-            parts.append(f"{feature_label(f)}: {_fmt(value)} (typical {_fmt(model.reference[f])}) "
-                         f"+{drops[i, j] * 100:.1f} pts")
-        out.append("; ".join(parts) if parts else "no single factor stands out")
-    return out
 
 
 def score(conn: Connection, settings: Settings | None = None, *, model: ChurnModel | None = None,
@@ -624,7 +418,7 @@ def score(conn: Connection, settings: Settings | None = None, *, model: ChurnMod
     if top is not None:
         frame = frame.head(top)
     explained = frame.head(reasons_for)
-    frame["reasons"] = [*reasons(model, explained), *[""] * (len(frame) - len(explained))]
+    frame["reasons"] = [*model.estimator.reasons(explained), *[""] * (len(frame) - len(explained))]
     ids = frame["customer_id"].head(max(reasons_for, top or 0)).astype(str).tolist()
     contact = query(conn, "churn_last_contact", {"ids": ids, "as_of": at})
     frame = frame.merge(contact, on="customer_id", how="left")
@@ -632,3 +426,4 @@ def score(conn: Connection, settings: Settings | None = None, *, model: ChurnMod
         if col not in frame.columns:
             frame[col] = np.nan
     return frame[OUTPUT_COLUMNS]
+
