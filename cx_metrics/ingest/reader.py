@@ -194,10 +194,14 @@ def sniff_delimiter(sample_text: str) -> str:
     return best
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
+
+
 def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
     """Names made unique (a blank one becomes ``column_N``; copies get `` (2)``, `` (3)``...) and one warning
     that sums up every repeated name."""
-    cleaned = [(raw or "").strip().replace("\n", " ") or f"column_{i + 1}" for i, raw in enumerate(names)]
+    # a name written over several lines (a wrapped header cell, CRLF or LF) is one line, its breaks one space each
+    cleaned = [_LINE_BREAKS.sub(" ", (raw or "").strip()) or f"column_{i + 1}" for i, raw in enumerate(names)]
     used = set(cleaned)
     out: list[str] = []
     seen: dict[str, int] = {}
@@ -404,12 +408,16 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
         lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
         has_cr = data.find(b"\r", origin + begin, origin + stop) >= 0
         table = strict.read(begin, stop, has_cr) if strict is not None else None
-        if table is not None:  # read by DuckDB: every record had the header's width and was well quoted
-            if lines_made == table.num_rows:
+        if table is not None:  # read by DuckDB: well quoted, and every record of the header's width...
+            # ...except that DuckDB takes a record with one field too many, the last empty ("a,b,c," under a
+            # three-column header), as a trailing delimiter: where a record may end in one, fields are counted
+            ends_in_delimiter = arr[stop - 1] == ord(delimiter) or any(
+                data.find(delimiter.encode() + end, origin + begin, origin + stop) >= 0 for end in (b"\n", b"\r"))
+            if lines_made == table.num_rows and not ends_in_delimiter:
                 return table.rename_columns(wanted), np.arange(table.num_rows, dtype=np.int64), [], breaks
-            row_lines, _ = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
-                                                count_fields=False, has_cr=has_cr)
-            if len(row_lines) == table.num_rows:
+            row_lines, bad_lines = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
+                                                        count_fields=ends_in_delimiter, has_cr=has_cr)
+            if len(row_lines) == table.num_rows and not len(bad_lines):
                 return table.rename_columns(wanted), row_lines, [], breaks
         bad: list[tuple[str, str]] = []
         # one chunk per piece: DuckDB inserts the rows computed from a chunk in batches of its size, and many small
