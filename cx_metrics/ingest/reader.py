@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cx_metrics import db
@@ -397,8 +398,8 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
 
-    strict = _StrictReader(data, origin, len(columns), [columns.index(c) for c in wanted], delimiter) \
-        if structure.exact and size and len(columns) > 1 else None
+    strict = _StrictReader(data, origin, columns, delimiter) \
+        if structure.exact and size and len(columns) > 1 and include is None else None
 
     def parse(blocks: list[tuple[int, int]]) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str]], int]:
         """One piece (consecutive blocks): (rows as one chunk, their lines counted from the piece's first line,
@@ -408,17 +409,13 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
         lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
         has_cr = data.find(b"\r", origin + begin, origin + stop) >= 0
         table = strict.read(begin, stop, has_cr) if strict is not None else None
-        if table is not None:  # read by DuckDB: well quoted, and every record of the header's width...
-            # ...except that DuckDB takes a record with one field too many, the last empty ("a,b,c," under a
-            # three-column header), as a trailing delimiter: where a record may end in one, fields are counted
-            ends_in_delimiter = arr[stop - 1] == ord(delimiter) or any(
-                data.find(delimiter.encode() + end, origin + begin, origin + stop) >= 0 for end in (b"\n", b"\r"))
-            if lines_made == table.num_rows and not ends_in_delimiter:
-                return table.rename_columns(wanted), np.arange(table.num_rows, dtype=np.int64), [], breaks
-            row_lines, bad_lines = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
-                                                        count_fields=ends_in_delimiter, has_cr=has_cr)
-            if len(row_lines) == table.num_rows and not len(bad_lines):
-                return table.rename_columns(wanted), row_lines, [], breaks
+        if table is not None and _all_of_width(table, data, origin + begin, origin + stop, delimiter, len(columns)):
+            if lines_made == table.num_rows:
+                return table, np.arange(table.num_rows, dtype=np.int64), [], breaks
+            row_lines, _ = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
+                                                count_fields=False, has_cr=has_cr)
+            if len(row_lines) == table.num_rows:
+                return table, row_lines, [], breaks
         bad: list[tuple[str, str]] = []
         # one chunk per piece: DuckDB inserts the rows computed from a chunk in batches of its size, and many small
         # batches (a parse block's) cost a third more to insert than copying them into one
@@ -480,6 +477,17 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
                 line - first_line)
 
 
+def _all_of_width(table: pa.Table, data: Any, begin: int, end: int, delimiter: str, width: int) -> bool:
+    """Whether the records of ``data[begin:end]`` that became the rows of ``table`` all have ``width`` fields.
+
+    DuckDB's strict reader refuses a record of another width, except one with a field too many whose last is
+    empty ("a,b,c," under a three-column header), which it takes for a trailing delimiter and drops. The file's
+    delimiters outside quoted values are one fewer than the fields of each record: so many, and no record had
+    an extra field. (Those inside quoted values are in the cells; a blank line, skipped, has none.)"""
+    inside = sum(int(pc.sum(pc.count_substring(column, delimiter)).as_py() or 0) for column in table.columns)
+    return data.count(delimiter.encode(), begin, end) - inside == table.num_rows * (width - 1)
+
+
 class _StrictReader:
     """DuckDB's CSV reader on pieces of a body whose quotes are all well placed (:attr:`records.Structure.exact`).
 
@@ -490,8 +498,9 @@ class _StrictReader:
     as well. Cells come back as pyarrow returns them: strings, an empty cell as "" (never null).
     """
 
-    def __init__(self, data: Any, origin: int, width: int, wanted: list[int], delimiter: str) -> None:
-        self.data, self.origin, self.width, self.wanted, self.delimiter = data, origin, width, wanted, delimiter
+    def __init__(self, data: Any, origin: int, columns: list[str], delimiter: str) -> None:
+        self.data, self.origin, self.columns, self.delimiter = data, origin, columns, delimiter
+        self.width = len(columns)
         self.folder = tempfile.TemporaryDirectory(prefix="cx-import-")
         self.conn = db.scratch()
 
@@ -512,7 +521,7 @@ class _StrictReader:
                    "quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
                    "max_line_size = 16777216, skip = $skip)")
             names = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
-            cells = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in self.wanted)
+            cells = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(self.width))
             cur = self.conn.cursor()
             try:
                 table = cur.sql(
@@ -526,7 +535,7 @@ class _StrictReader:
             path.unlink(missing_ok=True)
         if any(t != pa.string() for t in table.schema.types):
             table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
-        return table.combine_chunks()
+        return table.rename_columns(self.columns).combine_chunks()
 
     def close(self) -> None:
         self.conn.close()
