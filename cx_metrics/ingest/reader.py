@@ -5,8 +5,10 @@ Handles UTF-8 (with or without BOM), UTF-16 (BOM), Windows-1252/Latin-1 and othe
 (reported, never dropped silently), XLSX/XLS/ODS workbooks (python-calamine; every sheet readable) and JSON
 (a list of records or an object holding one, e.g. Intercom's ``{"conversations": [...]}``).
 
-The body of a CSV is parsed by pyarrow in pieces cut where records end (:mod:`records`), on every core; the
-first records by Python's csv module, which also tells how many physical lines the header rows take.
+The body of a CSV is parsed in pieces cut where records end (:mod:`records`), on every core: by DuckDB's strict
+reader where every quote is well placed, else (and for any piece DuckDB cannot read exactly) by pyarrow, which
+reports each record that is no row with its line; the first records by Python's csv module, which also tells how
+many physical lines the header rows take.
 """
 
 from __future__ import annotations
@@ -365,7 +367,8 @@ class Body:
 def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns: list[str], delimiter: str,
                include: list[str] | None = None, end: int | None = None) -> Body:
     """The cells of ``data[origin:end]`` (the body below the header, starting on physical line
-    ``first_line``), as strings, parsed by pyarrow in pieces on all cores (``include``: only these columns).
+    ``first_line``), as strings, parsed in pieces on all cores (``include``: only these columns), each by DuckDB
+    (:class:`_StrictReader`) when it reads the piece exactly, else by pyarrow.
 
     The pieces are cut where records end (:func:`records.scan`), never inside a quoted value, so each is parsed
     whole and exactly; a record whose quote never closes is reported, not merged with the records after it.
