@@ -8,7 +8,7 @@ PORT ?= 8501
 export CX_DB_PATH ?= $(ROOT)/data/cx.duckdb
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test lint demo digest setup setup-dev browser pdf-tools clean screenshot bench bench-10m bench-digest
+.PHONY: run test lint demo digest setup setup-dev browser java pdf-tools clean screenshot bench bench-10m bench-digest
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	@touch $@
 
 setup: $(VENV)/.installed
-setup-dev: $(VENV)/.installed-dev
+setup-dev: $(VENV)/.installed-dev java
 
 ## run: create the venv, build the demo database if there is none, serve on http://127.0.0.1:$(PORT)
 ## (Chromium draws the digest's PDF: the Overview's Download PDF button)
@@ -44,6 +44,10 @@ digest: setup browser
 browser:
 	@bash $(ROOT)/scripts/ensure-chromium.sh
 
+## java: Java 17 for the Spark engine and its test tier (Debian's openjdk-17-jre-headless when missing)
+java:
+	@bash $(ROOT)/scripts/ensure-java.sh
+
 ## pdf-tools: pdftotext, which the digest tests read the PDF back with
 pdf-tools:
 	@bash $(ROOT)/scripts/ensure-poppler.sh
@@ -54,7 +58,7 @@ lint: setup-dev
 	cd $(ROOT) && $(VENV)/bin/lint-imports
 
 ## test: venv + dev tools + Chromium, then lint, types, import contracts and every test
-test: setup-dev browser pdf-tools lint
+test: setup-dev browser pdf-tools java lint
 	cd $(ROOT) && $(VENV)/bin/python -m pytest
 
 ## screenshot: refresh docs/overview.png from a real server on the demo database

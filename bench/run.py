@@ -307,6 +307,9 @@ def main() -> None:
         from bench_churn import section as churn_section
 
         lines += churn_section(args.churn_customers)
+    spark_results = HERE / "RESULTS-spark.md"
+    if spark_results.is_file():  # measured apart (`python bench/bench_spark.py`): a local Spark takes minutes per page
+        lines += [*spark_results.read_text(encoding="utf-8").splitlines()[2:], ""]
     lines += ["## What was found", "", "Targets missed and why, what was fixed and what is next: `bench/NOTES.md` "
               "(hand-written, kept beside these figures).", ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

@@ -8,16 +8,17 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pandas as pd
 
-from cx_metrics import catalog, cli_delivery, cli_followups, cli_surveys, db, demo
+from cx_metrics import catalog, cli_delivery, cli_followups, cli_surveys, db, demo, lake, spark
 from cx_metrics.cli_output import dumps
 from cx_metrics.cli_output import emit as _emit
-from cx_metrics.config import ConfigError, Settings, load_settings
+from cx_metrics.config import ENGINES, ConfigError, Settings, load_settings
 from cx_metrics.export import safe_csv_text
 from cx_metrics.filters import Filters, Period
 from cx_metrics.ingest.errors import ImportRefused
@@ -54,6 +55,8 @@ def _add_view(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cx", description="CX analytics: the dashboard's numbers, on the CLI.")
+    parser.add_argument("--engine", choices=ENGINES, help="which engine computes the metrics (default: [engine] kind "
+                                                          "in cx.toml, else duckdb); spark reads [engine]'s tables")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create the database file and apply schema migrations")
@@ -175,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", action="append", default=[], help="score: keep customers in this segment")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    p = sub.add_parser("lake", help="write the canonical tables as Parquet partitioned by month (for Spark)")
+    p.add_argument("action", choices=["export"])
+    _add_db(p)
+    p.add_argument("--to", type=Path, required=True, help="the lake folder: one folder per table, month=YYYY-MM inside")
+
     cli_delivery.add_parsers(sub, _add_db, _date)
     cli_followups.add_parsers(sub, _add_db, _date)
     return parser
@@ -182,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
+    if getattr(args, "engine", None):
+        settings = replace(settings, engine=replace(settings.engine, kind=args.engine))
     return settings.with_db(args.db) if getattr(args, "db", None) else settings
 
 
@@ -243,7 +253,15 @@ def _check_surveys(conn: db.Connection, names: Sequence[str]) -> None:
 
 
 def _connect(settings: Settings, *, read_only: bool) -> db.Connection:
-    """Open the database as a `cx` command: readers wait (CX_DB_LOCK_WAIT seconds) for a writer to finish."""
+    """Open the database as a `cx` command: readers wait (CX_DB_LOCK_WAIT seconds) for a writer to finish. With
+    the Spark engine, the metric queries run on Spark (read only: a lake is written by its own pipelines)."""
+    if settings.engine.kind == "spark":
+        if not read_only:
+            raise ValueError("this command writes to the database, and the engine is Spark, which cx only reads: "
+                             "run it with `cx --engine duckdb ...` on the DuckDB file, then `cx lake export --to "
+                             "PATH` to move the data to the lake")
+        # the Spark connection answers the DuckDB connection calls the metric code makes (cx_metrics.spark)
+        return cast(db.Connection, spark.connect(settings.engine))
     return db.connect(settings, read_only=read_only, wait=None,
                       on_wait=lambda message: print(message, file=sys.stderr, flush=True))
 
@@ -564,6 +582,13 @@ def _cmd_sql(args: argparse.Namespace) -> int:
         return 0
     if not args.name:
         raise ValueError("`cx sql show` needs a query name; `cx sql list` lists them")
+    if args.engine == "spark":  # the same query as Spark runs it: rendered from the one DuckDB text, parameters unbound
+        if args.name not in db.sql_names():
+            raise ValueError(f"no query named {args.name!r}; `cx sql list` lists them")
+        print(f"-- {args.name}: cx_metrics/sql/{args.name}.sql rendered for Spark SQL; parameters: "
+              + (", ".join(f":{p}" for p in sorted(db.sql_params(args.name))) or "none"))
+        print(spark.render_unbound(db.sql_text(args.name)) + ";")
+        return 0
     print(db.sql_script(args.name, Filters().params()))
     return 0
 
@@ -680,6 +705,18 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
+def _cmd_lake(args: argparse.Namespace, settings: Settings) -> int:
+    conn = _connect(replace(settings, engine=replace(settings.engine, kind="duckdb")), read_only=True)
+    try:
+        rows = lake.export(conn, args.to)
+    finally:
+        conn.close()
+    for table, count in rows.items():
+        print(f"{table}: {count:,} rows", file=sys.stderr)
+    print(args.to.expanduser().resolve())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -720,6 +757,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_history(args, settings)
         if args.command == "churn":
             return _cmd_churn(args, settings)
+        if args.command == "lake":
+            return _cmd_lake(args, settings)
         if args.command == "themes":
             return _cmd_themes(args, settings)
         if args.command in cli_delivery.COMMANDS:
@@ -730,7 +769,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except ImportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
-    except (db.DatabaseError, ConfigError, ValueError) as exc:
+    except (db.DatabaseError, ConfigError, ValueError, spark.SparkQueryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except duckdb.Error as exc:  # a full disk, a damaged file: a sentence, not a traceback

@@ -112,13 +112,30 @@ def _secrets() -> Any:
     return load_secrets()
 
 
+def _writer(settings: Settings, command: str) -> db.Connection | int:
+    """A read-write connection for a scheduled delivery command, or its exit code when a dashboard holds the file:
+    0 when that dashboard delivers itself (its scheduler beats), 1 with what to do otherwise."""
+    from cx_metrics import scheduler
+
+    try:
+        return db.connect(settings)
+    except db.DatabaseLockedError as exc:
+        if exc.holder is None or not exc.holder.dashboard:
+            raise
+        code, message = scheduler.describe_holder(settings, exc.holder, command)
+        print(message if code == 0 else f"error: {message}", file=sys.stdout if code == 0 else sys.stderr)
+        return code
+
+
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.delivery.secrets import load_secrets
     from cx_metrics.digest import figures, send
 
     if args.send_due:
         secrets = load_secrets()
-        conn = db.connect(settings)
+        conn = _writer(settings, "cx digest --send-due")
+        if isinstance(conn, int):
+            return conn
         try:
             report = send.send_due(conn, settings, secrets, now=args.now)
         finally:
@@ -196,7 +213,9 @@ def _alerts(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.alerts import evaluate, rules
 
     read_only = args.action in ("list", "backtest", "events")
-    conn = db.connect(settings, read_only=read_only)
+    conn = _writer(settings, "cx alerts run") if args.action == "run" else db.connect(settings, read_only=read_only)
+    if isinstance(conn, int):
+        return conn
     try:
         if args.action == "run":
             report = evaluate.run(conn, settings, _secrets(), now=args.now)
@@ -241,7 +260,10 @@ def _alerts(args: argparse.Namespace, settings: Settings) -> int:
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.delivery import outbox
 
-    conn = db.connect(settings, read_only=args.action == "list")
+    conn = (_writer(settings, "cx outbox deliver") if args.action == "deliver" else
+            db.connect(settings, read_only=args.action == "list"))
+    if isinstance(conn, int):
+        return conn
     try:
         if args.action == "deliver":
             report = outbox.deliver_due(conn, _secrets(), now=args.now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,47 @@ def _default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "cx-dashboard"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """``[engine]`` in cx.toml: which engine answers the metric queries, and where Spark finds the tables."""
+
+    kind: str = "duckdb"
+    #: Spark Connect endpoint ("sc://host:15002"); empty = a local session in this process (pyspark, ``master``)
+    remote: str = ""
+    master: str = "local[2]"
+    #: a folder holding one Parquet/Delta/Iceberg table per canonical table (what `cx lake export` writes)
+    lake: str = ""
+    #: the format of the lake's tables: parquet, delta or iceberg
+    format: str = "parquet"
+    #: alternatively the tables of a catalog and schema (Unity Catalog, Hive metastore): catalog.schema.table
+    catalog: str = ""
+    schema: str = ""
+    #: a location per table, overriding the lake and the catalog (table name -> path or catalog.schema.table)
+    tables: Mapping[str, str] = field(default_factory=dict)
+    #: the canonical tables as views over a connector's own tables: "fivetran_zendesk" (cx_metrics/mappings) or the
+    #: path of a Spark SQL file of ``mapped_<table>`` views; ``source`` is where the connector's tables are (a folder
+    #: with one table per subfolder, or catalog.schema)
+    mapping: str = ""
+    source: str = ""
+    #: local session only: the driver's memory and the shuffle partitions (small data wants few)
+    driver_memory: str = "1g"
+    shuffle_partitions: int = 4
+    #: more Spark settings for the session ([engine.conf] in cx.toml: "spark.sql.adaptive.enabled" = "false")
+    conf: Mapping[str, str] = field(default_factory=dict)
+
+    def location(self, table: str) -> tuple[str, str] | None:
+        """(kind, where) of ``table``: ("path", a folder) or ("table", catalog.schema.table); None when absent."""
+        if table in self.tables:
+            where = self.tables[table]
+            return ("path", where) if ("/" in where or ":" in where) else ("table", where)
+        if self.lake:
+            return "path", self.lake.rstrip("/") + "/" + table
+        if self.schema:
+            return "table", ".".join(p for p in (self.catalog, self.schema, table) if p)
+        return None
+
 
 
 @dataclass(frozen=True)
@@ -93,6 +135,13 @@ class Settings:
     followup_landmark_days: int = 14
     #: the dashboard's address as its readers reach it ([delivery] dashboard_url): digests and alerts link to it
     dashboard_url: str = ""
+    #: which engine computes the metrics ([engine] in cx.toml): DuckDB (the file above) or Spark
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    #: the dashboard sends due digests and runs the alert rules itself, every delivery_interval_seconds, in one
+    #: background thread per server process ([delivery] in_dashboard / interval_seconds): while it holds the database
+    #: file, `cx digest --send-due` and `cx alerts run` from cron cannot write to it
+    delivery_in_dashboard: bool = True
+    delivery_interval_seconds: float = 60.0
     config_file: Path | None = None
 
     def with_db(self, path: Path | str) -> Settings:
@@ -123,6 +172,8 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "CX_CHURN_INACTIVITY_DAYS": ("churn_inactivity_days", int),
     "CX_CHURN_HORIZON_DAYS": ("churn_horizon_days", int),
     "CX_DASHBOARD_URL": ("dashboard_url", str),
+    "CX_DELIVERY_IN_DASHBOARD": ("delivery_in_dashboard", bool),
+    "CX_DELIVERY_INTERVAL_SECONDS": ("delivery_interval_seconds", float),
 }
 
 _FILE_KEYS: dict[str, tuple[str, type]] = {
@@ -151,6 +202,8 @@ _FILE_KEYS: dict[str, tuple[str, type]] = {
     "delivery.dashboard_url": ("dashboard_url", str),
     "followups.window_days": ("followup_window_days", int),
     "followups.landmark_days": ("followup_landmark_days", int),
+    "delivery.in_dashboard": ("delivery_in_dashboard", bool),
+    "delivery.interval_seconds": ("delivery_interval_seconds", float),
 }
 
 
@@ -220,6 +273,13 @@ def _validate(s: Settings) -> Settings:
     if s.churn_inactivity_days < 0:
         raise ConfigError(f"churn inactivity_days must be 0 (suggest from the data) or a number of days, got "
                           f"{s.churn_inactivity_days}")
+    if s.engine.kind not in ENGINES:
+        raise ConfigError(f"engine kind must be one of {', '.join(ENGINES)}, got {s.engine.kind!r}; set [engine] kind "
+                          "in cx.toml, CX_ENGINE or `cx --engine`")
+    if s.engine.kind == "spark" and s.engine.format not in ("parquet", "delta", "iceberg"):
+        raise ConfigError(f"[engine] format must be parquet, delta or iceberg, got {s.engine.format!r}")
+    if s.engine.remote and not s.engine.remote.startswith("sc://"):
+        raise ConfigError(f"[engine] remote must be a Spark Connect address, sc://host:15002, got {s.engine.remote!r}")
     if not 7 <= s.churn_horizon_days <= 730:
         raise ConfigError(f"churn horizon_days must be between 7 and 730, got {s.churn_horizon_days}")
     unknown = set(s.followup_due_hours) - {"detractor", "sla_breach", "reopened"}
@@ -231,6 +291,9 @@ def _validate(s: Settings) -> Settings:
         raise ConfigError(f"followups window_days must be between 1 and 366, got {s.followup_window_days}")
     if not 0 <= s.followup_landmark_days <= 90:
         raise ConfigError(f"followups landmark_days must be between 0 and 90, got {s.followup_landmark_days}")
+    if not 1 <= s.delivery_interval_seconds <= 86_400:
+        raise ConfigError(f"[delivery] interval_seconds must be between 1 and 86400, got "
+                          f"{s.delivery_interval_seconds}")
     return s
 
 
@@ -275,8 +338,48 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             if key in _FILE_KEYS:
                 attr, kind = _FILE_KEYS[key]
                 values[attr] = _coerce(key, raw, kind, config_path.parent)
+        if "engine" in data:
+            values["engine"] = _engine(data["engine"], config_path)
         values["config_file"] = config_path
     for key, (attr, kind) in _ENV_KEYS.items():
         if env.get(key, "") != "":
             values[attr] = _coerce(key, env[key], kind, None)
+    if env.get("CX_ENGINE"):
+        values["engine"] = replace(values.get("engine", EngineSettings()), kind=env["CX_ENGINE"].strip().lower())
     return _validate(Settings(**values))
+
+
+#: the engines that compute the metrics
+ENGINES = ("duckdb", "spark")
+
+_ENGINE_KEYS = {"kind": str, "remote": str, "master": str, "lake": str, "format": str, "catalog": str, "schema": str,
+                "mapping": str, "source": str, "driver_memory": str, "shuffle_partitions": int}
+
+
+def _engine(raw: Any, config_path: Path) -> EngineSettings:
+    """``[engine]`` of cx.toml; a relative lake or views path is relative to the file."""
+    if not isinstance(raw, dict):
+        raise ConfigError("[engine] must be a table: [engine] kind = \"spark\", lake = \"/data/lake\"")
+    unknown = set(raw) - set(_ENGINE_KEYS) - {"tables", "conf"}
+    if unknown:
+        raise ConfigError(f"[engine] has unknown keys {sorted(unknown)}; known: {', '.join([*_ENGINE_KEYS, 'tables'])}")
+    values: dict[str, Any] = {}
+    for key, kind in _ENGINE_KEYS.items():
+        if key in raw:
+            values[key] = _coerce(f"engine.{key}", raw[key], kind, config_path.parent)
+    for key in ("lake", "mapping", "source"):
+        if values.get(key) and ("/" in values[key] or key == "lake") and "://" not in values[key] \
+                and not Path(values[key]).is_absolute():
+            values[key] = str((config_path.parent / values[key]).resolve())
+    if "kind" in values:
+        values["kind"] = values["kind"].strip().lower()
+    tables = raw.get("tables", {})
+    if not isinstance(tables, dict):
+        raise ConfigError("[engine.tables] must map table names to locations, e.g. tickets = \"s3://bucket/tickets\"")
+    values["tables"] = {str(k): str(v) for k, v in tables.items()}
+    conf = raw.get("conf", {})
+    if not isinstance(conf, dict) or not all(str(k).startswith("spark.") for k in conf):
+        raise ConfigError('[engine.conf] must map Spark settings to values, e.g. "spark.sql.adaptive.enabled" = '
+                          '"false"')
+    values["conf"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
+    return EngineSettings(**values)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import audit, db
+from cx_metrics import audit, db, spark
 from cx_metrics.charts import color_map
 from cx_metrics.config import Settings, load_settings
 from cx_metrics.filters import Filters, Period
@@ -52,8 +52,13 @@ def settings() -> Settings:
 
 
 def database() -> db.SharedDatabase:
-    """The process's one connection to the settings' database file: read-only, read-write only while writing."""
-    return db.shared(settings())
+    """The process's one connection to the settings' database file: read-only, read-write only while writing. With
+    ``[engine] kind = "spark"``, the Spark session's read sections instead (the metric queries rendered for Spark;
+    its connection answers the calls the metric code makes on a DuckDB one, and it refuses writes with a sentence)."""
+    s = settings()
+    if s.engine.kind == "spark":
+        return cast(db.SharedDatabase, spark.shared(s.engine))
+    return db.shared(s)
 
 
 def connection() -> db.Connection:

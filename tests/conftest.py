@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from cx_metrics import db, demo, themes
+from cx_metrics import db, demo, lake, themes
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
 
@@ -181,3 +181,71 @@ def as_shown(text: str) -> str:
     """What a person reads in an element whose data text was escaped for Markdown (cx_metrics.text.escape.md):
     backslash escapes and word joiners removed."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
+
+
+# -- the Spark tier (tests/test_spark.py, tests/test_lake.py): ONE local Spark session per test run --------------
+
+#: the Spark tier's comparisons also need what the hand-built fixture leaves out: priorities (SLA targets), activity
+#: events (the activity churn definition) and a status history (backlog, reopens)
+RICH_SQL = TINY_SQL + """
+UPDATE tickets SET priority = CASE ticket_id WHEN 't1' THEN 'urgent' WHEN 't2' THEN 'high' WHEN 't3' THEN 'normal'
+                                             WHEN 't5' THEN 'urgent' ELSE 'low' END;
+INSERT INTO customer_activity (customer_id, occurred_at, kind) VALUES
+ ('A', '2025-11-01 10:00', 'login'), ('A', '2025-12-15 10:00', 'login'), ('A', '2026-01-06 10:00', 'order'),
+ ('B', '2025-10-01 10:00', 'login'), ('B', '2025-11-20 10:00', 'order'), ('C', '2025-09-01 10:00', 'login'),
+ ('C', '2025-10-05 10:00', 'login'), ('D', '2026-01-07 10:00', 'login');
+INSERT INTO ticket_events (source, ticket_id, occurred_at, field, value) VALUES
+ ('t', 't1', '2026-01-05 10:00', 'status', 'new'), ('t', 't1', '2026-01-05 14:00', 'status', 'solved'),
+ ('t', 't2', '2026-01-06 09:00', 'status', 'open'), ('t', 't2', '2026-01-06 20:00', 'status', 'solved'),
+ ('t', 't2', '2026-01-07 08:00', 'status', 'open'), ('t', 't2', '2026-01-07 09:00', 'status', 'solved');
+"""
+
+
+def _lake(root: Path, sql: str) -> tuple[Path, Path]:
+    conn = db.connect(Settings().with_db(root / "db.duckdb"))
+    conn.execute(sql)
+    lake.export(conn, root / "lake")
+    conn.close()
+    return root / "db.duckdb", root / "lake"
+
+
+@pytest.fixture(scope="session")
+def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hand-built fixture as a DuckDB file and as the lake `cx lake export` writes from it."""
+    return _lake(tmp_path_factory.mktemp("spark-tiny"), TINY_SQL)
+
+
+@pytest.fixture(scope="session")
+def rich_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """:data:`RICH_SQL` as a DuckDB file and as its lake."""
+    return _lake(tmp_path_factory.mktemp("spark-rich"), RICH_SQL)
+
+
+@pytest.fixture(scope="session")
+def spark_conn(tiny_lake: tuple[Path, Path]) -> Any:
+    """The hand-built fixture's lake on ONE local Spark session for the whole run (two cores, little memory)."""
+    from cx_metrics import spark
+
+    return spark.connect(spark_settings(lake=str(tiny_lake[1])))
+
+
+@pytest.fixture(scope="session")
+def rich_spark_conn(rich_lake: tuple[Path, Path], spark_conn: Any) -> Any:
+    """:data:`RICH_SQL`'s lake, on the same Spark session (a session of its own for its temporary views)."""
+    from cx_metrics import spark
+
+    return spark.connect(spark_settings(lake=str(rich_lake[1])))
+
+
+@pytest.fixture(scope="session")
+def rich_duck_conn(rich_lake: tuple[Path, Path]) -> Iterator[db.Connection]:
+    conn = db.connect(Settings().with_db(rich_lake[0]), read_only=True)
+    yield conn
+    conn.close()
+
+
+def spark_settings(**where: str) -> Any:
+    """The test tier's local Spark: two cores, little memory, two shuffle partitions (one session for every test)."""
+    from cx_metrics.config import EngineSettings
+
+    return EngineSettings(kind="spark", master="local[2]", driver_memory="768m", shuffle_partitions=2, **where)

@@ -291,6 +291,29 @@ def _save_state(conn: Connection, rule: Rule, observations: list[Observation], f
     cur.close()
 
 
+def _todo(conn: Connection, rule: Rule) -> tuple[tuple[dt.date, dt.date] | None, list[Period], list[Any]]:
+    """The data's span, the periods ``rule`` has still to evaluate (those completed since it last ran, at most
+    :data:`CATCH_UP`; the latest one for a new rule) and its saved state rows."""
+    span, todo = complete_periods(conn, rule.grain)
+    if span is None or not todo:
+        return span, [], []
+    state = conn.cursor().execute("SELECT series, firing, since, last_period FROM alert_state WHERE rule_id = ?",
+                                  [rule.rule_id]).fetchall()
+    last = max((pd.Timestamp(lp).date() for *_, lp in state), default=None)
+    return span, ([p for p in todo if p.start > last][-CATCH_UP:] if last else todo[-1:]), state
+
+
+def pending(conn: Connection) -> tuple[tuple[int, dt.date], ...]:
+    """(rule id, first period to evaluate) of every active rule :func:`run` would evaluate now; empty when a run
+    would change nothing (read-only, so a scheduler can ask before it takes the write lock)."""
+    out = []
+    for rule in all_rules(conn, active_only=True):
+        _, todo, _ = _todo(conn, rule)
+        if todo and rule.rule_id is not None:
+            out.append((rule.rule_id, todo[0].start))
+    return tuple(out)
+
+
 def run(conn: Connection, settings: Settings, secrets: Secrets | None, *, now: dt.datetime | None = None,
         deliver: bool = True) -> RunReport:
     """Evaluate every active rule on the periods completed since it last ran (the latest one for a new rule, at
@@ -298,18 +321,12 @@ def run(conn: Connection, settings: Settings, secrets: Secrets | None, *, now: d
     at = now or outbox.now_utc()
     report = RunReport()
     for rule in all_rules(conn, active_only=True):
-        span, todo = complete_periods(conn, rule.grain)
         report.evaluated += 1
+        span, todo, state = _todo(conn, rule)
         if span is None or not todo:
             continue
-        state = conn.cursor().execute("SELECT series, firing, since, last_period FROM alert_state WHERE rule_id = ?",
-                                      [rule.rule_id]).fetchall()
         firing = {str(s): bool(f) for s, f, _, _ in state}
         since = {str(s): (pd.Timestamp(x).date() if x is not None else None) for s, _, x, _ in state}
-        last = max((pd.Timestamp(lp).date() for *_, lp in state), default=None)
-        todo = [p for p in todo if last is None or p.start > last][-CATCH_UP:] if last else todo[-1:]
-        if not todo:
-            continue
         observations = observe(conn, settings, rule, todo, span)
         for ev in episodes(observations, rule, firing):
             since[ev.series] = ev.observation.period.start if ev.event == "fired" else None

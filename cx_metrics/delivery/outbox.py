@@ -51,6 +51,12 @@ def enqueue(cur: duckdb.DuckDBPyConnection, *, dedupe_key: str, kind: str, recip
     return True
 
 
+def has_due(conn: Connection, now: dt.datetime | None = None) -> bool:
+    """Whether a pending message is due for an attempt (what :func:`deliver_due` would try now)."""
+    return bool(conn.cursor().execute("SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                                      "LIMIT 1", [now or now_utc()]).fetchall())
+
+
 def has_key(conn: Connection, dedupe_key: str) -> bool:
     return bool(conn.cursor().execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchall())
 

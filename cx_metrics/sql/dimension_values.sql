@@ -12,9 +12,15 @@ SELECT
              signup_year) AS value,
     count(*) AS n
 FROM (
-    SELECT category, channel, priority, group_name, ticket_type FROM tickets
-    UNION ALL BY NAME
-    SELECT plan, region, segment, acquisition_channel, CAST(year(signup_at) AS VARCHAR) AS signup_year FROM customers
+    -- written out, not UNION ALL BY NAME: Spark SQL has no by-name union that fills the other table's columns
+    SELECT category, channel, priority, group_name, ticket_type, CAST(NULL AS VARCHAR) AS plan,
+           CAST(NULL AS VARCHAR) AS region, CAST(NULL AS VARCHAR) AS segment,
+           CAST(NULL AS VARCHAR) AS acquisition_channel, CAST(NULL AS VARCHAR) AS signup_year
+    FROM tickets
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, plan, region, segment, acquisition_channel,
+           CAST(year(signup_at) AS VARCHAR)
+    FROM customers
 )
 GROUP BY GROUPING SETS ((category), (channel), (priority), (group_name), (ticket_type), (plan), (region), (segment),
                         (acquisition_channel), (signup_year))

@@ -1,0 +1,516 @@
+"""The metrics on Apache Spark: the same named queries, rendered for Spark SQL, on tables in a lake or a catalog.
+
+``[engine] kind = "spark"`` in ``cx.toml`` (or ``cx --engine spark``) makes :func:`cx_metrics.db.shared` and the
+CLI's connection a :class:`SparkConnection` instead of a DuckDB file. It answers the small part of DuckDB's
+connection API the metric code uses (``cursor()``, ``execute(sql, params)``, ``df()``, ``fetchall()``,
+``fetchone()``), so every metric function runs unchanged: there is one definition per metric (its ``.sql`` file),
+and :func:`render` turns that DuckDB SQL into Spark SQL with sqlglot, binding the parameters as typed literals.
+
+What the transpiler gets wrong for us, fixed in :func:`render` and checked by the Spark test tier:
+
+* ``quantile_cont(x, q)`` and ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` are exact (interpolating) in DuckDB;
+  sqlglot writes the first as a call Spark rejects and the second as ``percentile_approx``, an *approximate*
+  percentile. Both become Spark's exact ``percentile(x, q)`` (the same linear interpolation); a rendered query that
+  still holds an approximate aggregate is refused (:class:`EngineSqlError`), never run.
+* ``GROUP BY ALL`` is written out as the select list's non-aggregate expressions (engines without it reject it).
+
+The statistics (Kaplan-Meier, log-rank, Poisson and Wilson intervals) stay in Python on the aggregates the queries
+return, as on DuckDB. Tables: the canonical ones (``tickets``, ``customers``, ``survey_responses``...) are temporary
+views over a Parquet/Delta/Iceberg location each, or over ``catalog.schema.table``; a table with no location is an
+empty view of its canonical columns (taken from the migrations), so a lake without survey answers reads as a
+database without them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+import sqlglot
+from sqlglot import exp
+
+from cx_metrics import db
+from cx_metrics.config import EngineSettings
+from cx_metrics.lake import LAKE_TABLES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import SparkSession
+
+#: aggregates that are approximate on Spark; a rendered metric query must hold none of them
+_APPROXIMATE = ("percentile_approx", "approx_percentile", "approx_count_distinct")
+
+
+#: the connector tables each bundled mapping (cx_metrics/mappings) reads: None = required, else the schema of the
+#: empty table that stands in for an absent optional one
+MAPPING_SOURCES: dict[str, dict[str, str | None]] = {
+    "fivetran_zendesk": {
+        "ticket": None,
+        "ticket_field_history": None,
+        "ticket_comment": "id BIGINT, ticket_id BIGINT, user_id BIGINT, created TIMESTAMP, public BOOLEAN, body STRING",
+        "user": "id BIGINT, role STRING, email STRING, name STRING, created_at TIMESTAMP",
+        "group": "id BIGINT, name STRING",
+        "ticket_tag": "ticket_id BIGINT, tags STRING",
+        "satisfaction_rating": "id BIGINT, ticket_id BIGINT, requester_id BIGINT, score STRING, comment STRING, "
+                               "created_at TIMESTAMP, updated_at TIMESTAMP",
+    },
+}
+
+
+class SparkQueryError(RuntimeError):
+    """Spark refused or failed a rendered query; the message holds the Spark SQL it was given."""
+
+
+class EngineSqlError(ValueError):
+    """A query cannot be rendered for Spark exactly as DuckDB computes it."""
+
+
+# -- rendering ---------------------------------------------------------------------------------------------------------
+
+def literal(value: Any) -> exp.Expression:
+    """A bound parameter as a typed Spark literal (what DuckDB would have bound)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(repr(value) if isinstance(value, float) else str(value))
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+    if isinstance(value, (list, tuple)):
+        return exp.Array(expressions=[literal(v) for v in value])
+    if isinstance(value, Mapping):  # a DuckDB MAP parameter (SLA targets per priority)
+        return exp.Anonymous(this="map", expressions=[e for k, v in value.items() for e in (literal(k), literal(v))])
+    return exp.Literal.string(str(value))
+
+
+def _bind(node: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
+    if isinstance(node, (exp.Placeholder, exp.Parameter)):
+        name = node.name
+        if name not in params:
+            raise EngineSqlError(f"the query needs parameter ${name}, which was not given")
+        return literal(params[name])
+    return node
+
+
+def _exact_percentiles(node: exp.Expression) -> exp.Expression:
+    """DuckDB's exact, interpolating quantile as Spark's exact ``percentile`` (never ``percentile_approx``)."""
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, (exp.PercentileCont, exp.Quantile)):
+        order = node.expression
+        column = order.expressions[0].this if isinstance(order, exp.Order) and order.expressions else None
+        if column is None:
+            raise EngineSqlError(f"cannot read the ordered column of {node.sql('duckdb')}")
+        return exp.Anonymous(this="percentile", expressions=[column.copy(), node.this.this.copy()])
+    if isinstance(node, exp.Quantile):
+        return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.args["quantile"].copy()])
+    if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
+        return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
+    if isinstance(node, exp.Median):
+        return exp.Anonymous(this="percentile", expressions=[node.this.copy(), exp.Literal.number("0.5")])
+    return node
+
+
+#: DuckDB functions sqlglot passes through (or writes as operators) that Spark spells differently
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+
+
+def _spark_spelling(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ArrayOverlaps):
+        return _call("arrays_overlap", node.this, node.expression)
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node.set("materialized", None)  # a planner hint Spark's grammar lacks; Spark reuses CTEs itself
+    if isinstance(node, exp.TimeToUnix):  # DuckDB's epoch(): seconds with their fraction, not whole seconds
+        return exp.Div(this=_call("unix_micros", exp.cast(node.this, "TIMESTAMP")),
+                       expression=exp.cast(exp.Literal.number("1e6"), "DOUBLE"))
+    if isinstance(node, exp.Literal) and not node.is_string and any(ch in node.this for ch in ".eE"):
+        # 86400.0 is a DECIMAL on both engines, but DuckDB divides decimals in DOUBLE and Spark in DECIMAL, rounded
+        # to six places (customer-days off in the ninth digit): a fractional literal is a DOUBLE on Spark
+        return exp.cast(node.copy(), "DOUBLE")
+    if isinstance(node, exp.ToDays):
+        return _call("make_dt_interval", node.this)
+    if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary"):
+        # DuckDB counts the unit's boundaries crossed (date_diff('day', 23:00, 01:00 next day) = 1); Spark's
+        # timestampdiff counts whole units elapsed (0): truncate both ends to the unit first
+        unit = (node.unit.name if node.unit else "day").lower()
+        if unit in ("second", "microsecond", "millisecond"):
+            return _call("timestampdiff", exp.var(unit.upper()), node.expression, node.this)
+        start, end = (exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), e.copy()])
+                      for e in (node.expression, node.this))
+        return _call("timestampdiff", exp.var(unit.upper()), start, end)
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        args = node.expressions
+        if name == "epoch_us":
+            return _call("unix_micros", exp.cast(args[0], "TIMESTAMP"))
+        if name == "to_days":
+            return _call("make_dt_interval", args[0])
+        if name == "to_seconds":
+            zero = exp.Literal.number(0)
+            return _call("make_dt_interval", zero, zero, zero, args[0])
+    return node
+
+
+def _parallel_unnest(node: exp.Expression) -> exp.Expression:
+    """A FROM-less ``SELECT unnest(a) AS x, unnest(b) AS y, k + generate_subscripts(a, 1) AS i`` (DuckDB unnests
+    its lists side by side) as Spark's ``posexplode`` of the first list with the others read at its position."""
+    if not isinstance(node, exp.Select) or node.args.get("from_") or node.args.get("from"):
+        return node
+    explodes = [e for e in node.expressions if isinstance(e.unalias(), exp.Explode)]
+    if not explodes:
+        return node
+    first = explodes[0].unalias().this
+    position = exp.column("_pos")
+    one_based = exp.Paren(this=exp.Add(this=position, expression=exp.Literal.number(1)))
+    projections = []
+    for e in node.expressions:
+        inner = e.unalias()
+        if isinstance(inner, exp.Explode):
+            value: exp.Expression = _call("element_at", inner.this, one_based)
+        else:
+            value = inner.copy().transform(
+                lambda n: one_based.copy() if isinstance(n, exp.Anonymous) and n.name.lower() == "generate_subscripts"
+                else n)
+        projections.append(exp.alias_(value, e.alias_or_name))
+    positions = f"SELECT posexplode({first.sql('spark')}) AS (_pos, _value)"
+    source: exp.Expression = exp.maybe_parse(positions, dialect="spark")
+    assert isinstance(source, exp.Select)
+    return exp.select(*projections).from_(source.subquery("_positions"))
+
+
+def _series(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``FROM range(start, stop, step)`` (stop excluded, column ``range``) as a Spark ``sequence``."""
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries) and node.this.args.get(
+            "is_end_exclusive"):
+        series = node.this
+        start, stop, step = (series.args[k].sql("spark") for k in ("start", "end", "step"))
+        sql = (f"SELECT explode(IF({start} < {stop}, filter(sequence({start}, {stop}, {step}), x -> x < {stop}), "
+               f"array())) AS `range`")
+        select: exp.Expression = exp.maybe_parse(sql, dialect="spark")
+        assert isinstance(select, exp.Select)
+        return select.subquery(node.alias or "_range")
+    return node
+
+
+def _group_by_all(node: exp.Expression) -> exp.Expression:
+    """``GROUP BY ALL`` as the select list's expressions that hold no aggregate (DuckDB's rule)."""
+    if isinstance(node, exp.Select):
+        group = node.args.get("group")
+        if group is not None and group.args.get("all"):
+            keys = [e.unalias().copy() for e in node.expressions
+                    if not e.find(exp.AggFunc) and not isinstance(e.unalias(), exp.Literal)]
+            if keys:
+                node.set("group", exp.Group(expressions=keys))
+            else:
+                node.set("group", None)
+    return node
+
+
+@cache
+def _parsed(sql: str) -> exp.Expression:
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = tree.transform(_exact_percentiles)
+    tree = tree.transform(_spark_spelling)
+    tree = tree.transform(_parallel_unnest)
+    tree = tree.transform(_series)
+    return tree.transform(_group_by_all)
+
+
+def render(sql: str, params: Mapping[str, Any] | None = None) -> str:
+    """DuckDB SQL (a named query's text, as :func:`cx_metrics.db.sql_text` gives it) as Spark SQL, with ``params``
+    bound as literals. Raises :class:`EngineSqlError` when the result would not compute what DuckDB computes."""
+    tree = _parsed(sql).copy()
+    if any(union.args.get("by_name") for union in tree.find_all(exp.Union)):
+        raise EngineSqlError("the query unions by name (DuckDB's UNION BY NAME fills a side's missing columns with "
+                             "NULL); Spark SQL has no such union, so write the columns out on both sides")
+    if params is not None or tree.find(exp.Placeholder):
+        tree = tree.transform(_bind, params or {})
+    out = tree.sql(dialect="spark", comments=False)
+    lowered = out.lower()
+    for name in _APPROXIMATE:
+        if name + "(" in lowered and name + "(" not in sql.lower():
+            raise EngineSqlError(f"rendering for Spark turned an exact aggregate into {name}; refusing an "
+                                 "approximate figure where DuckDB's is exact")
+    return out
+
+
+def render_unbound(sql: str) -> str:
+    """DuckDB SQL rendered for Spark with its parameters left as Spark's named markers (``:name``), for reading
+    (`cx --engine spark sql show NAME`)."""
+    return _parsed(sql).sql(dialect="spark", comments=False, pretty=True)
+
+
+# -- the connection ----------------------------------------------------------------------------------------------------
+
+@cache
+def canonical_columns() -> dict[str, list[tuple[str, str]]]:
+    """table -> [(column, Spark type)] of every table the migrations create (the canonical schema)."""
+    conn = duckdb.connect(":memory:")
+    try:
+        db.migrate(conn)
+        out: dict[str, list[tuple[str, str]]] = {}
+        for table, column, kind in conn.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+            out.setdefault(str(table), []).append((str(column), _spark_type(str(kind))))
+        return out
+    finally:
+        conn.close()
+
+
+def _spark_type(duck: str) -> str:
+    duck = duck.upper()
+    if duck.endswith("[]"):
+        return f"ARRAY<{_spark_type(duck[:-2])}>"
+    return {"VARCHAR": "STRING", "JSON": "STRING", "BLOB": "BINARY", "HUGEINT": "DECIMAL(38,0)", "UUID": "STRING",
+            "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "UBIGINT": "DECIMAL(20,0)"}.get(duck, duck)
+
+
+class SparkCursor:
+    """One query's result, in DuckDB's cursor vocabulary (``execute(...).df()``, ``fetchall()``, ``fetchone()``)."""
+
+    def __init__(self, conn: SparkConnection) -> None:
+        self._conn = conn
+        self._frame: pd.DataFrame | None = None
+
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkCursor:
+        if params is not None and not isinstance(params, Mapping):
+            raise EngineSqlError("positional parameters are not supported on Spark; name them ($name)")
+        self._frame = self._conn.run(sql, params)
+        return self
+
+    def df(self) -> pd.DataFrame:
+        if self._frame is None:
+            raise RuntimeError("no query has been executed on this cursor")
+        return self._frame
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(None if _missing(v) else v for v in row) for row in self.df().itertuples(index=False)]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        self._frame = None
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class SparkConnection:
+    """The metric queries' connection on Spark (see the module docstring). Read-only: imports write to DuckDB or to
+    the lake's own pipelines, never through the dashboard."""
+
+    def __init__(self, session: SparkSession, settings: EngineSettings) -> None:
+        # temporary views belong to a session: a connection of its own keeps two settings' tables apart
+        self.session = session if settings.remote else session.newSession()
+        self.settings = settings
+        self.register()
+
+    def register(self) -> None:
+        """(Re)create the canonical tables' temporary views: from the settings' locations, or from a mapping over a
+        connector's tables; a table with neither is empty."""
+        mapped = self._mapping() if self.settings.mapping else set()
+        for table, columns in canonical_columns().items():
+            where = self.settings.location(table) if table in LAKE_TABLES else None
+            if table in mapped:
+                self._canonical(table, f"mapped_{table}", columns)
+            elif where is None:
+                self._empty(table, columns)
+            elif where[0] == "path":
+                self._path_view(table, where[1], columns)
+            else:
+                self.session.table(where[1]).createOrReplaceTempView(f"_{table}_raw")
+                self._canonical(table, f"_{table}_raw", columns)
+
+    def _mapping(self) -> set[str]:
+        """Register the connector's tables under their own names and run the mapping; the tables it maps."""
+        name = self.settings.mapping
+        sources = MAPPING_SOURCES.get(name, {})
+        sql = (resources.files("cx_metrics") / "mappings" / f"{name}.sql").read_text(encoding="utf-8") \
+            if name in MAPPING_SOURCES else Path(name).read_text(encoding="utf-8")
+        for table, empty_schema in sources.items():
+            where = self.settings.source
+            location = (f"{where.rstrip('/')}/{table}" if ("/" in where or "://" in where) else f"{where}.{table}")
+            try:
+                frame = (self.session.read.format(self.settings.format).load(location)
+                         if "/" in location else self.session.table(location))
+            except Exception as exc:  # AnalysisException: no such path or table
+                if empty_schema is None:
+                    raise EngineSqlError(f"the {name} mapping needs the connector's table {table!r}, which is not at "
+                                         f"{location}: set [engine] source to where the connector writes") from exc
+                frame = self.session.createDataFrame([], empty_schema)
+            frame.createOrReplaceTempView(table)
+        mapped = set()
+        for statement in sqlglot.parse(sql, read="spark"):
+            if statement is None:
+                continue
+            self.session.sql(statement.sql("spark"))
+            target = statement.find(exp.Table)
+            if target is not None and target.name.startswith("mapped_"):
+                mapped.add(target.name.removeprefix("mapped_"))
+        return mapped
+
+    def _empty(self, table: str, columns: list[tuple[str, str]]) -> None:
+        select = ", ".join(f"CAST(NULL AS {kind}) AS `{name}`" for name, kind in columns)
+        self.session.sql(f"SELECT {select} WHERE false").createOrReplaceTempView(table)
+
+    def _canonical(self, table: str, raw: str, columns: list[tuple[str, str]]) -> None:
+        """``table`` as the canonical columns in their canonical types over view ``raw`` (missing ones NULL)."""
+        present = set(self.session.table(raw).columns)
+        select = ", ".join(f"CAST(`{name}` AS {kind}) AS `{name}`" if name in present
+                           else f"CAST(NULL AS {kind}) AS `{name}`" for name, kind in columns)
+        self.session.sql(f"SELECT {select} FROM `{raw}`").createOrReplaceTempView(table)  # noqa: S608
+
+    def _path_view(self, table: str, where: str, columns: list[tuple[str, str]]) -> None:
+        try:
+            frame = self.session.read.format(self.settings.format).load(where)
+        except Exception as exc:  # pyspark raises AnalysisException for a missing path
+            if "PATH_NOT_FOUND" not in str(exc) and "does not exist" not in str(exc):
+                raise
+            self._empty(table, columns)
+            return
+        frame.createOrReplaceTempView(f"_{table}_raw")
+        self._canonical(table, f"_{table}_raw", columns)
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Render ``sql`` (DuckDB SQL) for Spark, run it and return its rows as pandas."""
+        rendered = render(sql, params)
+        try:
+            return _to_pandas(self.session.sql(rendered))
+        except Exception as exc:
+            if type(exc).__module__.startswith(("pyspark", "py4j")):
+                raise SparkQueryError(f"Spark rejected the rendered query: {str(exc).strip()[:500]}\n"
+                                      f"-- rendered for Spark:\n{rendered}") from exc
+            raise
+
+    def cursor(self) -> SparkCursor:
+        return SparkCursor(self)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> SparkCursor:
+        return self.cursor().execute(sql, params)
+
+    def close(self) -> None:
+        """Nothing to close per connection: the session lives as long as the process (see :func:`session`)."""
+
+
+def _to_pandas(frame: Any) -> pd.DataFrame:
+    out = frame.toPandas()
+    assert isinstance(out, pd.DataFrame)
+    return out
+
+
+_sessions: dict[tuple[str, str, str, int, tuple[tuple[str, str], ...]], SparkSession] = {}
+_sessions_lock = threading.Lock()
+
+
+def session(settings: EngineSettings) -> SparkSession:
+    """The process's Spark session for ``settings`` (one per process: a JVM for a local one, a channel for Spark
+    Connect), created on first use with UTC as its time zone (the canonical times are UTC, as in DuckDB)."""
+    key = (settings.remote, settings.master, settings.driver_memory, settings.shuffle_partitions,
+           tuple(sorted(settings.conf.items())))
+    with _sessions_lock:
+        found = _sessions.get(key)
+        if found is not None:
+            return found
+        try:
+            from pyspark.sql import SparkSession  # the JVM starts only when Spark is chosen
+        except ImportError as exc:
+            raise EngineSqlError("[engine] kind = \"spark\" needs pyspark, which is not installed: pip install "
+                                 "'cx-dashboard[spark]' (the Makefile's setup-dev installs it)") from exc
+
+        builder = SparkSession.builder.appName("cx-dashboard")
+        if settings.remote:
+            builder = builder.remote(settings.remote)
+        else:
+            builder = (builder.master(settings.master)
+                       .config("spark.driver.memory", settings.driver_memory)
+                       .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
+                       .config("spark.driver.bindAddress", "127.0.0.1")
+                       .config("spark.driver.host", "127.0.0.1"))
+        builder = (builder.config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+                   .config("spark.sql.ansi.enabled", "false")
+                   .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+        for name, value in settings.conf.items():
+            builder = builder.config(name, value)
+        found = _sessions[key] = builder.getOrCreate()
+        if not settings.remote:
+            # a rejected query raises SparkQueryError with the rendered SQL; the JVM need not log it as well
+            found.sparkContext.setLogLevel("FATAL")
+        return found
+
+
+def connect(settings: EngineSettings) -> SparkConnection:
+    return SparkConnection(session(settings), settings)
+
+
+class SparkDatabase:
+    """What :func:`cx_metrics.db.shared` gives on Spark: read sections over one :class:`SparkConnection`; no
+    writes (a Spark lake is written by its own pipelines or by `cx lake export`)."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.engine = settings
+        self._conn: SparkConnection | None = None
+        self._lock = threading.Lock()
+        self.mode = "read"
+
+    def _open(self) -> SparkConnection:
+        with self._lock:
+            if self._conn is None:
+                self._conn = connect(self.engine)
+            return self._conn
+
+    @contextmanager
+    def reading(self) -> Iterator[SparkConnection]:
+        yield self._open()
+
+    def connection(self) -> SparkConnection:
+        return self._open()
+
+    @contextmanager
+    def writing(self) -> Iterator[SparkConnection]:
+        raise EngineReadOnlyError(
+            "This needs to write (an audit entry, a role, a subscription, an import), and the dashboard reads the "
+            "metrics from Spark ([engine] kind = \"spark\" in cx.toml): it does not write "
+            "there. Import into DuckDB and run `cx lake export --to PATH`, or load the lake with your own pipeline.")
+        yield self._open()  # pragma: no cover
+
+    def close(self) -> None:
+        self._conn = None
+
+
+class EngineReadOnlyError(db.DatabaseError):
+    """A write was asked of the Spark engine, which the dashboard only reads."""
+
+
+_databases: dict[str, SparkDatabase] = {}
+
+
+def shared(settings: EngineSettings) -> SparkDatabase:
+    """The process-wide :class:`SparkDatabase` of ``settings`` (what the dashboard reads through)."""
+    with _sessions_lock:
+        found = _databases.get(repr(settings))
+        if found is None:
+            found = _databases[repr(settings)] = SparkDatabase(settings)
+        return found

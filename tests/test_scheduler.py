@@ -1,0 +1,180 @@
+"""Delivery while the dashboard runs: its one scheduler thread per process sends the due digests itself, and
+`cx digest --send-due` / `cx alerts run` from cron say so (exit 0) instead of failing on the held file; nothing is
+sent twice across the two paths. Real DuckDB files, a real Streamlit server, a loopback SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cx_metrics import db, scheduler
+from cx_metrics.config import ConfigError, Settings, load_settings
+from cx_metrics.digest import subscriptions
+from cx_ui.serve import running_server
+from tests.delivery_servers import smtp_server
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    s = replace(Settings().with_db(tmp_path / "s.duckdb"), delivery_interval_seconds=3600)
+    db.connect(s).close()
+    yield s
+    scheduler.stop_all()
+    db.shared(s).close()
+
+
+def test_the_scheduler_starts_once_per_process_whoever_asks(settings: Settings) -> None:
+    found: list[scheduler.Scheduler | None] = []
+    callers = [threading.Thread(target=lambda: found.append(scheduler.start(settings))) for _ in range(8)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    found.append(scheduler.start(settings))  # a later rerun or session
+    assert len(found) == 9 and all(f is found[0] for f in found) and found[0] is not None
+    assert sum(t.name == "cx-delivery" and t.is_alive() for t in threading.enumerate()) == 1
+    deadline = time.monotonic() + 10
+    while scheduler.read_heartbeat(settings) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    beat = scheduler.read_heartbeat(settings)
+    assert beat is not None and beat.pid == os.getpid() and beat.alive()
+    # nothing due: the first tick only read, the connection never switched to read-write
+    assert found[0].runs == 0 and db.shared(settings).write_opens == 0
+    scheduler.stop_all()
+    assert not found[0].thread.is_alive() and scheduler.read_heartbeat(settings) is None
+    assert scheduler.start(replace(settings, delivery_in_dashboard=False)) is None
+    # on the Spark engine the subscriptions and rules are not there to deliver: no thread, no DuckDB file touched
+    assert scheduler.start(replace(settings, engine=replace(settings.engine, kind="spark"))) is None
+
+
+def test_delivery_settings_come_from_cx_toml_and_are_checked(tmp_path: Path) -> None:
+    toml = tmp_path / "cx.toml"
+    toml.write_text("[delivery]\nin_dashboard = false\ninterval_seconds = 300\n", encoding="utf-8")
+    s = load_settings({"CX_CONFIG": str(toml)})
+    assert (s.delivery_in_dashboard, s.delivery_interval_seconds) == (False, 300)
+    assert load_settings({}).delivery_in_dashboard is True and load_settings({}).delivery_interval_seconds == 60
+    with pytest.raises(ConfigError, match="interval_seconds"):
+        load_settings({"CX_DELIVERY_INTERVAL_SECONDS": "0"})
+
+
+def _beat(settings: Settings, pid: int, age: float, running: bool = False) -> None:
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=age)
+    scheduler.heartbeat_path(settings).write_text(json.dumps(
+        {"pid": pid, "interval": 60, "beat_at": at.isoformat(), "running_since": at.isoformat() if running else None,
+         "last_run": None, "last_lines": [], "last_error": ""}), encoding="utf-8")
+
+
+def test_what_the_cli_says_about_a_dashboard_holding_the_file(settings: Settings) -> None:
+    holder = db.LockHolder(4242, "the dashboard", dashboard=True)
+    code, text = scheduler.describe_holder(settings, holder, "cx digest --send-due")
+    assert code == 1 and "[delivery] in_dashboard = true" in text and "make run" in text
+    off = replace(settings, delivery_in_dashboard=False)
+    assert "delivery is off" in scheduler.describe_holder(off, holder, "cx alerts run")[1]
+    _beat(settings, 4242, age=30)
+    code, text = scheduler.describe_holder(settings, holder, "cx digest --send-due")
+    assert code == 0 and "process 4242" in text and "sends the due digests" in text and "cx outbox list" in text
+    _beat(settings, 4242, age=600)  # silent for ten intervals: stuck
+    code, text = scheduler.describe_holder(settings, holder, "cx alerts run")
+    assert code == 1 and "has not reported since" in text and "Restart the dashboard" in text
+    _beat(settings, 4242, age=600, running=True)  # a long run (many digests) is not stuck yet
+    assert scheduler.describe_holder(settings, holder, "cx alerts run")[0] == 0
+    _beat(settings, 777, age=1)  # another (earlier) dashboard's beat says nothing about this one
+    assert scheduler.describe_holder(settings, holder, "cx alerts run")[0] == 1
+
+
+def _cx(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cx_metrics.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=300, check=False)
+
+
+@pytest.mark.browser
+def test_the_running_dashboard_delivers_a_due_digest_once_and_cron_sends_nothing_twice(
+        demo_db_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "served.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    settings = Settings().with_db(path)
+    conn = db.connect(settings)
+    # due now whatever today is: daily at midnight UTC, created long before
+    subscriptions.add(conn, recipient="cx-lead@example.com", role="cx_lead", frequency="daily", hour=0, by="test",
+                      now=dt.datetime(2026, 1, 1))
+    conn.close()
+    with smtp_server(tmp_path) as (mail, secrets):
+        assert secrets.smtp is not None
+        env = {**os.environ, "CX_DB_PATH": str(path), "XDG_CONFIG_HOME": str(tmp_path / "no-config"),
+               "CX_SMTP_HOST": "127.0.0.1", "CX_SMTP_PORT": str(secrets.smtp.port),
+               "CX_SMTP_USERNAME": secrets.smtp.username, "CX_SMTP_PASSWORD": secrets.smtp.password,
+               "CX_SMTP_FROM": "cx@example.com", "CX_SMTP_CA_FILE": secrets.smtp.ca_file,
+               "CX_DELIVERY_INTERVAL_SECONDS": "2"}
+        env.pop("CX_SECRETS_FILE", None)
+        with running_server(path, env=env) as server:  # no browser opens it: the server process delivers alone
+            deadline = time.monotonic() + 120
+            while not mail.messages and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert len(mail.messages) == 1, "the dashboard did not send the due digest"
+            for command in (["digest", "--send-due"], ["alerts", "run"]):  # cron meanwhile
+                done = _cx(env, *command)
+                assert done.returncode == 0, done.stderr
+                assert f"process {server.pid}" in done.stdout and "sends the due digests" in done.stdout
+            time.sleep(5)  # two more ticks of the dashboard's scheduler
+            assert len(mail.messages) == 1
+        done = _cx(env, "digest", "--send-due")  # cron once the dashboard has stopped: same slot, nothing again
+        assert done.returncode == 0, done.stderr
+        assert "0 digest(s) queued" in done.stdout
+        assert len(mail.messages) == 1
+    assert mail.messages[0]["To"] == "cx-lead@example.com" and mail.messages[0]["Subject"].startswith("CX digest")
+    conn = db.connect(settings, read_only=True)
+    try:
+        sent = conn.execute("SELECT status, count(*) FROM outbox GROUP BY ALL").fetchall()
+        audited = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'delivery'").fetchall()[0][0]
+    finally:
+        conn.close()
+    assert sent == [("sent", 1)] and audited == 1
+
+
+@pytest.mark.browser
+def test_cron_against_a_dashboard_that_does_not_deliver_says_what_to_do(demo_db_path: Path, tmp_path: Path,
+                                                                       browser: Any) -> None:
+    path = tmp_path / "served.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    env = {**os.environ, "CX_DB_PATH": str(path), "CX_DELIVERY_IN_DASHBOARD": "false"}
+    with running_server(path, env=env) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:  # someone opens it: the dashboard now holds the file
+            page.goto(server.url)
+            page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+            done = _cx(env, "digest", "--send-due")
+        finally:
+            page.close()
+    assert done.returncode == 1, done.stdout
+    assert f"dashboard (process {server.pid})" in done.stderr and "delivery is off" in done.stderr
+    assert "[delivery] in_dashboard = true" in done.stderr
+    assert not scheduler.heartbeat_path(Settings().with_db(path)).exists()
+
+
+def test_the_alert_rules_have_no_pending_work_once_run(demo_db_path: Path, tmp_path: Path) -> None:
+    from cx_metrics.alerts import evaluate, rules
+
+    path = tmp_path / "alerts.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    conn = db.connect(Settings().with_db(path))
+    try:
+        assert evaluate.pending(conn) == ()
+        rules.install_defaults(conn, by="test")
+        before = evaluate.pending(conn)
+        assert before and all(start <= dt.date(2026, 11, 15) for _, start in before)  # the latest period each
+        evaluate.run(conn, Settings().with_db(path), None)
+        assert evaluate.pending(conn) == ()  # so the scheduler's next tick stays read-only
+    finally:
+        conn.close()
