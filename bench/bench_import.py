@@ -188,7 +188,7 @@ def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> lis
         f"Inference = working out the file's kind and which column holds which field: every column profiled on at "
         f"most {SAMPLE_ROWS:,} rows spread over the file (types by parsing, uniqueness, value vocabularies), then "
         "each field scored against each column by name and values. Its cost does not grow with the file; a file "
-        "imported in parts is inferred once per part.",
+        "imported in parts is inferred once, on its first part (the other parts are read as it was).",
         "",
     ]
     return lines

@@ -751,3 +751,21 @@ def test_a_legacy_encoding_far_into_a_big_file_is_still_detected(conn: db.Connec
     assert any("not UTF-8" in w for w in pv.prepared.warnings)
     ingest.load(conn, pv)
     assert conn.execute("SELECT subject FROM tickets WHERE ticket_id = 'X1'").fetchone() == ("Déjà vu 20 €",)
+
+
+def test_labels_written_over_several_lines_are_stored_on_one_line(conn: db.Connection) -> None:
+    """A label cell over several lines (GLPI's several technicians, a workbook cell's Alt+Enter; CRLF or LF) is
+    stored with its lines joined by ", "; a header over several lines names its kept column on one line."""
+    data = (b"Id,Subject,Status,Created at,Category,Assignee,\"Customer\r\n  Segment\"\r\n"
+            b"1,Refund,Solved,2026-03-01 10:00,\"Billing\r\nRefunds\",\"DUPONT Marie\nBERNARD Anne\",Gold\r\n"
+            b"2,Login,Open,2026-03-02 10:00,Access,\"MARTIN Luc \r\n\r\n BERNARD Anne\",\"Silver\r\ntier\"\r\n"
+            b"3,Other,Open,2026-03-03 10:00,Access,MARTIN Luc,Bronze\r\n")
+    pv = ingest.preview(data, name="tickets.csv", options=Options(source="zd"))
+    assert pv.detection.kind == "tickets" and len(pv.rejects()) == 0
+    ingest.load(conn, pv)
+    rows = conn.execute("SELECT ticket_id, category, assignee, attributes FROM tickets ORDER BY ticket_id").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("1", "Billing, Refunds", "DUPONT Marie, BERNARD Anne"),
+                                                  ("2", "Access", "MARTIN Luc, BERNARD Anne"),
+                                                  ("3", "Access", "MARTIN Luc")]
+    assert [json.loads(r[3]) for r in rows] == [{"Customer Segment": "Gold"}, {"Customer Segment": "Silver\r\ntier"},
+                                               {"Customer Segment": "Bronze"}]

@@ -157,3 +157,44 @@ def test_cx_import_prints_the_same_summary_whole_or_in_parts(tmp_path: Path, exp
                                                 "normal") + 1
     assert any(f"(line {line:,})" in w for w in in_parts["warnings"])
     assert cli.main(["import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.duckdb")]) != 0
+
+
+def _event_log(path: Path) -> None:
+    """A ServiceNow-like incident log: one row per update (3 to 5 per incident), incidents in order, so that the
+    parts cut through the history of some incidents."""
+    head = ("number,incident_state,active,sys_mod_count,opened_at,sys_updated_at,category,assignment_group,"
+            "assigned_to,closed_at")
+    states = ["New", "Active", "Awaiting User Info", "Resolved", "Closed"]
+    rows = [head]
+    for i in range(1, 241):
+        steps = 3 + i % 3
+        for k in range(steps):
+            state = states[k] if k < steps - 1 else "Closed"
+            group = f"Group {i % 4}" if k < 2 else f"Group {(i + 1) % 4}"
+            rows.append(f"INC{i:07d},{state},{'FALSE' if state == 'Closed' else 'TRUE'},{k},"
+                        f"01-03-2016 {i % 24:02d}:00,{1 + k:02d}-03-2016 {i % 24:02d}:30,Category {i % 5},"
+                        f"{group},Agent {i % 7},05-03-2016 12:00")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_an_event_log_in_parts_is_collapsed_and_reported_once_as_the_whole_file_is(tmp_path: Path) -> None:
+    export = tmp_path / "incidents.csv"
+    _event_log(export)
+    whole = db.connect(Settings().with_db(tmp_path / "whole.duckdb"))
+    pv = ingest.preview(export, options=Options(source="sn"))
+    assert pv.detection.event_log
+    expected = ingest.load(whole, pv)
+    in_parts = db.connect(Settings().with_db(tmp_path / "parts.duckdb"))
+    outcome = parts.import_in_parts(in_parts, export, options=Options(source="sn"), part_bytes=6_000)
+    assert outcome is not None
+    result, _ = outcome
+    assert result.summary["parts"] >= 4
+    said = [w for w in result.summary["warnings"] if w.startswith("One row per update")]
+    assert said == [w for w in expected.summary["warnings"] if w.startswith("One row per update")]
+    assert len(said) == 1 and said[0].startswith("One row per update: 960 rows collapsed into 240 tickets")
+    stored = in_parts.execute("SELECT warnings FROM imports WHERE import_id = ?", [result.import_id]).fetchone()
+    assert stored is not None and json.dumps(said[0])[1:-1] in stored[0]
+    events = "SELECT ticket_id, occurred_at, field, value FROM ticket_events ORDER BY ALL"
+    assert in_parts.execute(events).fetchall() == whole.execute(events).fetchall()  # no step twice at a cut
+    whole.close()
+    in_parts.close()

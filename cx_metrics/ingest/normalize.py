@@ -231,14 +231,14 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         ("status_raw", status_raw),
         ("channel", qy.classify(channel_raw, _CHANNEL, "other")),
         ("channel_raw", channel_raw),
-        ("category", qy.text("category")),
-        ("ticket_type", qy.text("ticket_type")),
+        ("category", qy.label("category")),
+        ("ticket_type", qy.label("ticket_type")),
         ("priority", qy.classify(qy.text("priority"), _PRIORITY, None)),
         ("subject", qy.text("subject")),
         ("description", qy.text("description")),
         ("tags", tags),
-        ("group_name", qy.text("group_name")),
-        ("assignee", qy.text("assignee")),
+        ("group_name", qy.label("group_name")),
+        ("assignee", qy.label("assignee")),
         ("reopens", qy.number("reopens")),
         ("replies", qy.number("replies")),
         ("group_stations", qy.number("group_stations")),
@@ -260,9 +260,7 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         dup = result.rejects["reason"].astype("string").str.startswith("duplicate id in this file").fillna(False)
         result.rejects = result.rejects[~dup].reset_index(drop=True)
         history = _event_history(raw, det, opts, source)
-        warnings.append(f"One row per update: {raw.num_rows:,} rows collapsed into {good.num_rows:,} tickets (the "
-                        f"newest row of each); {history.num_rows:,} status, group and assignee changes are kept as "
-                        "their history.")
+        warnings.append(event_log_note(raw.num_rows, good.num_rows, history.num_rows))
     warnings += ticket_notes(good)
     for name in sla:
         breached = int(pc.sum(pc.less(good[f"_sla_{name}"], 0)).as_py() or 0)
@@ -277,6 +275,16 @@ def prepare_tickets(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         tables["survey_responses"] = ratings
     return Prepared("tickets", det.vendor, source, tables, result.rejects, warnings, raw.num_rows,
                     sqlprep.date_span(good, "created_at"), qy.formats, qy.ambiguous)
+
+
+#: how the sentence about an event log begins (a file in parts says it once, with the file's totals)
+EVENT_LOG_NOTE = "One row per update:"
+
+
+def event_log_note(rows: int, tickets: int, changes: int) -> str:
+    """The warning that an event log was collapsed: ``rows`` read into ``tickets``, with ``changes`` kept."""
+    return (f"{EVENT_LOG_NOTE} {rows:,} rows collapsed into {tickets:,} tickets (the newest row of each); "
+            f"{changes:,} status, group and assignee changes are kept as their history.")
 
 
 def ticket_notes(tickets: pa.Table) -> list[str]:
@@ -309,7 +317,7 @@ def _event_history(raw: RawTable, det: Detection, opts: Options, source: str) ->
     occurred = qy.value("k_occurred", qy.timestamp("updated_at"))
     outputs = [("ticket_id", ticket_id), ("occurred_at", occurred),
                ("status", qy.classify(qy.text("status"), _FLAG_STATUS if "status" in det.flags else _STATUS, "open")),
-               ("group_name", qy.text("group_name")), ("assignee", qy.text("assignee"))]
+               ("group_name", qy.label("group_name")), ("assignee", qy.label("assignee"))]
     rows = sqlprep.run(qy, outputs).good
     conn = db.scratch()
     try:
@@ -394,11 +402,11 @@ def prepare_customers(raw: RawTable, det: Detection, opts: Options) -> Prepared:
         ("customer_id", customer_id),
         ("signup_at", _signup_from_tenure(qy, det, as_of, when, warnings)),
         ("birth_year", birth),
-        ("plan", qy.text("plan")),
-        ("segment", qy.text("segment")),
-        ("region", qy.text("region")),
-        ("country", qy.text("country")),
-        ("acquisition_channel", qy.text("acquisition_channel")),
+        ("plan", qy.label("plan")),
+        ("segment", qy.label("segment")),
+        ("region", qy.label("region")),
+        ("country", qy.label("country")),
+        ("acquisition_channel", qy.label("acquisition_channel")),
         ("status", f"CASE WHEN coalesce({churned}, false) THEN 'churned' ELSE 'active' END"),
         ("churned_at", churned_at),
         ("email_hash", f"CASE WHEN {email} IS NULL THEN NULL ELSE sha256(lower({email})) END"),

@@ -272,6 +272,15 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             loaded_main = int(cur.execute(f"SELECT count(*) FROM {main} WHERE import_id = ?",  # noqa: S608
                                           [import_id]).fetchall()[0][0])
             warnings = notes.merge(totals["warnings"], totals["offsets"])
+            if any(w.startswith(normalize.EVENT_LOG_NOTE) for w in warnings):  # each part collapsed its own rows
+                # a ticket whose history a cut went through starts the next part with its last value again
+                cur.execute("DELETE FROM ticket_events WHERE rowid IN (SELECT rid FROM (SELECT rowid AS rid, value, "
+                            "lag(value) OVER (PARTITION BY source, ticket_id, field ORDER BY occurred_at, rowid) "
+                            "AS prev FROM ticket_events WHERE import_id = ?) WHERE prev = value)", [import_id])
+                changes = int(cur.execute("SELECT count(*) FROM ticket_events WHERE import_id = ?",
+                                          [import_id]).fetchall()[0][0])
+                warnings = [w for w in warnings if not w.startswith(normalize.EVENT_LOG_NOTE)]
+                warnings.insert(0, normalize.event_log_note(totals["rows_read"], loaded_main, changes))
             if repeats and prepared.kind == "tickets":  # some parts' rows lost to a newer version: count again
                 kept = cur.sql("SELECT created_at, first_response_at, solved_at, satisfaction_scale FROM tickets "
                                "WHERE import_id = ?", params=[import_id]).to_arrow_table()

@@ -80,6 +80,8 @@ class Structure:
     # closing quotes followed by text on the same line ('"12" screen'): read as a spreadsheet reads them (the text
     # joins the value), but not well formed, so the reader names their lines
     loose: list[int] = field(default_factory=list)
+    # every quote is where RFC 4180 puts it (or there is none): any strict CSV parser reads the body exactly so
+    exact: bool = True
 
     def inside(self, offsets: np.ndarray) -> np.ndarray:
         """Whether each offset lies inside a quoted value (between its quotes)."""
@@ -183,7 +185,8 @@ def _walk(data: Any, origin: int, arr: np.ndarray, q: np.ndarray, delim: int) ->
         start = _record_start(data, origin, p, opens, closes, broken[-1].end if broken else 0)
         broken.append(Broken(start, end, p, close))
         i = int(np.searchsorted(q, end))
-    return Structure(n, np.asarray(opens, dtype=np.int64), np.asarray(closes, dtype=np.int64), broken, loose)
+    return Structure(n, np.asarray(opens, dtype=np.int64), np.asarray(closes, dtype=np.int64), broken, loose,
+                     exact=False)
 
 
 def _record_start(data: Any, origin: int, p: int, opens: list[int], closes: list[int], floor: int) -> int:

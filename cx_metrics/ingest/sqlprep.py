@@ -99,6 +99,15 @@ class Query:
             return f"CASE WHEN {t} IN (SELECT unnest({self.p(sentinels)})) THEN NULL ELSE {t} END"
         return t
 
+    def label(self, name: str) -> str:
+        """:meth:`text` for a label stored as written (a category, a group, an assignee, a plan...). A label that
+        spans several lines in the source lists one item per line (GLPI's several technicians, a workbook cell's
+        Alt+Enter): the lines are stored joined by ", ", each trimmed, blank ones left out, never with the break."""
+        t = self.text(name)
+        if not self.has(name) or not _has_line_break(self.raw.table[self.det.mapping[name]]):
+            return t
+        return f"regexp_replace({t}, '\\s*[\\r\\n]\\s*', ', ', 'g')"
+
     def _swallowed(self, t: str, name: str) -> str:
         """SQL: the one-line value ``t`` holds records pulled in by a stray quote. An id holds no line break at all;
         a label may list values one per line (GLPI's several assignees, a workbook cell's Alt+Enter), but not a

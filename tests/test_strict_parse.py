@@ -1,0 +1,126 @@
+"""DuckDB's strict CSV reader (the fast path of reader.parse_body) reads every body exactly as pyarrow does.
+
+Each file is read twice, with DuckDB allowed and with pyarrow alone, and the two readings must agree in every
+cell, every row's line, every rejected record and every warning: the fast path may only ever decline a piece
+(which pyarrow then parses), never read it differently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from cx_metrics.ingest import reader
+from tests.conftest import REALDATA
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_HEADER = b"id,subject,status\n"
+HOSTILE = {
+    "plain": _HEADER + b"1,a,open\n2,b,closed\n",
+    "crlf": _HEADER.replace(b"\n", b"\r\n") + b"1,a,open\r\n2,\"multi\r\nline\",closed\r\n",
+    "lf_inside_crlf": _HEADER.replace(b"\n", b"\r\n") + b"1,\"one\ntwo\",open\r\n2,b,closed\r\n",
+    "mixed_line_ends": _HEADER + b"1,\"a\",open\r\n2,b,closed\n3,c,open\r\n",
+    "lone_cr": b"id,subject,status\r1,\"a\",open\r2,b,closed\r",
+    "blank_lines": _HEADER + b"1,a,open\n\n\n2,b,closed\n\n",
+    "blank_crlf": _HEADER + b"1,a,open\r\n\r\n2,b,closed\r\n",
+    "no_final_break": _HEADER + b"1,a,open\n2,b,closed",
+    "empty_and_quoted_empty": _HEADER + b"1,,\"\"\n2,\"\",\n",
+    "spaces_kept": _HEADER + b"1,  padded  , open \n",
+    "doubled_quotes": _HEADER + b"1,\"say \"\"hi\"\"\",open\n",
+    "trailing_empty_field": _HEADER + b"1,a,open\n2,b,closed,\n3,c,\n",
+    "trailing_empty_last": _HEADER + b"1,a,open\n2,b,closed,",
+    "only_delimiters": _HEADER + b",,,\n1,a,\n",
+    "quoted_blank_lines": _HEADER + b"1,\"a\",open\n\n\n2,b,closed\n\n",
+    "quoted_spaces": _HEADER + b"1,\"  padded  \", open \n",
+    "quoted_unicode": _HEADER + "1,\"Überweisung – 日本\",offen\n".encode(),
+    "quoted_trailing_empty_field": _HEADER + b"1,\"a\",open\n2,b,closed,\n3,c,\n",
+    "quoted_only_delimiters": _HEADER + b",,,\n1,\"a\",\n",
+    "short_row": _HEADER + b"1,\"a\",open\n2,b\n3,c,closed\n",
+    "long_row": _HEADER + b"1,\"a\",open\n2,b,closed,extra\n3,c,closed\n",
+    "stray_quote": _HEADER + b"1,ab\"c,open\n2,b,closed\n",
+    "text_after_quote": _HEADER + b"1,\"12\" screen,open\n2,b,closed\n",
+    "never_closed": _HEADER + b"1,\"open quote,open\n2,b,closed\n3,c,closed\n",
+    "not_utf8_later": _HEADER + b"1,a,open\n" * 10 + b"2,\"caf\xe9\",closed\n",
+    "nul_byte": _HEADER + b"1,a\x00b,\"open\"\n2,b,closed\n",
+    "one_column_blank": b"id\n1\n\n2\n",
+    "semicolons": b"id;subject;status\n1;\"a;b\";open\n2;c;closed\n",
+    "tabs": b"id\tsubject\tstatus\n1\ta b\topen\n",
+    "unicode": _HEADER + "1,Überweisung – 日本,offen\n".encode(),
+}
+
+
+def _files() -> list[Path]:
+    found = sorted(p for p in FIXTURES.rglob("*") if p.suffix.lower() in {".csv", ".tsv", ".txt"})
+    if REALDATA.exists():
+        found += sorted(p for p in REALDATA.glob("*.csv"))
+    return found
+
+
+def _both(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[reader.RawTable | str, ...]:
+    readings: list[reader.RawTable | str] = []
+    calls: list[bool] = []
+    original = reader._StrictReader.read
+
+    def counted(self: reader._StrictReader, begin: int, stop: int, has_cr: bool) -> pa.Table | None:
+        table = original(self, begin, stop, has_cr)
+        calls.append(table is not None)
+        return table
+
+    for strict in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(reader._StrictReader, "read", counted if strict else lambda *a: None)
+            try:
+                readings.append(reader.read_table(data, name=name))
+            except Exception as exc:  # a refusal must be the same refusal
+                readings.append(f"{type(exc).__name__}: {exc}")
+    readings.append("strict used" if any(calls) else "strict declined")
+    return tuple(readings)
+
+
+def _same(a: reader.RawTable | str, b: reader.RawTable | str) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    assert a.columns == b.columns
+    assert a.table.schema == b.table.schema
+    assert a.table.to_pydict() == b.table.to_pydict()
+    assert a.lines_of(range(a.num_rows)).tolist() == b.lines_of(range(b.num_rows)).tolist()
+    assert a.ragged == b.ragged
+    assert [str(w) for w in a.warnings] == [str(w) for w in b.warnings]
+    assert a.body_breaks == b.body_breaks
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_bodies_read_alike(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    strict, plain, used = _both(HOSTILE[case], f"{case}.csv", monkeypatch)
+    _same(strict, plain)
+    if case in {"crlf", "lf_inside_crlf", "empty_and_quoted_empty", "doubled_quotes", "semicolons",
+                "quoted_blank_lines", "quoted_spaces", "quoted_unicode"}:
+        assert used == "strict used"  # the fast path is really taken on well-formed bodies with quoted values
+    if case in {"short_row", "long_row", "stray_quote", "text_after_quote", "never_closed", "lone_cr",
+                "mixed_line_ends", "nul_byte", "one_column_blank", "plain", "unicode"}:
+        assert used == "strict declined"  # ...and declined where pyarrow must report or decide
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)
+def test_real_files_read_alike(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    strict, plain, _ = _both(path.read_bytes(), path.name, monkeypatch)
+    _same(strict, plain)
+
+
+def test_large_body_in_pieces_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several pieces (each its own DuckDB read), multi-line values across piece sizes, one bad record."""
+    monkeypatch.setattr(reader, "PIECE_SIZE", 4096)
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 1024)
+    rows = [f'{i},"line one\r\nline two of {i}",open' if i % 7 == 0 else f"{i},subject {i},closed"
+            for i in range(3000)]
+    rows[1500] = "1500,broken"  # a short record: its piece falls back to pyarrow and reports it
+    data = ("id,subject,status\r\n" + "\r\n".join(rows) + "\r\n").encode()
+    strict, plain, used = _both(data, "pieces.csv", monkeypatch)
+    _same(strict, plain)
+    assert used == "strict used"
+    assert isinstance(strict, reader.RawTable)
+    assert [line for line, _, _ in strict.ragged] == [2 + 1500 + 1500 // 7 + 1]
