@@ -12,7 +12,7 @@ from cx_metrics.text.escape import md
 from cx_ui import auth, state, url_state
 
 HERE = Path(__file__).resolve().parent
-PAGES = HERE / "pages"
+PAGES = HERE / "views"
 
 st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", layout="wide")
 

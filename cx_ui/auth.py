@@ -8,9 +8,10 @@ served on loopback only. On any other bind address (an unset ``server.address`` 
 is never granted: :func:`current_user` returns nobody and :func:`require` shows the refusal, unless
 ``[access] allow_unauthenticated`` says another layer authenticates users.
 
-Every page calls :func:`require` before reading anything. That is where the refusal must live, not only in
-``dashboard.py``: Streamlit runs a file of ``pages/`` directly, without ``dashboard.py``, when a session opens its
-URL before any session of the process has reached ``st.navigation``.
+Every page calls :func:`require` before reading anything, not only ``dashboard.py``: a page file must refuse by
+itself wherever it runs. (The page files live in ``views/``, not ``pages/``: a ``pages/`` directory next to the entry
+script turns on Streamlit's legacy multipage mode for the whole process until some session reaches
+``st.navigation``, and a page URL opened first then ran its file alone, without the router.)
 """
 
 from __future__ import annotations

@@ -282,13 +282,13 @@ def test_the_digests_page_adds_a_subscription_and_installs_the_default_rules(
     shutil.copyfile(app_db_path, path)
     monkeypatch.setenv("CX_DB_PATH", str(path))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60).run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert [b for b in at.get("download_button") if "Download PDF" in str(b.proto)]  # the Overview offers the PDF
-    at.switch_page("pages/digests.py").run()
+    at.switch_page("views/digests.py").run()
     assert not at.exception and at.title[0].value == "Digests and alerts"
     at.text_input(key="dig_recipient").input("vp.emea@example.com")
     at.multiselect(key="dig_sub_regions").select("EMEA")
-    at.button[0].click().run()  # the form's submit button is the first
+    next(b for b in at.button if b.label == "Add subscription").click().run()
     assert not at.error, [e.value for e in at.error]
     at.button(key="dig_rules_defaults").click().run()
     frames = {tuple(t.value.columns)[:3]: t.value for t in at.dataframe}

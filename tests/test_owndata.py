@@ -373,7 +373,7 @@ def _warnings(at: AppTest) -> str:
 
 
 def test_first_upload_offers_to_remove_the_demo_and_asks(monkeypatch: pytest.MonkeyPatch, demo_copy: Path) -> None:
-    at = _upload(_app(monkeypatch, demo_copy, "pages/upload.py"), "helpdesk-2023.csv", own_export().encode())
+    at = _upload(_app(monkeypatch, demo_copy, "views/upload.py"), "helpdesk-2023.csv", own_export().encode())
     choice = at.radio(key="upload_demo")
     assert choice.value == "Remove the demo data: start with my data only"  # the first import: remove by default
     assert "This database holds the demo dataset (" in choice.label
@@ -400,7 +400,7 @@ def test_first_upload_offers_to_remove_the_demo_and_asks(monkeypatch: pytest.Mon
 
 
 def test_keeping_the_demo_is_said_on_every_page(monkeypatch: pytest.MonkeyPatch, demo_copy: Path) -> None:
-    at = _upload(_app(monkeypatch, demo_copy, "pages/upload.py"), "helpdesk-2023.csv", own_export().encode())
+    at = _upload(_app(monkeypatch, demo_copy, "views/upload.py"), "helpdesk-2023.csv", own_export().encode())
     at.radio(key="upload_demo").set_value("Keep the demo data beside mine").run()
     at.button(key="upload_load").click().run()  # nothing removed: no question
     assert not at.exception, at.exception
@@ -410,7 +410,7 @@ def test_keeping_the_demo_is_said_on_every_page(monkeypatch: pytest.MonkeyPatch,
     assert "Demo and your own data are mixed." in text
     assert "beside your data (840 tickets)" in text and "Remove it on *Data status*" in text
     # the next upload keeps the demo by default (it was kept once) and still offers to remove it
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     _upload(at, "more.csv", b"Ticket ID,Created at,Category\nM1,2023-06-01 10:00,Billing\n")
     assert at.radio(key="upload_demo").value == "Keep the demo data beside mine"
 
@@ -420,7 +420,7 @@ def test_data_status_removes_the_demo_after_confirming(monkeypatch: pytest.Monke
     conn = db.connect(_settings(demo_copy))
     ingest.load(conn, ingest.preview(export))
     conn.close()
-    at = _app(monkeypatch, demo_copy, "pages/data_status.py")
+    at = _app(monkeypatch, demo_copy, "views/data_status.py")
     assert "MIXED" in " ".join(m.value for m in at.markdown)
     at.button(key="status_remove_demo_ask").click().run()
     assert "Your own data stays (840 tickets)" in _warnings(at)
@@ -444,7 +444,7 @@ def test_undo_points_at_the_import_just_loaded_names_it_and_asks(
     conn = db.connect(_settings(demo_copy))
     first = ingest.load(conn, ingest.preview(older))
     conn.close()
-    at = _app(monkeypatch, demo_copy, "pages/upload.py")
+    at = _app(monkeypatch, demo_copy, "views/upload.py")
     assert at.selectbox(key="history_import").value == first.import_id
     _upload(at, "helpdesk-2023.csv", own_export().encode())
     at.radio(key="upload_demo").set_value("Keep the demo data beside mine").run()
@@ -508,5 +508,5 @@ def test_the_churn_page_of_a_tickets_only_export_says_why_it_has_no_churn(
     path = tmp_path / "tickets-only.duckdb"
     shutil.copyfile(empty_db_path, path)
     assert cli.main(["import", str(export), "--db", str(path)]) == 0
-    at = _app(monkeypatch, path, "pages/churn.py")  # (asserts no exception)
+    at = _app(monkeypatch, path, "views/churn.py")  # (asserts no exception)
     assert any("This data holds no customers" in i.value for i in at.info)
