@@ -8,7 +8,8 @@ names in the sidebar, no filters, no frame. The page files live in ``views/`` so
 
 Each check starts a fresh real server, has a real alert rule fire on the demo's planted spike and post its Slack
 message to a loopback webhook (the server's URL is the configured dashboard address), and opens the link from that
-message in a fresh browser context as the process's first session.
+message in a fresh browser context as the process's first session; then the Digests page of the same server
+says whether it delivers (app.py's server does, a plain `streamlit run dashboard.py` says it does not and what to do).
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ CHECKS = [("app.py", "alert"), ("dashboard.py", "alert"), ("app.py", "cohorts")]
 def links(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], str]]:
     """One fresh server per check, each with the link it is to be opened on first."""
     folder = tmp_path_factory.mktemp("deeplink")
+    no_secrets = folder / "delivery-secrets.toml"  # app.py's delivery thread runs: no webhook or SMTP but loopback's
+    no_secrets.write_text("")
+    no_secrets.chmod(0o600)
+    env = {"CX_SECRETS_FILE": str(no_secrets), "XDG_CONFIG_HOME": str(folder / "no-config")}
 
     def start(stack: ExitStack, check: tuple[str, str]) -> str:
         entry, kind = check
@@ -86,7 +91,7 @@ def links(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             link = (f"{url}/cohorts?start=2026-06-01&end=2026-08-31&region=EMEA&region=APAC"
                     "&metric=csat&by=plan")
         stack.enter_context(running_server(db_path, port=port, script=ROOT / entry,
-                                           env={"CX_DELIVERY_IN_DASHBOARD": "false"}))
+                                           env=env))
         return link
 
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=3) as pool:
@@ -118,7 +123,7 @@ def test_a_link_opened_first_lands_on_its_view(browser: Any, links: dict[tuple[s
     try:
         page.goto(link)
         title = "Complaint trends" if kind == "alert" else "Cohorts"
-        page.get_by_role("heading", name=title).wait_for(timeout=90_000)
+        page.get_by_role("heading", name=title, exact=True).wait_for(timeout=90_000)
         page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"]').wait_for(timeout=60_000)
         page.wait_for_timeout(1_500)  # let the run finish drawing
         page.screenshot(path=str(tmp_path / f"{entry}-{kind}.png"), full_page=True)
@@ -140,5 +145,17 @@ def test_a_link_opened_first_lands_on_its_view(browser: Any, links: dict[tuple[s
         assert "Traceback" not in body and "Not allowed" not in body
         assert "EMEA" in body  # the page's caption names the filter it applied
         assert re.search(r"[?&]region=EMEA", page.url), page.url  # the address bar still holds the view
+        # the Digests page says who sends what is due: app.py's server itself; a plain dashboard.py says it does not
+        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Digests and alerts").click()
+        page.get_by_role("heading", name="Digests and alerts", exact=True).wait_for(timeout=60_000)
+        said = page.get_by_text("This dashboard ").first
+        said.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path / f"{entry}-{kind}-digests.png"), full_page=True)
+        if entry == "app.py":
+            assert "sends the due digests and runs the alert rules itself, every 60 s" in said.inner_text()
+            assert page.get_by_text("Last check:").count() == 1
+        else:
+            assert "does not deliver: it was started without app.py" in said.inner_text()
+            assert "make run" in said.inner_text()
     finally:
         context.close()
