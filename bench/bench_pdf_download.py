@@ -1,0 +1,89 @@
+"""The Overview's Download PDF as a person clicks it: seconds from the click to the file in the browser's hands, for
+the first click and for repeats of the same view, on a real server (app.py) with the demo database.
+
+    python bench/bench_pdf_download.py [--clicks 4] [--db PATH] [--tree DIR ...]
+
+``--tree``: project folders to serve (default: this one), each on a fresh server with the same database file, in the
+order given; pass a checkout of the base commit first to measure before/after in one run. Prints a Markdown table
+(for bench/RESULTS-digest.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
+
+
+def _git(tree: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(tree), *args], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def clicks(tree: Path, db_path: Path, n: int) -> list[float]:
+    """Seconds per Download PDF click on the Overview of a fresh server serving ``tree``."""
+    from playwright.sync_api import sync_playwright
+
+    copy = db_path.with_name(f"{tree.name}-{db_path.name}")
+    shutil.copyfile(db_path, copy)
+    seconds = []
+    env = {"CX_DELIVERY_IN_DASHBOARD": "false"}
+    with running_server(copy, script=tree / "app.py", env=env, timeout=180) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(server.url)
+        button = page.get_by_role("button", name="Download PDF")
+        button.wait_for(timeout=300_000)
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=300_000)
+        for _ in range(n):
+            started = time.perf_counter()
+            with page.expect_download(timeout=300_000) as info:
+                button.click()
+            path = info.value.path()
+            seconds.append(time.perf_counter() - started)
+            assert path is not None and Path(path).read_bytes()[:4] == b"%PDF"
+            page.wait_for_timeout(500)
+        browser.close()
+    copy.unlink(missing_ok=True)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clicks", type=int, default=4)
+    parser.add_argument("--db", type=Path, help="a demo database (default: `cx demo` into a temporary folder)")
+    parser.add_argument("--tree", type=Path, nargs="+", default=[HERE.parent])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = args.db
+        if db_path is None:
+            db_path = Path(tmp) / "demo.duckdb"
+            subprocess.run([sys.executable, "-m", "cx_metrics.cli", "demo", "--db", str(db_path)], check=True,
+                           capture_output=True)
+        rows = []
+        for tree in args.tree:
+            took = clicks(tree.resolve(), db_path, args.clicks)
+            rows.append((tree, _git(tree, "rev-parse", "--short", "HEAD"), took))
+        print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {os.getloadavg()[0]:.1f} "
+              f"(2 cores); {args.clicks} clicks of the same view per server; seconds from click to downloaded file")
+        print("| tree | commit | first click s | repeat clicks s (each) | repeat median s |")
+        print("|---|---|---:|---|---:|")
+        for tree, commit, took in rows:
+            repeats = took[1:]
+            print(f"| {tree.name} | {commit} | {took[0]:.2f} | {', '.join(f'{s:.2f}' for s in repeats)} | "
+                  f"{statistics.median(repeats):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
