@@ -5,7 +5,7 @@ the first click and for repeats of the same view, on a real server (app.py) with
 
 ``--tree``: project folders to serve (default: this one), each on a fresh server with the same database file, in the
 order given; pass a checkout of the base commit first to measure before/after in one run. Prints a Markdown table
-(for bench/RESULTS-digest.md).
+and writes it as the last section of bench/RESULTS-digest.md (bench_digest.py keeps it when it rewrites the rest).
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+sys.path.insert(0, str(HERE))
+
+from bench_digest import DOWNLOAD_SECTION  # noqa: E402
 
 from cx_ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 
@@ -75,14 +79,24 @@ def main() -> None:
         for tree in args.tree:
             took = clicks(tree.resolve(), db_path, args.clicks)
             rows.append((tree, _git(tree, "rev-parse", "--short", "HEAD"), took))
-        print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {os.getloadavg()[0]:.1f} "
-              f"(2 cores); {args.clicks} clicks of the same view per server; seconds from click to downloaded file")
-        print("| tree | commit | first click s | repeat clicks s (each) | repeat median s |")
-        print("|---|---|---:|---|---:|")
-        for tree, commit, took in rows:
-            repeats = took[1:]
-            print(f"| {tree.name} | {commit} | {took[0]:.2f} | {', '.join(f'{s:.2f}' for s in repeats)} | "
-                  f"{statistics.median(repeats):.2f} |")
+    lines = [DOWNLOAD_SECTION, "",
+             f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
+             f"{os.getloadavg()[0]:.1f} (2 cores, shared); `python bench/bench_pdf_download.py`",
+             f"- a real server (app.py) per tree on a copy of the demo database; the Overview's default view (last 13 "
+             f"weeks, no filters, local mode); {args.clicks} clicks of Download PDF; seconds from the click to the "
+             "file downloaded in Chromium", "",
+             "| tree | commit | first click s | repeat clicks s (each) | repeat median s |", "|---|---|---:|---|---:|"]
+    for tree, commit, took in rows:
+        repeats = took[1:]
+        lines.append(f"| {tree.name} | {commit} | {took[0]:.2f} | {', '.join(f'{s:.2f}' for s in repeats)} | "
+                     f"{statistics.median(repeats):.2f} |")
+    lines += ["", "A first click draws the PDF (a Chromium started for it, charts exported, page printed); a repeat of "
+              "the same period, filters, role, data version, settings and follow-up revision is served from the "
+              "server's cache (cx_ui/overview_state.py digest_pdf: at most 16 PDFs, 10 minutes), for any session.", ""]
+    results = HERE / "RESULTS-digest.md"
+    before = results.read_text(encoding="utf-8").partition(DOWNLOAD_SECTION)[0] if results.exists() else ""
+    results.write_text(before.rstrip("\n") + "\n\n" + "\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

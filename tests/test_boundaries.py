@@ -60,3 +60,16 @@ def test_no_pages_directory_beside_the_entry_scripts() -> None:
         assert not (ROOT / entry).parent.joinpath("pages").exists(), \
             f"a pages/ directory next to {entry} turns on Streamlit's legacy page discovery; put page files in views/"
     assert sorted(p.name for p in (ROOT / "views").glob("*.py"))
+
+
+def test_every_browser_launch_is_debians_chromium() -> None:
+    """Tests, benchmarks, scripts and the digest start Debian's /usr/bin/chromium (cx_metrics.browser.CHROMIUM), never
+    a browser Playwright would download or find in its cache."""
+    launch = re.compile(r"\.(?:chromium|firefox|webkit)\.launch(?:_persistent_context)?\((?P<args>[^)]*)\)")
+    found = 0
+    for folder in ("cx_metrics", "cx_ui", "tests", "bench", "scripts"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for call in launch.finditer(path.read_text(encoding="utf-8")):
+                found += 1
+                assert "executable_path=" in call["args"], f"{path.relative_to(ROOT)} launches a browser of its own"
+    assert found >= 4
