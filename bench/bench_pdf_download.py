@@ -39,7 +39,7 @@ def clicks(tree: Path, db_path: Path, n: int) -> list[float]:
     """Seconds per Download PDF click on the Overview of a fresh server serving ``tree``."""
     from playwright.sync_api import sync_playwright
 
-    copy = db_path.with_name(f"{tree.name}-{db_path.name}")
+    copy = Path(tempfile.mkdtemp(prefix=f"bench-pdf-{tree.name}-")) / db_path.name  # no WAL of an earlier run
     shutil.copyfile(db_path, copy)
     seconds = []
     env = {"CX_DELIVERY_IN_DASHBOARD": "false"}
@@ -48,7 +48,11 @@ def clicks(tree: Path, db_path: Path, n: int) -> list[float]:
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(server.url)
         button = page.get_by_role("button", name="Download PDF")
-        button.wait_for(timeout=300_000)
+        try:
+            button.wait_for(timeout=300_000)
+        except Exception:
+            page.screenshot(path=str(copy.with_suffix(".timeout.png")), full_page=True)
+            raise
         page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=300_000)
         for _ in range(n):
             started = time.perf_counter()
@@ -59,7 +63,7 @@ def clicks(tree: Path, db_path: Path, n: int) -> list[float]:
             assert path is not None and Path(path).read_bytes()[:4] == b"%PDF"
             page.wait_for_timeout(500)
         browser.close()
-    copy.unlink(missing_ok=True)
+    shutil.rmtree(copy.parent, ignore_errors=True)
     return seconds
 
 

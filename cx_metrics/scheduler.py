@@ -13,9 +13,10 @@ and recipient (dedupe keys checked in the writing process), so a tick and a cron
 comes first, send nothing twice; DuckDB's single writer serialises them.
 
 The heartbeat is a small JSON file beside the database (``<database>.delivery.json``: pid, interval, last beat,
-last run). The CLI reads it when it finds the file held by a dashboard, to say "that dashboard delivers" instead of
-failing. A file, not a table: it can be read while the dashboard writes (DuckDB lets nobody read a file a process
-writes), and beating costs the dashboard no switch to read-write every minute.
+last run, what it sent, the last error). The Digests page shows it (:func:`status`); the CLI reads it when it finds
+the file held by a dashboard, to say "that dashboard delivers" instead of failing. A file, not a table: it can be read
+while the dashboard writes (DuckDB lets nobody read a file a process writes), and beating costs the dashboard no
+switch to read-write every minute.
 """
 
 from __future__ import annotations
