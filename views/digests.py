@@ -1,5 +1,6 @@
-"""Digests and alerts (admins and CX leads): who gets which digest how often, the alert rules with their backtest,
-what fired, and the outbox of messages sent, waiting and failed."""
+"""Digests and alerts (admins and CX leads): who delivers (this dashboard's heartbeat, or what to do), who gets which
+digest how often, the alert rules with their backtest, what fired, and the outbox of messages sent, waiting and
+failed."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from cx_ui import auth, digest_state, state
 st.title("Digests and alerts")
 user = auth.require("subscriptions")
 options = state.filter_options()
-
 
 
 @st.fragment(run_every=dt.timedelta(seconds=30))
