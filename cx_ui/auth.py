@@ -144,18 +144,24 @@ def serving_refusal() -> str | None:
             "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, put it there, and restart.")
 
 
-def gate() -> None:
+def gate(*, rerun: bool = True) -> bool:
     """What every run passes before anything is drawn: the refusal when :func:`serving_refusal` says this process
     must serve nothing, and the data grid's own "Download as CSV" off (it would bypass the role check, the audit
     log and the formula guard of :func:`download_button`). The project's config and every server it starts turn
-    it off; this holds it for a server started any other way (from the next run on, hence the rerun)."""
+    it off; this holds it for a server started any other way (from the next run on, hence the rerun).
+
+    Returns True when it turned the download off in this run. ``rerun=False``: the caller reruns instead, which
+    dashboard.py does after ``st.navigation``: a rerun before it would lose the page a deep link asked for."""
     reason = serving_refusal()
     if reason:
         st.error(reason)
         st.stop()
     if not st.get_option("client.disableDataExport"):
         st.set_option("client.disableDataExport", True)
-        st.rerun()
+        if rerun:
+            st.rerun()
+        return True
+    return False
 
 
 #: seconds of clock difference with the identity provider tolerated when reading a token's expiry
