@@ -12,13 +12,14 @@ from cx_metrics.text.escape import md
 from cx_ui import auth, state, url_state
 
 HERE = Path(__file__).resolve().parent
-PAGES = HERE / "pages"
+PAGES = HERE / "views"
 
 st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", layout="wide")
 
 settings = state.settings()
 address = auth.bind_address()
-auth.gate()  # every page also passes it (auth.require): a page URL can be served without this script
+# every page also passes it (auth.require); its rerun waits for st.navigation below, so a deep link keeps its page
+export_turned_off = auth.gate(rerun=False)
 
 signed_in = auth.current_user()
 if signed_in is None:
@@ -67,6 +68,8 @@ navigation = st.navigation({
               for permission, spec in pages]
     for section, pages in ALL_PAGES.items()
 }, expanded=True)  # every page the role may open in view: collapsed, the menu hides all after the tenth
+if export_turned_off:
+    st.rerun()  # the page resolved above is the rerun's: a link to /complaints opened first stays on it
 
 def frame() -> None:
     """The shared frame (filters, who is signed in) and the page."""

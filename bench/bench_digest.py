@@ -37,6 +37,8 @@ from cx_metrics import __version__, db, demo  # noqa: E402
 from cx_metrics.config import Settings  # noqa: E402
 
 SPIKE_END = dt.date(2026, 9, 20)
+#: the section bench/bench_pdf_download.py writes at the end of RESULTS-digest.md (kept when this rewrites the rest)
+DOWNLOAD_SECTION = "## Overview: Download PDF, first and repeated clicks"
 
 ONE_RUN = r"""
 import datetime as dt, io, json, sys, time
@@ -247,7 +249,9 @@ def main() -> None:
               "after the other (imports included); the `cx digest` command reads the figures while Chromium starts "
               f"and writes the PDF, the e-mail and the HTML. Load average at the end: {os.getloadavg()[0]:.1f} "
               "(2 cores).", ""]
-    (HERE / "RESULTS-digest.md").write_text("\n".join(lines), encoding="utf-8")
+    results = HERE / "RESULTS-digest.md"
+    kept = results.read_text(encoding="utf-8").partition(DOWNLOAD_SECTION)[1:] if results.exists() else ("", "")
+    results.write_text("\n".join(lines) + "".join(kept), encoding="utf-8")  # bench_pdf_download.py's section stays
     print("\n".join(lines))
 
 

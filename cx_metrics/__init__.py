@@ -1,6 +1,6 @@
 """CX analytics library: ingest, store and measure customer experience data.
 
-This package never imports streamlit; the dashboard in ``dashboard.py``/``pages/`` and the ``cx`` CLI are
+This package never imports streamlit; the dashboard in ``dashboard.py``/``views/`` and the ``cx`` CLI are
 thin layers over the functions here.
 """
 

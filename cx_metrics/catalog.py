@@ -4,7 +4,7 @@ One :class:`Metric` per concept says what the figure is called (``label``), in w
 good (``direction``), how it is defined (``definition``: the text shown beside it in the app, printed by
 ``cx metric --list`` and ``cx definitions``), what one observation is (``grain``), the SQL it reads (``sql``:
 names of ``cx_metrics/sql/*.sql``, printable with ``cx sql show NAME``), the function that computes it
-(``function``), the pages that show it (``pages``: files under ``pages/``) and the ``cx metric`` commands that
+(``function``), the pages that show it (``pages``: files under ``views/``) and the ``cx metric`` commands that
 print it (``commands``). The KPI tiles, the page captions and help texts, the *Metric definitions* page, the CLI
 and the digests read this registry; nothing else holds a metric's label, unit or definition text.
 
@@ -51,7 +51,7 @@ class Metric:
         out["sql"] = list(self.sql)
         out["sql_files"] = [f"cx_metrics/sql/{name}.sql" for name in self.sql]
         out["pages"] = list(self.pages)
-        out["page_files"] = [f"pages/{name}.py" for name in self.pages]
+        out["page_files"] = [f"views/{name}.py" for name in self.pages]
         out["commands"] = list(self.commands)
         out["higher_is_better"] = self.higher_is_better
         return out

@@ -571,7 +571,7 @@ def _list_metrics(fmt: str) -> int:
         print(f"    {m.definition}")
         print(f"    grain: {m.grain}")
         print(f"    computed by {m.function}, reading " + ", ".join(f"{q}.sql" for q in m.sql))
-        print("    shown on " + ", ".join(f"pages/{page}.py" for page in m.pages)
+        print("    shown on " + ", ".join(f"views/{page}.py" for page in m.pages)
               + (f"; cx metric {' | '.join(m.commands)}" if m.commands else ""))
         print()
     return 0

@@ -13,9 +13,10 @@ and recipient (dedupe keys checked in the writing process), so a tick and a cron
 comes first, send nothing twice; DuckDB's single writer serialises them.
 
 The heartbeat is a small JSON file beside the database (``<database>.delivery.json``: pid, interval, last beat,
-last run). The CLI reads it when it finds the file held by a dashboard, to say "that dashboard delivers" instead of
-failing. A file, not a table: it can be read while the dashboard writes (DuckDB lets nobody read a file a process
-writes), and beating costs the dashboard no switch to read-write every minute.
+last run, what it sent, the last error). The Digests page shows it (:func:`status`); the CLI reads it when it finds
+the file held by a dashboard, to say "that dashboard delivers" instead of failing. A file, not a table: it can be read
+while the dashboard writes (DuckDB lets nobody read a file a process writes), and beating costs the dashboard no
+switch to read-write every minute.
 """
 
 from __future__ import annotations
@@ -195,6 +196,73 @@ def start(settings: Settings) -> Scheduler | None:
         found.thread.start()
         atexit.register(found.stop, 0)  # a stopped server leaves no heartbeat (without waiting for a run to end)
         return found
+
+
+def running(settings: Settings) -> Scheduler | None:
+    """This process's delivery thread for the settings' database, when it runs."""
+    with _lock:
+        found = _schedulers.get(settings.db_path)
+    return found if found is not None and found.thread.is_alive() else None
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """Who sends a database's due digests and runs its alert rules, as the dashboard process asking sees it."""
+
+    #: this process delivers (its thread runs), beating or not
+    delivers: bool
+    #: delivering and heard from recently: nothing for anyone to do
+    healthy: bool
+    #: one paragraph: who delivers, or why nobody does and what to do
+    summary: str
+    beat: Heartbeat | None = None
+    #: when the thread looks again (idle: last beat + interval); None while a run is under way or nobody delivers
+    next_check: dt.datetime | None = None
+
+
+_CRON_BLOCKED = ("While this dashboard has the database open, `cx digest --send-due` and `cx alerts run` from cron "
+                 "cannot write to it either: they exit 1 and say so.")
+
+
+def status(settings: Settings, now: dt.datetime | None = None) -> DeliveryStatus:
+    """Whether this dashboard process delivers (its heartbeat: last check, last run, next check, last error and
+    what the last run sent), or who must, in words for the Digests page."""
+    at = now or _now()
+    if settings.engine.kind != "duckdb":
+        return DeliveryStatus(False, False, (
+            "The dashboard does not deliver on the Spark engine: subscriptions, alert rules and the outbox live in "
+            "the DuckDB file, so schedule `cx digest --send-due` and `cx alerts run` with cron or a systemd timer "
+            "(README: Digests and alerts, delivered)."))
+    if not settings.delivery_in_dashboard:
+        return DeliveryStatus(False, False, (
+            "This dashboard does not deliver: `[delivery] in_dashboard = false` in cx.toml (or "
+            f"CX_DELIVERY_IN_DASHBOARD). {_CRON_BLOCKED} Let cron send while the dashboard is stopped, or set "
+            "`in_dashboard = true` and restart it with `make run`."))
+    thread = running(settings)
+    if thread is None:
+        return DeliveryStatus(False, False, (
+            "This dashboard does not deliver: it was started without app.py (as `streamlit run dashboard.py`), and "
+            f"app.py is what starts the delivery thread. {_CRON_BLOCKED} Restart it with `make run` (or "
+            "`streamlit run app.py`)."))
+    every = f"every {thread.interval:.0f} s"
+    beat = read_heartbeat(settings)
+    if beat is None or beat.pid != os.getpid():
+        return DeliveryStatus(True, True, f"This dashboard sends the due digests and runs the alert rules itself, "
+                                          f"{every}; its first check is under way.", None, None)
+    if not beat.alive(at):
+        since = beat.running_since or beat.beat_at
+        return DeliveryStatus(True, False, (
+            f"This dashboard's delivery thread has not reported since {since:%Y-%m-%d %H:%M} UTC (it checks {every}): "
+            "it may be stuck, and nothing is sent meanwhile. Restart the dashboard; its log says what the thread was "
+            "doing."), beat, None)
+    if beat.running_since is not None:
+        return DeliveryStatus(True, True, (
+            f"This dashboard sends the due digests and runs the alert rules itself, {every}: a run is under way "
+            f"since {beat.running_since:%H:%M:%S} UTC. No cron job is needed while it runs."), beat, None)
+    return DeliveryStatus(True, True, (
+        f"This dashboard sends the due digests and runs the alert rules itself, {every}. No cron job is needed "
+        "while it runs; keep the cron lines for when it is stopped."), beat,
+        beat.beat_at + dt.timedelta(seconds=beat.interval))
 
 
 def stop_all() -> None:

@@ -8,9 +8,10 @@ served on loopback only. On any other bind address (an unset ``server.address`` 
 is never granted: :func:`current_user` returns nobody and :func:`require` shows the refusal, unless
 ``[access] allow_unauthenticated`` says another layer authenticates users.
 
-Every page calls :func:`require` before reading anything. That is where the refusal must live, not only in
-``dashboard.py``: Streamlit runs a file of ``pages/`` directly, without ``dashboard.py``, when a session opens its
-URL before any session of the process has reached ``st.navigation``.
+Every page calls :func:`require` before reading anything, not only ``dashboard.py``: a page file must refuse by
+itself wherever it runs. (The page files live in ``views/``, not ``pages/``: a ``pages/`` directory next to the entry
+script turns on Streamlit's legacy multipage mode for the whole process until some session reaches
+``st.navigation``, and a page URL opened first then ran its file alone, without the router.)
 """
 
 from __future__ import annotations
@@ -143,18 +144,24 @@ def serving_refusal() -> str | None:
             "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, put it there, and restart.")
 
 
-def gate() -> None:
+def gate(*, rerun: bool = True) -> bool:
     """What every run passes before anything is drawn: the refusal when :func:`serving_refusal` says this process
     must serve nothing, and the data grid's own "Download as CSV" off (it would bypass the role check, the audit
     log and the formula guard of :func:`download_button`). The project's config and every server it starts turn
-    it off; this holds it for a server started any other way (from the next run on, hence the rerun)."""
+    it off; this holds it for a server started any other way (from the next run on, hence the rerun).
+
+    Returns True when it turned the download off in this run. ``rerun=False``: the caller reruns instead, which
+    dashboard.py does after ``st.navigation``: a rerun before it would lose the page a deep link asked for."""
     reason = serving_refusal()
     if reason:
         st.error(reason)
         st.stop()
     if not st.get_option("client.disableDataExport"):
         st.set_option("client.disableDataExport", True)
-        st.rerun()
+        if rerun:
+            st.rerun()
+        return True
+    return False
 
 
 #: seconds of clock difference with the identity provider tolerated when reading a token's expiry

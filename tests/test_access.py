@@ -20,24 +20,24 @@ AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret":
         "http://127.0.0.1:1/.well-known/openid-configuration"}
 #: page -> the roles that may open it
 PAGES = {
-    "pages/overview.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/complaints.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/resolution.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/definitions.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/surveys.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/churn.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/themes.py": {"executive", "cx_lead", "analyst", "admin"},
-    "pages/cohorts.py": {"analyst", "admin"},
-    "pages/upload.py": {"cx_lead", "admin"},
-    "pages/data_status.py": {"cx_lead", "admin"},
-    "pages/admin.py": {"admin"},
-    "pages/digests.py": {"cx_lead", "admin"},
-    "pages/followups.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/overview.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/complaints.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/resolution.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/definitions.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/surveys.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/churn.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/themes.py": {"executive", "cx_lead", "analyst", "admin"},
+    "views/cohorts.py": {"analyst", "admin"},
+    "views/upload.py": {"cx_lead", "admin"},
+    "views/data_status.py": {"cx_lead", "admin"},
+    "views/admin.py": {"admin"},
+    "views/digests.py": {"cx_lead", "admin"},
+    "views/followups.py": {"executive", "cx_lead", "analyst", "admin"},
 }
 
 
 def test_every_page_file_is_checked() -> None:
-    assert set(PAGES) == {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert set(PAGES) == {f"views/{p.name}" for p in (ROOT / "views").glob("*.py")}
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path, email: str | None, roles: object = None,
@@ -71,7 +71,7 @@ def test_every_page_for_every_role(monkeypatch: pytest.MonkeyPatch, app_db_path:
     assert not at.exception, at.exception
     assert _not_allowed(at)
     assert not at.main.dataframe and not at.main.metric and not at.main.get("plotly_chart")
-    # ... and so does the page file run on its own (Streamlit serves pages/ by path before routing once)
+    # ... and so does the page file run on its own (defence in depth: the router is not a page's only guard)
     direct = _app(monkeypatch, app_db_path, f"{role}@example.com", roles=[role], script=page).run()
     assert not direct.exception, direct.exception
     assert _not_allowed(direct)
@@ -83,7 +83,7 @@ def test_signed_out_sees_only_the_sign_in(monkeypatch: pytest.MonkeyPatch, app_d
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.metric and not at.dataframe
-    direct = _app(monkeypatch, app_db_path, None, script="pages/overview.py").run()  # reached by its URL
+    direct = _app(monkeypatch, app_db_path, None, script="views/overview.py").run()  # reached by its URL
     assert any("sign in" in w.value for w in direct.warning)
     assert not direct.metric and not direct.dataframe
 
@@ -92,7 +92,7 @@ def test_unknown_user_gets_no_data_and_is_audited(monkeypatch: pytest.MonkeyPatc
     at = _app(monkeypatch, app_db_path, "stranger@example.com").run()
     assert any("no role here yet" in e.value for e in at.error)
     assert not at.metric and not at.dataframe
-    direct = _app(monkeypatch, app_db_path, "stranger@example.com", script="pages/resolution.py").run()
+    direct = _app(monkeypatch, app_db_path, "stranger@example.com", script="views/resolution.py").run()
     assert _not_allowed(direct) and not direct.dataframe
     with app_db(app_db_path) as conn:
         log = audit.recent(conn)
@@ -103,42 +103,42 @@ def test_role_from_the_email_table_and_admin_bootstrap(monkeypatch: pytest.Monke
     with db.shared(Settings().with_db(app_db_path)).writing() as conn:  # the app's own connection, as an admin would
         audit.set_role(conn, "Lead@Example.com", "cx_lead", by="test")
     at = _app(monkeypatch, app_db_path, "lead@example.com").run()  # no claim: the table decides
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert not _not_allowed(at)
     monkeypatch.setenv("CX_ADMINS", "boss@example.com")
     at = _app(monkeypatch, app_db_path, "boss@example.com", roles=["executive"]).run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not _not_allowed(at) and at.title[0].value == "Users and audit log"
 
 
 def test_drill_through_and_exports_follow_the_role(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path, "exec@example.com", roles="executive").run()
-    at.switch_page("pages/complaints.py").run()
+    at.switch_page("views/complaints.py").run()
     assert not any("Ticket" in d.value.columns for d in at.dataframe)
     assert not at.get("download_button")
     assert any("need the analyst role" in c.value for c in at.caption)
     at = _app(monkeypatch, app_db_path, "ana@example.com", roles=["analyst"]).run()
-    at.switch_page("pages/complaints.py").run()
+    at.switch_page("views/complaints.py").run()
     assert any("Ticket" in d.value.columns for d in at.dataframe)
     assert at.get("download_button")
 
 
 def test_verbatims_need_the_analyst_role(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path, "exec@example.com", roles="executive").run()
-    at.switch_page("pages/surveys.py").run()
+    at.switch_page("views/surveys.py").run()
     assert any("Verbatim comments, and searching them, need the analyst role" in i.value for i in at.info)
     assert not any("Comment" in d.value.columns and len(d.value) for d in at.dataframe)
     at = _app(monkeypatch, app_db_path, "ana@example.com", roles="analyst").run()
-    at.switch_page("pages/surveys.py").run()
+    at.switch_page("views/surveys.py").run()
     assert any("Comment" in d.value.columns and len(d.value) for d in at.dataframe)
 
 
 def test_admin_changes_a_role_and_it_is_audited(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path, "root@example.com", roles=["admin"]).run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     at.text_input(key="admin_email").input("new.analyst@example.com")
     at.selectbox(key="admin_role").set_value("analyst")
-    at.button[-1].click().run()
+    next(b for b in at.button if b.label == "Save").click().run()  # the form's, not the sidebar's Sign out
     assert not at.exception
     shown = [as_shown(s.value) for s in at.success]
     assert any("new.analyst@example.com: analyst" in text for text in shown)
@@ -214,7 +214,7 @@ def test_generated_cookie_secrets_are_accepted() -> None:
 
 def test_weak_cookie_secret_refuses_every_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
-    for script in ("dashboard.py", "pages/admin.py"):
+    for script in ("dashboard.py", "views/admin.py"):
         at = AppTest.from_file(str(ROOT / script), default_timeout=60)
         at.secrets["auth"] = {**AUTH, "cookie_secret": "a long random string"}
         at.user = {"is_logged_in": True, "email": "a@example.com", "email_verified": True, "roles": ["admin"]}

@@ -18,8 +18,8 @@ from cx_metrics.metrics import base, overview
 from tests.conftest import app_db
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/overview.py", "pages/complaints.py", "pages/resolution.py", "pages/upload.py",
-         "pages/data_status.py", "pages/definitions.py", "pages/admin.py"]
+PAGES = ["views/overview.py", "views/complaints.py", "views/resolution.py", "views/upload.py",
+         "views/data_status.py", "views/definitions.py", "views/admin.py"]
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
@@ -130,7 +130,7 @@ def test_upload_preview_load_then_overview_and_undo(
     shutil.copyfile(demo_db_path, path)
     before = _expected(path)["complaints"]
     at = _app(monkeypatch, path)
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     at.file_uploader(key="upload_file").set_value(("helpdesk.csv", UPLOAD, "text/csv")).run()
     assert not at.exception, at.exception
     assert at.subheader[0].value == "Detected: tickets · generic"
@@ -143,10 +143,10 @@ def test_upload_preview_load_then_overview_and_undo(
     assert not at.exception, at.exception
     assert "7 rows loaded (7 new, 0 updated, 0 unchanged), 1 rejected" in at.success[0].value
     assert "Every page now shows **10 Nov 2026 – 14 Nov 2026**" in at.success[0].value  # the file's own days
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     tiles = {m.label: m for m in at.metric}
     assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     history = at.dataframe[-1].value
     assert history.loc[0, "File"] == "helpdesk.csv" and history.loc[0, "Rows rejected"] == 1
     assert at.selectbox(key="history_import").value == int(history.loc[0, "Import"])  # the one just loaded
@@ -154,7 +154,7 @@ def test_upload_preview_load_then_overview_and_undo(
     at.button(key="history_undo_yes").click().run()  # after a question naming the file and its rows
     assert not at.exception
     assert "undone: removed 7 tickets" in at.success[0].value
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert {m.label: m for m in at.metric}["Complaints"].value == f"{before:,.0f}"
 
 
@@ -164,7 +164,7 @@ def test_uploading_the_same_tickets_again_as_json_says_nothing_changed(
     rows = [dict(zip(["Ticket ID", "Created at", "Ticket type", "Category", "Channel"], line.split(","), strict=True))
             for line in UPLOAD.decode().splitlines()[1:-1]]
     at = _app(monkeypatch, empty_db_path)
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     for name, data in (("helpdesk.csv", UPLOAD), ("helpdesk.json", json.dumps(rows).encode())):
         at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
         at.button(key="upload_load").click().run()
@@ -177,7 +177,7 @@ def test_uploading_the_same_tickets_again_as_json_says_nothing_changed(
 
 def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_db_path: Path) -> None:
     at = _app(monkeypatch, empty_db_path)
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     at.file_uploader(key="upload_file").set_value(("notes.csv", b"colour,size\nred,3\n", "text/csv")).run()
     assert not at.exception
     assert "does not look like tickets" in at.error[0].value
@@ -185,7 +185,7 @@ def test_upload_refusal_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, empty_
 
 def test_complaint_trends_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path)
-    at.switch_page("pages/complaints.py").run()
+    at.switch_page("views/complaints.py").run()
     assert not at.exception
     at.session_state["flt_period"] = (dt.date(2026, 9, 14), dt.date(2026, 9, 27))
     at.run()
@@ -202,7 +202,7 @@ def test_complaint_trends_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Pat
 
 def test_resolution_page_clock_breaches_backlog_and_rows(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     at = _app(monkeypatch, app_db_path)
-    at.switch_page("pages/resolution.py").run()
+    at.switch_page("views/resolution.py").run()
     assert not at.exception
     summary = next(d.value for d in at.dataframe if "Median (h)" in d.value.columns)
     at.radio(key="res_clock").set_value("business").run()

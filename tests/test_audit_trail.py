@@ -63,7 +63,7 @@ def test_a_sign_in_is_one_login_however_many_pages(monkeypatch: pytest.MonkeyPat
     auth = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": secrets.token_urlsafe(48),
             "client_id": "cx", "client_secret": "test-only",
             "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
-    for script in ("dashboard.py", "pages/overview.py", "pages/surveys.py", "dashboard.py"):  # four page loads
+    for script in ("dashboard.py", "views/overview.py", "views/surveys.py", "dashboard.py"):  # four page loads
         at = AppTest.from_file(str(ROOT / script), default_timeout=60)
         at.secrets["auth"] = auth
         at.user = claims

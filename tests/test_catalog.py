@@ -36,7 +36,7 @@ def test_every_entry_names_things_that_exist(metric_id: str) -> None:
     module, _, attr = m.function.rpartition(".")
     assert callable(getattr(importlib.import_module(module), attr)), m.function
     for page in m.pages:
-        assert (ROOT / "pages" / f"{page}.py").is_file(), page
+        assert (ROOT / "views" / f"{page}.py").is_file(), page
     assert set(m.commands) <= set(cli.RUNNERS)
 
 
@@ -90,7 +90,7 @@ def test_metric_list_json_is_the_catalog(capsys: pytest.CaptureFixture[str]) -> 
     assert listed == catalog.as_json()
     assert isinstance(listed, list) and [e["id"] for e in listed] == list(catalog.METRICS)
     nps = next(e for e in listed if e["id"] == "nps")
-    assert nps["sql_files"] == ["cx_metrics/sql/survey_scores.sql"] and "pages/surveys.py" in nps["page_files"]
+    assert nps["sql_files"] == ["cx_metrics/sql/survey_scores.sql"] and "views/surveys.py" in nps["page_files"]
     assert nps["function"] == "cx_metrics.metrics.surveys.survey_summary" and nps["higher_is_better"] is True
 
 
@@ -161,7 +161,7 @@ def test_definitions_page_is_the_catalog(monkeypatch: pytest.MonkeyPatch, app_db
 
     monkeypatch.setenv("CX_DB_PATH", str(app_db_path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at.switch_page("pages/definitions.py").run()
+    at.switch_page("views/definitions.py").run()
     assert not at.exception, at.exception
     shown = "\n".join(m.value for m in at.markdown)
     captions = "\n".join(c.value for c in at.caption)

@@ -18,7 +18,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
     monkeypatch.setenv("CX_DB_PATH", str(path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.run()
-    at.switch_page("pages/churn.py").run()
+    at.switch_page("views/churn.py").run()
     return at
 
 

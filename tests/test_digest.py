@@ -282,13 +282,13 @@ def test_the_digests_page_adds_a_subscription_and_installs_the_default_rules(
     shutil.copyfile(app_db_path, path)
     monkeypatch.setenv("CX_DB_PATH", str(path))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60).run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert [b for b in at.get("download_button") if "Download PDF" in str(b.proto)]  # the Overview offers the PDF
-    at.switch_page("pages/digests.py").run()
+    at.switch_page("views/digests.py").run()
     assert not at.exception and at.title[0].value == "Digests and alerts"
     at.text_input(key="dig_recipient").input("vp.emea@example.com")
     at.multiselect(key="dig_sub_regions").select("EMEA")
-    at.button[0].click().run()  # the form's submit button is the first
+    next(b for b in at.button if b.label == "Add subscription").click().run()
     assert not at.error, [e.value for e in at.error]
     at.button(key="dig_rules_defaults").click().run()
     frames = {tuple(t.value.columns)[:3]: t.value for t in at.dataframe}
@@ -353,3 +353,43 @@ def test_the_digest_carries_the_follow_up_tile_without_notes(themed: tuple[db.Co
     assert "risk ratio" in tile.detail and "observational" in tile.detail
     assert "Follow-up coverage" in model.text() and "Secret promise" not in model.text()
     assert any(label == "Follow-up coverage" for label, _ in model.definitions)
+
+
+def test_the_overview_pdf_is_drawn_once_per_view_role_and_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Download PDF starts a browser per drawing (seconds): a repeated download of the same period, filters, role,
+    data version, settings and follow-up revision is served from the cache; any of them changing draws it again."""
+    import contextlib
+
+    from cx_ui import overview_state, state
+
+    drawn: list[tuple[Period, Filters, str]] = []
+
+    def draw(conn: object, settings: object, period: Period, filters: Filters, role: str) -> bytes:
+        drawn.append((period, filters, role))
+        return f"%PDF drawing {len(drawn)}".encode()
+
+    current = {"settings": Settings(), "data": 3}
+    monkeypatch.setattr(send, "pdf_bytes", draw)
+    monkeypatch.setattr(state, "settings", lambda: current["settings"])
+    monkeypatch.setattr(state, "data_version", lambda: current["data"])
+    monkeypatch.setattr(state, "reading", contextlib.nullcontext)
+    monkeypatch.setattr(overview_state, "connection", lambda: None)
+    monkeypatch.setattr(overview_state, "settings", lambda: current["settings"])
+    week = Period(dt.date(2026, 9, 14), dt.date(2026, 9, 20))
+    emea = Filters(regions=("EMEA",))
+    overview_state.digest_pdf.clear()  # type: ignore[attr-defined]
+    try:
+        first = overview_state.digest_pdf(week, emea, "executive", 0)
+        assert overview_state.digest_pdf(week, emea, "executive", 0) == first and len(drawn) == 1  # the repeat
+        overview_state.digest_pdf(week, Filters(), "executive", 0)  # other filters
+        overview_state.digest_pdf(week, emea, "analyst", 0)  # another role's edition (verbatims)
+        overview_state.digest_pdf(week, emea, "executive", 1)  # a follow-up claimed or closed
+        assert len(drawn) == 4
+        current["data"] = 4  # an import or undo
+        assert overview_state.digest_pdf(week, emea, "executive", 1) != first and len(drawn) == 5
+        current["settings"] = Settings(dashboard_url="https://cx.example.com")  # the PDF's link changes
+        overview_state.digest_pdf(week, emea, "executive", 1)
+        assert len(drawn) == 6
+        assert overview_state.digest_pdf(week, emea, "executive", 1) and len(drawn) == 6
+    finally:
+        overview_state.digest_pdf.clear()  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ def page_db(demo_db_path: Path, tmp_path: Path) -> Path:
 
 def _followups(monkeypatch: pytest.MonkeyPatch, path: Path, role: str) -> AppTest:
     at = _app(monkeypatch, path, f"{role}@example.com", roles=[role]).run()
-    at.switch_page("pages/followups.py").run()
+    at.switch_page("views/followups.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -1,10 +1,10 @@
 """Issue 16 item 1: served on a non-loopback address without login, NO page serves data, whichever URL the first
 session of the process opens, whether the server was started as `make run` does (app.py) or as the plain script.
 
-Streamlit runs a file of ``pages/`` directly (without ``dashboard.py``) until some session's ``dashboard.py`` has
-reached ``st.navigation``, so a check of ``dashboard.py`` alone (AppTest) cannot see this. Each check here starts a
-fresh real server bound to 0.0.0.0 (fetched through 127.0.0.1), opens one page URL as that server's first session
-in headless Chromium, and asserts the refusal and the absence of every data element."""
+A page URL opened as a fresh process's first session is the path a check of ``dashboard.py`` alone (AppTest)
+cannot see (Streamlit's legacy ``pages/`` mode ran such a file without the router; test_deeplink_browser.py). Each
+check here starts a fresh real server bound to 0.0.0.0 (fetched through 127.0.0.1), opens one page URL as that
+server's first session in headless Chromium, and asserts the refusal and the absence of every data element."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
-#: "" is the dashboard itself; the rest are the URL paths Streamlit gives the files of pages/
-URLS = ["", *sorted(p.stem for p in (ROOT / "pages").glob("*.py") if p.stem != "__init__")]
+#: "" is the dashboard itself; the rest are the URL paths st.Page gives the files of views/
+URLS = ["", *sorted(p.stem for p in (ROOT / "views").glob("*.py") if p.stem != "__init__")]
 #: what would be customer data, a role table or an uploader on screen
 DATA = ('[data-testid="stMetric"], [data-testid="stDataFrame"], [data-testid="stTable"], '
         '[data-testid="stFileUploader"], [data-testid="stPlotlyChart"], .js-plotly-plot, '

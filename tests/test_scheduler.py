@@ -94,14 +94,92 @@ def test_what_the_cli_says_about_a_dashboard_holding_the_file(settings: Settings
     assert scheduler.describe_holder(settings, holder, "cx alerts run")[0] == 1
 
 
+def _wait_for_beat(settings: Settings) -> scheduler.Heartbeat:
+    deadline = time.monotonic() + 20
+    while (beat := scheduler.read_heartbeat(settings)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert beat is not None
+    return beat
+
+
+def test_the_status_says_whether_this_dashboard_delivers_or_who_must(settings: Settings) -> None:
+    off = scheduler.status(replace(settings, delivery_in_dashboard=False))
+    assert not off.delivers and "in_dashboard = false" in off.summary and "exit 1" in off.summary
+    spark = scheduler.status(replace(settings, engine=replace(settings.engine, kind="spark")))
+    assert not spark.delivers and "Spark" in spark.summary and "cx digest --send-due" in spark.summary
+    plain = scheduler.status(settings)  # no delivery thread in this process: a server started without app.py
+    assert not plain.delivers and not plain.healthy
+    assert "started without app.py" in plain.summary and "make run" in plain.summary and plain.beat is None
+    assert scheduler.start(settings) is not None
+    beat = _wait_for_beat(settings)
+    live = scheduler.status(settings)
+    assert live.delivers and live.healthy and "every 3600 s" in live.summary and live.beat == beat
+    assert live.next_check == beat.beat_at + dt.timedelta(seconds=3600)
+    silent = scheduler.status(settings, now=beat.beat_at + dt.timedelta(hours=3))  # two intervals and more
+    assert silent.delivers and not silent.healthy and silent.next_check is None
+    assert f"has not reported since {beat.beat_at:%Y-%m-%d %H:%M} UTC" in silent.summary
+
+
+def test_the_digests_page_shows_the_heartbeat(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CX_DB_PATH", str(settings.db_path))
+    monkeypatch.setenv("CX_DELIVERY_INTERVAL_SECONDS", "3600")
+
+    def digests_page() -> AppTest:
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60)
+        at.run()
+        at.switch_page("views/digests.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    at = digests_page()  # this process has no delivery thread: the page says nobody delivers, and what to do
+    assert any("started without app.py" in w.value and "make run" in w.value for w in at.warning)
+    assert not any("sends the due digests" in s.value for s in at.success)
+    assert scheduler.start(settings) is not None
+    beat = _wait_for_beat(settings)  # the thread now sleeps an hour: the beat below stays as written
+    last_run = beat.beat_at - dt.timedelta(minutes=5)
+    scheduler.heartbeat_path(settings).write_text(json.dumps(
+        {"pid": os.getpid(), "interval": 3600, "beat_at": beat.beat_at.isoformat(), "running_since": None,
+         "last_run": last_run.isoformat(), "last_error": "SMTP refused: 535 bad credentials",
+         "last_lines": ["1 digest(s) queued", "  sent: vp.emea@example.com (executive digest)"]}), encoding="utf-8")
+    at = digests_page()
+    assert any("sends the due digests and runs the alert rules itself, every 3600 s" in s.value for s in at.success)
+    facts = " ".join(c.value for c in at.caption)
+    assert f"Last delivery run: {last_run:%Y-%m-%d %H:%M:%S} UTC" in facts
+    assert f"Next check: about {beat.beat_at + dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S} UTC" in facts
+    assert any("535 bad credentials" in e.value for e in at.error)
+    assert "sent: vp.emea@example.com" in at.expander[0].code[0].value
+    assert not any("does not deliver" in w.value for w in at.warning)
+
+
 def _cx(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cx_metrics.cli", *args], capture_output=True, text=True,
                           env=env, timeout=300, check=False)
 
 
+def _digests_page_says(browser: Any, url: str, shot: Path) -> str:
+    """The Digests page's delivery panel as a person reads it (its expander of the last run opened)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/digests")
+        page.get_by_text("This dashboard ").first.wait_for(timeout=120_000)
+        page.get_by_role("button", name="Add subscription").wait_for(timeout=120_000)
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+        last_run = page.get_by_text("What the last run sent and evaluated")
+        if last_run.count():
+            last_run.click()
+            page.locator('[data-testid="stExpander"] [data-testid="stCode"]').first.wait_for(timeout=30_000)
+        page.screenshot(path=str(shot), full_page=True)
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        return str(main.split("Subscriptions\n")[0])
+    finally:
+        page.close()
+
+
 @pytest.mark.browser
 def test_the_running_dashboard_delivers_a_due_digest_once_and_cron_sends_nothing_twice(
-        demo_db_path: Path, tmp_path: Path) -> None:
+        demo_db_path: Path, tmp_path: Path, browser: Any) -> None:
     path = tmp_path / "served.duckdb"
     shutil.copyfile(demo_db_path, path)
     settings = Settings().with_db(path)
@@ -129,6 +207,10 @@ def test_the_running_dashboard_delivers_a_due_digest_once_and_cron_sends_nothing
                 assert f"process {server.pid}" in done.stdout and "sends the due digests" in done.stdout
             time.sleep(5)  # two more ticks of the dashboard's scheduler
             assert len(mail.messages) == 1
+            said = _digests_page_says(browser, server.url, tmp_path / "digests.png")
+            assert "sends the due digests and runs the alert rules itself, every 2 s" in said
+            assert "Last delivery run: 20" in said and "none yet" not in said
+            assert "1 digest(s) queued" in said and "cx-lead@example.com" in said  # what the last run sent
         done = _cx(env, "digest", "--send-due")  # cron once the dashboard has stopped: same slot, nothing again
         assert done.returncode == 0, done.stderr
         assert "0 digest(s) queued" in done.stdout
@@ -157,6 +239,10 @@ def test_cron_against_a_dashboard_that_does_not_deliver_says_what_to_do(demo_db_
             done = _cx(env, "digest", "--send-due")
         finally:
             page.close()
+        said = _digests_page_says(browser, server.url, tmp_path / "digests.png")
+    assert "This dashboard does not deliver: `[delivery] in_dashboard = false`" in said.replace("\n", " ") or \
+        "This dashboard does not deliver: [delivery] in_dashboard = false" in said
+    assert "exit 1" in said
     assert done.returncode == 1, done.stdout
     assert f"dashboard (process {server.pid})" in done.stderr and "delivery is off" in done.stderr
     assert "[delivery] in_dashboard = true" in done.stderr

@@ -101,7 +101,7 @@ def test_the_churn_page_states_the_snapshot_share_with_its_interval(snapshot: Pa
     monkeypatch.setenv("CX_DB_PATH", str(snapshot))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.run()
-    at.switch_page("pages/churn.py").run()
+    at.switch_page("views/churn.py").run()
     assert not at.exception, at.exception
     assert {m.label: m.value for m in at.metric}["Churned (snapshot share)"] == "16.5%"
     text = " ".join(m.value for m in at.markdown)

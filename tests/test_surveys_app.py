@@ -30,7 +30,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, path: Path, page: str, query: dict[str
 
 
 def test_surveys_page_shows_the_library_numbers(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    at = _app(monkeypatch, app_db_path, "pages/surveys.py")
+    at = _app(monkeypatch, app_db_path, "views/surveys.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     tiles = {m.label: m for m in at.metric}
     assert list(tiles) == ["NPS", "CSAT", "CES (mean, 1-7)", "CES % easy", "Response rate"]
@@ -62,7 +62,7 @@ def test_surveys_page_shows_the_library_numbers(monkeypatch: pytest.MonkeyPatch,
 
 def test_small_buckets_are_greyed_on_the_surveys_page(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     monkeypatch.setenv("CX_MIN_CELL_N", "100000")
-    at = _app(monkeypatch, app_db_path, "pages/surveys.py")
+    at = _app(monkeypatch, app_db_path, "views/surveys.py")
     assert not at.exception
     assert {m.label: m for m in at.metric}["NPS"].value == "n < 100000"
     table = next(d.value for d in at.dataframe if "Reliability" in d.value.columns)
@@ -70,7 +70,7 @@ def test_small_buckets_are_greyed_on_the_surveys_page(monkeypatch: pytest.Monkey
 
 
 def test_cohorts_page_flags_the_planted_effect(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    at = _app(monkeypatch, app_db_path, "pages/cohorts.py", {"start": "2024-11-18", "end": "2026-11-15"})
+    at = _app(monkeypatch, app_db_path, "views/cohorts.py", {"start": "2024-11-18", "end": "2026-11-15"})
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "18 Nov 2024 – 15 Nov 2026" in at.caption[0].value
     at.selectbox(key="coh_metric").set_value("csat").run()
@@ -96,7 +96,7 @@ def test_cohorts_page_flags_the_planted_effect(monkeypatch: pytest.MonkeyPatch, 
 def test_cohorts_page_opens_the_view_in_its_url(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
     query = {"metric": "churn_rate", "by": "plan", "start": "2026-05-04", "end": "2026-11-01", "plan": ["Pro", "Free"],
              "grid": "nps", "grid_grain": "quarter"}
-    at = _app(monkeypatch, app_db_path, "pages/cohorts.py", query)
+    at = _app(monkeypatch, app_db_path, "views/cohorts.py", query)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="coh_metric").value == "churn_rate"
     assert at.selectbox(key="coh_by").value == "plan"
@@ -110,7 +110,7 @@ def test_cohorts_page_opens_the_view_in_its_url(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_cohorts_page_explains_a_bad_link(monkeypatch: pytest.MonkeyPatch, app_db_path: Path) -> None:
-    at = _app(monkeypatch, app_db_path, "pages/cohorts.py", {"metric": "happiness", "plan": ["Platinum"]})
+    at = _app(monkeypatch, app_db_path, "views/cohorts.py", {"metric": "happiness", "plan": ["Platinum"]})
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
     assert "metric is not a value available here" in text and "plan values is not in this database" in text
@@ -136,7 +136,7 @@ def test_real_qualtrics_and_surveymonkey_exports_appear_on_the_surveys_page(
             ingest.load(conn, ingest.preview(REALDATA / name))
     finally:
         conn.close()
-    at = _app(monkeypatch, path, "pages/surveys.py")
+    at = _app(monkeypatch, path, "views/surveys.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     inventory = next(d.value for d in at.dataframe if "Scores" in d.value.columns)
     names = set(inventory["Survey"])

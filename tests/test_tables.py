@@ -58,17 +58,17 @@ def _visit(monkeypatch: pytest.MonkeyPatch, path: Path, page: str,
 
 
 STATES: dict[str, list[tuple[str, str, object]]] = {
-    "pages/complaints.py": [("selectbox", "cmp_by", "channel"), ("selectbox", "cmp_by", "plan")],
-    "pages/resolution.py": [("selectbox", "res_metric", "first_response"), ("radio", "res_clock", "business"),
+    "views/complaints.py": [("selectbox", "cmp_by", "channel"), ("selectbox", "cmp_by", "plan")],
+    "views/resolution.py": [("selectbox", "res_metric", "first_response"), ("radio", "res_clock", "business"),
                             ("selectbox", "res_by", "priority")],
-    "pages/surveys.py": [("selectbox", "srv_metric", "ces"), ("selectbox", "srv_grain", "week")],
-    "pages/churn.py": [("selectbox", "churn_by", "plan")],
-    "pages/themes.py": [],
-    "pages/cohorts.py": [("selectbox", "coh_metric", "nps"), ("selectbox", "coh_by2", "channel"),
+    "views/surveys.py": [("selectbox", "srv_metric", "ces"), ("selectbox", "srv_grain", "week")],
+    "views/churn.py": [("selectbox", "churn_by", "plan")],
+    "views/themes.py": [],
+    "views/cohorts.py": [("selectbox", "coh_metric", "nps"), ("selectbox", "coh_by2", "channel"),
                          ("selectbox", "coh_metric", "resolution_hours"), ("selectbox", "coh_metric", "churn_rate")],
-    "pages/data_status.py": [],
-    "pages/admin.py": [],
-    "pages/upload.py": [],
+    "views/data_status.py": [],
+    "views/admin.py": [],
+    "views/upload.py": [],
 }
 
 
@@ -79,7 +79,7 @@ def test_every_table_has_labels_and_no_empty_cells(monkeypatch: pytest.MonkeyPat
     for at, where in _visit(monkeypatch, served, page, STATES[page]):
         problems += _problems(at, where)
         seen += len(at.dataframe)
-        if page == "pages/upload.py":
+        if page == "views/upload.py":
             at.file_uploader(key="upload_file").set_value(("helpdesk.csv", UPLOAD, "text/csv")).run()
             problems += _problems(at, "upload preview")
             seen += len(at.dataframe)

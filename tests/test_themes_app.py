@@ -25,7 +25,7 @@ def fitted_path(themed_demo_path: Path, tmp_path_factory: pytest.TempPathFactory
     return path
 
 
-def _app(monkeypatch: pytest.MonkeyPatch, path: Path, page: str = "pages/themes.py") -> AppTest:
+def _app(monkeypatch: pytest.MonkeyPatch, path: Path, page: str = "views/themes.py") -> AppTest:
     monkeypatch.setenv("CX_DB_PATH", str(path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     at.switch_page(page).run()
@@ -113,7 +113,7 @@ def test_complaint_movers_link_to_their_themes(monkeypatch: pytest.MonkeyPatch, 
                                                tmp_path: Path) -> None:
     path = tmp_path / "link.duckdb"
     shutil.copyfile(fitted_path, path)
-    at = _app(monkeypatch, path, "pages/complaints.py")
+    at = _app(monkeypatch, path, "views/complaints.py")
     at.session_state["flt_period"] = (dt.date(2026, 9, 14), dt.date(2026, 9, 27))
     at.run()
     assert at.selectbox(key="cmp_theme_mover").value == "Billing"

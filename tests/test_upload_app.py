@@ -24,7 +24,7 @@ def _upload(monkeypatch: pytest.MonkeyPatch, db_path: Path, name: str, data: byt
     monkeypatch.setenv("CX_DB_PATH", str(db_path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
     assert not at.exception, at.exception
     return at

@@ -19,7 +19,7 @@ LABELS = partial(choice_label, everything="All complaints")
 st.title("Complaint trends")
 user = auth.require("view")
 state.require_data()
-url_state.apply_filters_from_url()  # also here: a link opened as a session's first page skips dashboard.py
+url_state.apply_filters_from_url()  # once per session: also when the page runs without the router (AppTest)
 period, filters = state.current_view()
 s = state.settings()
 st.caption(f"**{period.label()}** · {filters.describe(safe.md)} · a complaint is {describe_complaint_rule(s)}")
@@ -73,7 +73,7 @@ else:
                     key="cmp_themes_behind", unit="count", container=t2)
         if t2.button(f"Open “{safe.md(behind.iloc[0]['theme'])}” on the Themes page", key="cmp_open_theme"):
             st.session_state["themes_focus"] = int(behind.iloc[0]["theme_key"])
-            st.switch_page("pages/themes.py")
+            st.switch_page("views/themes.py")
         t2.caption(catalog.definition("themes_behind"))
 
 st.subheader("Anomalies")

@@ -37,7 +37,7 @@ auth.download_button(
 )
 # the digest of this period and these filters, as this reader's role may see it (drawn when clicked)
 auth.download_button(
-    "Download PDF", lambda: overview_state.digest_pdf(period, filters, user.role or "executive"),
+    "Download PDF", lambda: overview_state.digest_pdf(period, filters, user.role or "executive", fstate.revision()),
     overview_state.digest_file_name(period, filters), key="overview_pdf_download", mime="application/pdf",
     permission="view", icon=":material/picture_as_pdf:",
 )

@@ -16,7 +16,7 @@ from cx_ui import auth, safe, state, survey_state, tables, url_state
 st.title("Surveys")
 user = auth.require("view")
 state.require_data()
-url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
+url_state.apply_filters_from_url()  # once per session: also when the page runs without the router (AppTest)
 period, filters = state.current_view()
 s = state.settings()
 for problem in st.session_state.get("cx.url_problems", []):

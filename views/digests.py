@@ -1,5 +1,6 @@
-"""Digests and alerts (admins and CX leads): who gets which digest how often, the alert rules with their backtest,
-what fired, and the outbox of messages sent, waiting and failed."""
+"""Digests and alerts (admins and CX leads): who delivers (this dashboard's heartbeat, or what to do), who gets which
+digest how often, the alert rules with their backtest, what fired, and the outbox of messages sent, waiting and
+failed."""
 
 from __future__ import annotations
 
@@ -21,8 +22,33 @@ st.title("Digests and alerts")
 user = auth.require("subscriptions")
 options = state.filter_options()
 
-st.caption("Digests and alerts are sent by `cx digest --send-due` and `cx alerts run` under cron or a systemd timer "
-           "(see the README); each delivery is in the audit log. Mail and webhook credentials live in the secrets "
+
+@st.fragment(run_every=dt.timedelta(seconds=30))
+def delivery_panel() -> None:
+    """Who sends the due digests and runs the alert rules: this dashboard (its heartbeat), or nobody while it runs."""
+    status = digest_state.delivery_status()
+    if status.healthy:
+        st.success(status.summary, icon=":material/schedule_send:")
+    else:
+        st.warning(status.summary, icon=":material/warning:")
+    beat = status.beat
+    if beat is None:
+        return
+    last_run = (f"{beat.last_run:%Y-%m-%d %H:%M:%S} UTC" if beat.last_run else "none yet: nothing has been due since "
+                "it started")
+    facts = [f"Last check: {beat.beat_at:%Y-%m-%d %H:%M:%S} UTC", f"Last delivery run: {last_run}"]
+    if status.next_check is not None:
+        facts.append(f"Next check: about {status.next_check:%Y-%m-%d %H:%M:%S} UTC")
+    st.caption(" · ".join(facts))
+    if beat.last_error:
+        st.error(f"The last attempt failed: {md(beat.last_error)}", icon=":material/error:")
+    if beat.last_lines:
+        with st.expander("What the last run sent and evaluated"):
+            st.code("\n".join(beat.last_lines), language=None)
+
+
+delivery_panel()
+st.caption("Each delivery is in the audit log and the Outbox tab. Mail and webhook credentials live in the secrets "
            "file, never here: a recipient is an e-mail address, or slack:NAME / teams:NAME for a webhook named there.")
 tab_subs, tab_rules, tab_events, tab_outbox = st.tabs(["Subscriptions", "Alert rules", "Alert history", "Outbox"])
 

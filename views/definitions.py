@@ -24,7 +24,7 @@ for area in catalog.AREAS:
         st.caption(
             f"Grain: {m.grain} · computed by `{m.function}` from "
             + ", ".join(f"`{q}.sql`" for q in m.sql)
-            + " · shown on " + ", ".join(f"`pages/{p}.py`" for p in m.pages)
+            + " · shown on " + ", ".join(f"`views/{p}.py`" for p in m.pages)
             + (" · `cx metric " + " | ".join(m.commands) + "`" if m.commands else "")
         )
 st.caption("The same catalog is printed by `cx metric --list` (`--format json`: as JSON); `cx sql show NAME` prints a "

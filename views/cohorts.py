@@ -20,7 +20,7 @@ SEP = " · "
 st.title("Cohorts")
 user = auth.require("rows")
 state.require_data()
-url_state.apply_filters_from_url()  # also here: a link opened as the server's first session skips dashboard.py
+url_state.apply_filters_from_url()  # once per session: also when the page runs without the router (AppTest)
 period, filters = state.current_view()
 s = state.settings()
 options = survey_state.dimension_options()
