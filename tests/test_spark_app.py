@@ -61,7 +61,7 @@ def test_overview_on_spark_with_sign_in(spark_app: AppTest, rich_lake: tuple[Pat
     assert _audit_rows(rich_lake[0]) == before
 
 
-@pytest.mark.parametrize("page", ["pages/followups.py", "pages/admin.py", "pages/digests.py", "pages/themes.py"])
+@pytest.mark.parametrize("page", ["views/followups.py", "views/admin.py", "views/digests.py", "views/themes.py"])
 def test_pages_of_the_dashboards_own_state_say_why(spark_app: AppTest, page: str) -> None:
     spark_app.switch_page(page)
     spark_app.run()
