@@ -129,6 +129,8 @@ def test_upload_preview_load_then_overview_and_undo(
     path = tmp_path / "upload.duckdb"
     shutil.copyfile(demo_db_path, path)
     before = _expected(path)["complaints"]
+    file_days = Period(dt.date(2026, 11, 10), dt.date(2026, 11, 14))  # the days the upload's tickets were created
+    before_in_file_days = _expected(path, period=file_days)["complaints"]
     at = _app(monkeypatch, path)
     at.switch_page("views/upload.py").run()
     at.file_uploader(key="upload_file").set_value(("helpdesk.csv", UPLOAD, "text/csv")).run()
@@ -145,7 +147,8 @@ def test_upload_preview_load_then_overview_and_undo(
     assert "Every page now shows **10 Nov 2026 – 14 Nov 2026**" in at.success[0].value  # the file's own days
     at.switch_page("views/overview.py").run()
     tiles = {m.label: m for m in at.metric}
-    assert tiles["Complaints"].value == f"{before + 7:,.0f}"  # the overview sees the new data at once
+    # the overview sees the new data at once, over the file's own days (the period the load just applied)
+    assert tiles["Complaints"].value == f"{before_in_file_days + 7:,.0f}"
     at.switch_page("views/upload.py").run()
     history = at.dataframe[-1].value
     assert history.loc[0, "File"] == "helpdesk.csv" and history.loc[0, "Rows rejected"] == 1
