@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -234,6 +235,10 @@ def _honest(row: dict[str, Any], cov: Coverage) -> dict[str, Any]:
     return row
 
 
+#: threads computing the tiles: enough that every query waits on the engine, not on another tile's Python
+_WORKERS = 4
+
+
 def kpis(
     conn: Connection,
     *,
@@ -250,15 +255,20 @@ def kpis(
     s = settings or Settings()
     f = filters or Filters()
     params = {**f.params(), **period.comparison_params(), **complaint_rule_params(s)}
-    cov = coverage(conn, period=period, filters=f, churn_mode=s.churn_mode)
-    as_of = data_as_of(conn)  # read once: both duration tiles and the SLA tile censor open tickets here
-    rows = [
-        _complaints(conn, params, period, s),
-        *_time_to_event_tiles(conn, period, f, s, as_of),
-        *_surveys(conn, period, f, s, cov),
-        _churn(conn, period, f, s),
-        _sla(conn, period, f, s, cov, as_of),
-    ]
+    # The tiles are independent queries, each on a cursor of its own: they run side by side (the engine works
+    # while Python handles another tile's result), in the order of the tiles.
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        cov_job = pool.submit(coverage, conn, period=period, filters=f, churn_mode=s.churn_mode)
+        as_of_job = pool.submit(data_as_of, conn)  # read once: the duration tiles and the SLA tile censor here
+        jobs = [
+            pool.submit(lambda: [_complaints(conn, params, period, s)]),
+            pool.submit(lambda: _time_to_event_tiles(conn, period, f, s, as_of_job.result())),
+            pool.submit(lambda: _surveys(conn, period, f, s, cov_job.result())),
+            pool.submit(lambda: [_churn(conn, period, f, s)]),
+            pool.submit(lambda: [_sla(conn, period, f, s, cov_job.result(), as_of_job.result())]),
+        ]
+        rows = [row for job in jobs for row in job.result()]
+        cov = cov_job.result()
     frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)
     return frame
