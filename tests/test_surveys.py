@@ -163,6 +163,9 @@ def test_verbatims_filter_by_group_text_and_show_the_ticket(conn: db.Connection)
     assert len(surveys.verbatims(conn, period=WEEK, metric="nps")) == 3  # the one without a comment is not listed
     with pytest.raises(ValueError, match="group for nps must be one of"):
         surveys.verbatims(conn, period=WEEK, metric="nps", group="angry")
+    # a search that finds nothing is an empty list (the redacted column of no rows must still be text)
+    assert surveys.verbatims(conn, period=WEEK, metric="nps", search="no such word").empty
+    assert surveys.verbatims(conn, period=WEEK, metric="nps", group="promoter", search="slow").empty
 
 
 def test_response_rate_uses_offered_surveys_when_the_export_says(conn: db.Connection) -> None:

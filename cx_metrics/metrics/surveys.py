@@ -369,6 +369,12 @@ def score_distribution(
     return raw[columns].reset_index(drop=True)
 
 
+def _redact_column(frame: pd.DataFrame, column: str) -> None:
+    """``column`` PII-redacted in place, kept a text column when ``frame`` has no rows (not float, which has no
+    ``.str``)."""
+    frame[column] = pd.Series(redact_many(frame[column].tolist()), index=frame.index, dtype=object)
+
+
 def verbatims(
     conn: Connection, *, period: Period, metric: str = "nps", group: str = "", search: str = "", by: str = "all",
     value: str | None = None, attribute: str = "", filters: Filters | None = None, settings: Settings | None = None,
@@ -391,8 +397,8 @@ def verbatims(
     frame = query(conn, "survey_verbatims", params)
     # e-mails, phone numbers, card numbers and IBANs never reach the page or an export, nor answer a search: the
     # search is matched again on the redacted text, so looking for someone's address finds nothing
-    frame["comment"] = redact_many(frame["comment"].tolist())
-    frame["ticket_subject"] = redact_many(frame["ticket_subject"].tolist())
+    for column in ("comment", "ticket_subject"):
+        _redact_column(frame, column)
     if params["search"]:
         frame = frame[frame["comment"].str.lower().str.contains(params["search"].lower(), regex=False)]
     return frame.reset_index(drop=True)
@@ -450,7 +456,7 @@ def answer_distribution(
     if frame.empty:
         return frame.assign(share=pd.Series(dtype=float), ci_low=pd.Series(dtype=float),
                             ci_high=pd.Series(dtype=float))
-    frame["answer"] = redact_many(frame["answer"].tolist())
+    _redact_column(frame, "answer")
     if min_respondents is not None:
         rare = frame["responses"] < min_respondents
         if bool(rare.any()):
