@@ -671,10 +671,12 @@ class MixedConnection:
       table as committed when the query starts, never an older copy, and an unchanged table is not sent again.
     """
 
-    def __init__(self, lake: Callable[[], SparkConnection], state: db.Connection, *, writable: bool) -> None:
+    def __init__(self, lake: Callable[[], SparkConnection], state: db.Connection, *, writable: bool,
+                 owns: bool = False) -> None:
         self._lake = lake
         self.state = state
         self.writable = writable
+        self._owns = owns  # `cx`: close() closes the DuckDB file and a Spark connection opened for it
 
     @property
     def lake(self) -> SparkConnection:
@@ -687,7 +689,13 @@ class MixedConnection:
         return self.cursor().execute(sql, params)
 
     def close(self) -> None:
-        """Nothing to close: the DuckDB connection belongs to its section, the Spark session to the process."""
+        """The dashboard's: nothing to close (the DuckDB connection belongs to its section, the Spark session to the
+        process); `cx`'s (:func:`mixed`): its DuckDB file, and its Spark connection when one was opened."""
+        if self._owns:
+            self.state.close()
+            opened = getattr(self._lake, "opened", None)
+            if opened is not None:
+                opened.close()
 
     def state_views(self, sql: str) -> dict[str, str]:
         """The view of each state table ``sql`` reads, at the rows committed now (handed to Spark when changed)."""
@@ -719,6 +727,25 @@ class MixedConnection:
 
 def _frame(cur: db.Connection, sql: str) -> pd.DataFrame:
     return cur.execute(sql).df()
+
+
+class _OnFirstUse:
+    """The Spark connection of one `cx` command, opened by the first query that reads the lake."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self.opened: SparkConnection | None = None
+
+    def __call__(self) -> SparkConnection:
+        if self.opened is None:
+            self.opened = connect(self.settings)
+        return self.opened
+
+
+def mixed(settings: Settings, state: db.Connection) -> MixedConnection:
+    """`cx` on the Spark engine: the lake on a Spark connection of its own, the dashboard's state in ``state`` (the
+    DuckDB file, opened by the caller, closed with the returned connection)."""
+    return MixedConnection(_OnFirstUse(settings.engine), state, writable=True, owns=True)
 
 
 class MixedCursor:

@@ -295,7 +295,7 @@ def test_sql_show_for_spark(capsys: pytest.CaptureFixture[str]) -> None:
     assert "PERCENTILE(" in out.upper() and "APPROX" not in out.upper() and "GROUP BY ALL" not in out.upper()
 
 
-# -- mixed mode: the lake on Spark, the dashboard's own state in the DuckDB file ----------------------------------------
+# -- mixed mode: the lake on Spark, the dashboard's own state in the DuckDB file -------------------------------------
 
 #: the follow-up tests on the hand-built history (tests/test_followups.py) that take only that history: each runs again
 #: with the history's data read from its lake on Spark and its follow-ups kept in (and written to) the DuckDB file
@@ -322,7 +322,7 @@ def mixed_copy(followups_lake: tuple[Path, spark.SparkConnection], path: Path) -
     shutil.copy(followups_lake[0], path)
     duck = db.connect(Settings().with_db(path))
     for table in lake.LAKE_TABLES:
-        duck.execute(f"DELETE FROM {table}")  # noqa: S608
+        duck.execute(f"DELETE FROM {table}")
     return duck, spark.MixedConnection(lambda: followups_lake[1], duck, writable=True)
 
 
