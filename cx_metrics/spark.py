@@ -150,6 +150,10 @@ def _spark_spelling(node: exp.Expression) -> exp.Expression:
         # 86400.0 is a DECIMAL on both engines, but DuckDB divides decimals in DOUBLE and Spark in DECIMAL, rounded
         # to six places (customer-days off in the ninth digit): a fractional literal is a DOUBLE on Spark
         return exp.cast(node.copy(), "DOUBLE")
+    if (isinstance(node, exp.Cast) and isinstance(node.this, exp.DPipe) and isinstance(node.this.this, exp.Literal)
+            and node.this.this.is_string and node.this.this.name.lower() == "0x"):
+        # DuckDB reads '0x...' cast to an integer as hexadecimal; Spark gives NULL: conv() from base 16
+        return exp.cast(_call("conv", node.this.expression, exp.Literal.number(16), exp.Literal.number(10)), node.to)
     if isinstance(node, exp.ToDays):
         return _call("make_dt_interval", node.this)
     if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary"):
