@@ -19,6 +19,10 @@ return, as on DuckDB. Tables: the canonical ones (``tickets``, ``customers``, ``
 views over a Parquet/Delta/Iceberg location each, or over ``catalog.schema.table``; a table with no location is an
 empty view of its canonical columns (taken from the migrations), so a lake without survey answers reads as a
 database without them.
+
+Mixed mode (:class:`MixedConnection`, what the dashboard and `cx` use on Spark): the dashboard's own state (follow-ups,
+themes, roles, the audit log, subscriptions, alerts) stays in the DuckDB file; each statement is routed by the tables
+it names, and a query joining state with the lake gets the state rows as a Spark view named by their fingerprint.
 """
 
 from __future__ import annotations
@@ -326,8 +330,9 @@ def _parsed(sql: str) -> exp.Expression:
     return tree.transform(_group_by_all)
 
 
-#: the dashboard's own state: kept in the DuckDB file only, never in a lake (imports, meta and the *_replaced undo
-#: copies also stay there; on Spark they read as empty, which is what they are for a lake: no import made here)
+#: the dashboard's own state: kept in the DuckDB file only, never in a lake, and read from there on Spark too
+#: (:class:`MixedConnection`); imports and the *_replaced undo copies read as empty on Spark, which is what they are
+#: for a lake: no import made here
 STATE_TABLES = ("followups", "followup_events", "themes", "theme_documents", "theme_fits", "theme_edits",
                 "user_roles", "audit_log", "subscriptions", "outbox", "alert_rules", "alert_state", "alert_events")
 
