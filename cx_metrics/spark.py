@@ -649,6 +649,7 @@ DUCKDB_TABLES = frozenset((*STATE_TABLES, "meta"))
 STATE_ROWS_MAX = 5_000_000
 
 
+@cache
 def _is_read(sql: str) -> bool:
     """Whether ``sql`` only reads (a SELECT, a UNION...): anything else (a write, BEGIN/COMMIT, SET) goes to DuckDB."""
     try:
@@ -657,12 +658,14 @@ def _is_read(sql: str) -> bool:
         return False
 
 
+@cache
 def _columns_read(sql: str) -> frozenset[str] | None:
-    """The column names ``sql`` mentions, or None when it selects ``*`` (then a state table is handed over whole)."""
+    """Every name ``sql`` mentions (columns, ``USING`` keys, aliases: more than it reads is harmless), or None when it
+    selects ``*`` (then a state table is handed over whole)."""
     tree = _parsed(sql)
-    if any(isinstance(star, exp.Star) for star in tree.find_all(exp.Star)):
+    if any(not isinstance(star.parent, exp.Count) for star in tree.find_all(exp.Star)):  # count(*) reads no column
         return None
-    return frozenset(c.name for c in tree.find_all(exp.Column))
+    return frozenset(i.name for i in tree.find_all(exp.Identifier))
 
 
 class MixedConnection:

@@ -354,6 +354,7 @@ def test_mixed_routing(followups_lake: tuple[Path, spark.SparkConnection], tmp_p
         joined = "SELECT count(*) FROM followups f JOIN customers c ON c.customer_id = f.customer_id"
         assert mixed.execute(joined).fetchone() == (8,)
         views = list(lake_conn._state_views["followups"])
+        assert lake_conn.session.table(views[-1]).columns == ["customer_id"]  # only the columns the query names
         assert mixed.execute(joined).fetchone() == (8,)
         assert lake_conn._state_views["followups"] == views  # unchanged: not sent again
         with pytest.raises(spark.EngineReadOnlyError, match="writes to tickets"):
