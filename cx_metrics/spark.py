@@ -726,9 +726,9 @@ class MixedConnection:
                 if rows > STATE_ROWS_MAX:
                     raise EngineStateError(
                         f"This figure joins {table} ({rows:,} rows in the DuckDB file) with the lake: more than "
-                        f"{STATE_ROWS_MAX:,} rows are too many to hand to Spark on every change. Theme assignments "
-                        "are one row per document: fit themes on a smaller period, or keep the data in DuckDB "
-                        "(no [engine] kind = \"spark\").")
+                        f"{STATE_ROWS_MAX:,} rows are too many to hand to Spark on every change (theme assignments "
+                        "are one row per document; README: Mixed mode). This figure needs the DuckDB engine: open it "
+                        "on a dashboard without [engine] kind = \"spark\", or with `cx --engine duckdb`.")
                 key = hashlib.blake2b(f"{rows}|{digest}|{names}".encode(), digest_size=8).hexdigest()
                 select = f"SELECT {names} FROM {table}"  # noqa: S608
                 views[table] = lake.state_view(table, key, columns, functools.partial(_frame, cur, select))
