@@ -406,6 +406,18 @@ def _spark_type(duck: str) -> str:
             "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "UBIGINT": "DECIMAL(20,0)"}.get(duck, duck)
 
 
+def named(sql: str, params: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its positional ``?`` parameters as named ones (``$_p1``, ``$_p2``... in the order they are written:
+    the tokenizer's positions, so a '?' inside a string or a comment is left alone) and their values by name."""
+    marks = [t.start for t in sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+             if t.token_type == sqlglot.TokenType.PLACEHOLDER and t.text == "?"]
+    if len(marks) != len(params):
+        raise EngineSqlError(f"the statement has {len(marks)} positional parameters and was given {len(params)}")
+    for i, at in reversed(list(enumerate(marks, start=1))):
+        sql = f"{sql[:at]}$_p{i}{sql[at + 1:]}"
+    return sql, {f"_p{i}": value for i, value in enumerate(params, start=1)}
+
+
 class SparkCursor:
     """One query's result, in DuckDB's cursor vocabulary (``execute(...).df()``, ``fetchall()``, ``fetchone()``)."""
 
@@ -415,7 +427,7 @@ class SparkCursor:
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkCursor:
         if params is not None and not isinstance(params, Mapping):
-            raise EngineSqlError("positional parameters are not supported on Spark; name them ($name)")
+            sql, params = named(sql, params)
         self._frame = self._conn.run(sql, params)
         return self
 
@@ -791,7 +803,7 @@ class MixedCursor:
             self._result = self._duckdb().execute(sql, params)
         else:
             if params is not None and not isinstance(params, Mapping):
-                raise EngineSqlError("positional parameters are not supported on Spark; name them ($name)")
+                sql, params = named(sql, params)
             state = self._conn.state_views(sql) if tables & DUCKDB_TABLES else None
             self._result = SparkCursor(self._conn.lake).use(self._conn.lake.run(sql, params, state))
         return self

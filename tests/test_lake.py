@@ -401,3 +401,31 @@ def test_digests_and_alerts_refuse_on_spark_rather_than_report_the_duckdb_files_
         assert conn.execute(written).fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_an_import_on_spark_is_refused_and_changes_nothing(followups_lake: tuple[Path, spark.SparkConnection],
+                                                           tmp_path: Path) -> None:
+    """What the Upload page and `cx import` would do on the Spark engine: the lake is read-only for the dashboard, so
+    the import stops at its first write with a sentence, and the transaction leaves the DuckDB file as it was."""
+    from cx_metrics.ingest import load as ingest
+    from tests.conftest import own_export
+
+    duck, mixed = mixed_copy(followups_lake, tmp_path / "state.duckdb")
+    try:
+        before = duck.execute("SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM audit_log)").fetchone()
+        with pytest.raises(spark.EngineReadOnlyError, match="reads its data from Spark"):
+            ingest.load(mixed, ingest.preview(own_export(40).encode(), name="tickets.csv"))  # type: ignore[arg-type]
+        after = duck.execute("SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM audit_log)").fetchone()
+        assert after == before
+    finally:
+        duck.close()
+
+
+def test_positional_parameters_bind_in_the_order_written(spark_conn: spark.SparkConnection) -> None:
+    """`?` parameters (the ingest and audit code use them) become named ones in text order; a '?' in a string or a
+    comment is not a parameter; a count that does not match is refused, never bound askew."""
+    sql, params = spark.named("SELECT ? AS a, '?' AS b, ? AS c -- ?", [1, "x"])
+    assert sql == "SELECT $_p1 AS a, '?' AS b, $_p2 AS c -- ?" and params == {"_p1": 1, "_p2": "x"}
+    assert spark_conn.execute("SELECT ? AS a, '?' AS b, ? AS c", [1, "x"]).fetchone() == (1, "?", "x")  # type: ignore[arg-type]
+    with pytest.raises(spark.EngineSqlError, match="2 positional parameters and was given 1"):
+        spark.named("SELECT ?, ?", [1])
