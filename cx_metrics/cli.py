@@ -254,14 +254,17 @@ def _check_surveys(conn: db.Connection, names: Sequence[str]) -> None:
 
 def _connect(settings: Settings, *, read_only: bool) -> db.Connection:
     """Open the database as a `cx` command: readers wait (CX_DB_LOCK_WAIT seconds) for a writer to finish. With
-    the Spark engine, the metric queries run on Spark (read only: a lake is written by its own pipelines)."""
+    the Spark engine, mixed mode: the metric queries run on Spark (read only: a lake is written by its own pipelines),
+    what the dashboard keeps (follow-ups, themes, roles...) is read from the DuckDB file."""
     if settings.engine.kind == "spark":
         if not read_only:
             raise ValueError("this command writes to the database, and the engine is Spark, which cx only reads: "
                              "run it with `cx --engine duckdb ...` on the DuckDB file, then `cx lake export --to "
                              "PATH` to move the data to the lake")
-        # the Spark connection answers the DuckDB connection calls the metric code makes (cx_metrics.spark)
-        return cast(db.Connection, spark.connect(settings.engine))
+        # the mixed connection answers the DuckDB connection calls the metric code makes (cx_metrics.spark)
+        state = db.connect(settings, read_only=settings.db_path.exists(), wait=None,
+                           on_wait=lambda message: print(message, file=sys.stderr, flush=True))
+        return cast(db.Connection, spark.mixed(settings, state))
     return db.connect(settings, read_only=read_only, wait=None,
                       on_wait=lambda message: print(message, file=sys.stderr, flush=True))
 

@@ -287,6 +287,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
+#: what the digests and the alert rules cannot do on the Spark engine yet (README: Mixed mode)
+SPARK_REFUSAL = ("digests and alert rules are computed from the DuckDB file's data, not from the lake, so on the Spark "
+                 "engine they would report figures without your data. Subscriptions, rules and the outbox are kept "
+                 "(`cx subscriptions`, `cx outbox` and the Digests page work); sending them from Spark is not built "
+                 "yet: run the digests on a DuckDB copy of the data (`cx --engine duckdb ...`).")
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.engine.kind == "spark" and args.command in ("digest", "alerts"):
+        raise ValueError(f"`cx {args.command}` on the Spark engine: {SPARK_REFUSAL}")
     return {"digest": _digest, "subscriptions": _subscriptions, "alerts": _alerts, "outbox": _outbox}[args.command](
         args, settings)

@@ -12,11 +12,11 @@ import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
-from cx_metrics import db, followups
+from cx_metrics import db, followups, spark
 from cx_metrics.cli_output import emit
 from cx_metrics.config import Settings
 from cx_metrics.filters import Period
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     # shells, the second then finds it closed and is told by whom
     conn = db.connect(settings, read_only=not writes and settings.db_path.exists(), wait=None,
                       on_wait=lambda message: print(message, file=sys.stderr, flush=True))
+    if settings.engine.kind == "spark":  # the failures from the lake, the follow-ups kept in the DuckDB file
+        conn = cast(db.Connection, spark.mixed(settings, conn))
     try:
         if args.action == "list":
             frame = followups.worklist(conn, settings)

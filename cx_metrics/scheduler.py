@@ -184,8 +184,8 @@ _lock = threading.Lock()
 
 def start(settings: Settings) -> Scheduler | None:
     """Start this process's delivery thread for the settings' database, once (later calls, from any thread, return
-    the running one); None when ``[delivery] in_dashboard`` is off, or when the metrics come from Spark (subscriptions,
-    alert rules and the outbox live in the DuckDB file, which a Spark deployment does not write: see README)."""
+    the running one); None when ``[delivery] in_dashboard`` is off, or when the metrics come from Spark (the digests and
+    alerts are computed from the DuckDB file's data, not the lake: see README, Mixed mode)."""
     if not settings.delivery_in_dashboard or settings.engine.kind != "duckdb":
         return None
     with _lock:
@@ -230,9 +230,9 @@ def status(settings: Settings, now: dt.datetime | None = None) -> DeliveryStatus
     at = now or _now()
     if settings.engine.kind != "duckdb":
         return DeliveryStatus(False, False, (
-            "The dashboard does not deliver on the Spark engine: subscriptions, alert rules and the outbox live in "
-            "the DuckDB file, so schedule `cx digest --send-due` and `cx alerts run` with cron or a systemd timer "
-            "(README: Digests and alerts, delivered)."))
+            "The dashboard does not deliver on the Spark engine: the subscriptions and rules below are kept, but the "
+            "digests and alerts are computed from the DuckDB file's data, not from the lake, so they would report "
+            "figures without your data. Sending from Spark is not built yet (README: Mixed mode)."))
     if not settings.delivery_in_dashboard:
         return DeliveryStatus(False, False, (
             "This dashboard does not deliver: `[delivery] in_dashboard = false` in cx.toml (or "

@@ -19,19 +19,25 @@ return, as on DuckDB. Tables: the canonical ones (``tickets``, ``customers``, ``
 views over a Parquet/Delta/Iceberg location each, or over ``catalog.schema.table``; a table with no location is an
 empty view of its canonical columns (taken from the migrations), so a lake without survey answers reads as a
 database without them.
+
+Mixed mode (:class:`MixedConnection`, what the dashboard and `cx` use on Spark): the dashboard's own state (follow-ups,
+themes, roles, the audit log, subscriptions, alerts) stays in the DuckDB file; each statement is routed by the tables
+it names, and a query joining state with the lake gets the state rows as a Spark view named by their fingerprint.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import math
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import pandas as pd
@@ -39,7 +45,7 @@ import sqlglot
 from sqlglot import exp
 
 from cx_metrics import db
-from cx_metrics.config import EngineSettings
+from cx_metrics.config import EngineSettings, Settings
 from cx_metrics.lake import LAKE_TABLES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,6 +154,10 @@ def _spark_spelling(node: exp.Expression) -> exp.Expression:
         # 86400.0 is a DECIMAL on both engines, but DuckDB divides decimals in DOUBLE and Spark in DECIMAL, rounded
         # to six places (customer-days off in the ninth digit): a fractional literal is a DOUBLE on Spark
         return exp.cast(node.copy(), "DOUBLE")
+    if (isinstance(node, exp.Cast) and isinstance(node.this, exp.DPipe) and isinstance(node.this.this, exp.Literal)
+            and node.this.this.is_string and node.this.this.name.lower() == "0x"):
+        # DuckDB reads '0x...' cast to an integer as hexadecimal; Spark gives NULL: conv() from base 16
+        return exp.cast(_call("conv", node.this.expression, exp.Literal.number(16), exp.Literal.number(10)), node.to)
     if isinstance(node, exp.ToDays):
         return _call("make_dt_interval", node.this)
     if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary"):
@@ -287,13 +297,20 @@ def _series(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _aggregates(node: exp.Expression) -> bool:
+    """Whether ``node`` holds an aggregate: a known one, a FILTER clause (only aggregates take one) or Spark's exact
+    ``percentile``, which :func:`_exact_percentiles` writes as a plain call."""
+    return any(isinstance(n, (exp.AggFunc, exp.Filter)) or (isinstance(n, exp.Anonymous) and n.name == "percentile")
+               for n in node.walk())
+
+
 def _group_by_all(node: exp.Expression) -> exp.Expression:
     """``GROUP BY ALL`` as the select list's expressions that hold no aggregate (DuckDB's rule)."""
     if isinstance(node, exp.Select):
         group = node.args.get("group")
         if group is not None and group.args.get("all"):
             keys = [e.unalias().copy() for e in node.expressions
-                    if not e.find(exp.AggFunc) and not isinstance(e.unalias(), exp.Literal)]
+                    if not _aggregates(e) and not isinstance(e.unalias(), exp.Literal)]
             if keys:
                 node.set("group", exp.Group(expressions=keys))
             else:
@@ -313,8 +330,9 @@ def _parsed(sql: str) -> exp.Expression:
     return tree.transform(_group_by_all)
 
 
-#: the dashboard's own state: kept in the DuckDB file only, never in a lake (imports, meta and the *_replaced undo
-#: copies also stay there; on Spark they read as empty, which is what they are for a lake: no import made here)
+#: the dashboard's own state: kept in the DuckDB file only, never in a lake, and read from there on Spark too
+#: (:class:`MixedConnection`); imports and the *_replaced undo copies read as empty on Spark, which is what they are
+#: for a lake: no import made here
 STATE_TABLES = ("followups", "followup_events", "themes", "theme_documents", "theme_fits", "theme_edits",
                 "user_roles", "audit_log", "subscriptions", "outbox", "alert_rules", "alert_state", "alert_events")
 
@@ -327,10 +345,21 @@ def _tables(sql: str) -> frozenset[str]:
     return frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
 
 
-def render(sql: str, params: Mapping[str, Any] | None = None) -> str:
+def _read_from(node: exp.Expression, views: Mapping[str, str]) -> exp.Expression:
+    """Table ``t`` read from view ``views[t]``, still called ``t`` in the query (its alias, or its own name)."""
+    if isinstance(node, exp.Table) and node.name in views and not node.db:
+        return cast(exp.Expression, exp.alias_(exp.to_table(views[node.name]), node.alias_or_name, table=True))
+    return node
+
+
+def render(sql: str, params: Mapping[str, Any] | None = None, tables: Mapping[str, str] | None = None) -> str:
     """DuckDB SQL (a named query's text, as :func:`cx_metrics.db.sql_text` gives it) as Spark SQL, with ``params``
-    bound as literals. Raises :class:`EngineSqlError` when the result would not compute what DuckDB computes."""
+    bound as literals and the tables named in ``tables`` read from the views given there (the dashboard's own state,
+    handed over from the DuckDB file at one revision). Raises :class:`EngineSqlError` when the result would not
+    compute what DuckDB computes."""
     tree = _parsed(sql).copy()
+    if tables:
+        tree = tree.transform(_read_from, tables)
     if any(union.args.get("by_name") for union in tree.find_all(exp.Union)):
         raise EngineSqlError("the query unions by name (DuckDB's UNION BY NAME fills a side's missing columns with "
                              "NULL); Spark SQL has no such union, so write the columns out on both sides")
@@ -377,6 +406,18 @@ def _spark_type(duck: str) -> str:
             "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "UBIGINT": "DECIMAL(20,0)"}.get(duck, duck)
 
 
+def named(sql: str, params: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its positional ``?`` parameters as named ones (``$_p1``, ``$_p2``... in the order they are written:
+    the tokenizer's positions, so a '?' inside a string or a comment is left alone) and their values by name."""
+    marks = [t.start for t in sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+             if t.token_type == sqlglot.TokenType.PLACEHOLDER and t.text == "?"]
+    if len(marks) != len(params):
+        raise EngineSqlError(f"the statement has {len(marks)} positional parameters and was given {len(params)}")
+    for i, at in reversed(list(enumerate(marks, start=1))):
+        sql = f"{sql[:at]}$_p{i}{sql[at + 1:]}"
+    return sql, {f"_p{i}": value for i, value in enumerate(params, start=1)}
+
+
 class SparkCursor:
     """One query's result, in DuckDB's cursor vocabulary (``execute(...).df()``, ``fetchall()``, ``fetchone()``)."""
 
@@ -386,8 +427,13 @@ class SparkCursor:
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkCursor:
         if params is not None and not isinstance(params, Mapping):
-            raise EngineSqlError("positional parameters are not supported on Spark; name them ($name)")
+            sql, params = named(sql, params)
         self._frame = self._conn.run(sql, params)
+        return self
+
+    def use(self, frame: pd.DataFrame) -> SparkCursor:
+        """This cursor with ``frame`` as its result (a query run elsewhere: :class:`MixedCursor`)."""
+        self._frame = frame
         return self
 
     def df(self) -> pd.DataFrame:
@@ -422,7 +468,27 @@ class SparkConnection:
         # has no newSession(): a connection there is a server-side session of its own, see :func:`connect`)
         self.session = session if settings.remote else session.newSession()
         self.settings = settings
+        self._state_lock = threading.Lock()
+        self._state_views: dict[str, list[str]] = {}  # state table -> its views, newest last
         self.register()
+
+    def state_view(self, table: str, key: str, columns: list[tuple[str, str]],
+                   rows: Callable[[], pd.DataFrame]) -> str:
+        """The temporary view of state table ``table`` at version ``key`` (a fingerprint of its rows), created from
+        ``rows()`` the first time that version is asked for. The previous version is kept one change longer (a query
+        planned on it may still run); older ones are dropped."""
+        name = f"_cx_state_{table}_{key}"
+        with self._state_lock:
+            kept = self._state_views.setdefault(table, [])
+            if name in kept:
+                return name
+            frame = rows()
+            schema = ", ".join(f"`{column}` {kind}" for column, kind in columns)
+            self.session.createDataFrame(frame, schema=schema).createOrReplaceTempView(name)
+            kept.append(name)
+            while len(kept) > 2:
+                self.session.catalog.dropTempView(kept.pop(0))
+        return name
 
     def register(self) -> None:
         """(Re)create the canonical tables' temporary views: from the settings' locations, or from a mapping over a
@@ -490,19 +556,20 @@ class SparkConnection:
         frame.createOrReplaceTempView(f"_{table}_raw")
         self._canonical(table, f"_{table}_raw", columns)
 
-    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Render ``sql`` (DuckDB SQL) for Spark, run it and return its rows as pandas. A query that reads the
-        dashboard's own state (:data:`STATE_TABLES`) is refused: those tables live in the DuckDB file, and an empty
-        stand-in would give wrong figures (no follow-up ever made, no theme fitted, nobody with a role)."""
-        kept = sorted(_tables(sql) & set(STATE_TABLES))
+    def run(self, sql: str, params: Mapping[str, Any] | None = None,
+            state: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Render ``sql`` (DuckDB SQL) for Spark, run it and return its rows as pandas. The dashboard's own state
+        (:data:`STATE_TABLES`) is read from the views ``state`` names (handed over by :class:`MixedConnection` from the
+        DuckDB file); a query reading a state table without one is refused: an empty stand-in would give wrong figures
+        (no follow-up ever made, no theme fitted, nobody with a role)."""
+        kept = sorted(_tables(sql) & set(STATE_TABLES) - set(state or {}))
         if kept:
             raise EngineStateError(
-                f"This part of the dashboard reads what the dashboard itself keeps ({', '.join(kept)}): follow-ups, "
-                "themes, roles, the audit log, subscriptions and alerts live in the DuckDB file, and this dashboard "
-                "reads its data from Spark ([engine] kind = \"spark\" in cx.toml), which does not hold them. Open this "
-                "part on a dashboard that reads the DuckDB file (no [engine] kind = \"spark\"), or use cx --engine "
+                f"This part reads what the dashboard itself keeps ({', '.join(kept)}): follow-ups, themes, roles, the "
+                "audit log, subscriptions and alerts live in the DuckDB file, and this connection reads Spark only. "
+                "Give it the DuckDB file as well (the dashboard does: [database] path in cx.toml), or use cx --engine "
                 "duckdb.")
-        rendered = render(sql, params)
+        rendered = render(sql, params, state)
         try:
             return _to_pandas(self.session.sql(rendered))
         except Exception as exc:
@@ -586,15 +653,202 @@ def connect(settings: EngineSettings) -> SparkConnection:
     return SparkConnection(session(settings), settings)
 
 
-class SparkDatabase:
-    """What :func:`cx_metrics.db.shared` gives on Spark: read sections over one :class:`SparkConnection`; no
-    writes (a Spark lake is written by its own pipelines or by `cx lake export`)."""
+#: tables a mixed connection keeps in the DuckDB file: the dashboard's own state, and ``meta`` (its data version,
+#: which theme edits bump, so the app's cache follows them)
+DUCKDB_TABLES = frozenset((*STATE_TABLES, "meta"))
+#: rows of one state table a query may hand to Spark (see the README's *Mixed mode*): theme assignments are one row
+#: per document, so at hundreds of millions of tickets they are the lake's job, not a copy out of the DuckDB file
+STATE_ROWS_MAX = 5_000_000
+
+
+@cache
+def _is_read(sql: str) -> bool:
+    """Whether ``sql`` only reads (a SELECT, a UNION...): anything else (a write, BEGIN/COMMIT, SET) goes to DuckDB."""
+    try:
+        return isinstance(sqlglot.parse_one(sql, read="duckdb"), exp.Query)
+    except sqlglot.errors.ParseError:
+        return False
+
+
+@cache
+def _columns_read(sql: str) -> frozenset[str] | None:
+    """Every name ``sql`` mentions (columns, ``USING`` keys, aliases: more than it reads is harmless), or None when it
+    selects ``*`` (then a state table is handed over whole)."""
+    tree = _parsed(sql)
+    if any(not isinstance(star.parent, exp.Count) for star in tree.find_all(exp.Star)):  # count(*) reads no column
+        return None
+    return frozenset(i.name for i in tree.find_all(exp.Identifier))
+
+
+class MixedConnection:
+    """Mixed mode: the metrics read the lake on Spark while the dashboard's own state stays in the DuckDB file.
+
+    Each statement is routed by the tables it names (:func:`_tables`):
+
+    * a write, or a transaction statement, goes to the DuckDB file (only to its state tables and ``meta``: a write to
+      the canonical data is refused, the lake is read-only for the dashboard);
+    * a read of state tables only (or of no table: a sequence) goes to DuckDB, with its transaction;
+    * a read of lake tables only goes to Spark, as without state;
+    * a read that joins both (follow-up coverage, the worklist, theme assignments joined to tickets) runs on Spark,
+      with each state table it reads handed over from DuckDB as a temporary view named by a fingerprint of the
+      table's rows (count and a hash of every row), read again before every such query: the view Spark reads is the
+      table as committed when the query starts, never an older copy, and an unchanged table is not sent again.
+    """
+
+    def __init__(self, lake: Callable[[], SparkConnection], state: db.Connection, *, writable: bool,
+                 owns: bool = False) -> None:
+        self._lake = lake
+        self.state = state
+        self.writable = writable
+        self._owns = owns  # `cx`: close() closes the DuckDB file and a Spark connection opened for it
+
+    @property
+    def lake(self) -> SparkConnection:
+        return self._lake()
+
+    def cursor(self) -> MixedCursor:
+        return MixedCursor(self)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> MixedCursor:
+        return self.cursor().execute(sql, params)
+
+    def close(self) -> None:
+        """The dashboard's: nothing to close (the DuckDB connection belongs to its section, the Spark session to the
+        process); `cx`'s (:func:`mixed`): its DuckDB file, and its Spark connection when one was opened."""
+        if self._owns:
+            self.state.close()
+            opened = getattr(self._lake, "opened", None)
+            if opened is not None:
+                opened.close()
+
+    def state_views(self, sql: str) -> dict[str, str]:
+        """The view of each state table ``sql`` reads, at the rows committed now (handed to Spark when changed)."""
+        lake = self.lake
+        wanted = _columns_read(sql)
+        views = {}
+        for table in sorted(_tables(sql) & DUCKDB_TABLES):
+            columns = [(name, kind) for name, kind in canonical_columns()[table] if wanted is None or name in wanted]
+            if not columns:  # only counted (count(*)): one column keeps the rows
+                columns = canonical_columns()[table][:1]
+            names = ", ".join(f'"{name}"' for name, _ in columns)
+            cur = self.state.cursor()
+            try:
+                found = cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchone()  # noqa: S608
+                rows, digest = (int(found[0]), int(found[1])) if found else (0, 0)
+                if rows > STATE_ROWS_MAX:
+                    raise EngineStateError(
+                        f"This figure joins {table} ({rows:,} rows in the DuckDB file) with the lake: more than "
+                        f"{STATE_ROWS_MAX:,} rows are too many to hand to Spark on every change (theme assignments "
+                        "are one row per document; README: Mixed mode). This figure needs the DuckDB engine: open it "
+                        "on a dashboard without [engine] kind = \"spark\", or with `cx --engine duckdb`.")
+                key = hashlib.blake2b(f"{rows}|{digest}|{names}".encode(), digest_size=8).hexdigest()
+                select = f"SELECT {names} FROM {table}"  # noqa: S608
+                views[table] = lake.state_view(table, key, columns, functools.partial(_frame, cur, select))
+            finally:
+                cur.close()
+        return views
+
+
+def _frame(cur: db.Connection, sql: str) -> pd.DataFrame:
+    return cur.execute(sql).df()
+
+
+class _OnFirstUse:
+    """The Spark connection of one `cx` command, opened by the first query that reads the lake."""
 
     def __init__(self, settings: EngineSettings) -> None:
-        self.engine = settings
+        self.settings = settings
+        self.opened: SparkConnection | None = None
+
+    def __call__(self) -> SparkConnection:
+        if self.opened is None:
+            self.opened = connect(self.settings)
+        return self.opened
+
+
+def mixed(settings: Settings, state: db.Connection) -> MixedConnection:
+    """`cx` on the Spark engine: the lake on a Spark connection of its own, the dashboard's state in ``state`` (the
+    DuckDB file, opened by the caller, closed with the returned connection)."""
+    return MixedConnection(_OnFirstUse(settings.engine), state, writable=True, owns=True)
+
+
+class MixedCursor:
+    """One statement of a :class:`MixedConnection`, routed to DuckDB or Spark (see there); a transaction begun on it
+    stays on its one DuckDB cursor."""
+
+    def __init__(self, conn: MixedConnection) -> None:
+        self._conn = conn
+        self._duck: db.Connection | None = None
+        self._result: Any = None
+
+    def _duckdb(self) -> db.Connection:
+        if self._duck is None:
+            self._duck = self._conn.state.cursor()
+        return self._duck
+
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> MixedCursor:
+        tables = _tables(sql)
+        if not _is_read(sql):
+            data = sorted(t for t in tables - DUCKDB_TABLES if t in canonical_columns())
+            if data:
+                raise EngineReadOnlyError(
+                    f"This writes to {', '.join(data)}, and the dashboard reads its data from Spark ([engine] kind = "
+                    "\"spark\" in cx.toml), which it only reads. Import into DuckDB and run `cx lake export --to "
+                    "PATH`, or load the lake with your own pipeline; follow-ups, themes, roles and subscriptions are "
+                    "still kept here.")
+            if not self._conn.writable:
+                raise RuntimeError("a write outside a write section (state.writing())")
+            self._result = self._duckdb().execute(sql, params)
+        elif tables <= DUCKDB_TABLES:
+            self._result = self._duckdb().execute(sql, params)
+        else:
+            if params is not None and not isinstance(params, Mapping):
+                sql, params = named(sql, params)
+            state = self._conn.state_views(sql) if tables & DUCKDB_TABLES else None
+            self._result = SparkCursor(self._conn.lake).use(self._conn.lake.run(sql, params, state))
+        return self
+
+    def _last(self) -> Any:
+        if self._result is None:
+            raise RuntimeError("no query has been executed on this cursor")
+        return self._result
+
+    def df(self) -> pd.DataFrame:
+        return cast(pd.DataFrame, self._last().df())
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return cast(list[tuple[Any, ...]], self._last().fetchall())
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return cast(tuple[Any, ...] | None, self._last().fetchone())
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest of DuckDB's cursor (``register``, ``executemany``...), for the state writes that use it."""
+        return getattr(self._duckdb(), name)
+
+    def close(self) -> None:
+        if self._duck is not None:
+            self._duck.close()
+        self._result = None
+
+
+class SparkDatabase:
+    """What :func:`cx_metrics.db.shared` gives on Spark: the metrics from one :class:`SparkConnection`, the dashboard's
+    own state from the settings' DuckDB file (:class:`cx_metrics.db.SharedDatabase`), in sections of
+    :class:`MixedConnection`. The Spark session starts on the first query that reads the lake, so a page of state
+    only (Admin, Digests) never waits for it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = settings.engine
+        self.state = db.shared(settings)
         self._conn: SparkConnection | None = None
         self._lock = threading.Lock()
-        self.mode = "read"
+
+    @property
+    def mode(self) -> str:
+        """The DuckDB file's connection mode ("read", "write" or ""): the lake is only read."""
+        return self.state.mode
 
     def _open(self) -> SparkConnection:
         with self._lock:
@@ -603,36 +857,36 @@ class SparkDatabase:
             return self._conn
 
     @contextmanager
-    def reading(self) -> Iterator[SparkConnection]:
-        yield self._open()
+    def reading(self) -> Iterator[MixedConnection]:
+        with self.state.reading() as duck:
+            yield MixedConnection(self._open, duck, writable=False)
 
-    def connection(self) -> SparkConnection:
-        return self._open()
+    def connection(self) -> MixedConnection:
+        return MixedConnection(self._open, self.state.connection(), writable=self.state.mode == "write")
 
     @contextmanager
-    def writing(self) -> Iterator[SparkConnection]:
-        raise EngineReadOnlyError(
-            "This needs to write (an audit entry, a role, a subscription, an import), and the dashboard reads the "
-            "metrics from Spark ([engine] kind = \"spark\" in cx.toml): it does not write "
-            "there. Import into DuckDB and run `cx lake export --to PATH`, or load the lake with your own pipeline.")
-        yield self._open()  # pragma: no cover
+    def writing(self) -> Iterator[MixedConnection]:
+        """A write section of the DuckDB file: the state is written there; a write to the data is refused."""
+        with self.state.writing() as duck:
+            yield MixedConnection(self._open, duck, writable=True)
 
     def close(self) -> None:
         self._conn = None
+        self.state.close()
 
 
 class EngineStateError(db.DatabaseError):
-    """A read of the dashboard's own state (follow-ups, themes, roles, audit, subscriptions, alerts) on Spark."""
+    """A read of the dashboard's own state (follow-ups, themes, roles...) that Spark cannot be given."""
 
 
 class EngineReadOnlyError(db.DatabaseError):
-    """A write was asked of the Spark engine, which the dashboard only reads."""
+    """A write to the data was asked of the Spark engine, which the dashboard only reads."""
 
 
 _databases: dict[str, SparkDatabase] = {}
 
 
-def shared(settings: EngineSettings) -> SparkDatabase:
+def shared(settings: Settings) -> SparkDatabase:
     """The process-wide :class:`SparkDatabase` of ``settings`` (what the dashboard reads through)."""
     with _sessions_lock:
         found = _databases.get(repr(settings))

@@ -220,8 +220,8 @@ def current_user() -> User | None:
         role = _claim_role(claims, s.role_claim) or (state.role_of(email) if email else None)
     user = User(email, name, role, subject=f"{subject} at {issuer}")
     signed_in = (user.label, issuer, subject, str(claims.get("iat") or ""))
-    # once per sign-in, not per page load; on the Spark engine the audit log (in the DuckDB file) is not kept
-    if signed_in not in _audited_logins and state.keeps_state():
+    # once per sign-in, not per page load (on the Spark engine too: the audit log stays in the DuckDB file)
+    if signed_in not in _audited_logins:
         _audited_logins.add(signed_in)
         detail = {"role": role, "name": name, "iss": issuer, "sub": subject, "iat": signed_in[3],
                   "email_claim": claims.get(s.email_claim), "email_verified": claims.get("email_verified")}

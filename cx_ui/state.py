@@ -53,18 +53,13 @@ def settings() -> Settings:
 
 def database() -> db.SharedDatabase:
     """The process's one connection to the settings' database file: read-only, read-write only while writing. With
-    ``[engine] kind = "spark"``, the Spark session's read sections instead (the metric queries rendered for Spark;
-    its connection answers the calls the metric code makes on a DuckDB one, and it refuses writes with a sentence)."""
+    ``[engine] kind = "spark"``, mixed mode: the metric queries read the lake on Spark (rendered for Spark SQL; the
+    connection answers the calls the metric code makes on a DuckDB one) and the dashboard's own state stays in the
+    database file (:class:`cx_metrics.spark.MixedConnection`); a write to the data is refused with a sentence."""
     s = settings()
     if s.engine.kind == "spark":
-        return cast(db.SharedDatabase, spark.shared(s.engine))
+        return cast(db.SharedDatabase, spark.shared(s))
     return db.shared(s)
-
-
-def keeps_state() -> bool:
-    """Whether the engine holds the dashboard's own state (roles, audit log, follow-ups, themes, subscriptions): the
-    DuckDB file does; on ``[engine] kind = "spark"`` the dashboard only reads the lake's data."""
-    return settings().engine.kind != "spark"
 
 
 def connection() -> db.Connection:
@@ -99,8 +94,11 @@ def _entered(section: Callable[[], AbstractContextManager[db.Connection]]) -> It
             raise  # unreachable: st.stop raises
         try:
             yield conn
-        except spark.EngineStateError as exc:  # follow-ups, themes, roles... on the Spark engine: say why, and stop
+        except spark.EngineStateError as exc:  # state Spark cannot be given (too many rows): say why, and stop
             st.info(md(str(exc)))
+            st.stop()
+        except spark.EngineReadOnlyError as exc:  # an import on the Spark engine: the lake is read-only for us
+            st.error(md(str(exc)))
             st.stop()
 
 

@@ -4,6 +4,7 @@ and the Fivetran Zendesk mapping on a small hand-made connector fixture (on the 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from sqlglot import exp
 from cx_metrics import cli, db, lake, spark
 from cx_metrics.config import ConfigError, Settings, load_settings
 from cx_metrics.metrics import resolution, surveys
+from tests import test_followups
 from tests.conftest import TINY_PERIOD, TINY_SQL, spark_settings
 
 # -- rendering: the traps the issue names ------------------------------------------------------------------------------
@@ -291,3 +293,139 @@ def test_sql_show_for_spark(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("-- vendor_agreement: cx_metrics/sql/vendor_agreement.sql rendered for Spark SQL")
     assert "PERCENTILE(" in out.upper() and "APPROX" not in out.upper() and "GROUP BY ALL" not in out.upper()
+
+
+# -- mixed mode: the lake on Spark, the dashboard's own state in the DuckDB file -------------------------------------
+
+#: the follow-up tests on the hand-built history (tests/test_followups.py) that take only that history: each runs again
+#: with the history's data read from its lake on Spark and its follow-ups kept in (and written to) the DuckDB file
+MIXED_GOLDEN = [(name, fn) for name, fn in vars(test_followups).items()
+                if name.startswith("test_") and callable(fn) and list(inspect.signature(fn).parameters) == ["hand"]]
+
+
+@pytest.fixture(scope="module")
+def followups_lake(tmp_path_factory: pytest.TempPathFactory, spark_conn: spark.SparkConnection
+                   ) -> tuple[Path, spark.SparkConnection]:
+    """The follow-up history of tests/test_followups.py as a DuckDB file and its lake, read by the run's Spark."""
+    root = tmp_path_factory.mktemp("mixed")
+    s = test_followups._build(root / "hand.duckdb")
+    conn = db.connect(s)
+    lake.export(conn, root / "lake")
+    conn.close()
+    return root / "hand.duckdb", spark.connect(spark_settings(lake=str(root / "lake")))
+
+
+def mixed_copy(followups_lake: tuple[Path, spark.SparkConnection], path: Path) -> tuple[duckdb.DuckDBPyConnection,
+                                                                                        spark.MixedConnection]:
+    """A copy of the history's DuckDB file WITHOUT its data (a query that read the data there would find nothing),
+    and a mixed connection over it and the lake."""
+    shutil.copy(followups_lake[0], path)
+    duck = db.connect(Settings().with_db(path))
+    for table in lake.LAKE_TABLES:
+        duck.execute(f"DELETE FROM {table}")
+    return duck, spark.MixedConnection(lambda: followups_lake[1], duck, writable=True)
+
+
+@pytest.mark.parametrize(("name", "golden"), MIXED_GOLDEN, ids=[name for name, _ in MIXED_GOLDEN])
+def test_followups_in_mixed_mode(name: str, golden: Any, followups_lake: tuple[Path, spark.SparkConnection],
+                                 tmp_path: Path) -> None:
+    """The hand-computed worklist, coverage, effect and history, and claim / close / undo stored and seen again."""
+    duck, mixed = mixed_copy(followups_lake, tmp_path / "state.duckdb")
+    try:
+        golden((mixed, Settings().with_db(tmp_path / "state.duckdb")))
+    finally:
+        duck.close()
+
+
+def test_the_mixed_golden_set_is_not_empty() -> None:
+    names = {name for name, _ in MIXED_GOLDEN}
+    assert {"test_worklist_by_hand", "test_coverage_by_hand", "test_effect_by_hand",
+            "test_claim_close_leaves_the_list_with_user_history_and_audit"} <= names, names
+
+
+def test_mixed_routing(followups_lake: tuple[Path, spark.SparkConnection], tmp_path: Path) -> None:
+    """State-only reads and every write go to DuckDB, data reads to Spark, joins to Spark with the state rows handed
+    over once per change; a write to the data is refused and changes nothing."""
+    duck, mixed = mixed_copy(followups_lake, tmp_path / "state.duckdb")
+    lake_conn = followups_lake[1]
+    try:
+        assert mixed.execute("SELECT count(*) FROM tickets").fetchone() == (3,)  # the lake (DuckDB's copy is empty)
+        assert mixed.execute("SELECT count(*) FROM followups").fetchone() == (8,)  # the DuckDB file
+        joined = "SELECT count(*) FROM followups f JOIN customers c ON c.customer_id = f.customer_id"
+        assert mixed.execute(joined).fetchone() == (8,)
+        views = list(lake_conn._state_views["followups"])
+        assert lake_conn.session.table(views[-1]).columns == ["customer_id"]  # only the columns the query names
+        assert mixed.execute(joined).fetchone() == (8,)
+        assert lake_conn._state_views["followups"] == views  # unchanged: not sent again
+        with pytest.raises(spark.EngineReadOnlyError, match="writes to tickets"):
+            mixed.execute("INSERT INTO tickets (source, ticket_id) VALUES ('s', 'T9')")
+        with pytest.raises(spark.EngineReadOnlyError, match="writes to customers"):
+            mixed.execute("UPDATE customers SET plan = 'Free'")
+        mixed.execute("UPDATE followups SET note = 'changed' WHERE customer_id = 'C01'")
+        assert mixed.execute(joined + " WHERE f.note = 'changed'").fetchone() == (1,)  # the new rows, not the copy
+        assert lake_conn._state_views["followups"][-1] != views[-1]
+        assert len(lake_conn._state_views["followups"]) <= 2
+        assert duck.execute("SELECT count(*) FROM tickets").fetchone() == (0,)  # nothing written to the data
+    finally:
+        duck.close()
+
+
+def test_too_many_state_rows_are_refused_with_a_sentence(followups_lake: tuple[Path, spark.SparkConnection],
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    duck, mixed = mixed_copy(followups_lake, tmp_path / "state.duckdb")
+    monkeypatch.setattr(spark, "STATE_ROWS_MAX", 5)
+    try:
+        with pytest.raises(spark.EngineStateError, match=r"followups \(8 rows in the DuckDB file\)"):
+            mixed.execute("SELECT count(*) FROM followups f JOIN customers c ON c.customer_id = f.customer_id")
+        assert mixed.execute("SELECT count(*) FROM followups").fetchone() == (8,)  # state alone: DuckDB, no limit
+    finally:
+        duck.close()
+
+
+@pytest.mark.parametrize("command", [["digest", "--send-due"], ["alerts", "run"]])
+def test_digests_and_alerts_refuse_on_spark_rather_than_report_the_duckdb_files_data(
+        command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """They compute from the DuckDB file's data: on Spark that is not the data, so they refuse with a sentence and
+    write nothing (no outbox row, no audit entry)."""
+    path = tmp_path / "cx.duckdb"
+    db.connect(Settings().with_db(path)).close()
+    monkeypatch.setenv("CX_DB_PATH", str(path))
+    (tmp_path / "cx.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("CX_CONFIG", str(tmp_path / "cx.toml"))
+    assert cli.main(["--engine", "spark", *command]) != 0
+    assert "not from the lake" in capsys.readouterr().err
+    conn = db.connect(Settings().with_db(path), read_only=True)
+    try:
+        written = "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM audit_log)"
+        assert conn.execute(written).fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_an_import_on_spark_is_refused_and_changes_nothing(followups_lake: tuple[Path, spark.SparkConnection],
+                                                           tmp_path: Path) -> None:
+    """What the Upload page and `cx import` would do on the Spark engine: the lake is read-only for the dashboard, so
+    the import stops at its first write with a sentence, and the transaction leaves the DuckDB file as it was."""
+    from cx_metrics.ingest import load as ingest
+    from tests.conftest import own_export
+
+    duck, mixed = mixed_copy(followups_lake, tmp_path / "state.duckdb")
+    try:
+        before = duck.execute("SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM audit_log)").fetchone()
+        with pytest.raises(spark.EngineReadOnlyError, match="reads its data from Spark"):
+            ingest.load(mixed, ingest.preview(own_export(40).encode(), name="tickets.csv"))  # type: ignore[arg-type]
+        after = duck.execute("SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM audit_log)").fetchone()
+        assert after == before
+    finally:
+        duck.close()
+
+
+def test_positional_parameters_bind_in_the_order_written(spark_conn: spark.SparkConnection) -> None:
+    """`?` parameters (the ingest and audit code use them) become named ones in text order; a '?' in a string or a
+    comment is not a parameter; a count that does not match is refused, never bound askew."""
+    sql, params = spark.named("SELECT ? AS a, '?' AS b, ? AS c -- ?", [1, "x"])
+    assert sql == "SELECT $_p1 AS a, '?' AS b, $_p2 AS c -- ?" and params == {"_p1": 1, "_p2": "x"}
+    assert spark_conn.execute("SELECT ? AS a, '?' AS b, ? AS c", [1, "x"]).fetchone() == (1, "?", "x")  # type: ignore[arg-type]
+    with pytest.raises(spark.EngineSqlError, match="2 positional parameters and was given 1"):
+        spark.named("SELECT ?, ?", [1])

@@ -148,3 +148,19 @@ def test_same_numbers_as_duckdb(call: str, mode: str, label: str, rich_duck_conn
     duck = CALLS[call](rich_duck_conn, settings, filters)
     assert len(duck) or label != "all", f"{call} returns no rows on the fixture: the comparison would prove nothing"
     assert_same(duck, CALLS[call](rich_spark_conn, settings, filters), f"{call} ({mode}, {label})")
+
+
+def test_the_churn_training_sample_is_the_same_rows_on_both_engines(
+        rich_duck_conn: db.Connection, rich_spark_conn: spark.SparkConnection) -> None:
+    """A 1-in-3 sample of customer x snapshot rows (what training takes on very large bases) picks the same rows on
+    Spark as on DuckDB: the sample hashes with md5, which both compute alike (their own hash() functions differ)."""
+    from cx_metrics.models import churn_store
+
+    snapshots = [dt.datetime(2025, 9, 1) + dt.timedelta(days=7 * i) for i in range(20)]
+    keys = {}
+    for name, conn in (("duckdb", rich_duck_conn), ("spark", rich_spark_conn)):
+        every = churn_store.snapshot_features(conn, snapshots, sample_mod=1)  # type: ignore[arg-type]
+        sample = churn_store.snapshot_features(conn, snapshots, sample_mod=3)  # type: ignore[arg-type]
+        keys[name] = sorted(zip(sample["customer_id"], pd.to_datetime(sample["snapshot_at"]), strict=True))
+        assert 0 < len(sample) < len(every), (name, len(sample), len(every))  # a sample, not nothing or everything
+    assert keys["spark"] == keys["duckdb"]

@@ -1,4 +1,5 @@
-"""What a person sees with [engine] kind = "spark": the Overview served from a local Spark shows DuckDB's figures.
+"""What a person sees with [engine] kind = "spark": the Overview served from a local Spark shows DuckDB's figures,
+the follow-up tile included (mixed mode: the follow-ups from the DuckDB file, the failures from the lake).
 
 The small seeded demo database is exported with `cx lake export`; one dashboard serves the DuckDB file, another
 (a process of its own, with its own local Spark session) reads the lake through `[engine]` in its cx.toml. Every
@@ -35,12 +36,13 @@ def _tiles(browser: Any, url: str, timeout_ms: int, shot: Path) -> dict[str, str
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     metrics = page.locator('[data-testid="stMetric"]')
-    metrics.nth(6).wait_for(timeout=timeout_ms)
+    # the seven KPI tiles, then the follow-up tile (computed last: its follow-ups come from the DuckDB file on Spark
+    # too, joined with the lake's failures)
+    metrics.nth(7).wait_for(timeout=timeout_ms)
     page.locator(".js-plotly-plot").first.wait_for(timeout=timeout_ms)
     assert page.locator('[data-testid="stException"]').count() == 0
     out = {}
-    # the seven KPI tiles; the follow-up tile after them is computed last and may or may not be drawn yet
-    for i in range(7):
+    for i in range(8):
         label = metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text()
         value = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text()
         delta = metrics.nth(i).locator('[data-testid="stMetricDelta"]')
@@ -57,5 +59,5 @@ def test_overview_from_spark_shows_duckdbs_figures(demo_db_path: Path, demo_lake
         on_duckdb = _tiles(browser, duck_server.url, 60_000, tmp_path / "duckdb.png")
     with running_server(demo_db_path, env={"CX_CONFIG": str(toml)}, timeout=120) as spark_server:
         on_spark = _tiles(browser, spark_server.url, 600_000, tmp_path / "spark.png")
-    assert len(on_duckdb) == 7
+    assert len(on_duckdb) == 8 and "Follow-up coverage" in on_duckdb
     assert on_spark == on_duckdb

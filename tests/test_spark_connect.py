@@ -155,3 +155,60 @@ def test_the_cli_over_spark_connect(connect_url: str, rich_lake: tuple[Path, Pat
     on_connect = _cx(["--engine", "spark", "metric", "kpis", *period], config, rich_lake[0])
     assert on_duck["rows"], on_duck  # the executive figures, not an empty answer
     assert on_connect == on_duck
+
+
+@pytest.fixture(scope="module")
+def followups_connect(connect_url: str, tmp_path_factory: pytest.TempPathFactory
+                      ) -> Iterator[tuple[Path, spark.SparkConnection]]:
+    """The hand-built follow-up history's DuckDB file and its lake read over the Connect endpoint."""
+    from cx_metrics import lake
+    from tests import test_followups
+
+    root = tmp_path_factory.mktemp("mixed-connect")
+    s = test_followups._build(root / "hand.duckdb")
+    conn = db.connect(s)
+    lake.export(conn, root / "lake")
+    conn.close()
+    remote = spark.connect(_remote(connect_url, root / "lake"))
+    yield root / "hand.duckdb", remote
+    remote.close()
+
+
+@pytest.mark.parametrize("name", ["test_coverage_by_hand",
+                                  "test_claim_close_leaves_the_list_with_user_history_and_audit"])
+def test_mixed_mode_over_spark_connect(name: str, followups_connect: tuple[Path, spark.SparkConnection],
+                                       tmp_path: Path) -> None:
+    """Follow-ups kept in the DuckDB file, handed to the server as views (Arrow over the wire): the hand-computed
+    coverage, and a claim and close stored and seen on the next read."""
+    from tests.test_lake import MIXED_GOLDEN, mixed_copy
+
+    golden = dict(MIXED_GOLDEN)[name]
+    duck, mixed = mixed_copy(followups_connect, tmp_path / "state.duckdb")
+    try:
+        golden((mixed, Settings().with_db(tmp_path / "state.duckdb")))
+    finally:
+        duck.close()
+
+
+def test_cx_followups_list_over_spark_connect(connect_url: str, followups_connect: tuple[Path, spark.SparkConnection],
+                                              tmp_path: Path) -> None:
+    """`cx --engine spark followups list`: the failures from the lake, their follow-ups from the DuckDB file; the
+    list `cx followups list` gives on the DuckDB file alone (a claim made beforehand included)."""
+    import shutil
+
+    from cx_metrics import followups
+
+    state = tmp_path / "state.duckdb"
+    shutil.copy(followups_connect[0], state)
+    conn = db.connect(Settings().with_db(state))
+    try:
+        followups.claim(conn, "reopened:s:T3", "ann@example.com", settings=Settings().with_db(state))
+    finally:
+        conn.close()
+    lake_dir = followups_connect[0].parent / "lake"
+    config = tmp_path / "cx.toml"
+    config.write_text(f'[engine]\nremote = "{connect_url}"\nlake = "{lake_dir}"\n', encoding="utf-8")
+    on_duck = _cx(["followups", "list"], None, state)
+    on_connect = _cx(["--engine", "spark", "followups", "list"], config, state)
+    assert len(on_duck) == 3 and on_connect == on_duck
+    assert {r["item_key"]: r["claimed_by"] for r in on_connect}["reopened:s:T3"] == "ann@example.com"

@@ -4,7 +4,7 @@
 -- (tickets created, solved and breached before it; reopens and handoffs only of tickets whose last solve was
 -- before it, since those counts are final values; responses answered before it; activity before it).
 -- Label: the event falls in [snapshot, snapshot + $horizon_days). $sample_mod > 1 keeps a deterministic 1 in
--- $sample_mod of the customer x snapshot rows (training on very large bases).
+-- $sample_mod of the customer x snapshot rows (training on very large bases), the same rows on DuckDB and Spark.
 WITH
 -- @include customer_life
 , snaps AS (
@@ -21,7 +21,9 @@ WITH
         c.event_at
     FROM snaps AS s
     JOIN life AS c ON c.start_at < s.snapshot_at AND (c.event_at IS NULL OR c.event_at >= s.snapshot_at)
-    WHERE $sample_mod <= 1 OR hash(c.customer_id, s.snapshot_at) % CAST($sample_mod AS UBIGINT) = 0
+    -- the sample's hash is md5's first 60 bits, which DuckDB and Spark compute alike (their hash() differ)
+    WHERE $sample_mod <= 1 OR CAST('0x' || substr(md5(c.customer_id || '|' || strftime(s.snapshot_at,
+          '%Y-%m-%d %H:%M:%S')), 1, 15) AS BIGINT) % CAST($sample_mod AS BIGINT) = 0
 ), tickets_known AS (
     SELECT
         t.*,
