@@ -490,7 +490,10 @@ def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
     try:
         conn.register("raw", table)
         used = set(re.findall(r"\$(p\d+)\b", sql))  # parameters made for expressions the query left out
-        result = conn.sql(sql, params={k: v for k, v in query.params.items() if k in used}).to_arrow_table()
+        # in as few batches as the query's threads make (at most one per thread, not one per 131,072 rows): the
+        # write hands DuckDB whole row groups, and rows are copied only across a boundary between batches
+        result = conn.sql(sql, params={k: v for k, v in query.params.items() if k in used}).to_arrow_table(
+            max(table.num_rows, 1))
     finally:
         conn.close()
     bad_mask = pc.is_valid(result["_reason"])
