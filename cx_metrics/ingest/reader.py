@@ -489,8 +489,24 @@ def _all_of_width(table: pa.Table, data: Any, begin: int, end: int, delimiter: s
     empty ("a,b,c," under a three-column header), which it takes for a trailing delimiter and drops. The file's
     delimiters outside quoted values are one fewer than the fields of each record: so many, and no record had
     an extra field. (Those inside quoted values are in the cells; a blank line, skipped, has none.)"""
-    inside = sum(int(pc.sum(pc.count_substring(column, delimiter)).as_py() or 0) for column in table.columns)
+    inside = sum(_byte_count(chunk, ord(delimiter)) for column in table.columns for chunk in column.chunks)
     return bool(data.count(delimiter.encode(), begin, end) - inside == table.num_rows * (width - 1))
+
+
+def _byte_count(cells: pa.Array, byte: int) -> int:
+    """How often the ASCII ``byte`` occurs in the cells of a string array: counted in the text bytes the cells span
+    at once (an ASCII byte is never part of another UTF-8 character), not cell by cell."""
+    if cells.type != pa.string() or len(cells) == 0 or cells.null_count:  # (a null's slot may span bytes)
+        return int(pc.sum(pc.count_substring(cells, chr(byte))).as_py() or 0)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32, count=2, offset=4 * cells.offset)
+    first = int(offsets[0])
+    last = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=4 * (cells.offset + len(cells)))[0])
+    data = cells.buffers()[2]
+    if data is None or last == first:
+        return 0
+    text = np.frombuffer(data, dtype=np.uint8, count=last - first, offset=first)
+    return sum(int(np.count_nonzero(text[at:at + records.STEP_BYTES] == byte))
+               for at in range(0, len(text), records.STEP_BYTES))
 
 
 class _StrictReader:
