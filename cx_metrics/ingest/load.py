@@ -109,7 +109,7 @@ class Preview:
         """The cells of the given data rows joined back into a line (only those rows are converted)."""
         if not rows:
             return []
-        picked = self.raw.table.take(pa.array(rows, pa.int64())).to_pylist()
+        picked = self.raw.take(rows).to_pylist()
         sep = self.raw.delimiter or ","
         hidden = set() if self.options.keep_pii else {c for c in self.raw.columns if personal_question(c)}
         return [sep.join("" if v is None else "[personal data]" if k in hidden else str(v) for k, v in record.items())

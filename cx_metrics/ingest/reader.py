@@ -84,6 +84,10 @@ class RawTable:
     def num_rows(self) -> int:
         return int(self.table.num_rows)
 
+    def take(self, rows: Sequence[int] | np.ndarray) -> pa.Table:
+        """The data rows ``rows`` (0-based, in that order): :func:`take_rows` of the cells."""
+        return take_rows(self.table, rows)
+
     def lines_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Physical lines (1-based) where the data rows ``rows`` (0-based) start.
 
@@ -93,6 +97,23 @@ class RawTable:
         if self.row_lines is None:
             return index + self.first_data_line
         return self.row_lines[index]
+
+
+def take_rows(table: pa.Table, rows: Sequence[int] | np.ndarray) -> pa.Table:
+    """``table.take(rows)`` without joining its chunks: Arrow's take on a column in several chunks first copies them
+    all into one (0.74 s of CPU to pick the 3,000 sample rows of a 256 MB part of a file); here each chunk gives
+    its own rows, and only those are put back in the order asked for."""
+    index = np.asarray(rows, dtype=np.int64)
+    batches = table.to_batches()
+    if len(batches) <= 1 or len(index) == 0 or index.min() < 0 or index.max() >= table.num_rows:
+        return table.take(pa.array(index, pa.int64()))  # (one chunk, nothing asked, or the error of a bad row)
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    which = np.searchsorted(starts, index, side="right") - 1  # the chunk of each row (an empty chunk holds none)
+    order = np.argsort(which, kind="stable")
+    grouped, chunk_of = index[order], which[order]
+    picked = [batches[k].take(pa.array(grouped[chunk_of == k] - starts[k], pa.int64())) for k in np.unique(which)]
+    by_chunk = pa.Table.from_batches(picked, schema=table.schema).combine_chunks()
+    return by_chunk.take(pa.array(np.argsort(order, kind="stable"), pa.int64()))
 
 
 def _strings(frame: pd.DataFrame) -> pa.Table:
