@@ -519,9 +519,9 @@ def _byte_count(cells: pa.Array, byte: int) -> int:
     at once (an ASCII byte is never part of another UTF-8 character), not cell by cell."""
     if cells.type != pa.string() or len(cells) == 0 or cells.null_count:  # (a null's slot may span bytes)
         return int(pc.sum(pc.count_substring(cells, chr(byte))).as_py() or 0)
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32, count=2, offset=4 * cells.offset)
-    first = int(offsets[0])
-    last = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=4 * (cells.offset + len(cells)))[0])
+    offsets = cells.buffers()[1]
+    first = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=4 * cells.offset)[0])
+    last = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=4 * (cells.offset + len(cells)))[0])
     data = cells.buffers()[2]
     if data is None or last == first:
         return 0
