@@ -12,6 +12,7 @@ from cx_metrics import db
 from cx_metrics.config import Settings
 from cx_metrics.ingest import load as ingest
 from cx_metrics.ingest import parts
+from cx_metrics.ingest.errors import ImportRefused
 from cx_metrics.ingest.normalize import Options
 
 TABLES = ["tickets", "survey_responses", "imports", "import_rejects", "tickets_replaced", "survey_responses_replaced"]
@@ -121,6 +122,29 @@ def test_a_dry_run_in_parts_changes_nothing(tmp_path: Path, export: Path) -> Non
     outcome = parts.import_in_parts(conn, export, dry_run=True, part_bytes=9_000)
     assert outcome is not None and outcome[0].status == "dry run" and outcome[0].rows_loaded > 1000
     assert hashlib.sha256(repr(_content(conn)).encode()).hexdigest() == before
+    conn.close()
+
+
+def test_a_later_part_that_cannot_be_read_leaves_the_database_as_it_was(tmp_path: Path, export: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next part is read while the one before it is written; when its reading fails, the failure reaches the
+    import inside its transaction: nothing of the parts already written stays, and no part is read twice."""
+    read: list[bool] = []
+    preview = ingest.preview
+
+    def failing(*args: object, **kwargs: object) -> ingest.Preview:
+        read.append(bool(kwargs.get("ends_file")))
+        if kwargs.get("ends_file") and kwargs.get("reading") is not None:
+            raise ImportRefused("the last part could not be read")
+        return preview(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "preview", failing)
+    conn = db.connect(Settings().with_db(tmp_path / "fail.duckdb"))
+    before = _content(conn)
+    with pytest.raises(ImportRefused, match="the last part could not be read"):
+        parts.import_in_parts(conn, export, options=Options(source="zd"), part_bytes=9_000)
+    assert _content(conn) == before
+    assert read.count(True) == 1 and len(read) > 3  # every part once, up to the last
     conn.close()
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import random
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -169,3 +171,22 @@ def test_pieces_end_where_records_end() -> None:
         assert spans[0][0] == 0 and spans[-1][1] == len(data)
         for (_, stop), (begin, _) in itertools.pairwise(spans):
             assert stop == begin and data[stop - 1:stop] == b"\n" and data[:stop].count(b'"') % 2 == 0
+
+
+def test_rows_taken_from_a_table_in_chunks_are_the_rows_asked_for_in_their_order() -> None:
+    """reader.take_rows picks rows chunk by chunk (Arrow's take would first join every chunk of a large file); the
+    rows, their order, repeats, nulls and empty chunks are exactly what Table.take gives."""
+    rng = random.Random(3)
+    schema = pa.schema([("text", pa.string()), ("n", pa.int64())])
+    for _ in range(400):
+        batches, total = [], 0
+        for size in [rng.randint(0, 6) for _ in range(rng.randint(1, 5))]:
+            batches.append(pa.record_batch({"text": [None if rng.random() < 0.1 else f"v{total + i}"
+                                                     for i in range(size)],
+                                            "n": list(range(total, total + size))}, schema=schema))
+            total += size
+        table = pa.Table.from_batches(batches, schema=schema)
+        rows = [rng.randrange(total) for _ in range(rng.randint(0, 12))] if total else []
+        picked = reader.take_rows(table, rows)
+        assert picked.schema == schema
+        assert picked.to_pylist() == table.take(pa.array(rows, pa.int64())).to_pylist()

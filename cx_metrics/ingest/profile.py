@@ -87,7 +87,7 @@ def sample(raw: RawTable, n: int = SAMPLE_ROWS) -> pd.DataFrame:
         return raw.data
     head = n // 2
     rest = np.linspace(head, raw.num_rows - 1, n - head).astype(int)
-    frame: pd.DataFrame = raw.table.take(np.concatenate([np.arange(head), rest])).to_pandas(
+    frame: pd.DataFrame = raw.take(np.concatenate([np.arange(head), rest])).to_pandas(
         types_mapper=lambda t: pd.StringDtype())
     return frame
 

@@ -84,6 +84,10 @@ class RawTable:
     def num_rows(self) -> int:
         return int(self.table.num_rows)
 
+    def take(self, rows: Sequence[int] | np.ndarray) -> pa.Table:
+        """The data rows ``rows`` (0-based, in that order): :func:`take_rows` of the cells."""
+        return take_rows(self.table, rows)
+
     def lines_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Physical lines (1-based) where the data rows ``rows`` (0-based) start.
 
@@ -93,6 +97,23 @@ class RawTable:
         if self.row_lines is None:
             return index + self.first_data_line
         return self.row_lines[index]
+
+
+def take_rows(table: pa.Table, rows: Sequence[int] | np.ndarray) -> pa.Table:
+    """``table.take(rows)`` without joining its chunks: Arrow's take on a column in several chunks first copies them
+    all into one (0.74 s of CPU to pick the 3,000 sample rows of a 256 MB part of a file); here each chunk gives
+    its own rows, and only those are put back in the order asked for."""
+    index = np.asarray(rows, dtype=np.int64)
+    batches = table.to_batches()
+    if len(batches) <= 1 or len(index) == 0 or index.min() < 0 or index.max() >= table.num_rows:
+        return table.take(pa.array(index, pa.int64()))  # (one chunk, nothing asked, or the error of a bad row)
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    which = np.searchsorted(starts, index, side="right") - 1  # the chunk of each row (an empty chunk holds none)
+    order = np.argsort(which, kind="stable")
+    grouped, chunk_of = index[order], which[order]
+    picked = [batches[k].take(pa.array(grouped[chunk_of == k] - starts[k], pa.int64())) for k in np.unique(which)]
+    by_chunk = pa.Table.from_batches(picked, schema=table.schema).combine_chunks()
+    return by_chunk.take(pa.array(np.argsort(order, kind="stable"), pa.int64()))
 
 
 def _strings(frame: pd.DataFrame) -> pa.Table:
@@ -489,8 +510,24 @@ def _all_of_width(table: pa.Table, data: Any, begin: int, end: int, delimiter: s
     empty ("a,b,c," under a three-column header), which it takes for a trailing delimiter and drops. The file's
     delimiters outside quoted values are one fewer than the fields of each record: so many, and no record had
     an extra field. (Those inside quoted values are in the cells; a blank line, skipped, has none.)"""
-    inside = sum(int(pc.sum(pc.count_substring(column, delimiter)).as_py() or 0) for column in table.columns)
+    inside = sum(_byte_count(chunk, ord(delimiter)) for column in table.columns for chunk in column.chunks)
     return bool(data.count(delimiter.encode(), begin, end) - inside == table.num_rows * (width - 1))
+
+
+def _byte_count(cells: pa.Array, byte: int) -> int:
+    """How often the ASCII ``byte`` occurs in the cells of a string array: counted in the text bytes the cells span
+    at once (an ASCII byte is never part of another UTF-8 character), not cell by cell."""
+    if cells.type != pa.string() or len(cells) == 0 or cells.null_count:  # (a null's slot may span bytes)
+        return int(pc.sum(pc.count_substring(cells, chr(byte))).as_py() or 0)
+    offsets = cells.buffers()[1]
+    first = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=4 * cells.offset)[0])
+    last = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=4 * (cells.offset + len(cells)))[0])
+    data = cells.buffers()[2]
+    if data is None or last == first:
+        return 0
+    text = np.frombuffer(data, dtype=np.uint8, count=last - first, offset=first)
+    return sum(int(np.count_nonzero(text[at:at + records.STEP_BYTES] == byte))
+               for at in range(0, len(text), records.STEP_BYTES))
 
 
 class _StrictReader:

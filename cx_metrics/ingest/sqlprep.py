@@ -104,7 +104,12 @@ class Query:
         spans several lines in the source lists one item per line (GLPI's several technicians, a workbook cell's
         Alt+Enter): the lines are stored joined by ", ", each trimmed, blank ones left out, never with the break."""
         t = self.text(name)
-        if not self.has(name) or not _has_line_break(self.raw.table[self.det.mapping[name]]):
+        return self.one_line(t, self.det.mapping[name]) if self.has(name) else t
+
+    def one_line(self, t: str, column: str) -> str:
+        """SQL: the text ``t`` of source column ``column`` on one line: its lines joined by ", ", each trimmed, blank
+        ones left out (only a column whose cells hold a line break pays for the rewrite)."""
+        if not _has_line_break(self.raw.table[column]):
             return t
         return f"regexp_replace({t}, '\\s*[\\r\\n]\\s*', ', ', 'g')"
 
@@ -287,10 +292,12 @@ class Query:
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
     def _attribute_value(self, column: str) -> str:
-        """A column of numbers (age, tenure, balance...) stays numeric in the attributes; anything else is text."""
+        """A column of numbers (age, tenure, balance...) stays numeric in the attributes; anything else is text, on
+        one line as a label is (an attribute is a filter and a column of its own: "Silver, tier", not a line
+        break)."""
         cell = self.clean_col(column)
         if column not in getattr(self.det, "numbers", ()):
-            return cell
+            return self.one_line(cell, column)
         decimal = f"replace({cell}, ',', '.')" if self.raw.delimiter == ";" else cell
         whole = f"CASE WHEN regexp_full_match({cell}, '[-+]?[0-9]+') THEN to_json(TRY_CAST({cell} AS BIGINT)) END"
         return f"coalesce({whole}, to_json(TRY_CAST({decimal} AS DOUBLE)), to_json({cell}))"
@@ -490,7 +497,10 @@ def run(query: Query, outputs: list[tuple[str, str]], *, key: str | None = None,
     try:
         conn.register("raw", table)
         used = set(re.findall(r"\$(p\d+)\b", sql))  # parameters made for expressions the query left out
-        result = conn.sql(sql, params={k: v for k, v in query.params.items() if k in used}).to_arrow_table()
+        # in as few batches as the query's threads make (at most one per thread, not one per 131,072 rows): the
+        # write hands DuckDB whole row groups, and rows are copied only across a boundary between batches
+        result = conn.sql(sql, params={k: v for k, v in query.params.items() if k in used}).to_arrow_table(
+            max(table.num_rows, 1))
     finally:
         conn.close()
     bad_mask = pc.is_valid(result["_reason"])
