@@ -759,11 +759,13 @@ class _OnFirstUse:
     def __init__(self, settings: EngineSettings) -> None:
         self.settings = settings
         self.opened: SparkConnection | None = None
+        self._lock = threading.Lock()  # the Overview's tiles query side by side: one connection for all of them
 
     def __call__(self) -> SparkConnection:
-        if self.opened is None:
-            self.opened = connect(self.settings)
-        return self.opened
+        with self._lock:
+            if self.opened is None:
+                self.opened = connect(self.settings)
+            return self.opened
 
 
 def mixed(settings: Settings, state: db.Connection) -> MixedConnection:
