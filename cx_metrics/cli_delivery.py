@@ -8,11 +8,11 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
-from cx_metrics import audit, db
+from cx_metrics import audit, db, spark
 from cx_metrics.cli_output import emit
 from cx_metrics.config import Settings
 from cx_metrics.filters import Filters, Period
@@ -112,13 +112,27 @@ def _secrets() -> Any:
     return load_secrets()
 
 
+def _on_engine(settings: Settings, conn: db.Connection) -> db.Connection:
+    """``conn`` (the DuckDB file) as the commands read it: on the Spark engine, mixed mode (the figures from the lake,
+    the subscriptions, rules, outbox and audit log from and to the file; closing it closes both)."""
+    if settings.engine.kind == "spark":
+        return cast(db.Connection, spark.mixed(settings, conn))
+    return conn
+
+
+def _reader(settings: Settings, *, read_only: bool = True) -> db.Connection:
+    """The database for a command; on Spark a DuckDB file not made yet is made (it keeps the dashboard's state)."""
+    spark_without_file = settings.engine.kind == "spark" and not settings.db_path.exists()
+    return _on_engine(settings, db.connect(settings, read_only=read_only and not spark_without_file))
+
+
 def _writer(settings: Settings, command: str) -> db.Connection | int:
     """A read-write connection for a scheduled delivery command, or its exit code when a dashboard holds the file:
     0 when that dashboard delivers itself (its scheduler beats), 1 with what to do otherwise."""
     from cx_metrics import scheduler
 
     try:
-        return db.connect(settings)
+        return _reader(settings, read_only=False)
     except db.DatabaseLockedError as exc:
         if exc.holder is None or not exc.holder.dashboard:
             raise
@@ -142,7 +156,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             conn.close()
         print("\n".join(report.lines()))
         return 1 if report.delivery and report.delivery.gave_up else 0
-    conn = db.connect(settings, read_only=True)
+    conn = _reader(settings)
     try:
         if args.start:
             span = figures.data_span(conn)
@@ -174,7 +188,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 def _subscriptions(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.digest import subscriptions as subs
 
-    conn = db.connect(settings, read_only=args.action == "list")
+    conn = _reader(settings, read_only=args.action == "list")
     try:
         if args.action == "add":
             if not args.recipient:
@@ -213,7 +227,7 @@ def _alerts(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.alerts import evaluate, rules
 
     read_only = args.action in ("list", "backtest", "events")
-    conn = _writer(settings, "cx alerts run") if args.action == "run" else db.connect(settings, read_only=read_only)
+    conn = _writer(settings, "cx alerts run") if args.action == "run" else _reader(settings, read_only=read_only)
     if isinstance(conn, int):
         return conn
     try:
@@ -261,7 +275,7 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     from cx_metrics.delivery import outbox
 
     conn = (_writer(settings, "cx outbox deliver") if args.action == "deliver" else
-            db.connect(settings, read_only=args.action == "list"))
+            _reader(settings, read_only=args.action == "list"))
     if isinstance(conn, int):
         return conn
     try:
@@ -287,15 +301,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
-#: what the digests and the alert rules cannot do on the Spark engine yet (README: Mixed mode)
-SPARK_REFUSAL = ("digests and alert rules are computed from the DuckDB file's data, not from the lake, so on the Spark "
-                 "engine they would report figures without your data. Subscriptions, rules and the outbox are kept "
-                 "(`cx subscriptions`, `cx outbox` and the Digests page work); sending them from Spark is not built "
-                 "yet: run the digests on a DuckDB copy of the data (`cx --engine duckdb ...`).")
-
-
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.engine.kind == "spark" and args.command in ("digest", "alerts"):
-        raise ValueError(f"`cx {args.command}` on the Spark engine: {SPARK_REFUSAL}")
     return {"digest": _digest, "subscriptions": _subscriptions, "alerts": _alerts, "outbox": _outbox}[args.command](
         args, settings)

@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from cx_metrics import db
+from cx_metrics import db, spark
 from cx_metrics.alerts import evaluate
 from cx_metrics.config import Settings
 from cx_metrics.delivery import outbox
@@ -143,7 +143,7 @@ class Scheduler:
 
     def _work(self, now: dt.datetime) -> tuple[bool, tuple[int, tuple[tuple[int, dt.date], ...]] | None]:
         """(digests or messages due, the alert rules' pending work when it is new), read in a read section."""
-        with db.shared(self.settings).reading() as conn:
+        with spark.database(self.settings).reading() as conn:
             digests = bool(send.due(conn, now)) or outbox.has_due(conn, now)
             todo = evaluate.pending(conn)
             seen = (db.data_version(conn), todo) if todo else None
@@ -164,7 +164,7 @@ class Scheduler:
         secrets = load_secrets()
         lines: list[str] = []
         try:
-            with db.shared(self.settings).writing() as conn:
+            with spark.database(self.settings).writing() as conn:
                 if alerts is not None:
                     lines += evaluate.run(conn, self.settings, secrets, now=now, deliver=False).lines()
                     self._alerts_seen = alerts
@@ -184,9 +184,10 @@ _lock = threading.Lock()
 
 def start(settings: Settings) -> Scheduler | None:
     """Start this process's delivery thread for the settings' database, once (later calls, from any thread, return
-    the running one); None when ``[delivery] in_dashboard`` is off, or when the metrics come from Spark (the digests and
-    alerts are computed from the DuckDB file's data, not the lake: see README, Mixed mode)."""
-    if not settings.delivery_in_dashboard or settings.engine.kind != "duckdb":
+    the running one); None when ``[delivery] in_dashboard`` is off. On the Spark engine the digests and alerts are
+    computed from the lake, and what delivery records (outbox, alert state and events) is kept in the DuckDB file,
+    as the pages' state is (README: Mixed mode)."""
+    if not settings.delivery_in_dashboard:
         return None
     with _lock:
         found = _schedulers.get(settings.db_path)
@@ -228,11 +229,6 @@ def status(settings: Settings, now: dt.datetime | None = None) -> DeliveryStatus
     """Whether this dashboard process delivers (its heartbeat: last check, last run, next check, last error and
     what the last run sent), or who must, in words for the Digests page."""
     at = now or _now()
-    if settings.engine.kind != "duckdb":
-        return DeliveryStatus(False, False, (
-            "The dashboard does not deliver on the Spark engine: the subscriptions and rules below are kept, but the "
-            "digests and alerts are computed from the DuckDB file's data, not from the lake, so they would report "
-            "figures without your data. Sending from Spark is not built yet (README: Mixed mode)."))
     if not settings.delivery_in_dashboard:
         return DeliveryStatus(False, False, (
             "This dashboard does not deliver: `[delivery] in_dashboard = false` in cx.toml (or "

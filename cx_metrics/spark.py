@@ -895,3 +895,12 @@ def shared(settings: Settings) -> SparkDatabase:
         if found is None:
             found = _databases[repr(settings)] = SparkDatabase(settings)
         return found
+
+
+def database(settings: Settings) -> db.SharedDatabase:
+    """The process's one database of ``settings`` on its engine: the DuckDB file's (:func:`cx_metrics.db.shared`), or
+    on Spark the mixed one (:class:`SparkDatabase`: the data from the lake, the dashboard's state from the file). The
+    dashboard's pages and its delivery thread read and write through it."""
+    if settings.engine.kind == "spark":
+        return cast(db.SharedDatabase, shared(settings))
+    return db.shared(settings)

@@ -56,10 +56,7 @@ def database() -> db.SharedDatabase:
     ``[engine] kind = "spark"``, mixed mode: the metric queries read the lake on Spark (rendered for Spark SQL; the
     connection answers the calls the metric code makes on a DuckDB one) and the dashboard's own state stays in the
     database file (:class:`cx_metrics.spark.MixedConnection`); a write to the data is refused with a sentence."""
-    s = settings()
-    if s.engine.kind == "spark":
-        return cast(db.SharedDatabase, spark.shared(s))
-    return db.shared(s)
+    return spark.database(settings())
 
 
 def connection() -> db.Connection:

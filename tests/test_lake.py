@@ -382,27 +382,6 @@ def test_too_many_state_rows_are_refused_with_a_sentence(followups_lake: tuple[P
         duck.close()
 
 
-@pytest.mark.parametrize("command", [["digest", "--send-due"], ["alerts", "run"]])
-def test_digests_and_alerts_refuse_on_spark_rather_than_report_the_duckdb_files_data(
-        command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """They compute from the DuckDB file's data: on Spark that is not the data, so they refuse with a sentence and
-    write nothing (no outbox row, no audit entry)."""
-    path = tmp_path / "cx.duckdb"
-    db.connect(Settings().with_db(path)).close()
-    monkeypatch.setenv("CX_DB_PATH", str(path))
-    (tmp_path / "cx.toml").write_text("", encoding="utf-8")
-    monkeypatch.setenv("CX_CONFIG", str(tmp_path / "cx.toml"))
-    assert cli.main(["--engine", "spark", *command]) != 0
-    assert "not from the lake" in capsys.readouterr().err
-    conn = db.connect(Settings().with_db(path), read_only=True)
-    try:
-        written = "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM audit_log)"
-        assert conn.execute(written).fetchone() == (0,)
-    finally:
-        conn.close()
-
-
 def test_an_import_on_spark_is_refused_and_changes_nothing(followups_lake: tuple[Path, spark.SparkConnection],
                                                            tmp_path: Path) -> None:
     """What the Upload page and `cx import` would do on the Spark engine: the lake is read-only for the dashboard, so

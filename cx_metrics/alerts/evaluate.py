@@ -169,20 +169,27 @@ def episodes(observations: list[Observation], rule: Rule,
     return events
 
 
+def periods_in(span: tuple[dt.date, dt.date] | None, grain: str) -> list[Period]:
+    """The complete ``grain`` periods of the data's ``span`` (none for an empty database)."""
+    return periods(span[0], span[1], grain) if span is not None else []
+
+
 def complete_periods(conn: Connection, grain: str) -> tuple[tuple[dt.date, dt.date] | None, list[Period]]:
     span = figs.data_span(conn)
-    if span is None:
-        return None, []
-    return span, periods(span[0], span[1], grain)
+    return span, periods_in(span, grain)
 
 
 def backtest(conn: Connection, settings: Settings, rule: Rule) -> pd.DataFrame:
     """How often ``rule`` would have fired over the whole history: one row per episode with the period it fired,
     the period it cleared (None: still firing at the end), the series and the message when it fired."""
-    span, todo = complete_periods(conn, rule.grain)
+    return _backtest(conn, settings, rule, figs.data_span(conn))
+
+
+def _backtest(conn: Connection, settings: Settings, rule: Rule, span: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
     columns = ["series", "fired", "cleared", "periods", "message"]
     if span is None:
         return pd.DataFrame(columns=columns)
+    todo = periods_in(span, rule.grain)
     rows: list[dict[str, Any]] = []
     open_: dict[str, dict[str, Any]] = {}
     evaluated = observe(conn, settings, rule, todo, span)
@@ -203,9 +210,10 @@ def backtest(conn: Connection, settings: Settings, rule: Rule) -> pd.DataFrame:
 def backtest_summary(conn: Connection, settings: Settings, rules: list[Rule]) -> pd.DataFrame:
     """Per rule: periods evaluated, episodes it would have fired, and when."""
     out = []
+    span = figs.data_span(conn)  # once for every rule (on Spark, a query on the lake)
     for rule in rules:
-        _, todo = complete_periods(conn, rule.grain)
-        episodes_ = backtest(conn, settings, rule)
+        todo = periods_in(span, rule.grain)
+        episodes_ = _backtest(conn, settings, rule, span)
         out.append({"id": rule.rule_id, "name": rule.name, "rule": rule.describe(), "periods": len(todo),
                     "fired": len(episodes_),
                     "when": "; ".join(f"{r['series']} from {r['fired']:%d %b %Y}" for r in
@@ -291,24 +299,26 @@ def _save_state(conn: Connection, rule: Rule, observations: list[Observation], f
     cur.close()
 
 
-def _todo(conn: Connection, rule: Rule) -> tuple[tuple[dt.date, dt.date] | None, list[Period], list[Any]]:
-    """The data's span, the periods ``rule`` has still to evaluate (those completed since it last ran, at most
+def _todo(conn: Connection, rule: Rule, span: tuple[dt.date, dt.date] | None) -> tuple[list[Period], list[Any]]:
+    """The periods ``rule`` has still to evaluate in the data's ``span`` (those completed since it last ran, at most
     :data:`CATCH_UP`; the latest one for a new rule) and its saved state rows."""
-    span, todo = complete_periods(conn, rule.grain)
-    if span is None or not todo:
-        return span, [], []
+    todo = periods_in(span, rule.grain)
+    if not todo:
+        return [], []
     state = conn.cursor().execute("SELECT series, firing, since, last_period FROM alert_state WHERE rule_id = ?",
                                   [rule.rule_id]).fetchall()
     last = max((pd.Timestamp(lp).date() for *_, lp in state), default=None)
-    return span, ([p for p in todo if p.start > last][-CATCH_UP:] if last else todo[-1:]), state
+    return ([p for p in todo if p.start > last][-CATCH_UP:] if last else todo[-1:]), state
 
 
 def pending(conn: Connection) -> tuple[tuple[int, dt.date], ...]:
     """(rule id, first period to evaluate) of every active rule :func:`run` would evaluate now; empty when a run
     would change nothing (read-only, so a scheduler can ask before it takes the write lock)."""
     out = []
-    for rule in all_rules(conn, active_only=True):
-        _, todo, _ = _todo(conn, rule)
+    chosen = all_rules(conn, active_only=True)
+    span = figs.data_span(conn) if chosen else None  # once for every rule (on Spark, a query on the lake)
+    for rule in chosen:
+        todo, _ = _todo(conn, rule, span)
         if todo and rule.rule_id is not None:
             out.append((rule.rule_id, todo[0].start))
     return tuple(out)
@@ -320,9 +330,11 @@ def run(conn: Connection, settings: Settings, secrets: Secrets | None, *, now: d
     most :data:`CATCH_UP`), record fired and cleared episodes, queue their notifications, then deliver."""
     at = now or outbox.now_utc()
     report = RunReport()
-    for rule in all_rules(conn, active_only=True):
+    chosen = all_rules(conn, active_only=True)
+    span = figs.data_span(conn) if chosen else None
+    for rule in chosen:
         report.evaluated += 1
-        span, todo, state = _todo(conn, rule)
+        todo, state = _todo(conn, rule, span)
         if span is None or not todo:
             continue
         firing = {str(s): bool(f) for s, f, _, _ in state}
