@@ -252,17 +252,18 @@ def _check_surveys(conn: db.Connection, names: Sequence[str]) -> None:
                              f"here: {', '.join(known) or 'none'} (`cx metric survey-inventory` lists them).")
 
 
-def _connect(settings: Settings, *, read_only: bool) -> db.Connection:
+def _connect(settings: Settings, *, read_only: bool, state_only: bool = False) -> db.Connection:
     """Open the database as a `cx` command: readers wait (CX_DB_LOCK_WAIT seconds) for a writer to finish. With
     the Spark engine, mixed mode: the metric queries run on Spark (read only: a lake is written by its own pipelines),
-    what the dashboard keeps (follow-ups, themes, roles...) is read from the DuckDB file."""
+    what the dashboard keeps (follow-ups, themes, roles...) is read from and, for a command that writes only that
+    (``state_only``: `cx themes`), written to the DuckDB file; a command that writes the data is refused."""
     if settings.engine.kind == "spark":
-        if not read_only:
+        if not read_only and not state_only:
             raise ValueError("this command writes to the database, and the engine is Spark, which cx only reads: "
                              "run it with `cx --engine duckdb ...` on the DuckDB file, then `cx lake export --to "
                              "PATH` to move the data to the lake")
         # the mixed connection answers the DuckDB connection calls the metric code makes (cx_metrics.spark)
-        state = db.connect(settings, read_only=settings.db_path.exists(), wait=None,
+        state = db.connect(settings, read_only=read_only and settings.db_path.exists(), wait=None,
                            on_wait=lambda message: print(message, file=sys.stderr, flush=True))
         return cast(db.Connection, spark.mixed(settings, state))
     return db.connect(settings, read_only=read_only, wait=None,
@@ -487,7 +488,7 @@ def _cmd_themes(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError(f"`cx themes {args.action}` needs a theme key (a number from `cx themes show`) "
                              f"as argument {i + 1}") from None
 
-    conn = _connect(settings, read_only=args.action == "show")
+    conn = _connect(settings, read_only=args.action == "show", state_only=True)  # themes are the dashboard's state
     try:
         if args.action == "fit":
             options = ThemeModel(n_themes=args.themes, random_state=args.seed)
