@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cx_metrics import db, demo
@@ -16,7 +17,9 @@ from cx_metrics.cli import main
 from cx_metrics.config import Settings
 from cx_metrics.delivery import outbox
 from cx_metrics.delivery.secrets import Secrets
+from cx_metrics.digest import figures as figs
 from cx_metrics.filters import Filters, Period
+from cx_metrics.metrics import overview, surveys
 from tests.delivery_servers import webhook_server
 
 SPIKE = dt.date(2026, 9, 14)
@@ -129,9 +132,7 @@ def test_change_and_threshold_rules_read_the_dashboards_tests(small: tuple[db.Co
     conn, settings = small
     span = (dt.date(2024, 11, 18), dt.date(2026, 11, 15))
     weeks = evaluate.periods(SPIKE, SPIKE + dt.timedelta(days=6), "week")
-    from cx_metrics.metrics import overview
-
-    kpi = overview.kpis(conn, period=weeks[0], settings=settings).set_index("metric").loc["complaints"]
+    kpi = overview.kpis(conn, period=weeks[0], settings=settings).set_index("metric").loc["complaints"].to_dict()
     change = evaluate.observe(conn, settings, Rule("c", "complaints", "change", alpha=0.05, min_count=5), weeks, span)
     assert change[0].value == kpi["value"] and change[0].outside == bool(kpi["p_value"] < 0.05 and kpi["delta"] > 0)
     above = Rule("t", "complaints", "threshold", direction="above", threshold=kpi["value"] - 1, min_count=5)
@@ -159,3 +160,24 @@ def test_rules_are_checked_with_messages_that_say_what_to_do(small: tuple[db.Con
     out = capsys.readouterr().out
     assert "5 default rule(s) added" in out and "0 default rule(s) added" in out
     assert main(["alerts", "snooze", "1", "--hours", "24", "--db", str(settings.db_path)]) == 0
+
+
+@pytest.mark.parametrize("period", [Period(SPIKE, SPIKE + dt.timedelta(days=6)),
+                                    Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))], ids=["week", "month"])
+@pytest.mark.parametrize("filters", [Filters(), Filters.of(regions=["EMEA"])], ids=["all", "EMEA"])
+def test_a_rule_reads_its_metric_as_the_page_shows_it(demo_conn: db.Connection, period: Period,
+                                                      filters: Filters) -> None:
+    """An alert rule computes only its own metric each period (not the Overview's seven tiles), and gets exactly the
+    row the page shows: the Overview's tile, or the Surveys page's CES."""
+    s = Settings()
+    tiles = overview.kpis(demo_conn, period=period, filters=filters, settings=s)
+    scores = surveys.survey_summary(demo_conn, period=period, filters=filters, settings=s)
+    for metric in figs.METRICS:
+        page = tiles if figs.SOURCES[metric] == "kpis" else scores
+        expected = {str(k): v for k, v in page[page["metric"] == metric].iloc[0].to_dict().items()}
+        got = figs.metric_row(demo_conn, s, metric, period, filters)
+        assert got.keys() == expected.keys() | {"higher_is_better"}, metric
+        for key, value in expected.items():
+            same = (pd.isna(got[key]) and pd.isna(value)) if pd.api.types.is_scalar(value) and pd.isna(value) \
+                else got[key] == value
+            assert same, (metric, key, got[key], value)

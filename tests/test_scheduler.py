@@ -55,8 +55,6 @@ def test_the_scheduler_starts_once_per_process_whoever_asks(settings: Settings) 
     scheduler.stop_all()
     assert not found[0].thread.is_alive() and scheduler.read_heartbeat(settings) is None
     assert scheduler.start(replace(settings, delivery_in_dashboard=False)) is None
-    # on the Spark engine the subscriptions and rules are not there to deliver: no thread, no DuckDB file touched
-    assert scheduler.start(replace(settings, engine=replace(settings.engine, kind="spark"))) is None
 
 
 def test_delivery_settings_come_from_cx_toml_and_are_checked(tmp_path: Path) -> None:

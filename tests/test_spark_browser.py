@@ -59,5 +59,23 @@ def test_overview_from_spark_shows_duckdbs_figures(demo_db_path: Path, demo_lake
         on_duckdb = _tiles(browser, duck_server.url, 60_000, tmp_path / "duckdb.png")
     with running_server(demo_db_path, env={"CX_CONFIG": str(toml)}, timeout=120) as spark_server:
         on_spark = _tiles(browser, spark_server.url, 600_000, tmp_path / "spark.png")
+        digests = _page(browser, spark_server.url + "/digests", "This dashboard", tmp_path / "spark-digests.png")
+        followups = _page(browser, spark_server.url + "/followups", "Did it work?", tmp_path / "spark-followups.png")
     assert len(on_duckdb) == 8 and "Follow-up coverage" in on_duckdb
     assert on_spark == on_duckdb
+    # the dashboard on Spark delivers itself, as on DuckDB (the digests and alerts are computed from the lake)
+    assert "This dashboard sends the due digests" in digests and "Spark" not in digests
+    assert "customers" in followups.lower()
+
+
+def _page(browser: Any, url: str, shown: str, shot: Path) -> str:
+    """The text of a page once ``shown`` is on it (no exception on it), with a screenshot."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_text(shown, exact=False).first.wait_for(timeout=600_000)
+    page.locator('[data-testid="stSpinner"]').first.wait_for(state="detached", timeout=600_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    page.screenshot(path=str(shot), full_page=True)
+    page.close()
+    return text

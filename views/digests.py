@@ -163,6 +163,10 @@ with tab_rules:
                 st.rerun()
     st.subheader("Backtest")
     which = st.radio("Rules", ["the rules above", "the default set"], horizontal=True, key="dig_backtest_which")
+    if state.settings().engine.kind == "spark":
+        st.caption("On the Spark engine a backtest is a few Spark jobs per rule and period (an anomaly rule: one for "
+                   "all its periods), so two years of weeks take minutes: about ten for the default set on a small "
+                   "local Spark (README: Mixed mode). The result is then kept for ten minutes.")
     if st.button("Run the backtest over the whole history", key="dig_backtest_run"):
         frame = digest_state.alert_backtest(rule_table.to_json(), which == "the default set")
         st.dataframe(frame, hide_index=True, width="stretch", key="dig_backtest_rule_table")

@@ -144,9 +144,9 @@ def metric_row(conn: Connection, settings: Settings, metric: str, period: Period
     significant, higher_is_better (the Overview's or the Surveys page's row, as its source says)."""
     m = METRICS[metric]
     if SOURCES[metric] == "kpis":
-        frame = overview.kpis(conn, period=period, filters=filters, settings=settings)
+        frame = overview.kpis(conn, period=period, filters=filters, settings=settings, only=(metric,))
     else:
-        frame = surveys.survey_summary(conn, period=period, filters=filters, settings=settings)
+        frame = surveys.survey_summary(conn, period=period, filters=filters, settings=settings, metrics=(metric,))
     row = {str(k): v for k, v in frame[frame["metric"] == metric].iloc[0].to_dict().items()}
     row["higher_is_better"] = m.higher_is_better
     return row

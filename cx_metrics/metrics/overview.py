@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -245,30 +246,46 @@ def kpis(
     period: Period,
     filters: Filters | None = None,
     settings: Settings | None = None,
+    only: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """KPI tiles for ``period`` vs the previous period of equal length.
 
     Returns one row per metric (complaints, first_response, resolution, nps, csat, churn, sla) with the columns
-    in :data:`KPI_COLUMNS`. A tile whose inputs the data lacks has no value and says why (``unavailable``); a tile
-    whose previous period lies outside the data has no comparison and says why (``comparison``).
+    in :data:`KPI_COLUMNS`; with ``only``, the rows of those metrics, computed without the other tiles' queries (an
+    alert rule watches one metric, period after period). A tile whose inputs the data lacks has no value and says
+    why (``unavailable``); a tile whose previous period lies outside the data has no comparison and says why
+    (``comparison``).
     """
     s = settings or Settings()
     f = filters or Filters()
     params = {**f.params(), **period.comparison_params(), **complaint_rule_params(s)}
+
+    def wanted(metrics: tuple[str, ...]) -> bool:
+        return only is None or not set(metrics).isdisjoint(only)
+
     # The tiles are independent queries, each on a cursor of its own: they run side by side (the engine works
     # while Python handles another tile's result), in the order of the tiles.
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         cov_job = pool.submit(coverage, conn, period=period, filters=f, churn_mode=s.churn_mode)
-        as_of_job = pool.submit(data_as_of, conn)  # read once: the duration tiles and the SLA tile censor here
-        jobs = [
-            pool.submit(lambda: [_complaints(conn, params, period, s)]),
-            pool.submit(lambda: _time_to_event_tiles(conn, period, f, s, as_of_job.result())),
-            pool.submit(lambda: _surveys(conn, period, f, s, cov_job.result())),
-            pool.submit(lambda: [_churn(conn, period, f, s)]),
-            pool.submit(lambda: [_sla(conn, period, f, s, cov_job.result(), as_of_job.result())]),
-        ]
+        # read once: the duration tiles and the SLA tile censor here
+        as_of_job = pool.submit(data_as_of, conn) if wanted(("first_response", "resolution", "sla")) else None
+        tiles = {
+            ("complaints",): lambda: [_complaints(conn, params, period, s)],
+            ("first_response", "resolution"): lambda: _time_to_event_tiles(conn, period, f, s, as_of()),
+            _SURVEY_TILES: lambda: _surveys(conn, period, f, s, cov_job.result()),
+            ("churn",): lambda: [_churn(conn, period, f, s)],
+            ("sla",): lambda: [_sla(conn, period, f, s, cov_job.result(), as_of())],
+        }
+
+        def as_of() -> dt.datetime | None:
+            assert as_of_job is not None
+            return as_of_job.result()
+
+        jobs = [pool.submit(tile) for metrics, tile in tiles.items() if wanted(metrics)]
         rows = [row for job in jobs for row in job.result()]
         cov = cov_job.result()
+    if only is not None:
+        rows = [r for r in rows if r["metric"] in only]
     frame = pd.DataFrame([_honest(r, cov) for r in rows], columns=KPI_COLUMNS)
     frame["significant"] = frame["p_value"].lt(s.alpha)
     return frame
