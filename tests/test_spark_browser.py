@@ -73,7 +73,7 @@ def _page(browser: Any, url: str, shown: str, shot: Path) -> str:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     page.get_by_text(shown, exact=False).first.wait_for(timeout=600_000)
-    page.locator('[data-testid="stSpinner"]').first.wait_for(state="detached", timeout=600_000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=600_000)  # the run ended
     assert page.locator('[data-testid="stException"]').count() == 0
     text = page.locator('[data-testid="stMain"]').inner_text()
     page.screenshot(path=str(shot), full_page=True)
