@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cx_metrics import db, lake, scheduler, spark
+from cx_metrics import db, scheduler, spark
 from cx_metrics.cli import main
 from cx_metrics.config import Settings
 from cx_metrics.digest import figures as figs
@@ -27,10 +26,11 @@ from cx_metrics.digest import subscriptions
 from cx_metrics.filters import Filters
 from tests.conftest import spark_settings
 from tests.delivery_servers import smtp_server, webhook_server
+from tests.engines import ENGINES, engine_file, export_lake, rows, use_cli
 from tests.test_digest import MONDAY_AFTER, SPIKE_WEEK, pdf_text
 from tests.test_spark import assert_same
 
-ENGINES = ("duckdb", "spark")
+DELIVERY_TOML = '[delivery]\ndashboard_url = "http://127.0.0.1:8501"\n'
 #: the Billing spike of the demo (tests/test_alerts.py): a rule caught up from the week before fires on it
 SPIKE = SPIKE_WEEK.start
 
@@ -38,29 +38,7 @@ SPIKE = SPIKE_WEEK.start
 @pytest.fixture(scope="module")
 def demo_lake(themed_demo_path: Path, tmp_path_factory: pytest.TempPathFactory, spark_conn: object) -> Path:
     """The themed demo's lake, as `cx lake export` writes it."""
-    root = tmp_path_factory.mktemp("delivery-lake")
-    shutil.copyfile(themed_demo_path, root / "demo.duckdb")
-    conn = db.connect(Settings().with_db(root / "demo.duckdb"), read_only=True)
-    try:
-        lake.export(conn, root / "lake")
-    finally:
-        conn.close()
-    return root / "lake"
-
-
-def engine_file(engine: str, themed_demo_path: Path, folder: Path) -> Path:
-    """The database file of ``engine``: the themed demo as it is (DuckDB), or without its data (Spark: the state)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "cx.duckdb"
-    shutil.copyfile(themed_demo_path, path)
-    if engine == "spark":
-        conn = db.connect(Settings().with_db(path))
-        try:
-            for table in lake.LAKE_TABLES:
-                conn.execute(f"DELETE FROM {table}")
-        finally:
-            conn.close()
-    return path
+    return export_lake(themed_demo_path, tmp_path_factory.mktemp("delivery-lake"))
 
 
 def settings_of(engine: str, path: Path, demo_lake: Path) -> Settings:
@@ -68,27 +46,8 @@ def settings_of(engine: str, path: Path, demo_lake: Path) -> Settings:
     return replace(s, engine=spark_settings(lake=str(demo_lake))) if engine == "spark" else s
 
 
-def use_cli(engine: str, path: Path, demo_lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`cx` on ``path`` with ``engine`` as cx.toml sets it (Spark: the lake, the test tier's session settings)."""
-    toml = path.with_name("cx.toml")
-    toml.write_text('[delivery]\ndashboard_url = "http://127.0.0.1:8501"\n' + (
-        f'[engine]\nkind = "spark"\nlake = "{demo_lake}"\nmaster = "local[2]"\ndriver_memory = "768m"\n'
-        'shuffle_partitions = 2\n' if engine == "spark" else ""), encoding="utf-8")
-    monkeypatch.setenv("CX_CONFIG", str(toml))
-    monkeypatch.setenv("CX_DB_PATH", str(path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(path.parent / "no-config"))  # secrets from the environment only
-
-
 def at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
-
-
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = db.connect(Settings().with_db(path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_the_digest_figures_on_spark_are_duckdbs(themed_demo_path: Path, demo_lake: Path, tmp_path: Path) -> None:
@@ -134,7 +93,7 @@ def test_cx_digest_send_due_on_spark_sends_the_duckdb_digest(themed_demo_path: P
                                   now=MONDAY_AFTER - dt.timedelta(days=3))
         finally:
             conn.close()
-        use_cli(engine, path, demo_lake, monkeypatch)
+        use_cli(engine, path, demo_lake, monkeypatch, DELIVERY_TOML)
         with smtp_server(tmp_path / engine) as (mail, smtp), webhook_server() as (posts, url):
             assert smtp.smtp is not None
             for key, value in {"CX_SMTP_HOST": "127.0.0.1", "CX_SMTP_PORT": str(smtp.smtp.port),
@@ -177,7 +136,7 @@ def test_cx_alerts_run_on_spark_records_and_sends_duckdbs_events(themed_demo_pat
     got: dict[str, dict[str, Any]] = {}
     for engine in ENGINES:
         path = engine_file(engine, themed_demo_path, tmp_path / engine)
-        use_cli(engine, path, demo_lake, monkeypatch)
+        use_cli(engine, path, demo_lake, monkeypatch, DELIVERY_TOML)
         with webhook_server() as (posts, url):
             monkeypatch.setenv("CX_SLACK_WEBHOOK_CX", url + "/hook")
             assert main(["alerts", "defaults"]) == 0

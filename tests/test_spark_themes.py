@@ -8,61 +8,24 @@ so a text read from the file by mistake would be missing and the fit would diffe
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cx_metrics import db, lake, spark
+from cx_metrics import db, spark
 from cx_metrics.cli import main
 from cx_metrics.config import Settings
 from cx_metrics.models import theme_store
 from tests.conftest import TINY_SQL, spark_settings
+from tests.engines import ENGINES, engine_file, export_lake, rows, use_cli
 from tests.test_spark import assert_same
-
-ENGINES = ("duckdb", "spark")
 
 
 @pytest.fixture(scope="module")
 def demo_lake(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory, spark_conn: object) -> Path:
-    root = tmp_path_factory.mktemp("themes-lake")
-    shutil.copyfile(demo_db_path, root / "demo.duckdb")
-    conn = db.connect(Settings().with_db(root / "demo.duckdb"), read_only=True)
-    try:
-        lake.export(conn, root / "lake")
-    finally:
-        conn.close()
-    return root / "lake"
-
-
-def use(engine: str, source: Path, demo_lake: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`cx` with ``engine`` on a copy of ``source`` (on Spark: without its data, which the lake holds)."""
-    folder.mkdir()
-    path = folder / "cx.duckdb"
-    shutil.copyfile(source, path)
-    if engine == "spark":
-        conn = db.connect(Settings().with_db(path))
-        try:
-            for table in lake.LAKE_TABLES:
-                conn.execute(f"DELETE FROM {table}")
-        finally:
-            conn.close()
-    toml = folder / "cx.toml"
-    toml.write_text(f'[engine]\nkind = "spark"\nlake = "{demo_lake}"\nmaster = "local[2]"\ndriver_memory = "768m"\n'
-                    'shuffle_partitions = 2\n' if engine == "spark" else "", encoding="utf-8")
-    monkeypatch.setenv("CX_CONFIG", str(toml))
-    monkeypatch.setenv("CX_DB_PATH", str(path))
-    return path
-
-
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = db.connect(Settings().with_db(path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return export_lake(demo_db_path, tmp_path_factory.mktemp("themes-lake"))
 
 
 def test_cx_themes_fit_and_rename_on_spark_give_duckdbs_themes(demo_db_path: Path, demo_lake: Path, tmp_path: Path,
@@ -72,7 +35,8 @@ def test_cx_themes_fit_and_rename_on_spark_give_duckdbs_themes(demo_db_path: Pat
     the Themes page's catalog the same on both engines."""
     got: dict[str, dict[str, Any]] = {}
     for engine in ENGINES:
-        path = use(engine, demo_db_path, demo_lake, tmp_path / engine, monkeypatch)
+        path = engine_file(engine, demo_db_path, tmp_path / engine)
+        use_cli(engine, path, demo_lake, monkeypatch)
         assert main(["themes", "fit", "--source", "tickets", "--themes", "8"]) == 0
         assert main(["themes", "rename", "1", "Double charges"]) == 0
         capsys.readouterr()
