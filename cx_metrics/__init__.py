@@ -4,8 +4,8 @@ This package never imports streamlit; the dashboard in ``dashboard.py``/``views/
 thin layers over the functions here.
 """
 
-from cx_metrics.allocator import use_malloc
+from cx_metrics.allocator import use_preferred_pool
 
 __version__ = "0.1.0"
 
-use_malloc()  # Arrow's buffers from malloc: every import step is faster (cx_metrics.allocator)
+use_preferred_pool()  # Arrow's buffers not from mimalloc: every import step is faster (cx_metrics.allocator)
