@@ -172,6 +172,10 @@ def test_digests_page_on_spark(history: tuple[Path, Path], tmp_path: Path, monke
     assert sparkf["frames"] == duck["frames"]
     assert "vp@example.com" in str(sparkf["frames"][0])
     assert not any("needs DuckDB" in i or "live in the DuckDB file" in i for i in sparkf["info"])
+    # who delivers: the same answer on both engines (the digests and alerts are computed from the lake on Spark)
+    assert sparkf["warnings"] == duck["warnings"] and not any("Spark" in w for w in sparkf["warnings"])
+    spark_only = [c for c in sparkf["captions"] if c not in duck["captions"]]
+    assert len(spark_only) == 1 and "On the Spark engine a backtest" in spark_only[0], spark_only  # what it costs
 
 
 def test_themes_page_on_spark(history: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
