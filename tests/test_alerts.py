@@ -61,7 +61,7 @@ def test_a_rule_without_a_minimum_count_fires_on_quiet_series(full_demo: tuple[d
 def test_the_first_weeks_of_data_are_not_anomalies_against_an_empty_past(full_demo: tuple[db.Connection, Settings]
                                                                          ) -> None:
     conn, settings = full_demo
-    start, _ = evaluate.complete_periods(conn, "week")[0] or (None, None)
+    start, _ = figs.data_span(conn) or (None, None)
     observed = evaluate.observe(conn, settings, rules.DEFAULT_RULES[1],
                                 evaluate.periods(dt.date(2024, 11, 18), dt.date(2025, 1, 19), "week"),
                                 (dt.date(2024, 11, 18), dt.date(2026, 11, 15)))

@@ -174,11 +174,6 @@ def periods_in(span: tuple[dt.date, dt.date] | None, grain: str) -> list[Period]
     return periods(span[0], span[1], grain) if span is not None else []
 
 
-def complete_periods(conn: Connection, grain: str) -> tuple[tuple[dt.date, dt.date] | None, list[Period]]:
-    span = figs.data_span(conn)
-    return span, periods_in(span, grain)
-
-
 def backtest(conn: Connection, settings: Settings, rule: Rule) -> pd.DataFrame:
     """How often ``rule`` would have fired over the whole history: one row per episode with the period it fired,
     the period it cleared (None: still firing at the end), the series and the message when it fired."""
