@@ -377,6 +377,9 @@ def test_duplicate_ids_in_one_file_keep_the_newest_and_report_the_rest(conn: db.
     (["3", "1", "2", "1"], 3, 1),     # numeric, unordered, one repeat
     (["7", "007"], 2, 0),             # one number, two distinct ids: both kept
     (["A-1", "A-2", "A-1"], 2, 1),    # text ids (Jira keys)
+    (["B-2", "A-1", "C-3"], 3, 0),    # text ids, unordered, none repeated
+    (["INC01", "INC02", "INC02"], 2, 1),  # text ids in order, the last repeated
+    (["a-1", "A-1", "Ä-1"], 3, 0),    # text ids that differ only in case or accent: three ids
     (["10", "9", "", "10"], 2, 2),    # a missing id is its own reject, the repeat another
     ([" 7", "7"], 1, 1),              # the same id once trimmed
 ])

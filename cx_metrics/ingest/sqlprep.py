@@ -368,6 +368,7 @@ def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
         ids = pc.drop_null(ids)
     present = len(ids)
     try:  # numeric ids (most vendors): sorting integers is several times cheaper than hashing strings
+        pc.cast(ids.slice(0, 1000), pa.int64())  # (a failed cast still parses every value: text ids fail here)
         numbers = pc.cast(ids, pa.int64()).to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
@@ -377,7 +378,12 @@ def has_repeats(ids: pa.ChunkedArray | pa.Array) -> bool:
         # "7" and "007" are one number but two ids: a repeat here only means the ranking runs
         ordered = np.sort(numbers)
         return bool(np.any(ordered[1:] == ordered[:-1]))
-    return bool(pc.count_distinct(ids, mode="only_valid").as_py() < present)
+    if present > 1 and pc.all(pc.less(ids.slice(0, present - 1), ids.slice(1))).as_py():
+        return False  # text ids in ascending order (INC0010001, INC0010002...): none repeats
+    # text ids (Jira keys, ServiceNow numbers, GUIDs) in any order: DuckDB counts them on every core (Arrow's
+    # count_distinct takes one: 1.4 s for a million, against 0.15 s); strings compare byte by byte in both
+    (distinct,) = aggregate(pa.table({"id": ids}), "SELECT count(DISTINCT id) FROM t")
+    return bool(distinct < present)
 
 
 def clean_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
