@@ -190,3 +190,24 @@ def test_rows_taken_from_a_table_in_chunks_are_the_rows_asked_for_in_their_order
         picked = reader.take_rows(table, rows)
         assert picked.schema == schema
         assert picked.to_pylist() == table.take(pa.array(rows, pa.int64())).to_pylist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.lists(st.sampled_from([b"a", b",", b"\r", b"\n", b"\r\n", b"\x00", b'"', "é".encode()]), max_size=60)
+       .map(b"".join), cut=st.data())
+def test_byte_counts_of_a_span_are_those_python_counts(body: bytes, cut: st.DataObject) -> None:
+    """The one numpy pass a parse piece makes (off the GIL) counts what ``bytes.count`` counts, whatever the span:
+    a CRLF whose LF lies just past the span's end counts as one, as the line count of the span needs, and the step
+    size of the pass (forced small here) changes nothing."""
+    begin = cut.draw(st.integers(0, len(body)))
+    end = cut.draw(st.integers(begin, len(body)))
+    want = records.Counts(lf=body.count(b"\n", begin, end), cr=body.count(b"\r", begin, end),
+                          crlf=body.count(b"\r\n", begin, min(end + 1, len(body))),
+                          nul=body.count(b"\x00", begin, end), delimiter=body.count(b",", begin, end))
+    assert records.count_bytes(body, begin, end, ",") == want
+    assert want.breaks == records.line_breaks(body, begin, end)
+    step, records.STEP_BYTES = records.STEP_BYTES, 3
+    try:
+        assert records.count_bytes(body, begin, end, ",") == want
+    finally:
+        records.STEP_BYTES = step

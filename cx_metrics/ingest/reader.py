@@ -431,11 +431,12 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
         """One piece (consecutive blocks): (rows as one chunk, their lines counted from the piece's first line,
         malformed records, line breaks)."""
         begin, stop = blocks[0][0], blocks[-1][1]
-        breaks = records.line_breaks(data, origin + begin, origin + stop)
+        counts = records.count_bytes(data, origin + begin, origin + stop, delimiter)
+        breaks = counts.breaks
         lines_made = breaks + (arr[stop - 1] not in (records.LF, records.CR))
-        has_cr = data.find(b"\r", origin + begin, origin + stop) >= 0
-        table = strict.read(begin, stop, has_cr) if strict is not None else None
-        if table is not None and _all_of_width(table, data, origin + begin, origin + stop, delimiter, len(columns)):
+        has_cr = counts.cr > 0
+        table = strict.read(begin, stop, counts) if strict is not None else None
+        if table is not None and _all_of_width(table, counts.delimiter, delimiter, len(columns)):
             if lines_made == table.num_rows:
                 return table, np.arange(table.num_rows, dtype=np.int64), [], breaks
             row_lines, _ = records.record_lines(arr, begin, stop, structure, 0, len(columns), delimiter,
@@ -503,15 +504,16 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
                 line - first_line)
 
 
-def _all_of_width(table: pa.Table, data: Any, begin: int, end: int, delimiter: str, width: int) -> bool:
-    """Whether the records of ``data[begin:end]`` that became the rows of ``table`` all have ``width`` fields.
+def _all_of_width(table: pa.Table, delimiters: int, delimiter: str, width: int) -> bool:
+    """Whether the records of a span holding ``delimiters`` bytes ``delimiter``, that became the rows of ``table``,
+    all have ``width`` fields.
 
     DuckDB's strict reader refuses a record of another width, except one with a field too many whose last is
     empty ("a,b,c," under a three-column header), which it takes for a trailing delimiter and drops. The file's
     delimiters outside quoted values are one fewer than the fields of each record: so many, and no record had
     an extra field. (Those inside quoted values are in the cells; a blank line, skipped, has none.)"""
     inside = sum(_byte_count(chunk, ord(delimiter)) for column in table.columns for chunk in column.chunks)
-    return bool(data.count(delimiter.encode(), begin, end) - inside == table.num_rows * (width - 1))
+    return bool(delimiters - inside == table.num_rows * (width - 1))
 
 
 def _byte_count(cells: pa.Array, byte: int) -> int:
@@ -547,11 +549,13 @@ class _StrictReader:
         self.folder = tempfile.TemporaryDirectory(prefix="cx-import-")
         self.conn = db.scratch()
 
-    def read(self, begin: int, stop: int, has_cr: bool) -> pa.Table | None:
+    def read(self, begin: int, stop: int, counts: records.Counts) -> pa.Table | None:
+        """The rows of ``body[begin:stop]`` (whose bytes ``counts`` counted), or None when DuckDB cannot read it
+        exactly."""
         data, at, end = self.data, self.origin + begin, self.origin + stop
-        if data.find(b"\x00", at, end) >= 0 or (
-                has_cr and data.count(b"\r", at, end) != data.count(b"\r\n", at, min(end + 1, len(data)))):
+        if counts.nul or counts.cr != counts.crlf:
             return None
+        has_cr = counts.cr > 0
         path = Path(self.folder.name) / f"piece-{begin}.csv"
         try:
             with path.open("wb") as out:  # DuckDB reads files: the piece goes to the page cache, not the process

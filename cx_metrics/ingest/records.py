@@ -205,6 +205,47 @@ def _record_start(data: Any, origin: int, p: int, opens: list[int], closes: list
     return floor
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Bytes of a span of a body that decide how it is read: line feeds, carriage returns, CRs followed by an LF
+    (the LF may lie just past the span), NULs and the delimiter."""
+
+    lf: int
+    cr: int
+    crlf: int
+    nul: int
+    delimiter: int
+
+    @property
+    def breaks(self) -> int:
+        """Line breaks: LF, CRLF, and a CR alone (as old Mac exports end lines); as :func:`line_breaks`."""
+        return self.lf + self.cr - self.crlf
+
+
+def count_bytes(data: Any, begin: int, end: int, delimiter: str) -> Counts:
+    """:class:`Counts` of ``data[begin:end]`` in one pass of cache-sized numpy steps.
+
+    ``bytes.count`` and ``bytes.find`` hold the GIL: five such passes over each 64 MB piece (LF, CR, CRLF, NUL,
+    delimiter) ran one piece at a time whatever the cores, 0.2 s a piece for a CRLF export. numpy releases it, so
+    the pieces parsed in parallel count in parallel too."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lf = cr = crlf = nul = delim = 0
+    byte = ord(delimiter)
+    for s in range(begin, end, STEP_BYTES):
+        e = min(s + STEP_BYTES, end)
+        step = arr[s:e]
+        lf += int(np.count_nonzero(step == LF))
+        crs = step == CR
+        n = int(np.count_nonzero(crs))
+        if n:
+            cr += n
+            after = arr[s + 1:min(e + 1, len(arr))]  # the byte after each, one past the span for its last
+            crlf += int(np.count_nonzero(crs[:len(after)] & (after == LF)))
+        nul += int(np.count_nonzero(step == 0))
+        delim += int(np.count_nonzero(step == byte))
+    return Counts(lf, cr, crlf, nul, delim)
+
+
 def line_breaks(data: bytes | bytearray, begin: int, end: int) -> int:
     """Line breaks in ``data[begin:end]``: LF, CRLF, and a CR alone (as old Mac exports end lines)."""
     breaks = data.count(b"\n", begin, end)
