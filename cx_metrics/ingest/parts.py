@@ -211,6 +211,16 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
     rejects: list[pd.DataFrame] = [empty]
     result: single.ImportResult | None = None
     all_rejects = empty
+    def read(i: int) -> single.Preview:  # part i, read, checked and normalised (on the thread reading ahead)
+        start, end = spans[i]
+        return single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
+                              vendor=det.vendor, options=fixed, limits=limits, sha256=sha256,
+                              ends_file=i == len(spans) - 1, reading=det)
+
+    # the next part is read while this one is written: parsing and normalising (pyarrow, numpy and scratch DuckDB
+    # instances) and the write (this connection) each keep about 1.6 cores busy, one after the other not two; at
+    # most two parts are held at once, the one being written and the one read ahead
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cx-import-ahead")
     try:
         with transaction(conn) as cur:
             import_id = single.open_import(cur, first, sha256, actor, started, replace_demo=replace_demo)
@@ -222,15 +232,15 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             if keys and not repeats:
                 cur.execute(f"CREATE TEMP TABLE {seen} (id VARCHAR)")
             offset = 0  # lines of the file before the part's first data line, beyond the header rows
-            for i, (start, end) in enumerate(spans):
+            next_part = ahead.submit(read, 1) if len(spans) > 1 else None
+            for i in range(len(spans)):
                 report(0.9 * i / len(spans), f"part {i + 1} of {len(spans)}: reading and checking")
                 if i == 0:
                     part = _Part(first, 0)
                 else:
-                    pv = single.preview(_read_part(handle, header, start, end), name=path.name, kind=det.kind,
-                                        vendor=det.vendor, options=fixed, limits=limits, sha256=sha256,
-                                        ends_file=i == len(spans) - 1, reading=det)
-                    part = _Part(pv, offset)
+                    assert next_part is not None
+                    part = _Part(next_part.result(), offset)
+                    next_part = ahead.submit(read, i + 1) if i + 1 < len(spans) else None
                 offset += part.preview.raw.body_breaks
                 if repeats:
                     rejects.append(_stage(cur, stage, part, i, report, 0.9 * i / len(spans), 0.9 / len(spans)))
@@ -301,6 +311,8 @@ def _import(conn: Connection, path: Path, handle: Any, first: single.Preview, he
             result = single.ImportResult(import_id, "loaded", summary, loaded_main, len(all_rejects))
     except _DryRun:
         pass
+    finally:  # a part still being read when the import failed is let finish (its thread holds no lock), not used
+        ahead.shutdown(wait=True, cancel_futures=True)
     report(1.0, "done")
     assert result is not None
     return result, all_rejects
