@@ -61,6 +61,24 @@ def test_missing_values_pass_and_redaction_is_idempotent() -> None:
     assert redact_many(["x@y.org", None, "x@y.org"]) == [EMAIL, None, EMAIL]
 
 
+def test_a_text_redacted_before_is_not_scanned_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import's rejects are redacted for its preview and again where they are stored: the second pass hands
+    back what the first made without scanning it (a text never seen is still scanned, and redacted)."""
+    from cx_metrics.text import redact as module
+
+    first = redact_many(["mail x@y.org or call +1 415 555 0100", "nothing here"])
+    assert first == [f"mail {EMAIL} or call {PHONE}", "nothing here"]
+    scanned: list[str] = []
+
+    def counted(text: str) -> str | None:
+        scanned.append(text)
+        return redact(text)
+
+    monkeypatch.setattr(module, "redact", counted)
+    assert redact_many([*first, "new z@w.org"]) == [*first, f"new {EMAIL}"]
+    assert scanned == ["new z@w.org"]
+
+
 def test_complaint_rows_redact_subjects(tiny_conn: object) -> None:
     import datetime as dt
 

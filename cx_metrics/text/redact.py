@@ -113,12 +113,31 @@ def redact(text: str | None) -> str | None:
     return _PHONE_RE.sub(_phone, out)
 
 
+#: recent redactions' results, which redaction leaves as they are (it is idempotent): an import's rejects are
+#: redacted for its preview and handed to redaction again where they are stored, and 10,000 rejected lines took a
+#: second of scanning the second time. Only redacted text is kept, at most about 16 M characters.
+_DONE: set[str] = set()
+_DONE_CHARS = 16_000_000
+_done_chars = 0
+
+
 def redact_many(texts: Iterable[str | None]) -> list[str | None]:
-    """:func:`redact` over many texts, each distinct text redacted once."""
+    """:func:`redact` over many texts, each distinct text redacted once (and a text this process redacted already,
+    handed back, not scanned again)."""
+    global _done_chars
     seen: dict[str | None, str | None] = {}
     out = []
     for t in texts:
         if t not in seen:
-            seen[t] = redact(t)
+            if isinstance(t, str) and t in _DONE:
+                seen[t] = t
+            else:
+                seen[t] = done = redact(t)
+                if isinstance(done, str):
+                    if _done_chars + len(done) > _DONE_CHARS:
+                        _DONE.clear()
+                        _done_chars = 0
+                    _DONE.add(done)
+                    _done_chars += len(done)
         out.append(seen[t])
     return out
