@@ -156,6 +156,7 @@ def make_file(layout: str, rows: int, folder: Path) -> Path:
 
 def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> list[str]:
     """The "Import" section of RESULTS.md; ``results`` by (layout, rows)."""
+    from cx_metrics.ingest import parts
     from cx_metrics.ingest.profile import SAMPLE_ROWS
 
     lines = [
@@ -178,8 +179,9 @@ def section(results: dict[tuple[str, int], dict[str, Any]], repeats: int) -> lis
             f"{r['ours_peak_mb']:,.0f} | {r['load']:.1f} |")
     lines += [
         "",
-        "`cx import` = read, detect, validate, normalise and load in one transaction (files over 256 MB in parts, "
-        "as `cx import` does); DuckDB = `CREATE TABLE t AS SELECT * FROM read_csv(file)`. Rows loaded: "
+        f"`cx import` = read, detect, validate, normalise and load in one transaction (files over "
+        f"{parts.PART_BYTES >> 20} MB in parts, as `cx import` does); DuckDB = `CREATE TABLE t AS SELECT * FROM "
+        "read_csv(file)`. Rows loaded: "
         + "; ".join(f"{layout} {r['ours_rows']:,} (DuckDB {r['duckdb_rows']:,})"
                     for (layout, _), r in results.items())
         + ". Load = the machine's 1-minute load average during the runs (2 cores, shared): above 2, both sides "

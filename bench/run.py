@@ -264,7 +264,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--import-up-to", type=int, default=None,
                         help="measure the import only at sizes up to this many tickets (default: every size; files "
-                             "over 256 MB are imported in parts, about 6 GB peak for 10M tickets)")
+                             "over 512 MB are imported in parts)")
     parser.add_argument("--import-layouts", nargs="*", default=[n for n in bench_import.LAYOUT_NAMES if n != "zendesk"],
                         help="real export layouts imported at the first size beside the generator's file")
     parser.add_argument("--churn-customers", type=int, nargs="*", default=[100_000, 1_000_000],
