@@ -773,3 +773,18 @@ def test_labels_written_over_several_lines_are_stored_on_one_line(conn: db.Conne
                                                   ("3", "Access", "MARTIN Luc")]
     assert [json.loads(r[3]) for r in rows] == [{"Customer Segment": "Gold"}, {"Customer Segment": "Silver, tier"},
                                                {"Customer Segment": "Bronze"}]
+
+
+def test_a_previews_rejects_are_built_once_and_handed_out_as_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import writes a preview's rejects and its caller shows them: their lines' text is rebuilt and redacted
+    once, and what one reader does to its frame does not reach the next."""
+    csv = b"id,created_at,status,email\n1,2026-03-01,open,a@b.org\n2,not a date,open,c@d.org\n3,2026-03-02,open,\n"
+    pv = ingest.preview(csv, name="rej.csv")
+    built: list[int] = []
+    original = ingest.Preview._build_rejects
+    monkeypatch.setattr(ingest.Preview, "_build_rejects", lambda self: built.append(1) or original(self))
+    first = pv.rejects()
+    assert list(first["line"]) == [3] and first.loc[0, "raw"] == "2,not a date,open,[personal data]"
+    first.loc[0, "reason"] = "changed by a reader"
+    again = pv.rejects()
+    assert again.loc[0, "reason"] != "changed by a reader" and built == [1]
