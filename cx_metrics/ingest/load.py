@@ -58,6 +58,15 @@ _PREPARE = {
 }
 
 
+def redacted(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejects with their text and reasons redacted like the stored fields: e-mails, phones, cards and IBANs
+    (cx_metrics.text.redact). Text redacted before is handed back as it is, without a second scan."""
+    out = rejects.copy()
+    out["raw"] = redact_many(rejects["raw"].tolist())
+    out["reason"] = redact_many(rejects["reason"].tolist())
+    return out
+
+
 @dataclass
 class Preview:
     file_name: str
@@ -107,11 +116,8 @@ class Preview:
         if self.raw.ragged:
             out = pd.concat([out, pd.DataFrame(self.raw.ragged, columns=["line", "reason", "raw"])],
                             ignore_index=True)
-        # a rejected line is redacted like the stored fields: e-mails, phones, cards and IBANs in the text, and the
-        # cells of personal-data columns that are not stored (cx_metrics.pii)
-        out["raw"] = redact_many(out["raw"].tolist())
-        out["reason"] = redact_many(out["reason"].tolist())
-        return out.sort_values("line", na_position="last", ignore_index=True)
+        # (the cells of personal-data columns that are not stored were left out of the text above)
+        return redacted(out).sort_values("line", na_position="last", ignore_index=True)
 
     def _raw_lines(self, rows: list[int]) -> list[str]:
         """The cells of the given data rows joined back into a line (only those rows are converted)."""
@@ -573,11 +579,8 @@ def close_import(cur: duckdb.DuckDBPyConnection, pv: Preview, import_id: int, lo
     if pv.prepared.kind in ("tickets", "ticket_events"):
         _derive_from_events(cur)
     if len(rejects):
-        # stored redacted whatever built them (a preview, a duplicate across parts of a large file); redact_many
-        # returns a redacted text unchanged
-        stored = rejects.assign(import_id=import_id)
-        stored["raw"] = redact_many(rejects["raw"].tolist())
-        stored["reason"] = redact_many(rejects["reason"].tolist())
+        # stored redacted whatever built them (a preview, a duplicate across parts of a large file)
+        stored = redacted(rejects).assign(import_id=import_id)
         cur.register("rejects_in", stored)
         cur.execute("INSERT INTO import_rejects (import_id, line_number, field, reason, raw_text) "
                     "SELECT import_id, line, field, reason, raw FROM rejects_in")
