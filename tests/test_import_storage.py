@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pytest
 
 from cx_metrics import db
 from cx_metrics.config import Settings
@@ -42,4 +44,72 @@ def test_a_large_write_leaves_only_full_row_groups_before_the_last(tmp_path: Pat
     assert groups[:-1] == [load.ROW_GROUP_ROWS] * (len(groups) - 1), groups
     assert conn.execute("SELECT count(DISTINCT ticket_id), min(CAST(ticket_id AS INT)), "
                         "max(CAST(ticket_id AS INT)) FROM tickets").fetchall() == [(rows, 0, rows - 1)]
+    conn.close()
+
+
+_ZSTD_COLUMNS = {("tickets", "description"), ("tickets", "attributes"), ("tickets_replaced", "description"),
+                 ("tickets_replaced", "attributes"), ("customers", "attributes"), ("customers_replaced", "attributes")}
+
+
+def _compressions(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> set[str]:
+    conn.execute("CHECKPOINT")
+    return {c for (c,) in conn.execute(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') WHERE column_name = ? "
+        "AND segment_type <> 'VALIDITY' AND compression <> 'Constant'", [column]).fetchall()}
+
+
+def test_free_text_and_attributes_are_written_with_zstd_and_labels_are_not(tmp_path: Path) -> None:
+    # long descriptions and JSON attributes cost a third of the CPU with ZSTD and a third of the space
+    # (migration 0012, bench/NOTES.md); short labels keep DuckDB's own choice
+    rows = 20_000
+    words = ["refund", "invoice", "login", "broken", "delivery", "password", "charger", "screen", "late", "app"]
+    frame = pa.table({
+        "source": pa.array(["s"] * rows), "ticket_id": pa.array([f"T{i}" for i in range(rows)]),
+        "status": pa.array([["open", "solved"][i % 2] for i in range(rows)]),
+        "description": pa.array([" ".join(words[(i * k) % 10] for k in range(1, 40)) + f" #{i}" for i in range(rows)]),
+        "attributes": pa.array([f'{{"Product":"{words[i % 10]}","Age":{i % 70}}}' for i in range(rows)]),
+        "is_complaint": pa.array([False] * rows),
+    })
+    conn = db.connect(Settings().with_db(tmp_path / "cx.duckdb"))
+    with db.transaction(conn) as cur:
+        assert load._write(cur, "tickets", frame, 1, append_only=True).loaded == rows
+    assert _compressions(conn, "tickets", "description") == {"ZSTD"}
+    assert _compressions(conn, "tickets", "attributes") == {"ZSTD"}
+    assert "ZSTD" not in _compressions(conn, "tickets", "status")
+    conn.close()
+
+
+def test_the_rebuild_to_zstd_keeps_every_row_of_an_older_database(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from cx_metrics import demo
+
+    path = tmp_path / "old.duckdb"
+    every = db.migrations()
+    version = next(v for v, name, _ in every if name == "text_stored_with_zstd")
+    monkeypatch.setattr(db, "migrations", lambda: every[:version - 1])
+    conn = db.connect(Settings().with_db(path))
+    demo.build(conn, seed=3, size=demo.DemoSize(customers=400, tickets=1_500))
+    with db.transaction(conn) as cur:  # something in each *_replaced table too
+        cur.execute("INSERT INTO tickets_replaced SELECT *, 99 FROM tickets LIMIT 7")
+        cur.execute("INSERT INTO customers_replaced SELECT *, 99 FROM customers LIMIT 5")
+    tables = sorted({t for t, _ in _ZSTD_COLUMNS})
+    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    columns = {t: conn.execute(f"SELECT column_name, data_type, is_nullable, column_default FROM "
+                               f"information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"
+                               ).fetchall() for t in tables}
+    conn.close()
+    monkeypatch.setattr(db, "migrations", lambda: every)
+    conn = db.connect(Settings().with_db(path))
+    assert db.schema_version(conn) == len(every)
+    for t in tables:
+        assert conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() == before[t], t
+        assert conn.execute(f"SELECT column_name, data_type, is_nullable, column_default FROM "
+                            f"information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"
+                            ).fetchall() == columns[t], t
+    assert {c for (c,) in conn.execute("SELECT constraint_type FROM duckdb_constraints() "
+                                       "WHERE table_name = 'customers'").fetchall()} >= {"PRIMARY KEY"}
+    assert all(_compressions(conn, t, c) <= {"ZSTD"} for t, c in _ZSTD_COLUMNS)
+    assert _compressions(conn, "tickets", "description") == {"ZSTD"}
+    with pytest.raises(duckdb.ConstraintException):  # the customers key still holds
+        conn.execute("INSERT INTO customers (customer_id) SELECT customer_id FROM customers LIMIT 1")
     conn.close()
