@@ -15,6 +15,10 @@ HERE = Path(__file__).resolve().parent
 PAGES = HERE / "views"
 
 st.set_page_config(page_title="CX dashboard", page_icon=":material/insights:", layout="wide")
+# Upload exports states the importer's own size limit; Streamlit's line under its uploader would round it (512 MB
+# reads "1GB per file"), so that line is hidden. The style is the first thing every run sends: emitted by the page
+# itself, it was missing for a moment during each rerun and the rounded line flashed (measured in Chromium).
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
 
 settings = state.settings()
 address = auth.bind_address()

@@ -61,8 +61,7 @@ st.caption(
 
 limit_mb = state.settings().max_upload_mb
 # the widget enforces the importer's own limit ([imports] max_upload_mb); its own line would round it for display
-# (512 MB reads "1GB per file"), so that line is hidden and the limit is said here in full
-st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>")
+# (512 MB reads "1GB per file"), so that line is hidden (dashboard.py) and the limit is said here in full
 uploaded = st.file_uploader(
     "Drop a CSV, TSV, XLSX or JSON export", type=["csv", "tsv", "txt", "xlsx", "xls", "ods", "json"],
     key="upload_file", max_upload_size=limit_mb,
