@@ -58,6 +58,14 @@ def _compressions(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> s
         "AND segment_type <> 'VALIDITY' AND compression <> 'Constant'", [column]).fetchall()}
 
 
+def _rows_and_columns(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[list[tuple], list[tuple]]:
+    """Every row of ``table`` (sorted) and its columns: name, type, nullability and default, in order."""
+    rows = conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+    columns = conn.execute("SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+                           "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+    return rows, columns
+
+
 def test_free_text_and_attributes_are_written_with_zstd_and_labels_are_not(tmp_path: Path) -> None:
     # long descriptions and JSON attributes cost a third of the CPU with ZSTD and a third of the space
     # (migration 0012, bench/NOTES.md); short labels keep DuckDB's own choice
@@ -93,19 +101,13 @@ def test_the_rebuild_to_zstd_keeps_every_row_of_an_older_database(tmp_path: Path
         cur.execute("INSERT INTO tickets_replaced SELECT *, 99 FROM tickets LIMIT 7")
         cur.execute("INSERT INTO customers_replaced SELECT *, 99 FROM customers LIMIT 5")
     tables = sorted({t for t, _ in _ZSTD_COLUMNS})
-    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
-    columns = {t: conn.execute(f"SELECT column_name, data_type, is_nullable, column_default FROM "
-                               f"information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"
-                               ).fetchall() for t in tables}
+    before = {t: _rows_and_columns(conn, t) for t in tables}
     conn.close()
     monkeypatch.setattr(db, "migrations", lambda: every)
     conn = db.connect(Settings().with_db(path))
     assert db.schema_version(conn) == len(every)
     for t in tables:
-        assert conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() == before[t], t
-        assert conn.execute(f"SELECT column_name, data_type, is_nullable, column_default FROM "
-                            f"information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"
-                            ).fetchall() == columns[t], t
+        assert _rows_and_columns(conn, t) == before[t], t
     assert {c for (c,) in conn.execute("SELECT constraint_type FROM duckdb_constraints() "
                                        "WHERE table_name = 'customers'").fetchall()} >= {"PRIMARY KEY"}
     assert all(_compressions(conn, t, c) <= {"ZSTD"} for t, c in _ZSTD_COLUMNS)
