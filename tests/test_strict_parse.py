@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,6 +52,11 @@ HOSTILE = {
     "semicolons": b"id;subject;status\n1;\"a;b\";open\n2;c;closed\n",
     "tabs": b"id\tsubject\tstatus\n1\ta b\topen\n",
     "unicode": _HEADER + "1,Überweisung – 日本,offen\n".encode(),
+    # what lies above the body: DuckDB skips records where Python's csv module counted lines
+    "title_above_header": b"Tickets report\n\n" + _HEADER + b"1,\"a\nb\",open\n2,c,closed\n",
+    "quoted_header": b'"id","subject","status"\r\n1,"a\r\nb",open\r\n',
+    "header_with_line_break": b'id,"sub\nject",status\n1,"a\nb",open\n2,c,closed\n',
+    "header_lf_body_crlf": _HEADER + b'1,"a\r\nb",open\r\n2,c,closed\r\n',
 }
 
 
@@ -61,15 +67,24 @@ def _files() -> list[Path]:
     return found
 
 
-def _both(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[reader.RawTable | str, ...]:
+def _both(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch,
+          folder: Path | None = None) -> tuple[reader.RawTable | str, ...]:
+    """(read with DuckDB allowed, read by pyarrow alone, whether DuckDB read a piece); with ``folder``, also (read
+    from a file of these bytes, as an import of a file on disk reads it, whether DuckDB read the body whole)."""
     readings: list[reader.RawTable | str] = []
     calls: list[bool] = []
-    original = reader._StrictReader.read
+    whole: list[bool] = []
+    original, original_whole = reader._StrictReader.read, reader._whole_body
 
     def counted(self: reader._StrictReader, begin: int, stop: int, has_cr: bool) -> pa.Table | None:
         table = original(self, begin, stop, has_cr)
         calls.append(table is not None)
         return table
+
+    def counted_whole(*args: Any) -> Any:
+        body = original_whole(*args)
+        whole.append(body is not None)
+        return body
 
     for strict in (True, False):
         with monkeypatch.context() as m:
@@ -79,6 +94,16 @@ def _both(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[read
             except Exception as exc:  # a refusal must be the same refusal
                 readings.append(f"{type(exc).__name__}: {exc}")
     readings.append("strict used" if any(calls) else "strict declined")
+    if folder is not None:
+        path = folder / name
+        path.write_bytes(data)
+        with monkeypatch.context() as m:
+            m.setattr(reader, "_whole_body", counted_whole)
+            try:
+                readings.append(reader.read_table(path))
+            except Exception as exc:
+                readings.append(f"{type(exc).__name__}: {exc}")
+        readings.append("whole read" if any(whole) else "whole declined")
     return tuple(readings)
 
 
@@ -96,9 +121,16 @@ def _same(a: reader.RawTable | str, b: reader.RawTable | str) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_bodies_read_alike(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    strict, plain, used = _both(HOSTILE[case], f"{case}.csv", monkeypatch)
+def test_hostile_bodies_read_alike(case: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    strict, plain, used, from_file, whole = _both(HOSTILE[case], f"{case}.csv", monkeypatch, tmp_path)
     _same(strict, plain)
+    _same(from_file, plain)
+    if case in {"crlf", "lf_inside_crlf", "empty_and_quoted_empty", "doubled_quotes", "semicolons",
+                "quoted_blank_lines", "quoted_spaces", "quoted_unicode", "title_above_header", "quoted_header"}:
+        assert whole == "whole read"  # a file on disk is read by DuckDB in one pass...
+    if case in {"header_with_line_break", "header_lf_body_crlf", "short_row", "never_closed", "lone_cr",
+                "trailing_empty_field", "quoted_trailing_empty_field", "nul_byte"}:
+        assert whole == "whole declined"  # ...unless that reading could differ: then piece by piece, as from bytes
     if case in {"crlf", "lf_inside_crlf", "empty_and_quoted_empty", "doubled_quotes", "semicolons",
                 "quoted_blank_lines", "quoted_spaces", "quoted_unicode"}:
         assert used == "strict used"  # the fast path is really taken on well-formed bodies with quoted values
@@ -108,9 +140,10 @@ def test_hostile_bodies_read_alike(case: str, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)
-def test_real_files_read_alike(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    strict, plain, _ = _both(path.read_bytes(), path.name, monkeypatch)
+def test_real_files_read_alike(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    strict, plain, _, from_file, _ = _both(path.read_bytes(), path.name, monkeypatch, tmp_path)
     _same(strict, plain)
+    _same(from_file, plain)
 
 
 def test_large_body_in_pieces_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -216,7 +216,8 @@ def preview(
     hashing = ThreadPoolExecutor(max_workers=1)
     hashed = hashing.submit(_sha256, data) if sha256 is None else None
     hashing.shutdown(wait=False)
-    raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file)
+    raw = read_table(data, name=file_name, sheet=sheet, limits=limits, ends_file=ends_file,
+                     path=source if isinstance(source, Path) else None)
     digest = hashed.result() if hashed is not None else str(sha256)
     del data  # the cells are parsed: the file's bytes (a copy per row count) are not needed for the rest
     if raw.num_rows == 0:

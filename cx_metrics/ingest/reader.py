@@ -8,7 +8,8 @@ Handles UTF-8 (with or without BOM), UTF-16 (BOM), Windows-1252/Latin-1 and othe
 The body of a CSV is parsed in pieces cut where records end (:mod:`records`), on every core: by DuckDB's strict
 reader where every quote is well placed, else (and for any piece DuckDB cannot read exactly) by pyarrow, which
 reports each record that is no row with its line; the first records by Python's csv module, which also tells how
-many physical lines the header rows take.
+many physical lines the header rows take. A file read from disk whose quotes are all well placed is first read by
+DuckDB whole, straight from the file, and kept only if it passes the same checks.
 """
 
 from __future__ import annotations
@@ -305,7 +306,8 @@ def _utf8_head(data: bytes | bytearray, size: int = 2_000_000) -> str | None:
     return None
 
 
-def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_decode: bool = False) -> RawTable:
+def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_decode: bool = False,
+              path: Path | None = None) -> RawTable:
     fast = None if full_decode else _utf8_head(data)
     text: str | None
     if fast is None:
@@ -349,6 +351,7 @@ def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_de
     if len(consumed) < depth:
         raise ImportRefused(f"{name} ends inside its header rows: there is nothing to import.")
     header_lines = consumed[depth - 1]
+    one_line_head = header_lines == top + depth  # every record above the body on a line of its own
     # pyarrow parses the body; valid UTF-8 input is handed over as it is, anything else re-encoded once
     start = 0
     if encoding in ("utf-8", "utf-8-sig"):
@@ -361,8 +364,8 @@ def _read_csv(data: bytes | bytearray, name: str, limits: lim.Limits, *, full_de
         found = body.find(b"\n", origin)
         origin = len(body) if found < 0 else found + 1
     try:
-        parsed = parse_body(body, origin, first_line=header_lines + 1,
-                            columns=columns, delimiter=delimiter)
+        parsed = parse_body(body, origin, first_line=header_lines + 1, columns=columns, delimiter=delimiter,
+                            path=path if body is data and one_line_head else None)
     except pa.ArrowInvalid as exc:
         if fast is not None and "utf8" in str(exc).lower():
             return _read_csv(data, name, limits, full_decode=True)  # not UTF-8 after all: detect the encoding
@@ -386,13 +389,17 @@ class Body:
 
 
 def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns: list[str], delimiter: str,
-               include: list[str] | None = None, end: int | None = None) -> Body:
+               include: list[str] | None = None, end: int | None = None, path: Path | None = None) -> Body:
     """The cells of ``data[origin:end]`` (the body below the header, starting on physical line
     ``first_line``), as strings, parsed in pieces on all cores (``include``: only these columns), each by DuckDB
     (:class:`_StrictReader`) when it reads the piece exactly, else by pyarrow.
 
     The pieces are cut where records end (:func:`records.scan`), never inside a quoted value, so each is parsed
     whole and exactly; a record whose quote never closes is reported, not merged with the records after it.
+
+    ``path``: the file ``data`` holds, whole, each record above the body on a line of its own. DuckDB then first
+    tries the whole body straight from the file, in one read on every core (no piece copied to a file of its own):
+    taken only when it is exact by the same checks as a piece's, else the body is read in pieces as above.
     """
     size = (len(data) if end is None else end) - origin
     wanted = include or columns
@@ -463,6 +470,12 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
         else:
             pieces.append([block])
     try:
+        if strict is not None and path is not None and end is None and not structure.broken:
+            spans = [(piece[0][0], piece[-1][1]) for piece in pieces]
+            in_one = _whole_body(strict, path, first_line - 1, spans, arr, structure)
+            if in_one is not None:
+                table, row_lines, breaks = in_one
+                return Body(table, row_lines + first_line, [], [], breaks)
         done = records.in_parallel(parse, pieces)
     finally:
         if strict is not None:
@@ -502,6 +515,38 @@ def parse_body(data: bytes | bytearray, origin: int, *, first_line: int, columns
     return Body(pa.concat_tables(tables) if tables else schema.empty_table(),
                 np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64), malformed, warnings,
                 line - first_line)
+
+
+def _whole_body(strict: _StrictReader, path: Path, skip: int, spans: list[tuple[int, int]], arr: np.ndarray,
+                structure: records.Structure) -> tuple[pa.Table, np.ndarray, int] | None:
+    """(rows, the line of each counted from the body's first, line breaks) of a body DuckDB read from ``path`` in
+    one pass, past its first ``skip`` lines; None when it cannot have been read exactly. The body's bytes are
+    counted span by span (``spans``, on every core) and the rows must pass a piece's checks (see
+    :meth:`_StrictReader.read`, :func:`_all_of_width`); a body with no line break inside a value needs no record
+    scan for its lines."""
+    delimiter, origin, width = strict.delimiter, strict.origin, strict.width
+
+    def count(span: tuple[int, int]) -> records.Counts:
+        return records.count_bytes(strict.data, origin + span[0], origin + span[1], delimiter)
+
+    counted = records.in_parallel(count, spans)
+    cr = sum(c.cr for c in counted)
+    if any(c.nul for c in counted) or cr != sum(c.crlf for c in counted) or not len(arr):
+        return None
+    table = strict.read_file(path, skip)
+    breaks = sum(c.breaks for c in counted)
+    if table is None or not _all_of_width(table, sum(c.delimiter for c in counted), delimiter, width):
+        return None
+    if breaks + (arr[-1] not in (records.LF, records.CR)) == table.num_rows:  # one record per line, none empty
+        return table, np.arange(table.num_rows, dtype=np.int64), breaks
+    before = np.cumsum([0] + [c.breaks for c in counted[:-1]])  # line breaks before each span
+
+    def lines(i: int) -> np.ndarray:
+        return records.record_lines(arr, spans[i][0], spans[i][1], structure, int(before[i]), width, delimiter,
+                                    count_fields=False, has_cr=cr > 0)[0]
+
+    row_lines = np.concatenate(records.in_parallel(lines, list(range(len(spans)))))
+    return (table, row_lines, breaks) if len(row_lines) == table.num_rows else None
 
 
 def _all_of_width(table: pa.Table, delimiters: int, delimiter: str, width: int) -> bool:
@@ -563,26 +608,34 @@ class _StrictReader:
                 # CRLF file): an empty record ending in CRLF, skipped below, makes it CRLF
                 out.write((self.delimiter * (self.width - 1) + "\r\n").encode() if has_cr else b"")
                 out.write(memoryview(data)[at:end])
-            # generic column names c0..cN: nothing from the file is written into the SQL
-            sql = ("SELECT {cells} FROM read_csv($path, header = false, columns = {names}, delim = $delim, "
-                   "quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
-                   "max_line_size = 16777216, skip = $skip)")
-            names = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
-            cells = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(self.width))
-            cur = self.conn.cursor()
-            try:
-                table = cur.sql(
-                    sql.format(cells=cells, names=names),
-                    params={"path": str(path), "delim": self.delimiter, "skip": int(has_cr)}).to_arrow_table()
-            finally:
-                cur.close()
+            table = self._query(str(path), int(has_cr))
+        finally:
+            path.unlink(missing_ok=True)
+        return None if table is None else table.combine_chunks()
+
+    def read_file(self, path: Path, skip: int) -> pa.Table | None:
+        """The rows of the CSV file ``path`` past its first ``skip`` lines, in one read on every core; None when
+        DuckDB cannot read it. (It takes the line end from the file's first line break: the header's.)"""
+        return self._query(str(path), skip)
+
+    def _query(self, path: str, skip: int) -> pa.Table | None:
+        # generic column names c0..cN: nothing from the file is written into the SQL
+        sql = ("SELECT {cells} FROM read_csv($path, header = false, columns = {names}, delim = $delim, "
+               "quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
+               "max_line_size = 16777216, skip = $skip)")
+        names = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
+        cells = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(self.width))
+        cur = self.conn.cursor()
+        try:
+            table = cur.sql(sql.format(cells=cells, names=names),
+                            params={"path": path, "delim": self.delimiter, "skip": skip}).to_arrow_table()
         except duckdb.Error:
             return None
         finally:
-            path.unlink(missing_ok=True)
+            cur.close()
         if any(t != pa.string() for t in table.schema.types):
             table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
-        return table.rename_columns(self.columns).combine_chunks()
+        return table.rename_columns(self.columns)
 
     def close(self) -> None:
         self.conn.close()
@@ -762,17 +815,19 @@ def _read_json(data: bytes | bytearray, name: str, limits: lim.Limits) -> RawTab
 
 def read_table(
     source: Path | bytes | bytearray, *, name: str | None = None, sheet: str | None = None,
-    limits: lim.Limits | None = None, ends_file: bool = True,
+    limits: lim.Limits | None = None, ends_file: bool = True, path: Path | None = None,
 ) -> RawTable:
     """Read a CSV/TSV/TXT, XLSX/XLS/ODS or JSON export into a :class:`RawTable` of strings.
 
     ``limits`` (size, type, width, workbook inflation) are checked before anything is parsed. ``ends_file``: the
     bytes run to the end of the file (not a part of a larger one), so lines after the last record may be its
-    footer (:func:`split_footer`).
+    footer (:func:`split_footer`). ``path``: the file ``source`` (bytes) holds, whole, when the caller read it from
+    one (DuckDB may then read the CSV body from the file in one pass).
     """
     limits = limits or lim.Limits()
     data: bytes | bytearray
     if isinstance(source, Path):
+        path = source
         name = name or source.name
         lim.check_size(source.stat().st_size, name, limits)
         data = source.read_bytes()
@@ -790,7 +845,7 @@ def read_table(
     first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
     if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
         return _read_json(data, name, limits)
-    raw = _read_csv(data, name, limits)
+    raw = _read_csv(data, name, limits, path=path if ends_file else None)
     return split_footer(raw) if ends_file else raw
 
 
