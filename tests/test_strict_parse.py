@@ -176,3 +176,25 @@ def test_delimiters_in_cells_are_counted_as_cell_by_cell() -> None:
             expected = int(pc.sum(pc.count_substring(array, delimiter)).as_py() or 0)
             assert reader._byte_count(array, ord(delimiter)) == expected
             assert reader._byte_count(array.fill_null(""), ord(delimiter)) == expected
+
+
+@pytest.mark.parametrize("case", ["plain", "nul_byte", "not_utf8_later", "lone_cr", "blank_lines"])
+def test_a_mapped_file_answers_as_its_bytes(case: str, tmp_path: Path) -> None:
+    """A file on disk is mapped, not copied (reader.file_bytes): each bytes method the reader calls answers alike."""
+    data = HOSTILE[case]
+    (tmp_path / "f.csv").write_bytes(data)
+    mapped = reader.file_bytes(tmp_path / "f.csv")
+    assert type(mapped) is not bytes and len(mapped) == len(data) and mapped[:] == data
+    for prefix in (b"id", b"x", (b"\xff\xfe", b"id"), (b"a", b"b")):
+        assert mapped.startswith(prefix) == data.startswith(prefix)
+    assert mapped.isspace() == data.isspace()
+    assert [mapped.count(b"\n", s, e) for s, e in ((0, None), (3, 20), (5, 5))] == \
+        [data.count(b"\n", s, e) for s, e in ((0, None), (3, 20), (5, 5))]
+    assert mapped.index(b",") == data.index(b",")
+    with pytest.raises(ValueError):
+        mapped.index(b"\x07")
+    assert mapped.decode("latin-1") == data.decode("latin-1")
+    (tmp_path / "w.json").write_bytes(b' [{"id": 1}]')
+    assert type(reader.file_bytes(tmp_path / "w.json")) is bytes  # JSON and workbooks are read into memory
+    (tmp_path / "w.txt").write_bytes(b'  {"id": 1}')
+    assert type(reader.file_bytes(tmp_path / "w.txt")) is bytes

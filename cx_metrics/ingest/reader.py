@@ -163,6 +163,8 @@ def file_bytes(path: Path) -> bytes:
         mapped.close()
         return data
     return cast(bytes, mapped)  # (a _MappedFile offers what the CSV reader calls on bytes)
+
+
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
