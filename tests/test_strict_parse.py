@@ -178,8 +178,8 @@ def test_delimiters_in_cells_are_counted_as_cell_by_cell() -> None:
             assert reader._byte_count(array.fill_null(""), ord(delimiter)) == expected
 
 
-@pytest.mark.parametrize("case", ["plain", "nul_byte", "not_utf8_later", "lone_cr", "blank_lines"])
-def test_a_mapped_file_answers_as_its_bytes(case: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", ["plain", "crlf", "blank_crlf", "nul_byte", "not_utf8_later", "lone_cr"])
+def test_a_mapped_file_answers_as_its_bytes(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file on disk is mapped, not copied (reader.file_bytes): each bytes method the reader calls answers alike."""
     data = HOSTILE[case]
     (tmp_path / "f.csv").write_bytes(data)
@@ -191,6 +191,11 @@ def test_a_mapped_file_answers_as_its_bytes(case: str, tmp_path: Path) -> None:
     assert [mapped.count(b"\n", s, e) for s, e in ((0, None), (3, 20), (5, 5))] == \
         [data.count(b"\n", s, e) for s, e in ((0, None), (3, 20), (5, 5))]
     assert mapped.index(b",") == data.index(b",")
+    # a span longer than the step it is counted in, with a CRLF across a step's edge
+    monkeypatch.setattr(reader.records, "STEP_BYTES", 3)
+    for sub in (b"\n", b"\r", b"\r\n", b","):
+        assert [mapped.count(sub, s, e) for s, e in ((0, None), (1, 17), (2, 2))] == \
+            [data.count(sub, s, e) for s, e in ((0, None), (1, 17), (2, 2))]
     with pytest.raises(ValueError):
         mapped.index(b"\x07")
     assert mapped.decode("latin-1") == data.decode("latin-1")
