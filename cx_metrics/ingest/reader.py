@@ -581,23 +581,22 @@ def _whole_body(strict: _StrictReader, path: Path, skip: int, spans: list[tuple[
         return records.count_bytes(strict.data, origin + span[0], origin + span[1], delimiter)
 
     counted = records.in_parallel(count, spans)
-    cr = sum(c.cr for c in counted)
-    if any(c.nul for c in counted) or cr != sum(c.crlf for c in counted) or not len(arr):
+    counts = records.Counts.total(counted)
+    if not counts.strict_readable or not len(arr):
         return None
     table = strict.read_file(path, skip)
-    breaks = sum(c.breaks for c in counted)
-    if table is None or not _all_of_width(table, sum(c.delimiter for c in counted), delimiter, width):
+    if table is None or not _all_of_width(table, counts.delimiter, delimiter, width):
         return None
-    if breaks + (arr[-1] not in (records.LF, records.CR)) == table.num_rows:  # one record per line, none empty
-        return table, np.arange(table.num_rows, dtype=np.int64), breaks
+    if counts.breaks + (arr[-1] not in (records.LF, records.CR)) == table.num_rows:  # one record per line, none empty
+        return table, np.arange(table.num_rows, dtype=np.int64), counts.breaks
     before = np.cumsum([0] + [c.breaks for c in counted[:-1]])  # line breaks before each span
 
     def lines(i: int) -> np.ndarray:
         return records.record_lines(arr, spans[i][0], spans[i][1], structure, int(before[i]), width, delimiter,
-                                    count_fields=False, has_cr=cr > 0)[0]
+                                    count_fields=False, has_cr=counts.cr > 0)[0]
 
     row_lines = np.concatenate(records.in_parallel(lines, list(range(len(spans)))))
-    return (table, row_lines, breaks) if len(row_lines) == table.num_rows else None
+    return (table, row_lines, counts.breaks) if len(row_lines) == table.num_rows else None
 
 
 def _all_of_width(table: pa.Table, delimiters: int, delimiter: str, width: int) -> bool:
@@ -649,7 +648,7 @@ class _StrictReader:
         """The rows of ``body[begin:stop]`` (whose bytes ``counts`` counted), or None when DuckDB cannot read it
         exactly."""
         data, at, end = self.data, self.origin + begin, self.origin + stop
-        if counts.nul or counts.cr != counts.crlf:
+        if not counts.strict_readable:
             return None
         has_cr = counts.cr > 0
         path = Path(self.folder.name) / f"piece-{begin}.csv"

@@ -221,6 +221,16 @@ class Counts:
         """Line breaks: LF, CRLF, and a CR alone (as old Mac exports end lines); as :func:`line_breaks`."""
         return self.lf + self.cr - self.crlf
 
+    @property
+    def strict_readable(self) -> bool:
+        """No NUL and no lone CR (old Mac line ends): DuckDB's strict reader may read the span; else pyarrow does."""
+        return not self.nul and self.cr == self.crlf
+
+    @staticmethod
+    def total(spans: list[Counts]) -> Counts:
+        """The counts of consecutive spans taken together."""
+        return Counts(*(sum(getattr(c, f) for c in spans) for f in ("lf", "cr", "crlf", "nul", "delimiter")))
+
 
 def count_bytes(data: Any, begin: int, end: int, delimiter: str) -> Counts:
     """:class:`Counts` of ``data[begin:end]`` in one pass of cache-sized numpy steps.
