@@ -160,17 +160,27 @@ class _MappedFile(mmap.mmap):
 def file_bytes(path: Path) -> bytes:
     """The bytes of the file ``path``: a text export mapped from the page cache (:class:`_MappedFile`; what the CSV
     reader and the content hash read), a workbook, JSON or an empty file read into memory."""
-    if path.suffix.lower() in {".xlsx", ".xls", ".ods", ".json"} or not path.stat().st_size:
+    if not path.stat().st_size:
         return path.read_bytes()
     with path.open("rb") as handle:
         mapped = _MappedFile(handle.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
                              prot=mmap.PROT_READ)
-    first = _NOT_SPACE.search(mapped)
-    if mapped.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (first is not None and first.group() in (b"{", b"[")):
+    if _format(cast(bytes, mapped), path.name) != "csv":
         data = mapped[:]
         mapped.close()
         return data
     return cast(bytes, mapped)  # (a _MappedFile offers what the CSV reader calls on bytes)
+
+
+def _format(data: bytes | bytearray, name: str) -> str:
+    """How a file is read: "workbook", "json" or "csv" (CSV, TSV or TXT), by its first bytes and its name."""
+    suffix = Path(name).suffix.lower()
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
+        return "workbook"
+    first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
+    if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
+        return "json"
+    return "csv"
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -888,12 +898,11 @@ def read_table(
     lim.check_type(data, name)
     if not data or data.isspace():
         raise ImportRefused(f"{name} is empty: there is nothing to import.")
-    suffix = Path(name).suffix.lower()
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or suffix in {".xlsx", ".xls", ".ods"}:
+    kind = _format(data, name)
+    if kind == "workbook":
         lim.check_workbook(data, name, limits)
         return _read_workbook(data, name, sheet, limits)
-    first = _NOT_SPACE.search(data)  # (not data.lstrip(): that copies the whole file)
-    if suffix == ".json" or (first is not None and first.group() in (b"{", b"[")):
+    if kind == "json":
         return _read_json(data, name, limits)
     raw = _read_csv(data, name, limits, path=path if ends_file else None)
     return split_footer(raw) if ends_file else raw
